@@ -1,0 +1,431 @@
+/*
+ * strata.h: the public API of libstrata, the schema-migration library behind
+ * the `strata` program. This is the only header an embedding program needs.
+ *
+ * Conventions, stated once:
+ *  - Functions return int: 0 (STRATA_OK) on success, a negative STRATA_E*
+ *    code on failure; the message is then on the handle (strata_errmsg()).
+ *  - What comes back through a `**` out-parameter is the caller's and has a
+ *    matching _free(); on failure *out is set to NULL.
+ *  - const char * returned by a getter is lent: valid until the next call on
+ *    the same handle unless the comment says otherwise.
+ *  - Every _free() accepts NULL.
+ *  - The library never prints and never exits. Notices (waiting for a lock,
+ *    a backup restored) go to the log callback set in strata_config.
+ *  - There is no global state: one strata_db per database, used by one thread
+ *    at a time; many may be used in parallel.
+ */
+#ifndef STRATA_H
+#define STRATA_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_VERSION "0.1.0"
+
+/* Result codes. Negative so that a function may also return a count. */
+enum {
+	STRATA_OK = 0,
+	STRATA_ERROR = -1,        /* generic failure; see the message */
+	STRATA_ENOMEM = -2,       /* out of memory */
+	STRATA_EUSAGE = -3,       /* bad arguments to a call (bad usage) */
+	STRATA_EPARSE = -4,       /* a migration file or other input is malformed */
+	STRATA_ENOTFOUND = -5,    /* no such migration, file, directory or database */
+	STRATA_EIO = -6,          /* reading or writing a file failed */
+	STRATA_ECONNECT = -7,     /* the database could not be opened or reached */
+	STRATA_ESQL = -8,         /* the engine rejected a statement */
+	STRATA_ECHECKSUM = -9,    /* an applied migration was edited since */
+	STRATA_ELOCKED = -10,     /* another runner holds the lock (timeout) */
+	STRATA_EIRREVERSIBLE = -11, /* down of a migration without a down section */
+	STRATA_EORDER = -12,      /* pending migration older than an applied one */
+	STRATA_EFAILED = -13,     /* a migration is recorded as failed: use mark */
+	STRATA_EDESTRUCTIVE = -14, /* destructive change not allowed */
+	STRATA_EURL = -15,        /* a database URL that cannot be understood */
+	STRATA_ENOTADB = -16,     /* the file is not a database of that engine */
+	STRATA_EREADONLY = -17,   /* the database or its folder is read-only */
+	STRATA_EMISSING = -18,    /* an applied migration's file is missing */
+	STRATA_EUNSUPPORTED = -19, /* the engine cannot do this */
+	STRATA_EFULL = -20,       /* the disk is full */
+	STRATA_EDRIFT = -21       /* a check found differences (verify) */
+};
+
+/* Log levels of the messages passed to strata_log_fn. */
+enum { STRATA_LOG_DEBUG = 0, STRATA_LOG_INFO = 1, STRATA_LOG_NOTICE = 2, STRATA_LOG_WARN = 3 };
+
+/*
+ * The log callback: msg is one line without a newline, lent for the call.
+ * Called from the thread that called into the library.
+ */
+typedef void (*strata_log_fn)(void *payload, int level, const char *msg);
+
+/*
+ * Configuration of a handle, copied by strata_open(): strings are duplicated,
+ * so the struct may be freed right after. Initialise with STRATA_CONFIG_INIT
+ * and set what you need; fields are only ever appended (version 1).
+ */
+typedef struct strata_config {
+	int version;               /* STRATA_CONFIG_VERSION */
+	const char *dir;           /* migrations directory; NULL: "migrations" */
+	const char *table;         /* tracking table; NULL: "strata_migrations" */
+	const char *pg_schema;     /* PostgreSQL schema of the tracking table; NULL: first of search_path */
+	long lock_timeout_ms;      /* PostgreSQL SET LOCAL lock_timeout per migration; 0: none */
+	long statement_timeout_ms; /* PostgreSQL SET LOCAL statement_timeout; 0: none */
+	long busy_timeout_ms;      /* how long to wait for another runner; default 600000 */
+	int keep_backups;          /* SQLite automatic backups kept; default 5 */
+	int no_backup;             /* 1: take no automatic backup before changing a SQLite database */
+	strata_log_fn log;         /* notices; NULL: dropped */
+	void *log_payload;
+} strata_config;
+
+#define STRATA_CONFIG_VERSION 1
+#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL }
+
+typedef struct strata_db strata_db;
+
+/*
+ * Create a handle for the database at url (see docs/urls.md) and connect.
+ * ^On success *out is a new handle, to be released with strata_close().
+ * ^On failure the return is negative and *out is still a handle (unless
+ * STRATA_ENOMEM, when it is NULL) whose strata_errmsg() says what went wrong,
+ * as sqlite3_open() does; strata_close() it too. cfg may be NULL.
+ */
+int strata_open(strata_db **out, const char *url, const strata_config *cfg);
+
+/* Disconnect and free the handle. NULL is a no-op. */
+void strata_close(strata_db *db);
+
+/* The message of the last failed call on db: one line, lent until the next call. */
+const char *strata_errmsg(const strata_db *db);
+/* The code of the last failed call on db (0 if it succeeded). */
+int strata_errcode(const strata_db *db);
+/* Short English name of a code, such as "checksum mismatch". */
+const char *strata_strerror(int code);
+
+/* The engine behind db: "sqlite" or "postgres". */
+const char *strata_engine(const strata_db *db);
+/* The URL of db with any password replaced by "****". Lent for db's lifetime. */
+const char *strata_url_redacted(const strata_db *db);
+
+/* The state of one migration as status reports it. */
+typedef enum strata_state {
+	STRATA_PENDING = 0,     /* file present, not applied */
+	STRATA_APPLIED = 1,     /* applied, file unchanged */
+	STRATA_EDITED = 2,      /* applied, but the file's checksum changed since */
+	STRATA_MISSING = 3,     /* applied, but the file is gone */
+	STRATA_OUT_OF_ORDER = 4, /* pending, yet older than the newest applied migration */
+	STRATA_FAILED = 5       /* a transaction:false migration stopped partway */
+} strata_state;
+
+/* Name of a state as status prints it: "pending", "applied", "edited", ... */
+const char *strata_state_name(strata_state s);
+
+/*
+ * One migration in a report. Strings are owned by the report.
+ */
+typedef struct strata_entry {
+	const char *version;
+	const char *name;
+	const char *file;        /* path of the file; NULL when missing */
+	strata_state state;
+	long batch;              /* 0 when not applied */
+	const char *applied_at;  /* "YYYY-MM-DD HH:MM:SS" UTC; NULL when not applied */
+	long duration_ms;        /* how long it took when applied (or in this run) */
+	const char *checksum;    /* SHA-256 of the file (or, when missing, as applied) */
+	const char *error;       /* failed migrations: the engine's message */
+	const char *sql;         /* the SQL this run executes (up or down section) */
+	const char *down_sql;    /* strata_show(): the down section */
+	int no_transaction;      /* the migration runs outside a transaction */
+	int irreversible;        /* no down section */
+} strata_entry;
+
+/*
+ * A report: the migrations a call looked at or acted on, in the order it
+ * did so. Free with strata_report_free().
+ */
+typedef struct strata_report {
+	size_t n;
+	strata_entry *entries;
+	long batch;          /* up: the batch number this run used (0 if none) */
+	long total_ms;       /* wall time of the run */
+	int dry_run;         /* nothing was changed */
+	const char *backup;  /* SQLite: path of the automatic backup taken, or NULL */
+} strata_report;
+
+void strata_report_free(strata_report *r);
+
+/* Options of strata_up(). Initialise with STRATA_UP_OPTS_INIT. */
+typedef struct strata_up_opts {
+	int version;
+	const char *to;          /* apply up to and including this version; NULL: all */
+	long steps;              /* apply at most this many; 0: all */
+	int dry_run;             /* report what would run, change nothing */
+	int allow_out_of_order;  /* apply pending migrations older than the newest applied one */
+	int check;               /* run the pending migrations, then roll back (--check) */
+} strata_up_opts;
+#define STRATA_UP_OPTS_VERSION 1
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0 }
+
+/*
+ * Apply pending migrations in version order, all in one transaction (with
+ * segments only around transaction:false migrations), as one new batch.
+ * ^Every pending file is read and validated before anything runs.
+ * ^On failure the database is as before the call, and the message names the
+ * file, the line and the engine's message.
+ * ^*out (may be NULL) receives the migrations applied (or that would be).
+ */
+int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out);
+
+/* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
+typedef struct strata_down_opts {
+	int version;
+	long steps;        /* roll back this many migrations */
+	const char *to;    /* roll back every migration newer than this version */
+	int all;           /* roll back everything */
+	int dry_run;
+} strata_down_opts;
+#define STRATA_DOWN_OPTS_VERSION 1
+#define STRATA_DOWN_OPTS_INIT { STRATA_DOWN_OPTS_VERSION, 0, NULL, 0, 0 }
+
+/*
+ * Roll back, newest first, using the down SQL recorded when each migration
+ * was applied (so it works after the file is gone). All or nothing.
+ * ^A migration without a down section stops the call with
+ * STRATA_EIRREVERSIBLE before anything runs.
+ */
+int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out);
+
+/*
+ * Every migration known from the directory and the tracking table, in
+ * version order (missing ones at their version), with its state.
+ */
+int strata_status(strata_db *db, strata_report **out);
+
+/*
+ * Record migrations up to and including version as applied without running
+ * them (adopting an existing database). Returns how many were recorded.
+ */
+int strata_baseline(strata_db *db, const char *version);
+
+/*
+ * Repair one row of the tracking table: applied=1 records version as applied
+ * (from its file), applied=0 removes the record (pending again).
+ */
+int strata_mark(strata_db *db, const char *version, int applied);
+
+/*
+ * One migration's file: *out gets a report of one entry whose sql is the up
+ * section and down_sql the down section. Needs no database.
+ */
+int strata_show(strata_db *db, const char *version, strata_report **out);
+
+/*
+ * Roll back every migration and, with hard=1, drop every object instead
+ * (SQLite: delete the file and its -wal/-shm), leaving an empty database.
+ */
+int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
+
+/*
+ * Rewrite <dir>/strata.sum from the files in dir. Needs no database.
+ * On error, *errmsg (to free()) says why.
+ */
+int strata_hash_dir(const char *dir, char **errmsg);
+
+/*
+ * Create <dir>/<version>_<name>.sql with empty up and down sections, and
+ * update strata.sum if present. *path_out (may be NULL) receives the path,
+ * to free(). The version is a UTC timestamp, or the next number of the
+ * directory's sequence if it uses one. On error, *errmsg (to free()) says why.
+ */
+int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg);
+
+/* ======================================================================
+ * Databases themselves (development): create and drop.
+ * ====================================================================== */
+
+/*
+ * Create / drop the database named by url (SQLite: the file, with its
+ * -wal/-shm/-journal on drop; PostgreSQL: CREATE/DROP DATABASE through the
+ * server's `postgres` database). On error *errmsg (to free()) says why.
+ */
+int strata_create_database(const char *url, char **errmsg);
+int strata_drop_database(const char *url, char **errmsg);
+
+/* ======================================================================
+ * The live schema: inspect, dump, stats.
+ * ====================================================================== */
+
+enum { STRATA_FORMAT_SQL = 0, STRATA_FORMAT_JSON = 1, STRATA_FORMAT_DOT = 2,
+       STRATA_FORMAT_MERMAID = 3 };
+
+/* Flags of strata_inspect(), strata_dump() and strata_stats(). */
+#define STRATA_INSPECT_ALL 1u   /* include strata's own objects (the tracking table) */
+#define STRATA_STATS_EXACT 2u   /* count rows exactly instead of estimating (PostgreSQL) */
+
+/*
+ * The live schema of db in format (STRATA_FORMAT_*). *out receives
+ * NUL-terminated text, to free(). JSON: the shape of docs/json-schema-model.md.
+ */
+int strata_inspect(strata_db *db, int format, unsigned flags, char **out);
+
+/*
+ * Canonical schema SQL: deterministic, in dependency order, re-executable in
+ * an empty database. Loading a dump and dumping again gives the same bytes.
+ */
+int strata_dump(strata_db *db, unsigned flags, char **out);
+
+typedef struct strata_table_stats {
+	const char *schema;      /* NULL on SQLite */
+	const char *name;
+	long long rows;
+	long long bytes;         /* size on disk, indexes included; -1 unknown */
+	int rows_estimated;      /* rows is the planner's estimate */
+} strata_table_stats;
+
+typedef struct strata_stats {
+	size_t n;
+	strata_table_stats *tables;  /* by name */
+	long long total_bytes;       /* the whole database; -1 unknown */
+} strata_stats;
+
+int strata_stats(strata_db *db, unsigned flags, strata_stats **out);
+void strata_stats_free(strata_stats *s);
+
+/* ======================================================================
+ * Declarative schema: diff, generate, push, verify.
+ * ====================================================================== */
+
+typedef enum strata_change_class {
+	STRATA_CHANGE_SAFE = 0,
+	STRATA_CHANGE_DATA_DEPENDENT = 1,  /* may fail on existing rows */
+	STRATA_CHANGE_DESTRUCTIVE = 2      /* data is lost */
+} strata_change_class;
+
+typedef struct strata_change {
+	const char *kind;        /* "create_table", "drop_column", "rebuild_table", ... */
+	const char *object;      /* "users", "users.email", "index posts_author" */
+	strata_change_class cls;
+	const char *note;        /* why it is so classed, or a hint ("possible rename of
+	                            a to b"); may be NULL */
+	long long rows_at_stake; /* rows of the table when known, else -1 */
+} strata_change;
+
+/*
+ * A plan: the changes between two schemas and the SQL that makes them.
+ * Free with strata_plan_free().
+ */
+typedef struct strata_plan {
+	size_t n;
+	strata_change *changes;  /* in the order the SQL makes them */
+	const char *up_sql;      /* FROM -> TO; "" when nothing differs */
+	const char *down_sql;    /* TO -> FROM, when asked for; else NULL */
+	int no_transaction;      /* up_sql must run outside a transaction */
+	size_t nfiles;
+	const char **files;      /* generate: the migration files written */
+} strata_plan;
+
+void strata_plan_free(strata_plan *p);
+
+typedef struct strata_diff_opts {
+	int version;
+	const char *dev_url;     /* PostgreSQL scratch database; NULL: a temporary
+	                            database on db's server, dropped afterwards */
+	int with_down;           /* also compute down_sql */
+	int concurrent_indexes;  /* PostgreSQL: CREATE INDEX CONCURRENTLY (outside a transaction) */
+} strata_diff_opts;
+#define STRATA_DIFF_OPTS_VERSION 1
+#define STRATA_DIFF_OPTS_INIT { STRATA_DIFF_OPTS_VERSION, NULL, 0, 0 }
+
+/*
+ * The SQL that turns FROM into TO. Each source is a database URL, a .sql
+ * schema file (executed into a scratch database, then read back), or a
+ * migrations directory (its up sections replayed into a scratch database).
+ * db gives the engine (and, on PostgreSQL, the server for scratch
+ * databases); it is not changed.
+ */
+int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
+                strata_plan **out);
+
+typedef struct strata_generate_opts {
+	int version;
+	const char *schema_file; /* NULL: "schema.sql" */
+	const char *name;        /* the migration's name */
+	const char *dev_url;
+	int dry_run;             /* compute, write nothing */
+	int per_table;           /* one migration per changed table */
+} strata_generate_opts;
+#define STRATA_GENERATE_OPTS_VERSION 1
+#define STRATA_GENERATE_OPTS_INIT { STRATA_GENERATE_OPTS_VERSION, NULL, NULL, NULL, 0, 0 }
+
+/*
+ * Write the migration (up and down) that takes the schema the migrations
+ * directory produces to schema_file, and update strata.sum. Nothing to do:
+ * returns 0 with an empty plan and writes nothing.
+ */
+int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out);
+
+typedef struct strata_push_opts {
+	int version;
+	const char *schema_file; /* NULL: "schema.sql" */
+	const char *dev_url;
+	int dry_run;
+	int allow_destructive;   /* else STRATA_EDESTRUCTIVE, with *out still filled */
+	int concurrent_indexes;
+} strata_push_opts;
+#define STRATA_PUSH_OPTS_VERSION 1
+#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0 }
+
+/*
+ * Apply schema_file straight to the database (development), all or nothing.
+ * ^When the plan has destructive changes and allow_destructive is 0, nothing
+ * is changed, STRATA_EDESTRUCTIVE is returned and *out holds the plan, so a
+ * caller can ask and call again.
+ */
+int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
+
+/*
+ * Drift: the live schema against what the migrations produce, and every
+ * checksum. Returns 0 when all agree, STRATA_EDRIFT when not, with *out
+ * listing each difference (live side as TO).
+ */
+int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
+
+/* ======================================================================
+ * SQLite backups.
+ * ====================================================================== */
+
+typedef struct strata_backup_info {
+	const char *name;        /* file name inside the backup folder */
+	const char *path;
+	const char *created_at;  /* "YYYY-MM-DD HH:MM:SS" UTC */
+	long long bytes;
+	int named;               /* a named snapshot: never pruned */
+} strata_backup_info;
+
+typedef struct strata_backup_list {
+	size_t n;
+	strata_backup_info *v;   /* oldest first */
+} strata_backup_list;
+
+/*
+ * Take a consistent backup with SQLite's online backup API into the
+ * .strata-backups/ folder beside the database (mode 0600). name NULL: an
+ * automatic, timestamped one (pruned to keep_backups); else a named
+ * snapshot. *path_out (may be NULL) receives the path, to free().
+ */
+int strata_backup(strata_db *db, const char *name, char **path_out);
+int strata_backups(strata_db *db, strata_backup_list **out);
+void strata_backup_list_free(strata_backup_list *l);
+/*
+ * Restore a backup (name, or NULL / "latest") over the database through the
+ * backup API, after backing up the current state (*undo_path, may be NULL).
+ */
+int strata_restore(strata_db *db, const char *name, char **undo_path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_H */

@@ -1,0 +1,217 @@
+/*
+ * driver.c: the thin wrappers through which the core calls a driver.
+ *
+ * They assert the vtable's contract (transactions nest never, a failed call
+ * leaves an error), keep in_tx, and hold the fault-injection seam: when the
+ * environment has STRATA_FAULT=exec:N at connect time, the Nth drv_exec on
+ * that connection fails as if the engine had rejected the SQL. Tests use it
+ * to prove that a run failing at any point leaves the database as it was.
+ */
+#include "driver.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void drv_err_init(struct drv_err *e)
+{
+	e->code = 0;
+	e->sqlstate[0] = '\0';
+	e->offset = -1;
+	e->stmt_len = -1;
+	sbuf_init(&e->msg);
+	sbuf_init(&e->detail);
+	sbuf_init(&e->hint);
+}
+
+void drv_err_release(struct drv_err *e)
+{
+	sbuf_release(&e->msg);
+	sbuf_release(&e->detail);
+	sbuf_release(&e->hint);
+	drv_err_init(e);
+}
+
+void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	sbuf_reset(&e->msg);
+	va_start(ap, fmt);
+	sbuf_vaddf(&e->msg, fmt, ap);
+	va_end(ap);
+}
+
+void drv_rows_free(struct drv_rows *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nrows * r->ncols; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	free(r);
+}
+
+void drv_stmts_release(struct drv_stmts *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static long fault_from_env(void)
+{
+	const char *f = getenv("STRATA_FAULT");
+	char *end;
+	long n;
+
+	if (!f || strncmp(f, "exec:", 5) != 0)
+		return 0;
+	n = strtol(f + 5, &end, 10);
+	return (*end == '\0' && n > 0) ? n : 0;
+}
+
+int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
+             struct drv_err *err)
+{
+	const struct strata_driver *d = driver_for(url);
+	int rc;
+
+	*out = NULL;
+	if (!d) {
+		drv_err_set(err, STRATA_EURL, "no driver for '%s'", url->engine);
+		return STRATA_EURL;
+	}
+	rc = d->open(out, url, o, err);
+	if (rc) {
+		assert(*out == NULL);
+		assert(err->code != 0 || err->msg.len);
+		if (!err->code)
+			err->code = rc;
+		return rc;
+	}
+	(*out)->driver = d;
+	(*out)->fault_countdown = fault_from_env();
+	(*out)->in_tx = 0;
+	return 0;
+}
+
+void drv_close(drv_conn *c)
+{
+	if (c)
+		c->driver->close(c);
+}
+
+int drv_exec(drv_conn *c, const char *sql, struct drv_err *err)
+{
+	if (c->fault_countdown > 0 && --c->fault_countdown == 0) {
+		drv_err_set(err, STRATA_ESQL, "injected fault (STRATA_FAULT)");
+		err->offset = 0;
+		err->stmt_len = (long)strlen(sql);
+		return STRATA_ESQL;
+	}
+	return c->driver->exec(c, sql, err);
+}
+
+int drv_query(drv_conn *c, const char *sql, const char *const *params, int nparams,
+              struct drv_rows **out, struct drv_err *err)
+{
+	if (out)
+		*out = NULL;
+	return c->driver->query(c, sql, params, nparams, out, err);
+}
+
+int drv_begin(drv_conn *c, struct drv_err *err)
+{
+	int rc;
+
+	assert(!c->in_tx);
+	rc = c->driver->begin(c, err);
+	if (!rc)
+		c->in_tx = 1;
+	return rc;
+}
+
+int drv_commit(drv_conn *c, struct drv_err *err)
+{
+	int rc;
+
+	assert(c->in_tx);
+	rc = c->driver->commit(c, err);
+	c->in_tx = 0;
+	return rc;
+}
+
+int drv_rollback(drv_conn *c, struct drv_err *err)
+{
+	int rc;
+
+	if (!c->in_tx)
+		return 0;
+	rc = c->driver->rollback(c, err);
+	c->in_tx = 0;
+	return rc;
+}
+
+int drv_lock(drv_conn *c, const char *key, struct drv_err *err)
+{
+	return c->driver->lock ? c->driver->lock(c, key, err) : 0;
+}
+
+int drv_unlock(drv_conn *c, const char *key, struct drv_err *err)
+{
+	return c->driver->unlock ? c->driver->unlock(c, key, err) : 0;
+}
+
+int drv_split(const struct strata_driver *d, const char *sql, struct drv_stmts *out,
+              struct drv_err *err)
+{
+	out->n = 0;
+	out->v = NULL;
+	if (!d->split) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot split statements", d->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return d->split(sql, out, err);
+}
+
+int drv_set_timeouts(drv_conn *c, long lock_ms, long statement_ms, struct drv_err *err)
+{
+	assert(c->in_tx);
+	if (!c->driver->set_timeouts || (!lock_ms && !statement_ms))
+		return 0;
+	return c->driver->set_timeouts(c, lock_ms, statement_ms, err);
+}
+
+void drv_table_name(drv_conn *c, const char *table, struct sbuf *out)
+{
+	if (c->driver->table_name)
+		c->driver->table_name(c, table, out);
+	else
+		sbuf_add_ident(out, table);
+}
+
+int drv_introspect(drv_conn *c, const char *schema_name, struct schema **out,
+                   struct drv_err *err)
+{
+	*out = NULL;
+	if (!c->driver->introspect) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot read its schema yet", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->introspect(c, schema_name, out, err);
+}
+
+int drv_wipe(drv_conn *c, struct drv_err *err)
+{
+	assert(!c->in_tx);
+	if (!c->driver->wipe) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot drop every object", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->wipe(c, err);
+}

@@ -1,0 +1,185 @@
+/*
+ * driver.h: the database driver vtable, one `const struct strata_driver` per
+ * engine (driver_sqlite.c, driver_pg.c), in the spirit of sqlite3_vfs.
+ *
+ * The core never calls a method directly: it calls the drv_* wrappers in
+ * driver.c, which check the contract, keep the error, and carry the
+ * fault-injection seam the tests use (STRATA_FAULT, see driver.c).
+ *
+ * Versioning: `version` comes first and methods are only ever appended.
+ *   version 1: everything below.
+ *
+ * Errors: a method that fails returns a negative STRATA_E* code and fills
+ * the struct drv_err it was given (message one line, no trailing newline,
+ * never containing a password).
+ */
+#ifndef STRATA_DRIVER_H
+#define STRATA_DRIVER_H
+
+#include <stddef.h>
+#include "sbuf.h"
+#include "strata.h"
+
+struct schema; /* lib/schema.h */
+
+/* A parsed database URL (url.c). All strings owned by the struct. */
+struct strata_url {
+	char *engine;   /* "sqlite" or "postgres" */
+	char *path;     /* sqlite: file path, or ":memory:" */
+	char *conninfo; /* postgres: the URL as libpq takes it (password included: never print) */
+	char *redacted; /* the URL with the password replaced by "****": safe to print */
+};
+
+/* What a failed driver call leaves. */
+struct drv_err {
+	int code;            /* STRATA_E* */
+	char sqlstate[6];    /* PostgreSQL SQLSTATE, "" otherwise */
+	long offset;         /* byte offset, in the SQL given to exec, of the failing
+	                        statement's start; -1 if unknown */
+	long stmt_len;       /* its length in bytes; -1 if unknown */
+	struct sbuf msg;     /* the engine's message */
+	struct sbuf detail;  /* PostgreSQL DETAIL, may be empty */
+	struct sbuf hint;    /* PostgreSQL HINT, may be empty */
+};
+void drv_err_init(struct drv_err *e);
+void drv_err_release(struct drv_err *e);
+void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* Rows of a query, every cell as text (NULL for SQL NULL). */
+struct drv_rows {
+	size_t nrows, ncols;
+	char **cells;        /* nrows * ncols, row-major */
+};
+static inline const char *drv_cell(const struct drv_rows *r, size_t row, size_t col)
+{
+	return r->cells[row * r->ncols + col];
+}
+void drv_rows_free(struct drv_rows *r);
+
+/* One statement of a split script. */
+struct drv_stmt {
+	size_t offset, len;   /* bytes into the script */
+	const char *no_tx;    /* static text naming why it cannot run in a
+	                         transaction ("CREATE INDEX CONCURRENTLY"), or NULL */
+};
+struct drv_stmts {
+	size_t n;
+	struct drv_stmt *v;
+};
+void drv_stmts_release(struct drv_stmts *s);
+
+/* What a connection is opened with. */
+struct drv_open_opts {
+	long busy_timeout_ms;   /* how long to wait for a lock held by another runner */
+	const char *pg_schema;  /* postgres: schema for the tracking table; NULL = search_path */
+	strata_log_fn log;      /* for notices such as "waiting for lock" */
+	void *log_payload;
+	int create;             /* sqlite: create the file if missing (default 1) */
+};
+
+/*
+ * Every connection begins with this; drivers embed it as their first member.
+ */
+typedef struct drv_conn {
+	const struct strata_driver *driver;
+	long fault_countdown;   /* driver.c: fail the Nth exec (tests); 0 = off */
+	int in_tx;              /* driver.c keeps it: inside begin..commit/rollback */
+} drv_conn;
+
+struct strata_driver {
+	int version;            /* 1 */
+	const char *name;       /* "sqlite", "postgres" */
+
+	/* Connect. May assume url->engine matches. On failure *out is NULL and
+	 * err says why (STRATA_ECONNECT, STRATA_ENOTADB, STRATA_ENOTFOUND ...). */
+	int (*open)(drv_conn **out, const struct strata_url *url,
+	            const struct drv_open_opts *opts, struct drv_err *err);
+	/* Disconnect and free; NULL is never passed. */
+	void (*close)(drv_conn *c);
+
+	/* Run a script of zero or more statements. On failure, err->offset and
+	 * err->stmt_len locate the failing statement in sql. PostgreSQL sends
+	 * the whole script in as few round trips as the protocol allows. */
+	int (*exec)(drv_conn *c, const char *sql, struct drv_err *err);
+
+	/* Run one statement with parameters $1..$n (text), rows into *out
+	 * (may be NULL for statements without rows; *out is NULL on failure). */
+	int (*query)(drv_conn *c, const char *sql, const char *const *params,
+	             int nparams, struct drv_rows **out, struct drv_err *err);
+
+	/* Transactions. SQLite's begin takes the write lock at once (BEGIN
+	 * IMMEDIATE), waiting up to busy_timeout_ms and logging that it waits. */
+	int (*begin)(drv_conn *c, struct drv_err *err);
+	int (*commit)(drv_conn *c, struct drv_err *err);
+	int (*rollback)(drv_conn *c, struct drv_err *err);
+
+	/* The runner's lock, for a whole run. PostgreSQL: a session advisory
+	 * lock keyed on key; logs once that it waits. SQLite: may be NULL
+	 * (begin is the lock). */
+	int (*lock)(drv_conn *c, const char *key, struct drv_err *err);
+	int (*unlock)(drv_conn *c, const char *key, struct drv_err *err);
+
+	/* Split a script into statements (needs no connection), flagging those
+	 * that cannot run inside a transaction. */
+	int (*split)(const char *sql, struct drv_stmts *out, struct drv_err *err);
+
+	/* Inside the current transaction, apply per-migration timeouts
+	 * (PostgreSQL SET LOCAL); 0 means leave as is. May be NULL. */
+	int (*set_timeouts)(drv_conn *c, long lock_ms, long statement_ms, struct drv_err *err);
+
+	/* The qualified name of the tracking table for this connection,
+	 * appended to out, quoted ("schema"."table" on PostgreSQL). */
+	void (*table_name)(drv_conn *c, const char *table, struct sbuf *out);
+
+	/* Read the live schema into a new model (lib/schema.h). schema_name:
+	 * PostgreSQL schema to read, NULL for all non-system schemas. */
+	int (*introspect)(drv_conn *c, const char *schema_name, struct schema **out,
+	                  struct drv_err *err);
+
+	/* Development: create / drop the database of url itself. */
+	int (*create_db)(const struct strata_url *url, struct drv_err *err);
+	int (*drop_db)(const struct strata_url *url, struct drv_err *err);
+
+	/* Drop every object in the database (reset --hard): SQLite deletes the
+	 * file and its -wal/-shm and reopens; PostgreSQL drops and recreates
+	 * the schemas the connection owns. May reopen the connection in place. */
+	int (*wipe)(drv_conn *c, struct drv_err *err);
+};
+
+extern const struct strata_driver drv_sqlite;
+extern const struct strata_driver drv_pg;
+
+/* The sqlite3 handle of a SQLite connection, NULL for other engines. */
+struct sqlite3;
+struct sqlite3 *drv_sqlite_handle(drv_conn *c);
+
+/* url.c */
+int url_parse(const char *url, struct strata_url *out, struct drv_err *err);
+void url_release(struct strata_url *u);
+const struct strata_driver *driver_for(const struct strata_url *u);
+
+/* driver.c: the wrappers the core calls. */
+int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
+             struct drv_err *err);
+void drv_close(drv_conn *c);
+int drv_exec(drv_conn *c, const char *sql, struct drv_err *err);
+int drv_query(drv_conn *c, const char *sql, const char *const *params, int nparams,
+              struct drv_rows **out, struct drv_err *err);
+int drv_begin(drv_conn *c, struct drv_err *err);
+int drv_commit(drv_conn *c, struct drv_err *err);
+int drv_rollback(drv_conn *c, struct drv_err *err);
+int drv_lock(drv_conn *c, const char *key, struct drv_err *err);
+int drv_unlock(drv_conn *c, const char *key, struct drv_err *err);
+int drv_split(const struct strata_driver *d, const char *sql, struct drv_stmts *out,
+              struct drv_err *err);
+int drv_set_timeouts(drv_conn *c, long lock_ms, long statement_ms, struct drv_err *err);
+void drv_table_name(drv_conn *c, const char *table, struct sbuf *out);
+int drv_introspect(drv_conn *c, const char *schema_name, struct schema **out,
+                   struct drv_err *err);
+int drv_wipe(drv_conn *c, struct drv_err *err);
+
+#endif

@@ -1,0 +1,507 @@
+/*
+ * driver_sqlite.c: the SQLite driver (libsqlite3).
+ *
+ * One runner at a time is SQLite's own write lock: begin() is BEGIN
+ * IMMEDIATE, which takes the RESERVED lock at once, and a busy handler that
+ * sleeps (and says once that it waits) until busy_timeout_ms has passed.
+ * exec() prepares and steps one statement at a time with the tail pointer,
+ * so a failure knows exactly which statement, and sqlite3_error_offset()
+ * where in it, went wrong.
+ */
+#include "driver.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_INTROSPECT_SQLITE
+#include "introspect.h"
+#endif
+
+struct sqlite_conn {
+	drv_conn base;
+	sqlite3 *db;
+	char *path;
+	long busy_timeout_ms;
+	strata_log_fn log;
+	void *log_payload;
+	int said_wait;
+};
+
+static int busy_handler(void *arg, int count)
+{
+	struct sqlite_conn *c = arg;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	if ((long)count * 10 >= c->busy_timeout_ms)
+		return 0;
+	if (count == 0 && !c->said_wait && c->log) {
+		c->said_wait = 1;
+		c->log(c->log_payload, STRATA_LOG_NOTICE,
+		       "waiting for another process to release the database lock");
+	}
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int map_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOTADB: return STRATA_ENOTADB;
+	case SQLITE_READONLY: return STRATA_EREADONLY;
+	case SQLITE_CANTOPEN: return STRATA_ECONNECT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return STRATA_ELOCKED;
+	case SQLITE_FULL: return STRATA_EFULL;
+	case SQLITE_NOMEM: return STRATA_ENOMEM;
+	case SQLITE_IOERR: return STRATA_EIO;
+	default: return STRATA_ESQL;
+	}
+}
+
+static int fail(struct sqlite_conn *c, int rc, struct drv_err *err)
+{
+	drv_err_set(err, map_code(rc), "%s", sqlite3_errmsg(c->db));
+	return err->code;
+}
+
+static void sq_close(drv_conn *base)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+
+	sqlite3_close_v2(c->db);
+	free(c->path);
+	free(c);
+}
+
+static int sq_connect(struct sqlite_conn *c, struct drv_err *err)
+{
+	int rc;
+	const char *msg;
+
+	rc = sqlite3_open_v2(c->path, &c->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		msg = c->db ? sqlite3_errmsg(c->db) : "out of memory";
+		drv_err_set(err, map_code(rc) == STRATA_ESQL ? STRATA_ECONNECT : map_code(rc),
+		            "cannot open SQLite database '%s': %s", c->path, msg);
+		return err->code;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_handler(c->db, busy_handler, c);
+	/* SQLite opens lazily: read the schema now, so that a file that is not
+	 * a database is reported here and not halfway through a command. */
+	rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			drv_err_set(err, STRATA_ENOTADB, "'%s' is not a SQLite database", c->path);
+		else
+			drv_err_set(err, map_code(rc), "cannot read SQLite database '%s': %s", c->path,
+			            sqlite3_errmsg(c->db));
+		return err->code;
+	}
+	return 0;
+}
+
+static int sq_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
+                   struct drv_err *err)
+{
+	struct sqlite_conn *c = calloc(1, sizeof *c);
+	int rc;
+
+	if (!c || !(c->path = strdup(url->path))) {
+		free(c);
+		drv_err_set(err, STRATA_ENOMEM, "out of memory");
+		return STRATA_ENOMEM;
+	}
+	c->busy_timeout_ms = o ? o->busy_timeout_ms : 600000;
+	c->log = o ? o->log : NULL;
+	c->log_payload = o ? o->log_payload : NULL;
+	rc = sq_connect(c, err);
+	if (rc) {
+		sq_close(&c->base);
+		return rc;
+	}
+	*out = &c->base;
+	return 0;
+}
+
+/* Offset of the first token of a statement, past whitespace and comments. */
+static size_t skip_ws_comments(const char *s, size_t i, size_t end)
+{
+	while (i < end) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
+			i++;
+		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
+			while (i < end && s[i] != '\n')
+				i++;
+		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+			i += 2;
+			while (i + 1 < end && !(s[i] == '*' && s[i + 1] == '/'))
+				i++;
+			i = i + 2 <= end ? i + 2 : end;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	const char *p = sql, *tail;
+	sqlite3_stmt *st;
+	int rc;
+
+	while (*p) {
+		size_t start = skip_ws_comments(sql, (size_t)(p - sql), strlen(sql));
+		if (!sql[start])
+			break;
+		st = NULL;
+		rc = sqlite3_prepare_v2(c->db, p, -1, &st, &tail);
+		if (rc == SQLITE_OK && st) {
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				;
+			if (rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+		if (rc != SQLITE_OK) {
+			int eo = sqlite3_error_offset(c->db);
+			fail(c, rc, err);
+			err->offset = (long)start;
+			err->stmt_len = (long)(tail > p ? (size_t)(tail - sql) - start : strlen(sql) - start);
+			/* The error offset is relative to the text given to prepare. */
+			if (eo >= 0)
+				err->offset = (long)(p - sql) + eo;
+			sqlite3_finalize(st);
+			return err->code;
+		}
+		sqlite3_finalize(st);
+		if (tail == p)
+			break;
+		p = tail;
+	}
+	return 0;
+}
+
+static int sq_query(drv_conn *base, const char *sql, const char *const *params, int nparams,
+                    struct drv_rows **out, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	sqlite3_stmt *st = NULL;
+	struct drv_rows *r = NULL;
+	size_t alloc = 0;
+	int rc, i;
+	char name[16];
+
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(c, rc, err);
+	for (i = 0; i < nparams; i++) {
+		int idx;
+		snprintf(name, sizeof name, "$%d", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (idx > 0)
+			sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC);
+	}
+	if (out) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			goto nomem;
+		r->ncols = (size_t)sqlite3_column_count(st);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t k;
+		if (!r)
+			continue;
+		if ((r->nrows + 1) * r->ncols > alloc) {
+			size_t na = alloc ? alloc * 2 : 16 * (r->ncols ? r->ncols : 1);
+			char **nc = realloc(r->cells, na * sizeof *nc);
+			if (!nc)
+				goto nomem;
+			r->cells = nc;
+			alloc = na;
+		}
+		for (k = 0; k < r->ncols; k++) {
+			const unsigned char *t = sqlite3_column_text(st, (int)k);
+			char **cell = &r->cells[r->nrows * r->ncols + k];
+			*cell = NULL;
+			if (t && !(*cell = strdup((const char *)t))) {
+				r->nrows++; /* so the cells written so far are freed */
+				for (k++; k < r->ncols; k++)
+					r->cells[(r->nrows - 1) * r->ncols + k] = NULL;
+				goto nomem;
+			}
+		}
+		r->nrows++;
+	}
+	if (rc != SQLITE_DONE) {
+		fail(c, rc, err);
+		sqlite3_finalize(st);
+		drv_rows_free(r);
+		return err->code;
+	}
+	sqlite3_finalize(st);
+	if (out)
+		*out = r;
+	return 0;
+nomem:
+	sqlite3_finalize(st);
+	drv_rows_free(r);
+	drv_err_set(err, STRATA_ENOMEM, "out of memory");
+	return STRATA_ENOMEM;
+}
+
+static int simple(struct sqlite_conn *c, const char *sql, struct drv_err *err)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(c, rc, err);
+}
+
+static int sq_begin(drv_conn *base, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	int rc = simple(c, "BEGIN IMMEDIATE", err);
+
+	if (rc == STRATA_ELOCKED)
+		drv_err_set(err, STRATA_ELOCKED,
+		            "the database is locked by another process (waited %ld ms)", c->busy_timeout_ms);
+	return rc;
+}
+
+static int sq_commit(drv_conn *base, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	int rc = simple(c, "COMMIT", err);
+
+	if (rc && !sqlite3_get_autocommit(c->db)) {
+		/* COMMIT failed (disk full, busy readers): undo rather than leave it open. */
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+static int sq_rollback(drv_conn *base, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+
+	/* An error may already have rolled the transaction back. */
+	if (sqlite3_get_autocommit(c->db))
+		return 0;
+	return simple(c, "ROLLBACK", err);
+}
+
+/*
+ * Split a script into statements. sqlite3_complete() knows where a
+ * statement ends (CREATE TRIGGER bodies included); we ask it at each
+ * semicolon, on the text of the current statement only.
+ */
+static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
+{
+	size_t n = strlen(sql), start = 0, i, alloc = 0;
+	struct sbuf cur = SBUF_INIT;
+	char q = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	for (i = 0; i <= n; i++) {
+		char ch = i < n ? sql[i] : ';';
+		int end = 0;
+
+		if (q) {
+			if (ch == q)
+				q = 0;
+			continue;
+		}
+		if (ch == '\'' || ch == '"' || ch == '`') {
+			q = ch;
+			continue;
+		}
+		if (ch == '[') {
+			q = ']';
+			continue;
+		}
+		if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
+			while (i < n && sql[i] != '\n')
+				i++;
+			continue;
+		}
+		if (ch == '/' && i + 1 < n && sql[i + 1] == '*') {
+			i += 2;
+			while (i + 1 < n && !(sql[i] == '*' && sql[i + 1] == '/'))
+				i++;
+			i++;
+			continue;
+		}
+		if (ch != ';')
+			continue;
+		sbuf_reset(&cur);
+		sbuf_add(&cur, sql + start, (i < n ? i + 1 : n) - start);
+		sbuf_addc(&cur, i < n ? '\0' : ';');
+		if (sbuf_failed(&cur))
+			goto nomem;
+		end = i == n || sqlite3_complete(cur.buf);
+		if (end) {
+			size_t s = skip_ws_comments(sql, start, i < n ? i : n);
+			if (s < (i < n ? i : n)) {
+				struct drv_stmt *st;
+				if (out->n == alloc) {
+					size_t na = alloc ? 2 * alloc : 16;
+					struct drv_stmt *nv = realloc(out->v, na * sizeof *nv);
+					if (!nv)
+						goto nomem;
+					out->v = nv;
+					alloc = na;
+				}
+				st = &out->v[out->n++];
+				st->offset = s;
+				st->len = (i < n ? i + 1 : n) - s;
+				st->no_tx = NULL;
+				if (st->len >= 6 && strncasecmp(sql + s, "VACUUM", 6) == 0 &&
+				    (st->len == 6 || !((sql[s + 6] | 32) >= 'a' && (sql[s + 6] | 32) <= 'z')))
+					st->no_tx = "VACUUM";
+			}
+			start = i + 1;
+		}
+	}
+	sbuf_release(&cur);
+	return 0;
+nomem:
+	sbuf_release(&cur);
+	drv_stmts_release(out);
+	drv_err_set(err, STRATA_ENOMEM, "out of memory");
+	return STRATA_ENOMEM;
+}
+
+static void sq_table_name(drv_conn *base, const char *table, struct sbuf *out)
+{
+	(void)base;
+	sbuf_add_ident(out, table);
+}
+
+#ifdef HAVE_INTROSPECT_SQLITE
+static int sq_introspect(drv_conn *base, const char *schema_name, struct schema **out,
+                         struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+
+	(void)schema_name;
+	return introspect_sqlite(c->db, out, err);
+}
+#endif
+
+static int unlink_if(const char *path)
+{
+	return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static int sq_create_db(const struct strata_url *url, struct drv_err *err)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (access(url->path, F_OK) == 0) {
+		drv_err_set(err, STRATA_ERROR, "database '%s' already exists", url->path);
+		return STRATA_ERROR;
+	}
+	rc = sqlite3_open_v2(url->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA user_version = 0; CREATE TABLE strata_tmp_(x); DROP TABLE strata_tmp_",
+		                  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		drv_err_set(err, STRATA_ECONNECT, "cannot create '%s': %s", url->path,
+		            db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return STRATA_ECONNECT;
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
+static int sq_drop_db(const struct strata_url *url, struct drv_err *err)
+{
+	struct sbuf p = SBUF_INIT;
+	int rc = 0;
+
+	if (strcmp(url->path, ":memory:") == 0)
+		return 0;
+	if (unlink_if(url->path))
+		rc = -1;
+	sbuf_addf(&p, "%s-wal", url->path);
+	if (unlink_if(p.buf))
+		rc = -1;
+	sbuf_reset(&p);
+	sbuf_addf(&p, "%s-shm", url->path);
+	if (unlink_if(p.buf))
+		rc = -1;
+	sbuf_reset(&p);
+	sbuf_addf(&p, "%s-journal", url->path);
+	if (unlink_if(p.buf))
+		rc = -1;
+	sbuf_release(&p);
+	if (rc) {
+		drv_err_set(err, STRATA_EIO, "cannot delete '%s': %s", url->path, strerror(errno));
+		return STRATA_EIO;
+	}
+	return 0;
+}
+
+static int sq_wipe(drv_conn *base, struct drv_err *err)
+{
+	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	struct strata_url u = { 0 };
+	int rc;
+
+	if (strcmp(c->path, ":memory:") == 0) {
+		/* No file to delete: drop the objects instead. */
+		sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 1, 0);
+		rc = sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
+		sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
+		return rc == SQLITE_OK ? 0 : fail(c, rc, err);
+	}
+	sqlite3_close_v2(c->db);
+	c->db = NULL;
+	u.path = c->path;
+	rc = sq_drop_db(&u, err);
+	if (rc)
+		return rc;
+	return sq_connect(c, err);
+}
+
+const struct strata_driver drv_sqlite = {
+	.version = 1,
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.query = sq_query,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.lock = NULL,
+	.unlock = NULL,
+	.split = sq_split,
+	.set_timeouts = NULL,
+	.table_name = sq_table_name,
+#ifdef HAVE_INTROSPECT_SQLITE
+	.introspect = sq_introspect,
+#else
+	.introspect = NULL,
+#endif
+	.create_db = sq_create_db,
+	.drop_db = sq_drop_db,
+	.wipe = sq_wipe,
+};
+
+sqlite3 *drv_sqlite_handle(drv_conn *c)
+{
+	return c->driver == &drv_sqlite ? ((struct sqlite_conn *)c)->db : NULL;
+}

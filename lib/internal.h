@@ -1,0 +1,62 @@
+/*
+ * internal.h: what the library's own files share and the public header does
+ * not show: the handle, its error helper, the log helper and small file and
+ * hashing utilities (util.c).
+ */
+#ifndef STRATA_INTERNAL_H
+#define STRATA_INTERNAL_H
+
+#include <stddef.h>
+#include "strata.h"
+#include "sbuf.h"
+#include "driver.h"
+
+struct strata_db {
+	struct strata_url url;
+	drv_conn *conn;                  /* NULL when the connection failed */
+	char *dir, *table, *pg_schema;
+	long lock_timeout_ms, statement_timeout_ms, busy_timeout_ms;
+	int keep_backups, no_backup;
+	strata_log_fn log;
+	void *log_payload;
+	int errcode;
+	struct sbuf errmsg;
+	struct sbuf qtable;              /* the tracking table, quoted and qualified */
+	int tracking_ready;              /* the tracking table is known to exist */
+};
+
+/* Set the handle's error (the one helper that does, as sqlite3ErrorWithMsg). Returns code. */
+int db_error(strata_db *db, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Take a driver error onto the handle, prefixed by context when not NULL. */
+int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
+void db_clear_error(strata_db *db);
+void db_log(strata_db *db, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* util.c */
+/* Read a whole file into sb (appending). Returns 0, STRATA_ENOTFOUND or STRATA_EIO; errno kept. */
+int util_read_file(const char *path, struct sbuf *sb);
+/* Write data to path atomically (temporary file + rename), mode subject to umask. */
+int util_write_file(const char *path, const char *data, size_t len);
+/* SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in out[65]. */
+void util_sha256_hex_lf(const char *data, size_t len, char out[65]);
+/* SHA-256 of data as is. */
+void util_sha256_hex(const char *data, size_t len, char out[65]);
+/* UTC now as "YYYY-MM-DD HH:MM:SS" (out[20]) and as "YYYYMMDDHHMMSS" (out[15]). */
+void util_now_sql(char out[20]);
+void util_now_version(char out[15]);
+/* Monotonic milliseconds. */
+long util_ms(void);
+/* 1 if s[0..len) is valid UTF-8; else 0 and *bad_off the offset of the first bad byte. */
+int util_utf8_valid(const char *s, size_t len, size_t *bad_off);
+/* Line number (1-based) of byte offset off in s. */
+long util_line_of(const char *s, size_t off);
+
+#endif

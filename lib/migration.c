@@ -1,0 +1,590 @@
+/*
+ * migration.c: finding, parsing, ordering and hashing migration files.
+ *
+ * A file is <version>_<name>.sql with an up section and an optional down
+ * section, introduced by marker comments: dbmate's `-- migrate:up` /
+ * `-- migrate:down`, plain `-- UP` / `-- DOWN`, or goose's `-- +goose Up` /
+ * `-- +goose Down` (StatementBegin/End lines are dropped: strata splits
+ * statements with the engine's own parser). Parsing is line based and
+ * strict: anything that looks like a marker but is not one is an error,
+ * because a typo in a marker silently moves SQL into the wrong section.
+ * Section text keeps the file's line numbering (a section records the line
+ * it starts on), so engine errors can point at the user's line.
+ */
+#include "migration.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define MAX_VERSION_LEN 32
+#define MAX_FILE_SIZE ((size_t)64 << 20)   /* a 64 MiB migration is a mistake */
+
+static const char *skip_zeros(const char *s)
+{
+	while (*s == '0' && s[1])
+		s++;
+	return s;
+}
+
+int version_cmp(const char *a, const char *b)
+{
+	size_t la, lb;
+	int c;
+
+	a = skip_zeros(a);
+	b = skip_zeros(b);
+	la = strlen(a);
+	lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	c = strcmp(a, b);
+	return c < 0 ? -1 : c > 0;
+}
+
+int version_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+	return n >= 1 && n <= MAX_VERSION_LEN;
+}
+
+void migration_release(struct migration *m)
+{
+	free(m->version);
+	free(m->name);
+	free(m->filename);
+	free(m->path);
+	free(m->up.sql);
+	free(m->down.sql);
+	memset(m, 0, sizeof *m);
+}
+
+enum marker { MK_NONE, MK_UP, MK_DOWN, MK_SKIP, MK_NOTX_FILE, MK_BAD };
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Classify one line. opts points after the marker word (options follow).
+ * Sets *what to the marker's spelling for messages.
+ */
+static enum marker classify(const char *line, size_t len, const char **opts, size_t *optlen,
+                            struct sbuf *what)
+{
+	size_t i = 0, j;
+	const char *t;
+	size_t tl;
+
+	while (i < len && is_space(line[i]))
+		i++;
+	if (len - i < 2 || line[i] != '-' || line[i + 1] != '-')
+		return MK_NONE;
+	i += 2;
+	while (i < len && is_space(line[i]))
+		i++;
+	t = line + i;
+	tl = len - i;
+	while (tl && is_space(t[tl - 1]))
+		tl--;
+	sbuf_reset(what);
+	sbuf_adds(what, "-- ");
+	sbuf_add(what, t, tl);
+	*opts = NULL;
+	*optlen = 0;
+
+	if (tl >= 8 && strncmp(t, "migrate:", 8) == 0) {
+		for (j = 8; j < tl && !is_space(t[j]); j++)
+			;
+		*opts = t + j;
+		*optlen = tl - j;
+		if (j == 10 && strncmp(t + 8, "up", 2) == 0)
+			return MK_UP;
+		if (j == 12 && strncmp(t + 8, "down", 4) == 0)
+			return MK_DOWN;
+		sbuf_reset(what);
+		sbuf_adds(what, "-- ");
+		sbuf_add(what, t, j);
+		return MK_BAD;
+	}
+	if (tl >= 6 && strncmp(t, "+goose", 6) == 0 && (tl == 6 || is_space(t[6]))) {
+		const char *w = t + 6;
+		size_t wl = tl - 6;
+		while (wl && is_space(*w))
+			w++, wl--;
+		if (wl == 2 && strncasecmp(w, "up", 2) == 0)
+			return MK_UP;
+		if (wl == 4 && strncasecmp(w, "down", 4) == 0)
+			return MK_DOWN;
+		if ((wl == 14 && strncasecmp(w, "StatementBegin", 14) == 0) ||
+		    (wl == 12 && strncasecmp(w, "StatementEnd", 12) == 0) ||
+		    (wl == 8 && strncasecmp(w, "ENVSUB ON", 8) == 0))
+			return MK_SKIP;
+		if (wl == 14 && strncasecmp(w, "NO TRANSACTION", 14) == 0)
+			return MK_NOTX_FILE;
+		return MK_BAD;
+	}
+	/* -- UP / -- DOWN, alone on the line save options */
+	for (j = 0; j < tl && !is_space(t[j]); j++)
+		;
+	if ((j == 2 && strncmp(t, "UP", 2) == 0) || (j == 4 && strncmp(t, "DOWN", 4) == 0)) {
+		const char *o = t + j;
+		size_t ol = tl - j;
+		while (ol && is_space(*o))
+			o++, ol--;
+		/* "-- UP to now we did X" is prose, not a marker */
+		if (ol && strncmp(o, "transaction:", 12) != 0)
+			return MK_NONE;
+		*opts = o;
+		*optlen = ol;
+		return t[0] == 'U' ? MK_UP : MK_DOWN;
+	}
+	return MK_NONE;
+}
+
+static int parse_opts(const char *o, size_t ol, int *no_tx, struct sbuf *bad)
+{
+	size_t i = 0;
+
+	while (i < ol) {
+		size_t s;
+		while (i < ol && is_space(o[i]))
+			i++;
+		s = i;
+		while (i < ol && !is_space(o[i]))
+			i++;
+		if (i == s)
+			break;
+		if (i - s == 17 && strncmp(o + s, "transaction:false", 17) == 0)
+			*no_tx = 1;
+		else if (i - s == 16 && strncmp(o + s, "transaction:true", 16) == 0)
+			*no_tx = 0;
+		else {
+			sbuf_reset(bad);
+			sbuf_add(bad, o + s, i - s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 1 if the text holds anything besides whitespace and -- comments. */
+static int has_sql(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (is_space(s[i]) || s[i] == '\n') {
+			i++;
+		} else if (s[i] == '-' && i + 1 < n && s[i + 1] == '-') {
+			while (i < n && s[i] != '\n')
+				i++;
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int migration_parse(struct migration *m, const char *display, const char *content,
+                    size_t len, struct sbuf *err)
+{
+	struct sbuf sec[2] = { SBUF_INIT, SBUF_INIT };
+	struct sbuf what = SBUF_INIT, bad = SBUF_INIT;
+	long seen_line[2] = { 0, 0 };
+	int cur = -1, file_no_tx = 0, rc = STRATA_EPARSE;
+	size_t pos = 0, bom = 0, bad_off;
+	long line = 0;
+	const char *p;
+
+	if ((p = memchr(content, '\0', len)) != NULL) {
+		sbuf_setf(err, "%s:%ld: file contains a NUL byte (is it a binary file?)", display,
+		          util_line_of(content, (size_t)(p - content)));
+		goto out;
+	}
+	if (!util_utf8_valid(content, len, &bad_off)) {
+		sbuf_setf(err, "%s:%ld: invalid UTF-8 (byte 0x%02x at offset %zu)", display,
+		          util_line_of(content, bad_off), (unsigned char)content[bad_off], bad_off);
+		goto out;
+	}
+	if (len >= 3 && memcmp(content, "\xEF\xBB\xBF", 3) == 0)
+		pos = bom = 3; /* a BOM is an editor's habit, not SQL */
+
+	while (pos < len) {
+		const char *ln = content + pos;
+		const char *nl = memchr(ln, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - ln) : len - pos;
+		size_t next = pos + ll + (nl ? 1 : 0);
+		const char *o;
+		size_t ol;
+		enum marker mk;
+
+		line++;
+		mk = classify(ln, ll, &o, &ol, &what);
+		switch (mk) {
+		case MK_BAD:
+			sbuf_setf(err, "%s:%ld: unknown marker '%s'", display, line, what.buf);
+			goto out;
+		case MK_UP:
+		case MK_DOWN: {
+			int k = mk == MK_UP ? 0 : 1;
+			struct section *s = k ? &m->down : &m->up;
+			if (seen_line[k]) {
+				sbuf_setf(err, "%s:%ld: second '%s' marker (the first is on line %ld)",
+				          display, line, what.buf, seen_line[k]);
+				goto out;
+			}
+			if (cur < 0 && has_sql(content + bom, pos - bom)) {
+				sbuf_setf(err, "%s:%ld: SQL before the first marker (start the file with '-- migrate:up')",
+				          display, line);
+				goto out;
+			}
+			seen_line[k] = line;
+			if (parse_opts(o, ol, &s->no_tx, &bad)) {
+				sbuf_setf(err, "%s:%ld: unknown option '%s' on marker (expected transaction:false)",
+				          display, line, bad.buf);
+				goto out;
+			}
+			s->line = line + 1;
+			cur = k;
+			break;
+		}
+		case MK_SKIP:
+			if (cur >= 0)
+				sbuf_addc(&sec[cur], '\n');
+			break;
+		case MK_NOTX_FILE:
+			file_no_tx = 1;
+			if (cur >= 0)
+				sbuf_addc(&sec[cur], '\n');
+			break;
+		case MK_NONE:
+			if (cur >= 0) {
+				sbuf_add(&sec[cur], ln, ll);
+				sbuf_addc(&sec[cur], '\n');
+			}
+			break;
+		}
+		pos = next;
+	}
+	if (!seen_line[0]) {
+		if (has_sql(content + bom, len - bom))
+			sbuf_setf(err, "%s:1: no '-- migrate:up' marker (every migration starts with one)", display);
+		else
+			sbuf_setf(err, "%s:1: no '-- migrate:up' section (the file is empty)", display);
+		goto out;
+	}
+	if (sbuf_failed(&sec[0]) || sbuf_failed(&sec[1])) {
+		sbuf_setf(err, "%s: out of memory", display);
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	m->up.sql = sbuf_detach(&sec[0]);
+	if (seen_line[1])
+		m->down.sql = sbuf_detach(&sec[1]);
+	if (file_no_tx)
+		m->up.no_tx = m->down.no_tx = 1;
+	util_sha256_hex_lf(content, len, m->checksum);
+	rc = 0;
+out:
+	sbuf_release(&sec[0]);
+	sbuf_release(&sec[1]);
+	sbuf_release(&what);
+	sbuf_release(&bad);
+	return rc;
+}
+
+void migrations_release(struct migration_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		migration_release(&s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+struct migration *migrations_find(const struct migration_set *s, const char *version)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = version_cmp(s->v[mid].version, version);
+		if (!c)
+			return &s->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_mig(const void *a, const void *b)
+{
+	return version_cmp(((const struct migration *)a)->version,
+	                   ((const struct migration *)b)->version);
+}
+
+/* Split "0001_name.sql" into version and name; 0 if it is not that shape. */
+static int split_filename(const char *fn, char **version, char **name)
+{
+	size_t n = strlen(fn), v = 0, i;
+
+	*version = *name = NULL;
+	if (n < 7 || strcmp(fn + n - 4, ".sql") != 0)
+		return 0;
+	while (fn[v] >= '0' && fn[v] <= '9')
+		v++;
+	if (v == 0 || fn[v] != '_' || v + 1 >= n - 4)
+		return 0;
+	for (i = v + 1; i < n - 4; i++) {
+		unsigned char c = (unsigned char)fn[i];
+		if (!(c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || c == '.'))
+			return 0;
+	}
+	*version = xstrndup(fn, v);
+	*name = xstrndup(fn + v + 1, n - 4 - v - 1);
+	return *version && *name;
+}
+
+/* A symlink must stay inside the migrations directory. */
+static int inside_dir(const char *realdir, const char *path)
+{
+	char rp[PATH_MAX];
+	size_t n = strlen(realdir);
+
+	if (!realpath(path, rp))
+		return 0;
+	return strncmp(rp, realdir, n) == 0 && rp[n] == '/';
+}
+
+int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	struct sbuf path = SBUF_INIT, content = SBUF_INIT;
+	char realdir[PATH_MAX];
+	size_t alloc = 0, i, nseq = 0;
+	int rc = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	out->sequence = 0;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT) {
+			sbuf_setf(err, "migrations directory '%s' does not exist (create it with 'strata new NAME')", dir);
+			return STRATA_ENOTFOUND;
+		}
+		sbuf_setf(err, "cannot open migrations directory '%s': %s", dir, strerror(errno));
+		return errno == ENOTDIR ? STRATA_EPARSE : STRATA_EIO;
+	}
+	if (!realpath(dir, realdir)) {
+		sbuf_setf(err, "cannot resolve '%s': %s", dir, strerror(errno));
+		rc = STRATA_EIO;
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *fn = de->d_name;
+		size_t fl = strlen(fn);
+		struct migration m;
+		struct stat st;
+		char *version, *name;
+
+		if (fn[0] == '.' || fl < 4 || strcmp(fn + fl - 4, ".sql") != 0)
+			continue;
+		sbuf_reset(&path);
+		sbuf_addf(&path, "%s/%s", dir, fn);
+		if (!util_utf8_valid(fn, fl, NULL)) {
+			sbuf_setf(err, "%s/: a file name is not valid UTF-8", dir);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		if (!split_filename(fn, &version, &name)) {
+			free(version);
+			free(name);
+			sbuf_setf(err, "%s: file name is not <version>_<name>.sql (version: digits; name: letters, digits, _ - .)",
+			          path.buf);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		memset(&m, 0, sizeof m);
+		m.version = version;
+		m.name = name;
+		if (!version_valid(version)) {
+			sbuf_setf(err, "%s: version '%.40s%s' is longer than %d digits", path.buf, version,
+			          strlen(version) > 40 ? "..." : "", MAX_VERSION_LEN);
+			migration_release(&m);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		if (lstat(path.buf, &st) != 0) {
+			sbuf_setf(err, "%s: %s", path.buf, strerror(errno));
+			migration_release(&m);
+			rc = STRATA_EIO;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) && !inside_dir(realdir, path.buf)) {
+			sbuf_setf(err, "%s: symbolic link points outside the migrations directory", path.buf);
+			migration_release(&m);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		if (stat(path.buf, &st) != 0 || !S_ISREG(st.st_mode)) {
+			sbuf_setf(err, "%s: not a regular file", path.buf);
+			migration_release(&m);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		if ((size_t)st.st_size > MAX_FILE_SIZE) {
+			sbuf_setf(err, "%s: file is larger than 64 MiB", path.buf);
+			migration_release(&m);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		sbuf_reset(&content);
+		rc = util_read_file(path.buf, &content);
+		if (rc) {
+			sbuf_setf(err, "%s: cannot read: %s", path.buf, strerror(errno));
+			migration_release(&m);
+			goto out;
+		}
+		m.filename = strdup(fn);
+		m.path = strdup(path.buf);
+		if (!m.filename || !m.path) {
+			migration_release(&m);
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		rc = migration_parse(&m, path.buf, content.buf, content.len, err);
+		if (rc) {
+			migration_release(&m);
+			goto out;
+		}
+		if (out->n == alloc) {
+			size_t na = alloc ? alloc * 2 : 64;
+			struct migration *nv = realloc(out->v, na * sizeof *nv);
+			if (!nv) {
+				migration_release(&m);
+				rc = STRATA_ENOMEM;
+				goto out;
+			}
+			out->v = nv;
+			alloc = na;
+		}
+		out->v[out->n++] = m;
+		if (version[0] == '0' || strlen(version) < 14)
+			nseq++;
+	}
+	qsort(out->v, out->n, sizeof *out->v, cmp_mig);
+	for (i = 1; i < out->n; i++) {
+		if (version_cmp(out->v[i - 1].version, out->v[i].version) == 0) {
+			sbuf_setf(err, "%s: version %s is also used by %s", out->v[i].path, out->v[i].version,
+			          out->v[i - 1].filename);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+	}
+	out->sequence = out->n > 0 && nseq == out->n;
+out:
+	if (d)
+		closedir(d);
+	sbuf_release(&path);
+	sbuf_release(&content);
+	if (rc)
+		migrations_release(out);
+	return rc;
+}
+
+void sum_render(const struct migration_set *s, struct sbuf *out)
+{
+	struct sbuf body = SBUF_INIT;
+	char total[65];
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		sbuf_addf(&body, "%s %s\n", s->v[i].filename, s->v[i].checksum);
+	util_sha256_hex(body.buf, body.len, total);
+	sbuf_addf(out, "total %s\n", total);
+	sbuf_add(out, body.buf, body.len);
+	sbuf_release(&body);
+}
+
+int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
+{
+	struct sbuf path = SBUF_INIT, have = SBUF_INIT, want = SBUF_INIT;
+	int rc;
+	size_t i;
+
+	sbuf_addf(&path, "%s/strata.sum", dir);
+	rc = util_read_file(path.buf, &have);
+	if (rc == STRATA_ENOTFOUND) {
+		rc = 0; /* no file, nothing enforced */
+		goto out;
+	}
+	if (rc) {
+		sbuf_setf(err, "%s: cannot read: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	sum_render(s, &want);
+	if (have.len == want.len && memcmp(have.buf, want.buf, want.len) == 0)
+		goto out;
+	/* Name the first file that differs: that is what a person fixes. */
+	rc = STRATA_ECHECKSUM;
+	for (i = 0; i < s->n; i++) {
+		const char *fn = s->v[i].filename;
+		const char *at = strstr(have.buf, fn);
+		size_t fl = strlen(fn);
+		if (!at || (at != have.buf && at[-1] != '\n') || at[fl] != ' ') {
+			sbuf_setf(err, "%s: %s is not in the file (a new migration? run 'strata hash')",
+			          path.buf, fn);
+			goto out;
+		}
+		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0) {
+			sbuf_setf(err, "%s: %s was edited after it was hashed (run 'strata hash' if that was meant)",
+			          path.buf, fn);
+			goto out;
+		}
+	}
+	sbuf_setf(err, "%s: does not match the migrations (a file was removed or the sum edited; run 'strata hash')",
+	          path.buf);
+out:
+	sbuf_release(&path);
+	sbuf_release(&have);
+	sbuf_release(&want);
+	return rc;
+}
+
+int sum_write(const char *dir, const struct migration_set *s, struct sbuf *err)
+{
+	struct sbuf path = SBUF_INIT, body = SBUF_INIT;
+	int rc;
+
+	sbuf_addf(&path, "%s/strata.sum", dir);
+	sum_render(s, &body);
+	if (sbuf_failed(&path) || sbuf_failed(&body)) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	rc = util_write_file(path.buf, body.buf, body.len);
+	if (rc)
+		sbuf_setf(err, "%s: cannot write: %s", path.buf, strerror(errno));
+out:
+	sbuf_release(&path);
+	sbuf_release(&body);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * migration.h: migration files: finding them in a directory, parsing their
+ * up and down sections, ordering by version, hashing, and strata.sum.
+ * Nothing here touches a database.
+ */
+#ifndef STRATA_MIGRATION_H
+#define STRATA_MIGRATION_H
+
+#include <stddef.h>
+#include "sbuf.h"
+
+struct section {
+	char *sql;        /* the section's text, marker line excluded; NULL if absent */
+	long line;        /* line of the file where sql begins */
+	int no_tx;        /* transaction:false on the marker */
+};
+
+struct migration {
+	char *version;    /* as in the file name, "20240101120000" or "0007" */
+	char *name;       /* "create_users" */
+	char *filename;   /* "20240101120000_create_users.sql" */
+	char *path;       /* dir + "/" + filename */
+	char checksum[65];
+	struct section up, down;
+};
+
+struct migration_set {
+	size_t n;
+	struct migration *v;   /* sorted by version */
+	int sequence;          /* the directory numbers its versions 0001, 0002... */
+};
+
+/* Numeric order of two version strings (leading zeros ignored). */
+int version_cmp(const char *a, const char *b);
+/* 1 if s is a version: 1..32 ASCII digits. */
+int version_valid(const char *s);
+
+/*
+ * Parse one file's content. On error returns STRATA_EPARSE and err holds
+ * "FILE:LINE: problem" (FILE = display name given).
+ */
+int migration_parse(struct migration *m, const char *display, const char *content,
+                    size_t len, struct sbuf *err);
+void migration_release(struct migration *m);
+
+/*
+ * Read every migration of dir, parse and order them. Errors (EPARSE,
+ * ENOTFOUND for a missing directory, EIO) leave "what: problem" in err.
+ */
+int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err);
+void migrations_release(struct migration_set *s);
+/* The migration of that version, or NULL. */
+struct migration *migrations_find(const struct migration_set *s, const char *version);
+
+/* strata.sum: the expected text for a set, and the check when the file exists. */
+void sum_render(const struct migration_set *s, struct sbuf *out);
+int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err);
+int sum_write(const char *dir, const struct migration_set *s, struct sbuf *err);
+
+#endif

@@ -1,0 +1,1286 @@
+/*
+ * runner.c: up, down, status, baseline and mark: the versioned-migration
+ * logic over the driver vtable.
+ *
+ * Every run follows one order, and the order is the safety promise:
+ *   1. read and validate every file (nothing touched yet);
+ *   2. take the runner's lock (PostgreSQL advisory lock; SQLite's BEGIN
+ *      IMMEDIATE is both lock and transaction);
+ *   3. read the tracking table inside the transaction, so a runner that
+ *      waited sees what the one before it applied;
+ *   4. refuse edited, missing, failed or out-of-order migrations by name;
+ *   5. run every migration and its tracking row in that one transaction,
+ *      committing only at the end; transaction:false migrations split the
+ *      run into segments and are recorded as failed until they finish.
+ */
+#include "internal.h"
+#include "migration.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef HAVE_BACKUP
+#include "backup.h"
+#endif
+
+struct applied {
+	char *version, *name, *checksum, *applied_at, *down_sql, *state, *error;
+	long batch, duration_ms;
+};
+
+struct applied_set {
+	size_t n;
+	struct applied *v; /* by version */
+};
+
+static void applied_release(struct applied_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct applied *a = &s->v[i];
+		free(a->version);
+		free(a->name);
+		free(a->checksum);
+		free(a->applied_at);
+		free(a->down_sql);
+		free(a->state);
+		free(a->error);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static int cmp_applied(const void *a, const void *b)
+{
+	return version_cmp(((const struct applied *)a)->version, ((const struct applied *)b)->version);
+}
+
+static struct applied *applied_find(const struct applied_set *s, const char *version)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = version_cmp(s->v[mid].version, version);
+		if (!c)
+			return &s->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int is_pg(strata_db *db)
+{
+	return strcmp(db->conn->driver->name, "postgres") == 0;
+}
+
+static int need_conn(strata_db *db)
+{
+	if (db->conn)
+		return 0;
+	if (db->errcode)
+		return db->errcode;
+	return db_error(db, STRATA_ECONNECT, "not connected");
+}
+
+static int tracking_exists(strata_db *db, int *exists)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	const char *params[1];
+	int rc;
+
+	drv_err_init(&e);
+	if (is_pg(db)) {
+		params[0] = db->qtable.buf;
+		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &r, &e);
+	} else {
+		params[0] = db->table;
+		rc = drv_query(db->conn,
+		               "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = $1",
+		               params, 1, &r, &e);
+	}
+	if (rc) {
+		db_error_drv(db, &e, "cannot read the tracking table");
+	} else {
+		const char *v = r->nrows ? drv_cell(r, 0, 0) : NULL;
+		*exists = v && (v[0] == 't' || v[0] == '1');
+	}
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int ensure_tracking(strata_db *db)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	if (is_pg(db) && db->pg_schema) {
+		sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+		sbuf_add_ident(&sql, db->pg_schema);
+		sbuf_adds(&sql, ";\n");
+	}
+	sbuf_addf(&sql,
+	          "CREATE TABLE IF NOT EXISTS %s (\n"
+	          "  version TEXT PRIMARY KEY,\n"
+	          "  name TEXT NOT NULL,\n"
+	          "  checksum TEXT NOT NULL,\n"
+	          "  batch INTEGER NOT NULL,\n"
+	          "  applied_at TIMESTAMP NOT NULL,\n"
+	          "  duration_ms INTEGER NOT NULL,\n"
+	          "  down_sql TEXT,\n"
+	          "  state TEXT NOT NULL DEFAULT 'applied',\n"
+	          "  error TEXT\n"
+	          ")", db->qtable.buf);
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Straight to the driver: the fault-injection seam counts migrations. */
+	rc = db->conn->driver->exec(db->conn, sql.buf, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot create the tracking table");
+out:
+	sbuf_release(&sql);
+	drv_err_release(&e);
+	return rc;
+}
+
+static char *dup_cell(const struct drv_rows *r, size_t row, size_t col)
+{
+	return xstrdup_or_null(drv_cell(r, row, col));
+}
+
+/* Read the tracking table; a table that does not exist yet reads as empty. */
+static int read_applied(strata_db *db, struct applied_set *out)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc, exists = 0;
+	size_t i;
+
+	out->n = 0;
+	out->v = NULL;
+	rc = tracking_exists(db, &exists);
+	if (rc || !exists)
+		return rc;
+	drv_err_init(&e);
+	sbuf_addf(&sql, "SELECT version, name, checksum, batch, applied_at, duration_ms, down_sql, "
+	          "state, error FROM %s", db->qtable.buf);
+	rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e);
+	if (rc) {
+		db_error_drv(db, &e, "cannot read the tracking table");
+		goto out;
+	}
+	out->v = calloc(r->nrows ? r->nrows : 1, sizeof *out->v);
+	if (!out->v) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < r->nrows; i++) {
+		struct applied *a = &out->v[out->n++];
+		a->version = dup_cell(r, i, 0);
+		a->name = dup_cell(r, i, 1);
+		a->checksum = dup_cell(r, i, 2);
+		a->batch = drv_cell(r, i, 3) ? strtol(drv_cell(r, i, 3), NULL, 10) : 0;
+		a->applied_at = dup_cell(r, i, 4);
+		a->duration_ms = drv_cell(r, i, 5) ? strtol(drv_cell(r, i, 5), NULL, 10) : 0;
+		a->down_sql = dup_cell(r, i, 6);
+		a->state = dup_cell(r, i, 7);
+		a->error = dup_cell(r, i, 8);
+		if (!a->version || !a->name || !a->checksum || !a->state) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (a->applied_at && strlen(a->applied_at) > 19)
+			a->applied_at[19] = '\0'; /* PostgreSQL may add fractions */
+	}
+	qsort(out->v, out->n, sizeof *out->v, cmp_applied);
+out:
+	if (rc)
+		applied_release(out);
+	drv_rows_free(r);
+	sbuf_release(&sql);
+	drv_err_release(&e);
+	return rc;
+}
+
+static long max_batch(const struct applied_set *a)
+{
+	long b = 0;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].batch > b)
+			b = a->v[i].batch;
+	return b;
+}
+
+static int load_files(strata_db *db, struct migration_set *ms, int check_sum)
+{
+	struct sbuf err = SBUF_INIT;
+	int rc = migrations_load(db->dir, ms, &err);
+
+	if (!rc && check_sum)
+		rc = sum_check(db->dir, ms, &err);
+	if (rc) {
+		db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
+		migrations_release(ms);
+	}
+	sbuf_release(&err);
+	return rc;
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+static int report_new(strata_db *db, strata_report **out, size_t cap)
+{
+	strata_report *r = calloc(1, sizeof *r);
+
+	if (r)
+		r->entries = calloc(cap ? cap : 1, sizeof *r->entries);
+	if (!r || !r->entries) {
+		free(r);
+		*out = NULL;
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	*out = r;
+	return 0;
+}
+
+static strata_entry *report_add(strata_report *r, const struct migration *m,
+                                const struct applied *a)
+{
+	strata_entry *e = &r->entries[r->n++];
+
+	memset(e, 0, sizeof *e);
+	e->version = strdup(m ? m->version : a->version);
+	e->name = strdup(m ? m->name : a->name);
+	e->file = m ? strdup(m->path) : NULL;
+	e->checksum = strdup(m ? m->checksum : a->checksum);
+	if (a) {
+		e->batch = a->batch;
+		e->applied_at = xstrdup_or_null(a->applied_at);
+		e->duration_ms = a->duration_ms;
+		e->error = xstrdup_or_null(a->error);
+	}
+	if (m) {
+		e->no_transaction = m->up.no_tx;
+		e->irreversible = m->down.sql == NULL;
+	} else {
+		e->irreversible = a->down_sql == NULL;
+	}
+	return e;
+}
+
+static int report_ok(strata_db *db, strata_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		strata_entry *e = &r->entries[i];
+		if (!e->version || !e->name || !e->checksum)
+			return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Merge files and tracking rows into status entries, in version order. */
+static int build_status(strata_db *db, const struct migration_set *ms,
+                        const struct applied_set *as, strata_report **out)
+{
+	strata_report *r;
+	const char *newest = NULL;
+	size_t i = 0, j = 0;
+	int rc;
+
+	rc = report_new(db, &r, ms->n + as->n);
+	if (rc)
+		return rc;
+	for (j = 0; j < as->n; j++)
+		if (!newest || version_cmp(as->v[j].version, newest) > 0)
+			newest = as->v[j].version;
+	j = 0;
+	while (i < ms->n || j < as->n) {
+		int c;
+		strata_entry *e;
+
+		if (i == ms->n)
+			c = 1;
+		else if (j == as->n)
+			c = -1;
+		else
+			c = version_cmp(ms->v[i].version, as->v[j].version);
+		if (c < 0) {
+			e = report_add(r, &ms->v[i], NULL);
+			e->state = newest && version_cmp(ms->v[i].version, newest) < 0 ?
+			           STRATA_OUT_OF_ORDER : STRATA_PENDING;
+			i++;
+		} else if (c > 0) {
+			e = report_add(r, NULL, &as->v[j]);
+			e->state = strcmp(as->v[j].state, "failed") == 0 ? STRATA_FAILED : STRATA_MISSING;
+			j++;
+		} else {
+			e = report_add(r, &ms->v[i], &as->v[j]);
+			if (strcmp(as->v[j].state, "failed") == 0)
+				e->state = STRATA_FAILED;
+			else if (strcmp(ms->v[i].checksum, as->v[j].checksum) != 0)
+				e->state = STRATA_EDITED;
+			else
+				e->state = STRATA_APPLIED;
+			i++;
+			j++;
+		}
+	}
+	rc = report_ok(db, r);
+	if (rc) {
+		strata_report_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
+int strata_status(strata_db *db, strata_report **out)
+{
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	int rc;
+
+	*out = NULL;
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	rc = load_files(db, &ms, 0);
+	if (rc == STRATA_ENOTFOUND) {
+		/* No directory yet: status still shows what the database has. */
+		db_clear_error(db);
+		rc = 0;
+	}
+	if (rc)
+		return rc;
+	rc = read_applied(db, &as);
+	if (!rc)
+		rc = build_status(db, &ms, &as, out);
+	applied_release(&as);
+	migrations_release(&ms);
+	return rc;
+}
+
+/* ---- running SQL ------------------------------------------------------ */
+
+/* The lock key: the tracking table, qualified, so two apps on one server
+ * with different tables do not wait for each other. */
+static int lock(strata_db *db)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_lock(db->conn, db->qtable.buf, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot take the migration lock");
+	drv_err_release(&e);
+	return rc;
+}
+
+static void unlock(strata_db *db)
+{
+	struct drv_err e;
+
+	drv_err_init(&e);
+	drv_unlock(db->conn, db->qtable.buf, &e);
+	drv_err_release(&e);
+}
+
+static int begin(strata_db *db)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_begin(db->conn, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot begin a transaction");
+	drv_err_release(&e);
+	return rc;
+}
+
+static int commit(strata_db *db)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_commit(db->conn, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot commit");
+	drv_err_release(&e);
+	return rc;
+}
+
+static void rollback(strata_db *db)
+{
+	struct drv_err e;
+
+	drv_err_init(&e);
+	drv_rollback(db->conn, &e);
+	drv_err_release(&e);
+}
+
+/*
+ * Run one section's SQL. On failure the handle's message is
+ * "FILE:LINE: engine message", LINE being the failing statement's line in
+ * the user's file.
+ */
+static int run_sql(strata_db *db, const char *where, const char *sql, long first_line)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	if (db->conn->in_tx) {
+		rc = drv_set_timeouts(db->conn, db->lock_timeout_ms, db->statement_timeout_ms, &e);
+		if (rc) {
+			db_error_drv(db, &e, where);
+			goto out;
+		}
+	}
+	rc = drv_exec(db->conn, sql, &e);
+	if (rc) {
+		struct sbuf ctx = SBUF_INIT;
+		long line = first_line;
+		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
+			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
+		sbuf_addf(&ctx, "%s:%ld", where, line);
+		if (rc == STRATA_ELOCKED || rc == STRATA_ECONNECT || rc == STRATA_EFULL ||
+		    rc == STRATA_EIO || rc == STRATA_ENOMEM || rc == STRATA_EREADONLY)
+			; /* keep the code: it says more than "SQL error" */
+		else
+			e.code = STRATA_ESQL;
+		rc = db_error_drv(db, &e, ctx.buf);
+		sbuf_release(&ctx);
+	}
+out:
+	drv_err_release(&e);
+	return rc;
+}
+
+/* Statements that cannot run in a transaction, in a section that would. */
+static int check_tx(strata_db *db, const struct migration *m, const struct section *s,
+                    const char *secname)
+{
+	struct drv_stmts st = { 0 };
+	struct drv_err e;
+	size_t i;
+	int rc = 0;
+
+	if (s->no_tx || !s->sql)
+		return 0;
+	drv_err_init(&e);
+	if (drv_split(db->conn->driver, s->sql, &st, &e) == 0) {
+		for (i = 0; i < st.n; i++) {
+			if (!st.v[i].no_tx)
+				continue;
+			rc = db_error(db, STRATA_EPARSE,
+			              "%s:%ld: %s cannot run inside a transaction; mark the section "
+			              "'-- migrate:%s transaction:false'",
+			              m->path, s->line + util_line_of(s->sql, st.v[i].offset) - 1,
+			              st.v[i].no_tx, secname);
+			break;
+		}
+	}
+	/* A script the splitter cannot read is left to the engine, which
+	 * reports the error with its own words and position. */
+	drv_stmts_release(&st);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int record_row(strata_db *db, const struct migration *m, long batch, long ms,
+                      const char *state, const char *error)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_err e;
+	char now[20], bs[24], ds[24];
+	const char *p[9];
+	int rc;
+
+	drv_err_init(&e);
+	util_now_sql(now);
+	snprintf(bs, sizeof bs, "%ld", batch);
+	snprintf(ds, sizeof ds, "%ld", ms);
+	p[0] = m->version;
+	p[1] = m->name;
+	p[2] = m->checksum;
+	p[3] = bs;
+	p[4] = now;
+	p[5] = ds;
+	p[6] = m->down.sql;
+	p[7] = state;
+	p[8] = error;
+	sbuf_addf(&sql, "DELETE FROM %s WHERE version = $1", db->qtable.buf);
+	rc = drv_query(db->conn, sql.buf, p, 1, NULL, &e);
+	if (!rc) {
+		sbuf_reset(&sql);
+		sbuf_addf(&sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
+		          "down_sql, state, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		          db->qtable.buf);
+		rc = drv_query(db->conn, sql.buf, p, 9, NULL, &e);
+	}
+	if (rc)
+		db_error_drv(db, &e, "cannot record the migration in the tracking table");
+	sbuf_release(&sql);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int delete_row(strata_db *db, const char *version)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_err e;
+	const char *p[1] = { version };
+	int rc;
+
+	drv_err_init(&e);
+	sbuf_addf(&sql, "DELETE FROM %s WHERE version = $1", db->qtable.buf);
+	rc = drv_query(db->conn, sql.buf, p, 1, NULL, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot update the tracking table");
+	sbuf_release(&sql);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int readonly_check(strata_db *db)
+{
+	/* SQLite opens a write-protected file read-only without a word; say so
+	 * before anything runs rather than at the first write. */
+	sqlite3 *h = drv_sqlite_handle(db->conn);
+
+	if (h && sqlite3_db_readonly(h, "main") == 1)
+		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
+	return 0;
+}
+
+/*
+ * Called in the transaction, before the first change, when something will
+ * change: the automatic SQLite backup (backup.c), if built in.
+ */
+static int before_change(strata_db *db, strata_report *r)
+{
+#ifdef HAVE_BACKUP
+	char *path = NULL;
+	int rc;
+
+	if (is_pg(db) || db->no_backup)
+		return 0;
+	rc = backup_auto(db, &path);
+	if (rc)
+		return rc;
+	r->backup = path;
+#else
+	(void)db;
+	(void)r;
+#endif
+	return 0;
+}
+
+/* After a failed run on SQLite: the transaction rolled back; if segments had
+ * committed (transaction:false), the backup restores the whole run. */
+static void after_failure(strata_db *db, strata_report *r, int committed)
+{
+#ifdef HAVE_BACKUP
+	if (committed && r && r->backup)
+		backup_restore_after_failure(db, r->backup);
+#else
+	(void)db;
+	(void)r;
+	(void)committed;
+#endif
+}
+
+/* Say, after the engine's message, that the run left nothing behind. */
+static void db_note_rolled_back(strata_db *db)
+{
+	if (db->errcode)
+		sbuf_adds(&db->errmsg, " (rolled back: the database is as it was before this run)");
+}
+
+/* ---- up --------------------------------------------------------------- */
+
+static int refuse_problems(strata_db *db, const struct migration_set *ms,
+                           const struct applied_set *as, int allow_ooo)
+{
+	const char *newest = NULL;
+	size_t i;
+
+	for (i = 0; i < as->n; i++) {
+		const struct applied *a = &as->v[i];
+		const struct migration *m = migrations_find(ms, a->version);
+		if (strcmp(a->state, "failed") == 0)
+			return db_error(db, STRATA_EFAILED,
+			                "%s_%s is recorded as failed (%s); repair the database, then run "
+			                "'strata mark %s --applied' or '--pending'",
+			                a->version, a->name, a->error ? a->error : "no message", a->version);
+		if (!m)
+			return db_error(db, STRATA_EMISSING,
+			                "%s_%s was applied but its file is gone; restore it, roll it back "
+			                "with 'strata down', or forget it with 'strata mark %s --pending'",
+			                a->version, a->name, a->version);
+		if (strcmp(m->checksum, a->checksum) != 0)
+			return db_error(db, STRATA_ECHECKSUM,
+			                "%s was edited after it was applied (checksum mismatch); restore it, "
+			                "or accept the edit with 'strata mark %s --applied'",
+			                m->path, a->version);
+		if (!newest || version_cmp(a->version, newest) > 0)
+			newest = a->version;
+	}
+	if (allow_ooo || !newest)
+		return 0;
+	for (i = 0; i < ms->n; i++) {
+		const struct migration *m = &ms->v[i];
+		if (version_cmp(m->version, newest) >= 0)
+			break;
+		if (!applied_find(as, m->version))
+			return db_error(db, STRATA_EORDER,
+			                "%s is older than the newest applied migration %s (merged from "
+			                "another branch?); apply it with --allow-out-of-order",
+			                m->path, newest);
+	}
+	return 0;
+}
+
+int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
+{
+	static const strata_up_opts defaults = STRATA_UP_OPTS_INIT;
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	strata_report *r = NULL;
+	const struct migration **todo = NULL;
+	size_t ntodo = 0, i;
+	long batch, t0 = util_ms();
+	int rc, locked = 0, committed = 0;
+
+	if (out)
+		*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	/* 1. every file, read and validated before anything else */
+	if ((rc = load_files(db, &ms, 1)) != 0)
+		return rc;
+	if (opts->to && !migrations_find(&ms, opts->to)) {
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to, db->dir);
+		goto out;
+	}
+	if (!opts->dry_run && (rc = readonly_check(db)) != 0)
+		goto out;
+	/* 2. the lock */
+	if ((rc = lock(db)) != 0)
+		goto out;
+	locked = 1;
+	if (!opts->dry_run) {
+		if ((rc = begin(db)) != 0)
+			goto out;
+		if ((rc = ensure_tracking(db)) != 0)
+			goto out;
+	}
+	/* 3. what is applied, seen from inside the transaction */
+	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	/* 4. refuse what must not be silent */
+	if ((rc = refuse_problems(db, &ms, &as, opts->allow_out_of_order)) != 0)
+		goto out;
+	todo = calloc(ms.n ? ms.n : 1, sizeof *todo);
+	if (!todo) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++) {
+		const struct migration *m = &ms.v[i];
+		if (opts->to && version_cmp(m->version, opts->to) > 0)
+			break;
+		if (applied_find(&as, m->version))
+			continue;
+		if (opts->steps > 0 && (long)ntodo >= opts->steps)
+			break;
+		if ((rc = check_tx(db, m, &m->up, "up")) != 0)
+			goto out;
+		todo[ntodo++] = m;
+	}
+	if ((rc = report_new(db, &r, ntodo)) != 0)
+		goto out;
+	batch = max_batch(&as) + 1;
+	r->batch = ntodo ? batch : 0;
+	r->dry_run = opts->dry_run || opts->check;
+	for (i = 0; i < ntodo; i++) {
+		strata_entry *e = report_add(r, todo[i], NULL);
+		e->state = STRATA_PENDING;
+		e->sql = xstrdup_or_null(todo[i]->up.sql);
+		e->batch = batch;
+	}
+	if ((rc = report_ok(db, r)) != 0)
+		goto out;
+	if (opts->dry_run || ntodo == 0)
+		goto out;
+	if (!opts->check && (rc = before_change(db, r)) != 0)
+		goto out;
+	/* 5. run */
+	for (i = 0; i < ntodo; i++) {
+		const struct migration *m = todo[i];
+		strata_entry *e = &r->entries[i];
+		long t = util_ms();
+
+		if (m->up.no_tx) {
+			if (opts->check)
+				continue; /* cannot be tried and undone */
+			/* Commit what came before, then record the migration as failed
+			 * first: if we die halfway, status tells the truth. */
+			if ((rc = record_row(db, m, batch, 0, "failed",
+			                     "interrupted: a transaction:false migration did not finish")) != 0)
+				goto out;
+			if ((rc = commit(db)) != 0)
+				goto out;
+			committed = 1;
+			rc = run_sql(db, m->path, m->up.sql, m->up.line);
+			if (rc) {
+				struct sbuf msg = SBUF_INIT;
+				int src = rc;
+				sbuf_adds(&msg, db->errmsg.buf);
+				if (begin(db) == 0 &&
+				    record_row(db, m, batch, util_ms() - t, "failed", msg.buf) == 0)
+					commit(db);
+				db_error(db, src, "%s (recorded as failed: transaction:false migrations "
+				         "cannot be rolled back; repair, then 'strata mark %s')",
+				         msg.buf, m->version);
+				sbuf_release(&msg);
+				rc = src;
+				goto out;
+			}
+			if ((rc = begin(db)) != 0)
+				goto out;
+			if ((rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0)
+				goto out;
+		} else {
+			if ((rc = run_sql(db, m->path, m->up.sql, m->up.line)) != 0)
+				goto out;
+			if ((rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0)
+				goto out;
+		}
+		e->state = STRATA_APPLIED;
+		e->duration_ms = util_ms() - t;
+	}
+	if (opts->check) {
+		rollback(db);
+		goto out;
+	}
+	rc = commit(db);
+out:
+	if (rc && db->conn && db->conn->in_tx) {
+		rollback(db);
+		if (r && r->n && !committed && !opts->check)
+			db_note_rolled_back(db);
+	}
+	if (rc)
+		after_failure(db, r, committed);
+	if (locked)
+		unlock(db);
+	if (r)
+		r->total_ms = util_ms() - t0;
+	free(todo);
+	applied_release(&as);
+	migrations_release(&ms);
+	if (out && !rc)
+		*out = r;
+	else
+		strata_report_free(r);
+	return rc;
+}
+
+/* ---- down ------------------------------------------------------------- */
+
+/* Newest first: by batch, then version. */
+static int cmp_rollback(const void *a, const void *b)
+{
+	const struct applied *x = *(const struct applied *const *)a;
+	const struct applied *y = *(const struct applied *const *)b;
+
+	if (x->batch != y->batch)
+		return x->batch > y->batch ? -1 : 1;
+	return -version_cmp(x->version, y->version);
+}
+
+/* Roll back the chosen rows (already in order), inside the open transaction. */
+static int run_down(strata_db *db, const struct migration_set *ms,
+                    struct applied **rows, size_t n, int dry_run, strata_report *r, int *committed)
+{
+	size_t i;
+	int rc;
+
+	/* Everything is checked before the first statement runs. */
+	for (i = 0; i < n; i++) {
+		const struct applied *a = rows[i];
+		const struct migration *m = migrations_find(ms, a->version);
+		strata_entry *e;
+
+		if (strcmp(a->state, "failed") == 0)
+			return db_error(db, STRATA_EFAILED,
+			                "%s_%s is recorded as failed; resolve it with 'strata mark %s "
+			                "--applied|--pending' first", a->version, a->name, a->version);
+		if (m && strcmp(m->checksum, a->checksum) != 0)
+			m = NULL; /* edited since: the down SQL as applied is the truth */
+		if (m ? !m->down.sql : !a->down_sql)
+			return db_error(db, STRATA_EIRREVERSIBLE,
+			                "%s_%s has no down section: it cannot be rolled back",
+			                a->version, a->name);
+		if (m && (rc = check_tx(db, m, &m->down, "down")) != 0)
+			return rc;
+		e = report_add(r, m, a);
+		e->state = STRATA_APPLIED;
+		e->sql = xstrdup_or_null(m ? m->down.sql : a->down_sql);
+		e->no_transaction = m ? m->down.no_tx : 0;
+		if (!e->sql)
+			return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	if ((rc = report_ok(db, r)) != 0)
+		return rc;
+	if (dry_run || n == 0)
+		return 0;
+	if ((rc = before_change(db, r)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const struct applied *a = rows[i];
+		strata_entry *e = &r->entries[i];
+		const struct migration *m = e->file ? migrations_find(ms, a->version) : NULL;
+		struct sbuf where = SBUF_INIT;
+		long t = util_ms(), line = m ? m->down.line : 1;
+
+		if (m)
+			sbuf_adds(&where, m->path);
+		else
+			sbuf_addf(&where, "%s_%s (down SQL recorded when applied)", a->version, a->name);
+		if (e->no_transaction) {
+			if ((rc = commit(db)) == 0) {
+				*committed = 1;
+				rc = run_sql(db, where.buf, e->sql, line);
+				if (rc) {
+					sbuf_release(&where);
+					return rc;
+				}
+				rc = begin(db);
+			}
+		} else {
+			rc = run_sql(db, where.buf, e->sql, line);
+		}
+		sbuf_release(&where);
+		if (rc || (rc = delete_row(db, a->version)) != 0)
+			return rc;
+		e->state = STRATA_PENDING;
+		e->duration_ms = util_ms() - t;
+	}
+	return 0;
+}
+
+static int down_common(strata_db *db, long steps, const char *to, int all, int dry_run,
+                       strata_report **out)
+{
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	struct applied **rows = NULL;
+	strata_report *r = NULL;
+	size_t n = 0, i;
+	long t0 = util_ms(), last;
+	int rc, locked = 0, committed = 0;
+
+	if (out)
+		*out = NULL;
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	/* The files are only a better source of the down SQL (with its line
+	 * numbers); a directory that is gone or broken does not stop a rollback. */
+	if (load_files(db, &ms, 0) != 0)
+		db_clear_error(db);
+	if (to && !version_valid(to)) {
+		rc = db_error(db, STRATA_EUSAGE, "'%s' is not a version", to);
+		goto out;
+	}
+	if (!dry_run && (rc = readonly_check(db)) != 0)
+		goto out;
+	if ((rc = lock(db)) != 0)
+		goto out;
+	locked = 1;
+	if (!dry_run && (rc = begin(db)) != 0)
+		goto out;
+	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	rows = calloc(as.n ? as.n : 1, sizeof *rows);
+	if (!rows) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < as.n; i++)
+		rows[i] = &as.v[i];
+	qsort(rows, as.n, sizeof *rows, cmp_rollback);
+	last = as.n ? rows[0]->batch : 0;
+	for (i = 0; i < as.n; i++) {
+		if (all)
+			n++;
+		else if (to) {
+			if (version_cmp(rows[i]->version, to) > 0)
+				n++;
+		} else if (steps > 0) {
+			if ((long)n < steps)
+				n++;
+		} else if (rows[i]->batch == last) {
+			n++;
+		}
+	}
+	if (to) {
+		/* rows are newest-first by batch; keep only those newer than to */
+		size_t k = 0;
+		for (i = 0; i < as.n; i++)
+			if (version_cmp(rows[i]->version, to) > 0)
+				rows[k++] = rows[i];
+		n = k;
+	}
+	if ((rc = report_new(db, &r, n)) != 0)
+		goto out;
+	r->dry_run = dry_run;
+	r->batch = n ? rows[0]->batch : 0;
+	rc = run_down(db, &ms, rows, n, dry_run, r, &committed);
+	if (!rc && !dry_run)
+		rc = commit(db);
+out:
+	if (rc && db->conn && db->conn->in_tx) {
+		rollback(db);
+		if (r && r->n && !committed && !dry_run)
+			db_note_rolled_back(db);
+	}
+	if (rc)
+		after_failure(db, r, committed);
+	if (locked)
+		unlock(db);
+	if (r)
+		r->total_ms = util_ms() - t0;
+	free(rows);
+	applied_release(&as);
+	migrations_release(&ms);
+	if (out && !rc)
+		*out = r;
+	else
+		strata_report_free(r);
+	return rc;
+}
+
+int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out)
+{
+	static const strata_down_opts defaults = STRATA_DOWN_OPTS_INIT;
+
+	if (!opts)
+		opts = &defaults;
+	if ((opts->steps > 0) + (opts->to != NULL) + (opts->all != 0) > 1)
+		return db_error(db, STRATA_EUSAGE, "give at most one of --steps, --to and --all");
+	if (opts->steps < 0)
+		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
+	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, out);
+}
+
+int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
+{
+	struct drv_err e;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!hard)
+		return down_common(db, 0, NULL, 1, dry_run, out);
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if (dry_run) {
+		strata_report *r;
+		if ((rc = report_new(db, &r, 0)) != 0)
+			return rc;
+		r->dry_run = 1;
+		if (out)
+			*out = r;
+		else
+			strata_report_free(r);
+		return 0;
+	}
+	if ((rc = readonly_check(db)) != 0)
+		return rc;
+	drv_err_init(&e);
+	rc = drv_wipe(db->conn, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot drop every object");
+	drv_err_release(&e);
+	if (!rc && out)
+		rc = report_new(db, out, 0);
+	return rc;
+}
+
+/* ---- baseline, mark, show --------------------------------------------- */
+
+int strata_baseline(strata_db *db, const char *version)
+{
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	int rc, locked = 0, count = 0;
+	long batch;
+	size_t i;
+
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = load_files(db, &ms, 1)) != 0)
+		return rc;
+	if (!migrations_find(&ms, version)) {
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
+		goto out;
+	}
+	if ((rc = readonly_check(db)) != 0 || (rc = lock(db)) != 0)
+		goto out;
+	locked = 1;
+	if ((rc = begin(db)) != 0 || (rc = ensure_tracking(db)) != 0 ||
+	    (rc = read_applied(db, &as)) != 0)
+		goto out;
+	batch = max_batch(&as) + 1;
+	for (i = 0; i < ms.n && version_cmp(ms.v[i].version, version) <= 0; i++) {
+		if (applied_find(&as, ms.v[i].version))
+			continue;
+		if ((rc = record_row(db, &ms.v[i], batch, 0, "applied", NULL)) != 0)
+			goto out;
+		count++;
+	}
+	rc = commit(db);
+out:
+	if (rc && db->conn && db->conn->in_tx)
+		rollback(db);
+	if (locked)
+		unlock(db);
+	applied_release(&as);
+	migrations_release(&ms);
+	return rc ? rc : count;
+}
+
+int strata_mark(strata_db *db, const char *version, int applied)
+{
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	const struct migration *m = NULL;
+	const struct applied *a;
+	int rc, locked = 0;
+
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if (!version_valid(version))
+		return db_error(db, STRATA_EUSAGE, "'%s' is not a version", version);
+	rc = load_files(db, &ms, 0);
+	if (rc && applied)
+		return rc;
+	db_clear_error(db);
+	m = migrations_find(&ms, version);
+	if (applied && !m) {
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
+		goto out;
+	}
+	if ((rc = readonly_check(db)) != 0 || (rc = lock(db)) != 0)
+		goto out;
+	locked = 1;
+	if ((rc = begin(db)) != 0 || (rc = ensure_tracking(db)) != 0 ||
+	    (rc = read_applied(db, &as)) != 0)
+		goto out;
+	a = applied_find(&as, version);
+	if (applied) {
+		rc = record_row(db, m, a ? a->batch : max_batch(&as) + 1, a ? a->duration_ms : 0,
+		                "applied", NULL);
+	} else {
+		if (!a) {
+			rc = db_error(db, STRATA_ENOTFOUND, "version %s is not recorded as applied", version);
+			goto out;
+		}
+		rc = delete_row(db, version);
+	}
+	if (!rc)
+		rc = commit(db);
+out:
+	if (rc && db->conn && db->conn->in_tx)
+		rollback(db);
+	if (locked)
+		unlock(db);
+	applied_release(&as);
+	migrations_release(&ms);
+	return rc;
+}
+
+int strata_show(strata_db *db, const char *version, strata_report **out)
+{
+	struct migration_set ms = { 0 };
+	const struct migration *m;
+	strata_report *r = NULL;
+	strata_entry *e;
+	int rc;
+
+	*out = NULL;
+	db_clear_error(db);
+	if ((rc = load_files(db, &ms, 0)) != 0)
+		return rc;
+	m = migrations_find(&ms, version);
+	if (!m) {
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
+		goto out;
+	}
+	if ((rc = report_new(db, &r, 1)) != 0)
+		goto out;
+	e = report_add(r, m, NULL);
+	e->sql = xstrdup_or_null(m->up.sql);
+	e->down_sql = xstrdup_or_null(m->down.sql);
+	if ((rc = report_ok(db, r)) != 0 || !e->sql)
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+out:
+	migrations_release(&ms);
+	if (rc)
+		strata_report_free(r);
+	else
+		*out = r;
+	return rc;
+}
+
+/* ---- files only ------------------------------------------------------- */
+
+int strata_hash_dir(const char *dir, char **errmsg)
+{
+	struct migration_set ms = { 0 };
+	struct sbuf err = SBUF_INIT;
+	int rc;
+
+	*errmsg = NULL;
+	rc = migrations_load(dir, &ms, &err);
+	if (!rc)
+		rc = sum_write(dir, &ms, &err);
+	if (rc)
+		*errmsg = sbuf_detach(&err);
+	sbuf_release(&err);
+	migrations_release(&ms);
+	return rc;
+}
+
+/* A name that stays a plain file name: letters, digits, _ and -. */
+static int name_ok(const char *name)
+{
+	size_t i;
+
+	if (!*name || strlen(name) > 200)
+		return 0;
+	for (i = 0; name[i]; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!(c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z')))
+			return 0;
+	}
+	return 1;
+}
+
+int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg)
+{
+	struct migration_set ms = { 0 };
+	struct sbuf err = SBUF_INIT, path = SBUF_INIT, version = SBUF_INIT;
+	static const char body[] = "-- migrate:up\n\n\n-- migrate:down\n\n";
+	int rc;
+
+	if (path_out)
+		*path_out = NULL;
+	*errmsg = NULL;
+	if (!name_ok(name)) {
+		sbuf_setf(&err, "'%s' is not a migration name (use letters, digits, _ and -)", name);
+		rc = STRATA_EUSAGE;
+		goto out;
+	}
+	rc = migrations_load(dir, &ms, &err);
+	if (rc == STRATA_ENOTFOUND) {
+		if (mkdir(dir, 0777) != 0) {
+			sbuf_setf(&err, "cannot create directory '%s': %s", dir, strerror(errno));
+			rc = STRATA_EIO;
+			goto out;
+		}
+		rc = 0;
+	}
+	if (rc)
+		goto out;
+	if (ms.sequence) {
+		/* Keep the directory's own numbering: width of the last version. */
+		const char *last = ms.v[ms.n - 1].version;
+		unsigned long long v = strtoull(last, NULL, 10) + 1;
+		sbuf_addf(&version, "%0*llu", (int)strlen(last), v);
+	} else {
+		char now[15];
+		util_now_version(now);
+		sbuf_adds(&version, now);
+		if (ms.n && version_cmp(now, ms.v[ms.n - 1].version) <= 0) {
+			/* Two `new`s in one second, or a clock behind: stay ordered. */
+			unsigned long long v = strtoull(ms.v[ms.n - 1].version, NULL, 10) + 1;
+			sbuf_reset(&version);
+			sbuf_addf(&version, "%llu", v);
+		}
+	}
+	sbuf_addf(&path, "%s/%s_%s.sql", dir, version.buf, name);
+	if (sbuf_failed(&path)) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	if (access(path.buf, F_OK) == 0) {
+		sbuf_setf(&err, "%s already exists", path.buf);
+		rc = STRATA_EIO;
+		goto out;
+	}
+	rc = util_write_file(path.buf, body, sizeof body - 1);
+	if (rc) {
+		sbuf_setf(&err, "cannot write %s: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	/* strata.sum, when the directory keeps one, follows every new file. */
+	{
+		struct sbuf sp = SBUF_INIT;
+		sbuf_addf(&sp, "%s/strata.sum", dir);
+		if (access(sp.buf, F_OK) == 0) {
+			migrations_release(&ms);
+			rc = migrations_load(dir, &ms, &err);
+			if (!rc)
+				rc = sum_write(dir, &ms, &err);
+		}
+		sbuf_release(&sp);
+		if (rc)
+			goto out;
+	}
+	if (path_out)
+		*path_out = sbuf_detach(&path);
+out:
+	if (rc)
+		*errmsg = sbuf_failed(&err) ? strdup("out of memory") : sbuf_detach(&err);
+	sbuf_release(&err);
+	sbuf_release(&path);
+	sbuf_release(&version);
+	migrations_release(&ms);
+	return rc;
+}

@@ -1,0 +1,248 @@
+/*
+ * util.c: the handle's error and log helpers, and the few file, time and
+ * hashing utilities the library needs (SHA-256 comes from libcrypto).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+int db_error(strata_db *db, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	db->errcode = code;
+	sbuf_reset(&db->errmsg);
+	va_start(ap, fmt);
+	sbuf_vaddf(&db->errmsg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
+{
+	int code = e->code ? e->code : STRATA_ERROR;
+
+	db->errcode = code;
+	sbuf_reset(&db->errmsg);
+	if (context && *context)
+		sbuf_addf(&db->errmsg, "%s: ", context);
+	sbuf_add(&db->errmsg, e->msg.buf, e->msg.len);
+	if (e->sqlstate[0])
+		sbuf_addf(&db->errmsg, " (SQLSTATE %s)", e->sqlstate);
+	if (e->detail.len)
+		sbuf_addf(&db->errmsg, "; detail: %s", e->detail.buf);
+	if (e->hint.len)
+		sbuf_addf(&db->errmsg, "; hint: %s", e->hint.buf);
+	return code;
+}
+
+void db_clear_error(strata_db *db)
+{
+	db->errcode = 0;
+	sbuf_reset(&db->errmsg);
+}
+
+void db_log(strata_db *db, int level, const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	if (!db->log)
+		return;
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (!sbuf_failed(&sb))
+		db->log(db->log_payload, level, sb.buf);
+	sbuf_release(&sb);
+}
+
+int util_read_file(const char *path, struct sbuf *sb)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO;
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return STRATA_EIO;
+		}
+		sbuf_add(sb, chunk, (size_t)n);
+	}
+	close(fd);
+	return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
+}
+
+int util_write_file(const char *path, const char *data, size_t len)
+{
+	struct sbuf tmp = SBUF_INIT;
+	int fd, rc = STRATA_EIO, saved;
+	size_t off = 0;
+
+	sbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (sbuf_failed(&tmp))
+		return STRATA_ENOMEM;
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		goto out;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			unlink(tmp.buf);
+			errno = saved;
+			rc = errno == ENOSPC ? STRATA_EFULL : STRATA_EIO;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) != 0 || rename(tmp.buf, path) != 0) {
+		saved = errno;
+		unlink(tmp.buf);
+		errno = saved;
+		goto out;
+	}
+	rc = 0;
+out:
+	sbuf_release(&tmp);
+	return rc;
+}
+
+static void to_hex(const unsigned char *d, unsigned n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void util_sha256_hex_lf(const char *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t i, start = 0;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	/* Feed runs between CRs that precede an LF, so no copy is made. */
+	for (i = 0; i + 1 < len; i++) {
+		if (data[i] == '\r' && data[i + 1] == '\n') {
+			EVP_DigestUpdate(ctx, data + start, i - start);
+			start = i + 1;
+		}
+	}
+	EVP_DigestUpdate(ctx, data + start, len - start);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	to_hex(md, mdlen, out);
+}
+
+void util_sha256_hex(const char *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	to_hex(md, mdlen, out);
+}
+
+void util_now_sql(char out[20])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void util_now_version(char out[15])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+}
+
+long util_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int util_utf8_valid(const char *str, size_t len, size_t *bad_off)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n, k;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			n = 1; cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2; cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3; cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		if (i + n >= len)
+			goto bad;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			goto bad;
+		i += n + 1;
+		continue;
+bad:
+		if (bad_off)
+			*bad_off = i;
+		return 0;
+	}
+	return 1;
+}
+
+long util_line_of(const char *s, size_t off)
+{
+	long line = 1;
+	size_t i;
+
+	for (i = 0; i < off && s[i]; i++)
+		if (s[i] == '\n')
+			line++;
+	return line;
+}

@@ -1,0 +1,147 @@
+/*
+ * cli.h: what the strata program's files share: the global options, the
+ * command table entry, the option parser (opts.c), configuration from
+ * flags, environment and .env (config.c) and output helpers (output.c).
+ *
+ * A command is `int cmd_x(struct cli *cli, int argc, char **argv)`, with
+ * argv[0] its own name; it parses its own flags with opts_parse(), talks to
+ * the library through strata.h only, and returns an exit status (never exits).
+ */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+
+#include <stdio.h>
+#include "strata.h"
+
+/* Exit statuses (docs/exit-status.md). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FOUND = 3 };
+
+struct cli {
+	const char *url;          /* -u/--url, DATABASE_URL */
+	const char *dir;          /* -d/--dir, STRATA_DIR */
+	const char *schema_file;  /* -s/--schema, STRATA_SCHEMA */
+	const char *table;        /* --table */
+	const char *dev_url;      /* --dev-url */
+	const char *pg_schema;    /* --pg-schema */
+	const char *dump_schema;  /* --dump-schema, STRATA_DUMP */
+	long lock_timeout_ms, statement_timeout_ms;
+	long keep;                /* --keep */
+	int json, yes, quiet, verbose, color, all;
+	int no_backup;
+	int ssl;                  /* DATABASE_SSL=true */
+	char *owned[16];          /* strings config.c allocated (from .env) */
+	int nowned;
+};
+
+/* Command flags: what main() checks before calling. */
+#define CMD_NEED_DB 1
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	unsigned flags;
+	const char *help;
+};
+
+/* Option table of a command, as git's parse-options, terminated by OPT_END. */
+enum opt_type { OPT_T_END, OPT_T_BOOL, OPT_T_STRING, OPT_T_LONG, OPT_T_DURATION };
+struct opt {
+	enum opt_type type;
+	char shrt;            /* 0: none */
+	const char *lng;
+	void *dest;           /* int*, const char**, long* (durations: milliseconds) */
+	const char *argname;  /* for usage */
+	const char *help;
+};
+#define OPT_BOOL(s, l, d, h)            { OPT_T_BOOL, s, l, d, NULL, h }
+#define OPT_STRING(s, l, d, a, h)       { OPT_T_STRING, s, l, d, a, h }
+#define OPT_LONG(s, l, d, a, h)         { OPT_T_LONG, s, l, d, a, h }
+#define OPT_DURATION(s, l, d, h)        { OPT_T_DURATION, s, l, d, "DURATION", h }
+#define OPT_END()                       { OPT_T_END, 0, NULL, NULL, NULL, NULL }
+/* Flags many commands share, so they are spelled alike everywhere. */
+#define OPT_DRY_RUN(d) OPT_BOOL(0, "dry-run", d, "show what would be done, change nothing")
+
+/*
+ * Parse argv (argv[0] is the command) against opts. Positional arguments
+ * are gathered at the front of argv; returns their count (>= 0), or -1 when
+ * -h/--help printed the usage (exit 0), or -2 after printing a one-line
+ * usage error (exit 2). Global options are accepted after the command too.
+ */
+int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv);
+void opts_usage(FILE *f, const char *usage, const struct opt *opts);
+/* Shorthand: the return of a command whose opts_parse returned r < 0. */
+#define OPTS_EXIT(r) ((r) == -1 ? EXIT_OK : EXIT_USAGE)
+/* Parse "500ms", "5s", "2min", "1h" or bare milliseconds into *ms. */
+int parse_duration(const char *s, long *ms);
+
+/* config.c */
+void config_load(struct cli *cli);        /* .env, then the environment */
+void config_release(struct cli *cli);
+/*
+ * Open the database with the global options. On failure prints the error
+ * and returns the exit status to use (> 0); on success 0 and *out set.
+ */
+int cli_open(struct cli *cli, strata_db **out);
+
+/* output.c */
+/* The exit status for a library result code. */
+int cli_exit_code(int rc);
+/* "strata: error: ..." on stderr (one line). */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* Report a library failure on db: prints strata_errmsg and returns the exit status. */
+int cli_fail(strata_db *db, int rc);
+/* Human output unless --quiet. */
+void cli_say(struct cli *cli, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Colour escapes when colour is on, "" otherwise. */
+const char *cli_color(struct cli *cli, const char *which); /* "green","red","yellow","dim","bold","reset" */
+/* The log callback the program gives the library: notices to stderr. */
+void cli_log(void *payload, int level, const char *msg);
+/* Print a JSON value (jansson's json_t*, passed as void*) to stdout and free it. */
+void cli_print_json(void *json);
+
+/* A run's report as JSON (json_t*): the shape of docs/json.md. */
+void *cli_report_json(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
+                      int with_sql);
+void *cli_entry_json(const strata_entry *e, int with_sql);
+/* After up/down changed something: write --dump-schema FILE if asked. */
+int cli_after_change(struct cli *cli, strata_db *db);
+
+/* Commands (one file each). */
+int cmd_new(struct cli *, int, char **);
+int cmd_up(struct cli *, int, char **);
+int cmd_down(struct cli *, int, char **);
+int cmd_redo(struct cli *, int, char **);
+int cmd_reset(struct cli *, int, char **);
+int cmd_refresh(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
+int cmd_show(struct cli *, int, char **);
+int cmd_baseline(struct cli *, int, char **);
+int cmd_mark(struct cli *, int, char **);
+int cmd_hash(struct cli *, int, char **);
+int cmd_create(struct cli *, int, char **);   /* cmd_db.c */
+int cmd_drop(struct cli *, int, char **);
+/* cmd_inspect.c */
+int cmd_inspect(struct cli *, int, char **);
+int cmd_dump(struct cli *, int, char **);
+int cmd_stats(struct cli *, int, char **);
+/* cmd_diff.c */
+int cmd_diff(struct cli *, int, char **);
+int cmd_generate(struct cli *, int, char **);
+int cmd_push(struct cli *, int, char **);
+int cmd_verify(struct cli *, int, char **);
+/* cmd_backup.c */
+int cmd_backup(struct cli *, int, char **);
+int cmd_backups(struct cli *, int, char **);
+int cmd_restore(struct cli *, int, char **);
+/* Write `dump` output to path (cmd_inspect.c; --dump-schema). */
+int cli_write_dump(struct cli *cli, strata_db *db, const char *path);
+
+#endif

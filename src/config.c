@@ -1,0 +1,172 @@
+/*
+ * config.c: where the global settings come from, weakest first: a .env file
+ * in the current directory (as dbmate and Drizzle users keep one), then the
+ * process environment, then flags. Only the variables strata knows are read
+ * from .env, and a variable already in the environment is never overridden
+ * by it (the dbmate rule), so a deploy's real environment wins.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const known[] = {
+	"DATABASE_URL", "DATABASE_SSL", "STRATA_DIR", "STRATA_SCHEMA", "STRATA_DUMP",
+	"STRATA_TABLE", "STRATA_DEV_URL", "STRATA_PG_SCHEMA", NULL,
+};
+
+static char *owned(struct cli *cli, char *s)
+{
+	if (s && cli->nowned < (int)(sizeof cli->owned / sizeof cli->owned[0]))
+		cli->owned[cli->nowned++] = s;
+	else {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* The value of KEY in .env text, unquoted; NULL if absent. */
+static char *dotenv_get(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		const char *line = p, *nl = strchr(p, '\n');
+		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+		p = nl ? nl + 1 : NULL;
+		while (ll && (*line == ' ' || *line == '\t'))
+			line++, ll--;
+		if (ll >= 7 && strncmp(line, "export ", 7) == 0)
+			line += 7, ll -= 7;
+		if (ll > kl && strncmp(line, key, kl) == 0 && line[kl] == '=') {
+			const char *v = line + kl + 1;
+			size_t vl = ll - kl - 1;
+			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+				v++;
+				vl -= 2;
+			} else {
+				/* unquoted: a " #" starts a comment */
+				const char *h;
+				for (h = v; h < v + vl; h++)
+					if (*h == '#' && h > v && (h[-1] == ' ' || h[-1] == '\t'))
+						break;
+				vl = (size_t)(h - v);
+				while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+					vl--;
+			}
+			{
+				char *s = malloc(vl + 1);
+				if (s) {
+					memcpy(s, v, vl);
+					s[vl] = '\0';
+				}
+				return s;
+			}
+		}
+	}
+	return NULL;
+}
+
+static const char *setting(struct cli *cli, const char *dotenv, const char *key)
+{
+	const char *v = getenv(key);
+
+	if (v && *v)
+		return v;
+	if (dotenv)
+		return owned(cli, dotenv_get(dotenv, key));
+	return NULL;
+}
+
+void config_load(struct cli *cli)
+{
+	char *dotenv = NULL;
+	FILE *f = fopen(".env", "r");
+	const char *ssl;
+
+	if (f) {
+		size_t cap = 1 << 16, n = 0;
+		dotenv = malloc(cap + 1);
+		if (dotenv) {
+			n = fread(dotenv, 1, cap, f);
+			dotenv[n] = '\0';
+		}
+		fclose(f);
+	}
+	(void)known;
+	cli->url = setting(cli, dotenv, "DATABASE_URL");
+	cli->dir = setting(cli, dotenv, "STRATA_DIR");
+	cli->schema_file = setting(cli, dotenv, "STRATA_SCHEMA");
+	cli->dump_schema = setting(cli, dotenv, "STRATA_DUMP");
+	cli->table = setting(cli, dotenv, "STRATA_TABLE");
+	cli->dev_url = setting(cli, dotenv, "STRATA_DEV_URL");
+	cli->pg_schema = setting(cli, dotenv, "STRATA_PG_SCHEMA");
+	ssl = setting(cli, dotenv, "DATABASE_SSL");
+	cli->ssl = ssl && (strcmp(ssl, "true") == 0 || strcmp(ssl, "1") == 0 ||
+	                   strcmp(ssl, "require") == 0);
+	free(dotenv);
+	cli->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+	             !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+	cli->keep = 5;
+}
+
+void config_release(struct cli *cli)
+{
+	int i;
+
+	for (i = 0; i < cli->nowned; i++)
+		free(cli->owned[i]);
+	cli->nowned = 0;
+}
+
+/* DATABASE_SSL=true means sslmode=require unless the URL says otherwise. */
+static const char *with_ssl(struct cli *cli, const char *url)
+{
+	size_t n;
+	char *s;
+
+	if (!cli->ssl || !url || strstr(url, "sslmode=") ||
+	    (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0))
+		return url;
+	n = strlen(url) + 20;
+	s = malloc(n);
+	if (!s)
+		return url;
+	snprintf(s, n, "%s%csslmode=require", url, strchr(url, '?') ? '&' : '?');
+	return owned(cli, s);
+}
+
+int cli_open(struct cli *cli, strata_db **out)
+{
+	strata_config cfg = STRATA_CONFIG_INIT;
+	strata_db *db = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!cli->url || !*cli->url) {
+		cli_error("no database: give --url URL or set DATABASE_URL (in the environment or .env)");
+		return EXIT_USAGE;
+	}
+	cfg.dir = cli->dir;
+	cfg.table = cli->table;
+	cfg.pg_schema = cli->pg_schema;
+	cfg.lock_timeout_ms = cli->lock_timeout_ms;
+	cfg.statement_timeout_ms = cli->statement_timeout_ms;
+	cfg.keep_backups = (int)cli->keep;
+	cfg.no_backup = cli->no_backup;
+	cfg.log = cli_log;
+	cfg.log_payload = cli;
+	rc = strata_open(&db, with_ssl(cli, cli->url), &cfg);
+	if (rc) {
+		int code = cli_fail(db, rc);
+		strata_close(db);
+		return code;
+	}
+	*out = db;
+	return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * output.c: how the program speaks. Results go to stdout (human text, or
+ * JSON with --json); diagnostics go to stderr as one line each, prefixed
+ * "strata: "; colour only on a terminal. The mapping from library codes to
+ * exit statuses lives here and nowhere else (docs/exit-status.md).
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case STRATA_OK:
+		return EXIT_OK;
+	case STRATA_EUSAGE:
+	case STRATA_EPARSE:
+	case STRATA_EURL:
+	case STRATA_ENOTADB:
+	case STRATA_EREADONLY:
+	case STRATA_EIRREVERSIBLE:
+		return EXIT_USAGE;
+	case STRATA_EDRIFT:
+		return EXIT_FOUND;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("strata: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_fail(strata_db *db, int rc)
+{
+	cli_error("%s", db ? strata_errmsg(db) : strata_strerror(rc));
+	return cli_exit_code(rc);
+}
+
+void cli_say(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->quiet || cli->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+const char *cli_color(struct cli *cli, const char *which)
+{
+	if (!cli->color || cli->json)
+		return "";
+	if (!strcmp(which, "green")) return "\033[32m";
+	if (!strcmp(which, "red")) return "\033[31m";
+	if (!strcmp(which, "yellow")) return "\033[33m";
+	if (!strcmp(which, "dim")) return "\033[2m";
+	if (!strcmp(which, "bold")) return "\033[1m";
+	if (!strcmp(which, "reset")) return "\033[0m";
+	return "";
+}
+
+void cli_log(void *payload, int level, const char *msg)
+{
+	struct cli *cli = payload;
+
+	if (level < STRATA_LOG_NOTICE && !cli->verbose)
+		return;
+	if (cli->quiet && level < STRATA_LOG_WARN)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "strata: %s%s\n", level >= STRATA_LOG_WARN ? "warning: " : "", msg);
+}
+
+void cli_print_json(void *json)
+{
+	json_t *j = json;
+
+	if (!j)
+		return;
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+void *cli_report_json(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
+                      int with_sql)
+{
+	json_t *o = json_object(), *arr = json_array();
+	size_t i;
+
+	(void)cli;
+	json_object_set_new(o, "command", json_string(command));
+	if (db) {
+		json_object_set_new(o, "engine", json_string(strata_engine(db)));
+		json_object_set_new(o, "database", json_string(strata_url_redacted(db)));
+	}
+	json_object_set_new(o, "dry_run", json_boolean(r->dry_run));
+	json_object_set_new(o, "batch", r->batch ? json_integer(r->batch) : json_null());
+	json_object_set_new(o, "duration_ms", json_integer(r->total_ms));
+	json_object_set_new(o, "backup", r->backup ? json_string(r->backup) : json_null());
+	for (i = 0; i < r->n; i++)
+		json_array_append_new(arr, cli_entry_json(&r->entries[i], with_sql));
+	json_object_set_new(o, "migrations", arr);
+	return o;
+}
+
+void *cli_entry_json(const strata_entry *e, int with_sql)
+{
+	json_t *m = json_object();
+
+#define STR_OR_NULL(s) ((s) ? json_string(s) : json_null())
+	json_object_set_new(m, "version", json_string(e->version));
+	json_object_set_new(m, "name", json_string(e->name));
+	json_object_set_new(m, "file", STR_OR_NULL(e->file));
+	json_object_set_new(m, "state", json_string(strata_state_name(e->state)));
+	json_object_set_new(m, "batch", e->batch ? json_integer(e->batch) : json_null());
+	json_object_set_new(m, "applied_at", STR_OR_NULL(e->applied_at));
+	json_object_set_new(m, "duration_ms", json_integer(e->duration_ms));
+	json_object_set_new(m, "checksum", STR_OR_NULL(e->checksum));
+	json_object_set_new(m, "error", STR_OR_NULL(e->error));
+	json_object_set_new(m, "transaction", json_boolean(!e->no_transaction));
+	json_object_set_new(m, "reversible", json_boolean(!e->irreversible));
+	if (with_sql) {
+		json_object_set_new(m, "sql", STR_OR_NULL(e->sql));
+		if (e->down_sql)
+			json_object_set_new(m, "down_sql", json_string(e->down_sql));
+	}
+#undef STR_OR_NULL
+	return m;
+}

@@ -1,0 +1,152 @@
+/*
+ * strata.c: main(): global options, the command table, dispatch.
+ *
+ * The table is the one place a command is registered (as git.c's
+ * commands[]): name, function, what it needs, and the line `strata --help`
+ * prints. Each command lives in its own src/cmd_*.c and returns an exit
+ * status; only main() exits.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+
+static const struct cmd commands[] = {
+	{ "new", cmd_new, 0, "create <version>_<name>.sql with empty up and down sections" },
+	{ "up", cmd_up, CMD_NEED_DB, "apply pending migrations" },
+	{ "down", cmd_down, CMD_NEED_DB, "roll back the last batch" },
+	{ "redo", cmd_redo, CMD_NEED_DB, "roll back the last migration, then apply it again" },
+	{ "status", cmd_status, CMD_NEED_DB, "applied, pending, edited, missing and failed migrations" },
+	{ "show", cmd_show, 0, "the SQL that up would run, or one migration's SQL" },
+	{ "reset", cmd_reset, CMD_NEED_DB, "roll everything back (--hard: drop every object)" },
+	{ "refresh", cmd_refresh, CMD_NEED_DB, "reset, then up" },
+	{ "baseline", cmd_baseline, CMD_NEED_DB, "record migrations up to VERSION as applied without running them" },
+	{ "mark", cmd_mark, CMD_NEED_DB, "repair the tracking table: mark VERSION --applied|--pending" },
+	{ "hash", cmd_hash, 0, "rewrite the integrity file migrations/strata.sum" },
+#ifdef HAVE_CMD_INSPECT
+	{ "inspect", cmd_inspect, CMD_NEED_DB, "the live schema (--format sql|json|dot|mermaid)" },
+	{ "dump", cmd_dump, CMD_NEED_DB, "canonical schema SQL, deterministic, for review in git" },
+	{ "stats", cmd_stats, CMD_NEED_DB, "tables with row counts and sizes" },
+#endif
+#ifdef HAVE_CMD_DIFF
+	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
+	{ "generate", cmd_generate, CMD_NEED_DB, "write a migration from the migrations' schema to schema.sql" },
+	{ "push", cmd_push, CMD_NEED_DB, "apply schema.sql straight to the database (development)" },
+	{ "verify", cmd_verify, CMD_NEED_DB, "checksums, missing files, and drift against the migrations" },
+#endif
+#ifdef HAVE_CMD_BACKUP
+	{ "backup", cmd_backup, CMD_NEED_DB, "take a SQLite backup (--name N: a named snapshot)" },
+	{ "backups", cmd_backups, CMD_NEED_DB, "list SQLite backups" },
+	{ "restore", cmd_restore, CMD_NEED_DB, "restore a SQLite backup (NAME or latest)" },
+#endif
+	{ "create", cmd_create, 0, "create the database itself (development)" },
+	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f,
+	        "usage: strata [global options] <command> [args]\n"
+	        "\n"
+	        "Schema migrations for SQLite and PostgreSQL.\n"
+	        "\n"
+	        "commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
+	fprintf(f,
+	        "\n"
+	        "global options (also after the command):\n"
+	        "  -u, --url URL            database (env DATABASE_URL; a .env file is read)\n"
+	        "  -d, --dir DIR            migrations directory (env STRATA_DIR, default ./migrations)\n"
+	        "  -s, --schema FILE        desired-state schema file (env STRATA_SCHEMA, default ./schema.sql)\n"
+	        "      --table NAME         tracking table (default strata_migrations)\n"
+	        "      --dev-url URL        scratch database for PostgreSQL diffing\n"
+	        "      --json               machine-readable output on stdout\n"
+	        "  -y, --yes                answer yes to confirmations\n"
+	        "      --lock-timeout D     PostgreSQL lock_timeout per migration (500ms, 5s, 1min)\n"
+	        "      --statement-timeout D  PostgreSQL statement_timeout per migration\n"
+	        "      --pg-schema NAME     PostgreSQL schema of the tracking table\n"
+	        "      --dump-schema FILE   write `dump` output after every up/down (env STRATA_DUMP)\n"
+	        "      --keep N             automatic SQLite backups kept (default 5)\n"
+	        "  -q, --quiet  -v, --verbose  --no-color  -h, --help  --version\n"
+	        "\n"
+	        "'strata <command> -h' shows a command's options. Exit status: 0 success,\n"
+	        "1 failure (the database unchanged), 2 bad usage or input, 3 a check found something.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	const struct cmd *c;
+	int i, rc, n;
+	char **args;
+
+	memset(&cli, 0, sizeof cli);
+	config_load(&cli);
+
+	/* Global options before the command: parse them as a pseudo-command. */
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-')
+			break;
+		if (strcmp(a, "--version") == 0) {
+			printf("strata %s\n", STRATA_VERSION);
+			config_release(&cli);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			config_release(&cli);
+			return EXIT_OK;
+		}
+		/* options that take a value consume the next argument */
+		if (strchr(a, '=') == NULL &&
+		    (!strcmp(a, "-u") || !strcmp(a, "--url") || !strcmp(a, "-d") || !strcmp(a, "--dir") ||
+		     !strcmp(a, "-s") || !strcmp(a, "--schema") || !strcmp(a, "--table") ||
+		     !strcmp(a, "--dev-url") || !strcmp(a, "--pg-schema") || !strcmp(a, "--dump-schema") ||
+		     !strcmp(a, "--lock-timeout") || !strcmp(a, "--statement-timeout") ||
+		     !strcmp(a, "--keep")))
+			i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		config_release(&cli);
+		return EXIT_USAGE;
+	}
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, argv[i]) == 0)
+			break;
+	if (!c->name) {
+		cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
+		config_release(&cli);
+		return EXIT_USAGE;
+	}
+	/* The globals before the command are parsed in the command's context. */
+	args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	args[0] = argv[i];
+	n = 1;
+	{
+		int k;
+		for (k = 1; k < i; k++)
+			args[n++] = argv[k];
+		for (k = i + 1; k < argc; k++)
+			args[n++] = argv[k];
+	}
+	rc = c->fn(&cli, n, args);
+	free(args);
+	config_release(&cli);
+	fflush(stdout);
+	if (ferror(stdout) && rc == EXIT_OK) {
+		cli_error("cannot write the output");
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
