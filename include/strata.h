@@ -284,14 +284,14 @@ typedef struct strata_table_stats {
 	int rows_estimated;      /* rows is the planner's estimate */
 } strata_table_stats;
 
-typedef struct strata_stats {
+typedef struct strata_stats_report {
 	size_t n;
 	strata_table_stats *tables;  /* by name */
 	long long total_bytes;       /* the whole database; -1 unknown */
-} strata_stats;
+} strata_stats_report;
 
-int strata_stats(strata_db *db, unsigned flags, strata_stats **out);
-void strata_stats_free(strata_stats *s);
+int strata_stats(strata_db *db, unsigned flags, strata_stats_report **out);
+void strata_stats_free(strata_stats_report *s);
 
 /* ======================================================================
  * Declarative schema: diff, generate, push, verify.
