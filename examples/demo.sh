@@ -27,8 +27,12 @@ step "$strata" down
 step "$strata" status
 step "$strata" up
 step "$strata" new add_post_slug
-step "$strata" status --json
-step sqlite3 demo.db ".tables"
+new=$(ls migrations/*_add_post_slug.sql)
+printf -- '-- migrate:up\nALTER TABLE posts ADD COLUMN slug TEXT;\nCREATE UNIQUE INDEX posts_slug ON posts(slug);\n\n-- migrate:down\nDROP INDEX posts_slug;\nALTER TABLE posts DROP COLUMN slug;\n' >"$new"
+step cat "$new"
+step "$strata" up
+step "$strata" --json status
+step sqlite3 demo.db ".schema posts"
 printf '\n\033[1m$ example-app sqlite:app.db migrations   (an app migrating at start-up)\033[0m\n'
 "$app" sqlite:app.db migrations
 "$app" sqlite:app.db migrations

@@ -1,0 +1,49 @@
+# A thin wrapper over Meson for the commands people try first.
+#
+#   make                build ./build (configuring it on first use)
+#   make demo           build, then run examples/demo.sh
+#   make test           bootstrap, build ./build and ./build-san (ASan+UBSan),
+#                       run every test on both (tests/run)
+#   make test-quick     ./build only
+#   make check-valgrind ./build, with strata run under valgrind
+#   make clean          remove both build directories
+#
+# scripts/bootstrap installs missing Debian packages (or says how); it is
+# quick when everything is there.
+
+MESON ?= meson
+NINJA ?= ninja
+BUILD ?= build
+BUILD_SAN ?= build-san
+
+.PHONY: all demo test test-quick check-valgrind clean bootstrap build build-san
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+# A directory without build.ninja is a setup that failed half-way: start over.
+build: bootstrap
+	@test -f $(BUILD)/build.ninja || { rm -rf $(BUILD) && $(MESON) setup $(BUILD); }
+	$(NINJA) -C $(BUILD)
+
+build-san: bootstrap
+	@test -f $(BUILD_SAN)/build.ninja || { rm -rf $(BUILD_SAN) && \
+		$(MESON) setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false; }
+	$(NINJA) -C $(BUILD_SAN)
+
+demo: all
+	sh examples/demo.sh
+
+test: build build-san
+	tests/run $(BUILD) $(BUILD_SAN)
+
+test-quick: build
+	tests/run $(BUILD)
+
+check-valgrind: build
+	STRATA_VALGRIND=1 tests/run $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
