@@ -417,6 +417,10 @@ static int begin(strata_db *db)
 	rc = drv_begin(db->conn, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot begin a transaction");
+	/* SET LOCAL lasts the transaction: one round trip covers every
+	 * migration of the segment. */
+	else if ((rc = drv_set_timeouts(db->conn, db->lock_timeout_ms, db->statement_timeout_ms, &e)) != 0)
+		db_error_drv(db, &e, "cannot set the timeouts");
 	drv_err_release(&e);
 	return rc;
 }
@@ -454,13 +458,6 @@ static int run_sql(strata_db *db, const char *where, const char *sql, long first
 	int rc;
 
 	drv_err_init(&e);
-	if (db->conn->in_tx) {
-		rc = drv_set_timeouts(db->conn, db->lock_timeout_ms, db->statement_timeout_ms, &e);
-		if (rc) {
-			db_error_drv(db, &e, where);
-			goto out;
-		}
-	}
 	rc = drv_exec(db->conn, sql, &e);
 	if (rc) {
 		struct sbuf ctx = SBUF_INIT;
@@ -476,7 +473,6 @@ static int run_sql(strata_db *db, const char *where, const char *sql, long first
 		rc = db_error_drv(db, &e, ctx.buf);
 		sbuf_release(&ctx);
 	}
-out:
 	drv_err_release(&e);
 	return rc;
 }
@@ -534,15 +530,16 @@ static int record_row(strata_db *db, const struct migration *m, long batch, long
 	p[6] = m->down.sql;
 	p[7] = state;
 	p[8] = error;
-	sbuf_addf(&sql, "DELETE FROM %s WHERE version = $1", db->qtable.buf);
-	rc = drv_query(db->conn, sql.buf, p, 1, NULL, &e);
-	if (!rc) {
-		sbuf_reset(&sql);
-		sbuf_addf(&sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
-		          "down_sql, state, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		          db->qtable.buf);
-		rc = drv_query(db->conn, sql.buf, p, 9, NULL, &e);
-	}
+	/* One statement, so a migration costs one round trip for its SQL and
+	 * one for its record. */
+	sbuf_addf(&sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
+	          "down_sql, state, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+	          "ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
+	          "checksum = excluded.checksum, batch = excluded.batch, "
+	          "applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
+	          "down_sql = excluded.down_sql, state = excluded.state, error = excluded.error",
+	          db->qtable.buf);
+	rc = drv_query(db->conn, sql.buf, p, 9, NULL, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot record the migration in the tracking table");
 	sbuf_release(&sql);
@@ -775,9 +772,11 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 				rc = src;
 				goto out;
 			}
-			if ((rc = begin(db)) != 0)
-				goto out;
-			if ((rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0)
+			/* Its own committed segment: what it did cannot be undone
+			 * by a later failure, so neither may its record be. */
+			if ((rc = begin(db)) != 0 ||
+			    (rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0 ||
+			    (rc = commit(db)) != 0 || (rc = begin(db)) != 0)
 				goto out;
 		} else {
 			if ((rc = run_sql(db, m->path, m->up.sql, m->up.line)) != 0)

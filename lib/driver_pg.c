@@ -1,0 +1,1510 @@
+/*
+ * driver_pg.c: the PostgreSQL driver (driver.h), on libpq, with libpg_query
+ * to split scripts the way the server's own grammar does.
+ *
+ * Inside a transaction, exec sends a whole script in one round trip: libpq
+ * pipeline mode, one extended-protocol query per statement, one Sync. The
+ * server skips what follows a failed statement, so the first error is the
+ * only one, and it is located in the script through libpg_query's statement
+ * boundaries plus the server's error position. Outside a transaction
+ * (transaction:false migrations) statements go one at a time, each in its own
+ * implicit transaction, because CREATE INDEX CONCURRENTLY and its kind refuse
+ * to share one. Every text that reaches a message is flattened to one line
+ * and scrubbed of the connection's password.
+ */
+#include "driver.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pg_query.h>
+
+#ifdef HAVE_INTROSPECT_PG
+#include "introspect.h"
+#endif
+
+struct pgc {
+	drv_conn base;          /* first, as driver.h requires */
+	PGconn *pg;
+	char *schema;           /* where the tracking table lives */
+	long busy_timeout_ms;   /* how long lock() waits; 0: for ever */
+	strata_log_fn log;
+	void *log_payload;
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+/* Append s with every run of white space (libpq's "\n\t" continuation lines,
+ * the server's "FATAL:  ") folded to one space, trimmed at both ends. */
+static void add_flat(struct sbuf *sb, const char *s)
+{
+	int space = 0, any = 0;
+
+	for (; s && *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && any)
+			sbuf_addc(sb, ' ');
+		sbuf_addc(sb, *s);
+		space = 0;
+		any = 1;
+	}
+}
+
+/* Replace every occurrence of secret in sb with "****", however short the
+ * secret: a mangled message is better than a leaked password. */
+static void scrub(struct sbuf *sb, const char *secret)
+{
+	struct sbuf out = SBUF_INIT;
+	size_t n = secret ? strlen(secret) : 0;
+	const char *p, *hit;
+
+	if (!n || !sb->len || !strstr(sb->buf, secret))
+		return;
+	for (p = sb->buf; (hit = strstr(p, secret)) != NULL; p = hit + n) {
+		sbuf_add(&out, p, (size_t)(hit - p));
+		sbuf_adds(&out, "****");
+	}
+	sbuf_adds(&out, p);
+	if (sbuf_failed(&out)) {
+		/* Never leave the secret in place, even without memory. */
+		sbuf_reset(sb);
+		sbuf_adds(sb, "(message hidden)");
+	} else {
+		sbuf_release(sb);
+		*sb = out;
+	}
+}
+
+/* The secrets that a message about a connection must not show: the password
+ * as libpq used it (URL, PGPASSWORD or .pgpass) and, before a connection
+ * exists, as the URL spells it, raw and decoded. */
+struct secrets {
+	const char *v[4];
+};
+
+static void scrub_all(struct sbuf *sb, const struct secrets *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof s->v / sizeof s->v[0]; i++)
+		scrub(sb, s->v[i]);
+}
+
+static void err_reset(struct drv_err *err, int code)
+{
+	err->code = code;
+	err->sqlstate[0] = '\0';
+	err->offset = -1;
+	err->stmt_len = -1;
+	sbuf_reset(&err->msg);
+	sbuf_reset(&err->detail);
+	sbuf_reset(&err->hint);
+}
+
+/* err = code, prefix + the flattened text, scrubbed. */
+static int fail_text(struct drv_err *err, int code, const char *prefix, const char *text,
+                     const struct secrets *sec)
+{
+	err_reset(err, code);
+	sbuf_adds(&err->msg, prefix);
+	add_flat(&err->msg, text);
+	if (!err->msg.len)
+		sbuf_adds(&err->msg, "unknown error");
+	scrub_all(&err->msg, sec);
+	if (sbuf_failed(&err->msg)) {
+		err->code = STRATA_ENOMEM;
+		sbuf_reset(&err->msg);
+		sbuf_adds(&err->msg, "out of memory");
+	}
+	return err->code;
+}
+
+static int fail_nomem(struct drv_err *err)
+{
+	return fail_text(err, STRATA_ENOMEM, NULL, "out of memory", NULL);
+}
+
+static void conn_secrets(struct pgc *c, struct secrets *s)
+{
+	memset(s, 0, sizeof *s);
+	s->v[0] = PQpass(c->pg);
+}
+
+/* SQLSTATE class 08 (connection exception) and 57P0x (the server ended the
+ * session: pg_terminate_backend, shutdown, database dropped) mean that the
+ * connection is gone even when libpq has not noticed yet. */
+static int is_lost(PGconn *pg, const char *state)
+{
+	if (PQstatus(pg) == CONNECTION_BAD)
+		return 1;
+	return state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0);
+}
+
+/*
+ * Why a connection died, in one short line. When the server ends a session
+ * (pg_terminate_backend) libpq's result only says "server closed the
+ * connection unexpectedly" and three lines of guessing; the connection's
+ * message starts with the server's own reason ("FATAL:  terminating
+ * connection due to administrator command"): keep that first line.
+ */
+static void lost_reason(struct sbuf *sb, PGconn *pg)
+{
+	const char *m = PQerrorMessage(pg);
+	size_t n = strcspn(m, "\n");
+
+	if (strncmp(m, "FATAL:", 6) == 0) {
+		m += 6;
+		n -= 6;
+	}
+	sbuf_add(sb, m, n);
+	if (!sb->len)
+		sbuf_adds(sb, "no reason given");
+}
+
+/* Fill err from a failed result (res may be NULL: then libpq's own message). */
+static int fail_result(struct pgc *c, const PGresult *res, struct drv_err *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *prim = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	struct sbuf why = SBUF_INIT;
+	struct secrets sec;
+	int lost = is_lost(c->pg, state);
+
+	conn_secrets(c, &sec);
+	if (!prim && lost) {
+		lost_reason(&why, c->pg);
+		prim = why.buf;
+	} else if (!prim) {
+		prim = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
+		                                         : PQerrorMessage(c->pg);
+	}
+	fail_text(err, lost ? STRATA_ECONNECT : STRATA_ESQL,
+	          lost ? "connection to the server was lost: " : NULL, prim, &sec);
+	sbuf_release(&why);
+	if (state && strlen(state) == 5)
+		memcpy(err->sqlstate, state, 6);
+	if (res) {
+		add_flat(&err->detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+		add_flat(&err->hint, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+		scrub_all(&err->detail, &sec);
+		scrub_all(&err->hint, &sec);
+	}
+	return err->code;
+}
+
+/* Every call on a dead connection fails the same way, before libpq (stuck
+ * in pipeline mode after a loss mid-pipeline) says something stranger. */
+static int check_alive(struct pgc *c, struct drv_err *err)
+{
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		return 0;
+	return fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost", NULL);
+}
+
+/* Byte length of the first nchars UTF-8 characters of s[0..len): the server
+ * and libpg_query count error positions in characters. */
+static size_t utf8_bytes(const char *s, size_t len, long nchars)
+{
+	size_t i = 0;
+
+	while (i < len && nchars > 0) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+		nchars--;
+	}
+	return i;
+}
+
+/*
+ * Point err at the failing statement st of sql. When the server gave a
+ * position inside the statement, offset moves to it (so the runner's line is
+ * the line of the error, not of the statement's first word) and stmt_len
+ * shrinks to what is left of the statement.
+ */
+static void locate(struct drv_err *err, const PGresult *res, const char *sql,
+                   const struct drv_stmt *st)
+{
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	size_t off = st->offset;
+	long p;
+	char *end;
+
+	if (pos) {
+		p = strtol(pos, &end, 10);
+		if (*end == '\0' && p > 0)
+			off += utf8_bytes(sql + st->offset, st->len, p - 1);
+	}
+	err->offset = (long)off;
+	err->stmt_len = (long)(st->offset + st->len - off);
+}
+
+/* Notices reach the embedder's log, never stderr (libpq's default). */
+static void on_notice(void *arg, const PGresult *res)
+{
+	struct pgc *c = arg;
+	struct sbuf sb = SBUF_INIT;
+	struct secrets sec;
+	const char *sev;
+
+	if (!c->log)
+		return;
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	add_flat(&sb, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	conn_secrets(c, &sec);
+	scrub_all(&sb, &sec);
+	if (!sbuf_failed(&sb) && sb.len)
+		c->log(c->log_payload,
+		       sev && strcmp(sev, "WARNING") == 0 ? STRATA_LOG_WARN : STRATA_LOG_NOTICE, sb.buf);
+	sbuf_release(&sb);
+}
+
+static void drop_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+/* ---- splitting --------------------------------------------------------- */
+
+/* Skip white space and comments (PostgreSQL's nest) from i, up to end. */
+static size_t skip_blank(const char *s, size_t i, size_t end)
+{
+	while (i < end) {
+		if (isspace((unsigned char)s[i])) {
+			i++;
+		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
+			while (i < end && s[i] != '\n')
+				i++;
+		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+			int depth = 1;
+			i += 2;
+			while (i < end && depth) {
+				if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/') {
+					depth--;
+					i += 2;
+				} else {
+					i++;
+				}
+			}
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+static int has_word_ci(const char *s, size_t len, const char *w)
+{
+	size_t n = strlen(w), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (strncasecmp(s + i, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which statements are worth a full parse to classify. Parsing every
+ * statement into JSON would cost more than splitting (a data migration's
+ * INSERT of 100k rows); a statement can only have one of the properties we
+ * look for if its first word and one of these words appear in it.
+ */
+static const struct {
+	const char *first;
+	const char *needles[5];
+} worth_parsing[] = {
+	{ "CREATE", { "CONCURRENTLY", "DATABASE", "TABLESPACE", "SUBSCRIPTION", NULL } },
+	{ "DROP", { "CONCURRENTLY", "DATABASE", "TABLESPACE", NULL } },
+	{ "ALTER", { "CONCURRENTLY", "TABLESPACE", "SYSTEM", NULL } },
+	{ "REINDEX", { "", NULL } },
+	{ "VACUUM", { "", NULL } },
+	{ "CLUSTER", { "", NULL } },
+	{ "DISCARD", { "", NULL } },
+	{ "BEGIN", { "", NULL } },
+	{ "START", { "", NULL } },
+	{ "COMMIT", { "", NULL } },
+	{ "END", { "", NULL } },
+	{ "ROLLBACK", { "", NULL } },
+	{ "ABORT", { "", NULL } },
+	{ "PREPARE", { "", NULL } },
+	{ "COPY", { "", NULL } },
+};
+
+static int should_parse(const char *s, size_t len)
+{
+	size_t w = 0, i, k;
+
+	while (w < len && isalpha((unsigned char)s[w]))
+		w++;
+	for (i = 0; i < sizeof worth_parsing / sizeof worth_parsing[0]; i++) {
+		if (strlen(worth_parsing[i].first) != w ||
+		    strncasecmp(s, worth_parsing[i].first, w) != 0)
+			continue;
+		for (k = 0; worth_parsing[i].needles[k]; k++)
+			if (has_word_ci(s + w, len - w, worth_parsing[i].needles[k]))
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static int jtrue(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The value of boolean option name in a DefElem list: dflt when absent,
+ * true when given without a value (REINDEX (CONCURRENTLY) ...). */
+static int defelem_bool(json_t *list, const char *name, int dflt)
+{
+	size_t i;
+	json_t *it, *de, *arg, *v;
+	const char *s;
+
+	json_array_foreach(list, i, it) {
+		de = json_object_get(it, "DefElem");
+		s = jstr(de, "defname");
+		if (!s || strcmp(s, name) != 0)
+			continue;
+		arg = json_object_get(de, "arg");
+		if (!arg)
+			return 1;
+		/* libpg_query leaves out fields that are zero or false. */
+		if ((v = json_object_get(arg, "String")) != NULL) {
+			s = jstr(v, "sval");
+			return !(s && (strcasecmp(s, "false") == 0 || strcasecmp(s, "off") == 0 ||
+			               strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0));
+		}
+		if ((v = json_object_get(arg, "Boolean")) != NULL)
+			return jtrue(v, "boolval");
+		if ((v = json_object_get(arg, "Integer")) != NULL)
+			return json_integer_value(json_object_get(v, "ival")) != 0;
+		return 1;
+	}
+	return dflt;
+}
+
+/*
+ * Why the statement (node type, node) cannot run in a transaction block:
+ * the cases where PostgreSQL 15 calls PreventInTransactionBlock(). The
+ * strings are static: they end up in struct drv_stmt.
+ */
+static const char *no_tx_reason(const char *type, json_t *n)
+{
+	const char *s;
+	size_t i;
+	json_t *it, *cmd;
+
+	if (strcmp(type, "IndexStmt") == 0)
+		return jtrue(n, "concurrent") ? "CREATE INDEX CONCURRENTLY" : NULL;
+	if (strcmp(type, "DropStmt") == 0)
+		return jtrue(n, "concurrent") ? "DROP INDEX CONCURRENTLY" : NULL;
+	if (strcmp(type, "ReindexStmt") == 0) {
+		if (defelem_bool(json_object_get(n, "params"), "concurrently", 0))
+			return "REINDEX CONCURRENTLY";
+		s = jstr(n, "kind");
+		if (s && strcmp(s, "REINDEX_OBJECT_SCHEMA") == 0)
+			return "REINDEX SCHEMA";
+		if (s && strcmp(s, "REINDEX_OBJECT_DATABASE") == 0)
+			return "REINDEX DATABASE";
+		if (s && strcmp(s, "REINDEX_OBJECT_SYSTEM") == 0)
+			return "REINDEX SYSTEM";
+		return NULL;
+	}
+	if (strcmp(type, "VacuumStmt") == 0)
+		return jtrue(n, "is_vacuumcmd") ? "VACUUM" : NULL; /* ANALYZE is fine */
+	if (strcmp(type, "CreatedbStmt") == 0)
+		return "CREATE DATABASE";
+	if (strcmp(type, "DropdbStmt") == 0)
+		return "DROP DATABASE";
+	if (strcmp(type, "AlterSystemStmt") == 0)
+		return "ALTER SYSTEM";
+	if (strcmp(type, "CreateTableSpaceStmt") == 0)
+		return "CREATE TABLESPACE";
+	if (strcmp(type, "DropTableSpaceStmt") == 0)
+		return "DROP TABLESPACE";
+	if (strcmp(type, "AlterDatabaseStmt") == 0) {
+		json_array_foreach(json_object_get(n, "options"), i, it) {
+			s = jstr(json_object_get(it, "DefElem"), "defname");
+			if (s && strcmp(s, "tablespace") == 0)
+				return "ALTER DATABASE SET TABLESPACE";
+		}
+		return NULL;
+	}
+	if (strcmp(type, "ClusterStmt") == 0)
+		return json_object_get(n, "relation") ? NULL : "CLUSTER without a table";
+	if (strcmp(type, "DiscardStmt") == 0) {
+		s = jstr(n, "target");
+		return s && strcmp(s, "DISCARD_ALL") == 0 ? "DISCARD ALL" : NULL;
+	}
+	if (strcmp(type, "CreateSubscriptionStmt") == 0) {
+		/* Only creating the replication slot refuses a transaction;
+		 * connect = false implies create_slot = false. */
+		json_t *o = json_object_get(n, "options");
+		if (defelem_bool(o, "create_slot", 1) && defelem_bool(o, "connect", 1))
+			return "CREATE SUBSCRIPTION (with create_slot)";
+		return NULL;
+	}
+	if (strcmp(type, "AlterTableStmt") == 0) {
+		json_array_foreach(json_object_get(n, "cmds"), i, it) {
+			cmd = json_object_get(it, "AlterTableCmd");
+			s = jstr(cmd, "subtype");
+			if (s && strcmp(s, "AT_DetachPartition") == 0 &&
+			    jtrue(json_object_get(json_object_get(cmd, "def"), "PartitionCmd"), "concurrent"))
+				return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
+		}
+		return NULL;
+	}
+	if (strcmp(type, "TransactionStmt") == 0) {
+		/* SAVEPOINT, RELEASE and ROLLBACK TO work inside the runner's
+		 * transaction; the others would end it or nest in it. */
+		static const char *const ends[] = {
+			"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
+			"TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE", "TRANS_STMT_COMMIT_PREPARED",
+			"TRANS_STMT_ROLLBACK_PREPARED",
+		};
+		s = jstr(n, "kind");
+		for (i = 0; s && i < sizeof ends / sizeof ends[0]; i++)
+			if (strcmp(s, ends[i]) == 0)
+				return "transaction control (BEGIN/COMMIT)";
+		return NULL;
+	}
+	return NULL;
+}
+
+/* COPY with the client as one end cannot work: exec has no data to send
+ * and no place for rows. */
+static const char *copy_reason(const char *type, json_t *n)
+{
+	if (strcmp(type, "CopyStmt") != 0 || json_object_get(n, "filename") || jtrue(n, "is_program"))
+		return NULL;
+	return jtrue(n, "is_from") ? "COPY FROM STDIN" : "COPY TO STDOUT";
+}
+
+/*
+ * Parse the one statement s[0..len) and classify it. Returns 0 or
+ * STRATA_ENOMEM; a statement that does not parse alone (it parsed within
+ * its script, so this should not happen) is left unclassified.
+ */
+static int classify(const char *s, size_t len, const char **no_tx, const char **copy)
+{
+	char *text = xstrndup(s, len);
+	PgQueryParseResult r;
+	json_t *root = NULL, *stmt, *node;
+	const char *type;
+
+	*no_tx = *copy = NULL;
+	if (!text)
+		return STRATA_ENOMEM;
+	r = pg_query_parse(text);
+	if (r.error || !r.parse_tree)
+		goto out;
+	root = json_loads(r.parse_tree, 0, NULL);
+	stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
+	if (!json_is_object(stmt) || json_object_size(stmt) != 1)
+		goto out;
+	type = json_object_iter_key(json_object_iter(stmt));
+	node = json_object_iter_value(json_object_iter(stmt));
+	*no_tx = no_tx_reason(type, node);
+	*copy = copy_reason(type, node);
+out:
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(text);
+	return 0;
+}
+
+/* A syntax error from libpg_query, located in sql (cursorpos is 1-based,
+ * in characters, into the whole script). */
+static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *err)
+{
+	size_t len = strlen(sql), off;
+	PgQuerySplitResult sc;
+	int i;
+
+	fail_text(err, STRATA_ESQL, NULL, e->message, NULL);
+	memcpy(err->sqlstate, "42601", 6);
+	if (e->cursorpos <= 0)
+		return err->code;
+	off = utf8_bytes(sql, len, e->cursorpos - 1);
+	err->offset = (long)off;
+	/* The scanner splits where the parser could not: it finds the end of
+	 * the statement around the error, unless the error is an unterminated
+	 * quote that swallowed the rest. */
+	sc = pg_query_split_with_scanner(sql);
+	if (!sc.error) {
+		for (i = 0; i < sc.n_stmts; i++) {
+			size_t a = (size_t)sc.stmts[i]->stmt_location;
+			size_t b = sc.stmts[i]->stmt_len ? a + (size_t)sc.stmts[i]->stmt_len : len;
+			if (a <= off && off < b) {
+				err->stmt_len = (long)(b - off);
+				break;
+			}
+		}
+	}
+	pg_query_free_split_result(sc);
+	if (err->stmt_len < 0)
+		err->stmt_len = (long)(len - off);
+	return err->code;
+}
+
+enum { SPLIT_FOR_RUNNER = 0, SPLIT_FOR_EXEC = 1 };
+
+/*
+ * Split sql into out with libpg_query. Each statement starts at its first
+ * token (libpg_query starts it right after the previous semicolon, comments
+ * and all) and ends before trailing white space. SPLIT_FOR_RUNNER flags what
+ * cannot run in a transaction; SPLIT_FOR_EXEC instead refuses client COPY.
+ */
+static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv_err *err)
+{
+	PgQuerySplitResult r;
+	size_t len = strlen(sql), a, b;
+	const char *no_tx, *copy;
+	int i, rc = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	r = pg_query_split_with_parser(sql);
+	if (r.error) {
+		rc = fail_syntax(sql, r.error, err);
+		goto out;
+	}
+	if (r.n_stmts == 0)
+		goto out;
+	out->v = calloc((size_t)r.n_stmts, sizeof *out->v);
+	if (!out->v) {
+		rc = fail_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < r.n_stmts; i++) {
+		a = (size_t)r.stmts[i]->stmt_location;
+		b = r.stmts[i]->stmt_len ? a + (size_t)r.stmts[i]->stmt_len : len;
+		if (b > len)
+			b = len;
+		a = skip_blank(sql, a, b);
+		while (b > a && isspace((unsigned char)sql[b - 1]))
+			b--;
+		if (a == b)
+			continue;
+		no_tx = copy = NULL;
+		if ((mode == SPLIT_FOR_EXEC ? strncasecmp(sql + a, "COPY", 4) == 0
+		                            : should_parse(sql + a, b - a)) &&
+		    classify(sql + a, b - a, &no_tx, &copy)) {
+			rc = fail_nomem(err);
+			goto out;
+		}
+		if (mode == SPLIT_FOR_EXEC && copy) {
+			err_reset(err, STRATA_ESQL);
+			sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
+			          "(INSERT) or COPY from a file on the server", copy);
+			err->offset = (long)a;
+			err->stmt_len = (long)(b - a);
+			rc = err->code;
+			goto out;
+		}
+		out->v[out->n].offset = a;
+		out->v[out->n].len = b - a;
+		out->v[out->n].no_tx = mode == SPLIT_FOR_RUNNER ? no_tx : NULL;
+		out->n++;
+	}
+out:
+	pg_query_free_split_result(r);
+	if (rc)
+		drv_stmts_release(out);
+	return rc;
+}
+
+static int pg_split_method(const char *sql, struct drv_stmts *out, struct drv_err *err)
+{
+	return pg_split(sql, out, SPLIT_FOR_RUNNER, err);
+}
+
+/* ---- connecting -------------------------------------------------------- */
+
+static const char *opt_val(const PQconninfoOption *o, const char *key)
+{
+	for (; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return o->val && *o->val ? o->val : NULL;
+	return NULL;
+}
+
+/* The password as the URL writes it (percent-encoded), in user:pw@ or in
+ * ?password=: libpq's messages about a malformed URL quote raw pieces. */
+static char *raw_url_password(const char *url)
+{
+	const char *p = strstr(url, "://"), *at, *colon, *q;
+
+	if (!p)
+		return NULL;
+	p += 3;
+	at = p + strcspn(p, "@/?#");
+	if (*at == '@' && (colon = memchr(p, ':', (size_t)(at - p))) != NULL && at > colon + 1)
+		return xstrndup(colon + 1, (size_t)(at - colon - 1));
+	q = strstr(url, "password=");
+	if (q && (q[-1] == '?' || q[-1] == '&') && q[9] && q[9] != '&')
+		return xstrndup(q + 9, strcspn(q + 9, "&#"));
+	return NULL;
+}
+
+static int is_missing_db(const char *msg)
+{
+	const char *p = strstr(msg, "database \"");
+
+	return p && strstr(p, "\" does not exist") != NULL;
+}
+
+/* The error of a failed connection attempt. */
+static int fail_connect(PGconn *pg, const struct secrets *sec, struct drv_err *err)
+{
+	const char *msg = pg ? PQerrorMessage(pg) : "out of memory";
+
+	if (pg && is_missing_db(msg)) {
+		struct sbuf name = SBUF_INIT;
+		sbuf_adds(&name, PQdb(pg));
+		scrub_all(&name, sec);
+		err_reset(err, STRATA_ENOTFOUND);
+		sbuf_setf(&err->msg, "database \"%s\" does not exist (create it with 'strata create')",
+		          name.buf);
+		sbuf_release(&name);
+		return err->code;
+	}
+	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg, sec);
+}
+
+/*
+ * Connect with the URL's parameters, dbname replaced when maint_db is set.
+ * Defaults the URL and the environment leave open: a 10 s connect timeout
+ * (libpq waits for ever), application_name strata, UTF-8 (migration files
+ * are UTF-8, and the server counts error positions in characters of the
+ * client encoding).
+ */
+static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
+                       struct drv_err *err)
+{
+	PQconninfoOption *opts = NULL, *o;
+	const char **kw = NULL, **val = NULL;
+	char *perr = NULL, *raw = NULL;
+	struct secrets sec;
+	PGconn *pg = NULL;
+	size_t n = 0, k = 0;
+	int rc = 0;
+
+	*out = NULL;
+	memset(&sec, 0, sizeof sec);
+	raw = raw_url_password(conninfo);
+	sec.v[0] = raw;
+	opts = PQconninfoParse(conninfo, &perr);
+	if (!opts) {
+		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM,
+		               "cannot read the PostgreSQL URL: ", perr ? perr : "out of memory", &sec);
+		goto out;
+	}
+	sec.v[1] = opt_val(opts, "password");
+	for (o = opts; o->keyword; o++)
+		n++;
+	kw = calloc(n + 5, sizeof *kw);
+	val = calloc(n + 5, sizeof *val);
+	if (!kw || !val) {
+		rc = fail_nomem(err);
+		goto out;
+	}
+	if (maint_db) {
+		/* Everything but dbname, as parsed. */
+		for (o = opts; o->keyword; o++) {
+			if (!o->val || strcmp(o->keyword, "dbname") == 0)
+				continue;
+			kw[k] = o->keyword;
+			val[k++] = o->val;
+		}
+		kw[k] = "dbname";
+		val[k++] = maint_db;
+	} else {
+		/* libpq expands the URI itself (expand_dbname) and fills the
+		 * gaps from PG* variables and .pgpass. */
+		kw[k] = "dbname";
+		val[k++] = conninfo;
+	}
+	kw[k] = "fallback_application_name";
+	val[k++] = "strata";
+	if (!opt_val(opts, "connect_timeout") && !getenv("PGCONNECT_TIMEOUT")) {
+		kw[k] = "connect_timeout";
+		val[k++] = "10";
+	}
+	if (!opt_val(opts, "client_encoding") && !getenv("PGCLIENTENCODING")) {
+		kw[k] = "client_encoding";
+		val[k++] = "UTF8";
+	}
+	pg = PQconnectdbParams(kw, val, maint_db ? 0 : 1);
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		sec.v[2] = pg ? PQpass(pg) : NULL;
+		rc = fail_connect(pg, &sec, err);
+		goto out;
+	}
+	*out = pg;
+	pg = NULL;
+out:
+	if (perr)
+		PQfreemem(perr);
+	PQconninfoFree(opts);
+	PQfinish(pg);
+	free(kw);
+	free(val);
+	free(raw);
+	return rc;
+}
+
+static void pg_close(drv_conn *dc)
+{
+	struct pgc *c = (struct pgc *)dc;
+
+	PQfinish(c->pg);
+	free(c->schema);
+	free(c);
+}
+
+/* Run a command whose result we only check; returns 0 or fills err. */
+static int simple(struct pgc *c, const char *sql, struct drv_err *err)
+{
+	PGresult *res;
+	ExecStatusType st;
+	int rc;
+
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	res = PQexec(c->pg, sql);
+	st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = fail_result(c, res, err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_open(drv_conn **out, const struct strata_url *url,
+                   const struct drv_open_opts *opts, struct drv_err *err)
+{
+	struct pgc *c = NULL;
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return fail_nomem(err);
+	if (opts) {
+		c->log = opts->log;
+		c->log_payload = opts->log_payload;
+		c->busy_timeout_ms = opts->busy_timeout_ms;
+	}
+	rc = connect_url(url->conninfo, NULL, &c->pg, err);
+	if (rc)
+		goto out;
+	PQsetNoticeReceiver(c->pg, on_notice, c);
+	/* One round trip for both: DROP ... IF EXISTS and friends would
+	 * otherwise fill the log with NOTICEs. */
+	res = PQexec(c->pg, opts && opts->pg_schema
+	             ? "SET client_min_messages = warning"
+	             : "SET client_min_messages = warning; SELECT current_schema()");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fail_result(c, res, err);
+		goto out;
+	}
+	if (opts && opts->pg_schema) {
+		c->schema = strdup(opts->pg_schema);
+	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		rc = fail_text(err, STRATA_ERROR, NULL,
+		               "no schema on search_path: create one, fix search_path or give --pg-schema",
+		               NULL);
+		goto out;
+	} else {
+		c->schema = strdup(PQgetvalue(res, 0, 0));
+	}
+	if (!c->schema) {
+		rc = fail_nomem(err);
+		goto out;
+	}
+	*out = &c->base;
+	c = NULL;
+out:
+	PQclear(res);
+	if (c) {
+		PQfinish(c->pg);
+		free(c->schema);
+		free(c);
+	}
+	return rc;
+}
+
+/* ---- running SQL ------------------------------------------------------- */
+
+/* A COPY that started anyway (from inside a function, say) must be ended
+ * before the connection can do anything else. */
+static void end_copy(struct pgc *c, ExecStatusType st)
+{
+	char *buf;
+
+	if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH)
+		PQputCopyEnd(c->pg, "COPY from the client is not supported in migrations");
+	if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+		while (PQgetCopyData(c->pg, &buf, 0) > 0)
+			PQfreemem(buf);
+}
+
+static int is_copy(ExecStatusType st)
+{
+	return st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH;
+}
+
+/* End the COPY that res started and read the command's remaining results:
+ * returns the first error among them, else the last (NULL if none). */
+static PGresult *finish_copy(struct pgc *c, PGresult *res)
+{
+	PGresult *keep = NULL, *r;
+
+	end_copy(c, PQresultStatus(res));
+	PQclear(res);
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(keep);
+		keep = r;
+	}
+	return keep;
+}
+
+/* Outside a transaction: one statement at a time, stop at the first error. */
+static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                     struct drv_err *err)
+{
+	PGresult *res;
+	ExecStatusType s;
+	char *text;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < st->n && !rc; i++) {
+		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		if (!text)
+			return fail_nomem(err);
+		res = PQexec(c->pg, text);
+		free(text);
+		if (is_copy(PQresultStatus(res)))
+			res = finish_copy(c, res);
+		s = PQresultStatus(res);
+		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
+			rc = fail_result(c, res, err);
+			locate(err, res, sql, &st->v[i]);
+		}
+		PQclear(res);
+	}
+	/* A script that opened a transaction of its own and did not end it
+	 * (or failed inside it) would swallow the runner's next statements. */
+	if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		res = PQexec(c->pg, "ROLLBACK");
+		PQclear(res);
+		if (!rc) {
+			rc = fail_text(err, STRATA_ESQL, NULL,
+			               "the script began a transaction and did not end it (rolled back)",
+			               NULL);
+			err->offset = (long)st->v[st->n - 1].offset;
+			err->stmt_len = (long)st->v[st->n - 1].len;
+		}
+	}
+	return rc;
+}
+
+/*
+ * Inside a transaction: the whole script in one pipeline. libpq in blocking
+ * mode reads what the server sends while it waits to write, so a long script
+ * cannot deadlock on full socket buffers.
+ */
+static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                         struct drv_err *err)
+{
+	PGresult *res;
+	ExecStatusType s;
+	size_t i, sent = 0;
+	char *text;
+	int rc = 0, failed = 0;
+
+	if (!PQenterPipelineMode(c->pg))
+		return fail_result(c, NULL, err);
+	for (i = 0; i < st->n; i++) {
+		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		if (!text) {
+			rc = fail_nomem(err);
+			break;
+		}
+		/* libpq copies the text into its output buffer at once. */
+		if (!PQsendQueryParams(c->pg, text, 0, NULL, NULL, NULL, NULL, 0)) {
+			free(text);
+			rc = fail_result(c, NULL, err);
+			break;
+		}
+		free(text);
+		sent++;
+	}
+	if (!PQpipelineSync(c->pg) && !rc)
+		rc = fail_result(c, NULL, err);
+	for (i = 0; i < sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
+		while ((res = PQgetResult(c->pg)) != NULL) {
+			s = PQresultStatus(res);
+			if (is_copy(s))
+				end_copy(c, s);
+			if (s == PGRES_FATAL_ERROR && !failed && !rc) {
+				rc = fail_result(c, res, err);
+				locate(err, res, sql, &st->v[i]);
+			}
+			if (s == PGRES_FATAL_ERROR || s == PGRES_PIPELINE_ABORTED)
+				failed = 1;
+			PQclear(res);
+		}
+	}
+	/* Read up to the Sync, so the pipeline is idle and can be left. */
+	while (PQstatus(c->pg) == CONNECTION_OK && (res = PQgetResult(c->pg)) != NULL) {
+		s = PQresultStatus(res);
+		PQclear(res);
+		if (s == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		/* Usually the server's goodbye (57P01 ...) came as the failing
+		 * statement's error and fail_result() said so. A statement that
+		 * failed first keeps its own error: it is the cause. Pipeline
+		 * mode cannot be left now; check_alive() guards later calls. */
+		if (!rc)
+			rc = fail_result(c, NULL, err);
+		return rc;
+	}
+	if (!PQexitPipelineMode(c->pg) && !rc)
+		rc = fail_result(c, NULL, err);
+	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+		rc = fail_text(err, STRATA_ESQL, NULL,
+		               "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
+		               "mark the migration transaction:false", NULL);
+	}
+	return rc;
+}
+
+static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_stmts st = { 0, NULL };
+	int rc;
+
+	rc = pg_split(sql, &st, SPLIT_FOR_EXEC, err);
+	if (rc || st.n == 0)
+		goto out;
+	if ((rc = check_alive(c, err)) != 0)
+		goto out;
+	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, err) : exec_each(c, sql, &st, err);
+out:
+	drv_stmts_release(&st);
+	return rc;
+}
+
+static int pg_query_method(drv_conn *dc, const char *sql, const char *const *params,
+                           int nparams, struct drv_rows **out, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_rows *r = NULL;
+	PGresult *res;
+	ExecStatusType s;
+	size_t i, j;
+	int rc = 0;
+
+	if (out)
+		*out = NULL;
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		if (is_copy(s)) {
+			res = finish_copy(c, res);
+			rc = fail_text(err, STRATA_ESQL, NULL,
+			               "COPY to or from the client is not supported here", NULL);
+			goto out;
+		}
+		rc = fail_result(c, res, err);
+		goto out;
+	}
+	if (!out)
+		goto out;
+	r = calloc(1, sizeof *r);
+	if (!r)
+		goto nomem;
+	if (s == PGRES_TUPLES_OK) {
+		r->nrows = (size_t)PQntuples(res);
+		r->ncols = (size_t)PQnfields(res);
+		if (r->nrows && r->ncols) {
+			r->cells = calloc(r->nrows * r->ncols, sizeof *r->cells);
+			if (!r->cells) {
+				r->nrows = 0; /* drv_rows_free walks nrows * ncols */
+				goto nomem;
+			}
+		}
+		for (i = 0; i < r->nrows; i++) {
+			for (j = 0; j < r->ncols; j++) {
+				if (PQgetisnull(res, (int)i, (int)j))
+					continue;
+				r->cells[i * r->ncols + j] = strdup(PQgetvalue(res, (int)i, (int)j));
+				if (!r->cells[i * r->ncols + j])
+					goto nomem;
+			}
+		}
+	}
+	*out = r;
+	r = NULL;
+	goto out;
+nomem:
+	rc = fail_nomem(err);
+out:
+	drv_rows_free(r);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- transactions, locks, timeouts -------------------------------------- */
+
+static int pg_begin(drv_conn *dc, struct drv_err *err)
+{
+	return simple((struct pgc *)dc, "BEGIN", err);
+}
+
+static int pg_commit(drv_conn *dc, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	PGresult *res;
+	int rc;
+
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	res = PQexec(c->pg, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = fail_result(c, res, err);
+	else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		/* COMMIT of a failed transaction rolls back without an error. */
+		rc = fail_text(err, STRATA_ESQL, NULL,
+		               "the transaction was rolled back: a statement in it had failed", NULL);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_rollback(drv_conn *dc, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return fail_text(err, STRATA_ECONNECT, NULL,
+		                 "connection to the server was lost (the server rolled back)", NULL);
+	/* Nothing to undo when the script ended the transaction itself; saying
+	 * ROLLBACK then would only earn a WARNING in the log. */
+	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+		return 0;
+	return simple(c, "ROLLBACK", err);
+}
+
+/* FNV-1a, 64 bits, of "strata:" + key: the advisory lock's bigint. */
+static int64_t lock_id(const char *key)
+{
+	const char *parts[2] = { "strata:", key };
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		for (p = (const unsigned char *)parts[i]; *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ULL;
+		}
+	return (int64_t)h;
+}
+
+/* Run a one-row boolean function of the lock id: 1 true, 0 false, <0 error. */
+static int lock_call(struct pgc *c, const char *sql, const char *id, struct drv_err *err)
+{
+	const char *params[1] = { id };
+	PGresult *res = PQexecParams(c->pg, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		rc = fail_result(c, res, err);
+	else
+		rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * A session advisory lock: it outlives the transactions of the run and
+ * dies with the connection, so a runner that crashes cannot leave it
+ * behind. Waiting is bounded by busy_timeout_ms through lock_timeout, which
+ * advisory locks obey; SET LOCAL inside a transaction of our own keeps the
+ * session's setting, while the lock, being session-level, survives COMMIT.
+ */
+static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct sbuf sb = SBUF_INIT;
+	char id[24];
+	int rc, bounded = c->busy_timeout_ms > 0 && !c->base.in_tx;
+
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
+	rc = lock_call(c, "SELECT pg_try_advisory_lock($1::bigint)", id, err);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	if (c->log) {
+		sbuf_addf(&sb, "waiting for another strata run to finish (advisory lock on %s)", key);
+		if (!sbuf_failed(&sb))
+			c->log(c->log_payload, STRATA_LOG_NOTICE, sb.buf);
+		sbuf_reset(&sb);
+	}
+	if (bounded) {
+		sbuf_addf(&sb, "BEGIN; SET LOCAL lock_timeout = '%ldms'", c->busy_timeout_ms);
+		if (sbuf_failed(&sb)) {
+			rc = fail_nomem(err);
+			goto out;
+		}
+		if ((rc = simple(c, sb.buf, err)) != 0)
+			goto out;
+	}
+	rc = lock_call(c, "SELECT pg_advisory_lock($1::bigint) IS NULL", id, err);
+	if (rc > 0) {
+		rc = 0;
+	} else if (rc == STRATA_ESQL && strcmp(err->sqlstate, "55P03") == 0) {
+		err_reset(err, STRATA_ELOCKED);
+		sbuf_setf(&err->msg, "another strata run held the lock for more than %ld ms "
+		          "(advisory lock on %s)", c->busy_timeout_ms, key);
+		rc = STRATA_ELOCKED;
+	}
+	if (bounded && PQstatus(c->pg) == CONNECTION_OK) {
+		struct drv_err e2;
+		drv_err_init(&e2);
+		if (simple(c, rc ? "ROLLBACK" : "COMMIT", &e2) && !rc)
+			rc = fail_text(err, e2.code, NULL, e2.msg.buf, NULL);
+		drv_err_release(&e2);
+	}
+out:
+	sbuf_release(&sb);
+	return rc;
+}
+
+static int pg_unlock(drv_conn *dc, const char *key, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	char id[24];
+	int rc;
+
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
+	rc = lock_call(c, "SELECT pg_advisory_unlock($1::bigint)", id, err);
+	if (rc == 0) {
+		err_reset(err, STRATA_ERROR);
+		sbuf_setf(&err->msg, "the advisory lock on %s was not held", key);
+		return STRATA_ERROR;
+	}
+	return rc > 0 ? 0 : rc;
+}
+
+static int pg_set_timeouts(drv_conn *dc, long lock_ms, long statement_ms, struct drv_err *err)
+{
+	struct sbuf sb = SBUF_INIT;
+	int rc;
+
+	if (lock_ms)
+		sbuf_addf(&sb, "SET LOCAL lock_timeout = '%ldms';", lock_ms);
+	if (statement_ms)
+		sbuf_addf(&sb, "SET LOCAL statement_timeout = '%ldms';", statement_ms);
+	if (sbuf_failed(&sb))
+		rc = fail_nomem(err);
+	else
+		rc = sb.len ? simple((struct pgc *)dc, sb.buf, err) : 0;
+	sbuf_release(&sb);
+	return rc;
+}
+
+static void pg_table_name(drv_conn *dc, const char *table, struct sbuf *out)
+{
+	struct pgc *c = (struct pgc *)dc;
+
+	sbuf_add_ident(out, c->schema);
+	sbuf_addc(out, '.');
+	sbuf_add_ident(out, table);
+}
+
+#ifdef HAVE_INTROSPECT_PG
+static int pg_introspect(drv_conn *dc, const char *schema_name, struct schema **out,
+                         struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_alive(c, err)) != 0)
+		return rc;
+	return introspect_pg(c->pg, schema_name, out, err);
+}
+#endif
+
+/* ---- creating, dropping, wiping ---------------------------------------- */
+
+/*
+ * Connect to the server of url through its maintenance database (postgres,
+ * or template1 when the target is postgres itself or postgres is gone) and
+ * find the name of the database the URL means: the URL's, PGDATABASE, or
+ * as libpq does, the user's name.
+ */
+static int admin_connect(const struct strata_url *url, PGconn **out, char **dbname,
+                         struct drv_err *err)
+{
+	PQconninfoOption *opts = NULL;
+	PGresult *res = NULL;
+	const char *name;
+	char *perr = NULL;
+	int rc;
+
+	*out = NULL;
+	*dbname = NULL;
+	opts = PQconninfoParse(url->conninfo, &perr);
+	name = opt_val(opts, "dbname");
+	if (!name)
+		name = getenv("PGDATABASE");
+	rc = connect_url(url->conninfo, name && strcmp(name, "postgres") == 0 ? "template1" : "postgres",
+	                 out, err);
+	if (rc == STRATA_ENOTFOUND)
+		rc = connect_url(url->conninfo, "template1", out, err);
+	if (rc)
+		goto out;
+	PQsetNoticeReceiver(*out, drop_notice, NULL);
+	if (!name) {
+		res = PQexec(*out, "SELECT session_user");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+			rc = fail_text(err, STRATA_ECONNECT, NULL, PQerrorMessage(*out), NULL);
+			goto out;
+		}
+		name = PQgetvalue(res, 0, 0);
+	}
+	*dbname = strdup(name);
+	if (!*dbname)
+		rc = fail_nomem(err);
+out:
+	if (rc) {
+		PQfinish(*out);
+		*out = NULL;
+	}
+	PQclear(res);
+	PQconninfoFree(opts);
+	if (perr)
+		PQfreemem(perr);
+	return rc;
+}
+
+static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_err *err)
+{
+	struct pgc tmp;
+	PGresult *res = PQexec(pg, sql);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state && strcmp(state, "42P04") == 0) {
+			err_reset(err, STRATA_ERROR);
+			sbuf_setf(&err->msg, "database \"%s\" already exists", name);
+			rc = STRATA_ERROR;
+		} else {
+			memset(&tmp, 0, sizeof tmp);
+			tmp.pg = pg;
+			rc = fail_result(&tmp, res, err);
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pg_create_db(const struct strata_url *url, struct drv_err *err)
+{
+	struct sbuf sql = SBUF_INIT;
+	PGconn *pg = NULL;
+	char *name = NULL;
+	int rc;
+
+	if ((rc = admin_connect(url, &pg, &name, err)) != 0)
+		goto out;
+	sbuf_adds(&sql, "CREATE DATABASE ");
+	sbuf_add_ident(&sql, name);
+	rc = sbuf_failed(&sql) ? fail_nomem(err) : admin_run(pg, sql.buf, name, err);
+out:
+	sbuf_release(&sql);
+	free(name);
+	PQfinish(pg);
+	return rc;
+}
+
+static int pg_drop_db(const struct strata_url *url, struct drv_err *err)
+{
+	struct sbuf sql = SBUF_INIT;
+	PGconn *pg = NULL;
+	char *name = NULL;
+	int rc;
+
+	if ((rc = admin_connect(url, &pg, &name, err)) != 0)
+		goto out;
+	sbuf_adds(&sql, "DROP DATABASE IF EXISTS ");
+	sbuf_add_ident(&sql, name);
+	/* Sessions left on a development database (an editor, a crashed app)
+	 * would make DROP fail; FORCE ends them (PostgreSQL 13+). */
+	if (PQserverVersion(pg) >= 130000)
+		sbuf_adds(&sql, " WITH (FORCE)");
+	rc = sbuf_failed(&sql) ? fail_nomem(err) : admin_run(pg, sql.buf, name, err);
+out:
+	sbuf_release(&sql);
+	free(name);
+	PQfinish(pg);
+	return rc;
+}
+
+/* The schemas wipe drops: every non-system schema whose owner's rights the
+ * user has. That includes public (owned by pg_database_owner since
+ * PostgreSQL 15) for the database's owner, and everything for a superuser. */
+#define WIPE_PRED \
+	"n.nspname NOT IN ('pg_catalog', 'information_schema') " \
+	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' " \
+	"AND pg_has_role(n.nspowner, 'USAGE')"
+
+static const char wipe_schemas_sql[] =
+	"SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE " WIPE_PRED " ORDER BY 1";
+
+/* What gives public (and the tracking schema) back its owner and grants
+ * once recreated, as the server spells it: PostgreSQL 15's public belongs
+ * to pg_database_owner and lets everyone use it. Grants first, while we own
+ * the new schema; ALTER OWNER then carries them over to the new owner. */
+static const char wipe_restore_sql[] =
+	"SELECT format('GRANT %s ON SCHEMA %I TO %s%s', a.privilege_type, n.nspname, "
+	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
+	"CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), 1 "
+	"FROM pg_namespace n, aclexplode(n.nspacl) a WHERE " WIPE_PRED
+	" AND n.nspname IN ('public', $1) AND a.grantee <> n.nspowner "
+	"UNION ALL "
+	"SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, pg_get_userbyid(n.nspowner)), 2 "
+	"FROM pg_namespace n WHERE " WIPE_PRED " AND n.nspname IN ('public', $1) "
+	"AND n.nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
+	"ORDER BY 2";
+
+static int pg_wipe(drv_conn *dc, struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_rows *schemas = NULL, *restore = NULL;
+	struct sbuf sql = SBUF_INIT;
+	const char *params[1] = { c->schema };
+	size_t i;
+	int rc;
+
+	if ((rc = simple(c, "BEGIN", err)) != 0)
+		return rc;
+	rc = pg_query_method(dc, wipe_schemas_sql, NULL, 0, &schemas, err);
+	if (rc)
+		goto out;
+	rc = pg_query_method(dc, wipe_restore_sql, params, 1, &restore, err);
+	if (rc)
+		goto out;
+	for (i = 0; i < schemas->nrows; i++) {
+		sbuf_adds(&sql, i ? ", " : "DROP SCHEMA ");
+		sbuf_adds(&sql, drv_cell(schemas, i, 0));
+	}
+	if (schemas->nrows)
+		sbuf_adds(&sql, " CASCADE; ");
+	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS public; CREATE SCHEMA IF NOT EXISTS ");
+	sbuf_add_ident(&sql, c->schema);
+	if (sbuf_failed(&sql)) {
+		rc = fail_nomem(err);
+		goto out;
+	}
+	if ((rc = simple(c, sql.buf, err)) != 0)
+		goto out;
+	/* Restoring an owner or a grant may be beyond the user's rights: that
+	 * costs a warning, not the wipe. */
+	for (i = 0; i < restore->nrows; i++) {
+		PGresult *res;
+		sbuf_reset(&sql);
+		sbuf_addf(&sql, "SAVEPOINT strata_wipe; %s; RELEASE strata_wipe", drv_cell(restore, i, 0));
+		if (sbuf_failed(&sql)) {
+			rc = fail_nomem(err);
+			goto out;
+		}
+		res = PQexec(c->pg, sql.buf);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (c->log) {
+				struct sbuf m = SBUF_INIT;
+				sbuf_addf(&m, "wipe could not restore a schema's owner or grant: %s",
+				          drv_cell(restore, i, 0));
+				if (!sbuf_failed(&m))
+					c->log(c->log_payload, STRATA_LOG_WARN, m.buf);
+				sbuf_release(&m);
+			}
+			if ((rc = simple(c, "ROLLBACK TO strata_wipe", err)) != 0) {
+				PQclear(res);
+				goto out;
+			}
+		}
+		PQclear(res);
+	}
+	rc = simple(c, "COMMIT", err);
+out:
+	if (rc && PQstatus(c->pg) == CONNECTION_OK)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	drv_rows_free(schemas);
+	drv_rows_free(restore);
+	sbuf_release(&sql);
+	return rc;
+}
+
+const struct strata_driver drv_pg = {
+	.version = 1,
+	.name = "postgres",
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query = pg_query_method,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.split = pg_split_method,
+	.set_timeouts = pg_set_timeouts,
+	.table_name = pg_table_name,
+	/* lib/introspect_pg.c, when the build has it (as driver_sqlite.c). */
+#ifdef HAVE_INTROSPECT_PG
+	.introspect = pg_introspect,
+#else
+	.introspect = NULL,
+#endif
+	.create_db = pg_create_db,
+	.drop_db = pg_drop_db,
+	.wipe = pg_wipe,
+};
