@@ -152,7 +152,7 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata down [--steps N | --to VERSION | --all] [--dry-run]", opts,
+	int n = opts_parse(cli, "strata down [--steps N | --to VERSION | --all] [--dry-run] [--no-backup]", opts,
 	                   argc, argv);
 	int rc;
 
@@ -210,7 +210,7 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata reset [--hard] [--dry-run]", opts, argc, argv);
+	int n = opts_parse(cli, "strata reset [--hard] [--dry-run] [--no-backup]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)
@@ -254,7 +254,7 @@ int cmd_refresh(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata refresh", opts, argc, argv);
+	int n = opts_parse(cli, "strata refresh [--no-backup]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)
