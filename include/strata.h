@@ -198,6 +198,15 @@ typedef struct strata_down_opts {
 int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out);
 
 /*
+ * redo: roll back the last migration and apply it again; refresh: roll
+ * back everything and apply everything. Each is one run, in one
+ * transaction: if the second half fails, the first is undone too. *down
+ * and *up (may be NULL) receive the two halves' reports.
+ */
+int strata_redo(strata_db *db, strata_report **down, strata_report **up);
+int strata_refresh(strata_db *db, strata_report **down, strata_report **up);
+
+/*
  * Every migration known from the directory and the tracking table, in
  * version order (missing ones at their version), with its state.
  */
@@ -222,8 +231,10 @@ int strata_mark(strata_db *db, const char *version, int applied);
 int strata_show(strata_db *db, const char *version, strata_report **out);
 
 /*
- * Roll back every migration and, with hard=1, drop every object instead
- * (SQLite: delete the file and its -wal/-shm), leaving an empty database.
+ * Roll back every migration (down --all). With hard=1, drop every object
+ * instead (SQLite: delete the file and its -wal/-shm) and apply every
+ * migration; *out is then the up's report. On SQLite a failed re-apply puts
+ * the database back from the backup taken first.
  */
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
 

@@ -663,56 +663,35 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 	return 0;
 }
 
-int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
+/*
+ * Steps 3-5 of an up, inside the caller's lock and transaction (none for a
+ * dry run): read what is applied, refuse what must not be silent, pick the
+ * pending migrations and run them. Does not commit. *rout receives the
+ * report (also on failure, for the backup's sake; NULL if none was made).
+ */
+static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
+                    int backup, strata_report **rout, int *committed)
 {
-	static const strata_up_opts defaults = STRATA_UP_OPTS_INIT;
-	struct migration_set ms = { 0 };
 	struct applied_set as = { 0 };
 	strata_report *r = NULL;
 	const struct migration **todo = NULL;
 	size_t ntodo = 0, i;
-	long batch, t0 = util_ms();
-	int rc, locked = 0, committed = 0;
+	long batch;
+	char now[20];
+	int rc;
 
-	if (out)
-		*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	db_clear_error(db);
-	if ((rc = need_conn(db)) != 0)
-		return rc;
-	/* 1. every file, read and validated before anything else */
-	if ((rc = load_files(db, &ms, 1)) != 0)
-		return rc;
-	if (opts->to && !migrations_find(&ms, opts->to)) {
-		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to, db->dir);
-		goto out;
-	}
-	if (!opts->dry_run && (rc = readonly_check(db)) != 0)
-		goto out;
-	/* 2. the lock */
-	if ((rc = lock(db)) != 0)
-		goto out;
-	locked = 1;
-	if (!opts->dry_run) {
-		if ((rc = begin(db)) != 0)
-			goto out;
-		if ((rc = ensure_tracking(db)) != 0)
-			goto out;
-	}
-	/* 3. what is applied, seen from inside the transaction */
+	*rout = NULL;
 	if ((rc = read_applied(db, &as)) != 0)
 		goto out;
-	/* 4. refuse what must not be silent */
-	if ((rc = refuse_problems(db, &ms, &as, opts->allow_out_of_order)) != 0)
+	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
 		goto out;
-	todo = calloc(ms.n ? ms.n : 1, sizeof *todo);
+	todo = calloc(ms->n ? ms->n : 1, sizeof *todo);
 	if (!todo) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < ms.n; i++) {
-		const struct migration *m = &ms.v[i];
+	for (i = 0; i < ms->n; i++) {
+		const struct migration *m = &ms->v[i];
 		if (opts->to && version_cmp(m->version, opts->to) > 0)
 			break;
 		if (applied_find(&as, m->version))
@@ -725,6 +704,7 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 	}
 	if ((rc = report_new(db, &r, ntodo)) != 0)
 		goto out;
+	*rout = r;
 	batch = max_batch(&as) + 1;
 	r->batch = ntodo ? batch : 0;
 	r->dry_run = opts->dry_run || opts->check;
@@ -738,9 +718,9 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		goto out;
 	if (opts->dry_run || ntodo == 0)
 		goto out;
-	if (!opts->check && (rc = before_change(db, r)) != 0)
+	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
 		goto out;
-	/* 5. run */
+	util_now_sql(now);
 	for (i = 0; i < ntodo; i++) {
 		const struct migration *m = todo[i];
 		strata_entry *e = &r->entries[i];
@@ -756,7 +736,7 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 				goto out;
 			if ((rc = commit(db)) != 0)
 				goto out;
-			committed = 1;
+			*committed = 1;
 			rc = run_sql(db, m->path, m->up.sql, m->up.line);
 			if (rc) {
 				struct sbuf msg = SBUF_INIT;
@@ -765,9 +745,14 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 				if (begin(db) == 0 &&
 				    record_row(db, m, batch, util_ms() - t, "failed", msg.buf) == 0)
 					commit(db);
-				db_error(db, src, "%s (recorded as failed: transaction:false migrations "
-				         "cannot be rolled back; repair, then 'strata mark %s')",
-				         msg.buf, m->version);
+				if (r->backup)
+					/* finish_run() puts the whole run back from the backup */
+					db_error(db, src, "%s (the database is restored from the backup "
+					         "taken before this run)", msg.buf);
+				else
+					db_error(db, src, "%s (recorded as failed: transaction:false migrations "
+					         "cannot be rolled back; repair, then 'strata mark %s')",
+					         msg.buf, m->version);
 				sbuf_release(&msg);
 				rc = src;
 				goto out;
@@ -786,26 +771,82 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		}
 		e->state = STRATA_APPLIED;
 		e->duration_ms = util_ms() - t;
+		e->applied_at = strdup(now);
 	}
-	if (opts->check) {
-		rollback(db);
-		goto out;
-	}
-	rc = commit(db);
 out:
+	free(todo);
+	applied_release(&as);
+	return rc;
+}
+
+/* The end of every run: roll back on failure (saying so), restore the
+ * backup when segments had committed, release the lock. */
+static int finish_run(strata_db *db, int rc, int locked, int committed, int check,
+                      strata_report *r1, strata_report *r2, long t0)
+{
+	strata_report *r = r1 ? r1 : r2;
+
+	if (!rc && db->conn->in_tx)
+		rc = check ? (rollback(db), 0) : commit(db);
 	if (rc && db->conn && db->conn->in_tx) {
 		rollback(db);
-		if (r && r->n && !committed && !opts->check)
+		if (((r1 && r1->n) || (r2 && r2->n)) && !committed && !check)
 			db_note_rolled_back(db);
 	}
 	if (rc)
 		after_failure(db, r, committed);
 	if (locked)
 		unlock(db);
-	if (r)
-		r->total_ms = util_ms() - t0;
-	free(todo);
-	applied_release(&as);
+	if (r1)
+		r1->total_ms = util_ms() - t0;
+	if (r2)
+		r2->total_ms = util_ms() - t0;
+	return rc;
+}
+
+/* Steps 1 and 2 of every changing run: files read and checked, the lock,
+ * the transaction, the tracking table. */
+static int start_run(strata_db *db, struct migration_set *ms, int check_sum, int dry_run,
+                     int *locked)
+{
+	int rc;
+
+	*locked = 0;
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = load_files(db, ms, check_sum)) != 0)
+		return rc;
+	if (!dry_run && (rc = readonly_check(db)) != 0)
+		return rc;
+	if ((rc = lock(db)) != 0)
+		return rc;
+	*locked = 1;
+	if (!dry_run && ((rc = begin(db)) != 0 || (rc = ensure_tracking(db)) != 0))
+		return rc;
+	return 0;
+}
+
+int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
+{
+	static const strata_up_opts defaults = STRATA_UP_OPTS_INIT;
+	struct migration_set ms = { 0 };
+	strata_report *r = NULL;
+	long t0 = util_ms();
+	int rc, locked = 0, committed = 0;
+
+	if (out)
+		*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->steps < 0)
+		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
+	rc = start_run(db, &ms, 1, opts->dry_run, &locked);
+	if (!rc && opts->to && !migrations_find(&ms, opts->to))
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to, db->dir);
+	if (!rc)
+		rc = up_in_tx(db, &ms, opts, 1, &r, &committed);
+	rc = finish_run(db, rc, locked, committed, opts->check, r, NULL, t0);
 	migrations_release(&ms);
 	if (out && !rc)
 		*out = r;
@@ -898,26 +939,73 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 	return 0;
 }
 
+/* Which rows a down rolls back, newest first, into *rows / *n. */
+static int pick_down(strata_db *db, const struct applied_set *as, long steps, const char *to,
+                     int all, struct applied ***rows, size_t *n)
+{
+	struct applied **v;
+	size_t i, k = 0;
+	long last;
+
+	*rows = NULL;
+	*n = 0;
+	v = calloc(as->n ? as->n : 1, sizeof *v);
+	if (!v)
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	for (i = 0; i < as->n; i++)
+		v[i] = &as->v[i];
+	qsort(v, as->n, sizeof *v, cmp_rollback);
+	last = as->n ? v[0]->batch : 0;
+	for (i = 0; i < as->n; i++) {
+		int take;
+		if (all)
+			take = 1;
+		else if (to)
+			take = version_cmp(v[i]->version, to) > 0;
+		else if (steps > 0)
+			take = (long)k < steps;
+		else
+			take = v[i]->batch == last;
+		if (take)
+			v[k++] = v[i];
+	}
+	*rows = v;
+	*n = k;
+	return 0;
+}
+
+/*
+ * down, and the runs made of a down then an up in one transaction (redo:
+ * then_up = 1 step; refresh: then_up = -1, everything), so that a failure
+ * of the second half leaves the database as it was before the first.
+ */
 static int down_common(strata_db *db, long steps, const char *to, int all, int dry_run,
-                       strata_report **out)
+                       long then_up, strata_report **out, strata_report **out_up)
 {
 	struct migration_set ms = { 0 };
 	struct applied_set as = { 0 };
 	struct applied **rows = NULL;
-	strata_report *r = NULL;
-	size_t n = 0, i;
-	long t0 = util_ms(), last;
+	strata_report *r = NULL, *ru = NULL;
+	size_t n = 0;
+	long t0 = util_ms();
 	int rc, locked = 0, committed = 0;
 
 	if (out)
 		*out = NULL;
+	if (out_up)
+		*out_up = NULL;
 	db_clear_error(db);
 	if ((rc = need_conn(db)) != 0)
 		return rc;
 	/* The files are only a better source of the down SQL (with its line
-	 * numbers); a directory that is gone or broken does not stop a rollback. */
-	if (load_files(db, &ms, 0) != 0)
+	 * numbers); a directory that is gone or broken does not stop a plain
+	 * rollback. A run that applies afterwards needs them whole. */
+	if ((rc = load_files(db, &ms, then_up != 0)) != 0) {
+		if (then_up)
+			return rc;
 		db_clear_error(db);
+		rc = 0;
+	}
 	if (to && !version_valid(to)) {
 		rc = db_error(db, STRATA_EUSAGE, "'%s' is not a version", to);
 		goto out;
@@ -929,57 +1017,30 @@ static int down_common(strata_db *db, long steps, const char *to, int all, int d
 	locked = 1;
 	if (!dry_run && (rc = begin(db)) != 0)
 		goto out;
+	if (then_up && !dry_run && (rc = ensure_tracking(db)) != 0)
+		goto out;
 	if ((rc = read_applied(db, &as)) != 0)
 		goto out;
-	rows = calloc(as.n ? as.n : 1, sizeof *rows);
-	if (!rows) {
-		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+	if (to && !migrations_find(&ms, to) && !applied_find(&as, to)) {
+		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s (in %s or applied)",
+		              to, db->dir);
 		goto out;
 	}
-	for (i = 0; i < as.n; i++)
-		rows[i] = &as.v[i];
-	qsort(rows, as.n, sizeof *rows, cmp_rollback);
-	last = as.n ? rows[0]->batch : 0;
-	for (i = 0; i < as.n; i++) {
-		if (all)
-			n++;
-		else if (to) {
-			if (version_cmp(rows[i]->version, to) > 0)
-				n++;
-		} else if (steps > 0) {
-			if ((long)n < steps)
-				n++;
-		} else if (rows[i]->batch == last) {
-			n++;
-		}
-	}
-	if (to) {
-		/* rows are newest-first by batch; keep only those newer than to */
-		size_t k = 0;
-		for (i = 0; i < as.n; i++)
-			if (version_cmp(rows[i]->version, to) > 0)
-				rows[k++] = rows[i];
-		n = k;
-	}
+	if ((rc = pick_down(db, &as, steps, to, all, &rows, &n)) != 0)
+		goto out;
 	if ((rc = report_new(db, &r, n)) != 0)
 		goto out;
 	r->dry_run = dry_run;
 	r->batch = n ? rows[0]->batch : 0;
-	rc = run_down(db, &ms, rows, n, dry_run, r, &committed);
-	if (!rc && !dry_run)
-		rc = commit(db);
-out:
-	if (rc && db->conn && db->conn->in_tx) {
-		rollback(db);
-		if (r && r->n && !committed && !dry_run)
-			db_note_rolled_back(db);
+	if ((rc = run_down(db, &ms, rows, n, dry_run, r, &committed)) != 0)
+		goto out;
+	if (then_up && !dry_run) {
+		strata_up_opts uo = STRATA_UP_OPTS_INIT;
+		uo.steps = then_up > 0 ? then_up : 0;
+		rc = up_in_tx(db, &ms, &uo, r->backup == NULL, &ru, &committed);
 	}
-	if (rc)
-		after_failure(db, r, committed);
-	if (locked)
-		unlock(db);
-	if (r)
-		r->total_ms = util_ms() - t0;
+out:
+	rc = finish_run(db, rc, locked, committed, 0, r, ru, t0);
 	free(rows);
 	applied_release(&as);
 	migrations_release(&ms);
@@ -987,7 +1048,21 @@ out:
 		*out = r;
 	else
 		strata_report_free(r);
+	if (out_up && !rc)
+		*out_up = ru;
+	else
+		strata_report_free(ru);
 	return rc;
+}
+
+int strata_redo(strata_db *db, strata_report **down, strata_report **up)
+{
+	return down_common(db, 1, NULL, 0, 0, 1, down, up);
+}
+
+int strata_refresh(strata_db *db, strata_report **down, strata_report **up)
+{
+	return down_common(db, 0, NULL, 1, 0, -1, down, up);
 }
 
 int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out)
@@ -1000,18 +1075,19 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 		return db_error(db, STRATA_EUSAGE, "give at most one of --steps, --to and --all");
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
-	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, out);
+	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, 0, out, NULL);
 }
 
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 {
 	struct drv_err e;
+	char *saved = NULL;
 	int rc;
 
 	if (out)
 		*out = NULL;
 	if (!hard)
-		return down_common(db, 0, NULL, 1, dry_run, out);
+		return down_common(db, 0, NULL, 1, dry_run, 0, out, NULL);
 	db_clear_error(db);
 	if ((rc = need_conn(db)) != 0)
 		return rc;
@@ -1028,13 +1104,46 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 	}
 	if ((rc = readonly_check(db)) != 0)
 		return rc;
+	{
+		/* Check the files before dropping anything: a reset that cannot
+		 * re-apply must not start. */
+		struct migration_set ms = { 0 };
+		rc = load_files(db, &ms, 1);
+		migrations_release(&ms);
+		if (rc)
+			return rc;
+	}
+#ifdef HAVE_BACKUP
+	/* SQLite: the file is about to be deleted; keep a copy to come back to
+	 * if the re-apply fails. */
+	if (!is_pg(db) && !db->no_backup && (rc = backup_auto(db, &saved)) != 0)
+		return rc;
+#endif
 	drv_err_init(&e);
 	rc = drv_wipe(db->conn, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot drop every object");
 	drv_err_release(&e);
-	if (!rc && out)
-		rc = report_new(db, out, 0);
+	if (!rc) {
+		strata_report *r = NULL;
+		int nb = db->no_backup;
+		db->no_backup = 1; /* the copy of the database before the reset is taken */
+		rc = strata_up(db, NULL, &r);
+		db->no_backup = nb;
+		if (!rc && r && saved && !r->backup) {
+			r->backup = saved;
+			saved = NULL;
+		}
+		if (out && !rc)
+			*out = r;
+		else
+			strata_report_free(r);
+	}
+#ifdef HAVE_BACKUP
+	if (rc && saved)
+		backup_restore_after_failure(db, saved);
+#endif
+	free(saved);
 	return rc;
 }
 
@@ -1201,6 +1310,28 @@ static int name_ok(const char *name)
 	return 1;
 }
 
+/* mkdir -p: dbmate users keep db/migrations. */
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir), *q;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (q = p + 1; *q && !rc; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (!rc && mkdir(p, 0777) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
 int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg)
 {
 	struct migration_set ms = { 0 };
@@ -1218,13 +1349,17 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 	}
 	rc = migrations_load(dir, &ms, &err);
 	if (rc == STRATA_ENOTFOUND) {
-		if (mkdir(dir, 0777) != 0) {
+		if (mkdir_p(dir) != 0) {
 			sbuf_setf(&err, "cannot create directory '%s': %s", dir, strerror(errno));
 			rc = STRATA_EIO;
 			goto out;
 		}
 		rc = 0;
 	}
+	/* A strata.sum that is already wrong is not silently blessed by
+	 * rewriting it with the new file. */
+	if (!rc)
+		rc = sum_check(dir, &ms, &err);
 	if (rc)
 		goto out;
 	if (ms.sequence) {

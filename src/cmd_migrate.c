@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 static void print_sql(const char *sql)
 {
 	size_t n = sql ? strlen(sql) : 0;
@@ -107,7 +109,8 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
-	strata_up_opts o = STRATA_UP_OPTS_INIT;
+	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0 };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -131,6 +134,11 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		cli_error("up: unexpected argument '%s' (did you mean --to %s?)", argv[1], argv[1]);
 		return EXIT_USAGE;
 	}
+	if (o.steps == 0) {
+		cli_error("up: --steps needs a number of at least 1");
+		return EXIT_USAGE;
+	}
+	o.steps = o.steps < 0 ? 0 : o.steps;
 	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
@@ -141,7 +149,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
-	strata_down_opts o = STRATA_DOWN_OPTS_INIT;
+	strata_down_opts o = { STRATA_DOWN_OPTS_VERSION, -1, NULL, 0, 0 };
 	int no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -162,6 +170,11 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		cli_error("down: unexpected argument '%s' (use --to %s or --steps N)", argv[1], argv[1]);
 		return EXIT_USAGE;
 	}
+	if (o.steps == 0) {
+		cli_error("down: --steps needs a number of at least 1");
+		return EXIT_USAGE;
+	}
+	o.steps = o.steps < 0 ? 0 : o.steps;
 	if ((o.steps > 0) + (o.to != NULL) + o.all > 1) {
 		cli_error("down: give at most one of --steps, --to and --all");
 		return EXIT_USAGE;
@@ -174,29 +187,53 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-int cmd_redo(struct cli *cli, int argc, char **argv)
+/* redo and refresh: one run of two halves, printed as such. */
+static int down_then_up(struct cli *cli, int argc, char **argv, const char *usage,
+                        int (*fn)(strata_db *, strata_report **, strata_report **))
 {
-	strata_down_opts d = STRATA_DOWN_OPTS_INIT;
-	strata_up_opts u = STRATA_UP_OPTS_INIT;
+	strata_report *d = NULL, *u = NULL;
+	int no_backup = 0;
 	strata_db *db;
-	int n = opts_parse(cli, "strata redo", NULL, argc, argv);
+	const struct opt opts[] = {
+		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
+		OPT_END(),
+	};
+	int n = opts_parse(cli, usage, opts, argc, argv);
 	int rc;
 
 	if (n < 0)
 		return OPTS_EXIT(n);
 	if (n > 0) {
-		cli_error("redo: unexpected argument '%s'", argv[1]);
+		cli_error("%s: unexpected argument '%s'", argv[0], argv[1]);
 		return EXIT_USAGE;
 	}
+	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
-	d.steps = 1;
-	u.steps = 1;
-	rc = do_down(cli, db, &d, "redo");
-	if (!rc)
-		rc = do_up(cli, db, &u, "redo");
+	rc = fn(db, &d, &u);
+	if (rc) {
+		rc = cli_fail(db, rc);
+	} else if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "command", json_string(argv[0]));
+		json_object_set_new(o, "down", cli_report_json(cli, db, d, "down", 0));
+		json_object_set_new(o, "up", cli_report_json(cli, db, u, "up", 0));
+		cli_print_json(o);
+	} else {
+		print_run(cli, db, d, "down", "rolled back");
+		print_run(cli, db, u, "up", "applied");
+		if (d->n || (u && u->n))
+			rc = cli_after_change(cli, db);
+	}
+	strata_report_free(d);
+	strata_report_free(u);
 	strata_close(db);
 	return rc;
+}
+
+int cmd_redo(struct cli *cli, int argc, char **argv)
+{
+	return down_then_up(cli, argc, argv, "strata redo [--no-backup]", strata_redo);
 }
 
 int cmd_reset(struct cli *cli, int argc, char **argv)
@@ -225,15 +262,13 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	rc = strata_reset(db, hard, dry, &r);
 	if (rc) {
 		rc = cli_fail(db, rc);
+	} else if (hard && dry) {
+		cli_say(cli, "-- dry run: reset --hard would drop every object of %s and apply all migrations\n",
+		        strata_url_redacted(db));
 	} else if (hard) {
-		if (dry)
-			cli_say(cli, "-- dry run: reset --hard would drop every object of %s and apply all migrations\n",
-			        strata_url_redacted(db));
-		else {
-			strata_up_opts u = STRATA_UP_OPTS_INIT;
-			cli_say(cli, "dropped every object of %s\n", strata_url_redacted(db));
-			rc = do_up(cli, db, &u, "reset");
-		}
+		cli_say(cli, "dropped every object of %s\n", strata_url_redacted(db));
+		print_run(cli, db, r, "up", "applied");
+		rc = cli_after_change(cli, db);
 	} else {
 		print_run(cli, db, r, "reset", "rolled back");
 		if (!r->dry_run && r->n)
@@ -246,32 +281,7 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 
 int cmd_refresh(struct cli *cli, int argc, char **argv)
 {
-	strata_down_opts d = STRATA_DOWN_OPTS_INIT;
-	strata_up_opts u = STRATA_UP_OPTS_INIT;
-	int no_backup = 0;
-	strata_db *db;
-	const struct opt opts[] = {
-		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
-		OPT_END(),
-	};
-	int n = opts_parse(cli, "strata refresh [--no-backup]", opts, argc, argv);
-	int rc;
-
-	if (n < 0)
-		return OPTS_EXIT(n);
-	if (n > 0) {
-		cli_error("refresh: unexpected argument '%s'", argv[1]);
-		return EXIT_USAGE;
-	}
-	cli->no_backup = no_backup;
-	if ((rc = cli_open(cli, &db)) != 0)
-		return rc;
-	d.all = 1;
-	rc = do_down(cli, db, &d, "refresh");
-	if (!rc)
-		rc = do_up(cli, db, &u, "refresh");
-	strata_close(db);
-	return rc;
+	return down_then_up(cli, argc, argv, "strata refresh [--no-backup]", strata_refresh);
 }
 
 int cmd_baseline(struct cli *cli, int argc, char **argv)
