@@ -98,6 +98,32 @@ static char *redact(const char *url)
 	return sbuf_detach(&sb);
 }
 
+/*
+ * dbmate's `?search_path=a,b` is not a libpq parameter: turn it into
+ * libpq's `options=-csearch_path%3Da,b`, so dbmate URLs work unchanged.
+ */
+static char *pg_search_path(const char *url)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *q = strchr(url, '?'), *p, *v;
+	size_t vl;
+
+	if (!q)
+		return strdup(url);
+	for (p = q + 1; (p = strstr(p, "search_path=")) != NULL; p++)
+		if (p[-1] == '?' || p[-1] == '&')
+			break;
+	if (!p || strstr(url, "options="))
+		return strdup(url);
+	v = p + 12;
+	vl = strcspn(v, "&#");
+	sbuf_add(&sb, url, (size_t)(p - url));
+	sbuf_adds(&sb, "options=-csearch_path%3D");
+	sbuf_add(&sb, v, vl);
+	sbuf_adds(&sb, v + vl);
+	return sbuf_detach(&sb);
+}
+
 int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 {
 	const char *rest;
@@ -138,7 +164,7 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 	}
 	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
 		out->engine = strdup("postgres");
-		out->conninfo = strdup(url);
+		out->conninfo = pg_search_path(url);
 		if (!out->engine || !out->conninfo)
 			goto nomem;
 		return 0;
