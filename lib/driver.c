@@ -208,7 +208,6 @@ int drv_introspect(drv_conn *c, const char *schema_name, struct schema **out,
 
 int drv_wipe(drv_conn *c, struct drv_err *err)
 {
-	assert(!c->in_tx);
 	if (!c->driver->wipe) {
 		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot drop every object", c->driver->name);
 		return STRATA_EUNSUPPORTED;

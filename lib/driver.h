@@ -145,8 +145,9 @@ struct strata_driver {
 	int (*drop_db)(const struct strata_url *url, struct drv_err *err);
 
 	/* Drop every object in the database (reset --hard): SQLite deletes the
-	 * file and its -wal/-shm and reopens; PostgreSQL drops and recreates
-	 * the schemas the connection owns. May reopen the connection in place. */
+	 * file and its -wal/-shm and reopens (outside a transaction only);
+	 * PostgreSQL drops and recreates the schemas the user may drop, inside
+	 * the caller's transaction when there is one, else in its own. */
 	int (*wipe)(drv_conn *c, struct drv_err *err);
 };
 

@@ -1422,9 +1422,11 @@ static int pg_wipe(drv_conn *dc, struct drv_err *err)
 	struct sbuf sql = SBUF_INIT;
 	const char *params[1] = { c->schema };
 	size_t i;
-	int rc;
+	int rc, own_tx = !dc->in_tx;
 
-	if ((rc = simple(c, "BEGIN", err)) != 0)
+	/* Inside the runner's transaction the wipe is part of it (reset --hard
+	 * then re-applies in the same transaction); alone, it is its own. */
+	if (own_tx && (rc = simple(c, "BEGIN", err)) != 0)
 		return rc;
 	rc = pg_query_method(dc, wipe_schemas_sql, NULL, 0, &schemas, err);
 	if (rc)
@@ -1473,9 +1475,10 @@ static int pg_wipe(drv_conn *dc, struct drv_err *err)
 		}
 		PQclear(res);
 	}
-	rc = simple(c, "COMMIT", err);
+	if (own_tx)
+		rc = simple(c, "COMMIT", err);
 out:
-	if (rc && PQstatus(c->pg) == CONNECTION_OK)
+	if (rc && own_tx && PQstatus(c->pg) == CONNECTION_OK)
 		PQclear(PQexec(c->pg, "ROLLBACK"));
 	drv_rows_free(schemas);
 	drv_rows_free(restore);

@@ -299,6 +299,41 @@ static int sq_rollback(drv_conn *base, struct drv_err *err)
 	return simple(c, "ROLLBACK", err);
 }
 
+/* Is the statement's first word w? */
+static int first_word(const char *s, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	return len >= n && strncasecmp(s, w, n) == 0 &&
+	       (len == n || !(((s[n] | 32) >= 'a' && (s[n] | 32) <= 'z') || s[n] == '_'));
+}
+
+/* Why a statement cannot run inside strata's transaction, or NULL. */
+static const char *no_tx_reason(const char *s, size_t len)
+{
+	if (first_word(s, len, "VACUUM"))
+		return "VACUUM";
+	if (first_word(s, len, "BEGIN") || first_word(s, len, "COMMIT") || first_word(s, len, "END"))
+		return "transaction control (BEGIN/COMMIT)";
+	if (first_word(s, len, "ROLLBACK")) {
+		/* ROLLBACK TO a savepoint is fine inside a transaction */
+		const char *p = s + 8, *e = s + len;
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (first_word(p, (size_t)(e - p), "TO"))
+			return NULL;
+		if (first_word(p, (size_t)(e - p), "TRANSACTION")) {
+			p += 11;
+			while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+				p++;
+			if (first_word(p, (size_t)(e - p), "TO"))
+				return NULL;
+		}
+		return "transaction control (BEGIN/COMMIT)";
+	}
+	return NULL;
+}
+
 /*
  * Split a script into statements. sqlite3_complete() knows where a
  * statement ends (CREATE TRIGGER bodies included); we ask it at each
@@ -364,10 +399,7 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 				st = &out->v[out->n++];
 				st->offset = s;
 				st->len = (i < n ? i + 1 : n) - s;
-				st->no_tx = NULL;
-				if (st->len >= 6 && strncasecmp(sql + s, "VACUUM", 6) == 0 &&
-				    (st->len == 6 || !((sql[s + 6] | 32) >= 'a' && (sql[s + 6] | 32) <= 'z')))
-					st->no_tx = "VACUUM";
+				st->no_tx = no_tx_reason(sql + s, st->len);
 			}
 			start = i + 1;
 		}

@@ -32,6 +32,15 @@ static const char *skip_zeros(const char *s)
 	return s;
 }
 
+int dir_len(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
 int version_cmp(const char *a, const char *b)
 {
 	size_t la, lb;
@@ -408,7 +417,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 		if (fn[0] == '.' || fl < 4 || strcmp(fn + fl - 4, ".sql") != 0)
 			continue;
 		sbuf_reset(&path);
-		sbuf_addf(&path, "%s/%s", dir, fn);
+		sbuf_addf(&path, "%.*s/%s", dir_len(dir), dir, fn);
 		if (!util_utf8_valid(fn, fl, NULL)) {
 			sbuf_setf(err, "%s/: a file name is not valid UTF-8", dir);
 			rc = STRATA_EPARSE;
@@ -530,7 +539,7 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 	int rc;
 	size_t i;
 
-	sbuf_addf(&path, "%s/strata.sum", dir);
+	sbuf_addf(&path, "%.*s/strata.sum", dir_len(dir), dir);
 	rc = util_read_file(path.buf, &have);
 	if (rc == STRATA_ENOTFOUND) {
 		rc = 0; /* no file, nothing enforced */
@@ -574,7 +583,7 @@ int sum_write(const char *dir, const struct migration_set *s, struct sbuf *err)
 	struct sbuf path = SBUF_INIT, body = SBUF_INIT;
 	int rc;
 
-	sbuf_addf(&path, "%s/strata.sum", dir);
+	sbuf_addf(&path, "%.*s/strata.sum", dir_len(dir), dir);
 	sum_render(s, &body);
 	if (sbuf_failed(&path) || sbuf_failed(&body)) {
 		rc = STRATA_ENOMEM;

@@ -30,6 +30,9 @@ struct migration_set {
 	int sequence;          /* the directory numbers its versions 0001, 0002... */
 };
 
+/* Length of dir without trailing slashes, for printf's %.*s: "db/" joins as "db/x". */
+int dir_len(const char *dir);
+
 /* Numeric order of two version strings (leading zeros ignored). */
 int version_cmp(const char *a, const char *b);
 /* 1 if s is a version: 1..32 ASCII digits. */

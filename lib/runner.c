@@ -1080,6 +1080,7 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 {
+	static const strata_up_opts defaults_up = STRATA_UP_OPTS_INIT;
 	struct drv_err e;
 	char *saved = NULL;
 	int rc;
@@ -1101,6 +1102,35 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 		else
 			strata_report_free(r);
 		return 0;
+	}
+	if (is_pg(db)) {
+		/* Transactional DDL: the wipe and the re-apply are one run. */
+		struct migration_set ms = { 0 };
+		strata_report *r = NULL;
+		long t0 = util_ms();
+		int locked = 0, committed = 0;
+
+		rc = start_run(db, &ms, 1, 0, &locked);
+		if (!rc) {
+			drv_err_init(&e);
+			rc = drv_wipe(db->conn, &e);
+			if (rc)
+				db_error_drv(db, &e, "cannot drop every object");
+			drv_err_release(&e);
+		}
+		if (!rc && (rc = ensure_tracking(db)) == 0)
+			rc = up_in_tx(db, &ms, &defaults_up, 0, &r, &committed);
+		if (rc && r && !r->n) {
+			/* the wipe alone was undone: say so as for any run */
+			db_note_rolled_back(db);
+		}
+		rc = finish_run(db, rc, locked, committed, 0, r, NULL, t0);
+		migrations_release(&ms);
+		if (out && !rc)
+			*out = r;
+		else
+			strata_report_free(r);
+		return rc;
 	}
 	if ((rc = readonly_check(db)) != 0)
 		return rc;
@@ -1378,7 +1408,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 			sbuf_addf(&version, "%llu", v);
 		}
 	}
-	sbuf_addf(&path, "%s/%s_%s.sql", dir, version.buf, name);
+	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(dir), dir, version.buf, name);
 	if (sbuf_failed(&path)) {
 		rc = STRATA_ENOMEM;
 		goto out;
@@ -1396,7 +1426,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 	/* strata.sum, when the directory keeps one, follows every new file. */
 	{
 		struct sbuf sp = SBUF_INIT;
-		sbuf_addf(&sp, "%s/strata.sum", dir);
+		sbuf_addf(&sp, "%.*s/strata.sum", dir_len(dir), dir);
 		if (access(sp.buf, F_OK) == 0) {
 			migrations_release(&ms);
 			rc = migrations_load(dir, &ms, &err);

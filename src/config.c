@@ -41,9 +41,18 @@ static char *dotenv_get(const char *text, const char *key)
 			line++, ll--;
 		if (ll >= 7 && strncmp(line, "export ", 7) == 0)
 			line += 7, ll -= 7;
-		if (ll > kl && strncmp(line, key, kl) == 0 && line[kl] == '=') {
-			const char *v = line + kl + 1;
-			size_t vl = ll - kl - 1;
+		if (ll > kl && strncmp(line, key, kl) == 0 &&
+		    (line[kl] == '=' || line[kl] == ' ' || line[kl] == '\t')) {
+			const char *v = line + kl;
+			size_t vl = ll - kl;
+			/* KEY = value, as godotenv and Node's dotenv accept */
+			while (vl && (*v == ' ' || *v == '\t'))
+				v++, vl--;
+			if (!vl || *v != '=')
+				continue;
+			v++, vl--;
+			while (vl && (*v == ' ' || *v == '\t'))
+				v++, vl--;
 			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 				vl--;
 			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {

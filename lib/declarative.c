@@ -1,0 +1,1105 @@
+/*
+ * declarative.c: strata_diff, strata_generate, strata_push and
+ * strata_verify: the declarative workflow over diff.c and the planners.
+ *
+ * Every source becomes a schema model the same way: a live database is
+ * introspected; a schema file is executed into a scratch database and that
+ * is introspected; a migrations directory has its up sections replayed into
+ * a scratch database. So the engine itself is the parser, and a file's
+ * types, defaults and constraints mean what the server says they mean.
+ *
+ * Scratch databases: SQLite, a fresh ":memory:" connection; PostgreSQL, the
+ * --dev-url database (wiped first), or else a database made for the
+ * occasion on the target's server (strata_scratch_<pid>_<n>), dropped
+ * before the call returns, on every path.
+ *
+ * Down migrations are the diff the other way round, with the schema
+ * file's renamed-from hints read backwards.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "diff.h"
+#include "migration.h"
+#include "schema.h"
+
+#ifdef HAVE_BACKUP
+#include "backup.h"
+#endif
+
+static int is_pg_engine(const strata_db *db)
+{
+	return db->url.engine && strcmp(db->url.engine, "postgres") == 0;
+}
+
+static int engine_of(const strata_db *db)
+{
+	return is_pg_engine(db) ? SCHEMA_PG : SCHEMA_SQLITE;
+}
+
+/* ---- plans ------------------------------------------------------------- */
+
+void strata_plan_free(strata_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		free((char *)p->changes[i].object);
+		free((char *)p->changes[i].note);
+	}
+	free(p->changes);
+	free((char *)p->up_sql);
+	free((char *)p->down_sql);
+	for (i = 0; i < p->nfiles; i++)
+		free((char *)p->files[i]);
+	free(p->files);
+	free(p);
+}
+
+static strata_plan *plan_new(void)
+{
+	strata_plan *p = calloc(1, sizeof *p);
+
+	if (p && !(p->up_sql = strdup(""))) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* Append one change to p; strings are copied. 0 or STRATA_ENOMEM. */
+static int plan_add(strata_plan *p, const char *kind, const char *object, int cls, const char *note)
+{
+	strata_change *nv, *c;
+
+	nv = realloc(p->changes, (p->n + 1) * sizeof *nv);
+	if (!nv)
+		return STRATA_ENOMEM;
+	p->changes = nv;
+	c = &p->changes[p->n];
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	c->cls = (strata_change_class)cls;
+	c->rows_at_stake = -1;
+	c->object = strdup(object ? object : "");
+	c->note = note ? strdup(note) : NULL;
+	if (!c->object || (note && !c->note)) {
+		free((char *)c->object);
+		free((char *)c->note);
+		return STRATA_ENOMEM;
+	}
+	p->n++;
+	return 0;
+}
+
+static int plan_add_diff(strata_plan *p, const struct diff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (plan_add(p, diff_kind_name(d->v[i].kind), d->v[i].object, d->v[i].cls, d->v[i].note))
+			return STRATA_ENOMEM;
+	return 0;
+}
+
+static int plan_add_file(strata_plan *p, const char *path)
+{
+	const char **nv = realloc(p->files, (p->nfiles + 1) * sizeof *nv);
+
+	if (!nv)
+		return STRATA_ENOMEM;
+	p->files = nv;
+	if (!(nv[p->nfiles] = strdup(path)))
+		return STRATA_ENOMEM;
+	p->nfiles++;
+	return 0;
+}
+
+/* The SQL of d (restricted by po) into *out (a new string). */
+static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts *po, char **out,
+                    int *no_tx)
+{
+	struct sbuf sb = SBUF_INIT;
+	int rc, ntx = 0;
+
+	*out = NULL;
+	rc = d->engine == SCHEMA_SQLITE ? plan_sqlite(d, po, &sb) : plan_pg(d, po, &sb, &ntx);
+	if (!rc && sbuf_failed(&sb))
+		rc = STRATA_ENOMEM;
+	if (rc) {
+		sbuf_release(&sb);
+		if (rc == STRATA_ENOMEM)
+			return db_error(db, rc, "out of memory");
+		return db_error(db, rc, "cannot write the SQL for this change on %s yet",
+		                d->engine == SCHEMA_SQLITE ? "SQLite" : "PostgreSQL");
+	}
+	if (no_tx)
+		*no_tx = ntx;
+	*out = sbuf_detach(&sb);
+	return *out ? 0 : db_error(db, STRATA_ENOMEM, "out of memory");
+}
+
+/* ---- scratch databases --------------------------------------------------- */
+
+struct scratch {
+	drv_conn *conn;
+	struct strata_url url;
+	int drop;           /* made by us: drop it when done */
+};
+
+/* A copy of the PostgreSQL URL u with its database name replaced by name. */
+static char *url_with_db(const char *u, const char *name)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *auth = strstr(u, "://"), *q, *slash;
+
+	if (!auth)
+		return NULL;
+	auth += 3;
+	q = auth + strcspn(auth, "?#");
+	slash = memchr(auth, '/', (size_t)(q - auth));
+	sbuf_add(&sb, u, (size_t)((slash ? slash : q) - u));
+	sbuf_addf(&sb, "/%s", name);
+	sbuf_adds(&sb, q);
+	return sbuf_detach(&sb);
+}
+
+static void scratch_close(struct scratch *s)
+{
+	struct drv_err e;
+
+	drv_close(s->conn);
+	s->conn = NULL;
+	if (s->drop) {
+		drv_err_init(&e);
+		drv_pg.drop_db(&s->url, &e);
+		drv_err_release(&e);
+		s->drop = 0;
+	}
+	url_release(&s->url);
+}
+
+static int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
+{
+	struct drv_open_opts o;
+	struct drv_err e;
+	int rc, attempt;
+
+	memset(s, 0, sizeof *s);
+	memset(&o, 0, sizeof o);
+	o.busy_timeout_ms = db->busy_timeout_ms;
+	o.log = db->log;
+	o.log_payload = db->log_payload;
+	o.create = 1;
+	drv_err_init(&e);
+	if (!is_pg_engine(db)) {
+		rc = url_parse("sqlite::memory:", &s->url, &e);
+		if (!rc)
+			rc = drv_open(&s->conn, &s->url, &o, &e);
+		if (rc)
+			db_error_drv(db, &e, "cannot open a scratch database");
+		goto out;
+	}
+	if (dev_url && *dev_url) {
+		rc = url_parse(dev_url, &s->url, &e);
+		if (!rc && strcmp(s->url.engine, "postgres") != 0) {
+			rc = db_error(db, STRATA_EUSAGE, "--dev-url must be a PostgreSQL database");
+			goto out;
+		}
+		if (!rc)
+			rc = drv_open(&s->conn, &s->url, &o, &e);
+		if (!rc)
+			rc = drv_wipe(s->conn, &e);
+		if (rc)
+			db_error_drv(db, &e, "cannot use the --dev-url database");
+		goto out;
+	}
+	/* A database of our own on the target's server; the name is taken
+	 * again with the next number if two runs meet. */
+	rc = STRATA_ERROR;
+	for (attempt = 1; attempt <= 20; attempt++) {
+		char name[64];
+		char *u;
+
+		snprintf(name, sizeof name, "strata_scratch_%ld_%d", (long)getpid(), attempt);
+		if (!(u = url_with_db(db->url.conninfo, name))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		url_release(&s->url);
+		drv_err_release(&e);
+		drv_err_init(&e);
+		rc = url_parse(u, &s->url, &e);
+		free(u);
+		if (rc)
+			break;
+		rc = drv_pg.create_db(&s->url, &e);
+		if (rc == 0)
+			break;
+		if (!strstr(e.msg.buf, "already exists"))
+			break;
+	}
+	if (rc) {
+		db_error_drv(db, &e, "cannot create a scratch database for the diff (give --dev-url)");
+		goto out;
+	}
+	s->drop = 1;
+	rc = drv_open(&s->conn, &s->url, &o, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot open the scratch database");
+out:
+	drv_err_release(&e);
+	if (rc)
+		scratch_close(s);
+	return rc;
+}
+
+/* ---- sources ------------------------------------------------------------ */
+
+enum src_kind { SRC_URL, SRC_DIR, SRC_FILE };
+
+static enum src_kind source_kind(const char *src)
+{
+	struct stat st;
+
+	if (!strncmp(src, "sqlite:", 7) || !strncmp(src, "sqlite3:", 8) || strstr(src, "://"))
+		return SRC_URL;
+	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+		return SRC_DIR;
+	return SRC_FILE;
+}
+
+static int introspect_conn(strata_db *db, drv_conn *c, const char *what, struct schema **out)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_introspect(c, NULL, out, &e);
+	if (rc)
+		db_error_drv(db, &e, what);
+	else
+		schema_filter_internal(*out, db->table);
+	drv_err_release(&e);
+	return rc;
+}
+
+/* Run sql on c; a failure is "where:LINE: message", LINE in the file. */
+static int exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line)
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_exec(c, sql, &e);
+	if (rc) {
+		struct sbuf ctx = SBUF_INIT;
+		long line = first_line;
+		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
+			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
+		sbuf_addf(&ctx, "%s:%ld", where, line);
+		if (rc == STRATA_ESQL)
+			e.code = STRATA_EPARSE; /* the input is wrong, not the database */
+		rc = db_error_drv(db, &e, ctx.buf);
+		sbuf_release(&ctx);
+	}
+	drv_err_release(&e);
+	return rc;
+}
+
+/* A schema file -> its model (through a scratch database) and its hints. */
+static int load_file(strata_db *db, const char *path, const char *dev_url, struct schema **out,
+                     struct diff_hints *hints)
+{
+	struct sbuf text = SBUF_INIT, err = SBUF_INIT;
+	struct scratch s;
+	size_t bad;
+	int rc;
+
+	*out = NULL;
+	rc = util_read_file(path, &text);
+	if (rc == STRATA_ENOTFOUND)
+		return db_error(db, rc, "%s: no such schema file", path);
+	if (rc)
+		return db_error(db, rc, "cannot read %s: %s", path, strerror(errno));
+	if (sbuf_failed(&text)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!util_utf8_valid(text.buf, text.len, &bad)) {
+		rc = db_error(db, STRATA_EPARSE, "%s:%ld: invalid UTF-8", path, util_line_of(text.buf, bad));
+		goto out;
+	}
+	if (hints) {
+		rc = diff_hints_parse(text.buf, engine_of(db), hints, &err);
+		if (rc) {
+			rc = db_error(db, rc, "%s:%s", path, sbuf_failed(&err) ? "out of memory" : err.buf);
+			goto out;
+		}
+	}
+	if ((rc = scratch_open(db, dev_url, &s)) != 0)
+		goto out;
+	rc = exec_at(db, s.conn, text.buf, path, 1);
+	if (!rc)
+		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
+	scratch_close(&s);
+out:
+	sbuf_release(&text);
+	sbuf_release(&err);
+	return rc;
+}
+
+/* Replay the up sections of ms (those selected by want, all when NULL) into
+ * a scratch database and read it back. */
+static int replay(strata_db *db, const struct migration_set *ms, const unsigned char *want,
+                  const char *dev_url, struct schema **out)
+{
+	struct scratch s;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = scratch_open(db, dev_url, &s)) != 0)
+		return rc;
+	for (i = 0; i < ms->n && !rc; i++) {
+		const struct migration *m = &ms->v[i];
+		if ((want && !want[i]) || !m->up.sql)
+			continue;
+		rc = exec_at(db, s.conn, m->up.sql, m->path, m->up.line);
+	}
+	if (!rc)
+		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back", out);
+	scratch_close(&s);
+	return rc;
+}
+
+/* The migrations of dir; a directory that does not exist yet is empty. */
+static int load_dir(strata_db *db, const char *dir, struct migration_set *ms, int must_exist)
+{
+	struct sbuf err = SBUF_INIT;
+	int rc;
+
+	memset(ms, 0, sizeof *ms);
+	rc = migrations_load(dir, ms, &err);
+	if (rc == STRATA_ENOTFOUND && !must_exist) {
+		migrations_release(ms);
+		memset(ms, 0, sizeof *ms);
+		rc = 0;
+	} else if (rc) {
+		db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
+		migrations_release(ms);
+	}
+	sbuf_release(&err);
+	return rc;
+}
+
+static int same_database(const strata_db *db, const struct strata_url *u)
+{
+	if (!db->url.engine || strcmp(db->url.engine, u->engine) != 0)
+		return 0;
+	if (u->path && db->url.path)
+		return strcmp(u->path, ":memory:") != 0 && strcmp(u->path, db->url.path) == 0;
+	return u->conninfo && db->url.conninfo && strcmp(u->conninfo, db->url.conninfo) == 0;
+}
+
+/* Any source -> a model; hints filled for a schema file. */
+static int load_source(strata_db *db, const char *src, const char *dev_url, struct schema **out,
+                       struct diff_hints *hints, int *is_file)
+{
+	struct migration_set ms;
+	int rc;
+
+	*out = NULL;
+	*is_file = 0;
+	switch (source_kind(src)) {
+	case SRC_URL: {
+		struct strata_url u;
+		struct drv_err e;
+		struct drv_open_opts o;
+		drv_conn *c = NULL;
+
+		drv_err_init(&e);
+		rc = url_parse(src, &u, &e);
+		if (rc) {
+			db_error_drv(db, &e, NULL);
+			drv_err_release(&e);
+			return rc;
+		}
+		if (strcmp(u.engine, db->url.engine ? db->url.engine : "") != 0) {
+			rc = db_error(db, STRATA_EUSAGE, "cannot diff a %s database (%s) on %s", u.engine,
+			              u.redacted, db->url.engine ? db->url.engine : "?");
+		} else if (same_database(db, &u) && db->conn) {
+			rc = introspect_conn(db, db->conn, "cannot read the schema", out);
+		} else if (u.path && strcmp(u.path, ":memory:") != 0 && access(u.path, F_OK) != 0) {
+			rc = db_error(db, STRATA_ENOTFOUND, "%s: no such database file", u.path);
+		} else {
+			memset(&o, 0, sizeof o);
+			o.busy_timeout_ms = db->busy_timeout_ms;
+			o.log = db->log;
+			o.log_payload = db->log_payload;
+			rc = drv_open(&c, &u, &o, &e);
+			if (rc)
+				db_error_drv(db, &e, NULL);
+			else
+				rc = introspect_conn(db, c, "cannot read the schema", out);
+			drv_close(c);
+		}
+		drv_err_release(&e);
+		url_release(&u);
+		return rc;
+	}
+	case SRC_DIR:
+		if ((rc = load_dir(db, src, &ms, 1)) != 0)
+			return rc;
+		rc = replay(db, &ms, NULL, dev_url, out);
+		migrations_release(&ms);
+		return rc;
+	case SRC_FILE:
+		*is_file = 1;
+		return load_file(db, src, dev_url, out, hints);
+	}
+	return STRATA_ERROR;
+}
+
+static int need_db(strata_db *db)
+{
+	db_clear_error(db);
+	if (!db->url.engine)
+		return db->errcode ? db->errcode : db_error(db, STRATA_ECONNECT, "not connected");
+	return 0;
+}
+
+static int need_conn(strata_db *db)
+{
+	int rc = need_db(db);
+
+	if (rc)
+		return rc;
+	if (!db->conn)
+		return db_error(db, STRATA_ECONNECT, "not connected");
+	return 0;
+}
+
+static int diff_models(strata_db *db, const struct schema *a, const struct schema *b,
+                       const struct diff_hints *h, int hints_from, struct diff **out)
+{
+	struct diff_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.hints = h;
+	o.hints_describe_from = hints_from;
+	rc = diff_schemas(a, b, &o, out);
+	return rc ? db_error(db, rc, "out of memory") : 0;
+}
+
+/* ---- strata_diff ---------------------------------------------------------- */
+
+int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
+                strata_plan **out)
+{
+	static const strata_diff_opts defaults = STRATA_DIFF_OPTS_INIT;
+	struct schema *a = NULL, *b = NULL;
+	struct diff_hints ha, hb;
+	struct diff *up = NULL, *down = NULL;
+	struct plan_opts po;
+	strata_plan *p = NULL;
+	char *sql = NULL;
+	int rc, a_file = 0, b_file = 0, no_tx = 0;
+	const struct diff_hints *h;
+	int hfrom;
+
+	*out = NULL;
+	memset(&ha, 0, sizeof ha);
+	memset(&hb, 0, sizeof hb);
+	if (!opts)
+		opts = &defaults;
+	if ((rc = need_db(db)) != 0)
+		return rc;
+	if (!from || !to || !*from || !*to)
+		return db_error(db, STRATA_EUSAGE, "diff needs a FROM and a TO source");
+	if ((rc = load_source(db, from, opts->dev_url, &a, &ha, &a_file)) != 0 ||
+	    (rc = load_source(db, to, opts->dev_url, &b, &hb, &b_file)) != 0)
+		goto out;
+	/* The hints of the file on the TO side; else those of the FROM file. */
+	h = hb.n || !ha.n ? &hb : &ha;
+	hfrom = h == &ha;
+	if ((rc = diff_models(db, a, b, h, hfrom, &up)) != 0)
+		goto out;
+	if (!(p = plan_new())) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = plan_add_diff(p, up)) != 0) {
+		rc = db_error(db, rc, "out of memory");
+		goto out;
+	}
+	memset(&po, 0, sizeof po);
+	po.concurrent_indexes = opts->concurrent_indexes;
+	if ((rc = make_sql(db, up, &po, &sql, &no_tx)) != 0)
+		goto out;
+	free((char *)p->up_sql);
+	p->up_sql = sql;
+	p->no_transaction = no_tx;
+	sql = NULL;
+	if (opts->with_down) {
+		if ((rc = diff_models(db, b, a, h, !hfrom, &down)) != 0)
+			goto out;
+		po.concurrent_indexes = 0;
+		if ((rc = make_sql(db, down, &po, &sql, NULL)) != 0)
+			goto out;
+		p->down_sql = sql;
+		sql = NULL;
+	}
+out:
+	diff_free(up);
+	diff_free(down);
+	schema_free(a);
+	schema_free(b);
+	diff_hints_release(&ha);
+	diff_hints_release(&hb);
+	free(sql);
+	if (rc)
+		strata_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
+/* ---- strata_generate ---------------------------------------------------------- */
+
+/* The text of one migration file. */
+static char *migration_text(const struct diff *up, const struct plan_opts *po, const char *up_sql,
+                            const char *down_sql, int no_tx)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t i;
+
+	sbuf_addf(&sb, "-- migrate:up%s\n", no_tx ? " transaction:false" : "");
+	for (i = 0; i < up->n; i++) {
+		const struct diff_change *c = &up->v[i];
+		if (c->cls == STRATA_CHANGE_SAFE || !plan_selects(po, c))
+			continue;
+		sbuf_addf(&sb, "-- %s: %s %s%s%s\n",
+		          c->cls == STRATA_CHANGE_DESTRUCTIVE ? "destructive" : "data-dependent",
+		          diff_kind_name(c->kind), c->object, c->note ? ": " : "", c->note ? c->note : "");
+	}
+	sbuf_adds(&sb, up_sql);
+	sbuf_adds(&sb, "\n-- migrate:down\n");
+	sbuf_adds(&sb, down_sql);
+	return sbuf_detach(&sb);
+}
+
+/* A file-name-safe spelling of a table name. */
+static void add_safe_name(struct sbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		sbuf_addc(sb, (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		              c == '_' || c == '-' ? (char)c : '_');
+	}
+}
+
+/* Rewrite strata.sum when dir keeps one. */
+static int update_sum(strata_db *db, const char *dir)
+{
+	struct migration_set ms;
+	struct sbuf sp = SBUF_INIT, err = SBUF_INIT;
+	int rc = 0;
+
+	sbuf_addf(&sp, "%s/strata.sum", dir);
+	if (access(sp.buf, F_OK) == 0) {
+		memset(&ms, 0, sizeof ms);
+		rc = migrations_load(dir, &ms, &err);
+		if (!rc)
+			rc = sum_write(dir, &ms, &err);
+		if (rc)
+			db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
+		migrations_release(&ms);
+	}
+	sbuf_release(&sp);
+	sbuf_release(&err);
+	return rc;
+}
+
+/* Create one migration file through strata_new_migration (its versioning
+ * rules), then give it its body. */
+static int write_migration(strata_db *db, const char *dir, const char *name, const char *text,
+                           strata_plan *p)
+{
+	char *path = NULL, *err = NULL;
+	int rc = strata_new_migration(dir, name, &path, &err);
+
+	if (rc) {
+		rc = db_error(db, rc, "%s", err ? err : strata_strerror(rc));
+		free(err);
+		return rc;
+	}
+	if (plan_add_file(p, path)) {
+		unlink(path);
+		free(path);
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	rc = util_write_file(path, text, strlen(text));
+	if (rc)
+		rc = db_error(db, rc, "cannot write %s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out)
+{
+	static const strata_generate_opts defaults = STRATA_GENERATE_OPTS_INIT;
+	struct migration_set ms;
+	struct schema *a = NULL, *b = NULL;
+	struct diff_hints h;
+	struct diff *up = NULL, *down = NULL;
+	struct plan_opts po;
+	strata_plan *p = NULL;
+	const char *schema_file;
+	char **owners = NULL;
+	size_t nowners = 0, i, k;
+	int rc, has_none = 0;
+
+	*out = NULL;
+	memset(&h, 0, sizeof h);
+	memset(&ms, 0, sizeof ms);
+	if (!opts)
+		opts = &defaults;
+	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
+	if ((rc = need_db(db)) != 0)
+		return rc;
+	if (!opts->dry_run && (!opts->name || !*opts->name))
+		return db_error(db, STRATA_EUSAGE, "generate needs a migration NAME");
+	if ((rc = load_dir(db, db->dir, &ms, 0)) != 0)
+		return rc;
+	if ((rc = replay(db, &ms, NULL, opts->dev_url, &a)) != 0 ||
+	    (rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0)
+		goto out;
+	if ((rc = diff_models(db, a, b, &h, 0, &up)) != 0 ||
+	    (rc = diff_models(db, b, a, &h, 1, &down)) != 0)
+		goto out;
+	if (!(p = plan_new()) || plan_add_diff(p, up)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (up->n == 0)
+		goto out;
+	memset(&po, 0, sizeof po);
+	{
+		char *u = NULL, *dn = NULL;
+		int ntx = 0;
+		if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0)
+			goto out;
+		if ((rc = make_sql(db, down, &po, &dn, NULL)) != 0) {
+			free(u);
+			goto out;
+		}
+		free((char *)p->up_sql);
+		p->up_sql = u;
+		p->down_sql = dn;
+		p->no_transaction = ntx;
+	}
+	/* The groups of --per-table: each table's changes, in order of first
+	 * appearance; changes of no table (views) last. */
+	if (opts->per_table) {
+		if (!(owners = calloc(up->n + 1, sizeof *owners))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < up->n; i++) {
+			if (!up->v[i].owner) {
+				has_none = 1;
+				continue;
+			}
+			for (k = 0; k < nowners; k++)
+				if (!strcmp(owners[k], up->v[i].owner))
+					break;
+			if (k == nowners)
+				owners[nowners++] = up->v[i].owner;
+		}
+	}
+	if (opts->dry_run)
+		goto out;
+	if (!opts->per_table) {
+		char *text = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction);
+		if (!text) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = write_migration(db, db->dir, opts->name, text, p);
+		free(text);
+	} else {
+		for (k = 0; k < nowners + (size_t)has_none && !rc; k++) {
+			struct sbuf name = SBUF_INIT;
+			char *u = NULL, *dn = NULL, *text = NULL;
+			int ntx = 0;
+
+			memset(&po, 0, sizeof po);
+			if (k < nowners)
+				po.owner = owners[k];
+			else
+				po.owner_none = 1;
+			sbuf_addf(&name, "%s_", opts->name);
+			add_safe_name(&name, k < nowners ? owners[k] : "other");
+			if ((rc = make_sql(db, up, &po, &u, &ntx)) == 0 &&
+			    (rc = make_sql(db, down, &po, &dn, NULL)) == 0) {
+				text = migration_text(up, &po, u, dn, ntx);
+				if (!text || sbuf_failed(&name))
+					rc = db_error(db, STRATA_ENOMEM, "out of memory");
+				else
+					rc = write_migration(db, db->dir, name.buf, text, p);
+			}
+			free(u);
+			free(dn);
+			free(text);
+			sbuf_release(&name);
+		}
+	}
+	if (!rc)
+		rc = update_sum(db, db->dir);
+	if (rc) {
+		/* Nothing half-done: take back the files of this call. */
+		struct sbuf keep = SBUF_INIT;
+		sbuf_adds(&keep, db->errmsg.buf);
+		for (i = 0; i < p->nfiles; i++)
+			unlink(p->files[i]);
+		update_sum(db, db->dir);
+		db_error(db, rc, "%s", keep.buf);
+		sbuf_release(&keep);
+	}
+out:
+	free(owners);
+	diff_free(up);
+	diff_free(down);
+	schema_free(a);
+	schema_free(b);
+	diff_hints_release(&h);
+	migrations_release(&ms);
+	if (rc)
+		strata_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
+/* ---- strata_push ----------------------------------------------------------------- */
+
+/* Rows of table t on the live database, or -1. */
+static long long count_rows(strata_db *db, const struct schema_table *t)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	long long n = -1;
+
+	drv_err_init(&e);
+	sbuf_adds(&sql, "SELECT count(*) FROM ");
+	schema_add_qname(&sql, t->schema, t->name);
+	if (!sbuf_failed(&sql) && drv_query(db->conn, sql.buf, NULL, 0, &r, &e) == 0 && r->nrows == 1 &&
+	    drv_cell(r, 0, 0))
+		n = strtoll(drv_cell(r, 0, 0), NULL, 10);
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	return n;
+}
+
+/* Fill rows_at_stake of destructive changes from the live database. */
+static void count_at_stake(strata_db *db, const struct diff *d, strata_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < d->n && i < p->n; i++) {
+		struct diff_table *t = d->v[i].pair;
+		if (d->v[i].cls == STRATA_CHANGE_SAFE || !t || !t->a)
+			continue;
+		if (t->rows < 0)
+			t->rows = count_rows(db, t->a);
+		p->changes[i].rows_at_stake = t->rows;
+	}
+}
+
+/* The message of a failed statement: the first line of it, for context. */
+static void failing_statement(const char *sql, const struct drv_err *e, struct sbuf *out)
+{
+	size_t off, n;
+
+	if (e->offset < 0 || (size_t)e->offset >= strlen(sql))
+		return;
+	/* Back to the statement's start when the offset is inside it. */
+	off = (size_t)e->offset;
+	while (off > 0 && sql[off - 1] != '\n')
+		off--;
+	n = strcspn(sql + off, "\n");
+	if (n > 100)
+		n = 100;
+	sbuf_addf(out, " (in: %.*s)", (int)n, sql + off);
+}
+
+static int apply_sql(strata_db *db, const char *sql, int no_tx)
+{
+	struct drv_err e;
+	int rc, began = 0;
+	sqlite3 *h = drv_sqlite_handle(db->conn);
+
+	drv_err_init(&e);
+	if (h && sqlite3_db_readonly(h, "main") == 1) {
+		rc = db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
+		goto out;
+	}
+	if ((rc = drv_lock(db->conn, db->qtable.buf, &e)) != 0) {
+		db_error_drv(db, &e, "cannot take the migration lock");
+		goto out;
+	}
+	if (!no_tx) {
+		if ((rc = drv_begin(db->conn, &e)) != 0) {
+			db_error_drv(db, &e, "cannot begin a transaction");
+			goto unlock;
+		}
+		began = 1;
+	}
+#ifdef HAVE_BACKUP
+	if (!is_pg_engine(db) && !db->no_backup) {
+		char *bpath = NULL;
+		if ((rc = backup_auto(db, &bpath)) != 0)
+			goto unlock;
+		free(bpath);
+	}
+#endif
+	rc = drv_exec(db->conn, sql, &e);
+	if (rc) {
+		struct sbuf ctx = SBUF_INIT;
+		sbuf_adds(&ctx, e.msg.buf);
+		failing_statement(sql, &e, &ctx);
+		sbuf_reset(&e.msg);
+		sbuf_adds(&e.msg, ctx.buf);
+		sbuf_release(&ctx);
+		db_error_drv(db, &e, "push");
+		if (began)
+			sbuf_adds(&db->errmsg, " (rolled back: the database is as it was before)");
+		goto unlock;
+	}
+	if (began) {
+		began = 0;
+		if ((rc = drv_commit(db->conn, &e)) != 0)
+			db_error_drv(db, &e, "cannot commit");
+	}
+unlock:
+	if (began) {
+		struct drv_err e2;
+		drv_err_init(&e2);
+		drv_rollback(db->conn, &e2);
+		drv_err_release(&e2);
+	}
+	{
+		struct drv_err e3;
+		drv_err_init(&e3);
+		drv_unlock(db->conn, db->qtable.buf, &e3);
+		drv_err_release(&e3);
+	}
+out:
+	drv_err_release(&e);
+	return rc;
+}
+
+int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
+{
+	static const strata_push_opts defaults = STRATA_PUSH_OPTS_INIT;
+	struct schema *a = NULL, *b = NULL;
+	struct diff_hints h;
+	struct diff *d = NULL;
+	struct plan_opts po;
+	strata_plan *p = NULL;
+	const char *schema_file;
+	char *sql = NULL;
+	size_t i, ndestr = 0;
+	int rc, no_tx = 0;
+
+	*out = NULL;
+	memset(&h, 0, sizeof h);
+	if (!opts)
+		opts = &defaults;
+	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0 ||
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
+		goto out;
+	if ((rc = diff_models(db, a, b, &h, 0, &d)) != 0)
+		goto out;
+	if (!(p = plan_new()) || plan_add_diff(p, d)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (d->n == 0)
+		goto out;
+	memset(&po, 0, sizeof po);
+	po.concurrent_indexes = opts->concurrent_indexes;
+	if ((rc = make_sql(db, d, &po, &sql, &no_tx)) != 0)
+		goto out;
+	free((char *)p->up_sql);
+	p->up_sql = sql;
+	p->no_transaction = no_tx;
+	count_at_stake(db, d, p);
+	for (i = 0; i < p->n; i++)
+		if (p->changes[i].cls == STRATA_CHANGE_DESTRUCTIVE)
+			ndestr++;
+	if (ndestr && !opts->allow_destructive) {
+		struct sbuf msg = SBUF_INIT;
+		size_t shown = 0;
+		for (i = 0; i < p->n; i++) {
+			if (p->changes[i].cls != STRATA_CHANGE_DESTRUCTIVE)
+				continue;
+			if (shown++ == 3) {
+				sbuf_addf(&msg, ", ...");
+				break;
+			}
+			sbuf_addf(&msg, "%s%s %s", shown > 1 ? ", " : "", p->changes[i].kind,
+			          p->changes[i].object);
+			if (p->changes[i].rows_at_stake >= 0)
+				sbuf_addf(&msg, " (%lld rows)", p->changes[i].rows_at_stake);
+		}
+		rc = db_error(db, STRATA_EDESTRUCTIVE,
+		              "%zu destructive change%s (%s): nothing was changed; allow with "
+		              "--allow-destructive", ndestr, ndestr == 1 ? "" : "s", msg.buf);
+		sbuf_release(&msg);
+		*out = p;
+		p = NULL;
+		goto out;
+	}
+	if (opts->dry_run)
+		goto out;
+	rc = apply_sql(db, p->up_sql, p->no_transaction);
+out:
+	diff_free(d);
+	schema_free(a);
+	schema_free(b);
+	diff_hints_release(&h);
+	if (rc && rc != STRATA_EDESTRUCTIVE)
+		strata_plan_free(p);
+	else if (p)
+		*out = p;
+	return rc;
+}
+
+/* ---- strata_verify ----------------------------------------------------------------- */
+
+int strata_verify(strata_db *db, const char *dev_url, strata_plan **out)
+{
+	struct migration_set ms;
+	strata_report *r = NULL;
+	struct schema *a = NULL, *b = NULL;
+	struct diff *d = NULL;
+	strata_plan *p = NULL;
+	unsigned char *want = NULL;
+	char *sql = NULL;
+	size_t i, k, nproblems = 0;
+	int rc;
+
+	*out = NULL;
+	memset(&ms, 0, sizeof ms);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = strata_status(db, &r)) != 0)
+		return rc;
+	if (!(p = plan_new())) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Checksums and files first: an edited or missing migration makes the
+	 * replay below a guess. */
+	for (i = 0; i < r->n; i++) {
+		const strata_entry *e = &r->entries[i];
+		struct sbuf obj = SBUF_INIT;
+		const char *kind = NULL, *note = NULL;
+
+		switch (e->state) {
+		case STRATA_EDITED:
+			kind = "edited_migration";
+			note = "applied, then its file changed (checksum mismatch)";
+			break;
+		case STRATA_MISSING:
+			kind = "missing_migration";
+			note = "applied, but its file is gone";
+			break;
+		case STRATA_FAILED:
+			kind = "failed_migration";
+			note = e->error ? e->error : "recorded as failed";
+			break;
+		default:
+			break;
+		}
+		if (!kind)
+			continue;
+		sbuf_addf(&obj, "%s_%s", e->version, e->name);
+		rc = sbuf_failed(&obj) ? STRATA_ENOMEM : plan_add(p, kind, obj.buf, STRATA_CHANGE_SAFE, note);
+		sbuf_release(&obj);
+		if (rc) {
+			rc = db_error(db, rc, "out of memory");
+			goto out;
+		}
+		nproblems++;
+	}
+	/* What the applied migrations make, against what is there. */
+	if ((rc = load_dir(db, db->dir, &ms, 0)) != 0)
+		goto out;
+	if (!(want = calloc(ms.n + 1, 1))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++)
+		for (k = 0; k < r->n; k++)
+			if (!strcmp(r->entries[k].version, ms.v[i].version) &&
+			    (r->entries[k].state == STRATA_APPLIED || r->entries[k].state == STRATA_EDITED))
+				want[i] = 1;
+	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
+		goto out;
+	if ((rc = diff_models(db, a, b, NULL, 0, &d)) != 0)
+		goto out;
+	if (plan_add_diff(p, d)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (d->n) {
+		struct plan_opts po;
+		memset(&po, 0, sizeof po);
+		/* The SQL that would turn the migrations' schema into the live
+		 * one: the start of a migration that records the drift. Best
+		 * effort: a change the planner cannot write leaves it empty. */
+		if (make_sql(db, d, &po, &sql, NULL) == 0) {
+			free((char *)p->up_sql);
+			p->up_sql = sql;
+			sql = NULL;
+		}
+		db_clear_error(db);
+	}
+	if (p->n)
+		rc = db_error(db, STRATA_EDRIFT, "%zu difference%s between the migrations and the database",
+		              p->n, p->n == 1 ? "" : "s");
+	(void)nproblems;
+out:
+	strata_report_free(r);
+	diff_free(d);
+	schema_free(a);
+	schema_free(b);
+	migrations_release(&ms);
+	free(want);
+	free(sql);
+	if (rc && rc != STRATA_EDRIFT)
+		strata_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}

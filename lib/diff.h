@@ -1,0 +1,229 @@
+/*
+ * diff.h: the declarative half of strata. Two schema models in (lib/schema.h),
+ * an ordered list of classified changes out (diff.c); the planners turn that
+ * list into SQL for one engine (plan_sqlite.c, plan_pg.c); declarative.c
+ * builds the models from URLs, schema files and migration directories and
+ * serves the public strata_diff/generate/push/verify.
+ *
+ * Ownership: a struct diff borrows both models (they must outlive it and
+ * must not change while it lives) and owns its changes' strings. Every
+ * pointer in a change points into one of the two models.
+ *
+ * Order: diff_schemas() emits changes in the order the SQL must make them,
+ * phase by phase (see enum diff_phase): triggers and views that stand on
+ * something that changes are dropped first, then foreign keys and indexes,
+ * then tables are renamed, created (referenced before referencing), altered
+ * and dropped (referencing before referenced), then indexes, foreign keys,
+ * views (in dependency order) and triggers are created. A planner walks the
+ * list once, front to back.
+ */
+#ifndef STRATA_DIFF_H
+#define STRATA_DIFF_H
+
+#include <stddef.h>
+
+#include "sbuf.h"
+#include "schema.h"
+
+enum diff_kind {
+	DIFF_CREATE_SCHEMA = 0,
+	DIFF_DROP_SCHEMA,
+	DIFF_CREATE_EXTENSION,
+	DIFF_DROP_EXTENSION,
+	DIFF_ALTER_EXTENSION,     /* version */
+	DIFF_CREATE_ENUM,
+	DIFF_DROP_ENUM,
+	DIFF_ADD_ENUM_VALUE,      /* label: the value; ob: the enum in B */
+	DIFF_REBUILD_ENUM,        /* values removed or reordered: new type, columns moved, old dropped */
+	DIFF_CREATE_SEQUENCE,
+	DIFF_DROP_SEQUENCE,
+	DIFF_ALTER_SEQUENCE,
+	DIFF_CREATE_FUNCTION,
+	DIFF_DROP_FUNCTION,
+	DIFF_REPLACE_FUNCTION,
+	DIFF_CREATE_TABLE,
+	DIFF_DROP_TABLE,
+	DIFF_RENAME_TABLE,
+	DIFF_REBUILD_TABLE,       /* SQLite: ALTER TABLE cannot do it; the 12-step rebuild */
+	DIFF_ALTER_TABLE,         /* table options: STRICT, WITHOUT ROWID, AUTOINCREMENT */
+	DIFF_REORDER_COLUMNS,     /* SQLite: the columns' order differs */
+	DIFF_ADD_COLUMN,
+	DIFF_DROP_COLUMN,
+	DIFF_RENAME_COLUMN,
+	DIFF_ALTER_COLUMN,        /* what: DIFF_COL_* bits */
+	DIFF_ADD_PRIMARY_KEY,
+	DIFF_DROP_PRIMARY_KEY,
+	DIFF_ADD_UNIQUE,
+	DIFF_DROP_UNIQUE,
+	DIFF_ADD_CHECK,
+	DIFF_DROP_CHECK,
+	DIFF_ADD_FK,
+	DIFF_DROP_FK,
+	DIFF_RENAME_CONSTRAINT,   /* old_name -> new_name (PostgreSQL's generated names
+	                             follow table and column renames) */
+	DIFF_RENAME_SEQUENCE,     /* oa -> ob */
+	DIFF_CREATE_INDEX,
+	DIFF_DROP_INDEX,
+	DIFF_CREATE_VIEW,
+	DIFF_DROP_VIEW,
+	DIFF_CREATE_TRIGGER,
+	DIFF_DROP_TRIGGER,
+	DIFF_SET_COMMENT,         /* oa: old comment or NULL, ob: new comment or NULL */
+	DIFF_KIND_COUNT
+};
+
+/* What an ALTER_COLUMN changes. */
+#define DIFF_COL_TYPE      0x01u
+#define DIFF_COL_NULL      0x02u
+#define DIFF_COL_DEFAULT   0x04u
+#define DIFF_COL_COLLATE   0x08u
+#define DIFF_COL_GENERATED 0x10u
+#define DIFF_COL_IDENTITY  0x20u
+
+enum diff_phase {
+	DIFF_P_DROP_TRIGGER = 10,
+	DIFF_P_DROP_VIEW = 20,
+	DIFF_P_DROP_FK = 30,
+	DIFF_P_DROP_INDEX = 40,
+	DIFF_P_PREPARE = 50,      /* schemas, extensions, types, sequences, functions */
+	DIFF_P_RENAME_TABLE = 60,
+	DIFF_P_CREATE_TABLE = 70,
+	DIFF_P_ALTER_TABLE = 80,
+	DIFF_P_DROP_TABLE = 90,
+	DIFF_P_CREATE_INDEX = 100,
+	DIFF_P_ADD_FK = 110,
+	DIFF_P_CREATE_VIEW = 120,
+	DIFF_P_CREATE_TRIGGER = 130,
+	DIFF_P_CLEANUP = 140,     /* drop types, sequences, functions, extensions, schemas */
+	DIFF_P_COMMENT = 150
+};
+
+/* How one table of A maps onto one of B (either side NULL: create / drop). */
+struct diff_table {
+	const struct schema_table *a, *b;
+	const struct schema_column **from;  /* b->ncolumns entries: the column of a that
+	                                       each column of b comes from, NULL when new */
+	int changed;                        /* columns, constraints or options differ */
+	int rebuild;                        /* SQLite: rebuilt instead of altered */
+	char *rebuild_why;                  /* a phrase: "a column's type changes" */
+	long long rows;                     /* rows of a when counted, else -1 */
+};
+
+struct diff_change {
+	enum diff_kind kind;
+	int cls;                 /* STRATA_CHANGE_SAFE / _DATA_DEPENDENT / _DESTRUCTIVE */
+	int phase;               /* enum diff_phase */
+	char *object;            /* "users", "users.email", "index posts_author" */
+	char *note;              /* why so classed, or a hint; may be NULL */
+	int implied;             /* made only because something under it changes
+	                            (a view re-created around a column change) */
+	struct diff_table *pair; /* table changes: the pair; NULL otherwise */
+	/* The object in A (from) and in B (to), by kind; NULL when absent. */
+	const struct schema_column *ca, *cb;
+	const struct schema_unique *ua, *ub;
+	const struct schema_fk *fa, *fb;
+	const struct schema_check *ka, *kb;
+	const struct schema_index *ia, *ib;
+	const struct schema_view *va, *vb;
+	const struct schema_trigger *ra, *rb;
+	const void *oa, *ob;     /* enums, sequences, extensions, schemas, functions, comments */
+	const char *label;       /* ADD_ENUM_VALUE: the value; ob's string, borrowed */
+	const char *old_name, *new_name; /* constraint names (RENAME_CONSTRAINT; DROP/ADD
+	                            PRIMARY KEY), borrowed from the models */
+	unsigned what;           /* ALTER_COLUMN: DIFF_COL_* */
+	const struct schema_table *fk_table; /* ADD_FK / DROP_FK: the table holding it */
+	char *owner;             /* the table the change belongs to (per-table
+	                            migrations), B's name when it has one; NULL: none */
+	size_t seq;              /* order inside a phase */
+};
+
+/* One `-- strata:renamed-from old` hint of a schema file. */
+struct diff_hint {
+	char *nsp;      /* PostgreSQL schema of the table, NULL when not written */
+	char *table;    /* the table's name in the file */
+	char *column;   /* the column's name in the file; NULL: a table hint */
+	char *old;      /* its old name */
+	long line;
+};
+struct diff_hints {
+	struct diff_hint *v;
+	size_t n, alloc;
+};
+
+/*
+ * Read the hints of a schema file: each line holding "-- strata:renamed-from
+ * NAME" names the table (when the line holds CREATE TABLE x) or the column
+ * (the first name on the line, inside the CREATE TABLE last seen) defined
+ * on that same line. engine (SCHEMA_*) says how unquoted names fold.
+ * 0, STRATA_ENOMEM, or STRATA_EPARSE with "LINE: problem" in err (a hint
+ * outside any table, or without a name).
+ */
+int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct sbuf *err);
+void diff_hints_release(struct diff_hints *h);
+
+struct diff_opts {
+	const struct diff_hints *hints;  /* may be NULL */
+	int hints_describe_from;         /* the hints belong to A (a down diff) */
+};
+
+struct diff {
+	int engine;
+	const struct schema *a, *b;
+	struct diff_change *v;
+	size_t n, alloc_;
+	struct diff_table **pairs;       /* every table of A and of B, once */
+	size_t npairs, pairs_alloc_;
+	size_t seq_;
+};
+
+/*
+ * Compare a (FROM) with b (TO), both of one engine. *out: a new diff (free
+ * with diff_free()), empty when the models are equal. 0 or STRATA_ENOMEM.
+ */
+int diff_schemas(const struct schema *a, const struct schema *b, const struct diff_opts *o,
+                 struct diff **out);
+void diff_free(struct diff *d);
+
+/* "create_table", "drop_column", ... as strata_change.kind spells it. */
+const char *diff_kind_name(enum diff_kind k);
+
+/*
+ * SQL text comparison as the engine reads it: tokens, not bytes (spacing and
+ * comments never matter; keywords and unquoted names compare without case;
+ * on SQLite every name does; "x" equals x when the engine would say so).
+ * rename: when given, a's identifiers are first mapped through it (old
+ * column name -> new), so a CHECK written before a rename equals the one after.
+ */
+int diff_sql_equal(int engine, const char *a, const char *b, const struct diff_table *rename);
+/* 1 when sql mentions name as an identifier (a word or a quoted name). */
+int diff_sql_mentions(int engine, const char *sql, const char *name);
+
+/* ---- planners ------------------------------------------------------------ */
+
+struct plan_opts {
+	int concurrent_indexes;   /* PostgreSQL: CREATE INDEX CONCURRENTLY */
+	const char *owner;        /* only the changes of this owner (per-table
+	                             migrations); NULL: all */
+	int owner_none;           /* with owner NULL: only the changes without owner */
+};
+
+/* 1 when change c is selected by o's owner filter. */
+int plan_selects(const struct plan_opts *o, const struct diff_change *c);
+
+/*
+ * The SQL that makes d's changes, appended to sql: statements ending ";\n".
+ * plan_pg sets *no_tx when a statement cannot run in a transaction
+ * (CREATE INDEX CONCURRENTLY). 0, or STRATA_ENOMEM.
+ */
+int plan_sqlite(const struct diff *d, const struct plan_opts *o, struct sbuf *sql);
+int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sql, int *no_tx);
+
+/*
+ * SQLite: whether ALTER TABLE can take pair p from A to B, given the
+ * table-level changes of p in d (diff.c asks before it orders the list).
+ * Returns 1 and fills *why (a phrase, to free()) when the table must be
+ * rebuilt; 0 when ALTER TABLE can do it; STRATA_ENOMEM.
+ */
+int plan_sqlite_needs_rebuild(const struct diff *d, const struct diff_table *p, char **why);
+
+#endif

@@ -1,0 +1,1046 @@
+/*
+ * introspect_pg.c: a live PostgreSQL database -> the schema model.
+ *
+ * Everything comes from pg_catalog and the server's own deparsers
+ * (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef,
+ * pg_get_viewdef, pg_get_triggerdef, pg_get_functiondef), so a type, a
+ * default or a predicate reads exactly as the server understands it.
+ *
+ * Speed: one query per kind of object, each covering every table of the
+ * chosen schemas (never one query per table), a dozen round trips in all:
+ * 2,000 tables (10 columns, 2 indexes, a foreign key each) read in about a
+ * second on a fresh connection, most of it the server's pg_get_indexdef()
+ * and pg_get_expr() (bench/inspect_2000.sh). Rows come ordered by the
+ * owning relation's oid and find it by binary search in an oid map.
+ *
+ * Consistency: the queries run in one REPEATABLE READ, READ ONLY transaction
+ * (or in the caller's, when one is open), with search_path set to pg_catalog
+ * alone for the duration, so that every name the deparsers print outside
+ * pg_catalog comes qualified ("public.mood", "FROM public.users") and the
+ * model does not depend on the session's search_path; and with JIT off,
+ * whose compile time (tens of milliseconds a query, triggered by the
+ * planner's guesses about generate_series) is all cost for catalog reads.
+ */
+#include "introspect.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "strata.h"
+
+/* Objects that belong to an extension are the extension's business: they
+ * come back with CREATE EXTENSION, so the model leaves them out. */
+#define NOT_EXT(cls, oid)                                                        \
+	"NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '" cls "'::regclass" \
+	" AND x.objid = " oid " AND x.deptype = 'e')"
+
+/* Every query after the first takes $1: the oids of the chosen schemas. */
+#define IN_NSP(col) col " = ANY($1::oid[])"
+
+static const char q_namespaces[] =
+	"SELECT n.oid, n.nspname FROM pg_namespace n WHERE CASE WHEN $1::text IS NULL THEN"
+	" n.nspname NOT IN ('pg_catalog', 'information_schema')"
+	" AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+	" AND " NOT_EXT("pg_namespace", "n.oid")
+	" ELSE n.nspname = $1 END ORDER BY n.nspname";
+
+/* Tables, views and materialized views: the relations the later rows hang on. */
+static const char q_relations[] =
+	"SELECT c.oid, n.nspname, c.relname, c.relkind,"
+	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm')"
+	" AND " NOT_EXT("pg_class", "c.oid")
+	" ORDER BY c.oid";
+
+/* The collation is named only when it is not the type's own default. A
+ * default cannot refer to a column, so it is deparsed without its table
+ * (relid 0): given the table, PostgreSQL 15's pg_get_expr() opens it, a
+ * relcache entry and a lock per table, a third of this query's time on a
+ * fresh connection. A generated column's expression does name columns. */
+static const char q_columns[] =
+	"SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),"
+	" a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0, true)"
+	" ELSE pg_get_expr(ad.adbin, ad.adrelid, true) END, a.attgenerated, a.attidentity,"
+	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END"
+	" FROM pg_attribute a"
+	" JOIN pg_class c ON c.oid = a.attrelid"
+	" JOIN pg_type t ON t.oid = a.atttypid"
+	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
+	" LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND a.attnum > 0 AND NOT a.attisdropped"
+	" ORDER BY a.attrelid, a.attnum";
+
+/* Key columns as attnum arrays in conkey order (the constraint's order, not
+ * the table's), resolved through the model's columns. A foreign key's
+ * referenced columns come as names (JSON) only when the referenced table is
+ * not in the model. %s: PostgreSQL 15's NULLS NOT DISTINCT, or false. */
+static const char q_constraints[] =
+	"SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred,"
+	" co.conkey, rn.nspname, rc.relname, co.confrelid, co.confkey,"
+	" CASE WHEN co.contype = 'f' AND NOT (rc.relnamespace = ANY($1::oid[])"
+	"  AND " NOT_EXT("pg_class", "rc.oid") ") THEN"
+	"  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey) WITH ORDINALITY k(n, o)"
+	"  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) END,"
+	" co.confdeltype, co.confupdtype,"
+	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s"
+	" FROM pg_constraint co"
+	" JOIN pg_class c ON c.oid = co.conrelid"
+	" LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
+	" LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
+	" LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype = 'u'"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND co.contype IN ('p', 'u', 'f', 'c')"
+	" ORDER BY co.conrelid, co.conname";
+
+/* Standalone indexes: not those behind a PRIMARY KEY, UNIQUE or EXCLUDE
+ * constraint, which depend on their constraint internally. Asked of
+ * pg_depend, whose index answers it whatever the planner's statistics say
+ * (pg_constraint.conindid has no index: right after a migration created
+ * thousands of tables, stale statistics made that anti-join a nested loop
+ * taking seconds). */
+#define STANDALONE_INDEX \
+	"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass" \
+	" AND d.objid = i.indexrelid AND d.refclassid = 'pg_constraint'::regclass" \
+	" AND d.deptype = 'i')"
+
+static const char q_indexes[] =
+	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
+	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true)"
+	" FROM pg_index i"
+	" JOIN pg_class ic ON ic.oid = i.indexrelid"
+	" JOIN pg_class c ON c.oid = i.indrelid"
+	" JOIN pg_am am ON am.oid = ic.relam"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'm')"
+	" AND " STANDALONE_INDEX
+	" ORDER BY i.indexrelid";
+
+/* One row per index column: key columns (k <= indnkeyatts) then INCLUDE
+ * columns. int2vector and oidvector subscripts start at 0. */
+static const char q_index_keys[] =
+	"SELECT i.indexrelid, k.n <= i.indnkeyatts, a.attname,"
+	" CASE WHEN i.indkey[k.n - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.n, true) END,"
+	" (i.indoption[k.n - 1] & 1) = 1,"
+	" CASE WHEN a.attnum IS NOT NULL AND i.indcollation[k.n - 1] <> 0"
+	"  AND i.indcollation[k.n - 1] <> a.attcollation THEN coll.collname END,"
+	" CASE WHEN NOT op.opcdefault THEN op.opcname END"
+	" FROM pg_index i"
+	" JOIN pg_class c ON c.oid = i.indrelid"
+	" CROSS JOIN LATERAL generate_series(1, i.indnatts::int) k(n)"
+	" LEFT JOIN pg_attribute a ON i.indkey[k.n - 1] <> 0 AND a.attrelid = i.indrelid"
+	"  AND a.attnum = i.indkey[k.n - 1]"
+	" LEFT JOIN pg_collation coll ON coll.oid = i.indcollation[k.n - 1]"
+	" LEFT JOIN pg_opclass op ON k.n <= i.indnkeyatts AND op.oid = i.indclass[k.n - 1]"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'm')"
+	" AND " STANDALONE_INDEX
+	" ORDER BY i.indexrelid, k.n";
+
+/* %s: "AND t.tgparentid = 0" from PostgreSQL 13 on, so that the clones of a
+ * partitioned table's trigger on its partitions are not listed twice. */
+static const char q_triggers[] =
+	"SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true)"
+	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+	" WHERE " IN_NSP("c.relnamespace") " AND NOT t.tgisinternal %s"
+	" ORDER BY t.tgrelid, t.tgname";
+
+static const char q_enums[] =
+	"SELECT n.nspname, t.typname,"
+	" COALESCE((SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e"
+	"  WHERE e.enumtypid = t.oid), '[]')"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" WHERE " IN_NSP("t.typnamespace") " AND t.typtype = 'e' AND " NOT_EXT("pg_type", "t.oid");
+
+/* Sequences, less those behind identity columns (deptype 'i'); OWNED BY
+ * (serial columns, ALTER SEQUENCE ... OWNED BY) is the 'a' dependency. */
+static const char q_sequences[] =
+	"SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,"
+	" s.seqmin, s.seqmax, s.seqcache, s.seqcycle, own.relname, own.attname,"
+	" own.relnamespace = c.relnamespace"
+	" FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" LEFT JOIN LATERAL (SELECT tc.relname, tc.relnamespace, a.attname FROM pg_depend d"
+	"  JOIN pg_class tc ON tc.oid = d.refobjid"
+	"  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+	"  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid"
+	"  AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' LIMIT 1) own ON true"
+	" WHERE " IN_NSP("c.relnamespace")
+	" AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_class'::regclass"
+	"  AND x.objid = c.oid AND x.deptype IN ('e', 'i'))";
+
+/* Extensions whose objects live in the chosen schemas (so plpgsql, in
+ * pg_catalog, is never listed). */
+static const char q_extensions[] =
+	"SELECT e.extname, n.nspname, e.extversion"
+	" FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+	" WHERE " IN_NSP("e.extnamespace");
+
+/* Functions and procedures; aggregates have no pg_get_functiondef. */
+static const char q_functions[] =
+	"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
+	" pg_get_functiondef(p.oid)"
+	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
+	" AND " NOT_EXT("pg_proc", "p.oid");
+
+/* Every comment on an object the model holds, one branch per catalog. The
+ * first column says the kind: a relkind letter, or a word. The public
+ * schema's stock comment is initdb's, not the user's. */
+static const char q_comments[] =
+	"SELECT CASE WHEN d.objsubid > 0 THEN 'column' ELSE c.relkind::text END,"
+	" n.nspname, c.relname, a.attname, d.description"
+	" FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" LEFT JOIN pg_attribute a ON d.objsubid > 0 AND a.attrelid = c.oid AND a.attnum = d.objsubid"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm', 'i', 'I', 'S')"
+	" AND " NOT_EXT("pg_class", "c.oid")
+	" UNION ALL"
+	" SELECT 'type', n.nspname, t.typname, NULL, d.description"
+	" FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid"
+	" JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" WHERE " IN_NSP("t.typnamespace") " AND t.typtype = 'e' AND " NOT_EXT("pg_type", "t.oid")
+	" UNION ALL"
+	" SELECT 'schema', NULL, n.nspname, NULL, d.description"
+	" FROM pg_description d JOIN pg_namespace n ON d.classoid = 'pg_namespace'::regclass"
+	" AND n.oid = d.objoid"
+	" WHERE " IN_NSP("n.oid")
+	" AND NOT (n.nspname = 'public' AND d.description = 'standard public schema')"
+	" UNION ALL"
+	" SELECT 'trigger', n.nspname, c.relname, t.tgname, d.description"
+	" FROM pg_description d JOIN pg_trigger t ON d.classoid = 'pg_trigger'::regclass"
+	" AND t.oid = d.objoid"
+	" JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND NOT t.tgisinternal AND " NOT_EXT("pg_class", "c.oid")
+	" UNION ALL"
+	" SELECT 'constraint', n.nspname, c.relname, co.conname, d.description"
+	" FROM pg_description d JOIN pg_constraint co ON d.classoid = 'pg_constraint'::regclass"
+	" AND co.oid = d.objoid"
+	" JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
+	" UNION ALL"
+	" SELECT 'function', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
+	" d.description"
+	" FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
+	" JOIN pg_namespace n ON n.oid = p.pronamespace"
+	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
+	" AND " NOT_EXT("pg_proc", "p.oid")
+	" UNION ALL"
+	" SELECT 'extension', NULL, e.extname, NULL, d.description"
+	" FROM pg_description d JOIN pg_extension e ON d.classoid = 'pg_extension'::regclass"
+	" AND e.oid = d.objoid"
+	" WHERE " IN_NSP("e.extnamespace");
+
+/* A relation by oid: a table (t set) or a view; names lent by the model. */
+struct rel {
+	unsigned long oid;
+	const char *nsp, *name;
+	struct schema_table *t;
+};
+
+/* An index by oid, for its key rows. */
+struct ixref {
+	unsigned long oid;
+	struct schema_index *ix;
+};
+
+struct ctx {
+	PGconn *pg;
+	struct schema *s;
+	struct drv_err *err;
+	const char *param;           /* $1 of the current query */
+	struct rel *rels;
+	size_t nrels, rels_alloc;
+	struct ixref *ixs;
+	size_t nixs, ixs_alloc;
+};
+
+/* ---- errors and queries --------------------------------------------------- */
+
+static int fail_oom(struct ctx *x)
+{
+	drv_err_set(x->err, STRATA_ENOMEM, "out of memory reading the schema");
+	return STRATA_ENOMEM;
+}
+
+/* The server's primary message, folded to one line. */
+static void add_one_line(struct sbuf *sb, const char *s)
+{
+	int space = 0;
+
+	for (; s && *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && sb->len)
+			sbuf_addc(sb, ' ');
+		space = 0;
+		sbuf_addc(sb, *s);
+	}
+}
+
+static int fail_result(struct ctx *x, const PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int code = PQstatus(x->pg) == CONNECTION_OK ? STRATA_ESQL : STRATA_ECONNECT;
+
+	drv_err_set(x->err, code, "cannot read the schema (%s): ", what);
+	add_one_line(&x->err->msg, msg ? msg : PQerrorMessage(x->pg));
+	x->err->sqlstate[0] = '\0';
+	if (state && strlen(state) == 5)
+		memcpy(x->err->sqlstate, state, 6);
+	if (sbuf_failed(&x->err->msg))
+		return fail_oom(x);
+	return code;
+}
+
+/* Run sql with $1 = x->param; *out holds the rows (PQclear them). */
+static int run(struct ctx *x, const char *sql, const char *what, PGresult **out)
+{
+	const char *params[1] = { x->param };
+	PGresult *res = PQexecParams(x->pg, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc;
+
+	*out = NULL;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fail_result(x, res, what);
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+/* A statement without parameters or rows (BEGIN, SET). */
+static int command(struct ctx *x, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(x->pg, sql);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = fail_result(x, res, what);
+	PQclear(res);
+	return rc;
+}
+
+/* A cell, NULL for SQL NULL. */
+static const char *cell(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int cell_bool(const PGresult *r, int row, int col)
+{
+	const char *v = cell(r, row, col);
+
+	return v && v[0] == 't';
+}
+
+static unsigned long cell_oid(const PGresult *r, int row, int col)
+{
+	const char *v = cell(r, row, col);
+
+	return v ? strtoul(v, NULL, 10) : 0;
+}
+
+static long long cell_ll(const PGresult *r, int row, int col)
+{
+	const char *v = cell(r, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* ---- lookups by oid ------------------------------------------------------- */
+
+/* Both maps are filled from queries ordered by oid, so appending keeps them
+ * sorted and rows of later queries find their owner by binary search. */
+static struct rel *find_rel(const struct ctx *x, unsigned long oid)
+{
+	size_t lo = 0, hi = x->nrels;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->rels[mid].oid == oid)
+			return &x->rels[mid];
+		if (x->rels[mid].oid < oid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct schema_index *find_ix(const struct ctx *x, unsigned long oid)
+{
+	size_t lo = 0, hi = x->nixs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->ixs[mid].oid == oid)
+			return x->ixs[mid].ix;
+		if (x->ixs[mid].oid < oid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int grow(void **arr, size_t *alloc, size_t n, size_t el)
+{
+	size_t want;
+	void *p;
+
+	if (n < *alloc)
+		return 0;
+	want = *alloc ? *alloc * 2 : 64;
+	p = realloc(*arr, want * el);
+	if (!p)
+		return STRATA_ENOMEM;
+	*arr = p;
+	*alloc = want;
+	return 0;
+}
+
+/* ---- small text helpers --------------------------------------------------- */
+
+/* A JSON array of strings (json_agg's output) into l; NULL text: empty. */
+static int names_from_json(struct schema_names *l, const char *text)
+{
+	json_t *a;
+	size_t i;
+	int rc = 0;
+
+	if (!text)
+		return 0;
+	a = json_loads(text, 0, NULL);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return STRATA_ENOMEM; /* the server's json_agg is well formed: only OOM fails */
+	}
+	for (i = 0; i < json_array_size(a) && !rc; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (s)
+			rc = schema_names_add(l, s);
+	}
+	json_decref(a);
+	return rc;
+}
+
+/* A copy of s[0..n) with white space trimmed at both ends. */
+static char *trimmed(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+/*
+ * The boolean expression of "CHECK (expr)" as pg_get_constraintdef() prints
+ * it, possibly followed by NOT VALID or NO INHERIT, which the model does not
+ * keep. The tokenizer finds the parenthesis that closes CHECK's, so string
+ * literals holding parentheses do not fool it. Text in another shape (it
+ * should not happen) is kept whole rather than guessed at.
+ */
+static char *check_expression(const char *def)
+{
+	size_t len = strlen(def), pos = 0, body;
+	struct schema_tok t;
+	int depth = 0;
+
+	schema_tok_next(def, len, &pos, &t);
+	if (!schema_tok_is(def, &t, "CHECK"))
+		return strdup(def);
+	schema_tok_next(def, len, &pos, &t);
+	if (t.type != SCHEMA_TK_LPAREN)
+		return strdup(def);
+	body = t.start + 1;
+	depth = 1;
+	for (;;) {
+		schema_tok_next(def, len, &pos, &t);
+		if (t.type == SCHEMA_TK_END)
+			return strdup(def);
+		if (t.type == SCHEMA_TK_LPAREN)
+			depth++;
+		else if (t.type == SCHEMA_TK_RPAREN && --depth == 0)
+			return trimmed(def + body, t.start - body);
+	}
+}
+
+/* pg_get_viewdef() text without its leading blank and final ";". */
+static char *view_query(const char *def)
+{
+	size_t n = strlen(def);
+
+	while (n && (isspace((unsigned char)def[n - 1]) || def[n - 1] == ';'))
+		n--;
+	return trimmed(def, n);
+}
+
+/* ---- the rows of each query ----------------------------------------------- */
+
+static int read_namespaces(struct ctx *x, const char *schema_name, struct sbuf *oids)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	x->param = schema_name;
+	if ((rc = run(x, q_namespaces, "schemas", &r)))
+		return rc;
+	if (schema_name && PQntuples(r) == 0) {
+		PQclear(r);
+		drv_err_set(x->err, STRATA_ENOTFOUND, "schema \"%s\" does not exist", schema_name);
+		return STRATA_ENOTFOUND;
+	}
+	sbuf_addc(oids, '{');
+	for (i = 0; i < PQntuples(r); i++) {
+		if (i)
+			sbuf_addc(oids, ',');
+		sbuf_adds(oids, PQgetvalue(r, i, 0));
+		if (!schema_add_namespace(x->s, PQgetvalue(r, i, 1)))
+			rc = STRATA_ENOMEM;
+	}
+	sbuf_addc(oids, '}');
+	PQclear(r);
+	if (rc || sbuf_failed(oids))
+		return fail_oom(x);
+	return 0;
+}
+
+static int read_relations(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_relations, "tables and views", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		const char *nsp = PQgetvalue(r, i, 1), *name = PQgetvalue(r, i, 2);
+		char kind = PQgetvalue(r, i, 3)[0];
+		struct rel *rel;
+
+		if ((rc = grow((void **)&x->rels, &x->rels_alloc, x->nrels, sizeof *x->rels)))
+			break;
+		rel = &x->rels[x->nrels];
+		rel->oid = cell_oid(r, i, 0);
+		rel->t = NULL;
+		if (kind == 'r' || kind == 'p') {
+			if (!(rel->t = schema_add_table(x->s, nsp, name))) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
+			rel->nsp = rel->t->schema;
+			rel->name = rel->t->name;
+		} else {
+			char *q = view_query(cell(r, i, 4) ? cell(r, i, 4) : "");
+			struct schema_view *v = q ? schema_add_view(x->s, nsp, name, q) : NULL;
+			free(q);
+			if (!v) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
+			v->materialized = kind == 'm';
+			rel->nsp = v->schema;
+			rel->name = v->name;
+		}
+		x->nrels++;
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_columns(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_columns, "columns", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		const char *def = cell(r, i, 5), *gen = cell(r, i, 6), *ident = cell(r, i, 7);
+		struct schema_column *c;
+
+		if (!rel || !rel->t)
+			continue;
+		if (!(c = table_add_column(rel->t, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		c->ordinal = (int)cell_ll(r, i, 1);
+		c->not_null = cell_bool(r, i, 4);
+		/* A stored generated column keeps its expression in pg_attrdef. */
+		if (gen && gen[0] == 's') {
+			c->generated_stored = 1;
+			rc = schema_set_str(&c->generated, def ? def : "");
+		} else if (def) {
+			rc = schema_set_str(&c->default_sql, def);
+		}
+		if (ident && ident[0] == 'a')
+			c->identity = SCHEMA_IDENTITY_ALWAYS;
+		else if (ident && ident[0] == 'd')
+			c->identity = SCHEMA_IDENTITY_BY_DEFAULT;
+		if (!rc && cell(r, i, 8))
+			rc = schema_set_str(&c->collation, cell(r, i, 8));
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+/* The column of t whose attnum is n: columns are in attnum order. */
+static const struct schema_column *column_by_attnum(const struct schema_table *t, long n)
+{
+	size_t lo = 0, hi = t->ncolumns;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->columns[mid].ordinal == n)
+			return &t->columns[mid];
+		if (t->columns[mid].ordinal < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* An int2[] as text ("{1,3}") into the names of t's columns, in order.
+ * 0, STRATA_ENOMEM, or 1 when a number names no column (a catalog the
+ * model cannot follow: the caller reports it). */
+static int names_from_attnums(struct schema_names *l, const struct schema_table *t,
+                              const char *arr)
+{
+	const char *p = arr;
+
+	while (p && *p) {
+		char *end;
+		long n = strtol(p, &end, 10);
+		const struct schema_column *c;
+
+		if (end == p) {
+			p++;
+			continue;
+		}
+		p = end;
+		if (!(c = column_by_attnum(t, n)))
+			return 1;
+		if (schema_names_add(l, c->name))
+			return STRATA_ENOMEM;
+	}
+	return 0;
+}
+
+static int read_constraints(struct ctx *x, int server_version)
+{
+	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	const char *bad = NULL;
+	int i, rc;
+
+	sbuf_addf(&sql, q_constraints,
+	          server_version >= 150000 ? "COALESCE(i.indnullsnotdistinct, false)" : "false");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "constraints", &r);
+	sbuf_release(&sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		const char *name = PQgetvalue(r, i, 1), *cols = cell(r, i, 5);
+		int deferrable = cell_bool(r, i, 3), deferred = cell_bool(r, i, 4);
+		struct schema_table *t;
+
+		if (!rel || !rel->t)
+			continue;
+		t = rel->t;
+		switch (PQgetvalue(r, i, 2)[0]) {
+		case 'p':
+			if (!(rc = schema_set_str(&t->pk.name, name)))
+				rc = names_from_attnums(&t->pk.columns, t, cols);
+			break;
+		case 'u': {
+			struct schema_unique *u = table_add_unique(t, name);
+			if (!u) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
+			u->deferrable = deferrable;
+			u->initially_deferred = deferred;
+			u->nulls_not_distinct = cell_bool(r, i, 14);
+			rc = names_from_attnums(&u->columns, t, cols);
+			break;
+		}
+		case 'f': {
+			struct schema_fk *fk = table_add_fk(t, name, cell(r, i, 6), cell(r, i, 7));
+			struct rel *ref = find_rel(x, cell_oid(r, i, 8));
+			if (!fk) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
+			fk->deferrable = deferrable;
+			fk->initially_deferred = deferred;
+			fk->on_delete = schema_fk_action_parse(cell(r, i, 11));
+			fk->on_update = schema_fk_action_parse(cell(r, i, 12));
+			if ((rc = names_from_attnums(&fk->columns, t, cols)))
+				break;
+			if (cell(r, i, 10))
+				rc = names_from_json(&fk->ref_columns, cell(r, i, 10));
+			else if (ref && ref->t)
+				rc = names_from_attnums(&fk->ref_columns, ref->t, cell(r, i, 9));
+			else
+				rc = 1;
+			break;
+		}
+		case 'c': {
+			char *expr = check_expression(cell(r, i, 13) ? cell(r, i, 13) : "");
+			if (!expr || !table_add_check(t, name, expr))
+				rc = STRATA_ENOMEM;
+			free(expr);
+			break;
+		}
+		}
+		if (rc == 1)
+			bad = name;
+	}
+	if (rc == 1) {
+		drv_err_set(x->err, STRATA_ESQL,
+		            "cannot read the schema: constraint \"%s\" names a column that is not there",
+		            bad);
+		rc = STRATA_ESQL;
+	} else if (rc) {
+		rc = fail_oom(x);
+	}
+	if (!rc && sbuf_failed(&x->err->msg))
+		rc = fail_oom(x);
+	PQclear(r);
+	return rc;
+}
+
+static int read_indexes(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_indexes, "indexes", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 1));
+		struct schema_index *ix;
+
+		if (!rel)
+			continue;
+		if ((rc = grow((void **)&x->ixs, &x->ixs_alloc, x->nixs, sizeof *x->ixs)))
+			break;
+		if (!(ix = schema_add_index(x->s, rel->nsp, PQgetvalue(r, i, 2), rel->name))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		x->ixs[x->nixs].oid = cell_oid(r, i, 0);
+		x->ixs[x->nixs++].ix = ix;
+		ix->unique = cell_bool(r, i, 3);
+		if (!(rc = schema_set_str(&ix->method, cell(r, i, 4))) &&
+		    !(rc = schema_set_str(&ix->sql, cell(r, i, 5))))
+			rc = schema_set_str(&ix->where, cell(r, i, 6));
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+
+	if ((rc = run(x, q_index_keys, "index keys", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_index *ix = find_ix(x, cell_oid(r, i, 0));
+		const char *col = cell(r, i, 2);
+		struct schema_index_key *k;
+
+		if (!ix)
+			continue;
+		if (!cell_bool(r, i, 1)) {
+			/* INCLUDE columns are plain columns by the grammar. */
+			rc = schema_names_add(&ix->include, col ? col : PQgetvalue(r, i, 3));
+			continue;
+		}
+		if (!(k = index_add_key(ix, col, col ? NULL : PQgetvalue(r, i, 3)))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		k->desc = cell_bool(r, i, 4);
+		if (!(rc = schema_set_str(&k->collation, cell(r, i, 5))))
+			rc = schema_set_str(&k->opclass, cell(r, i, 6));
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_triggers(struct ctx *x, int server_version)
+{
+	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	int i, rc;
+
+	sbuf_addf(&sql, q_triggers, server_version >= 130000 ? "AND t.tgparentid = 0" : "");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "triggers", &r);
+	sbuf_release(&sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+
+		if (rel && !schema_add_trigger(x->s, rel->nsp, PQgetvalue(r, i, 1), rel->name,
+		                               PQgetvalue(r, i, 2))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_enums(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_enums, "enums", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_enum *e = schema_add_enum(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		rc = e ? names_from_json(&e->labels, cell(r, i, 2)) : STRATA_ENOMEM;
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_sequences(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_sequences, "sequences", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_sequence *q = schema_add_sequence(x->s, PQgetvalue(r, i, 0),
+		                                                PQgetvalue(r, i, 1));
+		if (!q) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+		q->start = cell_ll(r, i, 3);
+		q->increment = cell_ll(r, i, 4);
+		q->min_value = cell_ll(r, i, 5);
+		q->max_value = cell_ll(r, i, 6);
+		q->cache = cell_ll(r, i, 7);
+		q->cycle = cell_bool(r, i, 8);
+		rc = schema_set_str(&q->type, PQgetvalue(r, i, 2));
+		/* The model's OWNED BY names a table of the sequence's own schema. */
+		if (!rc && cell(r, i, 9) && cell_bool(r, i, 11) &&
+		    !(rc = schema_set_str(&q->owned_by_table, cell(r, i, 9))))
+			rc = schema_set_str(&q->owned_by_column, cell(r, i, 10));
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_extensions(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_extensions, "extensions", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++)
+		if (!schema_add_extension(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		                          PQgetvalue(r, i, 2))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_functions(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_functions, "functions", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		const char *def = PQgetvalue(r, i, 3);
+		/* pg_get_functiondef() ends with a newline; model texts do not. */
+		char *sql = trimmed(def, strlen(def));
+
+		if (!sql || !schema_add_function(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		                                 PQgetvalue(r, i, 2), sql))
+			rc = STRATA_ENOMEM;
+		free(sql);
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int comment_kind(const char *k, enum schema_object_kind *out)
+{
+	static const struct {
+		const char *word;
+		enum schema_object_kind kind;
+	} map[] = {
+		{ "r", SCHEMA_OBJ_TABLE },        { "p", SCHEMA_OBJ_TABLE },
+		{ "v", SCHEMA_OBJ_VIEW },         { "m", SCHEMA_OBJ_MATVIEW },
+		{ "i", SCHEMA_OBJ_INDEX },        { "I", SCHEMA_OBJ_INDEX },
+		{ "S", SCHEMA_OBJ_SEQUENCE },     { "column", SCHEMA_OBJ_COLUMN },
+		{ "type", SCHEMA_OBJ_TYPE },      { "schema", SCHEMA_OBJ_SCHEMA },
+		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "constraint", SCHEMA_OBJ_CONSTRAINT },
+		{ "function", SCHEMA_OBJ_FUNCTION }, { "extension", SCHEMA_OBJ_EXTENSION },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(k, map[i].word)) {
+			*out = map[i].kind;
+			return 1;
+		}
+	return 0;
+}
+
+static int read_comments(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_comments, "comments", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		enum schema_object_kind kind;
+
+		if (!comment_kind(PQgetvalue(r, i, 0), &kind))
+			continue;
+		/* A comment on an identity or extension sequence, an index behind a
+		 * constraint: still valid COMMENT ON targets, so kept. */
+		if (!schema_add_comment(x->s, kind, cell(r, i, 1), PQgetvalue(r, i, 2), cell(r, i, 3),
+		                        PQgetvalue(r, i, 4))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+/* ---- the whole ------------------------------------------------------------ */
+
+int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
+                  struct drv_err *err)
+{
+	struct ctx x;
+	struct sbuf oids = SBUF_INIT;
+	char *saved_path = NULL, *saved_jit = NULL;
+	int own_tx = 0, path_set = 0, version, rc;
+
+	*out = NULL;
+	memset(&x, 0, sizeof x);
+	x.pg = pg;
+	x.err = err;
+	if (PQstatus(pg) != CONNECTION_OK)
+		return fail_result(&x, NULL, "connection");
+	version = PQserverVersion(pg);
+	/* attgenerated (12), prokind (11) and pg_sequence (10) are read. */
+	if (version < 120000) {
+		drv_err_set(err, STRATA_EUNSUPPORTED,
+		            "cannot read the schema: PostgreSQL 12 or later is needed (the server is %d.%d)",
+		            version / 10000, version % 10000 / 100);
+		return STRATA_EUNSUPPORTED;
+	}
+	if (!(x.s = schema_new(SCHEMA_PG)))
+		return fail_oom(&x);
+
+	switch (PQtransactionStatus(pg)) {
+	case PQTRANS_IDLE:
+		/* Our own snapshot; SET LOCAL ends with it. */
+		if ((rc = command(&x, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin")))
+			goto out;
+		own_tx = 1;
+		if ((rc = command(&x, "SET LOCAL search_path = pg_catalog; SET LOCAL jit = off", "settings")))
+			goto out;
+		break;
+	case PQTRANS_INTRANS: {
+		/* The caller's transaction: change search_path for our queries
+		 * only, and put the caller's value back after. */
+		PGresult *r = PQexec(pg, "SELECT current_setting('search_path'), current_setting('jit'),"
+		                         " set_config('search_path', 'pg_catalog', true),"
+		                         " set_config('jit', 'off', true)");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rc = fail_result(&x, r, "search_path");
+			PQclear(r);
+			goto out;
+		}
+		saved_path = strdup(PQgetvalue(r, 0, 0));
+		saved_jit = strdup(PQgetvalue(r, 0, 1));
+		PQclear(r);
+		if (!saved_path || !saved_jit) {
+			rc = fail_oom(&x);
+			goto out;
+		}
+		path_set = 1;
+		break;
+	}
+	default:
+		drv_err_set(err, STRATA_ESQL,
+		            "cannot read the schema: the connection is busy or its transaction failed");
+		rc = STRATA_ESQL;
+		goto out;
+	}
+
+	if ((rc = read_namespaces(&x, schema_name, &oids)))
+		goto out;
+	x.param = oids.buf;
+	if ((rc = read_relations(&x)) || (rc = read_columns(&x)) ||
+	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x)) ||
+	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
+	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
+	    (rc = read_functions(&x)) || (rc = read_comments(&x)))
+		goto out;
+	schema_sort(x.s);
+
+out:
+	if (own_tx) {
+		/* Read only: COMMIT and ROLLBACK are the same; a failed one only
+		 * matters when all else went well. */
+		PGresult *r = PQexec(pg, rc ? "ROLLBACK" : "COMMIT");
+		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = fail_result(&x, r, "commit");
+		PQclear(r);
+	} else if (path_set && PQtransactionStatus(pg) == PQTRANS_INTRANS) {
+		const char *params[2] = { saved_path, saved_jit };
+		PGresult *r = PQexecParams(pg, "SELECT set_config('search_path', $1, true),"
+		                               " set_config('jit', $2, true)",
+		                           2, NULL, params, NULL, NULL, 0);
+		if (!rc && PQresultStatus(r) != PGRES_TUPLES_OK)
+			rc = fail_result(&x, r, "search_path");
+		PQclear(r);
+	}
+	free(saved_path);
+	free(saved_jit);
+	free(x.rels);
+	free(x.ixs);
+	sbuf_release(&oids);
+	if (rc) {
+		schema_free(x.s);
+		return rc;
+	}
+	*out = x.s;
+	return 0;
+}

@@ -1,0 +1,764 @@
+/*
+ * plan_pg.c: a diff (diff.h) -> SQL for PostgreSQL.
+ *
+ * PostgreSQL alters what it has in place, so every change is one or a few
+ * ALTER statements, in the diff's order. What the engine cannot do in one
+ * step is spelled out:
+ *   - a type change gets USING col::type when no assignment cast may exist
+ *     (never for a length-limited character type, whose explicit cast would
+ *     truncate silently where the assignment cast fails loudly), and the
+ *     column's default is dropped first and set again after, since an old
+ *     default need not cast;
+ *   - foreign keys and CHECKs on existing tables are added NOT VALID and
+ *     then validated: the long scan holds a lighter lock;
+ *   - an enum that loses or reorders values is replaced: the old type is
+ *     renamed away, the new one made, the columns moved over through text,
+ *     the old one dropped;
+ *   - a generated column whose expression changes is dropped and added
+ *     (PostgreSQL 15 cannot alter the expression; the values are computed);
+ *   - with concurrent indexes, indexes on existing tables are built
+ *     CONCURRENTLY, which cannot run in a transaction: *no_tx says so.
+ * Every name goes through schema_add_ident / schema_add_qname.
+ */
+#include "diff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strata.h"
+
+static void qn(struct sbuf *sb, const char *nsp, const char *name)
+{
+	schema_add_qname(sb, nsp, name);
+}
+
+static void id(struct sbuf *sb, const char *name)
+{
+	schema_add_ident(sb, name);
+}
+
+static void end(struct sbuf *sb)
+{
+	sbuf_adds(sb, ";\n");
+}
+
+static void alter_table(struct sbuf *sb, const struct schema_table *t)
+{
+	sbuf_adds(sb, "ALTER TABLE ");
+	qn(sb, t->schema, t->name);
+	sbuf_addc(sb, ' ');
+}
+
+/* Text without the trailing semicolon and blanks the catalogs sometimes keep. */
+static void add_stmt(struct sbuf *sb, const char *sql)
+{
+	size_t n = strlen(sql);
+
+	while (n && (sql[n - 1] == ';' || sql[n - 1] == ' ' || sql[n - 1] == '\n' || sql[n - 1] == '\t'))
+		n--;
+	sbuf_add(sb, sql, n);
+	end(sb);
+}
+
+static void add_names(struct sbuf *sb, const struct schema_names *l)
+{
+	size_t i;
+
+	sbuf_addc(sb, '(');
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			sbuf_adds(sb, ", ");
+		id(sb, l->v[i]);
+	}
+	sbuf_addc(sb, ')');
+}
+
+/* ---- columns ------------------------------------------------------------- */
+
+/* A type whose explicit cast truncates instead of failing. */
+static int length_limited(const char *type)
+{
+	return !strncmp(type, "character varying(", 18) || !strncmp(type, "character(", 10) ||
+	       !strncmp(type, "bit(", 4) || !strncmp(type, "bit varying(", 12);
+}
+
+/* Types whose values the assignment cast from the old type takes without
+ * USING: the numeric family among itself, the character family, and the
+ * same base type with another length or precision. */
+static int family(const char *t)
+{
+	if (!strcmp(t, "smallint") || !strcmp(t, "integer") || !strcmp(t, "bigint") ||
+	    !strcmp(t, "real") || !strcmp(t, "double precision") || !strcmp(t, "numeric") ||
+	    !strncmp(t, "numeric(", 8))
+		return 1;
+	if (!strcmp(t, "text") || !strcmp(t, "character varying") || length_limited(t) ||
+	    !strcmp(t, "character") || !strcmp(t, "\"char\""))
+		return 2;
+	if (!strncmp(t, "timestamp", 9) || !strcmp(t, "date"))
+		return 3;
+	return 0;
+}
+
+static void column_type(struct sbuf *sb, const struct schema_table *t, const struct schema_column *ca,
+                        const struct schema_column *cb)
+{
+	int fa = family(ca->type), fb = family(cb->type);
+
+	alter_table(sb, t);
+	sbuf_adds(sb, "ALTER COLUMN ");
+	id(sb, cb->name);
+	sbuf_adds(sb, " TYPE ");
+	sbuf_adds(sb, cb->type);
+	if (cb->collation) {
+		sbuf_adds(sb, " COLLATE ");
+		id(sb, cb->collation);
+	}
+	if (!(fa && fa == fb) && !length_limited(cb->type)) {
+		sbuf_adds(sb, " USING ");
+		id(sb, cb->name);
+		/* Enums have no cast from other types but through text. */
+		if (strchr(cb->type, '.') || strchr(ca->type, '.'))
+			sbuf_adds(sb, "::text");
+		sbuf_adds(sb, "::");
+		sbuf_adds(sb, cb->type);
+	}
+	end(sb);
+}
+
+static void set_default(struct sbuf *sb, const struct schema_table *t, const struct schema_column *c)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "ALTER COLUMN ");
+	id(sb, c->name);
+	if (c->default_sql) {
+		sbuf_adds(sb, " SET DEFAULT ");
+		sbuf_adds(sb, c->default_sql);
+	} else {
+		sbuf_adds(sb, " DROP DEFAULT");
+	}
+	end(sb);
+}
+
+static void add_column(struct sbuf *sb, const struct schema_table *t, const struct schema_column *c)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "ADD COLUMN ");
+	schema_render_column(c, SCHEMA_PG, sb);
+	end(sb);
+}
+
+static void drop_column(struct sbuf *sb, const struct schema_table *t, const char *name)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "DROP COLUMN ");
+	id(sb, name);
+	end(sb);
+}
+
+static void alter_column(struct sbuf *sb, const struct diff_change *c)
+{
+	const struct schema_table *t = c->pair->b;
+	const struct schema_column *ca = c->ca, *cb = c->cb;
+	unsigned w = c->what;
+	int default_dropped = 0;
+
+	if (w & DIFF_COL_GENERATED) {
+		if (cb->generated) {
+			/* No way to alter an expression in place: the column goes
+			 * and comes back, computed again. */
+			drop_column(sb, t, cb->name);
+			add_column(sb, t, cb);
+			return;
+		}
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		sbuf_adds(sb, " DROP EXPRESSION");
+		end(sb);
+	}
+	if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity == SCHEMA_IDENTITY_NONE) {
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		sbuf_adds(sb, " DROP IDENTITY");
+		end(sb);
+	}
+	if (ca->default_sql && ((w & (DIFF_COL_TYPE | DIFF_COL_COLLATE)) ||
+	                        (ca->identity == SCHEMA_IDENTITY_NONE && cb->identity != SCHEMA_IDENTITY_NONE))) {
+		/* An old default need not cast to the new type, and an identity
+		 * column has none. */
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		sbuf_adds(sb, " DROP DEFAULT");
+		end(sb);
+		default_dropped = 1;
+	}
+	if (w & (DIFF_COL_TYPE | DIFF_COL_COLLATE))
+		column_type(sb, t, ca, cb);
+	if (w & DIFF_COL_NULL) {
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		sbuf_adds(sb, cb->not_null ? " SET NOT NULL" : " DROP NOT NULL");
+		end(sb);
+	}
+	if (((w & DIFF_COL_DEFAULT) || (default_dropped && cb->default_sql)) &&
+	    !(default_dropped && !cb->default_sql))
+		set_default(sb, t, cb);
+	if (cb->identity != SCHEMA_IDENTITY_NONE && ca->identity != cb->identity) {
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		if (ca->identity == SCHEMA_IDENTITY_NONE)
+			sbuf_adds(sb, cb->identity == SCHEMA_IDENTITY_ALWAYS ? " ADD GENERATED ALWAYS AS IDENTITY"
+			                                                    : " ADD GENERATED BY DEFAULT AS IDENTITY");
+		else
+			sbuf_adds(sb, cb->identity == SCHEMA_IDENTITY_ALWAYS ? " SET GENERATED ALWAYS"
+			                                                    : " SET GENERATED BY DEFAULT");
+		end(sb);
+	}
+}
+
+/* ---- constraints ----------------------------------------------------------- */
+
+static void drop_constraint(struct sbuf *sb, const struct schema_table *t, const char *name)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "DROP CONSTRAINT ");
+	id(sb, name);
+	end(sb);
+}
+
+/* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
+ * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
+static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
+                          const char *def, int new_table)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "ADD ");
+	if (name) {
+		sbuf_adds(sb, "CONSTRAINT ");
+		id(sb, name);
+		sbuf_addc(sb, ' ');
+	}
+	sbuf_adds(sb, def);
+	if (new_table || !name) {
+		end(sb);
+		return;
+	}
+	sbuf_adds(sb, " NOT VALID");
+	end(sb);
+	alter_table(sb, t);
+	sbuf_adds(sb, "VALIDATE CONSTRAINT ");
+	id(sb, name);
+	end(sb);
+}
+
+static void add_fk(struct sbuf *sb, const struct diff_change *c)
+{
+	struct sbuf def = SBUF_INIT;
+	struct schema_fk tmp = *c->fb;
+
+	/* The name goes through add_validated; render the rest. */
+	tmp.name = NULL;
+	schema_render_fk(&tmp, &def);
+	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a);
+	sbuf_release(&def);
+}
+
+/* ---- the rest -------------------------------------------------------------- */
+
+static void sequence_options(struct sbuf *sb, const struct schema_sequence *q, int alter)
+{
+	if (q->type)
+		sbuf_addf(sb, " AS %s", q->type);
+	sbuf_addf(sb, " INCREMENT BY %lld MINVALUE %lld MAXVALUE %lld", q->increment, q->min_value,
+	          q->max_value);
+	/* ALTER SEQUENCE ... START WITH sets what RESTART goes back to; the
+	 * current value is left alone either way. */
+	(void)alter;
+	sbuf_addf(sb, " START WITH %lld CACHE %lld %s", q->start, q->cache, q->cycle ? "CYCLE" : "NO CYCLE");
+}
+
+static const struct schema_view *find_view_created(const struct diff *d, const char *nsp,
+                                                   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_CREATE_VIEW && d->v[i].vb &&
+		    !schema_name_cmp(d->b, d->v[i].vb->name, name) &&
+		    !schema_name_cmp(d->b, d->v[i].vb->schema, nsp))
+			return d->v[i].vb;
+	return NULL;
+}
+
+static void create_index(struct sbuf *sb, const struct schema_index *ix, int concurrently)
+{
+	struct sbuf tmp = SBUF_INIT;
+	const char *sql;
+
+	if (ix->sql) {
+		sql = ix->sql;
+	} else {
+		schema_render_create_index(ix, SCHEMA_PG, &tmp);
+		sql = tmp.buf;
+	}
+	if (concurrently && !strncmp(sql, "CREATE UNIQUE INDEX ", 20)) {
+		sbuf_adds(sb, "CREATE UNIQUE INDEX CONCURRENTLY ");
+		add_stmt(sb, sql + 20);
+	} else if (concurrently && !strncmp(sql, "CREATE INDEX ", 13)) {
+		sbuf_adds(sb, "CREATE INDEX CONCURRENTLY ");
+		add_stmt(sb, sql + 13);
+	} else {
+		add_stmt(sb, sql);
+	}
+	sbuf_release(&tmp);
+}
+
+static void comment_target(struct sbuf *sb, const struct schema_comment *c)
+{
+	sbuf_adds(sb, schema_object_kind_sql(c->kind));
+	sbuf_addc(sb, ' ');
+	switch (c->kind) {
+	case SCHEMA_OBJ_COLUMN:
+		qn(sb, c->schema, c->name);
+		sbuf_addc(sb, '.');
+		id(sb, c->sub);
+		break;
+	case SCHEMA_OBJ_TRIGGER:
+	case SCHEMA_OBJ_CONSTRAINT:
+		id(sb, c->sub);
+		sbuf_adds(sb, " ON ");
+		qn(sb, c->schema, c->name);
+		break;
+	case SCHEMA_OBJ_FUNCTION:
+		qn(sb, c->schema, c->name);
+		sbuf_addf(sb, "(%s)", c->sub ? c->sub : "");
+		break;
+	case SCHEMA_OBJ_SCHEMA:
+	case SCHEMA_OBJ_EXTENSION:
+		id(sb, c->name);
+		break;
+	default:
+		qn(sb, c->schema, c->name);
+		break;
+	}
+}
+
+/* The enum's spelling in a column type: "public.mood", "mood", "public.mood[]". */
+static int uses_enum(const char *type, const struct schema_enum *e)
+{
+	size_t ns = e->schema ? strlen(e->schema) : 0, nn = strlen(e->name);
+	const char *p = type;
+
+	if (e->schema && !strncmp(p, e->schema, ns) && p[ns] == '.')
+		p += ns + 1;
+	else if (e->schema && strchr(p, '.'))
+		return 0;
+	if (*p == '"')
+		return 0; /* quoted odd names: left to the user */
+	return !strncmp(p, e->name, nn) && (p[nn] == '\0' || !strcmp(p + nn, "[]"));
+}
+
+static void rebuild_enum(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
+{
+	const struct schema_enum *ea = c->oa, *eb = c->ob;
+	struct sbuf old = SBUF_INIT;
+	size_t i, j, k;
+
+	sbuf_addf(&old, "%s_strata_old", ea->name);
+	sbuf_adds(sb, "ALTER TYPE ");
+	qn(sb, ea->schema, ea->name);
+	sbuf_adds(sb, " RENAME TO ");
+	id(sb, old.buf);
+	end(sb);
+	sbuf_adds(sb, "CREATE TYPE ");
+	qn(sb, eb->schema, eb->name);
+	sbuf_adds(sb, " AS ENUM (");
+	for (k = 0; k < eb->labels.n; k++) {
+		if (k)
+			sbuf_adds(sb, ", ");
+		sbuf_add_literal(sb, eb->labels.v[k]);
+	}
+	sbuf_addc(sb, ')');
+	end(sb);
+	/* Every column of A of that type, by its name in B. */
+	for (i = 0; i < d->npairs; i++) {
+		const struct diff_table *p = d->pairs[i];
+		if (!p->a || !p->b)
+			continue;
+		for (j = 0; j < p->b->ncolumns; j++) {
+			const struct schema_column *ca = p->from[j], *cb = &p->b->columns[j];
+			if (!ca || !uses_enum(ca->type, ea))
+				continue;
+			if (ca->default_sql) {
+				alter_table(sb, p->b);
+				sbuf_adds(sb, "ALTER COLUMN ");
+				id(sb, ca->name);
+				sbuf_adds(sb, " DROP DEFAULT");
+				end(sb);
+			}
+			alter_table(sb, p->b);
+			sbuf_adds(sb, "ALTER COLUMN ");
+			id(sb, ca->name);
+			sbuf_adds(sb, " TYPE ");
+			qn(sb, eb->schema, eb->name);
+			if (strstr(ca->type, "[]"))
+				sbuf_adds(sb, "[]");
+			sbuf_adds(sb, " USING ");
+			id(sb, ca->name);
+			sbuf_adds(sb, "::text");
+			if (strstr(ca->type, "[]"))
+				sbuf_adds(sb, "[]");
+			sbuf_adds(sb, "::");
+			qn(sb, eb->schema, eb->name);
+			if (strstr(ca->type, "[]"))
+				sbuf_adds(sb, "[]");
+			end(sb);
+			if (ca->default_sql && cb->default_sql && uses_enum(cb->type, eb))
+				set_default(sb, p->b, cb);
+		}
+	}
+	sbuf_adds(sb, "DROP TYPE ");
+	qn(sb, ea->schema, old.buf);
+	end(sb);
+	sbuf_release(&old);
+}
+
+/* Sequences made here and owned by a column: OWNED BY once the table exists. */
+static void owned_by(struct sbuf *sb, const struct diff *d, const struct plan_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		const struct schema_sequence *q = c->ob;
+		if ((c->kind != DIFF_CREATE_SEQUENCE && c->kind != DIFF_ALTER_SEQUENCE &&
+		     c->kind != DIFF_RENAME_SEQUENCE) || !plan_selects(o, c) || !q->owned_by_table)
+			continue;
+		if (c->kind != DIFF_CREATE_SEQUENCE) {
+			const struct schema_sequence *qa = c->oa;
+			if (qa->owned_by_table && !strcmp(qa->owned_by_table, q->owned_by_table) &&
+			    qa->owned_by_column && !strcmp(qa->owned_by_column, q->owned_by_column))
+				continue;
+		}
+		sbuf_adds(sb, "ALTER SEQUENCE ");
+		qn(sb, q->schema, q->name);
+		sbuf_adds(sb, " OWNED BY ");
+		qn(sb, q->schema, q->owned_by_table);
+		sbuf_addc(sb, '.');
+		id(sb, q->owned_by_column);
+		end(sb);
+	}
+}
+
+int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, int *no_tx)
+{
+	size_t i, k;
+	int owned_done = 0;
+
+	*no_tx = 0;
+	for (i = 0; i <= d->n; i++) {
+		const struct diff_change *c = i < d->n ? &d->v[i] : NULL;
+		const struct diff_table *p;
+
+		if (!owned_done && (!c || c->phase > DIFF_P_ALTER_TABLE)) {
+			owned_by(sb, d, o);
+			owned_done = 1;
+		}
+		if (!c)
+			break;
+		if (!plan_selects(o, c))
+			continue;
+		p = c->pair;
+		switch (c->kind) {
+		case DIFF_CREATE_SCHEMA:
+			sbuf_adds(sb, "CREATE SCHEMA ");
+			id(sb, ((const struct schema_namespace *)c->ob)->name);
+			end(sb);
+			break;
+		case DIFF_DROP_SCHEMA:
+			sbuf_adds(sb, "DROP SCHEMA ");
+			id(sb, ((const struct schema_namespace *)c->oa)->name);
+			end(sb);
+			break;
+		case DIFF_CREATE_EXTENSION: {
+			const struct schema_extension *x = c->ob;
+			sbuf_adds(sb, "CREATE EXTENSION IF NOT EXISTS ");
+			id(sb, x->name);
+			if (x->schema) {
+				sbuf_adds(sb, " WITH SCHEMA ");
+				id(sb, x->schema);
+			}
+			end(sb);
+			break;
+		}
+		case DIFF_ALTER_EXTENSION: {
+			const struct schema_extension *x = c->ob;
+			sbuf_adds(sb, "ALTER EXTENSION ");
+			id(sb, x->name);
+			sbuf_adds(sb, " UPDATE TO ");
+			sbuf_add_literal(sb, x->version ? x->version : "");
+			end(sb);
+			break;
+		}
+		case DIFF_DROP_EXTENSION:
+			sbuf_adds(sb, "DROP EXTENSION ");
+			id(sb, ((const struct schema_extension *)c->oa)->name);
+			end(sb);
+			break;
+		case DIFF_CREATE_ENUM: {
+			const struct schema_enum *e = c->ob;
+			sbuf_adds(sb, "CREATE TYPE ");
+			qn(sb, e->schema, e->name);
+			sbuf_adds(sb, " AS ENUM (");
+			for (k = 0; k < e->labels.n; k++) {
+				if (k)
+					sbuf_adds(sb, ", ");
+				sbuf_add_literal(sb, e->labels.v[k]);
+			}
+			sbuf_addc(sb, ')');
+			end(sb);
+			break;
+		}
+		case DIFF_ADD_ENUM_VALUE: {
+			const struct schema_enum *e = c->ob;
+			for (k = 0; k < e->labels.n && strcmp(e->labels.v[k], c->label); k++)
+				;
+			sbuf_adds(sb, "ALTER TYPE ");
+			qn(sb, e->schema, e->name);
+			sbuf_adds(sb, " ADD VALUE ");
+			sbuf_add_literal(sb, c->label);
+			if (k > 0 && k < e->labels.n) {
+				sbuf_adds(sb, " AFTER ");
+				sbuf_add_literal(sb, e->labels.v[k - 1]);
+			} else if (k + 1 < e->labels.n) {
+				sbuf_adds(sb, " BEFORE ");
+				sbuf_add_literal(sb, e->labels.v[k + 1]);
+			}
+			end(sb);
+			break;
+		}
+		case DIFF_REBUILD_ENUM:
+			rebuild_enum(sb, d, c);
+			break;
+		case DIFF_DROP_ENUM: {
+			const struct schema_enum *e = c->oa;
+			sbuf_adds(sb, "DROP TYPE ");
+			qn(sb, e->schema, e->name);
+			end(sb);
+			break;
+		}
+		case DIFF_CREATE_SEQUENCE: {
+			const struct schema_sequence *q = c->ob;
+			sbuf_adds(sb, "CREATE SEQUENCE ");
+			qn(sb, q->schema, q->name);
+			sequence_options(sb, q, 0);
+			end(sb);
+			break;
+		}
+		case DIFF_ALTER_SEQUENCE: {
+			const struct schema_sequence *q = c->ob;
+			sbuf_adds(sb, "ALTER SEQUENCE ");
+			qn(sb, q->schema, q->name);
+			sequence_options(sb, q, 1);
+			end(sb);
+			break;
+		}
+		case DIFF_RENAME_SEQUENCE: {
+			const struct schema_sequence *qa = c->oa, *qb = c->ob;
+			sbuf_adds(sb, "ALTER SEQUENCE ");
+			qn(sb, qa->schema, qa->name);
+			sbuf_adds(sb, " RENAME TO ");
+			id(sb, qb->name);
+			end(sb);
+			break;
+		}
+		case DIFF_DROP_SEQUENCE: {
+			/* IF EXISTS: a sequence owned by a dropped column went with it. */
+			const struct schema_sequence *q = c->oa;
+			sbuf_adds(sb, "DROP SEQUENCE IF EXISTS ");
+			qn(sb, q->schema, q->name);
+			end(sb);
+			break;
+		}
+		case DIFF_CREATE_FUNCTION:
+		case DIFF_REPLACE_FUNCTION:
+			add_stmt(sb, ((const struct schema_function *)c->ob)->sql);
+			break;
+		case DIFF_DROP_FUNCTION: {
+			const struct schema_function *f = c->oa;
+			sbuf_adds(sb, "DROP FUNCTION ");
+			qn(sb, f->schema, f->name);
+			sbuf_addf(sb, "(%s)", f->args ? f->args : "");
+			end(sb);
+			break;
+		}
+		case DIFF_CREATE_TABLE:
+			schema_render_create_table(p->b, SCHEMA_PG, 0, sb);
+			end(sb);
+			break;
+		case DIFF_DROP_TABLE:
+			sbuf_adds(sb, "DROP TABLE ");
+			qn(sb, p->a->schema, p->a->name);
+			end(sb);
+			break;
+		case DIFF_RENAME_TABLE:
+			alter_table(sb, p->a);
+			sbuf_adds(sb, "RENAME TO ");
+			id(sb, p->b->name);
+			end(sb);
+			break;
+		case DIFF_RENAME_COLUMN:
+			alter_table(sb, p->b);
+			sbuf_adds(sb, "RENAME COLUMN ");
+			id(sb, c->ca->name);
+			sbuf_adds(sb, " TO ");
+			id(sb, c->cb->name);
+			end(sb);
+			break;
+		case DIFF_ADD_COLUMN:
+			add_column(sb, p->b, c->cb);
+			break;
+		case DIFF_DROP_COLUMN:
+			drop_column(sb, p->b, c->ca->name);
+			break;
+		case DIFF_ALTER_COLUMN:
+			alter_column(sb, c);
+			break;
+		case DIFF_ADD_PRIMARY_KEY: {
+			struct sbuf def = SBUF_INIT;
+			sbuf_adds(&def, "PRIMARY KEY ");
+			add_names(&def, &p->b->pk.columns);
+			alter_table(sb, p->b);
+			sbuf_adds(sb, "ADD ");
+			if (p->b->pk.name) {
+				sbuf_adds(sb, "CONSTRAINT ");
+				id(sb, p->b->pk.name);
+				sbuf_addc(sb, ' ');
+			}
+			sbuf_adds(sb, def.buf);
+			end(sb);
+			sbuf_release(&def);
+			break;
+		}
+		case DIFF_DROP_PRIMARY_KEY:
+			drop_constraint(sb, p->b, c->old_name);
+			break;
+		case DIFF_ADD_UNIQUE: {
+			const struct schema_unique *u = c->ub;
+			alter_table(sb, p->b);
+			sbuf_adds(sb, "ADD ");
+			if (u->name) {
+				sbuf_adds(sb, "CONSTRAINT ");
+				id(sb, u->name);
+				sbuf_addc(sb, ' ');
+			}
+			sbuf_adds(sb, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
+			add_names(sb, &u->columns);
+			if (u->deferrable)
+				sbuf_adds(sb, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+			end(sb);
+			break;
+		}
+		case DIFF_DROP_UNIQUE:
+			drop_constraint(sb, p->b, c->ua->name);
+			break;
+		case DIFF_ADD_CHECK: {
+			struct sbuf def = SBUF_INIT;
+			sbuf_addf(&def, "CHECK (%s)", c->kb->expression);
+			add_validated(sb, p->b, c->kb->name, def.buf, 0);
+			sbuf_release(&def);
+			break;
+		}
+		case DIFF_DROP_CHECK:
+			drop_constraint(sb, p->b, c->ka->name);
+			break;
+		case DIFF_RENAME_CONSTRAINT:
+			alter_table(sb, p->b);
+			sbuf_adds(sb, "RENAME CONSTRAINT ");
+			id(sb, c->old_name);
+			sbuf_adds(sb, " TO ");
+			id(sb, c->new_name);
+			end(sb);
+			break;
+		case DIFF_DROP_FK:
+			/* Before any table is renamed: A's name. */
+			drop_constraint(sb, c->fk_table, c->fa->name);
+			break;
+		case DIFF_ADD_FK:
+			add_fk(sb, c);
+			break;
+		case DIFF_CREATE_INDEX: {
+			const struct schema_index *ix = c->ib;
+			int on_old_table = 0;
+			if (!schema_find_table(d->b, ix->schema, ix->table) &&
+			    find_view_created(d, ix->schema, ix->table))
+				break; /* made with its materialized view, below */
+			for (k = 0; k < d->npairs; k++)
+				if (d->pairs[k]->a && d->pairs[k]->b &&
+				    !schema_name_cmp(d->b, d->pairs[k]->b->name, ix->table) &&
+				    !schema_name_cmp(d->b, d->pairs[k]->b->schema, ix->schema))
+					on_old_table = 1;
+			create_index(sb, ix, o && o->concurrent_indexes && on_old_table);
+			if (o && o->concurrent_indexes && on_old_table)
+				*no_tx = 1;
+			break;
+		}
+		case DIFF_DROP_INDEX:
+			sbuf_adds(sb, "DROP INDEX ");
+			qn(sb, c->ia->schema, c->ia->name);
+			end(sb);
+			break;
+		case DIFF_CREATE_VIEW: {
+			const struct schema_view *v = c->vb;
+			sbuf_adds(sb, v->materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ");
+			qn(sb, v->schema, v->name);
+			sbuf_adds(sb, " AS\n");
+			add_stmt(sb, v->definition ? v->definition : "SELECT");
+			if (v->materialized)
+				for (k = 0; k < d->b->nindexes; k++)
+					if (!schema_name_cmp(d->b, d->b->indexes[k]->table, v->name) &&
+					    !schema_name_cmp(d->b, d->b->indexes[k]->schema, v->schema))
+						create_index(sb, d->b->indexes[k], 0);
+			break;
+		}
+		case DIFF_DROP_VIEW:
+			sbuf_adds(sb, c->va->materialized ? "DROP MATERIALIZED VIEW " : "DROP VIEW ");
+			qn(sb, c->va->schema, c->va->name);
+			end(sb);
+			break;
+		case DIFF_CREATE_TRIGGER:
+			add_stmt(sb, c->rb->sql);
+			break;
+		case DIFF_DROP_TRIGGER:
+			sbuf_adds(sb, "DROP TRIGGER ");
+			id(sb, c->ra->name);
+			sbuf_adds(sb, " ON ");
+			qn(sb, c->ra->schema, c->ra->table);
+			end(sb);
+			break;
+		case DIFF_SET_COMMENT: {
+			const struct schema_comment *cm = c->ob ? c->ob : c->oa;
+			sbuf_adds(sb, "COMMENT ON ");
+			comment_target(sb, cm);
+			sbuf_adds(sb, " IS ");
+			if (c->ob)
+				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);
+			else
+				sbuf_adds(sb, "NULL");
+			end(sb);
+			break;
+		}
+		case DIFF_REBUILD_TABLE:
+		case DIFF_ALTER_TABLE:
+		case DIFF_REORDER_COLUMNS:
+		case DIFF_KIND_COUNT:
+			/* SQLite only. */
+			break;
+		}
+	}
+	return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
+}
