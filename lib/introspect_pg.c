@@ -14,12 +14,13 @@
  * owning relation's oid and find it by binary search in an oid map.
  *
  * Consistency: the queries run in one REPEATABLE READ, READ ONLY transaction
- * (or in the caller's, when one is open), with search_path set to pg_catalog
- * alone for the duration, so that every name the deparsers print outside
- * pg_catalog comes qualified ("public.mood", "FROM public.users") and the
- * model does not depend on the session's search_path; and with JIT off,
- * whose compile time (tens of milliseconds a query, triggered by the
- * planner's guesses about generate_series) is all cost for catalog reads.
+ * (or in a savepoint of the caller's, when one is open), with search_path
+ * set to pg_catalog alone for the duration, so that every name the deparsers
+ * print outside pg_catalog comes qualified ("public.mood", "FROM
+ * public.users") and the model does not depend on the session's
+ * search_path; and with JIT off, whose compile time (tens of milliseconds a
+ * query, triggered by the planner's guesses about generate_series) is all
+ * cost for catalog reads.
  */
 #include "introspect.h"
 
@@ -947,8 +948,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 {
 	struct ctx x;
 	struct sbuf oids = SBUF_INIT;
-	char *saved_path = NULL, *saved_jit = NULL;
-	int own_tx = 0, path_set = 0, version, rc;
+	int own_tx = 0, in_savepoint = 0, version, rc;
 
 	*out = NULL;
 	memset(&x, 0, sizeof x);
@@ -976,27 +976,17 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 		if ((rc = command(&x, "SET LOCAL search_path = pg_catalog; SET LOCAL jit = off", "settings")))
 			goto out;
 		break;
-	case PQTRANS_INTRANS: {
-		/* The caller's transaction: change search_path for our queries
-		 * only, and put the caller's value back after. */
-		PGresult *r = PQexec(pg, "SELECT current_setting('search_path'), current_setting('jit'),"
-		                         " set_config('search_path', 'pg_catalog', true),"
-		                         " set_config('jit', 'off', true)");
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			rc = fail_result(&x, r, "search_path");
-			PQclear(r);
+	case PQTRANS_INTRANS:
+		/* The caller's transaction: our settings live in a savepoint,
+		 * rolled back at the end (the queries only read, so that undoes
+		 * the settings alone), which also keeps the caller's transaction
+		 * usable if one of our queries fails. */
+		if ((rc = command(&x, "SAVEPOINT strata_introspect", "savepoint")))
 			goto out;
-		}
-		saved_path = strdup(PQgetvalue(r, 0, 0));
-		saved_jit = strdup(PQgetvalue(r, 0, 1));
-		PQclear(r);
-		if (!saved_path || !saved_jit) {
-			rc = fail_oom(&x);
+		in_savepoint = 1;
+		if ((rc = command(&x, "SET LOCAL search_path = pg_catalog; SET LOCAL jit = off", "settings")))
 			goto out;
-		}
-		path_set = 1;
 		break;
-	}
 	default:
 		drv_err_set(err, STRATA_ESQL,
 		            "cannot read the schema: the connection is busy or its transaction failed");
@@ -1023,17 +1013,13 @@ out:
 		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
 			rc = fail_result(&x, r, "commit");
 		PQclear(r);
-	} else if (path_set && PQtransactionStatus(pg) == PQTRANS_INTRANS) {
-		const char *params[2] = { saved_path, saved_jit };
-		PGresult *r = PQexecParams(pg, "SELECT set_config('search_path', $1, true),"
-		                               " set_config('jit', $2, true)",
-		                           2, NULL, params, NULL, NULL, 0);
-		if (!rc && PQresultStatus(r) != PGRES_TUPLES_OK)
-			rc = fail_result(&x, r, "search_path");
+	} else if (in_savepoint) {
+		PGresult *r = PQexec(pg, "ROLLBACK TO SAVEPOINT strata_introspect;"
+		                         " RELEASE SAVEPOINT strata_introspect");
+		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = fail_result(&x, r, "savepoint");
 		PQclear(r);
 	}
-	free(saved_path);
-	free(saved_jit);
 	free(x.rels);
 	free(x.ixs);
 	sbuf_release(&oids);
