@@ -569,9 +569,32 @@ static int readonly_check(strata_db *db)
 	/* SQLite opens a write-protected file read-only without a word; say so
 	 * before anything runs rather than at the first write. */
 	sqlite3 *h = drv_sqlite_handle(db->conn);
+	const char *file;
 
-	if (h && sqlite3_db_readonly(h, "main") == 1)
+	if (!h)
+		return 0;
+	if (sqlite3_db_readonly(h, "main") == 1)
 		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
+	/* SQLite writes its journal beside the file: a folder it cannot write
+	 * in fails the first write, halfway; say it now. */
+	file = sqlite3_db_filename(h, "main");
+	if (file && *file) {
+		struct sbuf dir = SBUF_INIT;
+		const char *slash = strrchr(file, '/');
+		int bad;
+		if (slash)
+			sbuf_add(&dir, file, slash == file ? 1 : (size_t)(slash - file));
+		else
+			sbuf_adds(&dir, ".");
+		bad = !sbuf_failed(&dir) && access(dir.buf, W_OK) != 0 &&
+		      (errno == EACCES || errno == EROFS || errno == EPERM);
+		if (bad)
+			db_error(db, STRATA_EREADONLY, "the folder '%s' of the database is read-only "
+			         "(SQLite writes its journal there)", dir.buf);
+		sbuf_release(&dir);
+		if (bad)
+			return STRATA_EREADONLY;
+	}
 	return 0;
 }
 
