@@ -499,7 +499,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 		if (version[0] == '0' || strlen(version) < 14)
 			nseq++;
 	}
-	qsort(out->v, out->n, sizeof *out->v, cmp_mig);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, cmp_mig);
 	for (i = 1; i < out->n; i++) {
 		if (version_cmp(out->v[i - 1].version, out->v[i].version) == 0) {
 			sbuf_setf(err, "%s: version %s is also used by %s", out->v[i].path, out->v[i].version,
