@@ -32,7 +32,57 @@ struct sqlite_conn {
 	strata_log_fn log;
 	void *log_payload;
 	int said_wait;
+	/* The last statement query() prepared, kept for the next call with the
+	 * same text: a run records each migration with the same INSERT, and
+	 * preparing it anew cost more than strata's whole other work. */
+	char *cached_sql;
+	sqlite3_stmt *cached;
 };
+
+static void cache_drop(struct sqlite_conn *c)
+{
+	sqlite3_finalize(c->cached);
+	free(c->cached_sql);
+	c->cached = NULL;
+	c->cached_sql = NULL;
+}
+
+/* The cached statement for sql, or a new one; NULL with rc set on error. */
+static sqlite3_stmt *stmt_get(struct sqlite_conn *c, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+
+	*rc = SQLITE_OK;
+	if (c->cached && strcmp(c->cached_sql, sql) == 0) {
+		st = c->cached;
+		c->cached = NULL; /* lent out until stmt_put() */
+		return st;
+	}
+	*rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	return st;
+}
+
+static void stmt_put(struct sqlite_conn *c, const char *sql, sqlite3_stmt *st)
+{
+	char *copy;
+
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (c->cached_sql && strcmp(c->cached_sql, sql) == 0 && !c->cached) {
+		c->cached = st;
+		return;
+	}
+	copy = strdup(sql);
+	if (!copy) {
+		sqlite3_finalize(st);
+		return;
+	}
+	cache_drop(c);
+	c->cached = st;
+	c->cached_sql = copy;
+}
 
 static int busy_handler(void *arg, int count)
 {
@@ -75,6 +125,7 @@ static void sq_close(drv_conn *base)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
 
+	cache_drop(c);
 	sqlite3_close_v2(c->db);
 	free(c->path);
 	free(c);
@@ -201,7 +252,7 @@ static int sq_query(drv_conn *base, const char *sql, const char *const *params, 
 	int rc, i;
 	char name[16];
 
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	st = stmt_get(c, sql, &rc);
 	if (rc != SQLITE_OK)
 		return fail(c, rc, err);
 	for (i = 0; i < nparams; i++) {
@@ -244,16 +295,16 @@ static int sq_query(drv_conn *base, const char *sql, const char *const *params, 
 	}
 	if (rc != SQLITE_DONE) {
 		fail(c, rc, err);
-		sqlite3_finalize(st);
+		stmt_put(c, sql, st);
 		drv_rows_free(r);
 		return err->code;
 	}
-	sqlite3_finalize(st);
+	stmt_put(c, sql, st);
 	if (out)
 		*out = r;
 	return 0;
 nomem:
-	sqlite3_finalize(st);
+	stmt_put(c, sql, st);
 	drv_rows_free(r);
 	drv_err_set(err, STRATA_ENOMEM, "out of memory");
 	return STRATA_ENOMEM;
@@ -499,6 +550,7 @@ static int sq_wipe(drv_conn *base, struct drv_err *err)
 		sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
 		return rc == SQLITE_OK ? 0 : fail(c, rc, err);
 	}
+	cache_drop(c);
 	sqlite3_close_v2(c->db);
 	c->db = NULL;
 	u.path = c->path;

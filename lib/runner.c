@@ -166,7 +166,7 @@ static char *dup_cell(const struct drv_rows *r, size_t row, size_t col)
 }
 
 /* Read the tracking table; a table that does not exist yet reads as empty. */
-static int read_applied(strata_db *db, struct applied_set *out)
+static int read_applied_ex(strata_db *db, struct applied_set *out, int with_down)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_rows *r = NULL;
@@ -180,8 +180,10 @@ static int read_applied(strata_db *db, struct applied_set *out)
 	if (rc || !exists)
 		return rc;
 	drv_err_init(&e);
-	sbuf_addf(&sql, "SELECT version, name, checksum, batch, applied_at, duration_ms, down_sql, "
-	          "state, error FROM %s", db->qtable.buf);
+	/* The down SQL is the bulk of the table: read it only to roll back. */
+	sbuf_addf(&sql, "SELECT version, name, checksum, batch, applied_at, duration_ms, %s, "
+	          "state, error FROM %s", with_down ? "down_sql" : "down_sql IS NOT NULL",
+	          db->qtable.buf);
 	rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e);
 	if (rc) {
 		db_error_drv(db, &e, "cannot read the tracking table");
@@ -200,7 +202,10 @@ static int read_applied(strata_db *db, struct applied_set *out)
 		a->batch = drv_cell(r, i, 3) ? strtol(drv_cell(r, i, 3), NULL, 10) : 0;
 		a->applied_at = dup_cell(r, i, 4);
 		a->duration_ms = drv_cell(r, i, 5) ? strtol(drv_cell(r, i, 5), NULL, 10) : 0;
-		a->down_sql = dup_cell(r, i, 6);
+		if (with_down)
+			a->down_sql = dup_cell(r, i, 6);
+		else if (drv_cell(r, i, 6) && (drv_cell(r, i, 6)[0] == 't' || drv_cell(r, i, 6)[0] == '1'))
+			a->down_sql = strdup(""); /* only whether there is one */
 		a->state = dup_cell(r, i, 7);
 		a->error = dup_cell(r, i, 8);
 		if (!a->version || !a->name || !a->checksum || !a->state) {
@@ -218,6 +223,11 @@ out:
 	sbuf_release(&sql);
 	drv_err_release(&e);
 	return rc;
+}
+
+static int read_applied(strata_db *db, struct applied_set *out)
+{
+	return read_applied_ex(db, out, 0);
 }
 
 static long max_batch(const struct applied_set *a)
@@ -1042,7 +1052,7 @@ static int down_common(strata_db *db, long steps, const char *to, int all, int d
 		goto out;
 	if (then_up && !dry_run && (rc = ensure_tracking(db)) != 0)
 		goto out;
-	if ((rc = read_applied(db, &as)) != 0)
+	if ((rc = read_applied_ex(db, &as, 1)) != 0)
 		goto out;
 	if (to && !migrations_find(&ms, to) && !applied_find(&as, to)) {
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s (in %s or applied)",
