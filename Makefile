@@ -6,6 +6,7 @@
 #                       run every test on both (tests/run)
 #   make test-quick     ./build only
 #   make check-valgrind ./build, with strata run under valgrind
+#   make fuzz           each libFuzzer harness for FUZZ_SECONDS (30)
 #   make clean          remove both build directories
 #
 # scripts/bootstrap installs missing Debian packages (or says how); it is
@@ -16,7 +17,7 @@ NINJA ?= ninja
 BUILD ?= build
 BUILD_SAN ?= build-san
 
-.PHONY: all demo test test-quick check-valgrind clean bootstrap build build-san
+.PHONY: all demo test test-quick check-valgrind fuzz clean bootstrap build build-san
 
 all: build
 
@@ -44,6 +45,11 @@ test-quick: build
 
 check-valgrind: build
 	STRATA_VALGRIND=1 tests/run $(BUILD)
+
+# libFuzzer harnesses over every parser of outside input (clang); FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 30
+fuzz: bootstrap
+	fuzz/run $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

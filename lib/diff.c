@@ -1063,7 +1063,16 @@ static char *obj_constraint(struct ctx *x, const struct schema_table *t, const c
 	return detach(x, &sb);
 }
 
-static void column_changes(struct ctx *x, struct diff_table *p)
+/*
+ * A table's changes come in this order, which PostgreSQL needs: column
+ * renames (everything after speaks of B's names), dropped constraints
+ * (before the columns under them change or go: dropping a column would
+ * take its constraints along, and a CHECK may not hold under a new type),
+ * added and altered columns, constraint renames and additions, and last
+ * the dropped columns. part 0 makes the renames, 1 the additions and
+ * alterations, 2 the drops.
+ */
+static void column_changes(struct ctx *x, struct diff_table *p, int part)
 {
 	const struct diff *d = x->d;
 	const struct schema_table *ta = p->a, *tb = p->b;
@@ -1073,7 +1082,10 @@ static void column_changes(struct ctx *x, struct diff_table *p)
 	long last = -1;
 	int reordered = 0;
 
-	/* Renames first: everything after speaks of B's names. */
+	if (part == 2)
+		goto drops;
+	if (part == 1)
+		goto adds;
 	for (j = 0; j < tb->ncolumns; j++) {
 		const struct schema_column *ca = p->from[j], *cb = &tb->columns[j];
 		if (!ca || name_eq(d, ca->name, cb->name))
@@ -1088,6 +1100,8 @@ static void column_changes(struct ctx *x, struct diff_table *p)
 		}
 		p->changed = 1;
 	}
+	return;
+adds:
 	for (j = 0; j < tb->ncolumns; j++) {
 		const struct schema_column *ca = p->from[j], *cb = &tb->columns[j];
 		if (ca)
@@ -1193,6 +1207,8 @@ static void column_changes(struct ctx *x, struct diff_table *p)
 			set_owner(x, c, owner);
 		}
 	}
+	return;
+drops:
 	/* Columns of A that no column of B comes from. */
 	for (i = 0; i < ta->ncolumns; i++) {
 		const struct schema_column *ca = &ta->columns[i];
@@ -1408,7 +1424,8 @@ static void rename_constraint(struct ctx *x, struct diff_table *p, const char *f
 	set_owner(x, c, p->b->name);
 }
 
-static void constraint_changes(struct ctx *x, struct diff_table *p)
+/* part 0: drops; part 1: renames and additions. */
+static void constraint_changes(struct ctx *x, struct diff_table *p, int part)
 {
 	const struct diff *d = x->d;
 	const struct schema_table *ta = p->a, *tb = p->b;
@@ -1426,7 +1443,8 @@ static void constraint_changes(struct ctx *x, struct diff_table *p)
 	          &mk, &rk) ||
 	    match(x, p, ta->fks, ta->nfks, tb->fks, tb->nfks, sizeof *ta->fks, eq_fk, &mf, &rf))
 		goto out;
-	/* Drops first (PostgreSQL: before the columns under them change). */
+	if (part == 1)
+		goto adds;
 	if (!pk_same && !pk_renamed) {
 		p->changed = 1;
 		if (ta->pk.columns.n &&
@@ -1472,7 +1490,8 @@ static void constraint_changes(struct ctx *x, struct diff_table *p)
 			set_owner(x, c, owner);
 		}
 	}
-	/* Renames. */
+	goto out;
+adds:
 	if (pk_renamed)
 		rename_constraint(x, p, ta->pk.name, tb->pk.name, "primary key");
 	for (i = 0; i < ta->nuniques; i++)
@@ -1723,8 +1742,11 @@ static void table_changes(struct ctx *x)
 			option_changes(x, p);
 			continue;
 		}
-		column_changes(x, p);
-		constraint_changes(x, p);
+		column_changes(x, p, 0);
+		constraint_changes(x, p, 0);
+		column_changes(x, p, 1);
+		constraint_changes(x, p, 1);
+		column_changes(x, p, 2);
 		option_changes(x, p);
 		if (x->oom || d->engine != SCHEMA_SQLITE || !p->changed || d->n == first)
 			continue;
@@ -1938,6 +1960,45 @@ static void index_key_list(struct sbuf *sb, const struct schema_index *ix)
 	sbuf_addc(sb, ')');
 }
 
+static int view_eq(const struct diff *d, const struct schema_view *a, const struct schema_view *b);
+
+/* An index on a materialized view that is dropped or made again goes or
+ * comes with its view (the PostgreSQL planner makes them with the view). */
+static int on_changing_view(const struct diff *d, const struct schema *s, const char *nsp,
+                            const char *table)
+{
+	const struct schema_view *v = schema_find_view(s, nsp, table), *o;
+
+	if (!v || schema_find_table(s, nsp, table))
+		return 0;
+	o = schema_find_view(s == d->a ? d->b : d->a, nsp, table);
+	return !o || !view_eq(d, v, o);
+}
+
+/* PostgreSQL: 1 when ix names a generated column of p that the plan drops
+ * and adds again (its expression changes), which takes ix along. */
+static int on_remade_column(const struct diff *d, const struct diff_table *p,
+                            const struct schema_index *ix)
+{
+	size_t i, k;
+
+	if (d->engine != SCHEMA_PG)
+		return 0;
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		if (c->pair != p || c->kind != DIFF_ALTER_COLUMN || !(c->what & DIFF_COL_GENERATED) ||
+		    !c->cb->generated)
+			continue;
+		for (k = 0; k < ix->nkeys; k++)
+			if ((ix->keys[k].column && name_eq(d, ix->keys[k].column, c->cb->name)) ||
+			    diff_sql_mentions(d->engine, ix->keys[k].expression, c->cb->name))
+				return 1;
+		if (diff_sql_mentions(d->engine, ix->where, c->cb->name))
+			return 1;
+	}
+	return 0;
+}
+
 static void index_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -1948,8 +2009,8 @@ static void index_changes(struct ctx *x)
 		const struct schema_index *ia = d->a->indexes[i], *ib;
 		const struct diff_table *p = pair_of_a_name(d, ia->schema, ia->table);
 
-		if (p && !p->b)
-			continue; /* goes with its table */
+		if ((p && !p->b) || on_changing_view(d, d->a, ia->schema, ia->table))
+			continue; /* goes with its table or view */
 		ib = schema_find_index(d->b, ia->schema, ia->name);
 		if (ib && index_eq(d, ia, ib))
 			continue;
@@ -1969,14 +2030,18 @@ static void index_changes(struct ctx *x)
 		size_t k;
 		int implied = 0;
 
+		if (on_changing_view(d, d->b, ib->schema, ib->table))
+			continue;
 		for (k = 0; k < d->npairs; k++)
 			if (d->pairs[k]->b && name_eq(d, d->pairs[k]->b->name, ib->table) &&
 			    name_eq(d, d->pairs[k]->b->schema, ib->schema))
 				p = d->pairs[k];
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
-			if (!(p && p->rebuild))
+			if (!(p && (p->rebuild || on_remade_column(d, p, ib))))
 				continue;
-			implied = 1; /* the rebuild drops it with the old table */
+			/* SQLite's rebuild drops it with the old table; PostgreSQL
+			 * drops it with a generated column that is made again. */
+			implied = 1;
 		}
 		if ((c = add(x, DIFF_CREATE_INDEX, DIFF_P_CREATE_INDEX,
 		             ib->unique && !(p && !p->a) ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
@@ -1987,7 +2052,8 @@ static void index_changes(struct ctx *x)
 			c->object = obj_index(x, ib);
 			index_key_list(&cols, ib);
 			if (implied)
-				set_note(x, c, "re-created: the rebuild of %s drops it", ib->table);
+				set_note(x, c, "re-created: %s drops it", p && p->rebuild ? "the rebuild of its table"
+				                                                : "re-making its column");
 			else if (c->cls == STRATA_CHANGE_DATA_DEPENDENT)
 				set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
 			sbuf_release(&cols);
@@ -2002,7 +2068,7 @@ static void index_changes(struct ctx *x)
 
 /* A table that changes in a way that views and triggers over it must be
  * dropped and re-created around. */
-static int disturbs(const struct diff *d, const struct diff_table *p)
+static int disturbs_(const struct diff *d, const struct diff_table *p)
 {
 	size_t i;
 
@@ -2023,6 +2089,22 @@ static int disturbs(const struct diff *d, const struct diff_table *p)
 			return 1;
 	}
 	return 0;
+}
+
+/* Computed once per pair (after the table changes): views and triggers ask
+ * for every table they might name. */
+static int disturbs(const struct diff *d, const struct diff_table *p)
+{
+	(void)d;
+	return p->disturbed;
+}
+
+static void mark_disturbed(struct diff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->npairs; i++)
+		d->pairs[i]->disturbed = disturbs_(d, d->pairs[i]);
 }
 
 static const char *view_text(const struct schema_view *v)
@@ -2053,6 +2135,20 @@ static int stands_on_changes(const struct diff *d, const char *text, const unsig
 		if (drop[i] && diff_sql_mentions(d->engine, text, d->a->views[i]->name))
 			return 1;
 	return 0;
+}
+
+/* The table a view stands on that changes (its owner for per-table
+ * migrations: the view must go before that table changes), or NULL. */
+static const char *disturbed_owner(const struct diff *d, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < d->npairs; i++) {
+		const struct diff_table *p = d->pairs[i];
+		if (p->a && disturbs(d, p) && diff_sql_mentions(d->engine, text, p->a->name))
+			return p->b ? p->b->name : p->a->name;
+	}
+	return NULL;
 }
 
 static char *obj_named(struct ctx *x, const char *what, const char *nsp, const char *name)
@@ -2140,6 +2236,7 @@ static void view_changes(struct ctx *x)
 		} else if (vb) {
 			set_note(x, c, "its definition changes: dropped and created again");
 		}
+		set_owner(x, c, disturbed_owner(d, view_text(va)));
 	}
 	memset(mark, 0, d->a->nviews + d->b->nviews + 1);
 	n = 0;
@@ -2157,6 +2254,8 @@ static void view_changes(struct ctx *x)
 		c->object = obj_named(x, vb->materialized ? "materialized view" : "view", vb->schema, vb->name);
 		if (c->implied)
 			set_note(x, c, "re-created after the changes under it");
+		if (c->va)
+			set_owner(x, c, disturbed_owner(d, view_text(c->va)));
 	}
 	goto out;
 nomem:
@@ -2607,6 +2706,7 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		key_dependents(&x);
 	if (!x.oom)
 		index_changes(&x);
+	mark_disturbed(d);
 	if (!x.oom)
 		view_changes(&x);
 	if (!x.oom)

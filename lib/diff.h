@@ -107,6 +107,8 @@ struct diff_table {
 	int rebuild;                        /* SQLite: rebuilt instead of altered */
 	char *rebuild_why;                  /* a phrase: "a column's type changes" */
 	long long rows;                     /* rows of a when counted, else -1 */
+	int disturbed;                      /* views and triggers on it are dropped and
+	                                       made again around its changes */
 };
 
 struct diff_change {

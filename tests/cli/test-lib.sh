@@ -123,7 +123,7 @@ esac
 # libpq or the locale. Only what the harness sets is kept.
 for test_v_ in $(compgen -e PG) $(compgen -e STRATA_); do
 	case "$test_v_" in
-	STRATA_BIN|STRATA_TEST_*|STRATA_VALGRIND) ;;
+	STRATA_BIN|STRATA_BUILD_DIR|STRATA_TEST_*|STRATA_VALGRIND) ;;
 	*) unset "$test_v_" ;;
 	esac
 done
@@ -139,6 +139,9 @@ case "$STRATA" in
 *) STRATA=$PWD/$STRATA ;;
 esac
 export STRATA
+# The build directory, for the other programs built there (example-app);
+# under valgrind, run them as "$(dirname "$STRATA")/example-app" instead.
+BUILD_DIR=${STRATA_BUILD_DIR:-$(dirname "$STRATA")}
 
 # The trash directory: $TEST_TMP holds $TRASH (where tests run), bin/ and
 # the harness's own bookkeeping.
@@ -216,7 +219,7 @@ trap 'test_signal_=TERM; exit 143' TERM
 if [ "$STRATA_TEST_ENGINE" = postgres ] && [ -z "${STRATA_TEST_PG_SOCKET-}" ]; then
 	test_own_cluster_=$(mktemp -d "$("$SRCDIR/tests/pg/cluster" tmpdir)/strata-pg.XXXXXX") || exit 1
 	if ! "$SRCDIR/tests/pg/cluster" start "$test_own_cluster_" >&9 2>&9; then
-		say_ "1..0 # SKIP could not start a PostgreSQL cluster"
+		say_ "Bail out! could not start a PostgreSQL cluster"
 		test_done_called_=1
 		exit 1
 	fi

@@ -1,0 +1,3 @@
+-- migrate:up
+SELECT $$ -- migrate:down $$;
+/* -- migrate:down */

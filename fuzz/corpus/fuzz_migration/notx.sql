@@ -1,0 +1,4 @@
+-- migrate:up transaction:false
+VACUUM;
+-- migrate:down transaction:true
+SELECT 1;

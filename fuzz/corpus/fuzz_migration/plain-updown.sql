@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE a (id INTEGER);
+-- DOWN
+DROP TABLE a;

@@ -1,0 +1,3 @@
+-- UP to now we did nothing
+-- migrate:up
+SELECT 1;

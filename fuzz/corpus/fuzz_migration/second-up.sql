@@ -1,0 +1,4 @@
+-- migrate:up
+SELECT 1;
+-- migrate:up
+SELECT 2;

@@ -1,0 +1,3 @@
+SELECT 0;
+-- migrate:up
+SELECT 1;

@@ -1,0 +1,2 @@
+-- migrate:upp
+SELECT 1;

@@ -1,0 +1,1 @@
+CREATE INDEX i ON t (lower(x) COLLATE NOCASE, y->>'k', z::text, ?1, :a, @b, $c)

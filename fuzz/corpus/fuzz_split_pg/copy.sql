@@ -1,0 +1,2 @@
+COPY t FROM STDIN;
+COPY t TO '/tmp/x';

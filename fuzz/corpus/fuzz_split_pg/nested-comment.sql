@@ -1,0 +1,1 @@
+/* outer /* inner; */ still; */ SELECT 1; SELECT E'\';';

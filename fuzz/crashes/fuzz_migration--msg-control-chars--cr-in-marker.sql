@@ -1,0 +1,2 @@
+-- migrate:up
+-- migrate:upX

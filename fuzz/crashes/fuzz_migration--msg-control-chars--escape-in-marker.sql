@@ -1,0 +1,2 @@
+-- migrate:up[2J]0;pwned
+SELECT 1;

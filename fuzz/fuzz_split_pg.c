@@ -1,0 +1,62 @@
+/*
+ * fuzz_split_pg.c: the PostgreSQL statement splitter (drv_pg.split in
+ * lib/driver_pg.c: libpg_query's parser, then a parse of the statements
+ * that may not run in a transaction) on arbitrary text.
+ *
+ * Promises checked beyond memory safety: 0, STRATA_ESQL for text the
+ * grammar refuses (one-line message, SQLSTATE 42601, a location inside the
+ * text) or STRATA_ENOMEM; statements in order, not overlapping, inside the
+ * text, not empty, starting at a token; a no_tx reason is a short static
+ * text.
+ */
+// needs: drv_pg
+#include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "driver.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *sql = fuzz_cstr(data, size);
+	size_t n = strlen(sql), i, prev_end = 0;
+	struct drv_stmts st;
+	struct drv_err err;
+	int rc;
+
+	drv_err_init(&err);
+	rc = drv_split(&drv_pg, sql, &st, &err);
+	FUZZ_CHECK(rc == 0 || rc == STRATA_ESQL || rc == STRATA_ENOMEM, "rc %d: %s", rc,
+	           err.msg.buf);
+	if (rc == STRATA_ESQL) {
+		FUZZ_CHECK(err.msg.len > 0, "a syntax error without a message");
+		FUZZ_CHECK(!fuzz_multiline(err.msg.buf), "message is more than one line: %s",
+		           err.msg.buf);
+		FUZZ_CHECK_KNOWN("msg-control-chars", !fuzz_has_control(err.msg.buf),
+		                 "message shows a control character: %s", err.msg.buf);
+		FUZZ_CHECK(err.offset >= -1 && err.offset <= (long)n, "error offset %ld of %zu",
+		           err.offset, n);
+		if (err.offset >= 0)
+			FUZZ_CHECK(err.stmt_len >= 0 && err.offset + err.stmt_len <= (long)n,
+			           "error statement %ld+%ld of %zu", err.offset, err.stmt_len, n);
+		FUZZ_CHECK(st.n == 0 && st.v == NULL, "statements left after an error");
+	}
+	for (i = 0; rc == 0 && i < st.n; i++) {
+		const struct drv_stmt *s = &st.v[i];
+		FUZZ_CHECK(s->offset >= prev_end, "statement %zu starts at %zu, before %zu", i,
+		           s->offset, prev_end);
+		FUZZ_CHECK(s->len > 0 && s->offset + s->len <= n, "statement %zu: %zu+%zu of %zu", i,
+		           s->offset, s->len, n);
+		FUZZ_CHECK(!isspace((unsigned char)sql[s->offset]), "statement %zu starts with blank", i);
+		FUZZ_CHECK(!isspace((unsigned char)sql[s->offset + s->len - 1]),
+		           "statement %zu ends with blank", i);
+		if (s->no_tx)
+			FUZZ_CHECK(strlen(s->no_tx) < 80, "no_tx reason too long");
+		prev_end = s->offset + s->len;
+	}
+	drv_stmts_release(&st);
+	drv_err_release(&err);
+	free(sql);
+	return 0;
+}
