@@ -1,0 +1,13 @@
+#!/bin/bash
+test_description='the diff matrix: columns
+
+For each fixture pair A -> B under tests/fixtures/diff/<engine>/, the
+generated migration takes a database at A (with rows) to B, keeping the
+values of the columns both share, and its down takes it back to A (see
+tests/cli/lib-diff-matrix.sh).'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-diff-matrix.sh"
+
+matrix_run 'col-*'
+
+test_done
