@@ -652,17 +652,21 @@ static const char *opt_val(const PQconninfoOption *o, const char *key)
  * ?password=: libpq's messages about a malformed URL quote raw pieces. */
 static char *raw_url_password(const char *url)
 {
-	const char *p = strstr(url, "://"), *at, *colon, *q;
+	const char *p = strstr(url, "://"), *slash, *at = NULL, *colon, *c, *q;
 
 	if (!p)
 		return NULL;
 	p += 3;
-	at = p + strcspn(p, "@/?#");
-	if (*at == '@' && (colon = memchr(p, ':', (size_t)(at - p))) != NULL && at > colon + 1)
+	/* as libpq reads it: user:password@ ends at the last '@' before '/' */
+	slash = p + strcspn(p, "/");
+	for (c = p; c < slash; c++)
+		if (*c == '@')
+			at = c;
+	if (at && (colon = memchr(p, ':', (size_t)(at - p))) != NULL && at > colon + 1)
 		return xstrndup(colon + 1, (size_t)(at - colon - 1));
 	q = strstr(url, "password=");
 	if (q && (q[-1] == '?' || q[-1] == '&') && q[9] && q[9] != '&')
-		return xstrndup(q + 9, strcspn(q + 9, "&#"));
+		return xstrndup(q + 9, strcspn(q + 9, "&"));
 	return NULL;
 }
 

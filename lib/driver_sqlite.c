@@ -117,7 +117,13 @@ static int map_code(int rc)
 
 static int fail(struct sqlite_conn *c, int rc, struct drv_err *err)
 {
+	char *p;
+
 	drv_err_set(err, map_code(rc), "%s", sqlite3_errmsg(c->db));
+	/* SQLite quotes the bad token, newlines and all: one line it is. */
+	for (p = err->msg.buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	return err->code;
 }
 
@@ -402,6 +408,8 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 		char ch = i < n ? sql[i] : ';';
 		int end = 0;
 
+		if (i == n)
+			q = 0; /* an open string ends with the text */
 		if (q) {
 			if (ch == q)
 				q = 0;
@@ -418,6 +426,8 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 		if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
 			while (i < n && sql[i] != '\n')
 				i++;
+			if (i >= n)
+				i = n - 1; /* so the loop still reaches the end */
 			continue;
 		}
 		if (ch == '/' && i + 1 < n && sql[i + 1] == '*') {
@@ -425,6 +435,8 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 			while (i + 1 < n && !(sql[i] == '*' && sql[i + 1] == '/'))
 				i++;
 			i++;
+			if (i >= n)
+				i = n - 1;
 			continue;
 		}
 		if (ch != ';')

@@ -152,7 +152,7 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 		while (ol && is_space(*o))
 			o++, ol--;
 		/* "-- UP to now we did X" is prose, not a marker */
-		if (ol && strncmp(o, "transaction:", 12) != 0)
+		if (ol && (ol < 12 || strncmp(o, "transaction:", 12) != 0))
 			return MK_NONE;
 		*opts = o;
 		*optlen = ol;

@@ -55,45 +55,60 @@ static char *pct_decode(const char *s, size_t n)
 	return out;
 }
 
-/* The URL with the password (user:PASSWORD@ and ?password=) replaced. */
+/* 1 if the query key k[0..n) percent-decodes to "password". */
+static int key_is_password(const char *k, size_t n)
+{
+	char *d = pct_decode(k, n);
+	int yes = d && strcmp(d, "password") == 0;
+
+	free(d);
+	return yes;
+}
+
+/*
+ * The URL with the password replaced, by libpq's own reading of a URI: the
+ * user:password@ part ends at the last '@' before the first '/' (a password
+ * may hold '?' or '#'), and every query parameter whose key decodes to
+ * "password" has its whole value hidden.
+ */
 static char *redact(const char *url)
 {
 	struct sbuf sb = SBUF_INIT;
 	const char *p = strstr(url, "://");
-	const char *at, *colon, *q;
+	const char *slash, *at = NULL, *colon, *q, *c;
 
 	if (!p)
 		return strdup(url);
 	p += 3;
-	at = p + strcspn(p, "@/?#");
-	if (*at == '@') {
-		colon = memchr(p, ':', (size_t)(at - p));
-		if (colon) {
-			sbuf_add(&sb, url, (size_t)(colon - url));
-			sbuf_adds(&sb, ":****");
-			p = at;
-		} else {
-			sbuf_add(&sb, url, (size_t)(p - url));
-		}
+	slash = p + strcspn(p, "/");
+	for (c = p; c < slash; c++)
+		if (*c == '@')
+			at = c;
+	if (at && (colon = memchr(p, ':', (size_t)(at - p))) != NULL) {
+		sbuf_add(&sb, url, (size_t)(colon - url));
+		sbuf_adds(&sb, ":****");
+		p = at;
 	} else {
 		sbuf_add(&sb, url, (size_t)(p - url));
 	}
-	/* copy the rest, hiding password= in the query */
-	q = p;
-	while (*q) {
-		const char *pw = strstr(q, "password=");
-		if (!pw || (pw != q && pw[-1] != '?' && pw[-1] != '&')) {
-			if (!pw) {
-				sbuf_adds(&sb, q);
-				break;
-			}
-			sbuf_add(&sb, q, (size_t)(pw - q) + 9);
-			q = pw + 9;
-			continue;
+	q = strchr(at ? at : p, '?');
+	if (!q) {
+		sbuf_adds(&sb, p);
+		return sbuf_detach(&sb);
+	}
+	sbuf_add(&sb, p, (size_t)(q + 1 - p));
+	p = q + 1;
+	while (*p) {
+		size_t n = strcspn(p, "&"), kl = strcspn(p, "=&");
+		if (kl < n && key_is_password(p, kl)) {
+			sbuf_add(&sb, p, kl + 1);
+			sbuf_adds(&sb, "****");
+		} else {
+			sbuf_add(&sb, p, n);
 		}
-		sbuf_add(&sb, q, (size_t)(pw - q) + 9);
-		sbuf_adds(&sb, "****");
-		q = pw + 9 + strcspn(pw + 9, "&#");
+		p += n;
+		if (*p == '&')
+			sbuf_addc(&sb, *p++);
 	}
 	return sbuf_detach(&sb);
 }

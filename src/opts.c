@@ -22,7 +22,7 @@ int parse_duration(const char *s, long *ms)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	if (errno || end == s || !(v >= 0) || v > 1e15) /* NaN, inf and negatives */
 		return -1;
 	if (!*end || strcmp(end, "ms") == 0)
 		;

@@ -33,13 +33,23 @@ int cli_exit_code(int rc)
 
 void cli_error(const char *fmt, ...)
 {
+	char buf[4096];
+	const unsigned char *p;
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
 	fflush(stdout);
 	fputs("strata: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	/* A message may quote bytes of a user's file: control characters would
+	 * drive the terminal or break the one-line promise. */
+	for (p = (const unsigned char *)buf; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 }
 
