@@ -33,6 +33,13 @@ step cat "$new"
 step "$strata" up
 step "$strata" --json status
 step sqlite3 demo.db ".schema posts"
+cp "$top/examples/schema.sql" schema.sql
+echo
+echo "Declarative: schema.sql says what the schema should be; strata writes the migration."
+step "$strata" generate improve_posts
+step cat migrations/*_improve_posts.sql
+step "$strata" up
+step "$strata" verify
 printf '\n\033[1m$ example-app sqlite:app.db migrations   (an app migrating at start-up)\033[0m\n'
 "$app" sqlite:app.db migrations
 "$app" sqlite:app.db migrations
