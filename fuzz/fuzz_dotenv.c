@@ -4,13 +4,14 @@
  * dotenv_get() is static, so the harness includes config.c itself. Each
  * input is tried two ways: dotenv_get() on the text for every variable
  * strata knows, and config_load() on the same bytes written as ./.env (in
- * a directory of the harness's own), which adds the 64 KiB read, NUL bytes
- * and the DATABASE_SSL rule.
+ * a directory of the harness's own), which adds the whole-file read, the
+ * refusal of NUL bytes and the DATABASE_SSL rule.
  *
  * Promises checked: a key is found exactly when a plain reading finds a
  * line "KEY=...", "KEY = ..." or "export KEY=..." for it; the value is one line, comes
  * from the first such line, and is no longer than the text; config_load()
- * frees all it owned; DATABASE_SSL adds sslmode=require.
+ * refuses exactly the files with a NUL byte (exit status 2) and reads no
+ * setting from them, frees all it owned; DATABASE_SSL adds sslmode=require.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -108,7 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
 		abort();
 	memset(&cli, 0, sizeof cli);
-	config_load(&cli);
+	{
+		int rc = config_load(&cli);
+		int nul = size && memchr(data, '\0', size) != NULL;
+		FUZZ_CHECK(rc == (nul ? 2 : 0), "config_load returned %d for a file %s a NUL byte", rc,
+		           nul ? "with" : "without");
+		FUZZ_CHECK(!nul || cli.nowned == 0, "settings read from a refused .env");
+	}
 	FUZZ_CHECK(cli.nowned >= 0 && cli.nowned <= (int)(sizeof cli.owned / sizeof cli.owned[0]),
 	           "nowned %d", cli.nowned);
 	if (cli.url) {

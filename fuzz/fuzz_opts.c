@@ -13,6 +13,7 @@
  * string options point at the caller's arguments; numbers and durations
  * are never negative.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 1; i < argc; i++) {
 		ms = -1;
 		if (parse_duration(args[i], &ms) == 0)
-			FUZZ_CHECK(ms >= 0, "parse_duration('%s') gave %ld", args[i], ms);
+			FUZZ_CHECK(ms >= 0 && ms <= INT_MAX, "parse_duration('%s') gave %ld", args[i], ms);
 	}
 
 	memset(&cli, 0, sizeof cli);

@@ -42,6 +42,7 @@ void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	sbuf_vaddf(&e->msg, fmt, ap);
 	va_end(ap);
+	sbuf_escape_controls(&e->msg, 0);
 }
 
 void drv_rows_free(struct drv_rows *r)

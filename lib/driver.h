@@ -161,6 +161,9 @@ struct sqlite3 *drv_sqlite_handle(drv_conn *c);
 /* url.c */
 int url_parse(const char *url, struct strata_url *out, struct drv_err *err);
 void url_release(struct strata_url *u);
+/* The secrets in a postgres:// URL (user:PASSWORD@, ?password=,
+ * ?sslpassword=) as spans of url, in order; returns the query's offset. */
+size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_t len), void *ctx);
 const struct strata_driver *driver_for(const struct strata_url *u);
 
 /* driver.c: the wrappers the core calls. */

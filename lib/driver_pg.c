@@ -88,7 +88,7 @@ static void scrub(struct sbuf *sb, const char *secret)
  * as libpq used it (URL, PGPASSWORD or .pgpass) and, before a connection
  * exists, as the URL spells it, raw and decoded. */
 struct secrets {
-	const char *v[4];
+	const char *v[6];
 };
 
 static void scrub_all(struct sbuf *sb, const struct secrets *s)
@@ -120,6 +120,7 @@ static int fail_text(struct drv_err *err, int code, const char *prefix, const ch
 	if (!err->msg.len)
 		sbuf_adds(&err->msg, "unknown error");
 	scrub_all(&err->msg, sec);
+	sbuf_escape_controls(&err->msg, 0);
 	if (sbuf_failed(&err->msg)) {
 		err->code = STRATA_ENOMEM;
 		sbuf_reset(&err->msg);
@@ -648,26 +649,26 @@ static const char *opt_val(const PQconninfoOption *o, const char *key)
 	return NULL;
 }
 
-/* The password as the URL writes it (percent-encoded), in user:pw@ or in
- * ?password=: libpq's messages about a malformed URL quote raw pieces. */
-static char *raw_url_password(const char *url)
-{
-	const char *p = strstr(url, "://"), *slash, *at = NULL, *colon, *c, *q;
+/* The passwords as the URL writes them (percent-encoded), in user:pw@ and
+ * in ?password=: libpq's messages about a malformed URL quote raw pieces.
+ * The spans are url_secret_spans()'s, the ones redaction hides. */
+struct raw_pw {
+	const char *url;
+	char *v[3];
+	size_t n;
+};
 
-	if (!p)
-		return NULL;
-	p += 3;
-	/* as libpq reads it: user:password@ ends at the last '@' before '/' */
-	slash = p + strcspn(p, "/");
-	for (c = p; c < slash; c++)
-		if (*c == '@')
-			at = c;
-	if (at && (colon = memchr(p, ':', (size_t)(at - p))) != NULL && at > colon + 1)
-		return xstrndup(colon + 1, (size_t)(at - colon - 1));
-	q = strstr(url, "password=");
-	if (q && (q[-1] == '?' || q[-1] == '&') && q[9] && q[9] != '&')
-		return xstrndup(q + 9, strcspn(q + 9, "&"));
-	return NULL;
+static void raw_pw_span(void *ctx, size_t off, size_t len)
+{
+	struct raw_pw *r = ctx;
+
+	if (!len)
+		return;
+	if (r->n == sizeof r->v / sizeof r->v[0])  /* keep the first ones and the last */
+		free(r->v[--r->n]);
+	r->v[r->n] = xstrndup(r->url + off, len);
+	if (r->v[r->n])
+		r->n++;
 }
 
 static int is_missing_db(const char *msg)
@@ -707,7 +708,8 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 {
 	PQconninfoOption *opts = NULL, *o;
 	const char **kw = NULL, **val = NULL;
-	char *perr = NULL, *raw = NULL;
+	char *perr = NULL;
+	struct raw_pw raw = { conninfo, { NULL, NULL, NULL }, 0 };
 	struct secrets sec;
 	PGconn *pg = NULL;
 	size_t n = 0, k = 0;
@@ -715,14 +717,17 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 
 	*out = NULL;
 	memset(&sec, 0, sizeof sec);
-	raw = raw_url_password(conninfo);
-	sec.v[0] = raw;
+	url_secret_spans(conninfo, raw_pw_span, &raw);
+	sec.v[3] = raw.v[0];
+	sec.v[4] = raw.v[1];
+	sec.v[5] = raw.v[2];
 	opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM,
 		               "cannot read the PostgreSQL URL: ", perr ? perr : "out of memory", &sec);
 		goto out;
 	}
+	sec.v[0] = opt_val(opts, "sslpassword");
 	sec.v[1] = opt_val(opts, "password");
 	for (o = opts; o->keyword; o++)
 		n++;
@@ -773,7 +778,9 @@ out:
 	PQfinish(pg);
 	free(kw);
 	free(val);
-	free(raw);
+	free(raw.v[0]);
+	free(raw.v[1]);
+	free(raw.v[2]);
 	return rc;
 }
 

@@ -552,24 +552,15 @@ static int sq_drop_db(const struct strata_url *url, struct drv_err *err)
 static int sq_wipe(drv_conn *base, struct drv_err *err)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
-	struct strata_url u = { 0 };
 	int rc;
 
-	if (strcmp(c->path, ":memory:") == 0) {
-		/* No file to delete: drop the objects instead. */
-		sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 1, 0);
-		rc = sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
-		sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
-		return rc == SQLITE_OK ? 0 : fail(c, rc, err);
-	}
+	/* SQLite's own reset (sqlite3_db_config(3)): the file stays, with its
+	 * owner and mode; only its content goes. */
 	cache_drop(c);
-	sqlite3_close_v2(c->db);
-	c->db = NULL;
-	u.path = c->path;
-	rc = sq_drop_db(&u, err);
-	if (rc)
-		return rc;
-	return sq_connect(c, err);
+	sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 1, 0);
+	rc = sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
+	sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
+	return rc == SQLITE_OK ? 0 : fail(c, rc, err);
 }
 
 const struct strata_driver drv_sqlite = {

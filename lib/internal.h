@@ -10,6 +10,7 @@
 #include "strata.h"
 #include "sbuf.h"
 #include "driver.h"
+#include "fileio.h"
 
 struct strata_db {
 	struct strata_url url;
@@ -41,10 +42,6 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 	;
 
 /* util.c */
-/* Read a whole file into sb (appending). Returns 0, STRATA_ENOTFOUND or STRATA_EIO; errno kept. */
-int util_read_file(const char *path, struct sbuf *sb);
-/* Write data to path atomically (temporary file + rename), mode subject to umask. */
-int util_write_file(const char *path, const char *data, size_t len);
 /* SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in out[65]. */
 void util_sha256_hex_lf(const char *data, size_t len, char out[65]);
 /* SHA-256 of data as is. */

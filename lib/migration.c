@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_VERSION_LEN 32
 #define MAX_FILE_SIZE ((size_t)64 << 20)   /* a 64 MiB migration is a mistake */
@@ -306,6 +307,8 @@ int migration_parse(struct migration *m, const char *display, const char *conten
 	util_sha256_hex_lf(content, len, m->checksum);
 	rc = 0;
 out:
+	if (rc)
+		sbuf_escape_controls(err, 0);
 	sbuf_release(&sec[0]);
 	sbuf_release(&sec[1]);
 	sbuf_release(&what);
@@ -445,6 +448,13 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			sbuf_setf(err, "%s: %s", path.buf, strerror(errno));
 			migration_release(&m);
 			rc = STRATA_EIO;
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) && access(path.buf, F_OK) != 0) {
+			sbuf_setf(err, "%s: symbolic link to %s", path.buf,
+			          errno == ENOENT ? "a file that does not exist" : strerror(errno));
+			migration_release(&m);
+			rc = STRATA_EPARSE;
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode) && !inside_dir(realdir, path.buf)) {

@@ -874,6 +874,8 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		opts = &defaults;
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
+	if (opts->to && !version_valid(opts->to))
+		return db_error(db, STRATA_EUSAGE, "'%s' is not a version", opts->to);
 	rc = start_run(db, &ms, 1, opts->dry_run, &locked);
 	if (!rc && opts->to && !migrations_find(&ms, opts->to))
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to, db->dir);
@@ -1446,13 +1448,11 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
-	if (access(path.buf, F_OK) == 0) {
+	rc = util_create_file(path.buf, body, sizeof body - 1);
+	if (rc && errno == EEXIST) {
 		sbuf_setf(&err, "%s already exists", path.buf);
-		rc = STRATA_EIO;
 		goto out;
-	}
-	rc = util_write_file(path.buf, body, sizeof body - 1);
-	if (rc) {
+	} else if (rc) {
 		sbuf_setf(&err, "cannot write %s: %s", path.buf, strerror(errno));
 		goto out;
 	}

@@ -186,3 +186,44 @@ char *xstrndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+static int is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Offset of the first control character in sb from from, or sb->len. */
+static size_t first_control(const struct sbuf *sb, size_t from)
+{
+	while (from < sb->len && !is_control((unsigned char)sb->buf[from]))
+		from++;
+	return from;
+}
+
+void sbuf_escape_controls(struct sbuf *sb, size_t from)
+{
+	static const char hx[] = "0123456789abcdef";
+	struct sbuf out = SBUF_INIT;
+	size_t i = first_control(sb, from);
+
+	if (i >= sb->len)
+		return;
+	sbuf_add(&out, sb->buf, i);
+	for (; i < sb->len; i++) {
+		unsigned char c = (unsigned char)sb->buf[i];
+		if (is_control(c)) {
+			char e[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+			sbuf_add(&out, e, 4);
+		} else {
+			sbuf_addc(&out, (char)c);
+		}
+	}
+	if (sbuf_failed(&out)) {
+		/* Without memory, cut the message at the first control character. */
+		sbuf_release(&out);
+		sbuf_truncate(sb, first_control(sb, from));
+		return;
+	}
+	sbuf_release(sb);
+	*sb = out;
+}

@@ -51,6 +51,10 @@ void sbuf_setf(struct sbuf *sb, const char *fmt, ...)
 #endif
 	;
 void sbuf_truncate(struct sbuf *sb, size_t len);
+/* Rewrite control characters (but tab) from offset from on as \xNN: a
+ * message that quotes a user's bytes stays one line and cannot drive a
+ * terminal. */
+void sbuf_escape_controls(struct sbuf *sb, size_t from);
 /* Append name as an SQL identifier in double quotes, doubling inner quotes
  * (the rule of both SQLite and PostgreSQL). */
 void sbuf_add_ident(struct sbuf *sb, const char *name);

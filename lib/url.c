@@ -55,83 +55,124 @@ static char *pct_decode(const char *s, size_t n)
 	return out;
 }
 
-/* 1 if the query key k[0..n) percent-decodes to "password". */
-static int key_is_password(const char *k, size_t n)
+/* 1 if the query key k[0..n) percent-decodes to a key whose value is a
+ * secret: libpq's password, or sslpassword (the client key's). */
+static int key_is_secret(const char *k, size_t n)
 {
 	char *d = pct_decode(k, n);
-	int yes = d && strcmp(d, "password") == 0;
+	int yes = d && (strcmp(d, "password") == 0 || strcmp(d, "sslpassword") == 0);
 
 	free(d);
 	return yes;
 }
 
 /*
- * The URL with the password replaced, by libpq's own reading of a URI: the
- * user:password@ part ends at the last '@' before the first '/' (a password
- * may hold '?' or '#'), and every query parameter whose key decodes to
- * "password" has its whole value hidden.
+ * Where a postgres:// URL holds secrets, reported to fn in increasing order
+ * as [off, off+len) spans of url, never overlapping:
+ *
+ *  - the password of user:password@. libpq ends the user part at the first
+ *    '@' before any '/', so a password may hold '?' or '#'. This hides more
+ *    when the URL is ambiguous: up to the last '@' before the first '?', when
+ *    there is one (a password with '@' written unencoded, "u:p@ss@host").
+ *    Hiding too much prints "****" over a host; hiding too little prints the
+ *    rest of a password.
+ *  - the value of every query parameter whose key decodes to "password" or
+ *    "sslpassword", whole, up to the next '&' (libpq reads '#' as part of
+ *    the value). The query starts at the first '?' after the user part.
+ *
+ * Returns the offset where the query starts (the '?'), or strlen(url).
  */
-static char *redact(const char *url)
+size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_t len), void *ctx)
 {
-	struct sbuf sb = SBUF_INIT;
-	const char *p = strstr(url, "://");
-	const char *slash, *at = NULL, *colon, *q, *c;
+	const char *p = strstr(url, "://"), *first, *last = NULL, *end, *colon, *q, *c;
+	size_t n, qlen;
 
 	if (!p)
-		return strdup(url);
+		return strlen(url);
 	p += 3;
-	slash = p + strcspn(p, "/");
-	for (c = p; c < slash; c++)
+	first = p + strcspn(p, "@/");           /* libpq's end of the user part */
+	qlen = strcspn(p, "?");
+	for (c = p; c < p + qlen; c++)           /* the last '@' before any '?' */
 		if (*c == '@')
-			at = c;
-	if (at && (colon = memchr(p, ':', (size_t)(at - p))) != NULL) {
-		sbuf_add(&sb, url, (size_t)(colon - url));
-		sbuf_adds(&sb, ":****");
-		p = at;
-	} else {
-		sbuf_add(&sb, url, (size_t)(p - url));
-	}
-	q = strchr(at ? at : p, '?');
-	if (!q) {
-		sbuf_adds(&sb, p);
-		return sbuf_detach(&sb);
-	}
-	sbuf_add(&sb, p, (size_t)(q + 1 - p));
-	p = q + 1;
-	while (*p) {
-		size_t n = strcspn(p, "&"), kl = strcspn(p, "=&");
-		if (kl < n && key_is_password(p, kl)) {
-			sbuf_add(&sb, p, kl + 1);
-			sbuf_adds(&sb, "****");
-		} else {
-			sbuf_add(&sb, p, n);
-		}
+			last = c;
+	end = last ? last : *first == '@' ? first : NULL;
+	if (end && (colon = memchr(p, ':', (size_t)(end - p))) != NULL && end > colon + 1)
+		fn(ctx, (size_t)(colon + 1 - url), (size_t)(end - colon - 1));
+	q = strchr(end ? end : p, '?');
+	if (!q)
+		return strlen(url);
+	for (p = q + 1; *p; p += *p == '&') {
+		size_t kl = strcspn(p, "=&");
+		n = strcspn(p, "&");
+		if (kl < n && key_is_secret(p, kl))
+			fn(ctx, (size_t)(p + kl + 1 - url), n - kl - 1);
 		p += n;
-		if (*p == '&')
-			sbuf_addc(&sb, *p++);
 	}
-	return sbuf_detach(&sb);
+	return (size_t)(q - url);
+}
+
+struct redact_ctx {
+	const char *url;
+	size_t done;
+	struct sbuf sb;
+};
+
+static void redact_span(void *ctx, size_t off, size_t len)
+{
+	struct redact_ctx *r = ctx;
+
+	sbuf_add(&r->sb, r->url + r->done, off - r->done);
+	sbuf_adds(&r->sb, "****");
+	r->done = off + len;
+}
+
+/* The URL with every secret url_secret_spans() finds replaced by "****". */
+static char *redact(const char *url)
+{
+	struct redact_ctx r = { url, 0, SBUF_INIT };
+
+	url_secret_spans(url, redact_span, &r);
+	sbuf_adds(&r.sb, url + r.done);
+	return sbuf_detach(&r.sb);
 }
 
 /*
  * dbmate's `?search_path=a,b` is not a libpq parameter: turn it into
  * libpq's `options=-csearch_path%3Da,b`, so dbmate URLs work unchanged.
  */
+static void no_span(void *ctx, size_t off, size_t len)
+{
+	(void)ctx;
+	(void)off;
+	(void)len;
+}
+
 static char *pg_search_path(const char *url)
 {
 	struct sbuf sb = SBUF_INIT;
-	const char *q = strchr(url, '?'), *p, *v;
+	size_t qoff = url_secret_spans(url, no_span, NULL);
+	const char *q = url + qoff, *p, *v;
 	size_t vl;
 
-	if (!q)
+	if (!*q)
 		return strdup(url);
-	for (p = q + 1; (p = strstr(p, "search_path=")) != NULL; p++)
-		if (p[-1] == '?' || p[-1] == '&')
+	/* the query as libpq reads it: after the user part, so a password
+	 * holding '?' or "search_path=" is left alone */
+	for (p = q + 1; *p; p += *p == '&') {
+		size_t n = strcspn(p, "&");
+		if (strncmp(p, "options=", 8) == 0)
+			return strdup(url);
+		p += n;
+	}
+	for (p = q + 1; *p; p += *p == '&') {
+		if (strncmp(p, "search_path=", 12) == 0)
 			break;
-	if (!p || strstr(url, "options="))
+		p += strcspn(p, "&");
+	}
+	if (!*p)
 		return strdup(url);
 	v = p + 12;
-	vl = strcspn(v, "&#");
+	vl = strcspn(v, "&");
 	sbuf_add(&sb, url, (size_t)(p - url));
 	sbuf_adds(&sb, "options=-csearch_path%3D");
 	sbuf_add(&sb, v, vl);

@@ -25,6 +25,7 @@ int db_error(strata_db *db, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	sbuf_vaddf(&db->errmsg, fmt, ap);
 	va_end(ap);
+	sbuf_escape_controls(&db->errmsg, 0);
 	return code;
 }
 
@@ -43,6 +44,7 @@ int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
 		sbuf_addf(&db->errmsg, "; detail: %s", e->detail.buf);
 	if (e->hint.len)
 		sbuf_addf(&db->errmsg, "; hint: %s", e->hint.buf);
+	sbuf_escape_controls(&db->errmsg, 0);
 	return code;
 }
 
@@ -88,42 +90,76 @@ int util_read_file(const char *path, struct sbuf *sb)
 	return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
 }
 
-int util_write_file(const char *path, const char *data, size_t len)
+/*
+ * Write data to path through a temporary file in the same folder: readers
+ * see the old file or the new one, never half of one. The temporary file is
+ * created exclusively (never through a planted symlink) with the umask's
+ * mode; a file being replaced keeps its own mode, so a rewrite never widens
+ * (or narrows) what the user set. With excl, an existing path is an error
+ * (EEXIST) instead of being replaced, decided atomically by link().
+ */
+static int write_file(const char *path, const char *data, size_t len, int excl)
 {
 	struct sbuf tmp = SBUF_INIT;
-	int fd, rc = STRATA_EIO, saved;
+	struct stat st;
+	int fd = -1, rc = STRATA_EIO, saved, tries;
 	size_t off = 0;
 
-	sbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (sbuf_failed(&tmp))
-		return STRATA_ENOMEM;
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		sbuf_reset(&tmp);
+		sbuf_addf(&tmp, "%s.tmp.%ld.%d", path, (long)getpid(), tries);
+		if (sbuf_failed(&tmp))
+			return STRATA_ENOMEM;
+		fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			goto out;
+	}
 	if (fd < 0)
 		goto out;
+	if (!excl && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    fchmod(fd, st.st_mode & 07777) != 0)
+		goto fail;
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			saved = errno;
-			close(fd);
-			unlink(tmp.buf);
-			errno = saved;
-			rc = errno == ENOSPC ? STRATA_EFULL : STRATA_EIO;
-			goto out;
+			goto fail;
 		}
 		off += (size_t)n;
 	}
-	if (close(fd) != 0 || rename(tmp.buf, path) != 0) {
-		saved = errno;
+	if (fsync(fd) != 0)
+		goto fail;
+	saved = close(fd);
+	fd = -1;
+	if (saved != 0)
+		goto fail;
+	if (excl ? link(tmp.buf, path) != 0 : rename(tmp.buf, path) != 0)
+		goto fail;
+	if (excl)
 		unlink(tmp.buf);
-		errno = saved;
-		goto out;
-	}
 	rc = 0;
+	goto out;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp.buf);
+	errno = saved;
+	rc = errno == ENOSPC || errno == EDQUOT ? STRATA_EFULL : STRATA_EIO;
 out:
 	sbuf_release(&tmp);
 	return rc;
+}
+
+int util_write_file(const char *path, const char *data, size_t len)
+{
+	return write_file(path, data, len, 0);
+}
+
+int util_create_file(const char *path, const char *data, size_t len)
+{
+	return write_file(path, data, len, 1);
 }
 
 static void to_hex(const unsigned char *d, unsigned n, char *out)

@@ -75,7 +75,7 @@ void opts_usage(FILE *f, const char *usage, const struct opt *opts);
 int parse_duration(const char *s, long *ms);
 
 /* config.c */
-void config_load(struct cli *cli);        /* .env, then the environment */
+int config_load(struct cli *cli);         /* .env, then the environment; 0 or an exit status */
 void config_release(struct cli *cli);
 /*
  * Open the database with the global options. On failure prints the error

@@ -6,10 +6,12 @@
  *
  * A dump file is written atomically: to a temporary file beside it, synced,
  * then renamed over the target, so a reader (or git) never sees half a
- * schema, and a failed write leaves the old file as it was. The new file's
- * mode follows the umask, as any file the user's shell would create.
+ * schema, and a failed write leaves the old file as it was. A new file's
+ * mode follows the umask, as any file the user's shell would create; a
+ * replaced one keeps its mode (util_write_file()).
  */
 #include "cli.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,67 +31,6 @@ static const struct {
 	{ "dot", STRATA_FORMAT_DOT },
 	{ "mermaid", STRATA_FORMAT_MERMAID },
 };
-
-/* Write all of data to fd; 0 or -1 with errno set. */
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * path <- data, atomically: a temporary file in the same directory (so the
- * rename stays on one file system), created 0666 so that the umask decides
- * the mode. 0, or -1 with errno set and nothing left behind.
- */
-static int write_file_atomic(const char *path, const char *data, size_t len)
-{
-	size_t n = strlen(path) + 32;
-	char *tmp = malloc(n);
-	int fd = -1, attempt, err;
-
-	if (!tmp) {
-		errno = ENOMEM;
-		return -1;
-	}
-	for (attempt = 0; attempt < 100; attempt++) {
-		snprintf(tmp, n, "%s.tmp%ld.%d", path, (long)getpid(), attempt);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0)
-		goto fail;
-	if (write_all(fd, data, len) || fsync(fd)) {
-		err = errno;
-		close(fd);
-		unlink(tmp);
-		errno = err;
-		goto fail;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		err = errno;
-		unlink(tmp);
-		errno = err;
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	err = errno;
-	free(tmp);
-	errno = err;
-	return -1;
-}
 
 /* Print text to stdout as it is (renderers end it with a newline). */
 static void print_text(const char *text)
@@ -151,7 +92,7 @@ static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsign
 
 	if (rc)
 		return cli_fail(db, rc);
-	if (write_file_atomic(path, sql, strlen(sql))) {
+	if (util_write_file(path, sql, strlen(sql))) {
 		/* After up/down the run itself went through: say so, since the
 		 * exit status alone would suggest it did not. */
 		cli_error("%s: cannot write '%s': %s%s", command, path, strerror(errno),

@@ -6,15 +6,20 @@
  * by it (the dbmate rule), so a deploy's real environment wins.
  */
 #include "cli.h"
+#include "fileio.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const known[] = {
 	"DATABASE_URL", "DATABASE_SSL", "STRATA_DIR", "STRATA_SCHEMA", "STRATA_DUMP",
 	"STRATA_TABLE", "STRATA_DEV_URL", "STRATA_PG_SCHEMA", NULL,
 };
+
+#define DOTENV_MAX (1 << 20)
 
 static char *owned(struct cli *cli, char *s)
 {
@@ -92,21 +97,57 @@ static const char *setting(struct cli *cli, const char *dotenv, const char *key)
 	return NULL;
 }
 
-void config_load(struct cli *cli)
+/*
+ * .env, whole or not at all: a file cut short would be parsed as if it
+ * ended there, and a NUL byte would end every string early. A missing
+ * .env is normal; one that cannot be read is an error, as is one over
+ * 1 MiB (a .env holds a few lines; that much is some other file).
+ */
+static int read_dotenv(char **out)
+{
+	struct sbuf sb = SBUF_INIT;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (stat(".env", &st) == 0 && !S_ISREG(st.st_mode)) {
+		cli_error(".env is not a regular file");
+		return EXIT_USAGE;
+	}
+	if (stat(".env", &st) == 0 && st.st_size > DOTENV_MAX) {
+		cli_error(".env is not a .env file: larger than 1 MiB");
+		return EXIT_USAGE;
+	}
+	rc = util_read_file(".env", &sb);
+	if (rc == STRATA_ENOTFOUND) {
+		sbuf_release(&sb);
+		return 0;
+	}
+	if (rc) {
+		cli_error("cannot read .env: %s", rc == STRATA_ENOMEM ? "out of memory" : strerror(errno));
+		sbuf_release(&sb);
+		return EXIT_USAGE;
+	}
+	if (sb.len > DOTENV_MAX || memchr(sb.buf, '\0', sb.len)) {
+		cli_error(".env is not a .env file: %s", sb.len > DOTENV_MAX ? "larger than 1 MiB"
+		                                                             : "it holds a NUL byte");
+		sbuf_release(&sb);
+		return EXIT_USAGE;
+	}
+	*out = sbuf_detach(&sb);
+	if (!*out) {
+		cli_error("out of memory");
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+int config_load(struct cli *cli)
 {
 	char *dotenv = NULL;
-	FILE *f = fopen(".env", "r");
 	const char *ssl;
+	int rc = read_dotenv(&dotenv);
 
-	if (f) {
-		size_t cap = 1 << 16, n = 0;
-		dotenv = malloc(cap + 1);
-		if (dotenv) {
-			n = fread(dotenv, 1, cap, f);
-			dotenv[n] = '\0';
-		}
-		fclose(f);
-	}
 	(void)known;
 	cli->url = setting(cli, dotenv, "DATABASE_URL");
 	cli->dir = setting(cli, dotenv, "STRATA_DIR");
@@ -122,6 +163,7 @@ void config_load(struct cli *cli)
 	cli->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 	             !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	cli->keep = 5;
+	return rc;
 }
 
 void config_release(struct cli *cli)

@@ -34,7 +34,10 @@ int parse_duration(const char *s, long *ms)
 		v *= 3600000;
 	else
 		return -1;
-	if (v > (double)LONG_MAX / 2)
+	/* Both engines keep a timeout in an int of milliseconds (24.8 days):
+	 * a longer one would be refused by the server only after connecting,
+	 * or wrap on SQLite. */
+	if (v > (double)INT_MAX)
 		return -1;
 	*ms = (long)v;
 	return 0;
@@ -115,7 +118,8 @@ static int set_value(const char *cmd, const struct opt *o, const char *spell, co
 		return 0;
 	case OPT_T_DURATION:
 		if (parse_duration(arg, (long *)o->dest)) {
-			cli_error("%s: %s needs a duration such as 500ms, 5s or 2min, not '%s'", cmd, spell, arg);
+			cli_error("%s: %s needs a duration such as 500ms, 5s or 2min (at most 596h), not '%s'",
+			          cmd, spell, arg);
 			return -1;
 		}
 		return 0;

@@ -82,11 +82,11 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	const struct cmd *c;
-	int i, rc, n;
+	int i, rc, n, cfg;
 	char **args;
 
 	memset(&cli, 0, sizeof cli);
-	config_load(&cli);
+	cfg = config_load(&cli);
 
 	/* Global options before the command: parse them as a pseudo-command. */
 	for (i = 1; i < argc; i++) {
@@ -124,6 +124,10 @@ int main(int argc, char **argv)
 		cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
 		config_release(&cli);
 		return EXIT_USAGE;
+	}
+	if (cfg) {
+		config_release(&cli);
+		return cfg;
 	}
 	/* The globals before the command are parsed in the command's context. */
 	args = calloc((size_t)argc + 1, sizeof *args);

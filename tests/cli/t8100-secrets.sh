@@ -264,50 +264,73 @@ test_expect_success 'the tracking table holds no password' '
 	test "$(cat count)" -ge 2
 '
 
-test_expect_success 'no output of this script shows the password' '
-	ls "$OUT" >list &&
-	test_line_count -gt 60 list &&
-	! grep -r -l -i -e "$SECRET" -e "s3cret%2D" "$OUT"
-'
 
 # ---------------------------------------------------------------------------
-# Known breakage (reported): url.c redact() ends the user:password@ part at
-# the first '?' or '#' and matches only a literal "password=" key, where
-# libpq ends it at '@' or '/' and decodes keys; driver_pg.c
-# raw_url_password() has the same rule. Outputs go to known/, outside the
-# search above.
-
-known() {
-	local name=$1 code=$2
-	shift 2
-	mkdir -p "$TRASH/known" &&
-	test_expect_code "$code" "$@" >"$TRASH/known/$name.out" 2>"$TRASH/known/$name.err" &&
-	no_secret "$TRASH/known/$name.out" "$TRASH/known/$name.err"
-}
+# Passwords libpq reads where a naive reading does not: with ? or # in
+# user:pass@, under a percent-encoded key, with # in ?password=. (Found by
+# fuzz_url: url.c redact() and driver_pg.c raw_url_password() ended the
+# password at the first ? or #; fixed in e23d988.)
 
 test_expect_success 'setup: a role whose password holds ? and #' '
 	db_sql "DROP ROLE IF EXISTS odd_pw; CREATE ROLE odd_pw LOGIN SUPERUSER PASSWORD '\''pw?s3cret#odd'\''"
 '
 
-test_expect_failure 'a password with ? in user:pass@ is hidden in status --json' '
-	known q-json 0 strata -u "postgres://odd_pw:pw?s3cret#odd@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}" status --json
+test_expect_success 'a password with ? in user:pass@ is hidden in status --json' '
+	run q-json 0 strata -u "postgres://odd_pw:pw?s3cret#odd@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}" status --json
 '
 
-test_expect_failure 'a password with ? in a malformed URL is hidden in the error' '
-	known q-ipv6 2 strata -u "postgres://odd_pw:pw?s3cret#odd@[::1" status
+test_expect_success 'a password with ? in a malformed URL is hidden in the error' '
+	run q-ipv6 2 strata -u "postgres://odd_pw:pw?s3cret#odd@[::1" status
 '
 
-test_expect_failure 'a password under a percent-encoded key (passw%6Frd=) is hidden' '
-	known enc-key 0 strata -u "postgres://strata@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}?passw%6Frd=$PW" status --json
+test_expect_success 'a password under a percent-encoded key (passw%6Frd=) is hidden' '
+	run enc-key 0 strata -u "postgres://strata@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}?passw%6Frd=$PW" status --json
 '
 
-test_expect_failure 'a ?password= value with # is hidden whole' '
-	known q-hash 0 strata -u "postgres://odd_pw@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}?password=pw%3Fs3cret#odd" status --json &&
-	test_grep ! "#odd" "$TRASH/known/q-hash.out"
+test_expect_success 'a ?password= value with # is hidden whole' '
+	run q-hash 0 strata -u "postgres://odd_pw@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}?password=pw%3Fs3cret#odd" status --json &&
+	test_grep ! "#odd" "$OUT/q-hash.out"
 '
 
-test_expect_success 'cleanup: the odd role goes' '
-	db_sql "DROP ROLE odd_pw"
+# libpq ends user:pass@ at the FIRST '@' (before any '/'); an '@' inside a
+# ?password= value is not the end of a user part. (Found by fuzz_url: from
+# e23d988 redact() took the LAST '@' before '/', and a URL without a path
+# printed "postgres://u@h:****@s3cret". Both readings now come from one
+# scanner, url_secret_spans() in lib/url.c.)
+test_expect_success 'setup: a role whose password holds @' '
+	db_sql "DROP ROLE IF EXISTS odd_at; CREATE ROLE odd_at LOGIN SUPERUSER PASSWORD '\''at@s3cret'\''"
+'
+
+test_expect_success 'a ?password= value with @, in a URL without a path, is hidden whole' '
+	run at-query 0 strata -u "postgres://odd_at@127.0.0.1:$STRATA_TEST_PG_PORT?dbname=${DATABASE_URL##*/}&password=at@s3cret" status --json
+'
+
+test_expect_success '... and in the error about a malformed URL' '
+	run at-query-ipv6 2 strata -u "postgres://odd_at@[::1?password=at@s3cret" status
+'
+
+test_expect_success 'a password holding ?search_path= logs in (dbmate rewrite leaves it alone)' '
+	db_sql "DROP ROLE IF EXISTS odd_sp; CREATE ROLE odd_sp LOGIN SUPERUSER PASSWORD '\''x?search_path=s3cret'\''" &&
+	run sp-in-pw 0 strata -u "postgres://odd_sp:x?search_path=s3cret@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}" status --json
+'
+
+test_expect_success '... and with a real ?search_path= after it' '
+	run sp-after-pw 0 strata -u "postgres://odd_sp:x?search_path=s3cret@127.0.0.1:$STRATA_TEST_PG_PORT/${DATABASE_URL##*/}?search_path=public" status --json
+'
+
+test_expect_success 'an ?sslpassword= value is hidden too' '
+	run sslpw 2 strata -u "postgres://strata@[::1?sslpassword=$PW" status &&
+	test_grep "sslpassword=\*\*\*\*" "$OUT/sslpw.err"
+'
+
+test_expect_success 'cleanup: the odd roles go' '
+	db_sql "DROP ROLE odd_pw; DROP ROLE odd_at; DROP ROLE odd_sp"
+'
+
+test_expect_success 'no output of this script shows the password' '
+	ls "$OUT" >list &&
+	test_line_count -gt 60 list &&
+	! grep -r -l -i -e "$SECRET" -e "s3cret%2D" "$OUT"
 '
 
 test_done

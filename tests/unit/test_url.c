@@ -60,6 +60,42 @@ static void test_url__password_never_in_the_redacted_form(void **state)
 	url_release(&u);
 }
 
+/* Each URL and the redacted form it must give: libpq's reading of the user
+ * part (it ends at the first '@' before any '/'), the ambiguous cases hidden
+ * generously, and every ?password= / ?sslpassword= value whole. */
+static void test_url__redaction_follows_libpq_reading(void **state)
+{
+	static const char *const cases[][2] = {
+		/* an '@' inside a ?password= value, no path (found by fuzz_url) */
+		{ "postgres://u@h:5432?dbname=d&password=at@s3cret",
+		  "postgres://u@h:5432?dbname=d&password=****" },
+		/* '@' in both places: more than libpq's password is hidden */
+		{ "postgres://u:p@ss@h?password=xy@zzy", "postgres://u:****@h?password=****" },
+		/* '?' and '#' inside user:pass@ */
+		{ "postgres://u:pw?s3cret#odd@h/db", "postgres://u:****@h/db" },
+		{ "postgres://u:pw?s3cret#odd@[::1", "postgres://u:****@[::1" },
+		/* a percent-encoded key, and '#' inside the value */
+		{ "postgres://h/db?passw%6Frd=secret9&x=1", "postgres://h/db?passw%6Frd=****&x=1" },
+		{ "postgres://u@h/db?password=pw#tail", "postgres://u@h/db?password=****" },
+		{ "postgres://u@h/db?sslpassword=k3y&password=p&password=q",
+		  "postgres://u@h/db?sslpassword=****&password=****&password=****" },
+		/* no password at all: the URL as it was */
+		{ "postgres://u@h:5432/db?sslmode=require", "postgres://u@h:5432/db?sslmode=require" },
+		{ "postgres://h/my@db", "postgres://h/my@db" },
+		/* an empty password stays empty (nothing to hide, nothing to show) */
+		{ "postgres://u:@h/db", "postgres://u:@h/db" },
+	};
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct strata_url u;
+		parse_ok(cases[i][0], &u);
+		assert_string_equal(u.redacted, cases[i][1]);
+		url_release(&u);
+	}
+}
+
 static void test_url__dbmate_search_path_becomes_a_libpq_option(void **state)
 {
 	struct strata_url u;
@@ -68,6 +104,35 @@ static void test_url__dbmate_search_path_becomes_a_libpq_option(void **state)
 	parse_ok("postgres://app@db/app?sslmode=disable&search_path=a,public", &u);
 	assert_string_equal(u.conninfo, "postgres://app@db/app?sslmode=disable&options=-csearch_path%3Da,public");
 	url_release(&u);
+	/* "?search_path=" inside the password is the password's (found by
+	 * fuzz_url): only the query after the user part is read */
+	parse_ok("postgres://u:pw?search_path=x@h/db", &u);
+	assert_string_equal(u.conninfo, "postgres://u:pw?search_path=x@h/db");
+	url_release(&u);
+	parse_ok("postgres://u:pw?search_path=x@h/db?search_path=s", &u);
+	assert_string_equal(u.conninfo, "postgres://u:pw?search_path=x@h/db?options=-csearch_path%3Ds");
+	url_release(&u);
+	/* an options= of the user's own wins; "xsearch_path=" is another key */
+	parse_ok("postgres://h/db?options=-cwork_mem%3D1MB&search_path=s", &u);
+	assert_string_equal(u.conninfo, "postgres://h/db?options=-cwork_mem%3D1MB&search_path=s");
+	url_release(&u);
+	parse_ok("postgres://h/db?xsearch_path=s", &u);
+	assert_string_equal(u.conninfo, "postgres://h/db?xsearch_path=s");
+	url_release(&u);
+}
+
+static void test_url__messages_escape_control_characters(void **state)
+{
+	struct strata_url u;
+	struct drv_err e;
+	(void)state;
+
+	drv_err_init(&e);
+	assert_int_equal(url_parse("nope\033[2J\r", &u, &e), STRATA_EURL);
+	assert_null(strchr(e.msg.buf, '\033'));
+	assert_null(strchr(e.msg.buf, '\r'));
+	assert_non_null(strstr(e.msg.buf, "nope\\x1b[2J\\x0d"));
+	drv_err_release(&e);
 }
 
 static void test_url__unknown_scheme_and_bad_escapes_are_refused(void **state)
@@ -91,7 +156,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url__sqlite_forms_give_the_path),
 		cmocka_unit_test(test_url__password_never_in_the_redacted_form),
+		cmocka_unit_test(test_url__redaction_follows_libpq_reading),
 		cmocka_unit_test(test_url__dbmate_search_path_becomes_a_libpq_option),
+		cmocka_unit_test(test_url__messages_escape_control_characters),
 		cmocka_unit_test(test_url__unknown_scheme_and_bad_escapes_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
