@@ -263,9 +263,19 @@ static void on_notice(void *arg, const PGresult *res)
 	add_flat(&sb, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 	conn_secrets(c, &sec);
 	scrub_all(&sb, &sec);
-	if (!sbuf_failed(&sb) && sb.len)
-		c->log(c->log_payload,
-		       sev && strcmp(sev, "WARNING") == 0 ? STRATA_LOG_WARN : STRATA_LOG_NOTICE, sb.buf);
+	/* A WARNING is one; a NOTICE (RAISE NOTICE in a migration, "drop
+	 * cascades to ...") is information the user sees with -v; the "...
+	 * already exists, skipping" of IF [NOT] EXISTS, which strata's own
+	 * statements cause too, is debug. */
+	if (!sbuf_failed(&sb) && sb.len) {
+		int level = STRATA_LOG_INFO;
+		if (sev && strcmp(sev, "WARNING") == 0)
+			level = STRATA_LOG_WARN;
+		else if ((sev && (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "LOG") == 0)) ||
+		         (sb.len > 10 && strcmp(sb.buf + sb.len - 10, ", skipping") == 0))
+			level = STRATA_LOG_DEBUG;
+		c->log(c->log_payload, level, sb.buf);
+	}
 	sbuf_release(&sb);
 }
 
@@ -830,11 +840,11 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 	if (rc)
 		goto out;
 	PQsetNoticeReceiver(c->pg, on_notice, c);
-	/* One round trip for both: DROP ... IF EXISTS and friends would
-	 * otherwise fill the log with NOTICEs. */
+	/* One round trip for both. NOTICEs reach the log at the INFO level
+	 * (on_notice), which the program shows with -v only. */
 	res = PQexec(c->pg, opts && opts->pg_schema
-	             ? "SET client_min_messages = warning"
-	             : "SET client_min_messages = warning; SELECT current_schema()");
+	             ? "SET client_min_messages = notice"
+	             : "SET client_min_messages = notice; SELECT current_schema()");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = fail_result(c, res, err);
 		goto out;

@@ -11,7 +11,7 @@
 /* Read a whole file into sb (appending). Returns 0, STRATA_ENOTFOUND or STRATA_EIO; errno kept. */
 int util_read_file(const char *path, struct sbuf *sb);
 /* Write data to path atomically (temporary file + rename): a new file gets
- * the umask's mode, a replaced one keeps its mode. STRATA_EFULL on a full
+ * the umask's mode, a replaced one no more than its old mode. STRATA_EFULL on a full
  * disk, else STRATA_EIO with errno kept. */
 int util_write_file(const char *path, const char *data, size_t len);
 /* The same for a file that must not exist yet: EEXIST (STRATA_EIO) if it does. */

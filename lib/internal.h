@@ -49,6 +49,9 @@ void util_sha256_hex(const char *data, size_t len, char out[65]);
 /* UTC now as "YYYY-MM-DD HH:MM:SS" (out[20]) and as "YYYYMMDDHHMMSS" (out[15]). */
 void util_now_sql(char out[20]);
 void util_now_version(char out[15]);
+/* The timestamp version one second after last (YYYYMMDDHHMMSS), in out;
+ * -1 when last is not such a timestamp. */
+int util_version_after(const char *last, char out[15]);
 /* Monotonic milliseconds. */
 long util_ms(void);
 /* 1 if s[0..len) is valid UTF-8; else 0 and *bad_off the offset of the first bad byte. */

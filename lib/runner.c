@@ -1437,10 +1437,15 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		util_now_version(now);
 		sbuf_adds(&version, now);
 		if (ms.n && version_cmp(now, ms.v[ms.n - 1].version) <= 0) {
-			/* Two `new`s in one second, or a clock behind: stay ordered. */
-			unsigned long long v = strtoull(ms.v[ms.n - 1].version, NULL, 10) + 1;
+			/* Two `new`s in one second, or a clock behind: stay ordered,
+			 * one second after the last (still a time of day), or one
+			 * more than a last version that is no timestamp. */
+			const char *last = ms.v[ms.n - 1].version;
 			sbuf_reset(&version);
-			sbuf_addf(&version, "%llu", v);
+			if (util_version_after(last, now) == 0)
+				sbuf_adds(&version, now);
+			else
+				sbuf_addf(&version, "%llu", strtoull(last, NULL, 10) + 1);
 		}
 	}
 	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(dir), dir, version.buf, name);

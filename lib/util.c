@@ -94,8 +94,8 @@ int util_read_file(const char *path, struct sbuf *sb)
  * Write data to path through a temporary file in the same folder: readers
  * see the old file or the new one, never half of one. The temporary file is
  * created exclusively (never through a planted symlink) with the umask's
- * mode; a file being replaced keeps its own mode, so a rewrite never widens
- * (or narrows) what the user set. With excl, an existing path is an error
+ * mode; a file being replaced keeps no more than its own mode, so a rewrite
+ * follows the umask and never widens what the user set. With excl, an existing path is an error
  * (EEXIST) instead of being replaced, decided atomically by link().
  */
 static int write_file(const char *path, const char *data, size_t len, int excl)
@@ -116,9 +116,13 @@ static int write_file(const char *path, const char *data, size_t len, int excl)
 	}
 	if (fd < 0)
 		goto out;
-	if (!excl && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    fchmod(fd, st.st_mode & 07777) != 0)
-		goto fail;
+	if (!excl && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* The replacement gets no bit that either the old file or the
+		 * umask (as open() applied it to the temporary file) withholds. */
+		mode_t old = st.st_mode & 07777;
+		if (fstat(fd, &st) != 0 || fchmod(fd, st.st_mode & old & 07777) != 0)
+			goto fail;
+	}
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0) {
@@ -220,6 +224,35 @@ void util_now_version(char out[15])
 
 	gmtime_r(&t, &tm);
 	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+}
+
+int util_version_after(const char *last, char out[15])
+{
+	struct tm tm;
+	time_t t;
+	int i;
+
+	for (i = 0; i < 14; i++)
+		if (last[i] < '0' || last[i] > '9')
+			return -1;
+	if (last[14])
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(last, "%4d%2d%2d%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+	           &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	t += 1;
+	gmtime_r(&t, &tm);
+	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+	return 0;
 }
 
 long util_ms(void)

@@ -8,7 +8,7 @@
  * then renamed over the target, so a reader (or git) never sees half a
  * schema, and a failed write leaves the old file as it was. A new file's
  * mode follows the umask, as any file the user's shell would create; a
- * replaced one keeps its mode (util_write_file()).
+ * replaced one no more than its old mode (util_write_file()).
  */
 #include "cli.h"
 #include "fileio.h"

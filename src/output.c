@@ -87,7 +87,9 @@ void cli_log(void *payload, int level, const char *msg)
 {
 	struct cli *cli = payload;
 
-	if (level < STRATA_LOG_NOTICE && !cli->verbose)
+	/* -v shows INFO (a server's NOTICEs among them); DEBUG is for
+	 * embedders that ask for it. */
+	if (level <= STRATA_LOG_DEBUG || (level < STRATA_LOG_NOTICE && !cli->verbose))
 		return;
 	if (cli->quiet && level < STRATA_LOG_WARN)
 		return;

@@ -71,6 +71,21 @@ test_expect_success 'new migrations made back to back get increasing versions' '
 	test "${first%%_*}" -lt "${second%%_*}"
 '
 
+test_expect_success 'after a version from the future, new counts on in seconds: still a time of day' '
+	rm -rf migrations &&
+	mkdir migrations &&
+	printf -- "-- migrate:up\nSELECT 1;\n" >migrations/20991231235959_late.sql &&
+	strata new one >out &&
+	strata new two >out &&
+	ls migrations >actual &&
+	cat >expect <<-\EOF &&
+	20991231235959_late.sql
+	21000101000000_one.sql
+	21000101000001_two.sql
+	EOF
+	test_cmp expect actual
+'
+
 test_expect_success 'new continues the zero-padded sequence the directory uses' '
 	rm -rf migrations &&
 	mkdir migrations &&

@@ -268,6 +268,28 @@ test_expect_success '-q prints nothing on success, and errors still show' '
 	test_line_count = 1 err
 '
 
+test_expect_success POSTGRES 'a server NOTICE from a migration shows with -v only; a WARNING always' '
+	url=$(fresh_db) &&
+	mkdir -p noisy &&
+	cat >noisy/0001_noisy.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE IF NOT EXISTS noisy (id int);
+	CREATE TABLE IF NOT EXISTS noisy (id int);
+	DO $$ BEGIN RAISE NOTICE '\''hello from 0001'\''; RAISE WARNING '\''careful in 0001'\''; END $$;
+	-- migrate:down
+	DROP TABLE noisy;
+	EOF
+	strata -u "$url" -d noisy up >out 2>err &&
+	test_grep "^strata: warning: careful in 0001$" err &&
+	test_grep ! "hello from 0001" err &&
+	strata -u "$url" -d noisy -v redo >out 2>err &&
+	test_grep "^strata: hello from 0001$" err &&
+	test_grep "^strata: warning: careful in 0001$" err &&
+	test_grep ! "skipping" err &&
+	strata -u "$url" -d noisy -q redo >out 2>err &&
+	test_grep ! "hello" err
+'
+
 test_expect_success 'strata --help lists every command, on stdout, exit 0' '
 	strata --help >out 2>err &&
 	test_must_be_empty err &&
