@@ -317,36 +317,6 @@ static void create_index(struct sbuf *sb, const struct schema_index *ix, int con
 	sbuf_release(&tmp);
 }
 
-static void comment_target(struct sbuf *sb, const struct schema_comment *c)
-{
-	sbuf_adds(sb, schema_object_kind_sql(c->kind));
-	sbuf_addc(sb, ' ');
-	switch (c->kind) {
-	case SCHEMA_OBJ_COLUMN:
-		qn(sb, c->schema, c->name);
-		sbuf_addc(sb, '.');
-		id(sb, c->sub);
-		break;
-	case SCHEMA_OBJ_TRIGGER:
-	case SCHEMA_OBJ_CONSTRAINT:
-		id(sb, c->sub);
-		sbuf_adds(sb, " ON ");
-		qn(sb, c->schema, c->name);
-		break;
-	case SCHEMA_OBJ_FUNCTION:
-		qn(sb, c->schema, c->name);
-		sbuf_addf(sb, "(%s)", c->sub ? c->sub : "");
-		break;
-	case SCHEMA_OBJ_SCHEMA:
-	case SCHEMA_OBJ_EXTENSION:
-		id(sb, c->name);
-		break;
-	default:
-		qn(sb, c->schema, c->name);
-		break;
-	}
-}
-
 /* The enum's spelling in a column type: "public.mood", "mood", "public.mood[]". */
 static int uses_enum(const char *type, const struct schema_enum *e)
 {
@@ -743,7 +713,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_SET_COMMENT: {
 			const struct schema_comment *cm = c->ob ? c->ob : c->oa;
 			sbuf_adds(sb, "COMMENT ON ");
-			comment_target(sb, cm);
+			schema_render_comment_target(cm, sb);
 			sbuf_adds(sb, " IS ");
 			if (c->ob)
 				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);

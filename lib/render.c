@@ -893,7 +893,7 @@ static void add_sequence_options(const struct schema_sequence *q, struct sbuf *o
 		sbuf_adds(out, " CYCLE");
 }
 
-static void add_comment_target(const struct schema_comment *c, struct sbuf *out)
+void schema_render_comment_target(const struct schema_comment *c, struct sbuf *out)
 {
 	sbuf_adds(out, schema_object_kind_sql(c->kind));
 	sbuf_addc(out, ' ');
@@ -1026,7 +1026,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 	}
 	for (i = 0; i < s->ncomments; i++) {
 		sbuf_adds(out, "\nCOMMENT ON ");
-		add_comment_target(s->comments[i], out);
+		schema_render_comment_target(s->comments[i], out);
 		sbuf_adds(out, " IS ");
 		sbuf_add_literal(out, s->comments[i]->text ? s->comments[i]->text : "");
 		stmt_end(out);

@@ -461,6 +461,8 @@ void schema_render_create_index(const struct schema_index *ix, int engine, struc
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out);
 /* A column definition: name type [COLLATE] [GENERATED/IDENTITY] [DEFAULT] [NOT NULL]. */
 void schema_render_column(const struct schema_column *c, int engine, struct sbuf *out);
+/* What COMMENT ON names: "COLUMN s.t.c", "TRIGGER tr ON s.t", "FUNCTION s.f(args)"... */
+void schema_render_comment_target(const struct schema_comment *c, struct sbuf *out);
 /* DEFAULT's expression as SQL can take it: literals as they are, anything
  * else in parentheses (SQLite's PRAGMA drops them). */
 void schema_add_default(struct sbuf *sb, const char *default_sql);
