@@ -60,19 +60,6 @@ static void add_stmt(struct sbuf *sb, const char *sql)
 	end(sb);
 }
 
-static void add_names(struct sbuf *sb, const struct schema_names *l)
-{
-	size_t i;
-
-	sbuf_addc(sb, '(');
-	for (i = 0; i < l->n; i++) {
-		if (i)
-			sbuf_adds(sb, ", ");
-		id(sb, l->v[i]);
-	}
-	sbuf_addc(sb, ')');
-}
-
 /* ---- columns ------------------------------------------------------------- */
 
 /* A type whose explicit cast truncates instead of failing. */
@@ -601,7 +588,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_ADD_PRIMARY_KEY: {
 			struct sbuf def = SBUF_INIT;
 			sbuf_adds(&def, "PRIMARY KEY ");
-			add_names(&def, &p->b->pk.columns);
+			schema_add_names(&def, &p->b->pk.columns);
 			alter_table(sb, p->b);
 			sbuf_adds(sb, "ADD ");
 			if (p->b->pk.name) {
@@ -627,7 +614,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				sbuf_addc(sb, ' ');
 			}
 			sbuf_adds(sb, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-			add_names(sb, &u->columns);
+			schema_add_names(sb, &u->columns);
 			if (u->deferrable)
 				sbuf_adds(sb, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 			end(sb);

@@ -84,7 +84,7 @@ static void add_stripped(struct sbuf *sb, const char *sql)
 	add_trimmed(sb, sql);
 }
 
-static void add_names(struct sbuf *sb, const struct schema_names *l)
+void schema_add_names(struct sbuf *sb, const struct schema_names *l)
 {
 	size_t i;
 
@@ -679,12 +679,12 @@ void schema_render_fk(const struct schema_fk *fk, struct sbuf *out)
 {
 	add_constraint_name(out, fk->name);
 	sbuf_adds(out, "FOREIGN KEY ");
-	add_names(out, &fk->columns);
+	schema_add_names(out, &fk->columns);
 	sbuf_adds(out, " REFERENCES ");
 	schema_add_qname(out, fk->ref_schema, fk->ref_table);
 	if (fk->ref_columns.n) {
 		sbuf_addc(out, ' ');
-		add_names(out, &fk->ref_columns);
+		schema_add_names(out, &fk->ref_columns);
 	}
 	if (fk->on_update != SCHEMA_FK_NO_ACTION)
 		sbuf_addf(out, " ON UPDATE %s", schema_fk_action_sql(fk->on_update));
@@ -719,7 +719,7 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		sbuf_adds(out, ",\n    ");
 		add_constraint_name(out, t->pk.name);
 		sbuf_adds(out, "PRIMARY KEY ");
-		add_names(out, &t->pk.columns);
+		schema_add_names(out, &t->pk.columns);
 	}
 	for (i = 0; i < t->nuniques; i++) {
 		const struct schema_unique *u = &t->uniques[i];
@@ -727,7 +727,7 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		sbuf_adds(out, ",\n    ");
 		add_constraint_name(out, u->name);
 		sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-		add_names(out, &u->columns);
+		schema_add_names(out, &u->columns);
 		if (u->deferrable)
 			sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED"
 			                                     : " DEFERRABLE");
@@ -793,7 +793,7 @@ void schema_render_create_index(const struct schema_index *ix, int engine, struc
 	sbuf_addc(out, ')');
 	if (ix->include.n && engine != SCHEMA_SQLITE) {
 		sbuf_adds(out, " INCLUDE ");
-		add_names(out, &ix->include);
+		schema_add_names(out, &ix->include);
 	}
 	if (ix->where) {
 		sbuf_adds(out, " WHERE ");

@@ -466,6 +466,8 @@ void schema_render_comment_target(const struct schema_comment *c, struct sbuf *o
 /* DEFAULT's expression as SQL can take it: literals as they are, anything
  * else in parentheses (SQLite's PRAGMA drops them). */
 void schema_add_default(struct sbuf *sb, const char *default_sql);
+/* "(a, b, c)": each name as schema_add_ident() does it. */
+void schema_add_names(struct sbuf *sb, const struct schema_names *l);
 
 /* JSON (docs/json-schema-model.md). A new reference; NULL when out of memory. */
 struct json_t;
