@@ -675,6 +675,15 @@ static void add_constraint_name(struct sbuf *out, const char *name)
 	}
 }
 
+void schema_render_unique(const struct schema_unique *u, struct sbuf *out)
+{
+	add_constraint_name(out, u->name);
+	sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
+	schema_add_names(out, &u->columns);
+	if (u->deferrable)
+		sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+}
+
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out)
 {
 	add_constraint_name(out, fk->name);
@@ -722,15 +731,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		schema_add_names(out, &t->pk.columns);
 	}
 	for (i = 0; i < t->nuniques; i++) {
-		const struct schema_unique *u = &t->uniques[i];
-
 		sbuf_adds(out, ",\n    ");
-		add_constraint_name(out, u->name);
-		sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-		schema_add_names(out, &u->columns);
-		if (u->deferrable)
-			sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED"
-			                                     : " DEFERRABLE");
+		schema_render_unique(&t->uniques[i], out);
 	}
 	for (i = 0; i < t->nchecks; i++) {
 		sbuf_adds(out, ",\n    ");

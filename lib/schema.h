@@ -459,6 +459,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 void schema_render_create_index(const struct schema_index *ix, int engine, struct sbuf *out);
 /* One foreign key clause: [CONSTRAINT n] FOREIGN KEY (..) REFERENCES t (..) ... */
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out);
+/* One UNIQUE clause: [CONSTRAINT n] UNIQUE [NULLS NOT DISTINCT] (..) [DEFERRABLE ...] */
+void schema_render_unique(const struct schema_unique *u, struct sbuf *out);
 /* A column definition: name type [COLLATE] [GENERATED/IDENTITY] [DEFAULT] [NOT NULL]. */
 void schema_render_column(const struct schema_column *c, int engine, struct sbuf *out);
 /* What COMMENT ON names: "COLUMN s.t.c", "TRIGGER tr ON s.t", "FUNCTION s.f(args)"... */
