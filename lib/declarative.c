@@ -294,27 +294,11 @@ static int introspect_conn(strata_db *db, drv_conn *c, const char *what, struct 
 	return rc;
 }
 
-/* Run sql on c; a failure is "where:LINE: message", LINE in the file. */
-static int exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line)
+/* For db_exec_at(): SQL the engine rejects is the input's fault, not the
+ * database's. */
+static int input_code(int code)
 {
-	struct drv_err e;
-	int rc;
-
-	drv_err_init(&e);
-	rc = drv_exec(c, sql, &e);
-	if (rc) {
-		struct sbuf ctx = SBUF_INIT;
-		long line = first_line;
-		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
-			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
-		sbuf_addf(&ctx, "%s:%ld", where, line);
-		if (rc == STRATA_ESQL)
-			e.code = STRATA_EPARSE; /* the input is wrong, not the database */
-		rc = db_error_drv(db, &e, ctx.buf);
-		sbuf_release(&ctx);
-	}
-	drv_err_release(&e);
-	return rc;
+	return code == STRATA_ESQL ? STRATA_EPARSE : code;
 }
 
 /* A schema file -> its model (through a scratch database) and its hints. */
@@ -349,7 +333,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 	}
 	if ((rc = scratch_open(db, dev_url, &s)) != 0)
 		goto out;
-	rc = exec_at(db, s.conn, text.buf, path, 1);
+	rc = db_exec_at(db, s.conn, text.buf, path, 1, input_code);
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
 	scratch_close(&s);
@@ -375,7 +359,7 @@ static int replay(strata_db *db, const struct migration_set *ms, const unsigned 
 		const struct migration *m = &ms->v[i];
 		if ((want && !want[i]) || !m->up.sql)
 			continue;
-		rc = exec_at(db, s.conn, m->up.sql, m->path, m->up.line);
+		rc = db_exec_at(db, s.conn, m->up.sql, m->path, m->up.line, input_code);
 	}
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back", out);

@@ -1367,7 +1367,8 @@ static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_e
 	return rc;
 }
 
-static int pg_create_db(const struct strata_url *url, struct drv_err *err)
+/* CREATE DATABASE, or DROP DATABASE IF EXISTS, for the database url names. */
+static int admin_create_drop(const struct strata_url *url, int drop, struct drv_err *err)
 {
 	struct sbuf sql = SBUF_INIT;
 	PGconn *pg = NULL;
@@ -1376,8 +1377,12 @@ static int pg_create_db(const struct strata_url *url, struct drv_err *err)
 
 	if ((rc = admin_connect(url, &pg, &name, err)) != 0)
 		goto out;
-	sbuf_adds(&sql, "CREATE DATABASE ");
+	sbuf_adds(&sql, drop ? "DROP DATABASE IF EXISTS " : "CREATE DATABASE ");
 	sbuf_add_ident(&sql, name);
+	/* Sessions left on a development database (an editor, a crashed app)
+	 * would make DROP fail; FORCE ends them (PostgreSQL 13+). */
+	if (drop && PQserverVersion(pg) >= 130000)
+		sbuf_adds(&sql, " WITH (FORCE)");
 	rc = sbuf_failed(&sql) ? fail_nomem(err) : admin_run(pg, sql.buf, name, err);
 out:
 	sbuf_release(&sql);
@@ -1386,27 +1391,14 @@ out:
 	return rc;
 }
 
+static int pg_create_db(const struct strata_url *url, struct drv_err *err)
+{
+	return admin_create_drop(url, 0, err);
+}
+
 static int pg_drop_db(const struct strata_url *url, struct drv_err *err)
 {
-	struct sbuf sql = SBUF_INIT;
-	PGconn *pg = NULL;
-	char *name = NULL;
-	int rc;
-
-	if ((rc = admin_connect(url, &pg, &name, err)) != 0)
-		goto out;
-	sbuf_adds(&sql, "DROP DATABASE IF EXISTS ");
-	sbuf_add_ident(&sql, name);
-	/* Sessions left on a development database (an editor, a crashed app)
-	 * would make DROP fail; FORCE ends them (PostgreSQL 13+). */
-	if (PQserverVersion(pg) >= 130000)
-		sbuf_adds(&sql, " WITH (FORCE)");
-	rc = sbuf_failed(&sql) ? fail_nomem(err) : admin_run(pg, sql.buf, name, err);
-out:
-	sbuf_release(&sql);
-	free(name);
-	PQfinish(pg);
-	return rc;
+	return admin_create_drop(url, 1, err);
 }
 
 /* The schemas wipe drops: every non-system schema whose owner's rights the

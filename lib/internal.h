@@ -34,6 +34,12 @@ int db_error(strata_db *db, int code, const char *fmt, ...)
 	;
 /* Take a driver error onto the handle, prefixed by context when not NULL. */
 int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
+/* Run sql, which begins at line first_line of the file named where, on c. On
+ * failure the handle's message is "where:LINE: engine message", LINE being the
+ * failing statement's line in that file, and its code what recode makes of the
+ * driver's (what a failure means depends on whose SQL it is); returns it. */
+int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line,
+               int (*recode)(int code));
 void db_clear_error(strata_db *db);
 void db_log(strata_db *db, int level, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -538,9 +538,13 @@ static int at_table_constraint(const struct cur *c)
 	       at(c, "FOREIGN");
 }
 
-/* Skip "[schema.]name". */
-static void skip_qualified_name(struct cur *c)
+/* Skip the name a CREATE gives: "[IF NOT EXISTS] [schema.]name". */
+static void skip_created_name(struct cur *c)
 {
+	if (eat(c, "IF")) {
+		eat(c, "NOT");
+		eat(c, "EXISTS");
+	}
 	next(c);
 	if (at_type(c, SCHEMA_TK_DOT)) {
 		next(c);
@@ -563,11 +567,7 @@ static int parse_create_table(struct schema_table *t)
 		eat(&c, "TEMPORARY");
 	if (!eat(&c, "TABLE"))
 		goto out;
-	if (eat(&c, "IF")) {
-		eat(&c, "NOT");
-		eat(&c, "EXISTS");
-	}
-	skip_qualified_name(&c);
+	skip_created_name(&c);
 	if (!at_type(&c, SCHEMA_TK_LPAREN))
 		goto out;
 	next(&c);
@@ -636,11 +636,7 @@ static int parse_create_index(struct schema_index *ix)
 	eat(&c, "UNIQUE");
 	if (!eat(&c, "INDEX"))
 		goto out;
-	if (eat(&c, "IF")) {
-		eat(&c, "NOT");
-		eat(&c, "EXISTS");
-	}
-	skip_qualified_name(&c);
+	skip_created_name(&c);
 	if (!eat(&c, "ON"))
 		goto out;
 	next(&c);

@@ -60,19 +60,6 @@ static void add_stmt(struct sbuf *sb, const char *sql)
 	end(sb);
 }
 
-static void add_names(struct sbuf *sb, const struct schema_names *l)
-{
-	size_t i;
-
-	sbuf_addc(sb, '(');
-	for (i = 0; i < l->n; i++) {
-		if (i)
-			sbuf_adds(sb, ", ");
-		id(sb, l->v[i]);
-	}
-	sbuf_addc(sb, ')');
-}
-
 /* ---- columns ------------------------------------------------------------- */
 
 /* A type whose explicit cast truncates instead of failing. */
@@ -230,10 +217,8 @@ static void drop_constraint(struct sbuf *sb, const struct schema_table *t, const
 	end(sb);
 }
 
-/* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
- * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
-static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
-                          const char *def, int new_table)
+/* "ALTER TABLE t ADD [CONSTRAINT name] ", the definition to follow. */
+static void alter_add(struct sbuf *sb, const struct schema_table *t, const char *name)
 {
 	alter_table(sb, t);
 	sbuf_adds(sb, "ADD ");
@@ -242,6 +227,14 @@ static void add_validated(struct sbuf *sb, const struct schema_table *t, const c
 		id(sb, name);
 		sbuf_addc(sb, ' ');
 	}
+}
+
+/* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
+ * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
+static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
+                          const char *def, int new_table)
+{
+	alter_add(sb, t, name);
 	sbuf_adds(sb, def);
 	if (new_table || !name) {
 		end(sb);
@@ -315,36 +308,6 @@ static void create_index(struct sbuf *sb, const struct schema_index *ix, int con
 		add_stmt(sb, sql);
 	}
 	sbuf_release(&tmp);
-}
-
-static void comment_target(struct sbuf *sb, const struct schema_comment *c)
-{
-	sbuf_adds(sb, schema_object_kind_sql(c->kind));
-	sbuf_addc(sb, ' ');
-	switch (c->kind) {
-	case SCHEMA_OBJ_COLUMN:
-		qn(sb, c->schema, c->name);
-		sbuf_addc(sb, '.');
-		id(sb, c->sub);
-		break;
-	case SCHEMA_OBJ_TRIGGER:
-	case SCHEMA_OBJ_CONSTRAINT:
-		id(sb, c->sub);
-		sbuf_adds(sb, " ON ");
-		qn(sb, c->schema, c->name);
-		break;
-	case SCHEMA_OBJ_FUNCTION:
-		qn(sb, c->schema, c->name);
-		sbuf_addf(sb, "(%s)", c->sub ? c->sub : "");
-		break;
-	case SCHEMA_OBJ_SCHEMA:
-	case SCHEMA_OBJ_EXTENSION:
-		id(sb, c->name);
-		break;
-	default:
-		qn(sb, c->schema, c->name);
-		break;
-	}
 }
 
 /* The enum's spelling in a column type: "public.mood", "mood", "public.mood[]". */
@@ -628,41 +591,21 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_ALTER_COLUMN:
 			alter_column(sb, c);
 			break;
-		case DIFF_ADD_PRIMARY_KEY: {
-			struct sbuf def = SBUF_INIT;
-			sbuf_adds(&def, "PRIMARY KEY ");
-			add_names(&def, &p->b->pk.columns);
-			alter_table(sb, p->b);
-			sbuf_adds(sb, "ADD ");
-			if (p->b->pk.name) {
-				sbuf_adds(sb, "CONSTRAINT ");
-				id(sb, p->b->pk.name);
-				sbuf_addc(sb, ' ');
-			}
-			sbuf_adds(sb, def.buf);
+		case DIFF_ADD_PRIMARY_KEY:
+			alter_add(sb, p->b, p->b->pk.name);
+			sbuf_adds(sb, "PRIMARY KEY ");
+			schema_add_names(sb, &p->b->pk.columns);
 			end(sb);
-			sbuf_release(&def);
 			break;
-		}
 		case DIFF_DROP_PRIMARY_KEY:
 			drop_constraint(sb, p->b, c->old_name);
 			break;
-		case DIFF_ADD_UNIQUE: {
-			const struct schema_unique *u = c->ub;
+		case DIFF_ADD_UNIQUE:
 			alter_table(sb, p->b);
 			sbuf_adds(sb, "ADD ");
-			if (u->name) {
-				sbuf_adds(sb, "CONSTRAINT ");
-				id(sb, u->name);
-				sbuf_addc(sb, ' ');
-			}
-			sbuf_adds(sb, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-			add_names(sb, &u->columns);
-			if (u->deferrable)
-				sbuf_adds(sb, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+			schema_render_unique(c->ub, sb);
 			end(sb);
 			break;
-		}
 		case DIFF_DROP_UNIQUE:
 			drop_constraint(sb, p->b, c->ua->name);
 			break;
@@ -743,7 +686,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_SET_COMMENT: {
 			const struct schema_comment *cm = c->ob ? c->ob : c->oa;
 			sbuf_adds(sb, "COMMENT ON ");
-			comment_target(sb, cm);
+			schema_render_comment_target(cm, sb);
 			sbuf_adds(sb, " IS ");
 			if (c->ob)
 				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);

@@ -84,7 +84,7 @@ static void add_stripped(struct sbuf *sb, const char *sql)
 	add_trimmed(sb, sql);
 }
 
-static void add_names(struct sbuf *sb, const struct schema_names *l)
+void schema_add_names(struct sbuf *sb, const struct schema_names *l)
 {
 	size_t i;
 
@@ -675,16 +675,25 @@ static void add_constraint_name(struct sbuf *out, const char *name)
 	}
 }
 
+void schema_render_unique(const struct schema_unique *u, struct sbuf *out)
+{
+	add_constraint_name(out, u->name);
+	sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
+	schema_add_names(out, &u->columns);
+	if (u->deferrable)
+		sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+}
+
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out)
 {
 	add_constraint_name(out, fk->name);
 	sbuf_adds(out, "FOREIGN KEY ");
-	add_names(out, &fk->columns);
+	schema_add_names(out, &fk->columns);
 	sbuf_adds(out, " REFERENCES ");
 	schema_add_qname(out, fk->ref_schema, fk->ref_table);
 	if (fk->ref_columns.n) {
 		sbuf_addc(out, ' ');
-		add_names(out, &fk->ref_columns);
+		schema_add_names(out, &fk->ref_columns);
 	}
 	if (fk->on_update != SCHEMA_FK_NO_ACTION)
 		sbuf_addf(out, " ON UPDATE %s", schema_fk_action_sql(fk->on_update));
@@ -719,18 +728,11 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		sbuf_adds(out, ",\n    ");
 		add_constraint_name(out, t->pk.name);
 		sbuf_adds(out, "PRIMARY KEY ");
-		add_names(out, &t->pk.columns);
+		schema_add_names(out, &t->pk.columns);
 	}
 	for (i = 0; i < t->nuniques; i++) {
-		const struct schema_unique *u = &t->uniques[i];
-
 		sbuf_adds(out, ",\n    ");
-		add_constraint_name(out, u->name);
-		sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
-		add_names(out, &u->columns);
-		if (u->deferrable)
-			sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED"
-			                                     : " DEFERRABLE");
+		schema_render_unique(&t->uniques[i], out);
 	}
 	for (i = 0; i < t->nchecks; i++) {
 		sbuf_adds(out, ",\n    ");
@@ -793,7 +795,7 @@ void schema_render_create_index(const struct schema_index *ix, int engine, struc
 	sbuf_addc(out, ')');
 	if (ix->include.n && engine != SCHEMA_SQLITE) {
 		sbuf_adds(out, " INCLUDE ");
-		add_names(out, &ix->include);
+		schema_add_names(out, &ix->include);
 	}
 	if (ix->where) {
 		sbuf_adds(out, " WHERE ");
@@ -893,7 +895,7 @@ static void add_sequence_options(const struct schema_sequence *q, struct sbuf *o
 		sbuf_adds(out, " CYCLE");
 }
 
-static void add_comment_target(const struct schema_comment *c, struct sbuf *out)
+void schema_render_comment_target(const struct schema_comment *c, struct sbuf *out)
 {
 	sbuf_adds(out, schema_object_kind_sql(c->kind));
 	sbuf_addc(out, ' ');
@@ -1026,7 +1028,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 	}
 	for (i = 0; i < s->ncomments; i++) {
 		sbuf_adds(out, "\nCOMMENT ON ");
-		add_comment_target(s->comments[i], out);
+		schema_render_comment_target(s->comments[i], out);
 		sbuf_adds(out, " IS ");
 		sbuf_add_literal(out, s->comments[i]->text ? s->comments[i]->text : "");
 		stmt_end(out);

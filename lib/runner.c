@@ -457,34 +457,14 @@ static void rollback(strata_db *db)
 	drv_err_release(&e);
 }
 
-/*
- * Run one section's SQL. On failure the handle's message is
- * "FILE:LINE: engine message", LINE being the failing statement's line in
- * the user's file.
- */
-static int run_sql(strata_db *db, const char *where, const char *sql, long first_line)
+/* For db_exec_at() on a section's SQL: a failure is STRATA_ESQL unless its
+ * code says more. */
+static int section_code(int code)
 {
-	struct drv_err e;
-	int rc;
-
-	drv_err_init(&e);
-	rc = drv_exec(db->conn, sql, &e);
-	if (rc) {
-		struct sbuf ctx = SBUF_INIT;
-		long line = first_line;
-		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
-			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
-		sbuf_addf(&ctx, "%s:%ld", where, line);
-		if (rc == STRATA_ELOCKED || rc == STRATA_ECONNECT || rc == STRATA_EFULL ||
-		    rc == STRATA_EIO || rc == STRATA_ENOMEM || rc == STRATA_EREADONLY)
-			; /* keep the code: it says more than "SQL error" */
-		else
-			e.code = STRATA_ESQL;
-		rc = db_error_drv(db, &e, ctx.buf);
-		sbuf_release(&ctx);
-	}
-	drv_err_release(&e);
-	return rc;
+	if (code == STRATA_ELOCKED || code == STRATA_ECONNECT || code == STRATA_EFULL ||
+	    code == STRATA_EIO || code == STRATA_ENOMEM || code == STRATA_EREADONLY)
+		return code;
+	return STRATA_ESQL;
 }
 
 /* Statements that cannot run in a transaction, in a section that would. */
@@ -770,7 +750,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			if ((rc = commit(db)) != 0)
 				goto out;
 			*committed = 1;
-			rc = run_sql(db, m->path, m->up.sql, m->up.line);
+			rc = db_exec_at(db, db->conn, m->up.sql, m->path, m->up.line, section_code);
 			if (rc) {
 				struct sbuf msg = SBUF_INIT;
 				int src = rc;
@@ -797,7 +777,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			    (rc = commit(db)) != 0 || (rc = begin(db)) != 0)
 				goto out;
 		} else {
-			if ((rc = run_sql(db, m->path, m->up.sql, m->up.line)) != 0)
+			rc = db_exec_at(db, db->conn, m->up.sql, m->path, m->up.line, section_code);
+			if (rc)
 				goto out;
 			if ((rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0)
 				goto out;
@@ -955,7 +936,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		if (e->no_transaction) {
 			if ((rc = commit(db)) == 0) {
 				*committed = 1;
-				rc = run_sql(db, where.buf, e->sql, line);
+				rc = db_exec_at(db, db->conn, e->sql, where.buf, line, section_code);
 				if (rc) {
 					sbuf_release(&where);
 					return rc;
@@ -963,7 +944,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 				rc = begin(db);
 			}
 		} else {
-			rc = run_sql(db, where.buf, e->sql, line);
+			rc = db_exec_at(db, db->conn, e->sql, where.buf, line, section_code);
 		}
 		sbuf_release(&where);
 		if (rc || (rc = delete_row(db, a->version)) != 0)

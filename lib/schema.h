@@ -459,11 +459,17 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 void schema_render_create_index(const struct schema_index *ix, int engine, struct sbuf *out);
 /* One foreign key clause: [CONSTRAINT n] FOREIGN KEY (..) REFERENCES t (..) ... */
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out);
+/* One UNIQUE clause: [CONSTRAINT n] UNIQUE [NULLS NOT DISTINCT] (..) [DEFERRABLE ...] */
+void schema_render_unique(const struct schema_unique *u, struct sbuf *out);
 /* A column definition: name type [COLLATE] [GENERATED/IDENTITY] [DEFAULT] [NOT NULL]. */
 void schema_render_column(const struct schema_column *c, int engine, struct sbuf *out);
+/* What COMMENT ON names: "COLUMN s.t.c", "TRIGGER tr ON s.t", "FUNCTION s.f(args)"... */
+void schema_render_comment_target(const struct schema_comment *c, struct sbuf *out);
 /* DEFAULT's expression as SQL can take it: literals as they are, anything
  * else in parentheses (SQLite's PRAGMA drops them). */
 void schema_add_default(struct sbuf *sb, const char *default_sql);
+/* "(a, b, c)": each name as schema_add_ident() does it. */
+void schema_add_names(struct sbuf *sb, const struct schema_names *l);
 
 /* JSON (docs/json-schema-model.md). A new reference; NULL when out of memory. */
 struct json_t;

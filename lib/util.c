@@ -48,6 +48,28 @@ int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
 	return code;
 }
 
+int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line,
+               int (*recode)(int code))
+{
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_exec(c, sql, &e);
+	if (rc) {
+		struct sbuf ctx = SBUF_INIT;
+		long line = first_line;
+		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
+			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
+		sbuf_addf(&ctx, "%s:%ld", where, line);
+		e.code = recode(rc);
+		rc = db_error_drv(db, &e, ctx.buf);
+		sbuf_release(&ctx);
+	}
+	drv_err_release(&e);
+	return rc;
+}
+
 void db_clear_error(strata_db *db)
 {
 	db->errcode = 0;

@@ -106,6 +106,8 @@ const char *cli_color(struct cli *cli, const char *which); /* "green","red","yel
 void cli_log(void *payload, int level, const char *msg);
 /* Print a JSON value (jansson's json_t*, passed as void*) to stdout and free it. */
 void cli_print_json(void *json);
+/* SQL to stdout without its trailing blanks, then one newline; nothing when it is empty. */
+void cli_print_sql(const char *sql);
 
 /* A run's report as JSON (json_t*): the shape of docs/json.md. */
 void *cli_report_json(struct cli *cli, strata_db *db, const strata_report *r, const char *command,

@@ -62,16 +62,6 @@ static json_t *plan_json(const char *command, strata_db *db, const strata_plan *
 	return o;
 }
 
-static void print_sql(const char *sql)
-{
-	size_t n = sql ? strlen(sql) : 0;
-
-	while (n && (sql[n - 1] == '\n' || sql[n - 1] == ' '))
-		n--;
-	if (n)
-		printf("%.*s\n", (int)n, sql);
-}
-
 /* "-- destructive: drop_column users.bio: ..." for every change that is not safe. */
 static void print_warnings_as_sql(const strata_plan *p)
 {
@@ -210,7 +200,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 		cli_print_json(j);
 	} else if (!cli->quiet) {
 		print_warnings_as_sql(p);
-		print_sql(p->up_sql);
+		cli_print_sql(p->up_sql);
 	}
 	rc = exit_code && p->n ? EXIT_FOUND : EXIT_OK;
 	strata_plan_free(p);
@@ -284,9 +274,9 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 		} else if (dry_run) {
 			printf("-- migrate:up%s\n", p->no_transaction ? " transaction:false" : "");
 			print_warnings_as_sql(p);
-			print_sql(p->up_sql);
+			cli_print_sql(p->up_sql);
 			printf("\n-- migrate:down\n");
-			print_sql(p->down_sql);
+			cli_print_sql(p->down_sql);
 			printf("-- dry run: %zu change%s; nothing was written\n", p->n, p->n == 1 ? "" : "s");
 		} else {
 			for (i = 0; i < p->nfiles; i++)
@@ -364,7 +354,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 			       cli->schema_file ? cli->schema_file : "schema.sql");
 		} else if (dry_run) {
 			print_warnings_as_sql(p);
-			print_sql(p->up_sql);
+			cli_print_sql(p->up_sql);
 			printf("-- dry run: %zu change%s; nothing was changed\n", p->n, p->n == 1 ? "" : "s");
 		} else {
 			for (i = 0; i < p->n; i++) {
@@ -422,7 +412,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		if (cli->verbose && p->up_sql && *p->up_sql) {
 			printf("\n-- SQL that turns the migrations' schema into the database's:\n");
-			print_sql(p->up_sql);
+			cli_print_sql(p->up_sql);
 		}
 	}
 	strata_plan_free(p);

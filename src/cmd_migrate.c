@@ -11,16 +11,6 @@
 
 #include <jansson.h>
 
-static void print_sql(const char *sql)
-{
-	size_t n = sql ? strlen(sql) : 0;
-
-	while (n && (sql[n - 1] == '\n' || sql[n - 1] == ' '))
-		n--;
-	if (n)
-		printf("%.*s\n", (int)n, sql);
-}
-
 /* Human or JSON output of a run. verb: "applied" / "rolled back". */
 static void print_run(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
                       const char *verb)
@@ -48,7 +38,7 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", e->version,
 			       e->name, e->no_transaction ? " (transaction:false)" : "",
 			       e->file ? "" : " (down SQL recorded when applied)");
-			print_sql(e->sql);
+			cli_print_sql(e->sql);
 			printf("\n");
 		} else {
 			printf("%s%-12s%s %s_%s %s(%ld ms)%s\n", cli_color(cli, "green"), verb,

@@ -108,6 +108,16 @@ void cli_print_json(void *json)
 	json_decref(j);
 }
 
+void cli_print_sql(const char *sql)
+{
+	size_t n = sql ? strlen(sql) : 0;
+
+	while (n && (sql[n - 1] == '\n' || sql[n - 1] == ' '))
+		n--;
+	if (n)
+		printf("%.*s\n", (int)n, sql);
+}
+
 void *cli_report_json(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
                       int with_sql)
 {
