@@ -947,7 +947,8 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 		}
 		json_decref(root);
 	} else if (!pr.error) {
-		f->run->nomem = 1; /* a tree jansson could not load: memory */
+		/* a tree jansson would not load: nested deeper than it allows */
+		EMIT(f, s, R_UNPARSED, "the statement could not be analysed: it is nested too deeply");
 	} else {
 		/* On PostgreSQL a statement its own grammar rejects is worth a
 		 * word even when the tokens say what it is (a newer server's
