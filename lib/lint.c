@@ -632,12 +632,7 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		                                    "rel"), "relname"));
 	} else if (strcmp(type, "IndexStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
-		if (jtrue(n, "concurrent")) {
-			if (!s->no_tx_known && !f->no_tx)
-				EMIT(f, s, R_NEEDS_NO_TX,
-				     "CREATE INDEX CONCURRENTLY cannot run inside a transaction, and this "
-				     "migration runs in one");
-		} else if (!is_created(f, name)) {
+		if (!jtrue(n, "concurrent") && !is_created(f, name)) {
 			EMIT(f, s, R_CREATE_INDEX,
 			     "CREATE INDEX on '%s' without CONCURRENTLY blocks writes to the table while "
 			     "the index is built", name ? name : "?");
@@ -932,6 +927,17 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 	size_t i;
 
 	f->run->statements++;
+	if (!s->no_tx_known && f->run->engine == ENG_PG) {
+		/* The script's split failed elsewhere: ask the driver about this
+		 * statement alone (it parses, or it is `unparsed` below). */
+		struct drv_stmts one = { 0, NULL };
+		struct drv_err e;
+		drv_err_init(&e);
+		if (drv_split(&drv_pg, s->text, &one, &e) == 0 && one.n == 1)
+			s->no_tx = one.v[0].no_tx; /* static text */
+		drv_stmts_release(&one);
+		drv_err_release(&e);
+	}
 	if (s->no_tx && !f->no_tx)
 		EMIT(f, s, R_NEEDS_NO_TX,
 		     "%s cannot run inside a transaction, and this migration runs in one", s->no_tx);
