@@ -275,6 +275,19 @@ test_expect_success 'lint -h prints the usage on stdout, exit 0' '
 	test_grep -e "--strict" out
 '
 
+test_expect_success 'the SYNOPSIS of docs/strata-lint.md is the usage line of lint -h' '
+	strata lint -h | sed -n "s/^usage: //p" >expect &&
+	sed -n "/^## SYNOPSIS/,/^## /p" "$SRCDIR/docs/strata-lint.md" | sed -n "/^strata /p" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'every rule id in lib/lint.c has a row in the docs table' '
+	sed -n "s/^\t\[R_[A-Z_]*\] = { \"\([a-z-]*\)\".*/\1/p" "$SRCDIR/lib/lint.c" | sort >expect &&
+	test_line_count -gt 20 expect &&
+	sed -n "s/^| \`\([a-z-]*\)\` | .*/\1/p" "$SRCDIR/docs/strata-lint.md" | sort >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'lint is in the command list' '
 	strata --help >out &&
 	test_grep "^  lint " out
