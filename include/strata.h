@@ -458,8 +458,9 @@ typedef struct strata_lint_opts {
 /*
  * Lint the up sections of migration files and report what would destroy
  * data or hold heavy locks, with the safe way for each. Needs no database:
- * db lends its migrations directory, its engine (see strata_lint_opts) and
- * its error slot. ^Findings are not failures: the call returns 0 with *out
+ * db (not NULL; any handle, such as one on "sqlite::memory:") lends its
+ * migrations directory, its engine (see strata_lint_opts) and its error
+ * slot. opts may be NULL (every migration of the directory, db's engine). ^Findings are not failures: the call returns 0 with *out
  * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed
  * (STRATA_EPARSE, "file:line: problem") fails the call, *out NULL.
  */

@@ -622,9 +622,16 @@ static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
 static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char *type, json_t *n)
 {
 	const char *name;
-	json_t *it;
+	json_t *it, *q;
 	size_t i;
 
+	/* Data-modifying WITH queries run too: WITH d AS (DELETE FROM t) ... */
+	json_array_foreach(json_object_get(json_object_get(n, "withClause"), "ctes"), i, it) {
+		q = json_object_get(json_object_get(it, "CommonTableExpr"), "ctequery");
+		if (json_is_object(q) && json_object_size(q) == 1)
+			lint_node(f, s, json_object_iter_key(json_object_iter(q)),
+			          json_object_iter_value(json_object_iter(q)));
+	}
 	if (strcmp(type, "CreateStmt") == 0) {
 		created_add(f, jstr(json_object_get(n, "relation"), "relname"));
 	} else if (strcmp(type, "CreateTableAsStmt") == 0) {
