@@ -946,8 +946,15 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 		drv_err_release(&e);
 	}
 	if (s->no_tx && !f->no_tx)
-		EMIT(f, s, R_NEEDS_NO_TX,
-		     "%s cannot run inside a transaction, and this migration runs in one", s->no_tx);
+		EMIT(f, s, R_NEEDS_NO_TX, "%s cannot run inside a transaction, and this migration runs "
+		     "in one%s", s->no_tx, strncmp(s->no_tx, "transaction control", 19) == 0
+		     ? " (strata already runs it in one: remove BEGIN/COMMIT)" : "");
+	/* A data migration is mostly INSERTs, which no rule is about: do not
+	 * pay a parse for each (on PostgreSQL only when the script parsed as a
+	 * whole, so a broken one is still reported). */
+	if (strncasecmp(s->text, "INSERT", 6) == 0 && !isalnum((unsigned char)s->text[6]) &&
+	    s->text[6] != '_' && (f->run->engine == ENG_SQLITE || s->no_tx_known))
+		return;
 	pr = pg_query_parse(s->text);
 	if (!pr.error && pr.parse_tree)
 		root = json_loads(pr.parse_tree, 0, NULL);

@@ -183,6 +183,8 @@ static const struct rule_case cases[] = {
 	  "CREATE INDEX i ON users (email);", 0, STRATA_LINT_ERROR },
 	{ "needs-no-transaction", "sqlite", "VACUUM;", "ANALYZE;", 0, STRATA_LINT_ERROR },
 	{ "unparsed", "postgres", "SELEC 1;", "SELECT 1;", 0, STRATA_LINT_WARNING },
+	{ "unparsed", "postgres", "INSERT INTO VALUES (1);", "INSERT INTO t VALUES (1);", 0,
+	  STRATA_LINT_WARNING },
 	{ "unparsed", "sqlite", "FROBNICATE users;", "PRAGMA foreign_keys = ON;", 0,
 	  STRATA_LINT_WARNING },
 };
@@ -216,6 +218,21 @@ static void test_lint__concurrent_index_in_a_transaction_is_an_error(void **stat
 	expect("postgres", "CREATE INDEX CONCURRENTLY i ON users (email);", 1, "needs-no-transaction", 0);
 	expect("postgres", "CREATE INDEX CONCURRENTLY i ON users (email);", 0,
 	       "create-index-non-concurrent", 0);
+}
+
+static void test_lint__begin_commit_in_a_migration_is_named(void **state)
+{
+	strata_lint_report *r;
+	const strata_lint_finding *f;
+
+	(void)state;
+	r = lint_up("sqlite", "BEGIN;\nCREATE TABLE t (x int);\nCOMMIT;", 0);
+	assert_int_equal(count_rule(r, "needs-no-transaction"), 2);
+	f = find_rule(r, "needs-no-transaction");
+	assert_int_equal(f->line, 2);
+	assert_non_null(strstr(f->message, "remove BEGIN/COMMIT"));
+	strata_lint_report_free(r);
+	expect("postgres", "BEGIN;\nCREATE TABLE t (x int);\nCOMMIT;", 0, "needs-no-transaction", 2);
 }
 
 /* A script with a syntax error still has its other statements linted,
@@ -557,6 +574,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lint__every_rule_fires_on_its_example_and_not_on_the_safe_way),
 		cmocka_unit_test(test_lint__concurrent_index_in_a_transaction_is_an_error),
+		cmocka_unit_test(test_lint__begin_commit_in_a_migration_is_named),
 		cmocka_unit_test(test_lint__a_bad_statement_does_not_hide_the_others),
 		cmocka_unit_test(test_lint__engine_decides_which_rules_apply),
 		cmocka_unit_test(test_lint__sqlite_statements_pg_cannot_parse_are_read_by_tokens),
