@@ -20,6 +20,14 @@ static const char *severity_name(strata_lint_severity s)
 	return s == STRATA_LINT_ERROR ? "error" : "warning";
 }
 
+/* A string as JSON; a file name that is not UTF-8 (JSON cannot hold it)
+ * becomes null rather than a missing field. */
+static json_t *jstring(const char *s)
+{
+	json_t *j = s ? json_string(s) : NULL;
+	return j ? j : json_null();
+}
+
 static json_t *report_json(const strata_lint_report *r, int strict, int found)
 {
 	json_t *o = json_object(), *arr = json_array();
@@ -37,13 +45,13 @@ static json_t *report_json(const strata_lint_report *r, int strict, int found)
 	for (i = 0; i < r->n; i++) {
 		const strata_lint_finding *f = &r->findings[i];
 		json_t *x = json_object();
-		json_object_set_new(x, "rule", json_string(f->rule));
+		json_object_set_new(x, "rule", jstring(f->rule));
 		json_object_set_new(x, "severity", json_string(severity_name(f->severity)));
-		json_object_set_new(x, "file", json_string(f->file));
+		json_object_set_new(x, "file", jstring(f->file));
 		json_object_set_new(x, "line", json_integer(f->line));
-		json_object_set_new(x, "statement", json_string(f->statement));
-		json_object_set_new(x, "message", json_string(f->message));
-		json_object_set_new(x, "hint", json_string(f->hint));
+		json_object_set_new(x, "statement", jstring(f->statement));
+		json_object_set_new(x, "message", jstring(f->message));
+		json_object_set_new(x, "hint", jstring(f->hint));
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "findings", arr);
