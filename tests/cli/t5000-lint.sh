@@ -6,8 +6,9 @@ strata lint reads migration files (the up sections) and reports, per
 statement, FILE:LINE: error[rule]: message and a hint; exit 3 when it found
 errors (with --strict, warnings too), 0 otherwise, 2 for bad input. It never
 needs or touches a database: the engine comes from --engine or the scheme of
-the URL, so one run of this script covers both rule sets.'
-test_engines=sqlite
+the URL, so the sqlite run of this script covers both rule sets; the
+postgres run only checks that lint leaves a real, reachable database alone.'
+test_engines='sqlite postgres'
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -22,7 +23,7 @@ migration() {
 	cat >"migrations/$1"
 }
 
-test_expect_success 'setup: a directory with safe and unsafe migrations' '
+test_expect_success SQLITE 'setup: a directory with safe and unsafe migrations' '
 	migration 0001_users.sql <<-\EOF &&
 	-- migrate:up
 	CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
@@ -46,7 +47,7 @@ test_expect_success 'setup: a directory with safe and unsafe migrations' '
 	EOF
 '
 
-test_expect_success 'lint reports each finding with file, line, rule and hint; exit 3' '
+test_expect_success SQLITE 'lint reports each finding with file, line, rule and hint; exit 3' '
 	test_expect_code 3 strata lint >out 2>err &&
 	test_must_be_empty err &&
 	cat >expect <<-\EOF &&
@@ -63,13 +64,13 @@ test_expect_success 'lint reports each finding with file, line, rule and hint; e
 	test_cmp expect out
 '
 
-test_expect_success 'the index on a table the same migration created is fine' '
+test_expect_success SQLITE 'the index on a table the same migration created is fine' '
 	strata lint migrations/0001_users.sql >out &&
 	echo "0 errors, 0 warnings (0 suppressed)" >expect &&
 	test_cmp expect out
 '
 
-test_expect_success 'file arguments lint only those files, in the order given' '
+test_expect_success SQLITE 'file arguments lint only those files, in the order given' '
 	test_expect_code 3 strata lint migrations/0003_cleanup.sql migrations/0002_posts.sql >out &&
 	grep "^migrations/" out | cut -d: -f1,2 >actual &&
 	cat >expect <<-\EOF &&
@@ -81,14 +82,14 @@ test_expect_success 'file arguments lint only those files, in the order given' '
 	test_cmp expect actual
 '
 
-test_expect_success 'warnings alone exit 0; --strict makes them count' '
+test_expect_success SQLITE 'warnings alone exit 0; --strict makes them count' '
 	strata lint migrations/0003_cleanup.sql >out &&
 	test_grep "^0 errors, 2 warnings (0 suppressed)$" out &&
 	test_expect_code 3 strata lint --strict migrations/0003_cleanup.sql >out &&
 	test_grep "^0 errors, 2 warnings" out
 '
 
-test_expect_success '-d DIR lints another directory; a directory argument works too' '
+test_expect_success SQLITE '-d DIR lints another directory; a directory argument works too' '
 	mkdir other &&
 	cat >other/0001_x.sql <<-\EOF &&
 	-- migrate:up
@@ -101,7 +102,7 @@ test_expect_success '-d DIR lints another directory; a directory argument works 
 	test_grep "^other/0001_x.sql:2: error\[delete-without-where\]: " out
 '
 
-test_expect_success '--engine decides the rules: no lock rules on SQLite' '
+test_expect_success SQLITE '--engine decides the rules: no lock rules on SQLite' '
 	test_expect_code 3 strata lint --engine sqlite migrations/0002_posts.sql >out &&
 	test_grep ! create-index-non-concurrent out &&
 	test_grep "error\[drop-column\]: column .users.nickname. is dropped with every value in it (SQLite 3.35+)" out &&
@@ -109,7 +110,7 @@ test_expect_success '--engine decides the rules: no lock rules on SQLite' '
 	test_grep create-index-non-concurrent out
 '
 
-test_expect_success 'the engine comes from the URL, which is never connected to' '
+test_expect_success SQLITE 'the engine comes from the URL, which is never connected to' '
 	test_expect_code 3 strata -u postgres://nobody@127.0.0.1:1/x lint migrations/0002_posts.sql >out 2>err &&
 	test_must_be_empty err &&
 	test_grep create-index-non-concurrent out &&
@@ -125,12 +126,12 @@ test_expect_success 'the engine comes from the URL, which is never connected to'
 	rm .env
 '
 
-test_expect_success '--engine wins over the URL' '
+test_expect_success SQLITE '--engine wins over the URL' '
 	test_expect_code 3 strata -u sqlite:app.db lint --engine postgres migrations/0002_posts.sql >out &&
 	test_grep create-index-non-concurrent out
 '
 
-test_expect_success 'sqlite: ADD COLUMN NOT NULL without a default, and SQLite-only syntax' '
+test_expect_success SQLITE 'sqlite: ADD COLUMN NOT NULL without a default, and SQLite-only syntax' '
 	mkdir sq &&
 	cat >sq/0001_a.sql <<-\EOF &&
 	-- migrate:up
@@ -150,7 +151,7 @@ test_expect_success 'sqlite: ADD COLUMN NOT NULL without a default, and SQLite-o
 	test_cmp expect out
 '
 
-test_expect_success 'suppression comments silence the named rules and are counted' '
+test_expect_success SQLITE 'suppression comments silence the named rules and are counted' '
 	mkdir sup &&
 	cat >sup/0001_a.sql <<-\EOF &&
 	-- migrate:up
@@ -172,13 +173,13 @@ test_expect_success 'suppression comments silence the named rules and are counte
 	test_cmp expect out
 '
 
-test_expect_success 'lines count from the file: BOM, CRLF, comments, the down section first' '
+test_expect_success SQLITE 'lines count from the file: BOM, CRLF, comments, the down section first' '
 	printf "\357\273\277-- header\r\n-- migrate:down\r\nSELECT 1;\r\n-- migrate:up\r\n\r\n/* note */\r\nTRUNCATE jobs;\r\n" >crlf.sql &&
 	test_expect_code 3 strata lint crlf.sql >out &&
 	test_grep "^crlf.sql:7: error\[truncate\]: TRUNCATE empties table .jobs.$" out
 '
 
-test_expect_success 'a statement PostgreSQL cannot parse is a warning, and the rest is still linted' '
+test_expect_success SQLITE 'a statement PostgreSQL cannot parse is a warning, and the rest is still linted' '
 	cat >syntax.sql <<-\EOF &&
 	-- migrate:up
 	SELEC 1;
@@ -191,7 +192,7 @@ test_expect_success 'a statement PostgreSQL cannot parse is a warning, and the r
 	test_grep "^syntax.sql:3: error\[needs-no-transaction\]: VACUUM cannot run inside a transaction" out
 '
 
-test_expect_success JQ '--json: findings with rule, severity, file, line, statement, message, hint; counts' '
+test_expect_success SQLITE,JQ '--json: findings with rule, severity, file, line, statement, message, hint; counts' '
 	test_expect_code 3 strata lint --json migrations/0002_posts.sql sup/0001_a.sql >out 2>err &&
 	test_must_be_empty err &&
 	jq -e . out >/dev/null &&
@@ -208,32 +209,32 @@ test_expect_success JQ '--json: findings with rule, severity, file, line, statem
 	jq -e ".findings | all(.message != \"\" and (.hint | length) > 10)" out >/dev/null
 '
 
-test_expect_success JQ '--json with nothing found: ok, an empty findings array, exit 0' '
+test_expect_success SQLITE,JQ '--json with nothing found: ok, an empty findings array, exit 0' '
 	strata lint --json migrations/0001_users.sql >out &&
 	jq -e ".ok == true and .findings == [] and .errors == 0" out >/dev/null &&
 	strata --json lint --strict migrations/0001_users.sql >out &&
 	jq -e ".ok == true and .strict == true" out >/dev/null
 '
 
-test_expect_success JQ '--json --strict: warnings make it not ok' '
+test_expect_success SQLITE,JQ '--json --strict: warnings make it not ok' '
 	test_expect_code 3 strata lint --json --strict migrations/0003_cleanup.sql >out &&
 	jq -e ".ok == false and .errors == 0 and .warnings == 2" out >/dev/null
 '
 
-test_expect_success 'a file that does not exist: exit 2, one line naming it' '
+test_expect_success SQLITE 'a file that does not exist: exit 2, one line naming it' '
 	test_expect_code 2 strata lint migrations/0001_users.sql nope.sql >out 2>err &&
 	test_must_be_empty out &&
 	test_line_count = 1 err &&
 	test_grep "^strata: error: lint: nope.sql: no such file$" err
 '
 
-test_expect_success 'a missing migrations directory: exit 2' '
+test_expect_success SQLITE 'a missing migrations directory: exit 2' '
 	test_expect_code 2 strata -d nowhere lint >out 2>err &&
 	test_line_count = 1 err &&
 	test_grep "nowhere" err
 '
 
-test_expect_success 'a malformed migration file: exit 2 with file:line from the migration parser' '
+test_expect_success SQLITE 'a malformed migration file: exit 2 with file:line from the migration parser' '
 	printf -- "-- migrate:up\nSELECT 1;\n-- migrate:upp\n" >bad.sql &&
 	test_expect_code 2 strata lint bad.sql >out 2>err &&
 	test_must_be_empty out &&
@@ -241,26 +242,26 @@ test_expect_success 'a malformed migration file: exit 2 with file:line from the 
 	test_grep "^strata: error: lint: bad.sql:3: unknown marker .-- migrate:upp.$" err
 '
 
-test_expect_success 'a binary file: exit 2' '
+test_expect_success SQLITE 'a binary file: exit 2' '
 	printf "\177ELF\000\001\002\003" >bin.sql &&
 	test_expect_code 2 strata lint bin.sql >out 2>err &&
 	test_line_count = 1 err &&
 	test_grep "bin.sql:1: file contains a NUL byte" err
 '
 
-test_expect_success 'an empty file: exit 2, said so' '
+test_expect_success SQLITE 'an empty file: exit 2, said so' '
 	: >empty.sql &&
 	test_expect_code 2 strata lint empty.sql >out 2>err &&
 	test_line_count = 1 err &&
 	test_grep "empty.sql:1: no .-- migrate:up. section (the file is empty)" err
 '
 
-test_expect_success 'a directory of other files, a device: exit 2, no crash' '
+test_expect_success SQLITE 'a directory of other files, a device: exit 2, no crash' '
 	test_expect_code 2 strata lint /dev/null 2>err &&
 	test_grep "/dev/null: not a regular file" err
 '
 
-test_expect_success 'bad usage: an unknown engine, an unknown option, a URL of no engine' '
+test_expect_success SQLITE 'bad usage: an unknown engine, an unknown option, a URL of no engine' '
 	test_expect_code 2 strata lint --engine mysql 2>err &&
 	test_grep "engine must be sqlite or postgres" err &&
 	test_expect_code 2 strata lint --frobnicate 2>err &&
@@ -269,28 +270,53 @@ test_expect_success 'bad usage: an unknown engine, an unknown option, a URL of n
 	test_line_count = 1 err
 '
 
-test_expect_success 'lint -h prints the usage on stdout, exit 0' '
+test_expect_success SQLITE 'lint -h prints the usage on stdout, exit 0' '
 	strata lint -h >out &&
 	test_grep "^usage: strata lint \[FILES...\]" out &&
 	test_grep -e "--strict" out
 '
 
-test_expect_success 'the SYNOPSIS of docs/strata-lint.md is the usage line of lint -h' '
+test_expect_success SQLITE 'the SYNOPSIS of docs/strata-lint.md is the usage line of lint -h' '
 	strata lint -h | sed -n "s/^usage: //p" >expect &&
 	sed -n "/^## SYNOPSIS/,/^## /p" "$SRCDIR/docs/strata-lint.md" | sed -n "/^strata /p" >actual &&
 	test_cmp expect actual
 '
 
-test_expect_success 'every rule id in lib/lint.c has a row in the docs table' '
+test_expect_success SQLITE 'every rule id in lib/lint.c has a row in the docs table' '
 	sed -n "s/^\t\[R_[A-Z_]*\] = { \"\([a-z-]*\)\".*/\1/p" "$SRCDIR/lib/lint.c" | sort >expect &&
 	test_line_count -gt 20 expect &&
 	sed -n "s/^| \`\([a-z-]*\)\` | .*/\1/p" "$SRCDIR/docs/strata-lint.md" | sort >actual &&
 	test_cmp expect actual
 '
 
-test_expect_success 'lint is in the command list' '
+test_expect_success SQLITE 'lint is in the command list' '
 	strata --help >out &&
 	test_grep "^  lint " out
+'
+
+# On both engines: the database of DATABASE_URL, reachable or not, is
+# never opened, created or changed.
+test_expect_success 'lint leaves the database of DATABASE_URL alone' '
+	use_fresh_db &&
+	before=$(db_checksum) &&
+	mkdir -p real &&
+	cat >real/0001_a.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE t (x int);
+	DROP TABLE users;
+	-- migrate:down
+	EOF
+	test_expect_code 3 strata -d real lint >out 2>err &&
+	test_must_be_empty err &&
+	test_grep "^real/0001_a.sql:3: error\[drop-table\]" out &&
+	db_tables >tables &&
+	test_must_be_empty tables &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success POSTGRES 'the engine of a postgres:// DATABASE_URL is postgres' '
+	test_expect_code 3 strata -d real lint --json >out &&
+	test_grep "\"engine\": \"postgres\"" out
 '
 
 test_done
