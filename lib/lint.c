@@ -43,7 +43,7 @@ enum rule_id {
 	R_CREATE_INDEX, R_ADD_FOREIGN_KEY, R_ADD_CHECK, R_SET_NOT_NULL, R_ADD_UNIQUE,
 	R_ADD_COLUMN_VOLATILE, R_ADD_COLUMN_NOT_NULL, R_VACUUM_FULL, R_CLUSTER,
 	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
-	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_COUNT
+	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_COUNT
 };
 
 static const struct rule {
@@ -113,6 +113,9 @@ static const struct rule {
 		"needs undoing)" },
 	[R_UNPARSED] = { "unparsed", STRATA_LINT_WARNING, ENG_BOTH,
 		"check the statement by hand; lint could not tell what it does" },
+	[R_TABLE_REBUILD] = { "table-rebuild", STRATA_LINT_WARNING, ENG_BOTH,
+		"check that the INSERT ... SELECT into the new table copies every column whose data "
+		"is kept; a column it leaves out is lost" },
 };
 
 /* What one call collects: the findings and the counts. */
@@ -123,6 +126,16 @@ struct lint_run {
 	size_t errors, warnings, suppressed, files, statements;
 	int nomem;                /* sticky */
 	struct sbuf err;          /* why the call failed */
+};
+
+/* A DROP TABLE held back to the end of the file: a table dropped and then
+ * replaced by renaming a new one to its name is a rebuild (SQLite's way to
+ * make the changes ALTER TABLE cannot), reported as such. */
+struct held_drop {
+	char *name;
+	char *first_line;         /* the statement's first line */
+	long line;
+	char *rebuilt_from;       /* the new table renamed to name, or NULL */
 };
 
 /* One file being linted. */
@@ -136,6 +149,8 @@ struct lint_file {
 	struct sbuf file_ignores; /* ",rule,rule," from lint-ignore-file comments */
 	char **created;           /* tables this up section created so far */
 	size_t ncreated, acreated;
+	struct held_drop *held;   /* DROP TABLEs of existing tables, in order */
+	size_t nheld, aheld;
 	int no_tx;                /* the up section runs outside a transaction */
 };
 
@@ -390,6 +405,70 @@ static int is_created(const struct lint_file *f, const char *name)
 	return 0;
 }
 
+static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char *name)
+{
+	struct held_drop *h;
+	size_t n = 0;
+
+	if (f->nheld == f->aheld) {
+		size_t na = f->aheld ? 2 * f->aheld : 4;
+		struct held_drop *nv = realloc(f->held, na * sizeof *nv);
+		if (!nv) {
+			f->run->nomem = 1;
+			return;
+		}
+		f->held = nv;
+		f->aheld = na;
+	}
+	while (n < s->len && s->text[n] != '\n')
+		n++;
+	h = &f->held[f->nheld];
+	h->name = strdup(name);
+	h->first_line = xstrndup(s->text, n);
+	h->line = s->line;
+	h->rebuilt_from = NULL;
+	if (!h->name || !h->first_line) {
+		free(h->name);
+		free(h->first_line);
+		f->run->nomem = 1;
+		return;
+	}
+	f->nheld++;
+}
+
+/* A table this migration created is renamed to `to`: if `to` was dropped
+ * before, that drop was a rebuild. Returns 1 when it was. */
+static int rebuilt(struct lint_file *f, const char *from, const char *to)
+{
+	size_t i;
+
+	for (i = f->nheld; to && i-- > 0;) {
+		if (strcasecmp(f->held[i].name, to) == 0 && !f->held[i].rebuilt_from) {
+			f->held[i].rebuilt_from = strdup(from);
+			if (!f->held[i].rebuilt_from)
+				f->run->nomem = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void emit_held(struct lint_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nheld; i++) {
+		struct held_drop *h = &f->held[i];
+		if (h->rebuilt_from)
+			emit_at(f, h->line, h->first_line, strlen(h->first_line), R_TABLE_REBUILD,
+			        "table '%s' is rebuilt: dropped, then replaced by '%s' renamed; rows "
+			        "survive only as copied into it", h->name, h->rebuilt_from);
+		else
+			emit_at(f, h->line, h->first_line, strlen(h->first_line), R_DROP_TABLE,
+			        "table '%s' is dropped with every row in it", h->name);
+	}
+}
+
 /* ---- the parse tree ------------------------------------------------------- */
 
 static const char *jstr(json_t *o, const char *key)
@@ -606,7 +685,7 @@ static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
 			name = "?";
 		if (strcmp(type, "OBJECT_TABLE") == 0) {
 			if (!is_created(f, name))
-				EMIT(f, s, R_DROP_TABLE, "table '%s' is dropped with every row in it", name);
+				hold_drop(f, s, name);
 		} else if (strcmp(type, "OBJECT_VIEW") == 0 || strcmp(type, "OBJECT_MATVIEW") == 0) {
 			EMIT(f, s, R_DROP_VIEW, "%s '%s' is dropped: queries that read it will fail",
 			     type[7] == 'M' ? "materialized view" : "view", name);
@@ -667,6 +746,8 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 	} else if (strcmp(type, "RenameStmt") == 0) {
 		const char *rt = jstr(n, "renameType");
 		name = relname(json_object_get(n, "relation"));
+		if (rt && strcmp(rt, "OBJECT_TABLE") == 0 && is_created(f, name))
+			rebuilt(f, name, jstr(n, "newname"));
 		if (!rt || is_created(f, name))
 			return;
 		if (strcmp(rt, "OBJECT_TABLE") == 0)
@@ -781,7 +862,11 @@ static void tk_alter_table(struct lint_file *f, const struct lint_stmt *s, struc
 	created = is_created(f, table);
 	if (tk_skip(k, "RENAME")) {
 		if (tk_skip(k, "TO")) {
-			if (!created)
+			if (created) {
+				char *to = tk_name(k);
+				rebuilt(f, table, to);
+				free(to);
+			} else
 				EMIT(f, s, R_RENAME_TABLE,
 				     "table '%s' is renamed: the running application's queries still use the old "
 				     "name", table);
@@ -882,9 +967,12 @@ static int lint_tokens(struct lint_file *f, const struct lint_stmt *s)
 		if (tk_skip(&k, "IF"))
 			tk_skip(&k, "EXISTS");
 		name = tk_name(&k);
-		if (rid != R_DROP_TABLE || !is_created(f, name))
-			EMIT(f, s, rid, "%s '%s' is dropped%s", what, name ? name : "?",
-			     rid == R_DROP_TABLE ? " with every row in it" : "");
+		if (rid == R_DROP_TABLE) {
+			if (!is_created(f, name))
+				hold_drop(f, s, name ? name : "?");
+		} else {
+			EMIT(f, s, rid, "%s '%s' is dropped", what, name ? name : "?");
+		}
 		free(name);
 		return 1;
 	}
@@ -1095,6 +1183,12 @@ static void file_release(struct lint_file *f)
 {
 	size_t i;
 
+	for (i = 0; i < f->nheld; i++) {
+		free(f->held[i].name);
+		free(f->held[i].first_line);
+		free(f->held[i].rebuilt_from);
+	}
+	free(f->held);
 	for (i = 0; i < f->ncreated; i++)
 		free(f->created[i]);
 	free(f->created);
@@ -1142,6 +1236,20 @@ static int index_lines(struct lint_file *f)
 	return sbuf_failed(&f->file_ignores) ? STRATA_ENOMEM : 0;
 }
 
+/* Held drops come out at the end: put the file's findings back in line
+ * order (stable: one statement's findings keep their order). */
+static void sort_by_line(strata_lint_finding *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		strata_lint_finding x = v[i];
+		for (j = i; j > 0 && v[j - 1].line > x.line; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 /* Lint one migration file's content, reported as display. */
 static int lint_content(struct lint_run *r, const char *display, const char *content, size_t len)
 {
@@ -1150,7 +1258,7 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 	struct drv_stmts st = { 0, NULL };
 	struct drv_err e;
 	const char *sql;
-	size_t i, pos = 0;
+	size_t i, pos = 0, first = r->n;
 	long line;
 	int rc, known = 1;
 
@@ -1205,6 +1313,9 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 		lint_stmt(&f, &s);
 		free(text);
 	}
+	emit_held(&f);
+	if (r->n > first)
+		sort_by_line(r->v + first, r->n - first);
 	if (r->nomem)
 		rc = STRATA_ENOMEM;
 out:

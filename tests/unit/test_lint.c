@@ -220,6 +220,41 @@ static void test_lint__concurrent_index_in_a_transaction_is_an_error(void **stat
 	       "create-index-non-concurrent", 0);
 }
 
+/* SQLite's rebuild (strata generate writes it): the drop of the old table
+ * is a rebuild, not the loss of the table; findings stay in line order. */
+static void test_lint__a_table_rebuild_is_a_warning_not_a_drop(void **state)
+{
+	strata_lint_report *r;
+	int e;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		r = lint_up(e ? "sqlite" : "postgres",
+		            "CREATE TABLE _strata_new_users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
+		            "INSERT INTO _strata_new_users (id, email) SELECT id, email FROM users;\n"
+		            "DROP TABLE users;\n"
+		            "DELETE FROM posts;\n"
+		            "ALTER TABLE _strata_new_users RENAME TO users;\n"
+		            "DROP TABLE gone;", 0);
+		assert_int_equal(r->n, 3);
+		assert_string_equal(r->findings[0].rule, "table-rebuild");
+		assert_int_equal(r->findings[0].line, 4);
+		assert_int_equal(r->findings[0].severity, STRATA_LINT_WARNING);
+		assert_non_null(strstr(r->findings[0].message, "'_strata_new_users'"));
+		assert_string_equal(r->findings[0].statement, "DROP TABLE users");
+		assert_string_equal(r->findings[1].rule, "delete-without-where");
+		assert_string_equal(r->findings[2].rule, "drop-table");
+		assert_int_equal(r->findings[2].line, 7);
+		strata_lint_report_free(r);
+	}
+	/* renamed to some other name: still a drop */
+	expect("sqlite", "CREATE TABLE n (x int);\nDROP TABLE users;\nALTER TABLE n RENAME TO members;", 0,
+	       "drop-table", 1);
+	/* and a drop can be silenced where it stands */
+	expect("sqlite", "-- strata:lint-ignore table-rebuild\nDROP TABLE users;\n"
+	       "CREATE TABLE n (x int);\nALTER TABLE n RENAME TO users;", 0, "table-rebuild", 0);
+}
+
 static void test_lint__begin_commit_in_a_migration_is_named(void **state)
 {
 	strata_lint_report *r;
@@ -574,6 +609,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lint__every_rule_fires_on_its_example_and_not_on_the_safe_way),
 		cmocka_unit_test(test_lint__concurrent_index_in_a_transaction_is_an_error),
+		cmocka_unit_test(test_lint__a_table_rebuild_is_a_warning_not_a_drop),
 		cmocka_unit_test(test_lint__begin_commit_in_a_migration_is_named),
 		cmocka_unit_test(test_lint__a_bad_statement_does_not_hide_the_others),
 		cmocka_unit_test(test_lint__engine_decides_which_rules_apply),
