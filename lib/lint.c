@@ -291,7 +291,9 @@ static char *excerpt(const char *s, size_t len)
 
 	while (n < len && s[n] != '\n')
 		n++;
-	while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+	/* the same text on both engines: SQLite's split keeps the semicolon */
+	while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	             (s[n - 1] == ';' && n == len)))
 		n--;
 	if (n > EXCERPT_MAX) {
 		n = EXCERPT_MAX;
