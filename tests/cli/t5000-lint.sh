@@ -151,6 +151,21 @@ test_expect_success SQLITE 'sqlite: ADD COLUMN NOT NULL without a default, and S
 	test_cmp expect out
 '
 
+test_expect_success SQLITE 'a SQLite rebuild that strata diff writes is a table-rebuild warning, not an error' '
+	cat >a.sql <<-\EOF &&
+	CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER);
+	EOF
+	cat >b.sql <<-\EOF &&
+	CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL DEFAULT 0);
+	EOF
+	strata diff --from a.sql --to b.sql >up.sql &&
+	test_grep "RENAME TO" up.sql &&
+	{ echo "-- migrate:up" && cat up.sql && echo "-- migrate:down"; } >rebuild.sql &&
+	strata lint --engine sqlite rebuild.sql >out &&
+	test_grep "^rebuild.sql:[0-9]*: warning\[table-rebuild\]: table .users. is rebuilt" out &&
+	test_grep "^0 errors, 1 warning (0 suppressed)$" out
+'
+
 test_expect_success SQLITE 'suppression comments silence the named rules and are counted' '
 	mkdir sup &&
 	cat >sup/0001_a.sql <<-\EOF &&
