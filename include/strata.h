@@ -404,6 +404,77 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
 int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
 
 /* ======================================================================
+ * Lint: a safety report on migration SQL (docs/strata-lint.md).
+ * ====================================================================== */
+
+typedef enum strata_lint_severity {
+	STRATA_LINT_WARNING = 1,
+	STRATA_LINT_ERROR = 2
+} strata_lint_severity;
+
+/*
+ * One finding. Strings are owned by the report. rule is a stable
+ * kebab-case id ("drop-table", "create-index-non-concurrent", ...; the
+ * table of docs/strata-lint.md); line is 1-based in file, where the
+ * statement's first token is; statement is that line, shortened.
+ */
+typedef struct strata_lint_finding {
+	const char *rule;
+	strata_lint_severity severity;
+	const char *file;
+	long line;
+	const char *statement;
+	const char *message;     /* what is wrong, one line */
+	const char *hint;        /* the safe way, one line */
+} strata_lint_finding;
+
+typedef struct strata_lint_report {
+	size_t n;
+	strata_lint_finding *findings; /* files in the order linted, then by line */
+	size_t errors, warnings;       /* counts of findings by severity */
+	size_t suppressed;             /* findings silenced by lint-ignore comments */
+	size_t files, statements;      /* what was looked at */
+	const char *engine;            /* whose rules applied: "sqlite" or "postgres" */
+} strata_lint_report;
+
+void strata_lint_report_free(strata_lint_report *r);
+
+/*
+ * Options of strata_lint(). Initialise with STRATA_LINT_OPTS_INIT.
+ * The engine whose rules apply is engine when set, else the engine named by
+ * url's scheme (the URL is only parsed: nothing connects), else db's.
+ */
+typedef struct strata_lint_opts {
+	int version;
+	const char *engine;        /* "sqlite" or "postgres"; NULL: see above */
+	const char *url;           /* a database URL naming the engine; NULL: none */
+	const char *const *files;  /* migration files (or directories of them) to lint;
+	                              NULL or nfiles 0: every migration of db's directory */
+	size_t nfiles;
+} strata_lint_opts;
+#define STRATA_LINT_OPTS_VERSION 1
+#define STRATA_LINT_OPTS_INIT { STRATA_LINT_OPTS_VERSION, NULL, NULL, NULL, 0 }
+
+/*
+ * Lint the up sections of migration files and report what would destroy
+ * data or hold heavy locks, with the safe way for each. Needs no database:
+ * db (not NULL; any handle, such as one on "sqlite::memory:") lends its
+ * migrations directory, its engine (see strata_lint_opts) and its error
+ * slot. opts may be NULL (every migration of the directory, db's engine). ^Findings are not failures: the call returns 0 with *out
+ * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed
+ * (STRATA_EPARSE, "file:line: problem") fails the call, *out NULL.
+ */
+int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out);
+
+/*
+ * Lint one migration file's content (len bytes, markers and all) for engine
+ * ("sqlite" or "postgres"), reporting it under the name file. Needs no
+ * handle: on failure *errmsg (to free()) says why and *out is NULL.
+ */
+int strata_lint_text(const char *engine, const char *file, const char *content, size_t len,
+                     strata_lint_report **out, char **errmsg);
+
+/* ======================================================================
  * SQLite backups.
  * ====================================================================== */
 

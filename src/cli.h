@@ -143,6 +143,8 @@ int cmd_verify(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
 int cmd_backups(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
+/* cmd_lint.c */
+int cmd_lint(struct cli *, int, char **);
 /* Write `dump` output to path (cmd_inspect.c; --dump-schema). */
 int cli_write_dump(struct cli *cli, strata_db *db, const char *path);
 

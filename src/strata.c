@@ -40,6 +40,9 @@ static const struct cmd commands[] = {
 	{ "backups", cmd_backups, CMD_NEED_DB, "list SQLite backups" },
 	{ "restore", cmd_restore, CMD_NEED_DB, "restore a SQLite backup (NAME or latest)" },
 #endif
+#ifdef HAVE_CMD_LINT
+	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
+#endif
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
 	{ NULL, NULL, 0, NULL },

@@ -1,0 +1,1522 @@
+/*
+ * lint.c: safety rules over migration SQL: which statements of an up
+ * section destroy data (DROP TABLE, DELETE without WHERE ...) or hold
+ * heavy locks on PostgreSQL (CREATE INDEX without CONCURRENTLY, a foreign
+ * key validated under ACCESS EXCLUSIVE ...), each with the safe way.
+ *
+ * Statements are split by the engine's driver (the same split the runner
+ * uses, so lines match its errors) and parsed with libpg_query, the real
+ * PostgreSQL grammar, into a JSON tree that the rules read. SQLite SQL
+ * mostly parses too; where it does not (AUTOINCREMENT, INSERT OR REPLACE,
+ * triggers, PRAGMA), a token-level reading with schema_tok_* catches the
+ * destructive statements, and what neither can read is reported as
+ * `unparsed`, never guessed at. Nothing here connects to a database.
+ *
+ * A rule is a row of rules[] (id, severity, engines, hint): the ids are a
+ * contract (docs/strata-lint.md), as are the suppression comments
+ * `-- strata:lint-ignore RULE[,RULE]` (this statement) and
+ * `-- strata:lint-ignore-file RULE` (the whole file).
+ */
+#include "internal.h"
+#include "migration.h"
+#include "schema.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <pg_query.h>
+
+#define MAX_FILE_SIZE ((size_t)64 << 20)  /* as migration.c: a 64 MiB migration is a mistake */
+#define EXCERPT_MAX 100                   /* bytes of a statement's first line kept */
+
+enum { ENG_SQLITE = 1, ENG_PG = 2, ENG_BOTH = 3 };
+
+enum rule_id {
+	R_DROP_TABLE, R_DROP_COLUMN, R_DROP_SCHEMA, R_DROP_DATABASE, R_TRUNCATE,
+	R_DELETE_NO_WHERE, R_UPDATE_NO_WHERE, R_ALTER_COLUMN_TYPE, R_DROP_VIEW,
+	R_CREATE_INDEX, R_ADD_FOREIGN_KEY, R_ADD_CHECK, R_SET_NOT_NULL, R_ADD_UNIQUE,
+	R_ADD_COLUMN_VOLATILE, R_ADD_COLUMN_NOT_NULL, R_VACUUM_FULL, R_CLUSTER,
+	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
+	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_COUNT
+};
+
+static const struct rule {
+	const char *id;
+	strata_lint_severity severity;
+	unsigned engines;
+	const char *hint;
+} rules[R_COUNT] = {
+	[R_DROP_TABLE] = { "drop-table", STRATA_LINT_ERROR, ENG_BOTH,
+		"stop the application using the table first; take a backup or rename it away and drop "
+		"it in a later migration" },
+	[R_DROP_COLUMN] = { "drop-column", STRATA_LINT_ERROR, ENG_BOTH,
+		"deploy code that no longer reads or writes the column first, then drop it in a later "
+		"migration (SQLite: needs 3.35 or later)" },
+	[R_DROP_SCHEMA] = { "drop-schema", STRATA_LINT_ERROR, ENG_BOTH,
+		"drop the objects one by one, each in a reviewed migration" },
+	[R_DROP_DATABASE] = { "drop-database", STRATA_LINT_ERROR, ENG_BOTH,
+		"a migration should not drop a database: do it by hand (strata drop, development only)" },
+	[R_TRUNCATE] = { "truncate", STRATA_LINT_ERROR, ENG_BOTH,
+		"delete the rows you mean with a WHERE clause, or suppress if emptying the table is the point" },
+	[R_DELETE_NO_WHERE] = { "delete-without-where", STRATA_LINT_ERROR, ENG_BOTH,
+		"add a WHERE clause naming the rows to delete (WHERE true if all of them is meant)" },
+	[R_UPDATE_NO_WHERE] = { "update-without-where", STRATA_LINT_ERROR, ENG_BOTH,
+		"add a WHERE clause naming the rows to change (WHERE true if all of them is meant); "
+		"on a large table, update in batches" },
+	[R_ALTER_COLUMN_TYPE] = { "alter-column-type", STRATA_LINT_ERROR, ENG_PG,
+		"add a new column, backfill it in batches, switch the application, then drop the old "
+		"one; a binary-compatible change (varchar(n) to text or a larger n) does not rewrite: "
+		"suppress it then" },
+	[R_DROP_VIEW] = { "drop-view", STRATA_LINT_WARNING, ENG_BOTH,
+		"make sure nothing queries the view any more, or replace it with CREATE OR REPLACE VIEW" },
+	[R_CREATE_INDEX] = { "create-index-non-concurrent", STRATA_LINT_ERROR, ENG_PG,
+		"CREATE INDEX CONCURRENTLY, alone in a migration marked '-- migrate:up transaction:false'" },
+	[R_ADD_FOREIGN_KEY] = { "add-foreign-key", STRATA_LINT_ERROR, ENG_PG,
+		"add it NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later migration" },
+	[R_ADD_CHECK] = { "add-check", STRATA_LINT_ERROR, ENG_PG,
+		"add it NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later migration" },
+	[R_SET_NOT_NULL] = { "set-not-null", STRATA_LINT_ERROR, ENG_PG,
+		"add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then "
+		"SET NOT NULL (PostgreSQL 12+ skips the scan; suppress this there) and drop the check" },
+	[R_ADD_UNIQUE] = { "add-unique-constraint", STRATA_LINT_ERROR, ENG_PG,
+		"CREATE UNIQUE INDEX CONCURRENTLY (in a transaction:false migration), then "
+		"ADD CONSTRAINT ... UNIQUE USING INDEX (or PRIMARY KEY USING INDEX)" },
+	[R_ADD_COLUMN_VOLATILE] = { "add-column-volatile-default", STRATA_LINT_ERROR, ENG_PG,
+		"add the column without the default (or with a constant one), set the default with "
+		"ALTER COLUMN ... SET DEFAULT, and backfill existing rows in batches" },
+	[R_ADD_COLUMN_NOT_NULL] = { "add-column-not-null", STRATA_LINT_ERROR, ENG_BOTH,
+		"give the column a DEFAULT, or add it nullable, backfill it, then make it NOT NULL" },
+	[R_VACUUM_FULL] = { "vacuum-full", STRATA_LINT_ERROR, ENG_PG,
+		"run plain VACUUM, or rebuild online with pg_repack, outside the migrations" },
+	[R_CLUSTER] = { "cluster", STRATA_LINT_ERROR, ENG_PG,
+		"reorder online with pg_repack, outside the migrations" },
+	[R_REFRESH_MATVIEW] = { "refresh-matview", STRATA_LINT_WARNING, ENG_PG,
+		"REFRESH MATERIALIZED VIEW CONCURRENTLY (the view needs a unique index)" },
+	[R_RENAME_TABLE] = { "rename-table", STRATA_LINT_WARNING, ENG_BOTH,
+		"create the new table (or a view under the new name), move the application over, then "
+		"drop the old name in a later migration" },
+	[R_RENAME_COLUMN] = { "rename-column", STRATA_LINT_WARNING, ENG_BOTH,
+		"add the new column, write both, backfill, move the reads, then drop the old column" },
+	[R_ENUM_ADD_VALUE] = { "enum-add-value", STRATA_LINT_WARNING, ENG_PG,
+		"put it in its own migration marked transaction:false: the new value cannot be used "
+		"in the transaction that adds it (before PostgreSQL 12 it cannot run in one at all)" },
+	[R_NEEDS_NO_TX] = { "needs-no-transaction", STRATA_LINT_ERROR, ENG_BOTH,
+		"mark the migration '-- migrate:up transaction:false' and keep it to that statement" },
+	[R_NO_DOWN] = { "no-down", STRATA_LINT_WARNING, ENG_BOTH,
+		"add a '-- migrate:down' section that undoes the up section (an empty one if nothing "
+		"needs undoing)" },
+	[R_UNPARSED] = { "unparsed", STRATA_LINT_WARNING, ENG_BOTH,
+		"check the statement by hand; lint could not tell what it does" },
+	[R_TABLE_REBUILD] = { "table-rebuild", STRATA_LINT_WARNING, ENG_BOTH,
+		"check that the INSERT ... SELECT into the new table copies every column whose data "
+		"is kept; a column it leaves out is lost" },
+};
+
+/* What one call collects: the findings and the counts. */
+struct lint_run {
+	unsigned engine;          /* ENG_SQLITE or ENG_PG */
+	strata_lint_finding *v;
+	size_t n, alloc;
+	size_t errors, warnings, suppressed, files, statements;
+	int nomem;                /* sticky */
+	struct sbuf err;          /* why the call failed */
+};
+
+/* A DROP TABLE held back to the end of the file: a table dropped and then
+ * replaced by renaming a new one to its name is a rebuild (SQLite's way to
+ * make the changes ALTER TABLE cannot), reported as such. */
+struct held_drop {
+	char *name;
+	char *first_line;         /* the statement's first line */
+	long line;
+	char *rebuilt_from;       /* the new table renamed to name, or NULL */
+};
+
+/* One file being linted. */
+struct lint_file {
+	struct lint_run *run;
+	const char *display;
+	const char *content;
+	size_t len;
+	size_t *lines;            /* byte offset where each line starts; lines[0] = line 1 */
+	size_t nlines;
+	struct sbuf file_ignores; /* ",rule,rule," from lint-ignore-file comments */
+	char **created;           /* tables this up section created so far */
+	size_t ncreated, acreated;
+	struct held_drop *held;   /* DROP TABLEs of existing tables, in order */
+	size_t nheld, aheld;
+	int no_tx;                /* the up section runs outside a transaction */
+};
+
+/* One statement of an up section. */
+struct lint_stmt {
+	const char *text;         /* NUL-terminated copy */
+	size_t len;
+	long line;                /* line of the file where it starts */
+	const char *no_tx;        /* the driver's reason it cannot run in a transaction */
+	int no_tx_known;          /* the driver classified it (split succeeded) */
+};
+
+/* ---- findings ---------------------------------------------------------- */
+
+static int is_rule_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* 1 if the rule list in p[0..n) (ids separated by commas or blanks,
+ * ending at the first other character) names rule. */
+static int list_has(const char *p, size_t n, const char *rule)
+{
+	size_t i = 0, rl = strlen(rule), s;
+
+	for (;;) {
+		while (i < n && (p[i] == ',' || p[i] == ' ' || p[i] == '\t'))
+			i++;
+		s = i;
+		while (i < n && is_rule_char(p[i]))
+			i++;
+		if (i == s)
+			return 0;
+		if (i - s == rl && strncasecmp(p + s, rule, rl) == 0)
+			return 1;
+	}
+}
+
+static void line_span(const struct lint_file *f, long line, const char **p, size_t *n)
+{
+	size_t a, b;
+
+	if (line < 1 || (size_t)line > f->nlines) {
+		*p = "";
+		*n = 0;
+		return;
+	}
+	a = f->lines[line - 1];
+	b = (size_t)line < f->nlines ? f->lines[line] - 1 : f->len;
+	if (line == 1 && b - a >= 3 && memcmp(f->content + a, "\xEF\xBB\xBF", 3) == 0)
+		a += 3;
+	*p = f->content + a;
+	*n = b - a;
+}
+
+/*
+ * Where a `strata:lint-ignore` comment on this line starts its rule list:
+ * the offset after the keyword, or -1. file: look for lint-ignore-file
+ * instead. Only inside a -- comment, so a string holding the words in an
+ * INSERT is (mostly) not taken for one.
+ */
+static long ignore_list_at(const char *p, size_t n, int file)
+{
+	static const char kw[] = "strata:lint-ignore";
+	size_t k = sizeof kw - 1, i, j;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (p[i] != '-' || p[i + 1] != '-')
+			continue;
+		j = i + 2;
+		while (j < n && (p[j] == ' ' || p[j] == '\t'))
+			j++;
+		if (n - j < k || strncmp(p + j, kw, k) != 0)
+			continue;
+		j += k;
+		if (file) {
+			if (n - j >= 5 && strncmp(p + j, "-file", 5) == 0)
+				return (long)(j + 5);
+		} else if (j == n || p[j] == ' ' || p[j] == '\t' || p[j] == ',') {
+			return (long)j;
+		}
+	}
+	return -1;
+}
+
+static int comment_only(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	return i + 1 < n && p[i] == '-' && p[i + 1] == '-';
+}
+
+static int line_ignores(const struct lint_file *f, long line, const char *rule)
+{
+	const char *p;
+	size_t n;
+	long at;
+
+	line_span(f, line, &p, &n);
+	at = ignore_list_at(p, n, 0);
+	return at >= 0 && list_has(p + at, n - (size_t)at, rule);
+}
+
+/* Is rule silenced for a statement starting on line? By the file, by the
+ * statement's first line, or by the comment lines right above it. */
+static int suppressed(const struct lint_file *f, long line, const char *rule)
+{
+	struct sbuf key = SBUF_INIT;
+	const char *p;
+	size_t n;
+	long k;
+	int hit;
+
+	sbuf_addf(&key, ",%s,", rule);
+	hit = strstr(f->file_ignores.buf, key.buf) != NULL;
+	sbuf_release(&key);
+	if (hit || line_ignores(f, line, rule))
+		return 1;
+	for (k = line - 1; k >= 1; k--) {
+		line_span(f, k, &p, &n);
+		if (!comment_only(p, n))
+			break;
+		if (line_ignores(f, k, rule))
+			return 1;
+	}
+	return 0;
+}
+
+/* The statement's first line, shortened to EXCERPT_MAX bytes on a UTF-8
+ * boundary, control characters escaped. */
+static char *excerpt(const char *s, size_t len)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t n = 0;
+
+	while (n < len && s[n] != '\n')
+		n++;
+	/* the same text on both engines: SQLite's split keeps the semicolon */
+	while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	             (s[n - 1] == ';' && n == len)))
+		n--;
+	if (n > EXCERPT_MAX) {
+		n = EXCERPT_MAX;
+		while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+		sbuf_add(&sb, s, n);
+		sbuf_adds(&sb, "...");
+	} else {
+		sbuf_add(&sb, s, n);
+	}
+	sbuf_escape_controls(&sb, 0);
+	return sbuf_detach(&sb);
+}
+
+static void emit_at(struct lint_file *f, long line, const char *text, size_t tlen, enum rule_id rid,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 6, 7)))
+#endif
+	;
+
+static void emit_at(struct lint_file *f, long line, const char *text, size_t tlen, enum rule_id rid,
+                    const char *fmt, ...)
+{
+	struct lint_run *r = f->run;
+	const struct rule *ru = &rules[rid];
+	strata_lint_finding *x;
+	struct sbuf msg = SBUF_INIT;
+	va_list ap;
+
+	if (!(ru->engines & r->engine) || r->nomem)
+		return;
+	if (suppressed(f, line, ru->id)) {
+		r->suppressed++;
+		return;
+	}
+	if (r->n == r->alloc) {
+		size_t na = r->alloc ? 2 * r->alloc : 16;
+		strata_lint_finding *nv = realloc(r->v, na * sizeof *nv);
+		if (!nv) {
+			r->nomem = 1;
+			return;
+		}
+		r->v = nv;
+		r->alloc = na;
+	}
+	va_start(ap, fmt);
+	sbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	sbuf_escape_controls(&msg, 0);
+	x = &r->v[r->n];
+	memset(x, 0, sizeof *x);
+	x->rule = ru->id;
+	x->severity = ru->severity;
+	x->line = line;
+	x->file = strdup(f->display);
+	x->statement = excerpt(text, tlen);
+	x->message = sbuf_detach(&msg);
+	x->hint = ru->hint;
+	if (!x->file || !x->statement || !x->message) {
+		free((char *)x->file);
+		free((char *)x->statement);
+		free((char *)x->message);
+		r->nomem = 1;
+		return;
+	}
+	r->n++;
+	if (x->severity == STRATA_LINT_ERROR)
+		r->errors++;
+	else
+		r->warnings++;
+}
+
+#define EMIT(f, s, rid, ...) emit_at((f), (s)->line, (s)->text, (s)->len, (rid), __VA_ARGS__)
+
+/* ---- tables this migration created --------------------------------------- */
+
+static void created_add(struct lint_file *f, const char *name)
+{
+	char *d;
+
+	if (!name)
+		return;
+	if (f->ncreated == f->acreated) {
+		size_t na = f->acreated ? 2 * f->acreated : 8;
+		char **nv = realloc(f->created, na * sizeof *nv);
+		if (!nv) {
+			f->run->nomem = 1;
+			return;
+		}
+		f->created = nv;
+		f->acreated = na;
+	}
+	d = strdup(name);
+	if (!d) {
+		f->run->nomem = 1;
+		return;
+	}
+	f->created[f->ncreated++] = d;
+}
+
+/* Names compare without case: SQLite's rule, and PostgreSQL's for unquoted
+ * names (a quoted "Users" beside users is rare enough to not matter here). */
+static int is_created(const struct lint_file *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < f->ncreated; i++)
+		if (strcasecmp(f->created[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char *name)
+{
+	struct held_drop *h;
+	size_t n = 0;
+
+	if (f->nheld == f->aheld) {
+		size_t na = f->aheld ? 2 * f->aheld : 4;
+		struct held_drop *nv = realloc(f->held, na * sizeof *nv);
+		if (!nv) {
+			f->run->nomem = 1;
+			return;
+		}
+		f->held = nv;
+		f->aheld = na;
+	}
+	while (n < s->len && s->text[n] != '\n')
+		n++;
+	h = &f->held[f->nheld];
+	h->name = strdup(name);
+	h->first_line = xstrndup(s->text, n);
+	h->line = s->line;
+	h->rebuilt_from = NULL;
+	if (!h->name || !h->first_line) {
+		free(h->name);
+		free(h->first_line);
+		f->run->nomem = 1;
+		return;
+	}
+	f->nheld++;
+}
+
+/* A table this migration created is renamed to `to`: if `to` was dropped
+ * before, that drop was a rebuild. Returns 1 when it was. */
+static int rebuilt(struct lint_file *f, const char *from, const char *to)
+{
+	size_t i;
+
+	for (i = f->nheld; to && i-- > 0;) {
+		if (strcasecmp(f->held[i].name, to) == 0 && !f->held[i].rebuilt_from) {
+			f->held[i].rebuilt_from = strdup(from);
+			if (!f->held[i].rebuilt_from)
+				f->run->nomem = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void emit_held(struct lint_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nheld; i++) {
+		struct held_drop *h = &f->held[i];
+		if (h->rebuilt_from)
+			emit_at(f, h->line, h->first_line, strlen(h->first_line), R_TABLE_REBUILD,
+			        "table '%s' is rebuilt: dropped, then replaced by '%s' renamed; rows "
+			        "survive only as copied into it", h->name, h->rebuilt_from);
+		else
+			emit_at(f, h->line, h->first_line, strlen(h->first_line), R_DROP_TABLE,
+			        "table '%s' is dropped with every row in it", h->name);
+	}
+}
+
+/* ---- the parse tree ------------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int jtrue(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+/* The last String of a list of {"String": {"sval": ...}} nodes. */
+static const char *last_sval(json_t *list)
+{
+	size_t n = json_array_size(list);
+
+	if (!n)
+		return NULL;
+	return jstr(json_object_get(json_array_get(list, n - 1), "String"), "sval");
+}
+
+static const char *relname(json_t *rangevar)
+{
+	const char *s = jstr(rangevar, "relname");
+	return s ? s : "?";
+}
+
+/* Functions whose value differs per row: as a column default on ADD COLUMN
+ * they make PostgreSQL rewrite the table (a stable one such as now() does
+ * not, since PostgreSQL 11). */
+static const char *const volatile_funcs[] = {
+	"random", "clock_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v1",
+	"uuid_generate_v1mc", "uuid_generate_v4", "nextval", "txid_current", "setseed", NULL,
+};
+
+/* The first volatile function called anywhere in the expression n. */
+static const char *find_volatile(json_t *n)
+{
+	const char *k, *s;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			if ((s = find_volatile(v)) != NULL)
+				return s;
+		return NULL;
+	}
+	if (!json_is_object(n))
+		return NULL;
+	json_object_foreach(n, k, v) {
+		if (strcmp(k, "FuncCall") == 0 && (s = last_sval(json_object_get(v, "funcname")))) {
+			for (i = 0; volatile_funcs[i]; i++)
+				if (strcmp(s, volatile_funcs[i]) == 0)
+					return volatile_funcs[i];
+		}
+		if ((s = find_volatile(v)) != NULL)
+			return s;
+	}
+	return NULL;
+}
+
+static int is_serial(json_t *type_name)
+{
+	static const char *const serials[] = {
+		"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8", NULL,
+	};
+	const char *s = last_sval(json_object_get(type_name, "names"));
+	size_t i;
+
+	for (i = 0; s && serials[i]; i++)
+		if (strcmp(s, serials[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A default expression that is the constant NULL. */
+static int is_null_const(json_t *e)
+{
+	return jtrue(json_object_get(e, "A_Const"), "isnull");
+}
+
+static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, const char *table,
+                            int created, json_t *coldef)
+{
+	const char *col = jstr(coldef, "colname"), *ct, *vf = NULL;
+	int not_null = 0, has_default = 0, generated = 0, identity = 0, unique = 0;
+	json_t *it, *c;
+	size_t i;
+
+	if (!col)
+		col = "?";
+	json_array_foreach(json_object_get(coldef, "constraints"), i, it) {
+		c = json_object_get(it, "Constraint");
+		ct = jstr(c, "contype");
+		if (!ct)
+			continue;
+		if (strcmp(ct, "CONSTR_NOTNULL") == 0) {
+			not_null = 1;
+		} else if (strcmp(ct, "CONSTR_PRIMARY") == 0) {
+			not_null = unique = 1;
+		} else if (strcmp(ct, "CONSTR_UNIQUE") == 0) {
+			unique = 1;
+		} else if (strcmp(ct, "CONSTR_DEFAULT") == 0) {
+			json_t *e = json_object_get(c, "raw_expr");
+			if (e && !is_null_const(e)) {
+				has_default = 1;
+				if (!vf)
+					vf = find_volatile(e);
+			}
+		} else if (strcmp(ct, "CONSTR_GENERATED") == 0) {
+			generated = 1;
+		} else if (strcmp(ct, "CONSTR_IDENTITY") == 0) {
+			identity = 1;
+		}
+	}
+	/* SQLite refuses the column on any table; PostgreSQL only fails on a
+	 * table with rows, which a table created here has not. */
+	if (not_null && !has_default && !generated && !identity && !is_serial(json_object_get(coldef, "typeName")) &&
+	    (f->run->engine == ENG_SQLITE || !created))
+		EMIT(f, s, R_ADD_COLUMN_NOT_NULL,
+		     "column '%s.%s' is added NOT NULL without a default: %s", table, col,
+		     f->run->engine == ENG_SQLITE ? "SQLite refuses that"
+		                                  : "this fails as soon as the table has a row");
+	if (created)
+		return;
+	if (vf)
+		EMIT(f, s, R_ADD_COLUMN_VOLATILE,
+		     "column '%s.%s' is added with a volatile default (%s()): the table is rewritten "
+		     "under an ACCESS EXCLUSIVE lock", table, col, vf);
+	else if (is_serial(json_object_get(coldef, "typeName")) || identity || generated)
+		EMIT(f, s, R_ADD_COLUMN_VOLATILE,
+		     "column '%s.%s' is added as %s: the table is rewritten under an ACCESS EXCLUSIVE lock",
+		     table, col, generated ? "a stored generated column"
+		                           : identity ? "an identity column" : "a serial column");
+	if (unique)
+		EMIT(f, s, R_ADD_UNIQUE,
+		     "column '%s.%s' is added %s: its index is built under an ACCESS EXCLUSIVE lock",
+		     table, col, not_null ? "as PRIMARY KEY" : "UNIQUE");
+}
+
+static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, json_t *n)
+{
+	json_t *rel = json_object_get(n, "relation"), *it, *cmd, *def, *con;
+	const char *table = relname(rel), *sub, *name, *ct, *ot;
+	int created = is_created(f, jstr(rel, "relname"));
+	size_t i;
+
+	ot = jstr(n, "objtype");
+	if (ot && strcmp(ot, "OBJECT_TABLE") != 0)
+		return; /* ALTER INDEX, ALTER VIEW ... */
+	json_array_foreach(json_object_get(n, "cmds"), i, it) {
+		cmd = json_object_get(it, "AlterTableCmd");
+		sub = jstr(cmd, "subtype");
+		name = jstr(cmd, "name");
+		def = json_object_get(cmd, "def");
+		if (!sub)
+			continue;
+		if (!name)
+			name = "?";
+		if (strcmp(sub, "AT_AddColumn") == 0) {
+			lint_add_column(f, s, table, created, json_object_get(def, "ColumnDef"));
+			continue;
+		}
+		if (created)
+			continue; /* a table made a moment ago holds no rows and no one's locks */
+		if (strcmp(sub, "AT_DropColumn") == 0) {
+			EMIT(f, s, R_DROP_COLUMN, "column '%s.%s' is dropped with every value in it%s",
+			     table, name, f->run->engine == ENG_SQLITE ? " (SQLite 3.35+)" : "");
+		} else if (strcmp(sub, "AT_AlterColumnType") == 0) {
+			EMIT(f, s, R_ALTER_COLUMN_TYPE,
+			     "column '%s.%s' changes type: the table is rewritten under an ACCESS EXCLUSIVE "
+			     "lock, and values that do not convert fail or lose precision", table, name);
+		} else if (strcmp(sub, "AT_SetNotNull") == 0) {
+			EMIT(f, s, R_SET_NOT_NULL,
+			     "SET NOT NULL on '%s.%s' scans the whole table under an ACCESS EXCLUSIVE lock",
+			     table, name);
+		} else if (strcmp(sub, "AT_AddConstraint") == 0) {
+			con = json_object_get(def, "Constraint");
+			ct = jstr(con, "contype");
+			if (!ct)
+				continue;
+			if (strcmp(ct, "CONSTR_FOREIGN") == 0 && !jtrue(con, "skip_validation"))
+				EMIT(f, s, R_ADD_FOREIGN_KEY,
+				     "foreign key on '%s' is validated at once: every row is checked while "
+				     "'%s' and '%s' are locked against writes", table, table,
+				     relname(json_object_get(con, "pktable")));
+			else if (strcmp(ct, "CONSTR_CHECK") == 0 && !jtrue(con, "skip_validation"))
+				EMIT(f, s, R_ADD_CHECK,
+				     "CHECK constraint on '%s' is validated at once: the whole table is scanned "
+				     "under an ACCESS EXCLUSIVE lock", table);
+			else if ((strcmp(ct, "CONSTR_UNIQUE") == 0 || strcmp(ct, "CONSTR_PRIMARY") == 0) &&
+			         !jstr(con, "indexname"))
+				EMIT(f, s, R_ADD_UNIQUE,
+				     "%s on '%s' builds its index under an ACCESS EXCLUSIVE lock",
+				     ct[7] == 'U' ? "UNIQUE constraint" : "PRIMARY KEY", table);
+		}
+	}
+}
+
+static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
+{
+	const char *type = jstr(n, "removeType"), *name;
+	json_t *it, *items;
+	size_t i;
+
+	if (!type)
+		return;
+	json_array_foreach(json_object_get(n, "objects"), i, it) {
+		items = json_object_get(json_object_get(it, "List"), "items");
+		name = items ? last_sval(items) : jstr(json_object_get(it, "String"), "sval");
+		if (!name)
+			name = "?";
+		if (strcmp(type, "OBJECT_TABLE") == 0) {
+			if (!is_created(f, name))
+				hold_drop(f, s, name);
+		} else if (strcmp(type, "OBJECT_VIEW") == 0 || strcmp(type, "OBJECT_MATVIEW") == 0) {
+			EMIT(f, s, R_DROP_VIEW, "%s '%s' is dropped: queries that read it will fail",
+			     type[7] == 'M' ? "materialized view" : "view", name);
+		} else if (strcmp(type, "OBJECT_SCHEMA") == 0) {
+			EMIT(f, s, R_DROP_SCHEMA, "schema '%s' is dropped%s", name,
+			     strcmp(jstr(n, "behavior") ? jstr(n, "behavior") : "", "DROP_CASCADE") == 0
+			     ? " with everything in it (CASCADE)" : "");
+		}
+	}
+}
+
+/* The rules that read the tree of one statement (type, node). */
+static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char *type, json_t *n)
+{
+	const char *name;
+	json_t *it, *q;
+	size_t i;
+
+	/* Data-modifying WITH queries run too: WITH d AS (DELETE FROM t) ... */
+	json_array_foreach(json_object_get(json_object_get(n, "withClause"), "ctes"), i, it) {
+		q = json_object_get(json_object_get(it, "CommonTableExpr"), "ctequery");
+		if (json_is_object(q) && json_object_size(q) == 1)
+			lint_node(f, s, json_object_iter_key(json_object_iter(q)),
+			          json_object_iter_value(json_object_iter(q)));
+	}
+	if (strcmp(type, "CreateStmt") == 0) {
+		created_add(f, jstr(json_object_get(n, "relation"), "relname"));
+	} else if (strcmp(type, "CreateTableAsStmt") == 0) {
+		created_add(f, jstr(json_object_get(json_object_get(json_object_get(n, "into"), "IntoClause"),
+		                                    "rel"), "relname"));
+	} else if (strcmp(type, "IndexStmt") == 0) {
+		name = jstr(json_object_get(n, "relation"), "relname");
+		if (!jtrue(n, "concurrent") && !is_created(f, name)) {
+			EMIT(f, s, R_CREATE_INDEX,
+			     "CREATE INDEX on '%s' without CONCURRENTLY blocks writes to the table while "
+			     "the index is built", name ? name : "?");
+		}
+	} else if (strcmp(type, "DropStmt") == 0) {
+		lint_drop(f, s, n);
+	} else if (strcmp(type, "DropdbStmt") == 0) {
+		EMIT(f, s, R_DROP_DATABASE, "database '%s' is dropped",
+		     jstr(n, "dbname") ? jstr(n, "dbname") : "?");
+	} else if (strcmp(type, "TruncateStmt") == 0) {
+		json_array_foreach(json_object_get(n, "relations"), i, it) {
+			name = relname(json_object_get(it, "RangeVar"));
+			if (!is_created(f, name))
+				EMIT(f, s, R_TRUNCATE, "TRUNCATE empties table '%s'", name);
+		}
+	} else if (strcmp(type, "DeleteStmt") == 0 || strcmp(type, "UpdateStmt") == 0) {
+		int del = type[0] == 'D';
+		name = relname(json_object_get(n, "relation"));
+		if (!json_object_get(n, "whereClause") && !is_created(f, name))
+			EMIT(f, s, del ? R_DELETE_NO_WHERE : R_UPDATE_NO_WHERE,
+			     "%s without WHERE %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     del ? "deletes" : "changes", name);
+	} else if (strcmp(type, "AlterTableStmt") == 0) {
+		lint_alter_table(f, s, n);
+	} else if (strcmp(type, "RenameStmt") == 0) {
+		const char *rt = jstr(n, "renameType");
+		name = relname(json_object_get(n, "relation"));
+		if (rt && strcmp(rt, "OBJECT_TABLE") == 0 && is_created(f, name))
+			rebuilt(f, name, jstr(n, "newname"));
+		if (!rt || is_created(f, name))
+			return;
+		if (strcmp(rt, "OBJECT_TABLE") == 0)
+			EMIT(f, s, R_RENAME_TABLE,
+			     "table '%s' is renamed to '%s': the running application's queries still use "
+			     "the old name", name, jstr(n, "newname") ? jstr(n, "newname") : "?");
+		else if (strcmp(rt, "OBJECT_COLUMN") == 0)
+			EMIT(f, s, R_RENAME_COLUMN,
+			     "column '%s.%s' is renamed to '%s': the running application's queries still "
+			     "use the old name", name, jstr(n, "subname") ? jstr(n, "subname") : "?",
+			     jstr(n, "newname") ? jstr(n, "newname") : "?");
+	} else if (strcmp(type, "VacuumStmt") == 0) {
+		if (!jtrue(n, "is_vacuumcmd"))
+			return;
+		json_array_foreach(json_object_get(n, "options"), i, it) {
+			name = jstr(json_object_get(it, "DefElem"), "defname");
+			if (name && strcmp(name, "full") == 0) {
+				EMIT(f, s, R_VACUUM_FULL,
+				     "VACUUM FULL rewrites every table it names under an ACCESS EXCLUSIVE lock");
+				break;
+			}
+		}
+	} else if (strcmp(type, "ClusterStmt") == 0) {
+		EMIT(f, s, R_CLUSTER, "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
+	} else if (strcmp(type, "RefreshMatViewStmt") == 0) {
+		if (!jtrue(n, "concurrent"))
+			EMIT(f, s, R_REFRESH_MATVIEW,
+			     "REFRESH MATERIALIZED VIEW '%s' blocks every read of the view while it runs",
+			     relname(json_object_get(n, "relation")));
+	} else if (strcmp(type, "AlterEnumStmt") == 0) {
+		if (jstr(n, "newVal") && !jstr(n, "oldVal"))
+			EMIT(f, s, R_ENUM_ADD_VALUE,
+			     "ALTER TYPE '%s' ADD VALUE '%s': the value cannot be used in the same "
+			     "transaction", last_sval(json_object_get(n, "typeName")) ?
+			     last_sval(json_object_get(n, "typeName")) : "?", jstr(n, "newVal"));
+	}
+}
+
+/* ---- the token-level reading (what libpg_query cannot parse) ------------- */
+
+struct toks {
+	const char *sql;
+	size_t len, pos;
+	struct schema_tok t;      /* the current token */
+};
+
+static void tk_next(struct toks *k)
+{
+	schema_tok_next(k->sql, k->len, &k->pos, &k->t);
+}
+
+static int tk_is(struct toks *k, const char *w)
+{
+	return schema_tok_is(k->sql, &k->t, w);
+}
+
+/* Skip the word w if it is the current token. */
+static int tk_skip(struct toks *k, const char *w)
+{
+	if (!tk_is(k, w))
+		return 0;
+	tk_next(k);
+	return 1;
+}
+
+/* Read a possibly qualified name (a.b.c): the last part, to free(). */
+static char *tk_name(struct toks *k)
+{
+	char *name = NULL;
+
+	for (;;) {
+		if (k->t.type != SCHEMA_TK_WORD && k->t.type != SCHEMA_TK_QUOTED &&
+		    k->t.type != SCHEMA_TK_STRING)
+			return name;
+		free(name);
+		name = schema_tok_name(k->sql, &k->t);
+		tk_next(k);
+		if (k->t.type != SCHEMA_TK_DOT)
+			return name;
+		tk_next(k);
+	}
+}
+
+/* Is there a word w at parenthesis depth 0 from here to the end? Leaves
+ * the cursor at the end. */
+static int tk_find_top(struct toks *k, const char *w)
+{
+	int depth = 0;
+
+	for (; k->t.type != SCHEMA_TK_END; tk_next(k)) {
+		if (k->t.type == SCHEMA_TK_LPAREN)
+			depth++;
+		else if (k->t.type == SCHEMA_TK_RPAREN && depth)
+			depth--;
+		else if (!depth && tk_is(k, w))
+			return 1;
+	}
+	return 0;
+}
+
+static void tk_alter_table(struct lint_file *f, const struct lint_stmt *s, struct toks *k)
+{
+	char *table, *col = NULL;
+	int created;
+
+	if (tk_skip(k, "IF"))
+		tk_skip(k, "EXISTS");
+	tk_skip(k, "ONLY");
+	table = tk_name(k);
+	if (!table)
+		return;
+	created = is_created(f, table);
+	if (tk_skip(k, "RENAME")) {
+		if (tk_skip(k, "TO")) {
+			if (created) {
+				char *to = tk_name(k);
+				rebuilt(f, table, to);
+				free(to);
+			} else
+				EMIT(f, s, R_RENAME_TABLE,
+				     "table '%s' is renamed: the running application's queries still use the old "
+				     "name", table);
+		} else if (!tk_is(k, "CONSTRAINT")) {
+			tk_skip(k, "COLUMN");
+			col = tk_name(k);
+			if (!created)
+				EMIT(f, s, R_RENAME_COLUMN,
+				     "column '%s.%s' is renamed: the running application's queries still use "
+				     "the old name", table, col ? col : "?");
+		}
+	} else if (tk_skip(k, "DROP")) {
+		if (!tk_is(k, "CONSTRAINT")) {
+			tk_skip(k, "COLUMN");
+			if (tk_skip(k, "IF"))
+				tk_skip(k, "EXISTS");
+			col = tk_name(k);
+			if (!created)
+				EMIT(f, s, R_DROP_COLUMN, "column '%s.%s' is dropped with every value in it%s",
+				     table, col ? col : "?", f->run->engine == ENG_SQLITE ? " (SQLite 3.35+)" : "");
+		}
+	} else if (tk_skip(k, "ADD")) {
+		if (!tk_is(k, "CONSTRAINT")) {
+			int nn = 0, dflt = 0, depth = 0, prev_not = 0;
+			tk_skip(k, "COLUMN");
+			if (tk_skip(k, "IF") && tk_skip(k, "NOT"))
+				tk_skip(k, "EXISTS");
+			col = tk_name(k);
+			/* the column definition: up to a comma outside parentheses */
+			for (; k->t.type != SCHEMA_TK_END; tk_next(k)) {
+				if (k->t.type == SCHEMA_TK_LPAREN)
+					depth++;
+				else if (k->t.type == SCHEMA_TK_RPAREN && depth)
+					depth--;
+				else if (!depth && k->t.type == SCHEMA_TK_COMMA)
+					break;
+				else if (!depth && prev_not && tk_is(k, "NULL"))
+					nn = 1;
+				else if (!depth && (tk_is(k, "DEFAULT") || tk_is(k, "GENERATED") || tk_is(k, "AS")))
+					dflt = 1;
+				prev_not = !depth && tk_is(k, "NOT");
+			}
+			if (nn && !dflt && (f->run->engine == ENG_SQLITE || !created))
+				EMIT(f, s, R_ADD_COLUMN_NOT_NULL,
+				     "column '%s.%s' is added NOT NULL without a default: %s", table,
+				     col ? col : "?", f->run->engine == ENG_SQLITE ? "SQLite refuses that"
+				     : "this fails as soon as the table has a row");
+		}
+	}
+	free(table);
+	free(col);
+}
+
+/*
+ * Read a statement by its tokens. Returns 1 when the statement is of a
+ * kind this reading knows (whether or not a rule fired), 0 when not.
+ */
+static int lint_tokens(struct lint_file *f, const struct lint_stmt *s)
+{
+	static const char *const harmless[] = {
+		"INSERT", "REPLACE", "SELECT", "WITH", "VALUES", "PRAGMA", "BEGIN", "COMMIT", "END",
+		"SAVEPOINT", "RELEASE", "ROLLBACK", "ANALYZE", "VACUUM", "REINDEX", "ATTACH",
+		"DETACH", "EXPLAIN", "GRANT", "REVOKE", "COMMENT", "SET", NULL,
+	};
+	struct toks k = { s->text, s->len, 0, { SCHEMA_TK_END, 0, 0 } };
+	char *name;
+	size_t i;
+
+	tk_next(&k);
+	if (tk_skip(&k, "CREATE")) {
+		while (tk_skip(&k, "TEMP") || tk_skip(&k, "TEMPORARY") || tk_skip(&k, "UNLOGGED") ||
+		       tk_skip(&k, "VIRTUAL"))
+			;
+		if (tk_skip(&k, "TABLE")) {
+			if (tk_skip(&k, "IF") && tk_skip(&k, "NOT"))
+				tk_skip(&k, "EXISTS");
+			name = tk_name(&k);
+			created_add(f, name);
+			free(name);
+		}
+		return 1;
+	}
+	if (tk_skip(&k, "DROP")) {
+		enum rule_id rid;
+		const char *what;
+		if (tk_skip(&k, "TABLE"))
+			rid = R_DROP_TABLE, what = "table";
+		else if (tk_skip(&k, "VIEW"))
+			rid = R_DROP_VIEW, what = "view";
+		else if (tk_skip(&k, "MATERIALIZED") && tk_skip(&k, "VIEW"))
+			rid = R_DROP_VIEW, what = "materialized view";
+		else if (tk_skip(&k, "SCHEMA"))
+			rid = R_DROP_SCHEMA, what = "schema";
+		else if (tk_skip(&k, "DATABASE"))
+			rid = R_DROP_DATABASE, what = "database";
+		else
+			return 1;
+		if (tk_skip(&k, "IF"))
+			tk_skip(&k, "EXISTS");
+		name = tk_name(&k);
+		if (rid == R_DROP_TABLE) {
+			if (!is_created(f, name))
+				hold_drop(f, s, name ? name : "?");
+		} else {
+			EMIT(f, s, rid, "%s '%s' is dropped", what, name ? name : "?");
+		}
+		free(name);
+		return 1;
+	}
+	if (tk_skip(&k, "TRUNCATE")) {
+		tk_skip(&k, "TABLE");
+		tk_skip(&k, "ONLY");
+		name = tk_name(&k);
+		if (!is_created(f, name))
+			EMIT(f, s, R_TRUNCATE, "TRUNCATE empties table '%s'", name ? name : "?");
+		free(name);
+		return 1;
+	}
+	if (tk_is(&k, "DELETE") || tk_is(&k, "UPDATE")) {
+		int del = tk_is(&k, "DELETE");
+		tk_next(&k);
+		if (del) {
+			tk_skip(&k, "FROM");
+		} else if (tk_skip(&k, "OR")) {
+			tk_next(&k); /* OR REPLACE / IGNORE / ... */
+		}
+		tk_skip(&k, "ONLY");
+		name = tk_name(&k);
+		if (!tk_find_top(&k, "WHERE") && !is_created(f, name))
+			EMIT(f, s, del ? R_DELETE_NO_WHERE : R_UPDATE_NO_WHERE,
+			     "%s without WHERE %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     del ? "deletes" : "changes", name ? name : "?");
+		free(name);
+		return 1;
+	}
+	if (tk_skip(&k, "ALTER")) {
+		if (tk_skip(&k, "TABLE"))
+			tk_alter_table(f, s, &k);
+		return 1;
+	}
+	for (i = 0; harmless[i]; i++)
+		if (tk_is(&k, harmless[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
+{
+	PgQueryParseResult pr;
+	json_t *root = NULL, *it, *stmt;
+	size_t i;
+
+	f->run->statements++;
+	if (!s->no_tx_known && f->run->engine == ENG_PG) {
+		/* The script's split failed elsewhere: ask the driver about this
+		 * statement alone (it parses, or it is `unparsed` below). */
+		struct drv_stmts one = { 0, NULL };
+		struct drv_err e;
+		drv_err_init(&e);
+		if (drv_split(&drv_pg, s->text, &one, &e) == 0 && one.n == 1)
+			s->no_tx = one.v[0].no_tx; /* static text */
+		drv_stmts_release(&one);
+		drv_err_release(&e);
+	}
+	if (s->no_tx && !f->no_tx)
+		EMIT(f, s, R_NEEDS_NO_TX, "%s cannot run inside a transaction, and this migration runs "
+		     "in one%s", s->no_tx, strncmp(s->no_tx, "transaction control", 19) == 0
+		     ? " (strata already runs it in one: remove BEGIN/COMMIT)" : "");
+	/* A data migration is mostly INSERTs, which no rule is about: do not
+	 * pay a parse for each (on PostgreSQL only when the script parsed as a
+	 * whole, so a broken one is still reported). */
+	if (strncasecmp(s->text, "INSERT", 6) == 0 && !isalnum((unsigned char)s->text[6]) &&
+	    s->text[6] != '_' && (f->run->engine == ENG_SQLITE || s->no_tx_known))
+		return;
+	pr = pg_query_parse(s->text);
+	if (!pr.error && pr.parse_tree)
+		root = json_loads(pr.parse_tree, 0, NULL);
+	if (root) {
+		json_array_foreach(json_object_get(root, "stmts"), i, it) {
+			stmt = json_object_get(it, "stmt");
+			if (json_is_object(stmt) && json_object_size(stmt) == 1)
+				lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
+				          json_object_iter_value(json_object_iter(stmt)));
+		}
+		json_decref(root);
+	} else if (!pr.error) {
+		/* a tree jansson would not load: nested deeper than it allows */
+		EMIT(f, s, R_UNPARSED, "the statement could not be analysed: it is nested too deeply");
+	} else {
+		/* On PostgreSQL a statement its own grammar rejects is worth a
+		 * word even when the tokens say what it is (a newer server's
+		 * syntax, or a typo that up will stop at). On SQLite the grammar
+		 * is not the engine's: the tokens are the reading. */
+		int known = lint_tokens(f, s);
+		if (f->run->engine == ENG_PG || !known)
+			EMIT(f, s, R_UNPARSED, "the statement could not be analysed: %s",
+			     f->run->engine == ENG_PG ? pr.error->message : "not a statement lint knows");
+	}
+	pg_query_free_parse_result(pr);
+}
+
+/* Skip white space and -- and nested block comments from i, up to end. */
+static size_t skip_blank(const char *s, size_t i, size_t end)
+{
+	while (i < end) {
+		if (isspace((unsigned char)s[i])) {
+			i++;
+		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
+			while (i < end && s[i] != '\n')
+				i++;
+		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
+			int depth = 1;
+			i += 2;
+			while (i < end && depth) {
+				if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
+					depth++, i += 2;
+				else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
+					depth--, i += 2;
+				else
+					i++;
+			}
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* The end of a dollar-quote opening at s[i] ("$$" or "$tag$"), or 0 if
+ * none opens there. */
+static size_t dollar_tag(const char *s, size_t i, size_t len)
+{
+	size_t j = i + 1;
+
+	if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))
+		return 0; /* part of an identifier such as a$b */
+	while (j < len && (isalnum((unsigned char)s[j]) || s[j] == '_' || (unsigned char)s[j] >= 0x80))
+		j++;
+	if (j < len && s[j] == '$' && !(j > i + 1 && isdigit((unsigned char)s[i + 1])))
+		return j + 1;
+	return 0;
+}
+
+/*
+ * PostgreSQL statements when the parser's split fails (one bad statement
+ * fails the whole script): a split at semicolons outside quotes, dollar
+ * quotes and comments, so the good statements are still linted and the bad
+ * one is reported `unparsed`. (libpg_query's scanner split drops what does
+ * not start with a keyword, which is exactly the statement to report.)
+ */
+static int fallback_split(const char *sql, struct drv_stmts *out)
+{
+	size_t len = strlen(sql), i = 0, start = 0, alloc = 0, a, b, t;
+
+	out->n = 0;
+	out->v = NULL;
+	while (i <= len) {
+		if (i < len && sql[i] != ';') {
+			char c = sql[i];
+			if (c == '\'' || c == '"') {
+				int esc = c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e');
+				for (i++; i < len; i++) {
+					if (esc && sql[i] == '\\' && i + 1 < len)
+						i++;
+					else if (sql[i] == c && i + 1 < len && sql[i + 1] == c)
+						i++;
+					else if (sql[i] == c)
+						break;
+				}
+				i++;
+			} else if (c == '$' && (t = dollar_tag(sql, i, len)) != 0) {
+				size_t tl = t - i;
+				for (i = t; i + tl <= len && strncmp(sql + i, sql + t - tl, tl) != 0; i++)
+					;
+				i = i + tl <= len ? i + tl : len;
+			} else if ((c == '-' && i + 1 < len && sql[i + 1] == '-') ||
+			           (c == '/' && i + 1 < len && sql[i + 1] == '*')) {
+				i = skip_blank(sql, i, len);
+			} else {
+				i++;
+			}
+			continue;
+		}
+		a = skip_blank(sql, start, i < len ? i : len);
+		b = i < len ? i : len;
+		while (b > a && isspace((unsigned char)sql[b - 1]))
+			b--;
+		if (a < b) {
+			if (out->n == alloc) {
+				size_t na = alloc ? 2 * alloc : 16;
+				struct drv_stmt *nv = realloc(out->v, na * sizeof *nv);
+				if (!nv) {
+					drv_stmts_release(out);
+					return STRATA_ENOMEM;
+				}
+				out->v = nv;
+				alloc = na;
+			}
+			memset(&out->v[out->n], 0, sizeof out->v[0]);
+			out->v[out->n].offset = a;
+			out->v[out->n].len = b - a;
+			out->n++;
+		}
+		start = ++i;
+	}
+	return 0;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static void file_release(struct lint_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nheld; i++) {
+		free(f->held[i].name);
+		free(f->held[i].first_line);
+		free(f->held[i].rebuilt_from);
+	}
+	free(f->held);
+	for (i = 0; i < f->ncreated; i++)
+		free(f->created[i]);
+	free(f->created);
+	free(f->lines);
+	sbuf_release(&f->file_ignores);
+}
+
+static int index_lines(struct lint_file *f)
+{
+	size_t i, n = 1, k = 0;
+
+	for (i = 0; i < f->len; i++)
+		if (f->content[i] == '\n')
+			n++;
+	f->lines = malloc(n * sizeof *f->lines);
+	if (!f->lines)
+		return STRATA_ENOMEM;
+	f->lines[k++] = 0;
+	for (i = 0; i < f->len; i++)
+		if (f->content[i] == '\n')
+			f->lines[k++] = i + 1;
+	f->nlines = n;
+	/* lint-ignore-file comments, anywhere */
+	sbuf_addc(&f->file_ignores, ',');
+	for (k = 1; k <= n; k++) {
+		const char *p;
+		size_t ll, j, s;
+		long at;
+		line_span(f, (long)k, &p, &ll);
+		at = ignore_list_at(p, ll, 1);
+		if (at < 0)
+			continue;
+		for (j = (size_t)at;;) {
+			while (j < ll && (p[j] == ',' || p[j] == ' ' || p[j] == '\t'))
+				j++;
+			s = j;
+			while (j < ll && is_rule_char(p[j]))
+				j++;
+			if (j == s)
+				break;
+			sbuf_add(&f->file_ignores, p + s, j - s);
+			sbuf_addc(&f->file_ignores, ',');
+		}
+	}
+	return sbuf_failed(&f->file_ignores) ? STRATA_ENOMEM : 0;
+}
+
+/* Held drops come out at the end: put the file's findings back in line
+ * order (stable: one statement's findings keep their order). */
+static void sort_by_line(strata_lint_finding *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		strata_lint_finding x = v[i];
+		for (j = i; j > 0 && v[j - 1].line > x.line; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Lint one migration file's content, reported as display. */
+static int lint_content(struct lint_run *r, const char *display, const char *content, size_t len)
+{
+	struct lint_file f;
+	struct migration m;
+	struct drv_stmts st = { 0, NULL };
+	struct drv_err e;
+	const char *sql;
+	size_t i, pos = 0, first = r->n;
+	long line;
+	int rc, known = 1;
+
+	memset(&f, 0, sizeof f);
+	memset(&m, 0, sizeof m);
+	sbuf_init(&f.file_ignores);
+	drv_err_init(&e);
+	rc = migration_parse(&m, display, content, len, &r->err);
+	if (rc)
+		goto out;
+	f.run = r;
+	f.display = display;
+	f.content = content;
+	f.len = len;
+	f.no_tx = m.up.no_tx;
+	if ((rc = index_lines(&f)) != 0)
+		goto out;
+	r->files++;
+	if (!m.down.sql) {
+		const char *p;
+		size_t n;
+		line_span(&f, m.up.line - 1, &p, &n);
+		emit_at(&f, m.up.line - 1, p, n, R_NO_DOWN,
+		        "the migration has no down section: it cannot be rolled back");
+	}
+	sql = m.up.sql;
+	rc = drv_split(r->engine == ENG_PG ? &drv_pg : &drv_sqlite, sql, &st, &e);
+	if (rc == STRATA_ENOMEM)
+		goto out;
+	if (rc) {
+		known = 0;
+		if ((rc = fallback_split(sql, &st)) != 0)
+			goto out;
+	}
+	line = m.up.line;
+	for (i = 0; i < st.n && !r->nomem; i++) {
+		struct lint_stmt s;
+		char *text;
+		for (; pos < st.v[i].offset; pos++)
+			if (sql[pos] == '\n')
+				line++;
+		text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		if (!text) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		s.text = text;
+		s.len = st.v[i].len;
+		s.line = line;
+		s.no_tx = known ? st.v[i].no_tx : NULL;
+		s.no_tx_known = known;
+		lint_stmt(&f, &s);
+		free(text);
+	}
+	emit_held(&f);
+	if (r->n > first)
+		sort_by_line(r->v + first, r->n - first);
+	if (r->nomem)
+		rc = STRATA_ENOMEM;
+out:
+	if (rc == STRATA_ENOMEM)
+		sbuf_setf(&r->err, "%s: out of memory", display);
+	drv_stmts_release(&st);
+	drv_err_release(&e);
+	migration_release(&m);
+	file_release(&f);
+	return rc;
+}
+
+/* Read and lint the file at path; a missing or odd file is bad input. */
+static int lint_path(struct lint_run *r, const char *path)
+{
+	struct sbuf content = SBUF_INIT;
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) != 0) {
+		rc = errno == ENOENT || errno == ENOTDIR ? STRATA_ENOTFOUND : STRATA_EIO;
+		sbuf_setf(&r->err, "%s: %s", path, rc == STRATA_ENOTFOUND ? "no such file" : strerror(errno));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sbuf_setf(&r->err, "%s: not a regular file", path);
+		return STRATA_EPARSE;
+	}
+	if ((size_t)st.st_size > MAX_FILE_SIZE) {
+		sbuf_setf(&r->err, "%s: file is larger than 64 MiB", path);
+		return STRATA_EPARSE;
+	}
+	rc = util_read_file(path, &content);
+	if (rc) {
+		sbuf_setf(&r->err, "%s: cannot read: %s", path,
+		          rc == STRATA_ENOMEM ? "out of memory" : strerror(errno));
+	} else {
+		rc = lint_content(r, path, content.buf, content.len);
+	}
+	sbuf_release(&content);
+	return rc;
+}
+
+/* Every migration of dir, in version order. */
+static int lint_dir(struct lint_run *r, const char *dir)
+{
+	struct migration_set set = { 0, NULL, 0 };
+	size_t i;
+	int rc;
+
+	rc = migrations_load(dir, &set, &r->err);
+	for (i = 0; !rc && i < set.n; i++)
+		rc = lint_path(r, set.v[i].path);
+	migrations_release(&set);
+	return rc;
+}
+
+static void run_release(struct lint_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free((char *)r->v[i].file);
+		free((char *)r->v[i].statement);
+		free((char *)r->v[i].message);
+	}
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+	sbuf_release(&r->err);
+}
+
+static int engine_of(const char *name)
+{
+	if (!strcmp(name, "sqlite") || !strcmp(name, "sqlite3"))
+		return ENG_SQLITE;
+	if (!strcmp(name, "postgres") || !strcmp(name, "postgresql"))
+		return ENG_PG;
+	return 0;
+}
+
+/* Hand the findings over as a report (the run keeps nothing). */
+static int run_report(struct lint_run *r, strata_lint_report **out)
+{
+	strata_lint_report *rep = calloc(1, sizeof *rep);
+
+	if (!rep)
+		return STRATA_ENOMEM;
+	rep->n = r->n;
+	rep->findings = r->v;
+	rep->errors = r->errors;
+	rep->warnings = r->warnings;
+	rep->suppressed = r->suppressed;
+	rep->files = r->files;
+	rep->statements = r->statements;
+	rep->engine = r->engine == ENG_PG ? "postgres" : "sqlite";
+	r->v = NULL;
+	r->n = 0;
+	*out = rep;
+	return 0;
+}
+
+void strata_lint_report_free(strata_lint_report *rep)
+{
+	size_t i;
+
+	if (!rep)
+		return;
+	for (i = 0; i < rep->n; i++) {
+		free((char *)rep->findings[i].file);
+		free((char *)rep->findings[i].statement);
+		free((char *)rep->findings[i].message);
+	}
+	free(rep->findings);
+	free(rep);
+}
+
+int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out)
+{
+	static const strata_lint_opts defaults = STRATA_LINT_OPTS_INIT;
+	struct lint_run r;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	db_clear_error(db);
+	if (!opts)
+		opts = &defaults;
+	memset(&r, 0, sizeof r);
+	sbuf_init(&r.err);
+	if (opts->engine) {
+		r.engine = (unsigned)engine_of(opts->engine);
+		if (!r.engine)
+			return db_error(db, STRATA_EUSAGE, "unknown engine '%s' (sqlite or postgres)",
+			                opts->engine);
+	} else if (opts->url && *opts->url) {
+		struct strata_url u;
+		struct drv_err e;
+		drv_err_init(&e);
+		rc = url_parse(opts->url, &u, &e); /* only the scheme matters: no connection */
+		if (rc) {
+			db_error_drv(db, &e, NULL);
+			drv_err_release(&e);
+			return rc;
+		}
+		r.engine = (unsigned)engine_of(u.engine);
+		url_release(&u);
+		drv_err_release(&e);
+	} else {
+		r.engine = (unsigned)engine_of(strata_engine(db));
+	}
+	if (!r.engine)
+		r.engine = ENG_PG;
+
+	if (!opts->files || !opts->nfiles) {
+		rc = lint_dir(&r, db->dir);
+	} else {
+		for (i = 0; !rc && i < opts->nfiles; i++) {
+			const char *p = opts->files[i];
+			if (!p || !*p) {
+				sbuf_setf(&r.err, "an empty file name");
+				rc = STRATA_EUSAGE;
+			} else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				rc = lint_dir(&r, p);
+			} else {
+				rc = lint_path(&r, p);
+			}
+		}
+	}
+	if (!rc)
+		rc = run_report(&r, out);
+	if (rc)
+		db_error(db, rc, "%s", r.err.len ? r.err.buf : strata_strerror(rc));
+	run_release(&r);
+	return rc;
+}
+
+int strata_lint_text(const char *engine, const char *file, const char *content, size_t len,
+                     strata_lint_report **out, char **errmsg)
+{
+	struct lint_run r;
+	int rc;
+
+	*out = NULL;
+	*errmsg = NULL;
+	memset(&r, 0, sizeof r);
+	sbuf_init(&r.err);
+	r.engine = engine ? (unsigned)engine_of(engine) : ENG_PG;
+	if (!r.engine) {
+		sbuf_setf(&r.err, "unknown engine '%s' (sqlite or postgres)", engine);
+		rc = STRATA_EUSAGE;
+	} else {
+		rc = lint_content(&r, file ? file : "-", content ? content : "", content ? len : 0);
+	}
+	if (!rc)
+		rc = run_report(&r, out);
+	if (rc)
+		*errmsg = strdup(r.err.len ? r.err.buf : strata_strerror(rc));
+	run_release(&r);
+	return rc;
+}
