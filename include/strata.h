@@ -164,9 +164,13 @@ typedef struct strata_up_opts {
 	int dry_run;             /* report what would run, change nothing */
 	int allow_out_of_order;  /* apply pending migrations older than the newest applied one */
 	int check;               /* run the pending migrations, then roll back (--check) */
+	/* version 2: */
+	int refuse_destructive;  /* STRATA_EDESTRUCTIVE, nothing run, when a pending up
+	                            section drops or destroys data (strata lint's destructive
+	                            rules, less what a lint-ignore comment acknowledges) */
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 1
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0 }
+#define STRATA_UP_OPTS_VERSION 2
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0 }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with

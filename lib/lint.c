@@ -554,6 +554,35 @@ static int is_null_const(json_t *e)
 	return jtrue(json_object_get(e, "A_Const"), "isnull");
 }
 
+/* 1 when every column an UPDATE sets (its targetList) was added to table by
+ * this migration: filling a new column is a backfill. */
+static int only_new_columns(const struct lint_file *f, const char *table, json_t *targets)
+{
+	json_t *it;
+	size_t i;
+	int any = 0;
+
+	if (!table)
+		return 0;
+	json_array_foreach(targets, i, it) {
+		const char *col = jstr(json_object_get(it, "ResTarget"), "name");
+		char *tc;
+		int hit;
+		if (!col)
+			return 0;
+		tc = malloc(strlen(table) + strlen(col) + 2);
+		if (!tc)
+			return 0;
+		sprintf(tc, "%s.%s", table, col);
+		hit = is_created(f, tc);
+		free(tc);
+		if (!hit)
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, const char *table,
                             int created, json_t *coldef)
 {
@@ -564,6 +593,18 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 
 	if (!col)
 		col = "?";
+	if (!created && table) {
+		/* Remembered as "table.column": an UPDATE that only fills
+		 * columns added here is a backfill, not a loss of data. */
+		char *tc = malloc(strlen(table) + strlen(col) + 2);
+		if (tc) {
+			sprintf(tc, "%s.%s", table, col);
+			created_add(f, tc);
+			free(tc);
+		} else {
+			f->run->nomem = 1;
+		}
+	}
 	json_array_foreach(json_object_get(coldef, "constraints"), i, it) {
 		c = json_object_get(it, "Constraint");
 		ct = jstr(c, "contype");
@@ -739,7 +780,8 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 	} else if (strcmp(type, "DeleteStmt") == 0 || strcmp(type, "UpdateStmt") == 0) {
 		int del = type[0] == 'D';
 		name = relname(json_object_get(n, "relation"));
-		if (!json_object_get(n, "whereClause") && !is_created(f, name))
+		if (!json_object_get(n, "whereClause") && !is_created(f, name) &&
+		    (del || !only_new_columns(f, name, json_object_get(n, "targetList"))))
 			EMIT(f, s, del ? R_DELETE_NO_WHERE : R_UPDATE_NO_WHERE,
 			     "%s without WHERE %s every row of '%s'", del ? "DELETE" : "UPDATE",
 			     del ? "deletes" : "changes", name);

@@ -628,7 +628,8 @@ static void after_failure(strata_db *db, strata_report *r, int committed)
 /* Say, after the engine's message, that the run left nothing behind. */
 static void db_note_rolled_back(strata_db *db)
 {
-	if (db->errcode)
+	/* (A refusal of destructive statements ran nothing: no note.) */
+	if (db->errcode && db->errcode != STRATA_EDESTRUCTIVE)
 		sbuf_adds(&db->errmsg, " (rolled back: the database is as it was before this run)");
 }
 
@@ -682,6 +683,69 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
  * pending migrations and run them. Does not commit. *rout receives the
  * report (also on failure, for the backup's sake; NULL if none was made).
  */
+/* The lint rules whose statements destroy data: `up` asks before them. */
+static int rule_is_destructive(const char *rule)
+{
+	static const char *const rules[] = {
+		"drop-table", "drop-column", "drop-schema", "drop-database", "truncate",
+		"delete-without-where", "update-without-where", "alter-column-type", NULL,
+	};
+	size_t i;
+
+	for (i = 0; rules[i]; i++)
+		if (strcmp(rule, rules[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
+ * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
+ * comment acknowledges one); 0 otherwise. Nothing has run yet.
+ */
+static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo)
+{
+	struct sbuf list = SBUF_INIT, content = SBUF_INIT;
+	size_t i, j, n = 0;
+	int rc = 0;
+
+	for (i = 0; i < ntodo && !rc; i++) {
+		strata_lint_report *rep = NULL;
+		char *msg = NULL;
+
+		sbuf_reset(&content);
+		if (util_read_file(todo[i]->path, &content) != 0) {
+			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, strerror(errno));
+			break;
+		}
+		if (strata_lint_text(db->conn->driver->name, todo[i]->path, content.buf, content.len, &rep,
+		                     &msg) != 0) {
+			/* The file parsed a moment ago; what lint cannot read the
+			 * engine will judge. */
+			free(msg);
+			continue;
+		}
+		for (j = 0; j < rep->n; j++) {
+			const strata_lint_finding *f = &rep->findings[j];
+			if (!rule_is_destructive(f->rule))
+				continue;
+			if (n++ < 5)
+				sbuf_addf(&list, "%s%s:%ld %s (%s)", n > 1 ? "; " : "", f->file, f->line,
+				          f->statement, f->rule);
+		}
+		strata_lint_report_free(rep);
+	}
+	if (!rc && n)
+		rc = db_error(db, STRATA_EDESTRUCTIVE,
+		              "%zu destructive statement%s in the pending migrations, nothing was run: "
+		              "%s%s; give --allow-destructive, or acknowledge each in its file with "
+		              "'-- strata:lint-ignore RULE'",
+		              n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
+	sbuf_release(&list);
+	sbuf_release(&content);
+	return rc;
+}
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
@@ -730,6 +794,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	if ((rc = report_ok(db, r)) != 0)
 		goto out;
 	if (opts->dry_run || ntodo == 0)
+		goto out;
+	if (opts->version >= 2 && opts->refuse_destructive && !opts->check &&
+	    (rc = refuse_destructive(db, todo, ntodo)) != 0)
 		goto out;
 	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
 		goto out;

@@ -93,6 +93,9 @@ void cli_error(const char *fmt, ...)
 #endif
 	;
 /* Report a library failure on db: prints strata_errmsg and returns the exit status. */
+/* Ask question on the terminal; 1 for a "y". 0 without asking when stdin
+ * is no terminal or the output is --json (scripts never hang on a prompt). */
+int cli_ask_yes(struct cli *cli, const char *question);
 int cli_fail(strata_db *db, int rc);
 /* Human output unless --quiet. */
 void cli_say(struct cli *cli, const char *fmt, ...)

@@ -107,19 +107,6 @@ static void list_destructive(struct cli *cli, const strata_plan *p)
 }
 
 /* Ask on the terminal; 1 for yes. Only when stdin is one and --json is off. */
-static int ask_yes(struct cli *cli, const char *question)
-{
-	char line[32];
-
-	if (cli->json || !isatty(STDIN_FILENO))
-		return 0;
-	fprintf(stderr, "%s [y/N] ", question);
-	fflush(stderr);
-	if (!fgets(line, sizeof line, stdin))
-		return 0;
-	return line[0] == 'y' || line[0] == 'Y';
-}
-
 /* The engine for diff: --url when given, else the first source that is a
  * URL, else SQLite in memory (two files, or a file and a directory). */
 static const char *diff_db_url(struct cli *cli, const char *from, const char *to)
@@ -244,7 +231,7 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 		goto fail;
 	if (!dry_run && p->n && count_destructive(p) && !allow && !cli->yes) {
 		list_destructive(cli, p);
-		if (!ask_yes(cli, "Write this migration?")) {
+		if (!cli_ask_yes(cli, "Write this migration?")) {
 			cli_error("generate: %zu destructive change%s: nothing was written (allow with "
 			          "--allow-destructive or --yes)", count_destructive(p),
 			          count_destructive(p) == 1 ? "" : "s");
@@ -326,7 +313,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	rc = strata_push(db, &o, &p);
 	if (rc == STRATA_EDESTRUCTIVE && p) {
 		list_destructive(cli, p);
-		if (!ask_yes(cli, "Apply?")) {
+		if (!cli_ask_yes(cli, "Apply?")) {
 			if (cli->json) {
 				/* The plan, for a tool to show, then the refusal on stderr. */
 				json_t *j = plan_json("push", db, p);

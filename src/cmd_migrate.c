@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -74,6 +75,17 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 	strata_report *r = NULL;
 	int rc = strata_up(db, o, &r);
 
+	if (rc == STRATA_EDESTRUCTIVE && !cli->json && isatty(STDIN_FILENO)) {
+		/* Nothing ran: show what would be destroyed and ask. */
+		strata_up_opts again = *o;
+		fprintf(stderr, "strata: %s\n", strata_errmsg(db));
+		if (!cli_ask_yes(cli, "Run them anyway?")) {
+			cli_error("%s: nothing was run", command);
+			return EXIT_FAIL;
+		}
+		again.refuse_destructive = 0;
+		rc = strata_up(db, &again, &r);
+	}
 	if (rc)
 		return cli_fail(db, rc);
 	print_run(cli, db, r, command, o->check ? "checked" : "applied");
@@ -100,7 +112,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0 };
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0 };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -110,12 +122,13 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "check", &o.check, "run the pending migrations, then roll them back"),
 		OPT_BOOL(0, "allow-out-of-order", &o.allow_out_of_order,
 		         "apply pending migrations older than the newest applied one"),
-		OPT_BOOL(0, "allow-destructive", &allow_destructive, "do not ask about destructive changes"),
+		OPT_BOOL(0, "allow-destructive", &allow_destructive,
+		         "apply statements that drop or destroy data without asking"),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata up [--to VERSION] [--steps N] [--dry-run] [--check] "
-	                   "[--allow-out-of-order] [--no-backup]", opts, argc, argv);
+	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)
@@ -129,6 +142,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.steps = o.steps < 0 ? 0 : o.steps;
+	o.refuse_destructive = !(allow_destructive || cli->yes);
 	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;

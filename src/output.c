@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -51,6 +52,19 @@ void cli_error(const char *fmt, ...)
 			fputc(*p, stderr);
 	}
 	fputc('\n', stderr);
+}
+
+int cli_ask_yes(struct cli *cli, const char *question)
+{
+	char line[32];
+
+	if (cli->json || !isatty(STDIN_FILENO))
+		return 0;
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof line, stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
 }
 
 int cli_fail(strata_db *db, int rc)

@@ -151,7 +151,7 @@ run_case() {
 	load_fresh "$fb" "$dir/b.sql" &&
 	mkdir migrations &&
 	{ printf -- "-- migrate:up\n"; cat "$dir/a.sql"; } >migrations/0001_a.sql &&
-	strata -u "$a" up >/dev/null &&
+	strata -u "$a" up --allow-destructive >/dev/null &&
 	if test -f "$dir/rows.sql"
 	then
 		db_sql -u "$a" <"$dir/rows.sql"
@@ -179,10 +179,10 @@ run_case() {
 	elif test -n "$up_fails"
 	then
 		before=$(db_checksum -u "$a") &&
-		test_must_fail strata -u "$a" up 2>up.err &&
+		test_must_fail strata -u "$a" up --allow-destructive 2>up.err &&
 		test "$(db_checksum -u "$a")" = "$before"
 	else
-		strata -u "$a" up >/dev/null &&
+		strata -u "$a" up --allow-destructive >/dev/null &&
 		same_schema "$a" "$fb" &&
 		values "$a" shared.sql >values.after &&
 		test_cmp values.before values.after &&

@@ -516,4 +516,138 @@ test_expect_success 'files with CRLF line ends apply, with the checksum of their
 	test_cmp expect actual
 '
 
+# ---------------------------------------------------------------------------
+# statements that destroy data: up names them and asks (strata lint's
+# destructive rules); without a terminal it refuses and runs nothing
+
+# drops DIR: a table with a row, then a migration that drops a column.
+drops() {
+	rm -rf "$1" &&
+	mkdir "$1" &&
+	cat >"$1/0001_people.sql" <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, nick TEXT);
+	INSERT INTO people VALUES (1, 'ann', 'a');
+	-- migrate:down
+	DROP TABLE people;
+	EOF
+	cat >"$1/0002_no_nick.sql" <<-\EOF
+	-- migrate:up
+	CREATE TABLE kept (id INTEGER);
+	ALTER TABLE people DROP COLUMN nick;
+	-- migrate:down
+	ALTER TABLE people ADD COLUMN nick TEXT;
+	DROP TABLE kept;
+	EOF
+}
+
+test_expect_success 'up refuses a pending DROP COLUMN without a terminal, names it, runs nothing' '
+	drops dd &&
+	use_fresh_db &&
+	strata -d dd up --to 0001 >out &&
+	before=$(db_checksum) &&
+	test_expect_code 1 strata -d dd up >out 2>err </dev/null &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	test_grep "1 destructive statement in the pending migrations, nothing was run: dd/0002_no_nick.sql:3 ALTER TABLE people DROP COLUMN nick (drop-column)" err &&
+	test_grep "allow-destructive" err &&
+	test "$(db_checksum)" = "$before" &&
+	strata -d dd status >out &&
+	test_grep "^1 applied, 1 pending$" out
+'
+
+test_expect_success '... and so does up --json (never a prompt)' '
+	before=$(db_checksum) &&
+	test_expect_code 1 strata -d dd --json up >out 2>err &&
+	test_grep "drop-column" err &&
+	test "$(db_checksum)" = "$before"
+'
+
+if command -v script >/dev/null 2>&1
+then
+	test_set_prereq TTY
+fi
+
+# script(1) gives strata a terminal: "n" keeps the database, "y" runs.
+test_expect_success TTY 'at a terminal up asks; no keeps the database as it was' '
+	before=$(db_checksum) &&
+	{ printf "n\n" | script -qec "\"$STRATA\" -d dd up" /dev/null >out 2>&1 || :; } &&
+	test_grep "Run them anyway? \[y/N\]" out &&
+	test_grep "strata: error: up: nothing was run" out &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success TTY '... and yes runs them' '
+	drops dd2 &&
+	url=$(fresh_db) &&
+	printf "y\n" | script -qec "\"$STRATA\" -u \"$url\" -d dd2 up" /dev/null >out 2>&1 &&
+	test_grep "2 migrations applied" out &&
+	DATABASE_URL=$url strata -d dd2 status >out &&
+	test_grep "^2 applied, 0 pending$" out
+'
+
+test_expect_success '--dry-run and --check do not ask' '
+	strata -d dd up --dry-run >out &&
+	test_grep "DROP COLUMN nick" out &&
+	strata -d dd up --check >out 2>err &&
+	strata -d dd status >out &&
+	test_grep "^1 applied, 1 pending$" out
+'
+
+test_expect_success 'up --allow-destructive applies it' '
+	strata -d dd up --allow-destructive >out &&
+	test_grep "0002_no_nick" out &&
+	db_sql "SELECT count(*) FROM kept" >actual &&
+	echo 0 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the global --yes applies it too' '
+	drops dd &&
+	use_fresh_db &&
+	strata -d dd --yes up >out &&
+	test_grep "2 migrations applied" out
+'
+
+test_expect_success 'a lint-ignore comment in the file acknowledges the statement for good' '
+	drops dd &&
+	sed -i "s/^ALTER TABLE people DROP COLUMN nick;/-- strata:lint-ignore drop-column\n&/" dd/0002_no_nick.sql &&
+	use_fresh_db &&
+	strata -d dd up >out &&
+	test_grep "2 migrations applied" out
+'
+
+test_expect_success 'a backfill of a column the migration adds is not destructive' '
+	drops dd &&
+	cat >dd/0002_no_nick.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE people ADD COLUMN active INTEGER;
+	UPDATE people SET active = 1;
+	-- migrate:down
+	ALTER TABLE people DROP COLUMN active;
+	EOF
+	use_fresh_db &&
+	strata -d dd up >out &&
+	test_grep "2 migrations applied" out
+'
+
+test_expect_success 'DELETE and UPDATE without WHERE, TRUNCATE-like DELETE, DROP TABLE: each named' '
+	drops dd &&
+	cat >dd/0002_no_nick.sql <<-\EOF &&
+	-- migrate:up
+	DELETE FROM people;
+	UPDATE people SET name = NULL;
+	DROP TABLE people;
+	-- migrate:down
+	SELECT 1;
+	EOF
+	use_fresh_db &&
+	strata -d dd up --to 0001 >out &&
+	test_expect_code 1 strata -d dd up >out 2>err &&
+	test_grep "3 destructive statements" err &&
+	test_grep "(delete-without-where)" err &&
+	test_grep "(update-without-where)" err &&
+	test_grep "(drop-table)" err
+'
+
 test_done

@@ -543,7 +543,7 @@ test_expect_success 'a migration that drops the tracking table fails cleanly and
 	base &&
 	printf -- "-- migrate:up\nDROP TABLE strata_migrations;\n-- migrate:down\nSELECT 1;\n" \
 		>migrations/0002_drop_tracking.sql &&
-	refused 1 "cannot record the migration in the tracking table" "rolled back" -- strata up &&
+	refused 1 "cannot record the migration in the tracking table" "rolled back" -- strata up --allow-destructive &&
 	strata status >out &&
 	test_grep "^1 applied, 1 pending$" out
 '

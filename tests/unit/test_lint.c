@@ -114,6 +114,16 @@ static const struct rule_case cases[] = {
 	  0, STRATA_LINT_ERROR },
 	{ "update-without-where", "postgres", "UPDATE users SET active = true;",
 	  "UPDATE users SET active = true WHERE id < 100;", 0, STRATA_LINT_ERROR },
+	/* filling a column this migration added is a backfill, not a loss;
+	 * setting an old column beside it is not */
+	{ "update-without-where", "postgres",
+	  "ALTER TABLE users ADD COLUMN note text; UPDATE users SET note = 'x', age = 1;",
+	  "ALTER TABLE users ADD COLUMN note text; UPDATE users SET note = 'x';", 0,
+	  STRATA_LINT_ERROR },
+	{ "update-without-where", "sqlite",
+	  "ALTER TABLE users ADD COLUMN note TEXT; UPDATE users SET age = 1;",
+	  "ALTER TABLE users ADD COLUMN note TEXT; UPDATE users SET note = 'x';", 0,
+	  STRATA_LINT_ERROR },
 	{ "update-without-where", "sqlite",
 	  "UPDATE OR IGNORE [users] SET a = (SELECT b FROM c WHERE c.id = 1);",
 	  "UPDATE OR IGNORE [users] SET a = (SELECT b FROM c WHERE c.id = 1) WHERE id = 2;", 0,
