@@ -248,6 +248,31 @@ static void test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf(void **s
 	util_sha256_release(NULL);
 }
 
+/* The ASCII fast path of util_utf8_valid() (eight bytes at a time) must
+ * still stop at the first bad byte wherever it falls in a word. */
+static void test_utf8__first_bad_byte_is_found_at_any_offset(void **state)
+{
+	char buf[64];
+	size_t k, bad;
+	(void)state;
+
+	for (k = 0; k < 40; k++) {
+		memset(buf, 'a', sizeof buf);
+		buf[k] = '\xff';
+		bad = 999;
+		assert_false(util_utf8_valid(buf, sizeof buf, &bad));
+		assert_int_equal(bad, k);
+		/* a valid two-byte character there instead: valid */
+		buf[k] = '\xc3';
+		buf[k + 1] = '\xa9';
+		assert_true(util_utf8_valid(buf, sizeof buf, NULL));
+		/* cut before its second byte: bad at its first */
+		assert_false(util_utf8_valid(buf, k + 1, &bad));
+		assert_int_equal(bad, k);
+	}
+	assert_true(util_utf8_valid("", 0, NULL));
+}
+
 static void test_version__order_is_numeric(void **state)
 {
 	(void)state;
@@ -504,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_parse__prose_starting_with_UP_is_not_a_marker),
 		cmocka_unit_test(test_checksum__crlf_is_folded_to_lf),
 		cmocka_unit_test(test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf),
+		cmocka_unit_test(test_utf8__first_bad_byte_is_found_at_any_offset),
 		cmocka_unit_test(test_version__order_is_numeric),
 		cmocka_unit_test(test_load__orders_files_and_rejects_duplicate_versions),
 		cmocka_unit_test(test_load__bad_file_name_is_an_error),
