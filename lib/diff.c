@@ -19,6 +19,7 @@
 #include "diff.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -702,14 +703,91 @@ static struct diff_table *add_pair(struct ctx *x, const struct schema_table *a,
 	return p;
 }
 
-static struct diff_table *pair_of_a(const struct diff *d, const struct schema_table *a)
+/*
+ * From a table to its position (in its schema, or of its pair in d->pairs):
+ * entries sorted by the table's address and found by binary search, so
+ * that the lookups every foreign key and index makes stay logarithmic on a
+ * schema of thousands of tables. Any order of the addresses does: each
+ * table appears once, so a lookup has one answer, whatever the order.
+ */
+struct diff_ptr_pos {
+	uintptr_t key;
+	size_t pos;
+};
+
+static int cmp_ptr_pos(const void *x, const void *y)
 {
+	const struct diff_ptr_pos *a = x, *b = y;
+
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* The position recorded for table t, or (size_t)-1. */
+static size_t ptr_pos_find(const struct diff_ptr_pos *v, size_t n, const struct schema_table *t)
+{
+	uintptr_t key = (uintptr_t)t;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return t && lo < n && v[lo].key == key ? v[lo].pos : (size_t)-1;
+}
+
+/* The tables of s by address: a new array (free()), NULL when out of memory. */
+static struct diff_ptr_pos *tables_by_address(const struct schema *s)
+{
+	struct diff_ptr_pos *v = malloc((s->ntables + 1) * sizeof *v);
 	size_t i;
 
-	for (i = 0; i < d->npairs; i++)
-		if (d->pairs[i]->a == a)
-			return d->pairs[i];
-	return NULL;
+	if (!v)
+		return NULL;
+	for (i = 0; i < s->ntables; i++) {
+		v[i].key = (uintptr_t)s->tables[i];
+		v[i].pos = i;
+	}
+	if (s->ntables > 1)
+		qsort(v, s->ntables, sizeof *v, cmp_ptr_pos);
+	return v;
+}
+
+/* Index the pairs by their A and by their B table, once pairing is done. */
+static void index_pairs(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i;
+
+	d->by_a_ = malloc((d->npairs + 1) * sizeof *d->by_a_);
+	d->by_b_ = malloc((d->npairs + 1) * sizeof *d->by_b_);
+	if (!d->by_a_ || !d->by_b_) {
+		x->oom = 1;
+		return;
+	}
+	d->nby_a_ = d->nby_b_ = 0;
+	for (i = 0; i < d->npairs; i++) {
+		const struct diff_table *p = d->pairs[i];
+		if (p->a)
+			d->by_a_[d->nby_a_++] = (struct diff_ptr_pos){ (uintptr_t)p->a, i };
+		if (p->b)
+			d->by_b_[d->nby_b_++] = (struct diff_ptr_pos){ (uintptr_t)p->b, i };
+	}
+	if (d->nby_a_ > 1)
+		qsort(d->by_a_, d->nby_a_, sizeof *d->by_a_, cmp_ptr_pos);
+	if (d->nby_b_ > 1)
+		qsort(d->by_b_, d->nby_b_, sizeof *d->by_b_, cmp_ptr_pos);
+}
+
+/* The pair of A's table a (each table of A is in exactly one pair). */
+static struct diff_table *pair_of_a(const struct diff *d, const struct schema_table *a)
+{
+	size_t i = ptr_pos_find(d->by_a_, d->nby_a_, a);
+
+	return i == (size_t)-1 ? NULL : d->pairs[i];
 }
 
 /* The pair of A's table nsp.name (for references by name). */
@@ -718,6 +796,20 @@ static struct diff_table *pair_of_a_name(const struct diff *d, const char *nsp, 
 	const struct schema_table *t = schema_find_table(d->a, nsp, name);
 
 	return t ? pair_of_a(d, t) : NULL;
+}
+
+/* The pair of B's table nsp.name, the schema compared as it is (NULL only
+ * matches NULL). A model's tables have distinct names, as in the engine's
+ * catalog, so the table found is the only candidate. */
+static struct diff_table *pair_of_b_name(const struct diff *d, const char *nsp, const char *name)
+{
+	const struct schema_table *t = schema_find_table(d->b, nsp, name);
+	size_t i;
+
+	if (!t || !name_eq(d, t->schema, nsp))
+		return NULL;
+	i = ptr_pos_find(d->by_b_, d->nby_b_, t);
+	return i == (size_t)-1 ? NULL : d->pairs[i];
 }
 
 static int table_renamed(const struct diff *d, const struct diff_table *p)
@@ -731,10 +823,11 @@ static void pair_tables(struct ctx *x)
 	const struct diff *d = x->d;
 	size_t i, j;
 	unsigned char *used = calloc(d->a->ntables + 1, 1);
+	struct diff_ptr_pos *pos_a = tables_by_address(d->a);
 
-	if (!used) {
+	if (!used || !pos_a) {
 		x->oom = 1;
-		return;
+		goto out;
 	}
 	for (i = 0; i < d->b->ntables; i++) {
 		const struct schema_table *tb = d->b->tables[i], *ta;
@@ -747,20 +840,17 @@ static void pair_tables(struct ctx *x)
 			if (ta && schema_find_table(d->b, tb->schema, old))
 				ta = NULL;
 		}
-		for (j = 0; ta && j < d->a->ntables; j++)
-			if (d->a->tables[j] == ta) {
-				if (used[j])
-					ta = NULL;
-				else
-					used[j] = 1;
-				break;
-			}
+		j = ptr_pos_find(pos_a, d->a->ntables, ta);
+		if (j != (size_t)-1) {
+			if (used[j])
+				ta = NULL;
+			else
+				used[j] = 1;
+		}
 		if (ta && (ta->virtual_table || tb->virtual_table) &&
 		    !(ta->virtual_table && tb->virtual_table)) {
 			/* A plain table became virtual or the reverse: drop, create. */
-			for (j = 0; j < d->a->ntables; j++)
-				if (d->a->tables[j] == ta)
-					used[j] = 0;
+			used[j] = 0;
 			ta = NULL;
 		}
 		add_pair(x, ta, tb);
@@ -768,7 +858,9 @@ static void pair_tables(struct ctx *x)
 	for (j = 0; j < d->a->ntables; j++)
 		if (!used[j])
 			add_pair(x, d->a->tables[j], NULL);
+out:
 	free(used);
+	free(pos_a);
 }
 
 /* Pair the columns of p: by name, then by hint. */
@@ -2026,16 +2118,12 @@ static void index_changes(struct ctx *x)
 	for (i = 0; i < d->b->nindexes; i++) {
 		const struct schema_index *ib = d->b->indexes[i];
 		const struct schema_index *ia = schema_find_index(d->a, ib->schema, ib->name);
-		const struct diff_table *p = NULL;
-		size_t k;
+		const struct diff_table *p;
 		int implied = 0;
 
 		if (on_changing_view(d, d->b, ib->schema, ib->table))
 			continue;
-		for (k = 0; k < d->npairs; k++)
-			if (d->pairs[k]->b && name_eq(d, d->pairs[k]->b->name, ib->table) &&
-			    name_eq(d, d->pairs[k]->b->schema, ib->schema))
-				p = d->pairs[k];
+		p = pair_of_b_name(d, ib->schema, ib->table);
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
 			if (!(p && (p->rebuild || on_remade_column(d, p, ib))))
 				continue;
@@ -2675,6 +2763,8 @@ void diff_free(struct diff *d)
 		free(d->pairs[i]);
 	}
 	free(d->pairs);
+	free(d->by_a_);
+	free(d->by_b_);
 	free(d);
 }
 
@@ -2695,6 +2785,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 	x.o = o;
 	x.oom = 0;
 	pair_tables(&x);
+	if (!x.oom)
+		index_pairs(&x);
 	for (i = 0; !x.oom && i < d->npairs; i++)
 		if (d->pairs[i]->a && d->pairs[i]->b && !d->pairs[i]->a->virtual_table)
 			pair_columns(&x, d->pairs[i]);

@@ -176,6 +176,8 @@ struct diff {
 	struct diff_table **pairs;       /* every table of A and of B, once */
 	size_t npairs, pairs_alloc_;
 	size_t seq_;
+	struct diff_ptr_pos *by_a_, *by_b_;  /* pairs by their A / B table (diff.c) */
+	size_t nby_a_, nby_b_;
 };
 
 /*

@@ -48,8 +48,23 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 	;
 
 /* util.c */
-/* SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in out[65]. */
-void util_sha256_hex_lf(const char *data, size_t len, char out[65]);
+/*
+ * SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in
+ * out[65]: a migration's checksum, as strata_migrations and strata.sum keep
+ * it. h: a hasher to reuse across calls (start it as UTIL_SHA256_INIT,
+ * end it with util_sha256_release()), or NULL for a single digest.
+ * 0, or STRATA_ENOMEM (out is then "").
+ */
+struct evp_md_st;       /* OpenSSL's EVP_MD */
+struct evp_md_ctx_st;   /* and EVP_MD_CTX */
+struct util_sha256 {
+	struct evp_md_st *md;       /* fetched on first use */
+	struct evp_md_ctx_st *ctx;  /* re-initialised for each digest */
+};
+#define UTIL_SHA256_INIT { NULL, NULL }
+int util_sha256_hex_lf(struct util_sha256 *h, const char *data, size_t len, char out[65]);
+/* Free what the hasher holds and return it to UTIL_SHA256_INIT; NULL is a no-op. */
+void util_sha256_release(struct util_sha256 *h);
 /* SHA-256 of data as is. */
 void util_sha256_hex(const char *data, size_t len, char out[65]);
 /* UTC now as "YYYY-MM-DD HH:MM:SS" (out[20]) and as "YYYYMMDDHHMMSS" (out[15]). */

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,8 +207,9 @@ static int has_sql(const char *s, size_t n)
 	return 0;
 }
 
-int migration_parse(struct migration *m, const char *display, const char *content,
-                    size_t len, struct sbuf *err)
+/* migration_parse(), with the hasher of a whole load (NULL: a one-off). */
+static int parse_with(struct migration *m, const char *display, const char *content,
+                      size_t len, struct util_sha256 *hasher, struct sbuf *err)
 {
 	struct sbuf sec[2] = { SBUF_INIT, SBUF_INIT };
 	struct sbuf what = SBUF_INIT, bad = SBUF_INIT;
@@ -299,12 +301,16 @@ int migration_parse(struct migration *m, const char *display, const char *conten
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
+	if (util_sha256_hex_lf(hasher, content, len, m->checksum)) {
+		sbuf_setf(err, "%s: out of memory", display);
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
 	m->up.sql = sbuf_detach(&sec[0]);
 	if (seen_line[1])
 		m->down.sql = sbuf_detach(&sec[1]);
 	if (file_no_tx)
 		m->up.no_tx = m->down.no_tx = 1;
-	util_sha256_hex_lf(content, len, m->checksum);
 	rc = 0;
 out:
 	if (rc)
@@ -314,6 +320,12 @@ out:
 	sbuf_release(&what);
 	sbuf_release(&bad);
 	return rc;
+}
+
+int migration_parse(struct migration *m, const char *display, const char *content,
+                    size_t len, struct sbuf *err)
+{
+	return parse_with(m, display, content, len, NULL, err);
 }
 
 void migrations_release(struct migration_set *s)
@@ -384,13 +396,136 @@ static int inside_dir(const char *realdir, const char *path)
 	return strncmp(rp, realdir, n) == 0 && rp[n] == '/';
 }
 
+/*
+ * readdir's d_type (not in POSIX, but Linux and the BSDs fill it on their
+ * usual file systems) tells a regular file without an lstat(). Where it is
+ * missing or DT_UNKNOWN, the entry is checked by name like a symlink.
+ */
+static int listed_as_regular(const struct dirent *de)
+{
+#ifdef DT_REG
+	return de->d_type == DT_REG;
+#else
+	(void)de;
+	return 0;
+#endif
+}
+
+static int too_big(const char *path, struct sbuf *err)
+{
+	sbuf_setf(err, "%s: file is larger than 64 MiB", path);
+	return STRATA_EPARSE;
+}
+
+/*
+ * The checks by name, for an entry that is (or may be) a symlink or not a
+ * regular file: refused before it is ever opened. On success *fd is the
+ * file, opened.
+ */
+static int open_by_name(const char *realdir, const char *path, int *fd, struct sbuf *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		sbuf_setf(err, "%s: %s", path, strerror(errno));
+		return STRATA_EIO;
+	}
+	if (S_ISLNK(st.st_mode) && access(path, F_OK) != 0) {
+		sbuf_setf(err, "%s: symbolic link to %s", path,
+		          errno == ENOENT ? "a file that does not exist" : strerror(errno));
+		return STRATA_EPARSE;
+	}
+	if (S_ISLNK(st.st_mode) && !inside_dir(realdir, path)) {
+		sbuf_setf(err, "%s: symbolic link points outside the migrations directory", path);
+		return STRATA_EPARSE;
+	}
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sbuf_setf(err, "%s: not a regular file", path);
+		return STRATA_EPARSE;
+	}
+	if ((size_t)st.st_size > MAX_FILE_SIZE)
+		return too_big(path, err);
+	/* O_NONBLOCK: a FIFO swapped in since stat() must not hang the open. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0) {
+		int e = errno;
+		sbuf_setf(err, "%s: cannot read: %s", path, strerror(e));
+		return e == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO;
+	}
+	return 0;
+}
+
+/*
+ * Read the entry de of the directory dfd (path names it in messages) into
+ * content, emptied first. The common case costs four system calls: openat() without following a
+ * symlink, fstat() on the descriptor (what was opened is what is checked:
+ * a regular file of at most 64 MiB), one read() of size + 1 bytes (one that
+ * stops exactly at the size fstat() gave is at the end of the file, so no
+ * second read is made to see 0), close(). A file that grows meanwhile is
+ * read on, up to the cap.
+ */
+static int read_migration(int dfd, const struct dirent *de, const char *realdir,
+                          const char *path, struct sbuf *content, struct sbuf *err)
+{
+	struct stat st;
+	size_t size;
+	int fd = -1, rc = 0;
+
+	if (listed_as_regular(de))
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	/* Not listed as a regular file, or no longer one: the checks by name. */
+	if (fd < 0 && (rc = open_by_name(realdir, path, &fd, err)) != 0)
+		return rc;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sbuf_setf(err, "%s: not a regular file", path);
+		rc = STRATA_EPARSE;
+		goto out;
+	}
+	if ((size_t)st.st_size > MAX_FILE_SIZE) {
+		rc = too_big(path, err);
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	sbuf_reset(content);
+	for (;;) {
+		size_t want = content->len <= size ? size + 1 - content->len : 65536;
+		ssize_t n;
+
+		if (sbuf_grow(content, want)) {
+			sbuf_setf(err, "%s: out of memory", path);
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		n = read(fd, content->buf + content->len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sbuf_setf(err, "%s: cannot read: %s", path, strerror(errno));
+			rc = STRATA_EIO;
+			goto out;
+		}
+		content->len += (size_t)n;
+		content->buf[content->len] = '\0';
+		if (content->len > MAX_FILE_SIZE) {
+			rc = too_big(path, err);
+			goto out;
+		}
+		if (n == 0 || ((size_t)n < want && content->len == size))
+			break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
 int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err)
 {
 	DIR *d = NULL;
 	struct dirent *de;
 	struct sbuf path = SBUF_INIT, content = SBUF_INIT;
+	struct util_sha256 hasher = UTIL_SHA256_INIT;
 	char realdir[PATH_MAX];
-	size_t alloc = 0, i, nseq = 0;
+	size_t alloc = 0, i, nseq = 0, prefix;
 	int rc = 0;
 
 	out->n = 0;
@@ -410,17 +545,23 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 		rc = STRATA_EIO;
 		goto out;
 	}
+	sbuf_add(&path, dir, (size_t)dir_len(dir));
+	sbuf_addc(&path, '/');
+	prefix = path.len;
 	while ((de = readdir(d)) != NULL) {
 		const char *fn = de->d_name;
 		size_t fl = strlen(fn);
 		struct migration m;
-		struct stat st;
 		char *version, *name;
 
 		if (fn[0] == '.' || fl < 4 || strcmp(fn + fl - 4, ".sql") != 0)
 			continue;
-		sbuf_reset(&path);
-		sbuf_addf(&path, "%.*s/%s", dir_len(dir), dir, fn);
+		sbuf_truncate(&path, prefix);
+		sbuf_add(&path, fn, fl);
+		if (sbuf_failed(&path)) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
 		if (!util_utf8_valid(fn, fl, NULL)) {
 			sbuf_setf(err, "%s/: a file name is not valid UTF-8", dir);
 			rc = STRATA_EPARSE;
@@ -444,41 +585,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			rc = STRATA_EPARSE;
 			goto out;
 		}
-		if (lstat(path.buf, &st) != 0) {
-			sbuf_setf(err, "%s: %s", path.buf, strerror(errno));
-			migration_release(&m);
-			rc = STRATA_EIO;
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode) && access(path.buf, F_OK) != 0) {
-			sbuf_setf(err, "%s: symbolic link to %s", path.buf,
-			          errno == ENOENT ? "a file that does not exist" : strerror(errno));
-			migration_release(&m);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode) && !inside_dir(realdir, path.buf)) {
-			sbuf_setf(err, "%s: symbolic link points outside the migrations directory", path.buf);
-			migration_release(&m);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-		if (stat(path.buf, &st) != 0 || !S_ISREG(st.st_mode)) {
-			sbuf_setf(err, "%s: not a regular file", path.buf);
-			migration_release(&m);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-		if ((size_t)st.st_size > MAX_FILE_SIZE) {
-			sbuf_setf(err, "%s: file is larger than 64 MiB", path.buf);
-			migration_release(&m);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-		sbuf_reset(&content);
-		rc = util_read_file(path.buf, &content);
+		rc = read_migration(dirfd(d), de, realdir, path.buf, &content, err);
 		if (rc) {
-			sbuf_setf(err, "%s: cannot read: %s", path.buf, strerror(errno));
 			migration_release(&m);
 			goto out;
 		}
@@ -489,7 +597,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			rc = STRATA_ENOMEM;
 			goto out;
 		}
-		rc = migration_parse(&m, path.buf, content.buf, content.len, err);
+		rc = parse_with(&m, path.buf, content.buf, content.len, &hasher, err);
 		if (rc) {
 			migration_release(&m);
 			goto out;
@@ -525,6 +633,7 @@ out:
 		closedir(d);
 	sbuf_release(&path);
 	sbuf_release(&content);
+	util_sha256_release(&hasher);
 	if (rc)
 		migrations_release(out);
 	return rc;

@@ -385,10 +385,25 @@ void schema_free(struct schema *s)
  */
 #define RESERVE(arr, n, alloc) grow((void **)&(arr), &(alloc), (n), sizeof(*(arr)))
 
+/*
+ * Bits of struct schema's sorted_: the arrays that schema_sort() left in
+ * canonical order and that lookups may binary-search (see lookups, below).
+ * An adder appends out of order, so it clears its array's bit; removal
+ * keeps the order and the bit.
+ */
+enum {
+	SORTED_TABLES = 1u << 0,
+	SORTED_VIEWS = 1u << 1,
+	SORTED_INDEXES = 1u << 2,
+	SORTED_ENUMS = 1u << 3,
+	SORTED_SEQUENCES = 1u << 4
+};
+
 struct schema_table *schema_add_table(struct schema *s, const char *nsp, const char *name)
 {
 	struct schema_table *t;
 
+	s->sorted_ &= ~(unsigned)SORTED_TABLES;
 	if (RESERVE(s->tables, s->ntables, s->tables_alloc_) || !(t = calloc(1, sizeof(*t))))
 		return NULL;
 	if (dup_all((char **[]){ &t->schema, &t->name }, (const char *const[]){ nsp, name }, 2)) {
@@ -465,6 +480,7 @@ struct schema_index *schema_add_index(struct schema *s, const char *nsp, const c
 {
 	struct schema_index *ix;
 
+	s->sorted_ &= ~(unsigned)SORTED_INDEXES;
 	if (RESERVE(s->indexes, s->nindexes, s->indexes_alloc_) || !(ix = calloc(1, sizeof(*ix))))
 		return NULL;
 	if (dup_all((char **[]){ &ix->schema, &ix->name, &ix->table },
@@ -497,6 +513,7 @@ struct schema_view *schema_add_view(struct schema *s, const char *nsp, const cha
 {
 	struct schema_view *v;
 
+	s->sorted_ &= ~(unsigned)SORTED_VIEWS;
 	if (RESERVE(s->views, s->nviews, s->views_alloc_) || !(v = calloc(1, sizeof(*v))))
 		return NULL;
 	if (dup_all((char **[]){ &v->schema, &v->name, &v->definition },
@@ -544,6 +561,7 @@ struct schema_enum *schema_add_enum(struct schema *s, const char *nsp, const cha
 {
 	struct schema_enum *e;
 
+	s->sorted_ &= ~(unsigned)SORTED_ENUMS;
 	if (RESERVE(s->enums, s->nenums, s->enums_alloc_) || !(e = calloc(1, sizeof(*e))))
 		return NULL;
 	if (dup_all((char **[]){ &e->schema, &e->name }, (const char *const[]){ nsp, name }, 2)) {
@@ -558,6 +576,7 @@ struct schema_sequence *schema_add_sequence(struct schema *s, const char *nsp, c
 {
 	struct schema_sequence *q;
 
+	s->sorted_ &= ~(unsigned)SORTED_SEQUENCES;
 	if (RESERVE(s->sequences, s->nsequences, s->sequences_alloc_) ||
 	    !(q = calloc(1, sizeof(*q))))
 		return NULL;
@@ -759,6 +778,26 @@ DEFINE_CMP(cs, 0)
 
 #define SORT(arr, n, fn) do { if ((n) > 1) qsort((arr), (n), sizeof(*(arr)), (fn)); } while (0)
 
+/*
+ * Mark a sorted array of (schema, name) objects as searchable. On
+ * PostgreSQL the canonical order is the lookup's own: schema, then name,
+ * byte-wise. On SQLite names sort without case first (the lookup's
+ * comparison) and byte-wise only to break ties, which keeps every match of
+ * a lookup together as long as no object has a schema, SQLite's rule; an
+ * array where one has keeps the scan.
+ */
+#define SEARCHABLE(arr, n, bit)                                                     \
+	do {                                                                        \
+		size_t i_;                                                          \
+		unsigned b_ = (bit);                                                \
+		for (i_ = 0; s->engine == SCHEMA_SQLITE && i_ < (n); i_++)          \
+			if ((arr)[i_]->schema) {                                    \
+				b_ = 0;                                             \
+				break;                                              \
+			}                                                           \
+		s->sorted_ |= b_;                                                   \
+	} while (0)
+
 void schema_sort(struct schema *s)
 {
 	int ci = s->engine == SCHEMA_SQLITE;
@@ -769,6 +808,12 @@ void schema_sort(struct schema *s)
 	SORT(s->indexes, s->nindexes, ci ? cmp_index_ci : cmp_index_cs);
 	SORT(s->enums, s->nenums, ci ? cmp_enum_ci : cmp_enum_cs);
 	SORT(s->sequences, s->nsequences, ci ? cmp_sequence_ci : cmp_sequence_cs);
+	s->sorted_ = 0;
+	SEARCHABLE(s->tables, s->ntables, SORTED_TABLES);
+	SEARCHABLE(s->views, s->nviews, SORTED_VIEWS);
+	SEARCHABLE(s->indexes, s->nindexes, SORTED_INDEXES);
+	SEARCHABLE(s->enums, s->nenums, SORTED_ENUMS);
+	SEARCHABLE(s->sequences, s->nsequences, SORTED_SEQUENCES);
 	SORT(s->functions, s->nfunctions, ci ? cmp_function_ci : cmp_function_cs);
 	SORT(s->triggers, s->ntriggers, ci ? cmp_trigger_ci : cmp_trigger_cs);
 	SORT(s->comments, s->ncomments, ci ? cmp_comment_ci : cmp_comment_cs);
@@ -785,47 +830,82 @@ void schema_sort(struct schema *s)
 
 /* ---- lookups -------------------------------------------------------------- */
 
-/* The body of a linear lookup by (nsp, name) in array arr of n objects. */
-#define FIND_NAMED(arr, n)                                                          \
+/* (schema, name) of an object against a lookup's (nsp, name), as the
+ * canonical order and the engine compare them. */
+static int key_cmp(const struct schema *s, const char *osch, const char *oname, const char *nsp,
+                   const char *name)
+{
+	int r = schema_name_cmp(s, osch, nsp);
+
+	return r ? r : schema_name_cmp(s, oname, name);
+}
+
+/*
+ * The body of a lookup by (nsp, name) in array arr of n objects: a binary
+ * search while the array is searchable (bit in sorted_; PostgreSQL needs
+ * nsp too, because one name may sit in several schemas), else a scan. The
+ * search returns the lowest match, which is the scan's first: matches sit
+ * together in the canonical order. On SQLite no object of a searchable
+ * array has a schema, so a lookup with nsp finds none, as the scan would.
+ */
+#define FIND_NAMED(arr, n, bit)                                                     \
 	do {                                                                        \
-		size_t i_;                                                          \
-		for (i_ = 0; name && i_ < (n); i_++)                                \
-			if (!schema_name_cmp(s, (arr)[i_]->name, name) &&            \
-			    (!nsp || !schema_name_cmp(s, (arr)[i_]->schema, nsp)))    \
-				return (arr)[i_];                                    \
+		size_t i_, lo_ = 0, hi_ = (n);                                      \
+		if (!name)                                                          \
+			return NULL;                                                \
+		if ((s->sorted_ & (bit)) && s->engine == SCHEMA_SQLITE && nsp)      \
+			return NULL;                                                \
+		if ((s->sorted_ & (bit)) && (nsp || s->engine == SCHEMA_SQLITE)) {  \
+			while (lo_ < hi_) {                                         \
+				size_t mid_ = lo_ + (hi_ - lo_) / 2;                \
+				if (key_cmp(s, (arr)[mid_]->schema, (arr)[mid_]->name, \
+				            nsp, name) < 0)                         \
+					lo_ = mid_ + 1;                             \
+				else                                                \
+					hi_ = mid_;                                 \
+			}                                                           \
+			if (lo_ < (n) && !key_cmp(s, (arr)[lo_]->schema, (arr)[lo_]->name, \
+			                          nsp, name))                       \
+				return (arr)[lo_];                                  \
+			return NULL;                                                \
+		}                                                                   \
+		for (i_ = 0; i_ < (n); i_++)                                        \
+			if (!schema_name_cmp(s, (arr)[i_]->name, name) &&           \
+			    (!nsp || !schema_name_cmp(s, (arr)[i_]->schema, nsp)))   \
+				return (arr)[i_];                                   \
 		return NULL;                                                        \
 	} while (0)
 
 struct schema_table *schema_find_table(const struct schema *s, const char *nsp, const char *name)
 {
-	FIND_NAMED(s->tables, s->ntables);
+	FIND_NAMED(s->tables, s->ntables, SORTED_TABLES);
 }
 
 struct schema_view *schema_find_view(const struct schema *s, const char *nsp, const char *name)
 {
-	FIND_NAMED(s->views, s->nviews);
+	FIND_NAMED(s->views, s->nviews, SORTED_VIEWS);
 }
 
 struct schema_index *schema_find_index(const struct schema *s, const char *nsp, const char *name)
 {
-	FIND_NAMED(s->indexes, s->nindexes);
+	FIND_NAMED(s->indexes, s->nindexes, SORTED_INDEXES);
 }
 
 struct schema_trigger *schema_find_trigger(const struct schema *s, const char *nsp,
                                            const char *name)
 {
-	FIND_NAMED(s->triggers, s->ntriggers);
+	FIND_NAMED(s->triggers, s->ntriggers, 0u); /* sorted by table first */
 }
 
 struct schema_enum *schema_find_enum(const struct schema *s, const char *nsp, const char *name)
 {
-	FIND_NAMED(s->enums, s->nenums);
+	FIND_NAMED(s->enums, s->nenums, SORTED_ENUMS);
 }
 
 struct schema_sequence *schema_find_sequence(const struct schema *s, const char *nsp,
                                              const char *name)
 {
-	FIND_NAMED(s->sequences, s->nsequences);
+	FIND_NAMED(s->sequences, s->nsequences, SORTED_SEQUENCES);
 }
 
 struct schema_column *table_find_column_ex(const struct schema_table *t, const char *name,

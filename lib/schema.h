@@ -289,6 +289,7 @@ struct schema {
 	size_t tables_alloc_, views_alloc_, indexes_alloc_, triggers_alloc_,
 	       namespaces_alloc_, enums_alloc_, sequences_alloc_, extensions_alloc_,
 	       functions_alloc_, comments_alloc_;
+	unsigned sorted_;        /* which arrays lookups may binary-search (schema.c) */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -347,8 +348,13 @@ int schema_name_cmp(const struct schema *s, const char *a, const char *b);
 /*
  * Lookups. nsp NULL matches any schema (the first match in the current
  * order: pass the schema on PostgreSQL when names may repeat across schemas).
- * They return borrowed pointers (see Ownership), NULL when absent. Linear
- * in the number of objects.
+ * They return borrowed pointers (see Ownership), NULL when absent.
+ * Tables, views, indexes, enums and sequences are found by binary search
+ * (logarithmic) while their array is as schema_sort() left it, with the
+ * same result a scan would give; after an add to the array, and on
+ * PostgreSQL when nsp is NULL, the lookup scans it (linear) until the next
+ * schema_sort(). Triggers are always scanned. Never rename an object in
+ * place: the order is what the search relies on.
  */
 struct schema_table *schema_find_table(const struct schema *s, const char *nsp, const char *name);
 struct schema_view *schema_find_view(const struct schema *s, const char *nsp, const char *name);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,25 +201,62 @@ static void to_hex(const unsigned char *d, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
-void util_sha256_hex_lf(const char *data, size_t len, char out[65])
+/*
+ * OpenSSL 3 resolves EVP_sha256() through its provider on every
+ * EVP_DigestInit_ex(): an implicit EVP_MD_fetch(), a new context and its
+ * frees, per file. A hasher fetches the algorithm once and keeps one context,
+ * re-initialised per digest, for as many files as one load reads.
+ */
+static int sha256_ready(struct util_sha256 *h)
 {
+	if (!h->md && !(h->md = EVP_MD_fetch(NULL, "SHA256", NULL)))
+		return STRATA_ENOMEM;
+	if (!h->ctx && !(h->ctx = EVP_MD_CTX_new()))
+		return STRATA_ENOMEM;
+	return 0;
+}
+
+void util_sha256_release(struct util_sha256 *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+int util_sha256_hex_lf(struct util_sha256 *h, const char *data, size_t len, char out[65])
+{
+	struct util_sha256 once = UTIL_SHA256_INIT;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t i, start = 0;
+	const char *end = data + len, *p = data, *start = data, *cr;
+	int ok;
 
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	/* Feed runs between CRs that precede an LF, so no copy is made. */
-	for (i = 0; i + 1 < len; i++) {
-		if (data[i] == '\r' && data[i + 1] == '\n') {
-			EVP_DigestUpdate(ctx, data + start, i - start);
-			start = i + 1;
-		}
+	out[0] = '\0';
+	if (!h)
+		h = &once;
+	if (sha256_ready(h)) {
+		util_sha256_release(&once);
+		return STRATA_ENOMEM;
 	}
-	EVP_DigestUpdate(ctx, data + start, len - start);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
+	ok = EVP_DigestInit_ex2(h->ctx, h->md, NULL);
+	/* Feed runs between CRs that precede an LF, so no copy is made. */
+	while (ok && p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL && cr + 1 < end) {
+		if (cr[1] == '\n') {
+			ok = EVP_DigestUpdate(h->ctx, start, (size_t)(cr - start));
+			start = cr + 1;
+		}
+		p = cr + 1;
+	}
+	ok = ok && EVP_DigestUpdate(h->ctx, start, (size_t)(end - start)) &&
+	     EVP_DigestFinal_ex(h->ctx, md, &mdlen) && mdlen == 32;
+	util_sha256_release(&once);
+	if (!ok)
+		return STRATA_ENOMEM; /* the provider's only failure is an allocation */
 	to_hex(md, mdlen, out);
+	return 0;
 }
 
 void util_sha256_hex(const char *data, size_t len, char out[65])
@@ -296,7 +334,13 @@ int util_utf8_valid(const char *str, size_t len, size_t *bad_off)
 		unsigned cp;
 
 		if (c < 0x80) {
-			i++;
+			uint64_t w;
+
+			/* SQL is mostly ASCII: skip it eight bytes at a time. */
+			while (i + 8 <= len && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080u)))
+				i += 8;
+			if (i < len && s[i] < 0x80)
+				i++;
 			continue;
 		} else if (c >= 0xC2 && c <= 0xDF) {
 			n = 1; cp = c & 0x1F;

@@ -354,6 +354,72 @@ static void test_diff__indexes_of_a_rebuilt_table_are_made_again(void **state)
 	done(&f);
 }
 
+/*
+ * 600 tables, each referencing the one before and indexed; B spells every
+ * other name in capitals (the same name on SQLite) and changes four tables
+ * in the middle: the diff is those changes only, found by name among all.
+ */
+static void many_tables_sql(struct sbuf *sb, int b)
+{
+	char name[16], prev[16] = "";
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (b && i == 400)
+			snprintf(name, sizeof name, "t400_new");
+		else
+			snprintf(name, sizeof name, "%s%03d", b && i % 2 ? "T" : "t", i);
+		sbuf_addf(sb, "CREATE TABLE %s (%s\n", name,
+		          b && i == 400 ? " -- strata:renamed-from t400" : "");
+		sbuf_addf(sb, "  id INTEGER PRIMARY KEY, title TEXT, n %s",
+		          b && i == 200 ? "TEXT" : "INTEGER");
+		if (i)
+			sbuf_addf(sb, ", ref INTEGER REFERENCES %s (id)", prev);
+		if (b && i == 100)
+			sbuf_adds(sb, ", extra TEXT");
+		sbuf_adds(sb, ");\n");
+		if (b && i == 300)
+			sbuf_adds(sb, "CREATE INDEX t300_n ON t300 (n);\n");
+		else
+			sbuf_addf(sb, "CREATE INDEX t%03d_title ON %s (title);\n", i, name);
+		snprintf(prev, sizeof prev, "%s", name);
+	}
+}
+
+static void test_diff__many_tables_diff_to_the_few_changes_among_them(void **state)
+{
+	static const struct {
+		enum diff_kind kind;
+		const char *object;
+		int implied;
+	} want[] = {
+		{ DIFF_DROP_INDEX, "index t300_title on t300", 0 },
+		{ DIFF_RENAME_TABLE, "t400_new", 0 },
+		{ DIFF_ADD_COLUMN, "t100.extra", 0 },
+		{ DIFF_REBUILD_TABLE, "t200", 1 },
+		{ DIFF_ALTER_COLUMN, "t200.n", 0 },
+		{ DIFF_CREATE_INDEX, "index t200_title on t200", 1 }, /* the rebuild drops it */
+		{ DIFF_CREATE_INDEX, "index t300_n on t300", 0 },
+	};
+	struct sbuf a = SBUF_INIT, b = SBUF_INIT;
+	struct fixture f;
+	size_t i;
+	(void)state;
+
+	many_tables_sql(&a, 0);
+	many_tables_sql(&b, 1);
+	run(&f, a.buf, b.buf);
+	assert_int_equal(f.d->n, sizeof want / sizeof want[0]);
+	for (i = 0; i < f.d->n; i++) {
+		assert_string_equal(diff_kind_name(f.d->v[i].kind), diff_kind_name(want[i].kind));
+		assert_string_equal(f.d->v[i].object, want[i].object);
+		assert_int_equal(f.d->v[i].implied, want[i].implied);
+	}
+	done(&f);
+	sbuf_release(&a);
+	sbuf_release(&b);
+}
+
 /* ---- renames ------------------------------------------------------------------ */
 
 static void test_diff__a_column_hint_makes_a_rename_not_drop_and_add(void **state)
@@ -771,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_diff__views_are_dropped_before_their_columns_change_and_made_after),
 		cmocka_unit_test(test_diff__a_view_on_a_view_is_made_after_it_and_dropped_before),
 		cmocka_unit_test(test_diff__indexes_of_a_rebuilt_table_are_made_again),
+		cmocka_unit_test(test_diff__many_tables_diff_to_the_few_changes_among_them),
 		cmocka_unit_test(test_diff__a_column_hint_makes_a_rename_not_drop_and_add),
 		cmocka_unit_test(test_diff__a_table_hint_makes_a_rename),
 		cmocka_unit_test(test_diff__a_hint_already_applied_is_ignored),

@@ -210,6 +210,69 @@ static void test_checksum__crlf_is_folded_to_lf(void **state)
 	sbuf_release(&err);
 }
 
+/* The tracking table and strata.sum hold these values: they must never move. */
+static void test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf(void **state)
+{
+	struct util_sha256 h = UTIL_SHA256_INIT;
+	static const struct {
+		const char *text, *sha;
+	} v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "-- migrate:up\nSELECT 1;\n",
+		  "2be38f331755cac1a312dea121c3da64832ace82d37707cfd1a81ccd39dffbdf" },
+		{ "-- migrate:up\r\nSELECT 1;\r\n",
+		  "2be38f331755cac1a312dea121c3da64832ace82d37707cfd1a81ccd39dffbdf" },
+		/* only the CR right before an LF goes; a lone CR, or one at the end, stays */
+		{ "-- migrate:up\r\nSELECT 1;\r\r\n\r",
+		  "ebe6c956e82965627256c4e440a43a104212347dec63b117649a8809ac223549" },
+		{ "-- migrate:up\nSELECT 1;\r\n\r",
+		  "46320880272cd169ea8649ed82d5d5e51450442c90bf06f460f4e2b68e775efb" },
+	};
+	char once[65], reused[65];
+	size_t i;
+	int round;
+	(void)state;
+
+	/* One hasher for many digests (as a load uses it) gives what a single
+	 * digest gives, in any order and again. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+			assert_int_equal(util_sha256_hex_lf(NULL, v[i].text, strlen(v[i].text), once), 0);
+			assert_int_equal(util_sha256_hex_lf(&h, v[i].text, strlen(v[i].text), reused), 0);
+			assert_string_equal(once, v[i].sha);
+			assert_string_equal(reused, v[i].sha);
+		}
+	}
+	util_sha256_release(&h);
+	util_sha256_release(&h); /* released twice: a no-op */
+	util_sha256_release(NULL);
+}
+
+/* The ASCII fast path of util_utf8_valid() (eight bytes at a time) must
+ * still stop at the first bad byte wherever it falls in a word. */
+static void test_utf8__first_bad_byte_is_found_at_any_offset(void **state)
+{
+	char buf[64];
+	size_t k, bad;
+	(void)state;
+
+	for (k = 0; k < 40; k++) {
+		memset(buf, 'a', sizeof buf);
+		buf[k] = '\xff';
+		bad = 999;
+		assert_false(util_utf8_valid(buf, sizeof buf, &bad));
+		assert_int_equal(bad, k);
+		/* a valid two-byte character there instead: valid */
+		buf[k] = '\xc3';
+		buf[k + 1] = '\xa9';
+		assert_true(util_utf8_valid(buf, sizeof buf, NULL));
+		/* cut before its second byte: bad at its first */
+		assert_false(util_utf8_valid(buf, k + 1, &bad));
+		assert_int_equal(bad, k);
+	}
+	assert_true(util_utf8_valid("", 0, NULL));
+}
+
 static void test_version__order_is_numeric(void **state)
 {
 	(void)state;
@@ -288,6 +351,120 @@ static void test_load__missing_directory_is_not_found(void **state)
 	sbuf_release(&err);
 }
 
+static void rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* What migrations_load() reads from disk is what migration_parse() gets:
+ * whole files (one past several read sizes too), CRLF hashed folded. */
+static void test_load__reads_whole_files_and_hashes_them_as_parse_does(void **state)
+{
+	char dir[] = "/tmp/strata-test-XXXXXX";
+	struct migration_set ms;
+	struct migration m;
+	struct sbuf err = SBUF_INIT, big = SBUF_INIT;
+	int i;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "1_crlf.sql", "-- migrate:up\r\nSELECT 1;\r\n");
+	write_file(dir, "2_lf.sql", "-- migrate:up\nSELECT 1;\n");
+	sbuf_adds(&big, "-- migrate:up\n");
+	for (i = 0; i < 20000; i++)
+		sbuf_addf(&big, "SELECT %d;\n", i); /* about 220 KB */
+	write_file(dir, "3_big.sql", big.buf);
+	assert_int_equal(migrations_load(dir, &ms, &err), 0);
+	assert_int_equal(ms.n, 3);
+	assert_string_equal(ms.v[0].checksum,
+	                    "2be38f331755cac1a312dea121c3da64832ace82d37707cfd1a81ccd39dffbdf");
+	assert_string_equal(ms.v[0].checksum, ms.v[1].checksum);
+	assert_int_equal(parse(&m, big.buf, &err), 0);
+	assert_string_equal(ms.v[2].checksum, m.checksum);
+	assert_string_equal(ms.v[2].up.sql, m.up.sql);
+	migration_release(&m);
+	migrations_release(&ms);
+	rm_rf(dir);
+	sbuf_release(&big);
+	sbuf_release(&err);
+}
+
+/* Refused with the message the CLI tests expect, whichever way the entry
+ * was listed (readdir's type or none). */
+static void assert_load_refuses(const char *dir, const char *message)
+{
+	struct migration_set ms;
+	struct sbuf err = SBUF_INIT;
+
+	assert_int_equal(migrations_load(dir, &ms, &err), STRATA_EPARSE);
+	if (!strstr(err.buf, message))
+		fail_msg("expected '%s' in '%s'", message, err.buf);
+	assert_int_equal(ms.n, 0);
+	sbuf_release(&err);
+}
+
+static void test_load__refuses_what_is_not_a_regular_file_inside_the_folder(void **state)
+{
+	char dir[] = "/tmp/strata-test-XXXXXX", outside[] = "/tmp/strata-test-XXXXXX";
+	char path[600], target[600];
+	struct migration_set ms;
+	struct sbuf err = SBUF_INIT;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(outside));
+	write_file(dir, "1_a.sql", "-- migrate:up\nSELECT 1;\n");
+
+	snprintf(path, sizeof path, "%s/2_dir.sql", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_load_refuses(dir, "2_dir.sql: not a regular file");
+	assert_int_equal(rmdir(path), 0);
+
+	snprintf(path, sizeof path, "%s/2_fifo.sql", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_load_refuses(dir, "2_fifo.sql: not a regular file"); /* and does not hang */
+	assert_int_equal(unlink(path), 0);
+
+	snprintf(path, sizeof path, "%s/2_dangling.sql", dir);
+	assert_int_equal(symlink("no-such-file", path), 0);
+	assert_load_refuses(dir, "2_dangling.sql: symbolic link to a file that does not exist");
+	assert_int_equal(unlink(path), 0);
+
+	write_file(outside, "out.sql", "-- migrate:up\nSELECT 2;\n");
+	snprintf(target, sizeof target, "%s/out.sql", outside);
+	snprintf(path, sizeof path, "%s/2_out.sql", dir);
+	assert_int_equal(symlink(target, path), 0);
+	assert_load_refuses(dir, "2_out.sql: symbolic link points outside the migrations directory");
+	assert_int_equal(unlink(path), 0);
+
+	/* 64 MiB and a byte: refused from its size, never read (sparse). */
+	snprintf(path, sizeof path, "%s/2_huge.sql", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (64L << 20), SEEK_SET), 0);
+	assert_int_equal(fputc('\n', f), '\n');
+	fclose(f);
+	assert_load_refuses(dir, "2_huge.sql: file is larger than 64 MiB");
+	assert_int_equal(unlink(path), 0);
+
+	/* A symlink to a file of the folder is followed. */
+	write_file(dir, "shared.txt", "-- migrate:up\nSELECT 3;\n");
+	snprintf(path, sizeof path, "%s/2_linked.sql", dir);
+	assert_int_equal(symlink("shared.txt", path), 0);
+	assert_int_equal(migrations_load(dir, &ms, &err), 0);
+	assert_int_equal(ms.n, 2);
+	assert_string_equal(ms.v[1].up.sql, "SELECT 3;\n");
+	migrations_release(&ms);
+
+	rm_rf(dir);
+	rm_rf(outside);
+	sbuf_release(&err);
+}
+
 static void test_sum__detects_an_edited_file(void **state)
 {
 	char dir[] = "/tmp/strata-test-XXXXXX";
@@ -351,10 +528,14 @@ int main(void)
 		cmocka_unit_test(test_parse__bom_is_skipped),
 		cmocka_unit_test(test_parse__prose_starting_with_UP_is_not_a_marker),
 		cmocka_unit_test(test_checksum__crlf_is_folded_to_lf),
+		cmocka_unit_test(test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf),
+		cmocka_unit_test(test_utf8__first_bad_byte_is_found_at_any_offset),
 		cmocka_unit_test(test_version__order_is_numeric),
 		cmocka_unit_test(test_load__orders_files_and_rejects_duplicate_versions),
 		cmocka_unit_test(test_load__bad_file_name_is_an_error),
 		cmocka_unit_test(test_load__missing_directory_is_not_found),
+		cmocka_unit_test(test_load__reads_whole_files_and_hashes_them_as_parse_does),
+		cmocka_unit_test(test_load__refuses_what_is_not_a_regular_file_inside_the_folder),
 		cmocka_unit_test(test_sum__detects_an_edited_file),
 		cmocka_unit_test(test_sbuf__grows_and_stays_terminated),
 	};

@@ -552,6 +552,119 @@ static void test_schema__sort_puts_everything_in_canonical_order(void **state)
 	schema_free(s);
 }
 
+/* What a lookup must return: the first match of a scan, in the current order. */
+static const struct schema_table *scan_table(const struct schema *s, const char *nsp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntables; i++)
+		if (!schema_name_cmp(s, s->tables[i]->name, name) &&
+		    (!nsp || !schema_name_cmp(s, s->tables[i]->schema, nsp)))
+			return s->tables[i];
+	return NULL;
+}
+
+static const struct schema_index *scan_index(const struct schema *s, const char *nsp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nindexes; i++)
+		if (!schema_name_cmp(s, s->indexes[i]->name, name) &&
+		    (!nsp || !schema_name_cmp(s, s->indexes[i]->schema, nsp)))
+			return s->indexes[i];
+	return NULL;
+}
+
+/* Names of a 1,000-table model (and absent ones), in several spellings. */
+static void assert_lookups_agree_with_a_scan(const struct schema *s)
+{
+	static const char *const nsps[] = { NULL, "a", "b", "public", "zz" };
+	char name[32];
+	size_t i, k;
+	int c;
+
+	for (i = 0; i < 1030; i += 1 + i % 5) {
+		for (c = 0; c < 3; c++) {
+			snprintf(name, sizeof name, c == 0 ? "t%05zu" : c == 1 ? "T%05zu" : "t%05zuX", i);
+			for (k = 0; k < sizeof nsps / sizeof nsps[0]; k++) {
+				assert_ptr_equal(schema_find_table(s, nsps[k], name), scan_table(s, nsps[k], name));
+				snprintf(name + strlen(name), 8, "_ix");
+				assert_ptr_equal(schema_find_index(s, nsps[k], name), scan_index(s, nsps[k], name));
+				name[strlen(name) - 3] = '\0';
+			}
+		}
+	}
+	assert_null(schema_find_table(s, NULL, NULL));
+	assert_null(schema_find_table(s, NULL, ""));
+}
+
+static struct schema *many_tables(int engine, const char *const *nsps, size_t nnsps)
+{
+	struct schema *s = schema_new(engine);
+	char name[32];
+	size_t i;
+
+	assert_non_null(s);
+	/* Added out of order: 7 is prime to 1,000, so i * 7 % 1000 visits each once. */
+	for (i = 0; i < 1000; i++) {
+		size_t j = i * 7 % 1000;
+		const char *nsp = nsps[j % nnsps];
+
+		/* Every fifth name in upper case: SQLite finds it in any case. */
+		snprintf(name, sizeof name, j % 5 ? "t%05zu" : "T%05zu", j);
+		assert_non_null(schema_add_table(s, nsp, name));
+		snprintf(name + strlen(name), 8, "_ix");
+		assert_non_null(schema_add_index(s, nsp, name, "x"));
+	}
+	return s;
+}
+
+static void test_schema__lookups_of_many_names_find_what_a_scan_finds(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const pg[] = { "a", "b", "public" };
+	struct schema *s;
+	struct schema_table *t;
+	(void)state;
+
+	/* SQLite: names without case, no schema. */
+	s = many_tables(SCHEMA_SQLITE, none, 1);
+	assert_lookups_agree_with_a_scan(s); /* not sorted yet: scanned */
+	schema_sort(s);
+	assert_lookups_agree_with_a_scan(s);
+	assert_ptr_equal(schema_find_table(s, NULL, "t00005"), scan_table(s, NULL, "T00005"));
+	assert_non_null(schema_find_table(s, NULL, "T00005"));
+	assert_null(schema_find_table(s, "main", "t00001")); /* no table has a schema */
+	/* "t00010" and "T00010" differ only by case: the first in order wins. */
+	assert_non_null(t = schema_add_table(s, NULL, "t00010"));
+	assert_lookups_agree_with_a_scan(s); /* added after the sort: scanned */
+	schema_sort(s);
+	assert_lookups_agree_with_a_scan(s);
+	assert_string_equal(schema_find_table(s, NULL, "t00010")->name, "T00010");
+	schema_remove_table(s, schema_find_table(s, NULL, "t00010"));
+	assert_ptr_equal(schema_find_table(s, NULL, "t00010"), t); /* removal keeps the order */
+	assert_lookups_agree_with_a_scan(s);
+	schema_free(s);
+
+	/* PostgreSQL: exact names, one name in several schemas. */
+	s = many_tables(SCHEMA_PG, pg, 3);
+	assert_non_null(schema_add_table(s, "public", "t00001")); /* also in b */
+	assert_non_null(schema_add_table(s, "a", "t00001"));
+	assert_lookups_agree_with_a_scan(s);
+	schema_sort(s);
+	assert_lookups_agree_with_a_scan(s);
+	assert_string_equal(schema_find_table(s, NULL, "t00001")->schema, "a"); /* the first */
+	assert_string_equal(schema_find_table(s, "public", "t00001")->schema, "public");
+	assert_null(schema_find_table(s, "a", "T00001"));
+	schema_free(s);
+
+	/* SQLite with a schema on some objects (not introspection's case): scanned. */
+	s = many_tables(SCHEMA_SQLITE, (const char *const[]){ NULL, "aux" }, 2);
+	schema_sort(s);
+	assert_lookups_agree_with_a_scan(s);
+	schema_free(s);
+}
+
 static void test_schema__ident_quoting_quotes_only_when_needed(void **state)
 {
 	static const struct {
@@ -1050,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_schema__filter_internal_drops_the_tracking_table_with_its_dependents),
 		cmocka_unit_test(test_schema__introspection_keeps_the_callers_transaction_alone),
 		cmocka_unit_test(test_schema__sort_puts_everything_in_canonical_order),
+		cmocka_unit_test(test_schema__lookups_of_many_names_find_what_a_scan_finds),
 		cmocka_unit_test(test_schema__ident_quoting_quotes_only_when_needed),
 		cmocka_unit_test(test_schema__tokenizer_never_reads_past_odd_input),
 		cmocka_unit_test(test_schema__sql_dump_round_trips_to_identical_bytes),
