@@ -178,8 +178,10 @@ char *xstrdup_or_null(const char *s)
 
 char *xstrndup(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p;
 
+	n = strnlen(s, n);
+	p = malloc(n + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, n);
