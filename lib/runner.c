@@ -467,7 +467,12 @@ static int section_code(int code)
 	return STRATA_ESQL;
 }
 
-/* Statements that cannot run in a transaction, in a section that would. */
+/*
+ * Before anything runs: an up section with no statement (a template from
+ * `new` never filled in) would be recorded as applied having done nothing,
+ * and the SQL written into the file later would never run; statements that
+ * cannot run in a transaction, in a section that would.
+ */
 static int check_tx(strata_db *db, const struct migration *m, const struct section *s,
                     const char *secname)
 {
@@ -476,11 +481,16 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	size_t i;
 	int rc = 0;
 
-	if (s->no_tx || !s->sql)
+	if (!s->sql)
 		return 0;
 	drv_err_init(&e);
 	if (drv_split(db->conn->driver, s->sql, &st, &e) == 0) {
-		for (i = 0; i < st.n; i++) {
+		if (st.n == 0 && s == &m->up)
+			rc = db_error(db, STRATA_EPARSE,
+			              "%s:%ld: the up section has no statement (a template from 'strata "
+			              "new'?); write its SQL, or delete the file if it is not needed",
+			              m->path, s->line - 1);
+		for (i = 0; i < st.n && !s->no_tx; i++) {
 			if (!st.v[i].no_tx)
 				continue;
 			rc = db_error(db, STRATA_EPARSE,
