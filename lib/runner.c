@@ -19,11 +19,15 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef HAVE_FLOCK
+#include <sys/file.h>
+#endif
 
 #ifdef HAVE_BACKUP
 #include "backup.h"
@@ -1368,9 +1372,12 @@ out:
 int strata_show(strata_db *db, const char *version, strata_report **out)
 {
 	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
 	const struct migration *m;
+	const struct applied *a = NULL;
 	strata_report *r = NULL;
 	strata_entry *e;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -1382,14 +1389,31 @@ int strata_show(strata_db *db, const char *version, strata_report **out)
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
 		goto out;
 	}
+	/* Its state, as status shows it, from the tracking table (a handle on
+	 * a database without one, as the CLI's memory database, reads as
+	 * nothing applied). */
+	if (db->conn && (rc = read_applied(db, &as)) != 0)
+		goto out;
+	a = applied_find(&as, version);
 	if ((rc = report_new(db, &r, 1)) != 0)
 		goto out;
-	e = report_add(r, m, NULL);
+	e = report_add(r, m, a);
+	if (!a) {
+		e->state = STRATA_PENDING;
+		for (i = 0; i < as.n; i++)
+			if (version_cmp(as.v[i].version, version) > 0)
+				e->state = STRATA_OUT_OF_ORDER;
+	} else if (strcmp(a->state, "failed") == 0) {
+		e->state = STRATA_FAILED;
+	} else {
+		e->state = strcmp(m->checksum, a->checksum) != 0 ? STRATA_EDITED : STRATA_APPLIED;
+	}
 	e->sql = xstrdup_or_null(m->up.sql);
 	e->down_sql = xstrdup_or_null(m->down.sql);
 	if ((rc = report_ok(db, r)) != 0 || !e->sql)
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 out:
+	applied_release(&as);
 	migrations_release(&ms);
 	if (rc)
 		strata_report_free(r);
@@ -1455,12 +1479,49 @@ static int mkdir_p(const char *dir)
 	return rc;
 }
 
+/*
+ * Concurrent `new`s (a script, two terminals) each read the directory,
+ * pick the version after the last and write: without a lock two of them
+ * pick one version. An exclusive flock() on the directory itself holds
+ * from the read to the strata.sum rewrite, and leaves no file behind.
+ * Returns the descriptor to close (which unlocks), or -1 with errno.
+ */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir_p(dir) != 0)
+			return -1;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+#ifdef HAVE_FLOCK
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	}
+#endif
+	return fd;
+}
+
 int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg)
 {
 	struct migration_set ms = { 0 };
 	struct sbuf err = SBUF_INIT, path = SBUF_INIT, version = SBUF_INIT;
-	static const char body[] = "-- migrate:up\n\n\n-- migrate:down\n\n";
-	int rc;
+	/* The template follows the markers of the directory's newest file. */
+	static const char *const bodies[] = {
+		[STYLE_DBMATE] = "-- migrate:up\n\n\n-- migrate:down\n\n",
+		[STYLE_PLAIN] = "-- UP\n\n\n-- DOWN\n\n",
+		[STYLE_GOOSE] = "-- +goose Up\n\n\n-- +goose Down\n\n",
+	};
+	const char *body = bodies[STYLE_DBMATE];
+	int rc, dfd = -1;
 
 	if (path_out)
 		*path_out = NULL;
@@ -1470,15 +1531,15 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		rc = STRATA_EUSAGE;
 		goto out;
 	}
-	rc = migrations_load(dir, &ms, &err);
-	if (rc == STRATA_ENOTFOUND) {
-		if (mkdir_p(dir) != 0) {
-			sbuf_setf(&err, "cannot create directory '%s': %s", dir, strerror(errno));
-			rc = STRATA_EIO;
-			goto out;
-		}
-		rc = 0;
+	if ((dfd = lock_dir(dir)) < 0) {
+		int e = errno;
+		sbuf_setf(&err, "cannot create or open directory '%s': %s", dir, strerror(e));
+		rc = e == ENOTDIR ? STRATA_EPARSE : STRATA_EIO;
+		goto out;
 	}
+	rc = migrations_load(dir, &ms, &err);
+	if (!rc && ms.n)
+		body = bodies[ms.v[ms.n - 1].style];
 	/* A strata.sum that is already wrong is not silently blessed by
 	 * rewriting it with the new file. */
 	if (!rc)
@@ -1511,7 +1572,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
-	rc = util_create_file(path.buf, body, sizeof body - 1);
+	rc = util_create_file(path.buf, body, strlen(body));
 	if (rc && errno == EEXIST) {
 		sbuf_setf(&err, "%s already exists", path.buf);
 		goto out;
@@ -1536,6 +1597,8 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 	if (path_out)
 		*path_out = sbuf_detach(&path);
 out:
+	if (dfd >= 0)
+		close(dfd);
 	if (rc)
 		*errmsg = sbuf_failed(&err) ? strdup("out of memory") : sbuf_detach(&err);
 	sbuf_release(&err);

@@ -152,8 +152,12 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		strata_close(db);
 		return rc;
 	}
-	/* One file: needs no database, only the directory. */
-	{
+	/* One file: needs only the directory; its state comes from the
+	 * database when one is given. */
+	if (cli->url && *cli->url) {
+		if ((rc = cli_open(cli, &db)) != 0)
+			return rc;
+	} else {
 		strata_config cfg = STRATA_CONFIG_INIT;
 		cfg.dir = cli->dir;
 		/* A memory database gives the library a handle for the message. */
@@ -168,7 +172,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (cli->json) {
-		cli_print_json(cli_entry_json(&r->entries[0], 1));
+		json_t *o = cli_entry_json(&r->entries[0], 1);
+		if (!cli->url || !*cli->url)
+			json_object_set_new(o, "state", json_null()); /* no database asked */
+		cli_print_json(o);
 	} else {
 		printf("-- %s\n", r->entries[0].file);
 		print_section("migrate:up", r->entries[0].sql);
