@@ -214,6 +214,7 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 	size_t i = 0, j;
 	const char *t;
 	size_t tl;
+	enum marker mk;
 
 	while (i < len && is_space(line[i]))
 		i++;
@@ -241,6 +242,9 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 			return MK_UP;
 		if (j == 12 && strncmp(t + 8, "down", 4) == 0)
 			return MK_DOWN;
+		/* "migrate: down": say what it looks like, not "migrate:" */
+		if (j == 8 && (mk = looks_like(t, tl)) != MK_NONE)
+			return mk;
 		sbuf_reset(what);
 		sbuf_adds(what, "-- ");
 		sbuf_add(what, t, j);

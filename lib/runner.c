@@ -845,8 +845,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 					         "taken before this run)", msg.buf);
 				else
 					db_error(db, src, "%s (recorded as failed: transaction:false migrations "
-					         "cannot be rolled back; repair, then 'strata mark %s')",
-					         msg.buf, m->version);
+					         "cannot be rolled back; finish its statements by hand and run "
+					         "'strata mark %s --applied', or undo them and run 'strata mark "
+					         "%s --pending')", msg.buf, m->version, m->version);
 				sbuf_release(&msg);
 				rc = src;
 				goto out;
