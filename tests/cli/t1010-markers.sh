@@ -358,4 +358,16 @@ test_expect_success '... following the hint: undo by hand, mark --pending, fix t
 	test_grep "^1 migration applied" out
 '
 
+test_expect_success 'one row at stake is "1 row", in the list and in the error' '
+	use_fresh_db &&
+	db_sql "CREATE TABLE users (id INTEGER PRIMARY KEY, bio TEXT); INSERT INTO users VALUES (1, '\''x'\'')" &&
+	echo "CREATE TABLE users (id INTEGER PRIMARY KEY);" >schema.sql &&
+	before=$(db_checksum) &&
+	test_expect_code 1 strata push >out 2>err </dev/null &&
+	test_grep "^  drop_column users.bio (1 row): " err &&
+	test_grep "^strata: error: 1 destructive change (drop_column users.bio (1 row)): nothing was changed" err &&
+	test_grep ! "1 rows" err &&
+	test "$(db_checksum)" = "$before"
+'
+
 test_done
