@@ -184,7 +184,7 @@ static enum marker looks_like(const char *t, size_t tl)
 		if (d < best) {
 			best = d;
 			mk = near[k].mk;
-		} else if (d == best && mk != near[k].mk) {
+		} else if (d == best && mk != MK_NONE && mk != near[k].mk) {
 			mk = MK_BAD; /* "migrate:do": as near up as down */
 		}
 	}
