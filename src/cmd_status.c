@@ -152,9 +152,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		strata_close(db);
 		return rc;
 	}
-	/* One file: needs only the directory; its state comes from the
-	 * database when one is given. */
-	if (cli->url && *cli->url) {
+	/* One file: needs only the directory. --json also tells its state,
+	 * from the database when one is given (the SQL alone stays readable
+	 * with the server down). */
+	if (cli->json && cli->url && *cli->url) {
 		if ((rc = cli_open(cli, &db)) != 0)
 			return rc;
 	} else {

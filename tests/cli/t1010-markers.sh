@@ -339,6 +339,14 @@ test_expect_success 'show VERSION --json without a database: state null, not a g
 	test_cmp expect actual
 '
 
+test_expect_success 'show VERSION without --json reads only the file: an unreachable database is no matter' '
+	DATABASE_URL=postgres://nobody@127.0.0.1:1/none strata show 0002 >actual 2>err &&
+	test_must_be_empty err &&
+	test_grep "^CREATE TABLE a (id INTEGER);$" actual &&
+	DATABASE_URL=postgres://nobody@127.0.0.1:1/none test_expect_code 1 strata --json show 0002 >out 2>err &&
+	test_line_count = 1 err
+'
+
 test_expect_success 'a failed transaction:false migration: the hint names both mark flags' '
 	good_first &&
 	printf -- "-- migrate:up transaction:false\nCREATE TABLE a (id INTEGER);\nSELECT * FROM no_such_table;\n-- migrate:down\nDROP TABLE a;\n" \
