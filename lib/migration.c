@@ -175,9 +175,11 @@ static enum marker looks_like(const char *t, size_t tl)
 		f[n++] = (char)((t[i] >= 'A' && t[i] <= 'Z') ? t[i] + 32 : t[i]);
 	}
 	s = f;
-	while (n && strchr("-=*#:.", s[n - 1]))
+	/* (strchr() finds a NUL too: the parser refuses NULs before this, but
+	 * the test costs nothing) */
+	while (n && s[n - 1] && strchr("-=*#:.", s[n - 1]))
 		n--;
-	while (n && strchr("-=*#", *s))
+	while (n && *s && strchr("-=*#", *s))
 		s++, n--;
 	for (k = 0; k < sizeof near / sizeof *near; k++) {
 		size_t d = edit_distance(s, n, near[k].w, strlen(near[k].w));
@@ -194,7 +196,7 @@ static enum marker looks_like(const char *t, size_t tl)
 		return mk;
 	if (eat(&s, &n, "migrate") || eat(&s, &n, "migration") || eat(&s, &n, "+goose") ||
 	    eat(&s, &n, "goose"))
-		while (n && strchr(":-_", *s))
+		while (n && *s && strchr(":-_", *s))
 			s++, n--;
 	if (!strip_tail(s, &n, "migrations") && !strip_tail(s, &n, "migration"))
 		strip_tail(s, &n, "section");
