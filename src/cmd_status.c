@@ -82,6 +82,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 				       batch, e->applied_at ? e->applied_at : "");
 				if (e->state == STRATA_FAILED && e->error)
 					printf("%*s  error: %s\n", (int)wv, "", e->error);
+				if (e->state == STRATA_FAILED)
+					printf("%*s  fix: finish its statements by hand and run 'strata mark %s "
+					       "--applied', or undo them and run 'strata mark %s --pending'\n",
+					       (int)wv, "", e->version, e->version);
 			}
 			printf("\n%zu applied, %zu pending", counts[STRATA_APPLIED], counts[STRATA_PENDING]);
 			if (counts[STRATA_OUT_OF_ORDER])

@@ -355,6 +355,12 @@ test_expect_success 'a failed transaction:false migration: the hint names both m
 	test_grep -F "finish its statements by hand and run '\''strata mark 0002 --applied'\'', or undo them and run '\''strata mark 0002 --pending'\''" err
 '
 
+test_expect_success '... status gives the same hint under the failed migration' '
+	strata status >out 2>err &&
+	test_grep "^0002  *a  *failed" out &&
+	test_grep -F "      fix: finish its statements by hand and run '\''strata mark 0002 --applied'\'', or undo them and run '\''strata mark 0002 --pending'\''" out
+'
+
 test_expect_success '... following the hint: undo by hand, mark --pending, fix the file, up' '
 	db_sql "DROP TABLE a" &&
 	strata mark 0002 --pending >out 2>err &&
