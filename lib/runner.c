@@ -1499,14 +1499,11 @@ static int lock_dir(const char *dir)
 	if (fd < 0)
 		return -1;
 #ifdef HAVE_FLOCK
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-	}
+	/* A file system without locks (ENOLCK on some NFS setups) still gets
+	 * the exclusive create: no file is ever overwritten, only the
+	 * one-version-each promise is lost there. */
+	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+		;
 #endif
 	return fd;
 }
