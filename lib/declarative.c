@@ -1070,7 +1070,8 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 			sbuf_addf(&msg, "%s%s %s", shown > 1 ? ", " : "", p->changes[i].kind,
 			          p->changes[i].object);
 			if (p->changes[i].rows_at_stake >= 0)
-				sbuf_addf(&msg, " (%lld rows)", p->changes[i].rows_at_stake);
+				sbuf_addf(&msg, " (%lld row%s)", p->changes[i].rows_at_stake,
+				          p->changes[i].rows_at_stake == 1 ? "" : "s");
 		}
 		rc = db_error(db, STRATA_EDESTRUCTIVE,
 		              "%zu destructive change%s (%s): nothing was changed; allow with "

@@ -365,9 +365,62 @@ static int first_word(const char *s, size_t len, const char *w)
 	       (len == n || !(((s[n] | 32) >= 'a' && (s[n] | 32) <= 'z') || s[n] == '_'));
 }
 
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int word_char(char c)
+{
+	return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * The PRAGMAs that do not do their work inside a transaction: SQLite
+ * ignores a change of journal_mode or foreign_keys there (the statement
+ * succeeds, nothing changes), page_size and auto_vacuum only change at a
+ * VACUUM (which cannot run in one), synchronous refuses ("Safety level may
+ * not be changed inside a transaction") and wal_checkpoint finds the
+ * database locked. Reading a setting (no "=" or "(") is harmless.
+ */
+static const char *pragma_reason(const char *s, size_t len)
+{
+	static const struct { const char *name, *why; int any; } pragmas[] = {
+		{ "journal_mode", "PRAGMA journal_mode (ignored inside a transaction)", 0 },
+		{ "foreign_keys", "PRAGMA foreign_keys (a no-op inside a transaction)", 0 },
+		{ "synchronous", "PRAGMA synchronous", 0 },
+		{ "page_size", "PRAGMA page_size (takes effect at a VACUUM)", 0 },
+		{ "auto_vacuum", "PRAGMA auto_vacuum (takes effect at a VACUUM)", 0 },
+		{ "wal_checkpoint", "PRAGMA wal_checkpoint", 1 },
+	};
+	const char *p = s + 6, *e = s + len, *name;
+	size_t nl, k;
+
+	while (p < e && is_ws(*p))
+		p++;
+	name = p;
+	while (p < e && word_char(*p))
+		p++;
+	if (p < e && *p == '.') {   /* schema.pragma */
+		name = ++p;
+		while (p < e && word_char(*p))
+			p++;
+	}
+	nl = (size_t)(p - name);
+	while (p < e && is_ws(*p))
+		p++;
+	for (k = 0; k < sizeof pragmas / sizeof *pragmas; k++)
+		if (nl == strlen(pragmas[k].name) && strncasecmp(name, pragmas[k].name, nl) == 0 &&
+		    (pragmas[k].any || (p < e && (*p == '=' || *p == '('))))
+			return pragmas[k].why;
+	return NULL;
+}
+
 /* Why a statement cannot run inside strata's transaction, or NULL. */
 static const char *no_tx_reason(const char *s, size_t len)
 {
+	if (first_word(s, len, "PRAGMA"))
+		return pragma_reason(s, len);
 	if (first_word(s, len, "VACUUM"))
 		return "VACUUM";
 	if (first_word(s, len, "BEGIN") || first_word(s, len, "COMMIT") || first_word(s, len, "END"))

@@ -79,11 +79,131 @@ void migration_release(struct migration *m)
 	memset(m, 0, sizeof *m);
 }
 
-enum marker { MK_NONE, MK_UP, MK_DOWN, MK_SKIP, MK_NOTX_FILE, MK_BAD };
+enum marker { MK_NONE, MK_UP, MK_DOWN, MK_SKIP, MK_NOTX_FILE, MK_BAD, MK_LIKE_UP, MK_LIKE_DOWN };
 
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+#define LOOSE_MAX 40   /* a longer comment is prose, never a marker look-alike */
+
+/* Levenshtein distance of a and b, each at most LOOSE_MAX bytes. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t row[LOOSE_MAX + 1], i, j;
+
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static int eat(const char **s, size_t *n, const char *w)
+{
+	size_t wl = strlen(w);
+
+	if (*n < wl || memcmp(*s, w, wl) != 0)
+		return 0;
+	*s += wl;
+	*n -= wl;
+	return 1;
+}
+
+static int strip_tail(const char *s, size_t *n, const char *w)
+{
+	size_t wl = strlen(w);
+
+	if (*n <= wl || memcmp(s + *n - wl, w, wl) != 0)
+		return 0;
+	*n -= wl;
+	return 1;
+}
+
+/*
+ * The loose rule for a comment that is not a marker (t: its text after
+ * "--", trimmed): MK_LIKE_UP or MK_LIKE_DOWN when it still reads as one,
+ * else MK_NONE. The text up to an option word (transaction...) is folded:
+ * lower case, white space removed, banner punctuation (- = * # : .) cut at
+ * both ends. It looks like a marker when what remains
+ *   - is up, down, rollback, revert, undo, upgrade or downgrade, optionally
+ *     after migrate / migration / goose / +goose (and : - _) and before
+ *     migration(s) / section: "Down", "DOWN:", "migrate: down",
+ *     "+goose down", "Rollback", "=== UP ===", "Up migration";
+ *   - or is at most two edits away from migrate:up, migrate:down,
+ *     +gooseup or +goosedown, and nearer one direction than the other:
+ *     "migrate:upp", "migrat:down" (not "migrate:do").
+ * Prose does not fold to these: "-- down payment column" stays a comment.
+ */
+static enum marker looks_like(const char *t, size_t tl)
+{
+	static const struct { const char *w; enum marker mk; } words[] = {
+		{ "up", MK_LIKE_UP }, { "upgrade", MK_LIKE_UP }, { "down", MK_LIKE_DOWN },
+		{ "downgrade", MK_LIKE_DOWN }, { "rollback", MK_LIKE_DOWN },
+		{ "revert", MK_LIKE_DOWN }, { "undo", MK_LIKE_DOWN },
+	};
+	static const struct { const char *w; enum marker mk; } near[] = {
+		{ "migrate:up", MK_LIKE_UP }, { "migrate:down", MK_LIKE_DOWN },
+		{ "+gooseup", MK_LIKE_UP }, { "+goosedown", MK_LIKE_DOWN },
+	};
+	char f[LOOSE_MAX + 1];
+	const char *s;
+	size_t n = 0, i, k, best = 3;
+	enum marker mk = MK_NONE;
+
+	for (i = 0; i < tl; i++) {
+		if (is_space(t[i])) {
+			/* the options of a marker end its name */
+			if (tl - i > 12 && strncasecmp(t + i + 1, "transaction", 11) == 0)
+				break;
+			continue;
+		}
+		if (n == LOOSE_MAX)
+			return MK_NONE;
+		f[n++] = (char)((t[i] >= 'A' && t[i] <= 'Z') ? t[i] + 32 : t[i]);
+	}
+	s = f;
+	/* (strchr() finds a NUL too: the parser refuses NULs before this, but
+	 * the test costs nothing) */
+	while (n && s[n - 1] && strchr("-=*#:.", s[n - 1]))
+		n--;
+	while (n && *s && strchr("-=*#", *s))
+		s++, n--;
+	for (k = 0; k < sizeof near / sizeof *near; k++) {
+		size_t d = edit_distance(s, n, near[k].w, strlen(near[k].w));
+		if (d < best) {
+			best = d;
+			mk = near[k].mk;
+		} else if (d == best && mk != MK_NONE && mk != near[k].mk) {
+			mk = MK_BAD; /* "migrate:do": as near up as down */
+		}
+	}
+	if (mk == MK_BAD)
+		return MK_NONE;
+	if (mk != MK_NONE)
+		return mk;
+	if (eat(&s, &n, "migrate") || eat(&s, &n, "migration") || eat(&s, &n, "+goose") ||
+	    eat(&s, &n, "goose"))
+		while (n && *s && strchr(":-_", *s))
+			s++, n--;
+	if (!strip_tail(s, &n, "migrations") && !strip_tail(s, &n, "migration"))
+		strip_tail(s, &n, "section");
+	for (k = 0; k < sizeof words / sizeof *words; k++)
+		if (n == strlen(words[k].w) && memcmp(s, words[k].w, n) == 0)
+			return words[k].mk;
+	return MK_NONE;
 }
 
 /*
@@ -96,6 +216,7 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 	size_t i = 0, j;
 	const char *t;
 	size_t tl;
+	enum marker mk;
 
 	while (i < len && is_space(line[i]))
 		i++;
@@ -123,6 +244,9 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 			return MK_UP;
 		if (j == 12 && strncmp(t + 8, "down", 4) == 0)
 			return MK_DOWN;
+		/* "migrate: down": say what it looks like, not "migrate:" */
+		if (j == 8 && (mk = looks_like(t, tl)) != MK_NONE)
+			return mk;
 		sbuf_reset(what);
 		sbuf_adds(what, "-- ");
 		sbuf_add(what, t, j);
@@ -160,12 +284,32 @@ static enum marker classify(const char *line, size_t len, const char **opts, siz
 		*optlen = ol;
 		return t[0] == 'U' ? MK_UP : MK_DOWN;
 	}
-	return MK_NONE;
+	return looks_like(t, tl);
 }
 
+/* The style of a line classify() took for an up marker. */
+static enum marker_style style_of(const char *ln, size_t ll)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= ll; i++) {
+		if (memcmp(ln + i, "+goose", 6) == 0)
+			return STYLE_GOOSE;
+		if (i + 8 <= ll && memcmp(ln + i, "migrate:", 8) == 0)
+			return STYLE_DBMATE;
+	}
+	return STYLE_PLAIN;
+}
+
+/*
+ * The options after a marker. -1 with the word in bad for an unknown one;
+ * -2 with both words in bad for a transaction option given twice (even
+ * twice the same: which one did the author mean to keep?).
+ */
 static int parse_opts(const char *o, size_t ol, int *no_tx, struct sbuf *bad)
 {
-	size_t i = 0;
+	size_t i = 0, seen = 0, seen_len = 0;
+	int have = 0;
 
 	while (i < ol) {
 		size_t s;
@@ -185,6 +329,16 @@ static int parse_opts(const char *o, size_t ol, int *no_tx, struct sbuf *bad)
 			sbuf_add(bad, o + s, i - s);
 			return -1;
 		}
+		if (have) {
+			sbuf_reset(bad);
+			sbuf_add(bad, o + seen, seen_len);
+			sbuf_adds(bad, "' and '");
+			sbuf_add(bad, o + s, i - s);
+			return -2;
+		}
+		have = 1;
+		seen = s;
+		seen_len = i - s;
 	}
 	return 0;
 }
@@ -247,6 +401,16 @@ static int parse_with(struct migration *m, const char *display, const char *cont
 		case MK_BAD:
 			sbuf_setf(err, "%s:%ld: unknown marker '%s'", display, line, what.buf);
 			goto out;
+		case MK_LIKE_UP:
+		case MK_LIKE_DOWN: {
+			const char *w = mk == MK_LIKE_UP ? "up" : "down";
+			const char *W = mk == MK_LIKE_UP ? "Up" : "Down";
+			sbuf_setf(err, "%s:%ld: '%s' looks like %s %s marker; markers are "
+			          "'-- migrate:%s', '-- %s' or '-- +goose %s' (reword a comment "
+			          "that is not one)", display, line, what.buf, mk == MK_LIKE_UP ? "an" : "a",
+			          w, w, mk == MK_LIKE_UP ? "UP" : "DOWN", W);
+			goto out;
+		}
 		case MK_UP:
 		case MK_DOWN: {
 			int k = mk == MK_UP ? 0 : 1;
@@ -262,11 +426,18 @@ static int parse_with(struct migration *m, const char *display, const char *cont
 				goto out;
 			}
 			seen_line[k] = line;
-			if (parse_opts(o, ol, &s->no_tx, &bad)) {
+			switch (parse_opts(o, ol, &s->no_tx, &bad)) {
+			case -1:
 				sbuf_setf(err, "%s:%ld: unknown option '%s' on marker (expected transaction:false)",
 				          display, line, bad.buf);
 				goto out;
+			case -2:
+				sbuf_setf(err, "%s:%ld: options '%s' on one marker (give transaction:false once, "
+				          "or nothing for a transaction)", display, line, bad.buf);
+				goto out;
 			}
+			if (k == 0)
+				m->style = style_of(ln, ll);
 			s->line = line + 1;
 			cur = k;
 			break;

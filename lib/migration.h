@@ -15,6 +15,9 @@ struct section {
 	int no_tx;        /* transaction:false on the marker */
 };
 
+/* Which family of markers a file uses (its up marker's), so `new` can follow it. */
+enum marker_style { STYLE_DBMATE = 0, STYLE_PLAIN, STYLE_GOOSE };
+
 struct migration {
 	char *version;    /* as in the file name, "20240101120000" or "0007" */
 	char *name;       /* "create_users" */
@@ -22,6 +25,7 @@ struct migration {
 	char *path;       /* dir + "/" + filename */
 	char checksum[65];
 	struct section up, down;
+	enum marker_style style;
 };
 
 struct migration_set {

@@ -19,11 +19,15 @@
 #include <sqlite3.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef HAVE_FLOCK
+#include <sys/file.h>
+#endif
 
 #ifdef HAVE_BACKUP
 #include "backup.h"
@@ -467,7 +471,12 @@ static int section_code(int code)
 	return STRATA_ESQL;
 }
 
-/* Statements that cannot run in a transaction, in a section that would. */
+/*
+ * Before anything runs: an up section with no statement (a template from
+ * `new` never filled in) would be recorded as applied having done nothing,
+ * and the SQL written into the file later would never run; statements that
+ * cannot run in a transaction, in a section that would.
+ */
 static int check_tx(strata_db *db, const struct migration *m, const struct section *s,
                     const char *secname)
 {
@@ -476,11 +485,16 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	size_t i;
 	int rc = 0;
 
-	if (s->no_tx || !s->sql)
+	if (!s->sql)
 		return 0;
 	drv_err_init(&e);
 	if (drv_split(db->conn->driver, s->sql, &st, &e) == 0) {
-		for (i = 0; i < st.n; i++) {
+		if (st.n == 0 && s == &m->up)
+			rc = db_error(db, STRATA_EPARSE,
+			              "%s:%ld: the up section has no statement (a template from 'strata "
+			              "new'?); write its SQL, or delete the file if it is not needed",
+			              m->path, s->line - 1);
+		for (i = 0; i < st.n && !s->no_tx; i++) {
 			if (!st.v[i].no_tx)
 				continue;
 			rc = db_error(db, STRATA_EPARSE,
@@ -831,8 +845,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 					         "taken before this run)", msg.buf);
 				else
 					db_error(db, src, "%s (recorded as failed: transaction:false migrations "
-					         "cannot be rolled back; repair, then 'strata mark %s')",
-					         msg.buf, m->version);
+					         "cannot be rolled back; finish its statements by hand and run "
+					         "'strata mark %s --applied', or undo them and run 'strata mark "
+					         "%s --pending')", msg.buf, m->version, m->version);
 				sbuf_release(&msg);
 				rc = src;
 				goto out;
@@ -1358,9 +1373,12 @@ out:
 int strata_show(strata_db *db, const char *version, strata_report **out)
 {
 	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
 	const struct migration *m;
+	const struct applied *a = NULL;
 	strata_report *r = NULL;
 	strata_entry *e;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -1372,14 +1390,31 @@ int strata_show(strata_db *db, const char *version, strata_report **out)
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
 		goto out;
 	}
+	/* Its state, as status shows it, from the tracking table (a handle on
+	 * a database without one, as the CLI's memory database, reads as
+	 * nothing applied). */
+	if (db->conn && (rc = read_applied(db, &as)) != 0)
+		goto out;
+	a = applied_find(&as, version);
 	if ((rc = report_new(db, &r, 1)) != 0)
 		goto out;
-	e = report_add(r, m, NULL);
+	e = report_add(r, m, a);
+	if (!a) {
+		e->state = STRATA_PENDING;
+		for (i = 0; i < as.n; i++)
+			if (version_cmp(as.v[i].version, version) > 0)
+				e->state = STRATA_OUT_OF_ORDER;
+	} else if (strcmp(a->state, "failed") == 0) {
+		e->state = STRATA_FAILED;
+	} else {
+		e->state = strcmp(m->checksum, a->checksum) != 0 ? STRATA_EDITED : STRATA_APPLIED;
+	}
 	e->sql = xstrdup_or_null(m->up.sql);
 	e->down_sql = xstrdup_or_null(m->down.sql);
 	if ((rc = report_ok(db, r)) != 0 || !e->sql)
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 out:
+	applied_release(&as);
 	migrations_release(&ms);
 	if (rc)
 		strata_report_free(r);
@@ -1445,12 +1480,46 @@ static int mkdir_p(const char *dir)
 	return rc;
 }
 
+/*
+ * Concurrent `new`s (a script, two terminals) each read the directory,
+ * pick the version after the last and write: without a lock two of them
+ * pick one version. An exclusive flock() on the directory itself holds
+ * from the read to the strata.sum rewrite, and leaves no file behind.
+ * Returns the descriptor to close (which unlocks), or -1 with errno.
+ */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir_p(dir) != 0)
+			return -1;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+#ifdef HAVE_FLOCK
+	/* A file system without locks (ENOLCK on some NFS setups) still gets
+	 * the exclusive create: no file is ever overwritten, only the
+	 * one-version-each promise is lost there. */
+	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+		;
+#endif
+	return fd;
+}
+
 int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg)
 {
 	struct migration_set ms = { 0 };
 	struct sbuf err = SBUF_INIT, path = SBUF_INIT, version = SBUF_INIT;
-	static const char body[] = "-- migrate:up\n\n\n-- migrate:down\n\n";
-	int rc;
+	/* The template follows the markers of the directory's newest file. */
+	static const char *const bodies[] = {
+		[STYLE_DBMATE] = "-- migrate:up\n\n\n-- migrate:down\n\n",
+		[STYLE_PLAIN] = "-- UP\n\n\n-- DOWN\n\n",
+		[STYLE_GOOSE] = "-- +goose Up\n\n\n-- +goose Down\n\n",
+	};
+	const char *body = bodies[STYLE_DBMATE];
+	int rc, dfd = -1;
 
 	if (path_out)
 		*path_out = NULL;
@@ -1460,15 +1529,15 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		rc = STRATA_EUSAGE;
 		goto out;
 	}
-	rc = migrations_load(dir, &ms, &err);
-	if (rc == STRATA_ENOTFOUND) {
-		if (mkdir_p(dir) != 0) {
-			sbuf_setf(&err, "cannot create directory '%s': %s", dir, strerror(errno));
-			rc = STRATA_EIO;
-			goto out;
-		}
-		rc = 0;
+	if ((dfd = lock_dir(dir)) < 0) {
+		int e = errno;
+		sbuf_setf(&err, "cannot create or open directory '%s': %s", dir, strerror(e));
+		rc = e == ENOTDIR ? STRATA_EPARSE : STRATA_EIO;
+		goto out;
 	}
+	rc = migrations_load(dir, &ms, &err);
+	if (!rc && ms.n)
+		body = bodies[ms.v[ms.n - 1].style];
 	/* A strata.sum that is already wrong is not silently blessed by
 	 * rewriting it with the new file. */
 	if (!rc)
@@ -1501,7 +1570,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
-	rc = util_create_file(path.buf, body, sizeof body - 1);
+	rc = util_create_file(path.buf, body, strlen(body));
 	if (rc && errno == EEXIST) {
 		sbuf_setf(&err, "%s already exists", path.buf);
 		goto out;
@@ -1526,6 +1595,8 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 	if (path_out)
 		*path_out = sbuf_detach(&path);
 out:
+	if (dfd >= 0)
+		close(dfd);
 	if (rc)
 		*errmsg = sbuf_failed(&err) ? strdup("out of memory") : sbuf_detach(&err);
 	sbuf_release(&err);

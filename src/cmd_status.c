@@ -82,6 +82,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 				       batch, e->applied_at ? e->applied_at : "");
 				if (e->state == STRATA_FAILED && e->error)
 					printf("%*s  error: %s\n", (int)wv, "", e->error);
+				if (e->state == STRATA_FAILED)
+					printf("%*s  fix: finish its statements by hand and run 'strata mark %s "
+					       "--applied', or undo them and run 'strata mark %s --pending'\n",
+					       (int)wv, "", e->version, e->version);
 			}
 			printf("\n%zu applied, %zu pending", counts[STRATA_APPLIED], counts[STRATA_PENDING]);
 			if (counts[STRATA_OUT_OF_ORDER])
@@ -152,8 +156,13 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		strata_close(db);
 		return rc;
 	}
-	/* One file: needs no database, only the directory. */
-	{
+	/* One file: needs only the directory. --json also tells its state,
+	 * from the database when one is given (the SQL alone stays readable
+	 * with the server down). */
+	if (cli->json && cli->url && *cli->url) {
+		if ((rc = cli_open(cli, &db)) != 0)
+			return rc;
+	} else {
 		strata_config cfg = STRATA_CONFIG_INIT;
 		cfg.dir = cli->dir;
 		/* A memory database gives the library a handle for the message. */
@@ -168,7 +177,10 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (cli->json) {
-		cli_print_json(cli_entry_json(&r->entries[0], 1));
+		json_t *o = cli_entry_json(&r->entries[0], 1);
+		if (!cli->url || !*cli->url)
+			json_object_set_new(o, "state", json_null()); /* no database asked */
+		cli_print_json(o);
 	} else {
 		printf("-- %s\n", r->entries[0].file);
 		print_section("migrate:up", r->entries[0].sql);

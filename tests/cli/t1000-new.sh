@@ -44,8 +44,19 @@ test_expect_success 'the new file has an up and a down section, in that order' '
 	test_grep ! -v -e "^-- migrate:" -e "^$" "migrations/$file"
 '
 
-test_expect_success 'a new, empty migration applies and rolls back' '
+test_expect_success 'a new migration left empty is refused by up: nothing runs or is recorded' '
 	use_fresh_db &&
+	test_expect_code 2 strata up >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	test_grep "^strata: error: migrations/$file:1: the up section has no statement" err &&
+	db_tables >actual &&
+	test_must_be_empty actual
+'
+
+test_expect_success 'once its up section has SQL, it applies and rolls back' '
+	printf -- "-- migrate:up\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n" \
+		>"migrations/$file" &&
 	strata up >out 2>err &&
 	test_grep "^applied  *${file%.sql} " out &&
 	db_sql "SELECT version, name, state FROM strata_migrations" >actual &&
@@ -176,11 +187,13 @@ test_expect_success 'new adds the file to strata.sum when the directory keeps on
 
 test_expect_success '... so up accepts the directory with the new file' '
 	use_fresh_db &&
-	strata up >out 2>err &&
+	strata up --to 0001 >out 2>err &&
 	test_must_be_empty err &&
 	db_sql "SELECT version FROM strata_migrations ORDER BY version" >actual &&
-	printf "0001\n0002\n" >expect &&
-	test_cmp expect actual
+	printf "0001\n" >expect &&
+	test_cmp expect actual &&
+	test_expect_code 2 strata up >out 2>err &&
+	test_grep "^strata: error: migrations/0002_add_b.sql:1: the up section has no statement" err
 '
 
 test_expect_success 'new refuses to rewrite a strata.sum that does not match the files' '

@@ -320,7 +320,7 @@ static void test_lint__sqlite_statements_pg_cannot_parse_are_read_by_tokens(void
 	            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID;\n"
 	            "INSERT OR REPLACE INTO t VALUES (1);\n"
 	            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; UPDATE v SET x = 1; END;\n"
-	            "PRAGMA foreign_keys = ON;\n"
+	            "PRAGMA defer_foreign_keys = ON;\n"
 	            "DELETE FROM t;", 0);
 	assert_int_equal(r->n, 0); /* t was created here; trigger bodies do not run now */
 	assert_int_equal(r->statements, 5);

@@ -92,6 +92,115 @@ static void test_parse__unknown_marker_is_an_error_with_its_line(void **state)
 	sbuf_release(&err);
 }
 
+/* err of parsing "-- migrate:up\nSELECT 1;\n" + line + "\nSELECT 2;\n", or "" if it parsed. */
+static const char *third_line(const char *line, struct sbuf *err)
+{
+	struct migration m;
+	struct sbuf text = SBUF_INIT;
+	int rc;
+
+	sbuf_reset(err);
+	sbuf_addf(&text, "-- migrate:up\nSELECT 1;\n%s\nSELECT 2;\n", line);
+	rc = parse(&m, text.buf, err);
+	migration_release(&m);
+	sbuf_release(&text);
+	return rc ? err->buf : "";
+}
+
+static void test_parse__comments_that_look_like_markers_are_errors(void **state)
+{
+	static const char *const downs[] = {
+		"-- Down", "-- down", "--DOWN:", "-- Rollback", "-- REVERT", "-- undo.", "-- downgrade",
+		"-- migrate: down", "-- Migrate:Down", "-- migrate down", "-- migrat:down",
+		"-- ##### DOWN #####", "-- Down migrations", "-- down section",
+		"-- +goosedown", "-- goose down", "-- Down transaction:false", "\t-- down",
+	};
+	static const char *const ups[] = { "-- Up", "-- up:", "-- migration up", "-- UPGRADE" };
+	struct sbuf err = SBUF_INIT;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof downs / sizeof *downs; i++) {
+		const char *e = third_line(downs[i], &err);
+		if (!strstr(e, "f.sql:3: ") || !strstr(e, "looks like a down marker; markers are "
+		                                          "'-- migrate:down', '-- DOWN' or '-- +goose Down'"))
+			fail_msg("'%s' gave '%s'", downs[i], e);
+	}
+	for (i = 0; i < sizeof ups / sizeof *ups; i++) {
+		const char *e = third_line(ups[i], &err);
+		if (!strstr(e, "f.sql:3: ") || !strstr(e, "looks like an up marker"))
+			fail_msg("'%s' gave '%s'", ups[i], e);
+	}
+	assert_string_equal(third_line("-- Down", &err),
+	                    "f.sql:3: '-- Down' looks like a down marker; markers are '-- migrate:down', "
+	                    "'-- DOWN' or '-- +goose Down' (reword a comment that is not one)");
+	sbuf_release(&err);
+}
+
+static void test_parse__prose_comments_are_not_markers(void **state)
+{
+	static const char *const prose[] = {
+		"-- down payment column", "-- UP to now we did X", "-- the rollback is below",
+		"-- undo the index when the table is empty", "-- migrate the data", "--", "-- -",
+		"-- ======", "-- up/down are below", "-- upgrade path: none", "-- up and down",
+		"-- uptime", "-- download", "-- migrated", "-- DOWN payment", "-- migration",
+		/* more than 40 characters is prose, even made of marker words */
+		"-- down down down down down down down down down",
+	};
+	struct sbuf err = SBUF_INIT;
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof prose / sizeof *prose; i++) {
+		const char *e = third_line(prose[i], &err);
+		if (*e)
+			fail_msg("'%s' gave '%s'", prose[i], e);
+	}
+	sbuf_release(&err);
+}
+
+static void test_parse__a_cut_marker_as_near_up_as_down_stays_unknown(void **state)
+{
+	struct sbuf err = SBUF_INIT;
+	(void)state;
+
+	assert_string_equal(third_line("-- migrate:do", &err), "f.sql:3: unknown marker '-- migrate:do'");
+	sbuf_release(&err);
+}
+
+static void test_parse__transaction_option_twice_is_an_error(void **state)
+{
+	struct sbuf err = SBUF_INIT;
+	(void)state;
+
+	assert_string_equal(third_line("-- migrate:down transaction:false transaction:true", &err),
+	                    "f.sql:3: options 'transaction:false' and 'transaction:true' on one marker "
+	                    "(give transaction:false once, or nothing for a transaction)");
+	assert_string_equal(third_line("-- DOWN transaction:false  transaction:false", &err),
+	                    "f.sql:3: options 'transaction:false' and 'transaction:false' on one marker "
+	                    "(give transaction:false once, or nothing for a transaction)");
+	assert_string_equal(third_line("-- migrate:down transaction:true", &err), "");
+	sbuf_release(&err);
+}
+
+static void test_parse__the_up_marker_gives_the_style(void **state)
+{
+	struct migration m;
+	struct sbuf err = SBUF_INIT;
+	(void)state;
+
+	assert_int_equal(parse(&m, "-- migrate:up\nSELECT 1;\n-- DOWN\n", &err), 0);
+	assert_int_equal(m.style, STYLE_DBMATE);
+	migration_release(&m);
+	assert_int_equal(parse(&m, "-- UP\nSELECT 1;\n-- migrate:down\n", &err), 0);
+	assert_int_equal(m.style, STYLE_PLAIN);
+	migration_release(&m);
+	assert_int_equal(parse(&m, "-- +goose up\nSELECT 1;\n", &err), 0);
+	assert_int_equal(m.style, STYLE_GOOSE);
+	migration_release(&m);
+	sbuf_release(&err);
+}
+
 static void test_parse__unknown_option_is_an_error(void **state)
 {
 	struct migration m;
@@ -519,6 +628,11 @@ int main(void)
 		cmocka_unit_test(test_parse__goose_markers_drop_statement_lines_but_keep_line_numbers),
 		cmocka_unit_test(test_parse__transaction_false_option_is_kept_per_section),
 		cmocka_unit_test(test_parse__unknown_marker_is_an_error_with_its_line),
+		cmocka_unit_test(test_parse__comments_that_look_like_markers_are_errors),
+		cmocka_unit_test(test_parse__prose_comments_are_not_markers),
+		cmocka_unit_test(test_parse__a_cut_marker_as_near_up_as_down_stays_unknown),
+		cmocka_unit_test(test_parse__transaction_option_twice_is_an_error),
+		cmocka_unit_test(test_parse__the_up_marker_gives_the_style),
 		cmocka_unit_test(test_parse__unknown_option_is_an_error),
 		cmocka_unit_test(test_parse__missing_up_section_is_an_error),
 		cmocka_unit_test(test_parse__sql_before_the_first_marker_is_an_error),
