@@ -15,6 +15,7 @@
  */
 #include "internal.h"
 #include "migration.h"
+#include "foreign.h"
 
 #include <sqlite3.h>
 
@@ -746,6 +747,29 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	return rc;
 }
 
+/*
+ * STRATA_EFOREIGN when another tool's history table records migrations:
+ * strata's own records none (the caller checked), so every file would look
+ * pending and run a second time. Nothing has run yet.
+ */
+static int refuse_foreign(strata_db *db, const struct migration_set *ms)
+{
+	struct foreign_history h;
+	int rc = foreign_find(db, ms, &h);
+
+	if (rc || !h.tool)
+		return rc;
+	rc = db_error(db, STRATA_EFOREIGN,
+	              "the database was migrated by %s: its history table '%s' records %lld "
+	              "migration%s%s%s%s%s and strata's tracking table '%s' none, so every migration "
+	              "would run again; nothing was run",
+	              h.tool, h.table, h.rows, h.rows == 1 ? "" : "s", h.newest ? " (newest " : "",
+	              h.newest ? h.newest : "", h.newest ? ")" : "",
+	              h.stopped ? ", one of which stopped halfway" : "", db->table);
+	foreign_release(&h);
+	return rc;
+}
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
@@ -759,6 +783,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 
 	*rout = NULL;
 	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	if (as.n == 0 && !(opts->version >= 3 && opts->ignore_foreign_history) &&
+	    (rc = refuse_foreign(db, ms)) != 0)
 		goto out;
 	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
 		goto out;

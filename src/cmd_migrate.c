@@ -70,6 +70,44 @@ int cli_after_change(struct cli *cli, strata_db *db)
 	return EXIT_OK;
 }
 
+/*
+ * A failed run: the library's message, and for another tool's history the
+ * way to take it over (the library states what it found; the advice is the
+ * program's, with the version to give when the files line up with it).
+ */
+static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
+{
+	strata_foreign *h = NULL;
+	char *msg;
+
+	if (rc != STRATA_EFOREIGN)
+		return cli_fail(db, rc);
+	msg = strdup(strata_errmsg(db));
+	if (!msg || strata_foreign_find(db, &h) != 0 || !h) {
+		cli_error("%s", msg ? msg : strata_strerror(rc));
+		free(msg);
+		return cli_exit_code(rc);
+	}
+	if (h->baseline)
+		cli_error("%s; to take the history over, record what %s applied with 'strata baseline %s' "
+		          "(it applied exactly the migrations in %s up to %s), then run 'strata %s'%s",
+		          msg, h->tool, h->baseline, cli->dir ? cli->dir : "migrations", h->baseline,
+		          command, strcmp(command, "up") ? "" :
+		          "; if that history is not of these migrations (another application's), "
+		          "run 'strata up --ignore-foreign-history'");
+	else
+		cli_error("%s; to take the history over, %srecord what %s applied with 'strata baseline "
+		          "VERSION', VERSION being the newest migration of %s the database already has, "
+		          "then run 'strata %s'%s",
+		          msg, h->stopped ? "repair what stopped halfway, " : "", h->tool,
+		          cli->dir ? cli->dir : "migrations", command, strcmp(command, "up") ? "" :
+		          "; if that history is not of these migrations (another application's), "
+		          "run 'strata up --ignore-foreign-history'");
+	strata_foreign_free(h);
+	free(msg);
+	return cli_exit_code(rc);
+}
+
 static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const char *command)
 {
 	strata_report *r = NULL;
@@ -87,7 +125,7 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 		rc = strata_up(db, &again, &r);
 	}
 	if (rc)
-		return cli_fail(db, rc);
+		return fail_run(cli, db, rc, command);
 	print_run(cli, db, r, command, o->check ? "checked" : "applied");
 	if (!r->dry_run && r->n)
 		rc = cli_after_change(cli, db);
@@ -112,7 +150,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0 };
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0 };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -125,10 +163,13 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "allow-destructive", &allow_destructive,
 		         "apply statements that drop or destroy data without asking"),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
+		OPT_BOOL(0, "ignore-foreign-history", &o.ignore_foreign_history,
+		         "apply even though another tool's history table records migrations"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata up [--to VERSION] [--steps N] [--dry-run] [--check] "
-	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup]", opts, argc, argv);
+	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup] "
+	                   "[--ignore-foreign-history]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)
@@ -216,7 +257,7 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 		return rc;
 	rc = fn(db, &d, &u);
 	if (rc) {
-		rc = cli_fail(db, rc);
+		rc = fail_run(cli, db, rc, argv[0]);
 	} else if (cli->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "command", json_string(argv[0]));
