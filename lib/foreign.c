@@ -34,29 +34,29 @@ struct tool {
 
 static const struct tool tools[] = {
 	{ "dbmate", "schema_migrations", NULL, "version", NULL,
-	  "SELECT version, 0 FROM %s" },
+	  "SELECT version, 0 FROM %s", 0 },
 	{ "golang-migrate", "schema_migrations", NULL, "dirty,version", NULL,
 	  "SELECT version, CASE WHEN dirty THEN 1 ELSE 0 END FROM %s", 1 },
 	{ "goose", "goose_db_version", NULL, "id,is_applied,tstamp,version_id", "version_id <> 0",
 	  /* a version counts when its latest row applied it */
 	  "SELECT version_id, 0 FROM %s WHERE version_id <> 0 GROUP BY version_id "
-	  "HAVING max(id) = max(CASE WHEN is_applied THEN id END)" },
+	  "HAVING max(id) = max(CASE WHEN is_applied THEN id END)", 0 },
 	{ "Flyway", "flyway_schema_history", NULL,
 	  "checksum,description,execution_time,installed_by,installed_on,installed_rank,script,"
 	  "success,type,version", NULL,
-	  "SELECT version, CASE WHEN success THEN 0 ELSE 1 END FROM %s WHERE version IS NOT NULL" },
+	  "SELECT version, CASE WHEN success THEN 0 ELSE 1 END FROM %s WHERE version IS NOT NULL", 0 },
 	{ "Prisma", "_prisma_migrations", NULL,
 	  "applied_steps_count,checksum,finished_at,id,logs,migration_name,rolled_back_at,started_at",
 	  "rolled_back_at IS NULL",
 	  "SELECT migration_name, CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END FROM %s "
-	  "WHERE rolled_back_at IS NULL" },
+	  "WHERE rolled_back_at IS NULL", 0 },
 	{ "TypeORM", "migrations", NULL, "id,name,timestamp", NULL,
-	  "SELECT timestamp, 0 FROM %s" },
+	  "SELECT timestamp, 0 FROM %s", 0 },
 	{ "knex", "knex_migrations", NULL, "batch,id,migration_time,name", NULL,
-	  "SELECT name, 0 FROM %s" },
-	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL },
+	  "SELECT name, 0 FROM %s", 0 },
+	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL, 0 },
 	{ "an up/down runner", "_migrations", NULL, "batch,executed_at,id,name", NULL,
-	  "SELECT name, 0 FROM %s" },
+	  "SELECT name, 0 FROM %s", 0 },
 };
 #define NTOOLS (sizeof tools / sizeof tools[0])
 
