@@ -51,7 +51,7 @@ static const struct tool tools[] = {
 	  "SELECT migration_name, CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END FROM %s "
 	  "WHERE rolled_back_at IS NULL", 0 },
 	{ "TypeORM", "migrations", NULL, "id,name,timestamp", NULL,
-	  "SELECT timestamp, 0 FROM %s", 0 },
+	  "SELECT \"timestamp\", 0 FROM %s", 0 },
 	{ "knex", "knex_migrations", NULL, "batch,id,migration_time,name", NULL,
 	  "SELECT name, 0 FROM %s", 0 },
 	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL, 0 },
