@@ -140,7 +140,25 @@ typedef struct strata_entry {
 	const char *down_sql;    /* strata_show(): the down section */
 	int no_transaction;      /* the migration runs outside a transaction */
 	int irreversible;        /* no down section */
+	/* added in 0.1.1: */
+	int down_source;         /* down reports: which down SQL runs (STRATA_DOWN_*); else 0 */
 } strata_entry;
+
+/*
+ * The down SQL a rollback uses: ^the file's down section while the file's
+ * up section is the one that was applied (so a down section fixed in the
+ * file is used); ^the down SQL recorded when the migration was applied once
+ * the file is gone, or its up section was edited since (or cannot be
+ * compared: applied by a strata that kept no hash of the up section).
+ */
+enum {
+	STRATA_DOWN_FILE = 1,            /* the file, unchanged since applied */
+	STRATA_DOWN_FILE_EDITED = 2,     /* the file's down section; the file was edited
+	                                    since, its up section was not */
+	STRATA_DOWN_RECORDED = 3,        /* recorded when applied: the file is gone */
+	STRATA_DOWN_RECORDED_EDITED = 4  /* recorded when applied: the file's up section was
+	                                    edited since (or cannot be compared) */
+};
 
 /*
  * A report: the migrations a call looked at or acted on, in the order it
@@ -228,8 +246,9 @@ typedef struct strata_down_opts {
 #define STRATA_DOWN_OPTS_INIT { STRATA_DOWN_OPTS_VERSION, 0, NULL, 0, 0 }
 
 /*
- * Roll back, newest first, using the down SQL recorded when each migration
- * was applied (so it works after the file is gone). All or nothing.
+ * Roll back, newest first, each with its file's down section, or the down
+ * SQL recorded when it was applied (so it works after the file is gone;
+ * STRATA_DOWN_* says which). All or nothing.
  * ^A migration without a down section stops the call with
  * STRATA_EIRREVERSIBLE before anything runs.
  */

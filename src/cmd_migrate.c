@@ -12,6 +12,27 @@
 
 #include <jansson.h>
 
+/*
+ * Which down SQL ran, where the user could not know it: the file's down
+ * section of an edited file, or the recorded one (always said in a dry run's
+ * header; after a run only when the file is there, yet was not used).
+ */
+static const char *down_source_note(const strata_entry *e, int dry_run)
+{
+	switch (e->down_source) {
+	case STRATA_DOWN_FILE_EDITED:
+		return " (the file's down section: the file was edited since it was applied, its up "
+		       "section was not)";
+	case STRATA_DOWN_RECORDED:
+		return dry_run ? " (down SQL recorded when applied)" : "";
+	case STRATA_DOWN_RECORDED_EDITED:
+		return " (down SQL recorded when applied: the file was edited since, and its up "
+		       "section may not be the one applied)";
+	default:
+		return "";
+	}
+}
+
 /* Human or JSON output of a run. verb: "applied" / "rolled back". */
 static void print_run(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
                       const char *verb)
@@ -38,13 +59,13 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 		if (r->dry_run) {
 			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", e->version,
 			       e->name, e->no_transaction ? " (transaction:false)" : "",
-			       e->file ? "" : " (down SQL recorded when applied)");
+			       down_source_note(e, 1));
 			cli_print_sql(e->sql);
 			printf("\n");
 		} else {
-			printf("%s%-12s%s %s_%s %s(%ld ms)%s\n", cli_color(cli, "green"), verb,
+			printf("%s%-12s%s %s_%s %s(%ld ms)%s%s\n", cli_color(cli, "green"), verb,
 			       cli_color(cli, "reset"), e->version, e->name, cli_color(cli, "dim"),
-			       e->duration_ms, cli_color(cli, "reset"));
+			       e->duration_ms, cli_color(cli, "reset"), down_source_note(e, 0));
 		}
 	}
 	if (r->dry_run)
