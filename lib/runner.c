@@ -1072,21 +1072,23 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		if (m && !m->down.sql) {
 			if (a->up_checksum)
 				return db_error(db, STRATA_EIRREVERSIBLE,
-				                "%s has no down section: it cannot be rolled back; add a "
-				                "'-- migrate:down' section to it (its up section is as "
-				                "applied, so down will run it)", m->path);
+				                "%s_%s has no down section: it cannot be rolled back; add a "
+				                "'-- migrate:down' section to %s (its up section is as "
+				                "applied, so down will run it)", a->version, a->name, m->path);
 			return db_error(db, STRATA_EIRREVERSIBLE,
-			                "%s has no down section: it cannot be rolled back; undo it by "
-			                "hand, then run 'strata mark %s --pending'", m->path, a->version);
+			                "%s_%s has no down section: it cannot be rolled back; undo it by "
+			                "hand, then run 'strata mark %s --pending'", a->version, a->name,
+			                a->version);
 		}
 		if (!m && !a->down_sql) {
 			if (f && a->up_checksum)
 				return db_error(db, STRATA_EIRREVERSIBLE,
-				                "%s cannot be rolled back: no down SQL was recorded when it "
-				                "was applied, and its up section was edited since; restore "
-				                "the up section as applied and add a '-- migrate:down' "
-				                "section, or undo it by hand and run 'strata mark %s "
-				                "--pending'", f->path, a->version);
+				                "%s_%s cannot be rolled back: no down SQL was recorded when it "
+				                "was applied, and the up section of %s was edited since; "
+				                "restore the up section as applied and add a "
+				                "'-- migrate:down' section, or undo it by hand and run "
+				                "'strata mark %s --pending'", a->version, a->name, f->path,
+				                a->version);
 			return db_error(db, STRATA_EIRREVERSIBLE,
 			                "%s_%s cannot be rolled back: no down SQL was recorded when it was "
 			                "applied, and %s; undo it by hand, then run 'strata mark %s "

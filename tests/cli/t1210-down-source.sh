@@ -118,7 +118,7 @@ test_expect_success 'no down section anywhere, up section as applied: the hint (
 	before=$(db_checksum) &&
 	test_expect_code 2 strata down >out 2>err &&
 	test_line_count = 1 err &&
-	test_grep "migrations/0001_create_a.sql has no down section: it cannot be rolled back; add a .-- migrate:down. section to it" err &&
+	test_grep "^strata: error: 0001_create_a has no down section: it cannot be rolled back; add a .-- migrate:down. section to migrations/0001_create_a.sql" err &&
 	test "$(db_checksum)" = "$before" &&
 	printf -- "-- migrate:down\nDROP TABLE a;\n" >>migrations/0001_create_a.sql &&
 	strata down >out 2>err &&
@@ -151,7 +151,7 @@ test_expect_success 'no down SQL, up section edited: the message says both ways'
 	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER, b TEXT);\n-- migrate:down\nDROP TABLE a;\n" \
 		>migrations/0001_create_a.sql &&
 	test_expect_code 2 strata down >out 2>err &&
-	test_grep "no down SQL was recorded when it was applied, and its up section was edited since; restore the up section as applied and add a .-- migrate:down. section, or undo it by hand" err &&
+	test_grep "no down SQL was recorded when it was applied, and the up section of migrations/0001_create_a.sql was edited since; restore the up section as applied and add a .-- migrate:down. section, or undo it by hand" err &&
 	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n" \
 		>migrations/0001_create_a.sql &&
 	strata down >out &&
