@@ -687,30 +687,79 @@ static void db_note_rolled_back(strata_db *db)
 
 /* ---- up --------------------------------------------------------------- */
 
+/*
+ * The refusals of an up, each with the way out that ends in a right
+ * database (the tracking table telling the truth and the schema what the
+ * files say), never one that only silences the check: accepting an edit of
+ * an up section would leave the edit unapplied for good.
+ */
 static int refuse_problems(strata_db *db, const struct migration_set *ms,
                            const struct applied_set *as, int allow_ooo)
 {
 	const char *newest = NULL;
+	const struct applied *last = NULL; /* what a redo would roll back */
 	size_t i;
 
+	for (i = 0; i < as->n; i++)
+		if (!last || as->v[i].batch > last->batch ||
+		    (as->v[i].batch == last->batch && version_cmp(as->v[i].version, last->version) > 0))
+			last = &as->v[i];
 	for (i = 0; i < as->n; i++) {
 		const struct applied *a = &as->v[i];
 		const struct migration *m = migrations_find(ms, a->version);
 		if (strcmp(a->state, "failed") == 0)
 			return db_error(db, STRATA_EFAILED,
-			                "%s_%s is recorded as failed (%s); repair the database, then run "
-			                "'strata mark %s --applied' or '--pending'",
-			                a->version, a->name, a->error ? a->error : "no message", a->version);
-		if (!m)
+			                "%s_%s is recorded as failed: a transaction:false migration stopped "
+			                "partway (%s); finish its work by hand and run 'strata mark %s "
+			                "--applied', or undo what it did by hand and run 'strata mark %s "
+			                "--pending' (then 'strata up' runs it again)",
+			                a->version, a->name, a->error ? a->error : "no message", a->version,
+			                a->version);
+		if (!m && !a->down_sql)
 			return db_error(db, STRATA_EMISSING,
-			                "%s_%s was applied but its file is gone; restore it, roll it back "
-			                "with 'strata down', or forget it with 'strata mark %s --pending'",
+			                "%s_%s was applied but its file is gone; restore the file (another "
+			                "branch has it?), or, as no down SQL was recorded for it, undo it "
+			                "by hand and run 'strata mark %s --pending'",
 			                a->version, a->name, a->version);
-		if (strcmp(m->checksum, a->checksum) != 0)
+		if (!m) {
+			/* down --to the one before: the recorded down SQL of it and of
+			 * every later one; up then applies the later ones again. */
+			if (i == 0)
+				return db_error(db, STRATA_EMISSING,
+				                "%s_%s was applied but its file is gone; restore the file "
+				                "(another branch has it?), or roll it back with the down SQL "
+				                "recorded when it was applied: 'strata down --all' (this rolls "
+				                "back every migration; 'strata up' then applies those with "
+				                "files again)", a->version, a->name);
+			return db_error(db, STRATA_EMISSING,
+			                "%s_%s was applied but its file is gone; restore the file (another "
+			                "branch has it?), or roll it back with the down SQL recorded when "
+			                "it was applied: 'strata down --to %s' (this also rolls back the "
+			                "migrations after it; 'strata up' then applies those with files "
+			                "again)", a->version, a->name, as->v[i - 1].version);
+		}
+		if (strcmp(m->checksum, a->checksum) != 0) {
+			char uc[65];
+			up_checksum(m, uc);
+			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0)
+				return db_error(db, STRATA_ECHECKSUM,
+				                "%s was edited after it was applied (checksum mismatch), "
+				                "outside its up section: what was applied is unchanged; "
+				                "record the edit with 'strata mark %s --applied'",
+				                m->path, a->version);
 			return db_error(db, STRATA_ECHECKSUM,
-			                "%s was edited after it was applied (checksum mismatch); restore it, "
-			                "or accept the edit with 'strata mark %s --applied'",
-			                m->path, a->version);
+			                "%s was edited after it was applied (checksum mismatch), and the "
+			                "edit is not in the database; restore the file (e.g. 'git checkout "
+			                "-- %s') and put the change in a new migration ('strata new NAME')"
+			                "%s%s%s; if the edit changes no SQL (comments, layout), record it "
+			                "with 'strata mark %s --applied'",
+			                m->path, m->path,
+			                a == last && a->down_sql ? ", or apply the edit by rolling it back "
+			                "with its recorded down SQL and applying it again: 'strata redo" : "",
+			                a == last && a->down_sql ? "'" : "",
+			                a == last && a->down_sql ? " (data in what it created may be lost)" : "",
+			                a->version);
+		}
 		if (!newest || version_cmp(a->version, newest) > 0)
 			newest = a->version;
 	}
@@ -723,7 +772,7 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 		if (!applied_find(as, m->version))
 			return db_error(db, STRATA_EORDER,
 			                "%s is older than the newest applied migration %s (merged from "
-			                "another branch?); apply it with --allow-out-of-order",
+			                "another branch?); apply it with 'strata up --allow-out-of-order'",
 			                m->path, newest);
 	}
 	return 0;
@@ -908,9 +957,11 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 					db_error(db, src, "%s (the database is restored from the backup "
 					         "taken before this run)", msg.buf);
 				else
-					db_error(db, src, "%s (recorded as failed: transaction:false migrations "
-					         "cannot be rolled back; repair, then 'strata mark %s')",
-					         msg.buf, m->version);
+					db_error(db, src, "%s (recorded as failed: a transaction:false "
+					         "migration cannot be rolled back; finish its work by hand and "
+					         "run 'strata mark %s --applied', or undo what it did by hand "
+					         "and run 'strata mark %s --pending')",
+					         msg.buf, m->version, m->version);
 				sbuf_release(&msg);
 				rc = src;
 				goto out;

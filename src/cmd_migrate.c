@@ -233,7 +233,9 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 	if (n < 0)
 		return OPTS_EXIT(n);
 	if (n > 0) {
-		cli_error("down: unexpected argument '%s' (use --to %s or --steps N)", argv[1], argv[1]);
+		cli_error("down: unexpected argument '%s' ('down --to %s' rolls back every migration "
+		          "newer than %s and keeps it; 'down --steps N' the last N)", argv[1], argv[1],
+		          argv[1]);
 		return EXIT_USAGE;
 	}
 	if (o.steps == 0) {
