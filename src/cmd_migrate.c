@@ -147,6 +147,8 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 	}
 	if (rc)
 		return fail_run(cli, db, rc, command);
+	if (!r->dry_run && r->n)
+		cli->committed = 1;
 	print_run(cli, db, r, command, o->check ? "checked" : "applied");
 	if (!r->dry_run && r->n)
 		rc = cli_after_change(cli, db);
@@ -161,6 +163,8 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 
 	if (rc)
 		return cli_fail(db, rc);
+	if (!r->dry_run && r->n)
+		cli->committed = 1;
 	print_run(cli, db, r, command, "rolled back");
 	if (!r->dry_run && r->n)
 		rc = cli_after_change(cli, db);
@@ -279,6 +283,8 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = fn(db, &d, &u);
+	if (!rc && (d->n || (u && u->n)))
+		cli->committed = 1;
 	if (rc) {
 		rc = fail_run(cli, db, rc, argv[0]);
 	} else if (cli->json) {
@@ -328,6 +334,8 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_reset(db, hard, dry, &r);
+	if (!rc && !dry && (hard || r->n))
+		cli->committed = 1;
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (hard && dry) {
@@ -370,6 +378,7 @@ int cmd_baseline(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = cli_fail(db, rc);
 	} else {
+		cli->committed = 1;
 		if (cli->json) {
 			printf("{\"command\": \"baseline\", \"version\": \"%s\", \"recorded\": %d}\n", argv[1], rc);
 		} else {
@@ -403,6 +412,8 @@ int cmd_mark(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_mark(db, argv[1], applied);
+	if (!rc)
+		cli->committed = 1;
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (cli->json) {

@@ -241,4 +241,75 @@ test_expect_success 'down VERSION: the hint says what --to does, and it does tha
 	test_grep "^0003 .*pending" out
 '
 
+# Exit statuses after a commit: 1 says "the database is unchanged", so a
+# command that committed and then could not write its output exits 4.
+
+committed_note() {
+	test_grep "^strata: error: cannot write the output; the change to the database was committed$" err
+}
+
+test_expect_success 'up >/dev/full: committed, exit 4, and stderr says so' '
+	rm -rf migrations &&
+	mkdir migrations &&
+	mig 0001_create_a "CREATE TABLE a (id INTEGER);" "DROP TABLE a;" &&
+	use_fresh_db &&
+	test_expect_code 4 strata up >/dev/full 2>err &&
+	committed_note &&
+	has_table a &&
+	clean
+'
+
+test_expect_success 'a run that changed nothing and cannot write: exit 1' '
+	before=$(db_checksum) &&
+	test_expect_code 1 strata up >/dev/full 2>err &&
+	test_grep "^strata: error: cannot write the output$" err &&
+	test_expect_code 1 strata down --dry-run >/dev/full 2>err &&
+	test_grep ! committed err &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success 'down >/dev/full: exit 4' '
+	test_expect_code 4 strata down >/dev/full 2>err &&
+	committed_note &&
+	! has_table a
+'
+
+test_expect_success '--json up, redo, baseline, mark >/dev/full: exit 4' '
+	test_expect_code 4 strata --json up >/dev/full 2>err &&
+	committed_note &&
+	test_expect_code 4 strata redo >/dev/full 2>err &&
+	committed_note &&
+	test_expect_code 4 strata mark 0001 --pending >/dev/full 2>err &&
+	committed_note &&
+	test_expect_code 4 strata baseline 0001 >/dev/full 2>err &&
+	committed_note &&
+	clean
+'
+
+test_expect_success 'a refused up >/dev/full still exits 1' '
+	mig 0001_create_a "CREATE TABLE a (id INTEGER, b TEXT);" "DROP TABLE a;" &&
+	before=$(db_checksum) &&
+	test_expect_code 1 strata up >/dev/full 2>err &&
+	test_grep ! committed err &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success 'up whose --dump-schema cannot be written: exit 4' '
+	rm -rf migrations &&
+	mkdir migrations &&
+	mig 0001_create_a "CREATE TABLE a (id INTEGER);" "DROP TABLE a;" &&
+	use_fresh_db &&
+	test_expect_code 4 strata up --dump-schema no/such/dir/schema.sql >out 2>err &&
+	test_grep "the change to the database was committed" err &&
+	has_table a
+'
+
+test_expect_success 'push >/dev/full: exit 4' '
+	use_fresh_db &&
+	echo "CREATE TABLE pushed (id INTEGER);" >schema.sql &&
+	test_expect_code 4 strata push >/dev/full 2>err &&
+	committed_note &&
+	has_table pushed
+'
+
 test_done
