@@ -114,7 +114,8 @@ static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
 		          "(it applied exactly the migrations in %s up to %s), then run 'strata %s'%s",
 		          msg, h->tool, h->baseline, cli->dir ? cli->dir : "migrations", h->baseline,
 		          command, strcmp(command, "up") ? "" :
-		          "; if that history is not of these migrations (another application's), "
+		          "; if that history is not of these migrations (another application's), or is stale "
+		          "(strata rolled them back since: its table exists, empty), "
 		          "run 'strata up --ignore-foreign-history'");
 	else
 		cli_error("%s; to take the history over, %srecord what %s applied with 'strata baseline "
@@ -122,7 +123,8 @@ static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
 		          "then run 'strata %s'%s",
 		          msg, h->stopped ? "repair what stopped halfway, " : "", h->tool,
 		          cli->dir ? cli->dir : "migrations", command, strcmp(command, "up") ? "" :
-		          "; if that history is not of these migrations (another application's), "
+		          "; if that history is not of these migrations (another application's), or is stale "
+		          "(strata rolled them back since: its table exists, empty), "
 		          "run 'strata up --ignore-foreign-history'");
 	strata_foreign_free(h);
 	free(msg);

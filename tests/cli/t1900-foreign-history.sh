@@ -250,4 +250,16 @@ test_expect_success 'down with another tool'"'"'s history has nothing of strata'
 	test "$(db_checksum)" = "$before"
 '
 
+test_expect_success 'stale history (strata took over, then rolled all back): the hint works' '
+	migrated_by "$DBMATE" &&
+	strata baseline 0002 >out &&
+	strata up >out &&
+	strata down --all >out &&
+	test_expect_code 1 strata up >out 2>err &&
+	test_grep "or is stale (strata rolled them back since: its table exists, empty), run .strata up --ignore-foreign-history.$" err &&
+	strata up --ignore-foreign-history >out &&
+	strata status --exit-code >out &&
+	test_grep "^3 applied, 0 pending" out
+'
+
 test_done
