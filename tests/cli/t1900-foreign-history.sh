@@ -262,4 +262,13 @@ test_expect_success 'stale history (strata took over, then rolled all back): the
 	test_grep "^3 applied, 0 pending" out
 '
 
+test_expect_success 'an application migrating through libstrata refuses as well (STRATA_EFOREIGN)' '
+	migrated_by "$GOOSE" &&
+	before=$(db_checksum) &&
+	test_must_fail "$(dirname "$STRATA")/example-app" "$DATABASE_URL" migrations >out 2>err &&
+	test_grep "app: cannot migrate the database: the database was migrated by goose: its history table .*goose_db_version. records 2 migrations (newest 2) and strata.s tracking table .strata_migrations. none, so every migration would run again; nothing was run$" err &&
+	test_grep ! "strata baseline" err &&
+	test "$(db_checksum)" = "$before"
+'
+
 test_done
