@@ -140,7 +140,7 @@ typedef struct strata_entry {
 	const char *down_sql;    /* strata_show(): the down section */
 	int no_transaction;      /* the migration runs outside a transaction */
 	int irreversible;        /* no down section */
-	/* added in 0.1.1: */
+	/* appended after the fields above (entries are the library's to allocate): */
 	int down_source;         /* down reports: which down SQL runs (STRATA_DOWN_*); else 0 */
 } strata_entry;
 
