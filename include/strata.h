@@ -49,7 +49,8 @@ enum {
 	STRATA_EMISSING = -18,    /* an applied migration's file is missing */
 	STRATA_EUNSUPPORTED = -19, /* the engine cannot do this */
 	STRATA_EFULL = -20,       /* the disk is full */
-	STRATA_EDRIFT = -21       /* a check found differences (verify) */
+	STRATA_EDRIFT = -21,      /* a check found differences (verify) */
+	STRATA_EFOREIGN = -22     /* another tool's migration history, none of strata's */
 };
 
 /* Log levels of the messages passed to strata_log_fn. */
@@ -139,7 +140,25 @@ typedef struct strata_entry {
 	const char *down_sql;    /* strata_show(): the down section */
 	int no_transaction;      /* the migration runs outside a transaction */
 	int irreversible;        /* no down section */
+	/* appended after the fields above (entries are the library's to allocate): */
+	int down_source;         /* down reports: which down SQL runs (STRATA_DOWN_*); else 0 */
 } strata_entry;
+
+/*
+ * The down SQL a rollback uses: ^the file's down section while the file's
+ * up section is the one that was applied (so a down section fixed in the
+ * file is used); ^the down SQL recorded when the migration was applied once
+ * the file is gone, or its up section was edited since (or cannot be
+ * compared: applied by a strata that kept no hash of the up section).
+ */
+enum {
+	STRATA_DOWN_FILE = 1,            /* the file, unchanged since applied */
+	STRATA_DOWN_FILE_EDITED = 2,     /* the file's down section; the file was edited
+	                                    since, its up section was not */
+	STRATA_DOWN_RECORDED = 3,        /* recorded when applied: the file is gone */
+	STRATA_DOWN_RECORDED_EDITED = 4  /* recorded when applied: the file's up section was
+	                                    edited since (or cannot be compared) */
+};
 
 /*
  * A report: the migrations a call looked at or acted on, in the order it
@@ -168,9 +187,13 @@ typedef struct strata_up_opts {
 	int refuse_destructive;  /* STRATA_EDESTRUCTIVE, nothing run, when a pending up
 	                            section drops or destroys data (strata lint's destructive
 	                            rules, less what a lint-ignore comment acknowledges) */
+	/* version 3: */
+	int ignore_foreign_history; /* apply even when another tool's history table says
+	                               what is applied and strata's own table records
+	                               nothing (else STRATA_EFOREIGN, nothing run) */
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 2
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0 }
+#define STRATA_UP_OPTS_VERSION 3
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with
@@ -181,6 +204,35 @@ typedef struct strata_up_opts {
  * ^*out (may be NULL) receives the migrations applied (or that would be).
  */
 int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out);
+
+/*
+ * Another migration tool's history found in db (docs/strata-up.md lists the
+ * tools): its table holds rows, with exactly that tool's columns. ^When
+ * strata's own tracking table is missing or empty and such a table exists,
+ * strata_up() (and redo, refresh) returns STRATA_EFOREIGN before anything
+ * runs, unless ignore_foreign_history is set.
+ */
+typedef struct strata_foreign {
+	const char *tool;      /* "dbmate", "golang-migrate", "goose", "Flyway", "Prisma",
+	                          "TypeORM", "knex", "Drizzle", "an up/down runner" */
+	const char *table;     /* the table as found ("drizzle.__drizzle_migrations") */
+	long long rows;        /* the migrations it records as applied */
+	const char *newest;    /* the newest version it records, or NULL (names that carry none) */
+	const char *baseline;  /* a version of the migrations directory such that
+	                          strata_baseline(db, baseline) records exactly the
+	                          migrations the tool applied; NULL when the tool's
+	                          history and the files do not line up that simply */
+	int stopped;           /* the tool records a migration that stopped halfway
+	                          (golang-migrate's dirty, a failed Flyway or Prisma row) */
+} strata_foreign;
+
+/*
+ * ^*out receives the first other tool's history found in db (to free with
+ * strata_foreign_free()), or NULL when there is none; returns 0.
+ * The migrations directory is read, when it can be, to work out baseline.
+ */
+int strata_foreign_find(strata_db *db, strata_foreign **out);
+void strata_foreign_free(strata_foreign *h);
 
 /* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
 typedef struct strata_down_opts {
@@ -194,8 +246,9 @@ typedef struct strata_down_opts {
 #define STRATA_DOWN_OPTS_INIT { STRATA_DOWN_OPTS_VERSION, 0, NULL, 0, 0 }
 
 /*
- * Roll back, newest first, using the down SQL recorded when each migration
- * was applied (so it works after the file is gone). All or nothing.
+ * Roll back, newest first, each with its file's down section, or the down
+ * SQL recorded when it was applied (so it works after the file is gone;
+ * STRATA_DOWN_* says which). All or nothing.
  * ^A migration without a down section stops the call with
  * STRATA_EIRREVERSIBLE before anything runs.
  */

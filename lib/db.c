@@ -126,6 +126,7 @@ const char *strata_strerror(int code)
 	case STRATA_EUNSUPPORTED: return "not supported";
 	case STRATA_EFULL: return "disk full";
 	case STRATA_EDRIFT: return "differences found";
+	case STRATA_EFOREIGN: return "another tool's migration history";
 	default: return "unknown error";
 	}
 }

@@ -15,6 +15,7 @@
  */
 #include "internal.h"
 #include "migration.h"
+#include "foreign.h"
 
 #include <sqlite3.h>
 
@@ -35,6 +36,7 @@
 
 struct applied {
 	char *version, *name, *checksum, *applied_at, *down_sql, *state, *error;
+	char *up_checksum; /* of the up section as applied; NULL: applied before strata kept it */
 	long batch, duration_ms;
 };
 
@@ -56,6 +58,7 @@ static void applied_release(struct applied_set *s)
 		free(a->down_sql);
 		free(a->state);
 		free(a->error);
+		free(a->up_checksum);
 	}
 	free(s->v);
 	s->v = NULL;
@@ -98,7 +101,12 @@ static int need_conn(strata_db *db)
 	return db_error(db, STRATA_ECONNECT, "not connected");
 }
 
-static int tracking_exists(strata_db *db, int *exists)
+/*
+ * Whether the tracking table exists, and whether it has the columns of its
+ * later versions (*has_up: up_checksum, added by the first upgrade), in the
+ * one query a no-op run already paid for. has_up may be NULL.
+ */
+static int tracking_exists(strata_db *db, int *exists, int *has_up)
 {
 	struct drv_rows *r = NULL;
 	struct drv_err e;
@@ -108,18 +116,25 @@ static int tracking_exists(strata_db *db, int *exists)
 	drv_err_init(&e);
 	if (is_pg(db)) {
 		params[0] = db->qtable.buf;
-		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &r, &e);
+		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
+		               "pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'up_checksum' "
+		               "AND NOT attisdropped)", params, 1, &r, &e);
 	} else {
 		params[0] = db->table;
 		rc = drv_query(db->conn,
-		               "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = $1",
+		               "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
+		               "name = $1) > 0, (SELECT count(*) FROM pragma_table_info($1) WHERE "
+		               "name = 'up_checksum') > 0",
 		               params, 1, &r, &e);
 	}
 	if (rc) {
 		db_error_drv(db, &e, "cannot read the tracking table");
 	} else {
 		const char *v = r->nrows ? drv_cell(r, 0, 0) : NULL;
+		const char *u = r->nrows ? drv_cell(r, 0, 1) : NULL;
 		*exists = v && (v[0] == 't' || v[0] == '1');
+		if (has_up)
+			*has_up = u && (u[0] == 't' || u[0] == '1');
 	}
 	drv_rows_free(r);
 	drv_err_release(&e);
@@ -130,7 +145,7 @@ static int ensure_tracking(strata_db *db)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_err e;
-	int rc;
+	int rc, exists = 0, has_up = 0;
 
 	drv_err_init(&e);
 	if (is_pg(db) && db->pg_schema) {
@@ -148,7 +163,8 @@ static int ensure_tracking(strata_db *db)
 	          "  duration_ms INTEGER NOT NULL,\n"
 	          "  down_sql TEXT,\n"
 	          "  state TEXT NOT NULL DEFAULT 'applied',\n"
-	          "  error TEXT\n"
+	          "  error TEXT,\n"
+	          "  up_checksum TEXT\n"
 	          ")", db->qtable.buf);
 	if (sbuf_failed(&sql)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
@@ -156,8 +172,30 @@ static int ensure_tracking(strata_db *db)
 	}
 	/* Straight to the driver: the fault-injection seam counts migrations. */
 	rc = db->conn->driver->exec(db->conn, sql.buf, &e);
-	if (rc)
+	if (rc) {
 		db_error_drv(db, &e, "cannot create the tracking table");
+		goto out;
+	}
+	/*
+	 * The table's upgrades, each a column added in the run's transaction
+	 * (so a failed run leaves the old table), never a drop: an older strata
+	 * still reads and writes the rows it knows. 1: up_checksum, the hash of
+	 * the up section as applied, so that a down section fixed in the file
+	 * can be told from an edit of what was applied.
+	 */
+	if ((rc = tracking_exists(db, &exists, &has_up)) != 0)
+		goto out;
+	if (!has_up) {
+		sbuf_reset(&sql);
+		sbuf_addf(&sql, "ALTER TABLE %s ADD COLUMN up_checksum TEXT", db->qtable.buf);
+		if (sbuf_failed(&sql)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = db->conn->driver->exec(db->conn, sql.buf, &e);
+		if (rc)
+			db_error_drv(db, &e, "cannot upgrade the tracking table");
+	}
 out:
 	sbuf_release(&sql);
 	drv_err_release(&e);
@@ -175,19 +213,19 @@ static int read_applied_ex(strata_db *db, struct applied_set *out, int with_down
 	struct sbuf sql = SBUF_INIT;
 	struct drv_rows *r = NULL;
 	struct drv_err e;
-	int rc, exists = 0;
+	int rc, exists = 0, has_up = 0;
 	size_t i;
 
 	out->n = 0;
 	out->v = NULL;
-	rc = tracking_exists(db, &exists);
+	rc = tracking_exists(db, &exists, &has_up);
 	if (rc || !exists)
 		return rc;
 	drv_err_init(&e);
 	/* The down SQL is the bulk of the table: read it only to roll back. */
 	sbuf_addf(&sql, "SELECT version, name, checksum, batch, applied_at, duration_ms, %s, "
-	          "state, error FROM %s", with_down ? "down_sql" : "down_sql IS NOT NULL",
-	          db->qtable.buf);
+	          "state, error, %s FROM %s", with_down ? "down_sql" : "down_sql IS NOT NULL",
+	          has_up ? "up_checksum" : "NULL", db->qtable.buf);
 	rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e);
 	if (rc) {
 		db_error_drv(db, &e, "cannot read the tracking table");
@@ -212,6 +250,7 @@ static int read_applied_ex(strata_db *db, struct applied_set *out, int with_down
 			a->down_sql = strdup(""); /* only whether there is one */
 		a->state = dup_cell(r, i, 7);
 		a->error = dup_cell(r, i, 8);
+		a->up_checksum = dup_cell(r, i, 9);
 		if (!a->version || !a->name || !a->checksum || !a->state) {
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
@@ -512,16 +551,27 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	return rc;
 }
 
+/* The hash of m's up section, as the tracking table's up_checksum keeps it
+ * ("" when out of memory: it then matches nothing). */
+static void up_checksum(const struct migration *m, char out[65])
+{
+	const char *sql = m->up.sql ? m->up.sql : "";
+
+	if (util_sha256_hex_lf(NULL, sql, strlen(sql), out) != 0)
+		out[0] = '\0';
+}
+
 static int record_row(strata_db *db, const struct migration *m, long batch, long ms,
                       const char *state, const char *error)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_err e;
-	char now[20], bs[24], ds[24];
-	const char *p[9];
+	char now[20], bs[24], ds[24], uc[65];
+	const char *p[10];
 	int rc;
 
 	drv_err_init(&e);
+	up_checksum(m, uc);
 	util_now_sql(now);
 	snprintf(bs, sizeof bs, "%ld", batch);
 	snprintf(ds, sizeof ds, "%ld", ms);
@@ -534,16 +584,18 @@ static int record_row(strata_db *db, const struct migration *m, long batch, long
 	p[6] = m->down.sql;
 	p[7] = state;
 	p[8] = error;
+	p[9] = uc[0] ? uc : NULL;
 	/* One statement, so a migration costs one round trip for its SQL and
 	 * one for its record. */
 	sbuf_addf(&sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
-	          "down_sql, state, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-	          "ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
+	          "down_sql, state, error, up_checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+	          "$10) ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
 	          "checksum = excluded.checksum, batch = excluded.batch, "
 	          "applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
-	          "down_sql = excluded.down_sql, state = excluded.state, error = excluded.error",
+	          "down_sql = excluded.down_sql, state = excluded.state, error = excluded.error, "
+	          "up_checksum = excluded.up_checksum",
 	          db->qtable.buf);
-	rc = drv_query(db->conn, sql.buf, p, 9, NULL, &e);
+	rc = drv_query(db->conn, sql.buf, p, 10, NULL, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot record the migration in the tracking table");
 	sbuf_release(&sql);
@@ -649,30 +701,79 @@ static void db_note_rolled_back(strata_db *db)
 
 /* ---- up --------------------------------------------------------------- */
 
+/*
+ * The refusals of an up, each with the way out that ends in a right
+ * database (the tracking table telling the truth and the schema what the
+ * files say), never one that only silences the check: accepting an edit of
+ * an up section would leave the edit unapplied for good.
+ */
 static int refuse_problems(strata_db *db, const struct migration_set *ms,
                            const struct applied_set *as, int allow_ooo)
 {
 	const char *newest = NULL;
+	const struct applied *last = NULL; /* what a redo would roll back */
 	size_t i;
 
+	for (i = 0; i < as->n; i++)
+		if (!last || as->v[i].batch > last->batch ||
+		    (as->v[i].batch == last->batch && version_cmp(as->v[i].version, last->version) > 0))
+			last = &as->v[i];
 	for (i = 0; i < as->n; i++) {
 		const struct applied *a = &as->v[i];
 		const struct migration *m = migrations_find(ms, a->version);
 		if (strcmp(a->state, "failed") == 0)
 			return db_error(db, STRATA_EFAILED,
-			                "%s_%s is recorded as failed (%s); repair the database, then run "
-			                "'strata mark %s --applied' or '--pending'",
-			                a->version, a->name, a->error ? a->error : "no message", a->version);
-		if (!m)
+			                "%s_%s is recorded as failed: a transaction:false migration stopped "
+			                "partway (%s); finish its work by hand and run 'strata mark %s "
+			                "--applied', or undo what it did by hand and run 'strata mark %s "
+			                "--pending' (then 'strata up' runs it again)",
+			                a->version, a->name, a->error ? a->error : "no message", a->version,
+			                a->version);
+		if (!m && !a->down_sql)
 			return db_error(db, STRATA_EMISSING,
-			                "%s_%s was applied but its file is gone; restore it, roll it back "
-			                "with 'strata down', or forget it with 'strata mark %s --pending'",
+			                "%s_%s was applied but its file is gone; restore the file (another "
+			                "branch has it?), or, as no down SQL was recorded for it, undo it "
+			                "by hand and run 'strata mark %s --pending'",
 			                a->version, a->name, a->version);
-		if (strcmp(m->checksum, a->checksum) != 0)
+		if (!m) {
+			/* down --to the one before: the recorded down SQL of it and of
+			 * every later one; up then applies the later ones again. */
+			if (i == 0)
+				return db_error(db, STRATA_EMISSING,
+				                "%s_%s was applied but its file is gone; restore the file "
+				                "(another branch has it?), or roll it back with the down SQL "
+				                "recorded when it was applied: 'strata down --all' (this rolls "
+				                "back every migration; 'strata up' then applies those with "
+				                "files again)", a->version, a->name);
+			return db_error(db, STRATA_EMISSING,
+			                "%s_%s was applied but its file is gone; restore the file (another "
+			                "branch has it?), or roll it back with the down SQL recorded when "
+			                "it was applied: 'strata down --to %s' (this also rolls back the "
+			                "migrations after it; 'strata up' then applies those with files "
+			                "again)", a->version, a->name, as->v[i - 1].version);
+		}
+		if (strcmp(m->checksum, a->checksum) != 0) {
+			char uc[65];
+			up_checksum(m, uc);
+			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0)
+				return db_error(db, STRATA_ECHECKSUM,
+				                "%s was edited after it was applied (checksum mismatch), "
+				                "outside its up section: what was applied is unchanged; "
+				                "record the edit with 'strata mark %s --applied'",
+				                m->path, a->version);
 			return db_error(db, STRATA_ECHECKSUM,
-			                "%s was edited after it was applied (checksum mismatch); restore it, "
-			                "or accept the edit with 'strata mark %s --applied'",
-			                m->path, a->version);
+			                "%s was edited after it was applied (checksum mismatch), and the "
+			                "edit is not in the database; restore the file (e.g. 'git checkout "
+			                "-- %s') and put the change in a new migration ('strata new NAME')"
+			                "%s%s%s; if the edit changes no SQL (comments, layout), record it "
+			                "with 'strata mark %s --applied'",
+			                m->path, m->path,
+			                a == last && a->down_sql ? ", or apply the edit by rolling it back "
+			                "with its recorded down SQL and applying it again: 'strata redo" : "",
+			                a == last && a->down_sql ? "'" : "",
+			                a == last && a->down_sql ? " (data in what it created may be lost)" : "",
+			                a->version);
+		}
 		if (!newest || version_cmp(a->version, newest) > 0)
 			newest = a->version;
 	}
@@ -685,7 +786,7 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 		if (!applied_find(as, m->version))
 			return db_error(db, STRATA_EORDER,
 			                "%s is older than the newest applied migration %s (merged from "
-			                "another branch?); apply it with --allow-out-of-order",
+			                "another branch?); apply it with 'strata up --allow-out-of-order'",
 			                m->path, newest);
 	}
 	return 0;
@@ -760,6 +861,29 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	return rc;
 }
 
+/*
+ * STRATA_EFOREIGN when another tool's history table records migrations:
+ * strata's own records none (the caller checked), so every file would look
+ * pending and run a second time. Nothing has run yet.
+ */
+static int refuse_foreign(strata_db *db, const struct migration_set *ms)
+{
+	struct foreign_history h;
+	int rc = foreign_find(db, ms, &h);
+
+	if (rc || !h.tool)
+		return rc;
+	rc = db_error(db, STRATA_EFOREIGN,
+	              "the database was migrated by %s: its history table '%s' records %lld "
+	              "migration%s%s%s%s%s and strata's tracking table '%s' none, so every migration "
+	              "would run again; nothing was run",
+	              h.tool, h.table, h.rows, h.rows == 1 ? "" : "s", h.newest ? " (newest " : "",
+	              h.newest ? h.newest : "", h.newest ? ")" : "",
+	              h.stopped ? ", one of which stopped halfway" : "", db->table);
+	foreign_release(&h);
+	return rc;
+}
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
@@ -773,6 +897,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 
 	*rout = NULL;
 	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	if (as.n == 0 && !(opts->version >= 3 && opts->ignore_foreign_history) &&
+	    (rc = refuse_foreign(db, ms)) != 0)
 		goto out;
 	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
 		goto out;
@@ -976,23 +1103,67 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 	/* Everything is checked before the first statement runs. */
 	for (i = 0; i < n; i++) {
 		const struct applied *a = rows[i];
-		const struct migration *m = migrations_find(ms, a->version);
+		const struct migration *f = migrations_find(ms, a->version), *m = NULL;
 		strata_entry *e;
+		int src;
 
 		if (strcmp(a->state, "failed") == 0)
 			return db_error(db, STRATA_EFAILED,
-			                "%s_%s is recorded as failed; resolve it with 'strata mark %s "
-			                "--applied|--pending' first", a->version, a->name, a->version);
-		if (m && strcmp(m->checksum, a->checksum) != 0)
-			m = NULL; /* edited since: the down SQL as applied is the truth */
-		if (m ? !m->down.sql : !a->down_sql)
+			                "%s_%s is recorded as failed: a transaction:false migration stopped "
+			                "partway (%s); finish its work by hand and run 'strata mark %s "
+			                "--applied', or undo it by hand and run 'strata mark %s --pending', "
+			                "then roll back", a->version, a->name,
+			                a->error ? a->error : "no message", a->version, a->version);
+		/* Which down: the file's while its up section is what was applied
+		 * (a fixed down section is used), the one recorded when applied
+		 * once the file is gone or its up section was edited (or cannot be
+		 * compared: applied before strata kept up_checksum). */
+		if (f && strcmp(f->checksum, a->checksum) == 0) {
+			m = f;
+			src = STRATA_DOWN_FILE;
+		} else if (f && a->up_checksum) {
+			char uc[65];
+			up_checksum(f, uc);
+			if (uc[0] && strcmp(uc, a->up_checksum) == 0) {
+				m = f;
+				src = STRATA_DOWN_FILE_EDITED;
+			} else {
+				src = STRATA_DOWN_RECORDED_EDITED;
+			}
+		} else {
+			src = f ? STRATA_DOWN_RECORDED_EDITED : STRATA_DOWN_RECORDED;
+		}
+		if (m && !m->down.sql) {
+			if (a->up_checksum)
+				return db_error(db, STRATA_EIRREVERSIBLE,
+				                "%s_%s has no down section: it cannot be rolled back; add a "
+				                "'-- migrate:down' section to %s (its up section is as "
+				                "applied, so down will run it)", a->version, a->name, m->path);
 			return db_error(db, STRATA_EIRREVERSIBLE,
-			                "%s_%s has no down section: it cannot be rolled back",
-			                a->version, a->name);
+			                "%s_%s has no down section: it cannot be rolled back; undo it by "
+			                "hand, then run 'strata mark %s --pending'", a->version, a->name,
+			                a->version);
+		}
+		if (!m && !a->down_sql) {
+			if (f && a->up_checksum)
+				return db_error(db, STRATA_EIRREVERSIBLE,
+				                "%s_%s cannot be rolled back: no down SQL was recorded when it "
+				                "was applied, and the up section of %s was edited since; "
+				                "restore the up section as applied and add a "
+				                "'-- migrate:down' section, or undo it by hand and run "
+				                "'strata mark %s --pending'", a->version, a->name, f->path,
+				                a->version);
+			return db_error(db, STRATA_EIRREVERSIBLE,
+			                "%s_%s cannot be rolled back: no down SQL was recorded when it was "
+			                "applied, and %s; undo it by hand, then run 'strata mark %s "
+			                "--pending'", a->version, a->name,
+			                f ? "its file was edited since" : "its file is gone", a->version);
+		}
 		if (m && (rc = check_tx(db, m, &m->down, "down")) != 0)
 			return rc;
 		e = report_add(r, m, a);
 		e->state = STRATA_APPLIED;
+		e->down_source = src;
 		e->sql = xstrdup_or_null(m ? m->down.sql : a->down_sql);
 		e->no_transaction = m ? m->down.no_tx : 0;
 		if (!e->sql)

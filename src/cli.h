@@ -14,7 +14,8 @@
 #include "strata.h"
 
 /* Exit statuses (docs/exit-status.md). */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FOUND = 3 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_FOUND = 3,
+       EXIT_COMMITTED = 4 /* the database changed, then output (or --dump-schema) failed */ };
 
 struct cli {
 	const char *url;          /* -u/--url, DATABASE_URL */
@@ -29,6 +30,8 @@ struct cli {
 	int json, yes, quiet, verbose, color, all;
 	int no_backup;
 	int ssl;                  /* DATABASE_SSL=true */
+	int committed;            /* the command changed the database: a later failure
+	                             (writing the output) exits EXIT_COMMITTED, never 1 */
 	char *owned[16];          /* strings config.c allocated (from .env) */
 	int nowned;
 };

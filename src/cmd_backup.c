@@ -228,6 +228,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(db, rc);
 		goto out;
 	}
+	cli->committed = 1;
 	if (cli->json) {
 		json_t *o = head_json(db, "restore");
 		json_object_set_new(o, "restored", json_string(name));

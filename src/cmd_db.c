@@ -28,6 +28,7 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 		free(err);
 		return cli_exit_code(rc);
 	}
+	cli->committed = 1;
 	if (cli->json)
 		printf("{\"command\": \"%s\", \"ok\": true}\n", argv[0]);
 	else

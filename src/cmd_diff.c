@@ -330,6 +330,8 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	}
 	if (rc)
 		goto fail;
+	if (!dry_run && p->n)
+		cli->committed = 1;
 	if (cli->json) {
 		json_t *j = plan_json("push", db, p);
 		json_object_set_new(j, "dry_run", json_boolean(dry_run));

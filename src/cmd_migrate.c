@@ -12,6 +12,27 @@
 
 #include <jansson.h>
 
+/*
+ * Which down SQL ran, where the user could not know it: the file's down
+ * section of an edited file, or the recorded one (always said in a dry run's
+ * header; after a run only when the file is there, yet was not used).
+ */
+static const char *down_source_note(const strata_entry *e, int dry_run)
+{
+	switch (e->down_source) {
+	case STRATA_DOWN_FILE_EDITED:
+		return " (the file's down section: the file was edited since it was applied, its up "
+		       "section was not)";
+	case STRATA_DOWN_RECORDED:
+		return dry_run ? " (down SQL recorded when applied)" : "";
+	case STRATA_DOWN_RECORDED_EDITED:
+		return " (down SQL recorded when applied: the file was edited since, and its up "
+		       "section may not be the one applied)";
+	default:
+		return "";
+	}
+}
+
 /* Human or JSON output of a run. verb: "applied" / "rolled back". */
 static void print_run(struct cli *cli, strata_db *db, const strata_report *r, const char *command,
                       const char *verb)
@@ -38,13 +59,13 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 		if (r->dry_run) {
 			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", e->version,
 			       e->name, e->no_transaction ? " (transaction:false)" : "",
-			       e->file ? "" : " (down SQL recorded when applied)");
+			       down_source_note(e, 1));
 			cli_print_sql(e->sql);
 			printf("\n");
 		} else {
-			printf("%s%-12s%s %s_%s %s(%ld ms)%s\n", cli_color(cli, "green"), verb,
+			printf("%s%-12s%s %s_%s %s(%ld ms)%s%s\n", cli_color(cli, "green"), verb,
 			       cli_color(cli, "reset"), e->version, e->name, cli_color(cli, "dim"),
-			       e->duration_ms, cli_color(cli, "reset"));
+			       e->duration_ms, cli_color(cli, "reset"), down_source_note(e, 0));
 		}
 	}
 	if (r->dry_run)
@@ -70,6 +91,46 @@ int cli_after_change(struct cli *cli, strata_db *db)
 	return EXIT_OK;
 }
 
+/*
+ * A failed run: the library's message, and for another tool's history the
+ * way to take it over (the library states what it found; the advice is the
+ * program's, with the version to give when the files line up with it).
+ */
+static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
+{
+	strata_foreign *h = NULL;
+	char *msg;
+
+	if (rc != STRATA_EFOREIGN)
+		return cli_fail(db, rc);
+	msg = strdup(strata_errmsg(db));
+	if (!msg || strata_foreign_find(db, &h) != 0 || !h) {
+		cli_error("%s", msg ? msg : strata_strerror(rc));
+		free(msg);
+		return cli_exit_code(rc);
+	}
+	if (h->baseline)
+		cli_error("%s; to take the history over, record what %s applied with 'strata baseline %s' "
+		          "(it applied exactly the migrations in %s up to %s), then run 'strata %s'%s",
+		          msg, h->tool, h->baseline, cli->dir ? cli->dir : "migrations", h->baseline,
+		          command, strcmp(command, "up") ? "" :
+		          "; if that history is not of these migrations (another application's), or is stale "
+		          "(strata rolled them back since: its table exists, empty), "
+		          "run 'strata up --ignore-foreign-history'");
+	else
+		cli_error("%s; to take the history over, %srecord what %s applied with 'strata baseline "
+		          "VERSION', VERSION being the newest migration of %s the database already has, "
+		          "then run 'strata %s'%s",
+		          msg, h->stopped ? "repair what stopped halfway, " : "", h->tool,
+		          cli->dir ? cli->dir : "migrations", command, strcmp(command, "up") ? "" :
+		          "; if that history is not of these migrations (another application's), or is stale "
+		          "(strata rolled them back since: its table exists, empty), "
+		          "run 'strata up --ignore-foreign-history'");
+	strata_foreign_free(h);
+	free(msg);
+	return cli_exit_code(rc);
+}
+
 static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const char *command)
 {
 	strata_report *r = NULL;
@@ -87,7 +148,9 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 		rc = strata_up(db, &again, &r);
 	}
 	if (rc)
-		return cli_fail(db, rc);
+		return fail_run(cli, db, rc, command);
+	if (!r->dry_run && r->n)
+		cli->committed = 1;
 	print_run(cli, db, r, command, o->check ? "checked" : "applied");
 	if (!r->dry_run && r->n)
 		rc = cli_after_change(cli, db);
@@ -102,6 +165,8 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 
 	if (rc)
 		return cli_fail(db, rc);
+	if (!r->dry_run && r->n)
+		cli->committed = 1;
 	print_run(cli, db, r, command, "rolled back");
 	if (!r->dry_run && r->n)
 		rc = cli_after_change(cli, db);
@@ -112,7 +177,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0 };
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0 };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -125,10 +190,13 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "allow-destructive", &allow_destructive,
 		         "apply statements that drop or destroy data without asking"),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
+		OPT_BOOL(0, "ignore-foreign-history", &o.ignore_foreign_history,
+		         "apply even though another tool's history table records migrations"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata up [--to VERSION] [--steps N] [--dry-run] [--check] "
-	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup]", opts, argc, argv);
+	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup] "
+	                   "[--ignore-foreign-history]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)
@@ -171,7 +239,9 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 	if (n < 0)
 		return OPTS_EXIT(n);
 	if (n > 0) {
-		cli_error("down: unexpected argument '%s' (use --to %s or --steps N)", argv[1], argv[1]);
+		cli_error("down: unexpected argument '%s' ('down --to %s' rolls back every migration "
+		          "newer than %s and keeps it; 'down --steps N' the last N)", argv[1], argv[1],
+		          argv[1]);
 		return EXIT_USAGE;
 	}
 	if (o.steps == 0) {
@@ -215,8 +285,10 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = fn(db, &d, &u);
+	if (!rc && (d->n || (u && u->n)))
+		cli->committed = 1;
 	if (rc) {
-		rc = cli_fail(db, rc);
+		rc = fail_run(cli, db, rc, argv[0]);
 	} else if (cli->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "command", json_string(argv[0]));
@@ -264,6 +336,8 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_reset(db, hard, dry, &r);
+	if (!rc && !dry && (hard || r->n))
+		cli->committed = 1;
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (hard && dry) {
@@ -306,6 +380,7 @@ int cmd_baseline(struct cli *cli, int argc, char **argv)
 	if (rc < 0) {
 		rc = cli_fail(db, rc);
 	} else {
+		cli->committed = 1;
 		if (cli->json) {
 			printf("{\"command\": \"baseline\", \"version\": \"%s\", \"recorded\": %d}\n", argv[1], rc);
 		} else {
@@ -339,6 +414,8 @@ int cmd_mark(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_mark(db, argv[1], applied);
+	if (!rc)
+		cli->committed = 1;
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (cli->json) {

@@ -170,6 +170,10 @@ void *cli_entry_json(const strata_entry *e, int with_sql)
 	json_object_set_new(m, "error", STR_OR_NULL(e->error));
 	json_object_set_new(m, "transaction", json_boolean(!e->no_transaction));
 	json_object_set_new(m, "reversible", json_boolean(!e->irreversible));
+	if (e->down_source)
+		json_object_set_new(m, "down_source",
+		                    json_string(e->down_source <= STRATA_DOWN_FILE_EDITED ? "file"
+		                                                                            : "recorded"));
 	if (with_sql) {
 		json_object_set_new(m, "sql", STR_OR_NULL(e->sql));
 		if (e->down_sql)

@@ -78,7 +78,8 @@ static void usage(FILE *f)
 	        "  -q, --quiet  -v, --verbose  --no-color  -h, --help  --version\n"
 	        "\n"
 	        "'strata <command> -h' shows a command's options. Exit status: 0 success,\n"
-	        "1 failure (the database unchanged), 2 bad usage or input, 3 a check found something.\n");
+	        "1 failure (the database unchanged), 2 bad usage or input, 3 a check found something,\n"
+	        "4 the database was changed, then writing the output failed.\n");
 }
 
 int main(int argc, char **argv)
@@ -151,7 +152,14 @@ int main(int argc, char **argv)
 	free(args);
 	config_release(&cli);
 	fflush(stdout);
-	if (ferror(stdout) && rc == EXIT_OK) {
+	if (cli.committed && (ferror(stdout) || rc == EXIT_FAIL)) {
+		/* 1 would say the database is unchanged: after a commit it is not. */
+		if (ferror(stdout))
+			cli_error("cannot write the output; the change to the database was committed");
+		else
+			cli_error("the change to the database was committed before this failure");
+		rc = EXIT_COMMITTED;
+	} else if (ferror(stdout) && rc == EXIT_OK) {
 		cli_error("cannot write the output");
 		rc = EXIT_FAIL;
 	}

@@ -1,0 +1,346 @@
+/*
+ * foreign.c: the history tables other migration tools keep (dbmate,
+ * golang-migrate, goose, Flyway, Prisma, TypeORM, knex, Drizzle and the
+ * `_migrations` up/down runner), found by name AND column shape, so that
+ * `up` does not run again what another tool applied (docs/strata-up.md).
+ *
+ * A table counts only when its columns are exactly the tool's (a user's own
+ * `migrations` table is not TypeORM's) and it holds rows. When the tool's
+ * versions are the file versions of the migrations directory (dbmate,
+ * golang-migrate, goose, Flyway; the leading digits of the names knex,
+ * Prisma and the up/down runner record), the version up to which a
+ * `strata baseline` records exactly what the tool applied is worked out;
+ * when anything does not line up, it is left unknown rather than guessed.
+ */
+#include "internal.h"
+#include "migration.h"
+#include "foreign.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One tool's table. cols: its columns, lower case, sorted, comma-joined.
+ * versions: SELECT of (version or name, 1 when that row says the tool
+ * stopped halfway), %s the qualified table; rows: the WHERE of the rows that
+ * count as history (NULL: all). */
+struct tool {
+	const char *tool, *table;
+	const char *pg_schema;   /* PostgreSQL: this schema only; NULL: search_path */
+	const char *cols;
+	const char *rows;
+	const char *versions;
+	int upto;                /* records only the newest: every file up to it is applied */
+};
+
+static const struct tool tools[] = {
+	{ "dbmate", "schema_migrations", NULL, "version", NULL,
+	  "SELECT version, 0 FROM %s", 0 },
+	{ "golang-migrate", "schema_migrations", NULL, "dirty,version", NULL,
+	  "SELECT version, CASE WHEN dirty THEN 1 ELSE 0 END FROM %s", 1 },
+	{ "goose", "goose_db_version", NULL, "id,is_applied,tstamp,version_id", "version_id <> 0",
+	  /* a version counts when its latest row applied it */
+	  "SELECT version_id, 0 FROM %s WHERE version_id <> 0 GROUP BY version_id "
+	  "HAVING max(id) = max(CASE WHEN is_applied THEN id END)", 0 },
+	{ "Flyway", "flyway_schema_history", NULL,
+	  "checksum,description,execution_time,installed_by,installed_on,installed_rank,script,"
+	  "success,type,version", NULL,
+	  "SELECT version, CASE WHEN success THEN 0 ELSE 1 END FROM %s WHERE version IS NOT NULL", 0 },
+	{ "Prisma", "_prisma_migrations", NULL,
+	  "applied_steps_count,checksum,finished_at,id,logs,migration_name,rolled_back_at,started_at",
+	  "rolled_back_at IS NULL",
+	  "SELECT migration_name, CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END FROM %s "
+	  "WHERE rolled_back_at IS NULL", 0 },
+	{ "TypeORM", "migrations", NULL, "id,name,timestamp", NULL,
+	  "SELECT \"timestamp\", 0 FROM %s", 0 },
+	{ "knex", "knex_migrations", NULL, "batch,id,migration_time,name", NULL,
+	  "SELECT name, 0 FROM %s", 0 },
+	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL, 0 },
+	{ "an up/down runner", "_migrations", NULL, "batch,executed_at,id,name", NULL,
+	  "SELECT name, 0 FROM %s", 0 },
+};
+#define NTOOLS (sizeof tools / sizeof tools[0])
+
+void foreign_release(struct foreign_history *h)
+{
+	free(h->table);
+	free(h->newest);
+	free(h->baseline);
+	memset(h, 0, sizeof *h);
+}
+
+static int is_pg(strata_db *db)
+{
+	return strcmp(db->conn->driver->name, "postgres") == 0;
+}
+
+/* The version a recorded value stands for: its leading digits ("0003" of
+ * "0003_users.sql", "20240101120000" of "20240101120000_init"), when they
+ * are the whole value or end at '_'. NULL otherwise (to free). */
+static char *version_of(const char *v)
+{
+	size_t n = 0;
+
+	if (!v)
+		return NULL;
+	while (v[n] >= '0' && v[n] <= '9')
+		n++;
+	if (!n || n > 32 || (v[n] && v[n] != '_'))
+		return NULL;
+	return strndup(v, n);
+}
+
+static int cmp_version_ptr(const void *a, const void *b)
+{
+	return version_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * h->newest, and h->baseline when the recorded versions are exactly the
+ * files of ms up to the newest of them. The rows of r: (value, stopped).
+ */
+static int work_out_versions(struct foreign_history *h, const struct drv_rows *r,
+                             const struct migration_set *ms, int upto)
+{
+	char **v = NULL;
+	size_t i, n = 0;
+	int all = 1, rc = 0;
+
+	v = calloc(r->nrows ? r->nrows : 1, sizeof *v);
+	if (!v)
+		return STRATA_ENOMEM;
+	for (i = 0; i < r->nrows; i++) {
+		const char *stopped = drv_cell(r, i, 1);
+		char *ver = version_of(drv_cell(r, i, 0));
+		if (stopped && strcmp(stopped, "0") != 0)
+			h->stopped = 1;
+		if (!ver) {
+			all = 0;
+			continue;
+		}
+		v[n++] = ver;
+	}
+	if (n) {
+		qsort(v, n, sizeof *v, cmp_version_ptr);
+		h->newest = strdup(v[n - 1]);
+		if (!h->newest)
+			rc = STRATA_ENOMEM;
+	}
+	if (!rc && n && all && !h->stopped && ms && upto) {
+		/* golang-migrate: one row, the version everything up to is at */
+		const struct migration *m = n == 1 ? migrations_find(ms, v[0]) : NULL;
+		if (m && !(h->baseline = strdup(m->version)))
+			rc = STRATA_ENOMEM;
+	} else if (!rc && n && all && !h->stopped && ms) {
+		/* Every recorded version has its file, and every file up to the
+		 * newest is recorded: then and only then is baseline exact. */
+		size_t k = 0, j;
+		int exact = 1;
+		for (j = 0; j < ms->n && exact; j++) {
+			if (version_cmp(ms->v[j].version, v[n - 1]) > 0)
+				break;
+			while (k < n && version_cmp(v[k], ms->v[j].version) < 0)
+				k++;
+			if (k >= n || version_cmp(v[k], ms->v[j].version) != 0)
+				exact = 0;
+		}
+		/* and none of the recorded ones is without a file */
+		for (k = 0; k < n && exact; k++)
+			if (!migrations_find(ms, v[k]))
+				exact = 0;
+		if (exact && !(h->baseline = strdup(migrations_find(ms, v[n - 1])->version)))
+			rc = STRATA_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
+/* Count the history rows of table qt (quoted) per spec t; then its versions. */
+static int look_at(strata_db *db, const struct tool *t, const char *qt,
+                   const struct migration_set *ms, struct foreign_history *h)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	sbuf_addf(&sql, "SELECT count(*) FROM %s%s%s", qt, t->rows ? " WHERE " : "",
+	          t->rows ? t->rows : "");
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot read another tool's history table");
+		goto out;
+	}
+	h->rows = r->nrows && drv_cell(r, 0, 0) ? strtoll(drv_cell(r, 0, 0), NULL, 10) : 0;
+	drv_rows_free(r);
+	r = NULL;
+	if (h->rows <= 0 || !t->versions)
+		goto out;
+	sbuf_reset(&sql);
+	sbuf_addf(&sql, t->versions, qt);
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot read another tool's history table");
+		goto out;
+	}
+	if (work_out_versions(h, r, ms, t->upto) != 0)
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+out:
+	drv_rows_free(r);
+	sbuf_release(&sql);
+	drv_err_release(&e);
+	return rc;
+}
+
+int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_history *out)
+{
+	struct sbuf sql = SBUF_INIT, cols = SBUF_INIT, qt = SBUF_INIT, disp = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	const char *params[1];
+	size_t i, k;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	drv_err_init(&e);
+	/* Every candidate table with its columns, one row per column. */
+	if (is_pg(db)) {
+		sbuf_adds(&sql, "SELECT n.nspname, c.relname, lower(a.attname), "
+		          "n.nspname = ANY (current_schemas(false)) OR n.nspname = $1 "
+		          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		          "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+		          "AND NOT a.attisdropped WHERE c.relkind IN ('r', 'p') AND c.relname IN (");
+		params[0] = db->pg_schema ? db->pg_schema : "";
+	} else {
+		sbuf_adds(&sql, "SELECT 'main', m.name, lower(p.name), 1 FROM sqlite_schema m "
+		          "JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN (");
+		params[0] = NULL;
+	}
+	for (i = 0; i < NTOOLS; i++) {
+		if (i)
+			sbuf_adds(&sql, ", ");
+		sbuf_add_literal(&sql, tools[i].table);
+	}
+	sbuf_adds(&sql, ") ORDER BY 1, 2, 3");
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = drv_query(db->conn, sql.buf, params, params[0] ? 1 : 0, &r, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot look for other tools' history tables");
+		goto out;
+	}
+	/* One table at a time: [i, k) are its columns. */
+	for (i = 0; i < r->nrows && !out->tool; i = k) {
+		const char *nsp = drv_cell(r, i, 0), *rel = drv_cell(r, i, 1);
+		const char *in_path = drv_cell(r, i, 3);
+		size_t t;
+
+		sbuf_reset(&cols);
+		for (k = i; k < r->nrows && !strcmp(drv_cell(r, k, 0), nsp) &&
+		     !strcmp(drv_cell(r, k, 1), rel); k++)
+			sbuf_addf(&cols, "%s%s", k > i ? "," : "", drv_cell(r, k, 2));
+		if (sbuf_failed(&cols)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (t = 0; t < NTOOLS; t++) {
+			const struct tool *tl = &tools[t];
+			if (strcmp(tl->table, rel) != 0 || strcmp(tl->cols, cols.buf) != 0)
+				continue;
+			if (is_pg(db) && (tl->pg_schema ? strcmp(tl->pg_schema, nsp) != 0
+			                                : !(in_path && (in_path[0] == 't' || in_path[0] == '1'))))
+				continue;
+			sbuf_reset(&qt);
+			sbuf_reset(&disp);
+			if (is_pg(db)) {
+				sbuf_add_ident(&qt, nsp);
+				sbuf_addc(&qt, '.');
+				sbuf_addf(&disp, "%s.", nsp);
+			}
+			sbuf_add_ident(&qt, rel);
+			sbuf_adds(&disp, rel);
+			if (sbuf_failed(&qt) || sbuf_failed(&disp)) {
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+				goto out;
+			}
+			if ((rc = look_at(db, tl, qt.buf, ms, out)) != 0)
+				goto out;
+			if (out->rows > 0) {
+				out->tool = tl->tool;
+				out->table = sbuf_detach(&disp);
+				if (!out->table) {
+					rc = db_error(db, STRATA_ENOMEM, "out of memory");
+					goto out;
+				}
+				break;
+			}
+			foreign_release(out);
+		}
+	}
+out:
+	if (rc)
+		foreign_release(out);
+	drv_rows_free(r);
+	sbuf_release(&sql);
+	sbuf_release(&cols);
+	sbuf_release(&qt);
+	sbuf_release(&disp);
+	drv_err_release(&e);
+	return rc;
+}
+
+int strata_foreign_find(strata_db *db, strata_foreign **out)
+{
+	struct migration_set ms = { 0 };
+	struct sbuf err = SBUF_INIT;
+	struct foreign_history h;
+	strata_foreign *o;
+	int rc, have_files;
+
+	*out = NULL;
+	db_clear_error(db);
+	if (!db->conn)
+		return db->errcode ? db->errcode : db_error(db, STRATA_ECONNECT, "not connected");
+	/* The files only sharpen the answer (baseline): without them, none. */
+	have_files = migrations_load(db->dir, &ms, &err) == 0;
+	sbuf_release(&err);
+	rc = foreign_find(db, have_files ? &ms : NULL, &h);
+	migrations_release(&ms);
+	if (rc || !h.tool)
+		return rc;
+	o = calloc(1, sizeof *o);
+	if (!o) {
+		foreign_release(&h);
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	o->tool = h.tool;
+	o->table = h.table;
+	o->rows = h.rows;
+	o->newest = h.newest;
+	o->baseline = h.baseline;
+	o->stopped = h.stopped;
+	*out = o;
+	return 0;
+}
+
+void strata_foreign_free(strata_foreign *h)
+{
+	if (!h)
+		return;
+	free((char *)h->table);
+	free((char *)h->newest);
+	free((char *)h->baseline);
+	free(h);
+}
