@@ -136,6 +136,18 @@ struct held_drop {
 	char *first_line;         /* the statement's first line */
 	long line;
 	char *rebuilt_from;       /* the new table renamed to name, or NULL */
+	size_t same_prev;         /* the earlier held drop of the same name, + 1; 0: none */
+};
+
+/*
+ * Names without case (SQLite's rule, and PostgreSQL's for unquoted names),
+ * each mapped to a number: a hash table, so that a migration of many
+ * thousand tables is not linted in quadratic time.
+ */
+struct name_map {
+	char **name;
+	size_t *val;
+	size_t cap, n;            /* cap: 0 or a power of two, at most half full */
 };
 
 /* One file being linted. */
@@ -147,8 +159,8 @@ struct lint_file {
 	size_t *lines;            /* byte offset where each line starts; lines[0] = line 1 */
 	size_t nlines;
 	struct sbuf file_ignores; /* ",rule,rule," from lint-ignore-file comments */
-	char **created;           /* tables this up section created so far */
-	size_t ncreated, acreated;
+	struct name_map created;  /* tables (and "table.column"s) this up section created */
+	struct name_map held_by;  /* name -> index + 1 of its latest held drop */
 	struct held_drop *held;   /* DROP TABLEs of existing tables, in order */
 	size_t nheld, aheld;
 	int no_tx;                /* the up section runs outside a transaction */
@@ -371,40 +383,96 @@ static void emit_at(struct lint_file *f, long line, const char *text, size_t tle
 
 /* ---- tables this migration created --------------------------------------- */
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)tolower((unsigned char)*s);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The slot of name in m: where it is, or the empty one where it would go. */
+static size_t name_slot(const struct name_map *m, const char *name)
+{
+	size_t i = name_hash(name) & (m->cap - 1);
+
+	while (m->name[i] && strcasecmp(m->name[i], name) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The value of name, or 0 when it is not in m (values are never 0). */
+static size_t name_get(const struct name_map *m, const char *name)
+{
+	size_t i;
+
+	if (!name || !m->cap)
+		return 0;
+	i = name_slot(m, name);
+	return m->name[i] ? m->val[i] : 0;
+}
+
+/* Set name to val (not 0); 0, or STRATA_ENOMEM. */
+static int name_put(struct name_map *m, const char *name, size_t val)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct name_map big = { NULL, NULL, m->cap ? 2 * m->cap : 16, 0 };
+		big.name = calloc(big.cap, sizeof *big.name);
+		big.val = calloc(big.cap, sizeof *big.val);
+		if (!big.name || !big.val) {
+			free(big.name);
+			free(big.val);
+			return STRATA_ENOMEM;
+		}
+		for (i = 0; i < m->cap; i++) {
+			if (m->name[i]) {
+				size_t j = name_slot(&big, m->name[i]);
+				big.name[j] = m->name[i];
+				big.val[j] = m->val[i];
+				big.n++;
+			}
+		}
+		free(m->name);
+		free(m->val);
+		*m = big;
+	}
+	i = name_slot(m, name);
+	if (!m->name[i]) {
+		if (!(m->name[i] = strdup(name)))
+			return STRATA_ENOMEM;
+		m->n++;
+	}
+	m->val[i] = val;
+	return 0;
+}
+
+static void name_map_release(struct name_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->name[i]);
+	free(m->name);
+	free(m->val);
+	memset(m, 0, sizeof *m);
+}
+
 static void created_add(struct lint_file *f, const char *name)
 {
-	char *d;
-
-	if (!name)
-		return;
-	if (f->ncreated == f->acreated) {
-		size_t na = f->acreated ? 2 * f->acreated : 8;
-		char **nv = realloc(f->created, na * sizeof *nv);
-		if (!nv) {
-			f->run->nomem = 1;
-			return;
-		}
-		f->created = nv;
-		f->acreated = na;
-	}
-	d = strdup(name);
-	if (!d) {
+	if (name && name_put(&f->created, name, 1) != 0)
 		f->run->nomem = 1;
-		return;
-	}
-	f->created[f->ncreated++] = d;
 }
 
 /* Names compare without case: SQLite's rule, and PostgreSQL's for unquoted
  * names (a quoted "Users" beside users is rare enough to not matter here). */
 static int is_created(const struct lint_file *f, const char *name)
 {
-	size_t i;
-
-	for (i = 0; name && i < f->ncreated; i++)
-		if (strcasecmp(f->created[i], name) == 0)
-			return 1;
-	return 0;
+	return name_get(&f->created, name) != 0;
 }
 
 static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char *name)
@@ -429,7 +497,8 @@ static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char
 	h->first_line = xstrndup(s->text, n);
 	h->line = s->line;
 	h->rebuilt_from = NULL;
-	if (!h->name || !h->first_line) {
+	h->same_prev = name_get(&f->held_by, name);
+	if (!h->name || !h->first_line || name_put(&f->held_by, name, f->nheld + 1) != 0) {
 		free(h->name);
 		free(h->first_line);
 		f->run->nomem = 1;
@@ -444,10 +513,11 @@ static int rebuilt(struct lint_file *f, const char *from, const char *to)
 {
 	size_t i;
 
-	for (i = f->nheld; to && i-- > 0;) {
-		if (strcasecmp(f->held[i].name, to) == 0 && !f->held[i].rebuilt_from) {
-			f->held[i].rebuilt_from = strdup(from);
-			if (!f->held[i].rebuilt_from)
+	/* the latest drop of that name not yet taken by a rename */
+	for (i = name_get(&f->held_by, to); i; i = f->held[i - 1].same_prev) {
+		if (!f->held[i - 1].rebuilt_from) {
+			f->held[i - 1].rebuilt_from = strdup(from);
+			if (!f->held[i - 1].rebuilt_from)
 				f->run->nomem = 1;
 			return 1;
 		}
@@ -566,16 +636,13 @@ static int only_new_columns(const struct lint_file *f, const char *table, json_t
 		return 0;
 	json_array_foreach(targets, i, it) {
 		const char *col = jstr(json_object_get(it, "ResTarget"), "name");
-		char *tc;
+		struct sbuf tc = SBUF_INIT;
 		int hit;
 		if (!col)
 			return 0;
-		tc = malloc(strlen(table) + strlen(col) + 2);
-		if (!tc)
-			return 0;
-		sprintf(tc, "%s.%s", table, col);
-		hit = is_created(f, tc);
-		free(tc);
+		sbuf_addf(&tc, "%s.%s", table, col);
+		hit = !sbuf_failed(&tc) && is_created(f, tc.buf);
+		sbuf_release(&tc);
 		if (!hit)
 			return 0;
 		any = 1;
@@ -596,14 +663,13 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 	if (!created && table) {
 		/* Remembered as "table.column": an UPDATE that only fills
 		 * columns added here is a backfill, not a loss of data. */
-		char *tc = malloc(strlen(table) + strlen(col) + 2);
-		if (tc) {
-			sprintf(tc, "%s.%s", table, col);
-			created_add(f, tc);
-			free(tc);
-		} else {
+		struct sbuf tc = SBUF_INIT;
+		sbuf_addf(&tc, "%s.%s", table, col);
+		if (sbuf_failed(&tc))
 			f->run->nomem = 1;
-		}
+		else
+			created_add(f, tc.buf);
+		sbuf_release(&tc);
 	}
 	json_array_foreach(json_object_get(coldef, "constraints"), i, it) {
 		c = json_object_get(it, "Constraint");
@@ -1233,9 +1299,8 @@ static void file_release(struct lint_file *f)
 		free(f->held[i].rebuilt_from);
 	}
 	free(f->held);
-	for (i = 0; i < f->ncreated; i++)
-		free(f->created[i]);
-	free(f->created);
+	name_map_release(&f->created);
+	name_map_release(&f->held_by);
 	free(f->lines);
 	sbuf_release(&f->file_ignores);
 }
@@ -1284,8 +1349,24 @@ static int index_lines(struct lint_file *f)
  * order (stable: one statement's findings keep their order). */
 static void sort_by_line(strata_lint_finding *v, size_t n)
 {
-	size_t i, j;
+	strata_lint_finding *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
+	size_t i, j, w, a, b, mid, end;
 
+	if (tmp) {
+		/* bottom-up merge sort: thousands of held drops stay n log n */
+		for (w = 1; w < n; w *= 2) {
+			for (i = 0; i < n; i += 2 * w) {
+				mid = i + w < n ? i + w : n;
+				end = i + 2 * w < n ? i + 2 * w : n;
+				for (a = i, b = mid, j = i; j < end; j++)
+					tmp[j] = a < mid && (b >= end || v[a].line <= v[b].line) ? v[a++] : v[b++];
+			}
+			memcpy(v, tmp, n * sizeof *v);
+		}
+		free(tmp);
+		return;
+	}
+	/* without memory: in place, quadratic at worst */
 	for (i = 1; i < n; i++) {
 		strata_lint_finding x = v[i];
 		for (j = i; j > 0 && v[j - 1].line > x.line; j--)
