@@ -47,6 +47,10 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 #endif
 	;
 
+/* lint.c: 1 when rule (a lint rule id) marks a statement that destroys data,
+ * or that lint cannot judge (dynamic-sql): `up` asks before running it. */
+int lint_rule_is_destructive(const char *rule);
+
 /* util.c */
 /*
  * SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in

@@ -683,21 +683,6 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
  * pending migrations and run them. Does not commit. *rout receives the
  * report (also on failure, for the backup's sake; NULL if none was made).
  */
-/* The lint rules whose statements destroy data: `up` asks before them. */
-static int rule_is_destructive(const char *rule)
-{
-	static const char *const rules[] = {
-		"drop-table", "drop-column", "drop-schema", "drop-database", "truncate",
-		"delete-without-where", "update-without-where", "alter-column-type", NULL,
-	};
-	size_t i;
-
-	for (i = 0; rules[i]; i++)
-		if (strcmp(rule, rules[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
  * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
@@ -727,7 +712,7 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 		}
 		for (j = 0; j < rep->n; j++) {
 			const strata_lint_finding *f = &rep->findings[j];
-			if (!rule_is_destructive(f->rule))
+			if (!lint_rule_is_destructive(f->rule))
 				continue;
 			if (n++ < 5)
 				sbuf_addf(&list, "%s%s:%ld %s (%s)", n > 1 ? "; " : "", f->file, f->line,
