@@ -36,6 +36,9 @@ struct pgc {
 	long busy_timeout_ms;   /* how long lock() waits; 0: for ever */
 	strata_log_fn log;
 	void *log_payload;
+	int holds_lock;         /* lock() took the advisory lock lock_key, not yet unlocked */
+	int lock_lost;          /* ... and a migration released it (lock_still_held()) */
+	char lock_key[24];      /* its bigint, in decimal */
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -1114,6 +1117,37 @@ static int pg_begin(drv_conn *dc, struct drv_err *err)
 	return simple((struct pgc *)dc, "BEGIN", err);
 }
 
+/* Run a one-row boolean function of the lock id: 1 true, 0 false, <0 error. */
+static int lock_call(struct pgc *c, const char *sql, const char *id, struct drv_err *err);
+
+/*
+ * Before a commit while the runner's lock is held: is it still? A
+ * migration that called pg_advisory_unlock_all() or pg_advisory_unlock()
+ * with strata's key has let another runner in, which may be applying the
+ * same migrations now: this transaction must not commit. 0 when held.
+ */
+static int lock_still_held(struct pgc *c, struct drv_err *err)
+{
+	int rc;
+
+	if (!c->holds_lock)
+		return 0;
+	rc = lock_call(c, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+	               "AND pid = pg_backend_pid() AND granted AND objsubid = 1 "
+	               "AND ((classid::bigint << 32) | objid::bigint) = $1::bigint)", c->lock_key, err);
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		c->lock_lost = 1;
+		err_reset(err, STRATA_ELOCKED);
+		sbuf_setf(&err->msg, "strata's migration lock was released during the run (by "
+		          "pg_advisory_unlock_all() or pg_advisory_unlock() in a migration?), so "
+		          "another runner may be applying the same migrations: not committed");
+		rc = STRATA_ELOCKED;
+	}
+	return rc;
+}
+
 static int pg_commit(drv_conn *dc, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
@@ -1122,6 +1156,11 @@ static int pg_commit(drv_conn *dc, struct drv_err *err)
 
 	if ((rc = check_alive(c, err)) != 0)
 		return rc;
+	if ((rc = lock_still_held(c, err)) != 0) {
+		res = PQexec(c->pg, "ROLLBACK");
+		PQclear(res);
+		return rc;
+	}
 	res = PQexec(c->pg, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = fail_result(c, res, err);
@@ -1196,6 +1235,10 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 		return rc;
 	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
 	rc = lock_call(c, "SELECT pg_try_advisory_lock($1::bigint)", id, err);
+	if (rc > 0) {
+		c->holds_lock = 1;
+		memcpy(c->lock_key, id, sizeof id);
+	}
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
 	if (c->log) {
@@ -1216,6 +1259,8 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 	rc = lock_call(c, "SELECT pg_advisory_lock($1::bigint) IS NULL", id, err);
 	if (rc > 0) {
 		rc = 0;
+		c->holds_lock = 1;
+		memcpy(c->lock_key, id, sizeof id);
 	} else if (rc == STRATA_ESQL && strcmp(err->sqlstate, "55P03") == 0) {
 		err_reset(err, STRATA_ELOCKED);
 		sbuf_setf(&err->msg, "another strata run held the lock for more than %ld ms "
@@ -1243,6 +1288,12 @@ static int pg_unlock(drv_conn *dc, const char *key, struct drv_err *err)
 	if ((rc = check_alive(c, err)) != 0)
 		return rc;
 	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
+	c->holds_lock = 0;
+	if (c->lock_lost) {
+		/* already gone (and said so): no WARNING from the server */
+		c->lock_lost = 0;
+		return 0;
+	}
 	rc = lock_call(c, "SELECT pg_advisory_unlock($1::bigint)", id, err);
 	if (rc == 0) {
 		err_reset(err, STRATA_ERROR);

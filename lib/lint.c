@@ -1941,6 +1941,84 @@ static int fallback_split(const char *sql, struct drv_stmts *out)
 	return 0;
 }
 
+/* ---- the runner's lock ------------------------------------------------------ */
+
+/* Does the tree n call pg_advisory_unlock_all(), or hold a string that
+ * names it (a DO block's or function's body, an EXECUTE's text)? */
+static int tree_unlocks_all(json_t *n, int depth)
+{
+	static const char fn[] = "pg_advisory_unlock_all";
+	const char *k, *str;
+	json_t *v;
+	size_t i;
+
+	if (depth > 500)
+		return 1; /* cannot tell: refuse rather than guess */
+	if (json_is_string(n)) {
+		str = json_string_value(n);
+		for (; str && *str; str++)
+			if (strncasecmp(str, fn, sizeof fn - 1) == 0)
+				return 1;
+		return 0;
+	}
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			if (tree_unlocks_all(v, depth + 1))
+				return 1;
+		return 0;
+	}
+	if (!json_is_object(n))
+		return 0;
+	json_object_foreach(n, k, v)
+		if (tree_unlocks_all(v, depth + 1))
+			return 1;
+	return 0;
+}
+
+int lint_find_lock_release(const char *sql, size_t *offset)
+{
+	struct drv_stmts st = { 0, NULL };
+	struct drv_err e;
+	size_t i;
+	int rc, hit = 0;
+
+	drv_err_init(&e);
+	rc = drv_split(&drv_pg, sql, &st, &e);
+	if (rc == STRATA_ENOMEM)
+		goto out;
+	if (rc && (rc = fallback_split(sql, &st)) != 0)
+		goto out;
+	for (i = 0; i < st.n && !hit; i++) {
+		char *text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		PgQueryParseResult pr;
+		json_t *root = NULL;
+		if (!text) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		pr = pg_query_parse(text);
+		if (!pr.error && pr.parse_tree)
+			root = json_loads(pr.parse_tree, 0, NULL);
+		if (root) {
+			hit = tree_unlocks_all(root, 0);
+		} else {
+			/* not parsed: the text, comments and all */
+			size_t j;
+			for (j = 0; j + 22 <= st.v[i].len && !hit; j++)
+				hit = strncasecmp(text + j, "pg_advisory_unlock_all", 22) == 0;
+		}
+		json_decref(root);
+		pg_query_free_parse_result(pr);
+		free(text);
+		if (hit)
+			*offset = st.v[i].offset;
+	}
+out:
+	drv_stmts_release(&st);
+	drv_err_release(&e);
+	return rc ? rc : hit;
+}
+
 /* ---- files -------------------------------------------------------------- */
 
 static void file_release(struct lint_file *f)

@@ -731,6 +731,42 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	return rc;
 }
 
+/*
+ * STRATA_EPARSE, at file:line, when a pending migration (up or down
+ * section) calls pg_advisory_unlock_all(): it would release the lock that
+ * keeps other runners out while this one applies, and a transaction:false
+ * migration would commit what it did before anything noticed. (Any other
+ * release, pg_advisory_unlock() with strata's key, is caught before commit:
+ * pg_commit() checks that the lock is still held.) Nothing has run yet.
+ */
+static int refuse_lock_release(strata_db *db, const struct migration **todo, size_t ntodo)
+{
+	size_t i, k, off = 0;
+	int hit;
+
+	if (!is_pg(db))
+		return 0;
+	for (i = 0; i < ntodo; i++) {
+		const struct section *sec[2] = { &todo[i]->up, &todo[i]->down };
+		for (k = 0; k < 2; k++) {
+			if (!sec[k]->sql)
+				continue;
+			hit = lint_find_lock_release(sec[k]->sql, &off);
+			if (hit == STRATA_ENOMEM)
+				return db_error(db, STRATA_ENOMEM, "out of memory");
+			if (hit > 0)
+				return db_error(db, STRATA_EPARSE,
+				                "%s:%ld: pg_advisory_unlock_all() would release strata's "
+				                "migration lock, and another runner could apply the same "
+				                "migrations at once: remove it (release only your own locks, "
+				                "with pg_advisory_unlock(key), or use pg_advisory_xact_lock)",
+				                todo[i]->path,
+				                sec[k]->line + util_line_of(sec[k]->sql, off) - 1);
+		}
+	}
+	return 0;
+}
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
@@ -777,6 +813,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		e->batch = batch;
 	}
 	if ((rc = report_ok(db, r)) != 0)
+		goto out;
+	if (ntodo && (rc = refuse_lock_release(db, todo, ntodo)) != 0)
 		goto out;
 	if (opts->dry_run || ntodo == 0)
 		goto out;

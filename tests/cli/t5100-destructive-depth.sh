@@ -8,7 +8,13 @@ without --allow-destructive (exit 1, nothing ran) and runs it with. On
 PostgreSQL the same holds for what lint cannot read (a DO block that runs
 EXECUTE: dynamic-sql), for the statements of a DO block, for a call of a
 function of the same migration that destroys data, and for DROP ...
-CASCADE; TRUNCATE and DROP SCHEMA stay covered.'
+CASCADE; TRUNCATE and DROP SCHEMA stay covered.
+
+Also here, on PostgreSQL: a migration may not release the advisory
+lock of the runner. pg_advisory_unlock_all() anywhere in a pending migration
+(also in a DO block, a function, an EXECUTE string) is refused before
+anything runs (exit 2, file:line); a release strata cannot see in the text
+is caught before commit (exit 1, nothing committed).'
 
 test_engines='sqlite postgres'
 . "$(dirname "$0")/test-lib.sh"
@@ -160,6 +166,86 @@ test_expect_success POSTGRES 'PostgreSQL: a function of the migration that destr
 	echo 3 >expect &&
 	db_sql "SELECT count(*) FROM t" >actual &&
 	test_cmp expect actual
+'
+
+# ---- the runner's lock (PostgreSQL) ----------------------------------------
+
+# lockfile SQL [MARKER-OPTIONS]: 0002_lock.sql with SQL as its up section.
+lockfile() {
+	printf -- '-- migrate:up%s\nCREATE TABLE made (id int);\n%s\n\n-- migrate:down\nDROP TABLE made;\n' \
+		"${2-}" "$1" >migrations/0002_lock.sql
+}
+
+# untouched: 0002 did nothing and is not recorded.
+untouched() {
+	test_must_fail db_sql "SELECT count(*) FROM made" &&
+	echo 0 >expect &&
+	db_sql "SELECT count(*) FROM strata_migrations WHERE version = '0002'" >actual &&
+	test_cmp expect actual
+}
+
+test_expect_success POSTGRES 'pg_advisory_unlock_all() in a migration is refused at its line, nothing runs' '
+	base &&
+	lockfile "SELECT pg_advisory_unlock_all();" &&
+	test_expect_code 2 strata up --allow-destructive >out 2>err &&
+	test_grep "0002_lock.sql:3: pg_advisory_unlock_all() would release strata.s migration lock" err &&
+	test_line_count = 1 err &&
+	untouched
+'
+
+test_expect_success POSTGRES '... in upper case, in a DO block, in an EXECUTE string, in a function: refused' '
+	base &&
+	for sql in "SELECT PG_ADVISORY_UNLOCK_ALL();" \
+		"DO \$\$ BEGIN PERFORM pg_advisory_unlock_all(); END \$\$;" \
+		"DO \$\$ BEGIN EXECUTE '"'"'SELECT pg_advisory_unlock_all()'"'"'; END \$\$;" \
+		"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS \$\$ SELECT pg_advisory_unlock_all() \$\$;"
+	do
+		lockfile "$sql" &&
+		test_expect_code 2 strata up --allow-destructive >out 2>err &&
+		test_grep "0002_lock.sql:3: pg_advisory_unlock_all()" err &&
+		untouched || return 1
+	done
+'
+
+test_expect_success POSTGRES '... in a transaction:false migration, or only in the down section: refused' '
+	base &&
+	lockfile "SELECT pg_advisory_unlock_all();" " transaction:false" &&
+	test_expect_code 2 strata up >out 2>err &&
+	test_grep "0002_lock.sql:3:" err &&
+	untouched &&
+	printf -- "-- migrate:up\nCREATE TABLE made (id int);\n-- migrate:down\nSELECT pg_advisory_unlock_all();\nDROP TABLE made;\n" >migrations/0002_lock.sql &&
+	test_expect_code 2 strata up >out 2>err &&
+	test_grep "0002_lock.sql:4:" err &&
+	untouched
+'
+
+test_expect_success POSTGRES 'a release strata cannot see in the text is caught before commit: nothing committed' '
+	base &&
+	lockfile "SELECT pg_advisory_unlock(k) FROM (SELECT (classid::bigint << 32) | objid::bigint AS k FROM pg_locks WHERE locktype = '"'"'advisory'"'"' AND pid = pg_backend_pid() AND objsubid = 1) s;" &&
+	test_expect_code 1 strata up >out 2>err &&
+	test_grep "migration lock was released during the run" err &&
+	test_grep ! "WARNING" err &&
+	untouched &&
+	lockfile "DO \$\$ BEGIN EXECUTE '"'"'SELECT pg_advisory_'"'"' || '"'"'unlock_all()'"'"'; END \$\$;" &&
+	test_expect_code 1 strata up --allow-destructive >out 2>err &&
+	test_grep "migration lock was released during the run" err &&
+	untouched
+'
+
+test_expect_success POSTGRES 'after such a refusal the next run takes the lock and applies' '
+	lockfile "SELECT 1;" &&
+	strata up >out 2>err &&
+	test_grep "applied .*0002_lock" out &&
+	echo 0 >expect &&
+	db_sql "SELECT count(*) FROM made" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success POSTGRES 'a migration that takes and releases a lock of its own runs' '
+	base &&
+	lockfile "SELECT pg_advisory_lock(42); SELECT pg_advisory_unlock(42); SELECT pg_advisory_xact_lock(43);" &&
+	strata up >out 2>err &&
+	test_grep "applied .*0002_lock" out
 '
 
 test_done
