@@ -678,11 +678,15 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 	opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		struct sbuf why = SBUF_INIT;
+		char *shown = url_redact(conninfo);
+		sbuf_addf(&why, "cannot read the PostgreSQL %s '%s': ",
+		          strstr(conninfo, "://") ? "URL" : "connection string", shown ? shown : "");
+		free(shown);
 		if (perr)
 			add_parse_error(&why, perr);
-		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM,
-		               "cannot read the PostgreSQL connection string: ",
-		               perr ? why.buf : "out of memory");
+		else
+			sbuf_adds(&why, "out of memory");
+		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM, NULL, why.buf);
 		sbuf_release(&why);
 		goto out;
 	}

@@ -263,7 +263,7 @@ static void redact_span(void *ctx, size_t off, size_t len)
 }
 
 /* The URL with every secret url_secret_spans() finds replaced by "****". */
-static char *redact(const char *url)
+char *url_redact(const char *url)
 {
 	struct redact_ctx r = { url, 0, SBUF_INIT };
 
@@ -327,7 +327,9 @@ static const char *pg_url_trouble(const char *url)
 {
 	const char *p = strstr(url, "://") + 3, *at = strchr(p, '@'), *slash, *c;
 
-	if (at && strchr(at + 1, '@'))
+	/* (A second '@' after a user part without a password splits no
+	 * secret: "u@h?password=a@b" is read right, its value hidden whole.) */
+	if (at && strchr(at + 1, '@') && memchr(p, ':', (size_t)(at - p)))
 		return "has more than one '@': percent-encode '@' in the user name, the password "
 		       "and parameter values as %40";
 	slash = p + strcspn(p, "/");
@@ -367,7 +369,7 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 		drv_err_set(err, STRATA_EURL, "no database URL: give --url or set DATABASE_URL");
 		return STRATA_EURL;
 	}
-	out->redacted = redact(url);
+	out->redacted = url_redact(url);
 	if (!out->redacted)
 		goto nomem;
 	if (strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite3:", 8) == 0) {
