@@ -464,3 +464,24 @@ const struct strata_driver *driver_for(const struct strata_url *u)
 #endif
 	return NULL;
 }
+
+const char *strata_url_engine(const char *url)
+{
+	struct strata_url u;
+	struct drv_err e;
+	const char *engine = NULL;
+
+	if (!url)
+		return NULL;
+	if (!strncmp(url, "sqlite:", 7) || !strncmp(url, "sqlite3:", 8))
+		return "sqlite";
+	if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+		return "postgres";
+	drv_err_init(&e);
+	if (strchr(url, '=') && kv_looks_like(url) && url_parse(url, &u, &e) == 0) {
+		engine = "postgres";
+		url_release(&u);
+	}
+	drv_err_release(&e);
+	return engine;
+}

@@ -133,6 +133,13 @@ test_expect_success 'messages are not mangled by a search for the password (pass
 	test_grep ! "\*\*\*\*" err
 '
 
+test_expect_success 'a keyword/value string is a database for diff too, never taken for a file name' '
+	run kv-diff 0 strata diff --from "$KV" --to "$KV" &&
+	test_must_be_empty "$OUT/kv-diff.out" &&
+	run kv-diff-bad 1 strata diff --from "host=$H port=1 dbname=$DB user=$ROLE password='"'"'$PW'"'"'" --to "$KV" &&
+	test_grep ! "no such schema file" "$OUT/kv-diff-bad.err"
+'
+
 test_expect_success 'all outputs, once more' '
 	no_secret "$OUT"/*
 '
