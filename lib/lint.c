@@ -1982,6 +1982,14 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 	size_t i;
 	int rc, hit = 0;
 
+	/* The name must be in the text, for a call or a string that makes
+	 * one: without it, no split and no parse (a data migration's 100,000
+	 * INSERTs cost one pass). */
+	for (i = 0; sql[i] && !hit; i++)
+		hit = (sql[i] | 32) == 'p' && strncasecmp(sql + i, "pg_advisory_unlock_all", 22) == 0;
+	if (!hit)
+		return 0;
+	hit = 0;
 	drv_err_init(&e);
 	rc = drv_split(&drv_pg, sql, &st, &e);
 	if (rc == STRATA_ENOMEM)
@@ -1989,9 +1997,16 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 	if (rc && (rc = fallback_split(sql, &st)) != 0)
 		goto out;
 	for (i = 0; i < st.n && !hit; i++) {
-		char *text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		char *text;
 		PgQueryParseResult pr;
 		json_t *root = NULL;
+		size_t j;
+		for (j = 0; j + 22 <= st.v[i].len && !hit; j++)
+			hit = strncasecmp(sql + st.v[i].offset + j, "pg_advisory_unlock_all", 22) == 0;
+		if (!hit)
+			continue;
+		hit = 0;
+		text = xstrndup(sql + st.v[i].offset, st.v[i].len);
 		if (!text) {
 			rc = STRATA_ENOMEM;
 			goto out;
@@ -2002,10 +2017,7 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 		if (root) {
 			hit = tree_unlocks_all(root, 0);
 		} else {
-			/* not parsed: the text, comments and all */
-			size_t j;
-			for (j = 0; j + 22 <= st.v[i].len && !hit; j++)
-				hit = strncasecmp(text + j, "pg_advisory_unlock_all", 22) == 0;
+			hit = 1; /* not parsed: the text, comments and all, says it */
 		}
 		json_decref(root);
 		pg_query_free_parse_result(pr);
