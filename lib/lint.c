@@ -44,7 +44,7 @@ enum rule_id {
 	R_ADD_COLUMN_VOLATILE, R_ADD_COLUMN_NOT_NULL, R_VACUUM_FULL, R_CLUSTER,
 	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
 	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_DYNAMIC_SQL, R_DROP_CASCADE,
-	R_COUNT
+	R_RELEASES_LOCK, R_COUNT
 };
 
 static const struct rule {
@@ -123,6 +123,9 @@ static const struct rule {
 	[R_DYNAMIC_SQL] = { "dynamic-sql", STRATA_LINT_ERROR, ENG_PG,
 		"read what it runs: lint cannot; write the statements out plainly, or, once checked, "
 		"acknowledge it with '-- strata:lint-ignore dynamic-sql'" },
+	[R_RELEASES_LOCK] = { "releases-lock", STRATA_LINT_ERROR, ENG_PG,
+		"remove it: take your own locks with pg_advisory_xact_lock(), or release only the key "
+		"you took with pg_advisory_unlock(key) (up refuses the migration otherwise)" },
 	[R_DROP_CASCADE] = { "drop-cascade", STRATA_LINT_ERROR, ENG_PG,
 		"drop what depends on it first, each by name in a reviewed statement, then drop it "
 		"without CASCADE" },
@@ -1119,6 +1122,7 @@ static int truth(json_t *e, int depth)
 
 static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char *type, json_t *n);
 static void lint_calls(struct lint_file *f, const struct lint_stmt *s, json_t *n, int depth);
+static int tree_unlocks_all(json_t *n, int depth);
 
 /* Lint the SQL text sql (a statement inside a PL/pgSQL body) as part of
  * statement s. 0, or -1 when it does not parse. */
@@ -1817,6 +1821,9 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 				          json_object_iter_value(json_object_iter(stmt)));
 		}
 		lint_calls(f, s, root, 0);
+		if (tree_unlocks_all(root, 0))
+			EMIT(f, s, R_RELEASES_LOCK, "pg_advisory_unlock_all() releases strata's migration "
+			     "lock: another runner could apply the same migrations at once");
 		json_decref(root);
 	} else if (!pr.error) {
 		/* a tree jansson would not load: nested deeper than it allows */

@@ -724,6 +724,18 @@ static void test_lint__drop_cascade_and_drop_owned_are_destructive(void **state)
 	expect("postgres", "DROP SCHEMA s CASCADE;", 0, "drop-cascade", 0);
 }
 
+static void test_lint__releasing_every_advisory_lock_is_an_error(void **state)
+{
+	(void)state;
+	expect("postgres", "SELECT pg_advisory_unlock_all();", 0, "releases-lock", 1);
+	expect("postgres", "DO $$ BEGIN PERFORM pg_advisory_unlock_all(); END $$;", 0, "releases-lock", 1);
+	expect("postgres", "DO $$ BEGIN EXECUTE 'SELECT PG_ADVISORY_UNLOCK_ALL()'; END $$;", 0,
+	       "releases-lock", 1);
+	expect("postgres", "SELECT pg_advisory_unlock(42); -- not pg_advisory_unlock_all()", 0,
+	       "releases-lock", 0);
+	expect("postgres", "SELECT pg_advisory_xact_lock(42);", 0, "releases-lock", 0);
+}
+
 static void test_lint__a_long_migration_is_linted_in_linear_time(void **state)
 {
 	/* 20,000 tables created and 20,000 dropped: the lookups once were
@@ -779,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_lint__do_blocks_are_read_and_execute_is_dynamic_sql),
 		cmocka_unit_test(test_lint__calls_of_risky_functions_of_the_same_migration_are_reported),
 		cmocka_unit_test(test_lint__drop_cascade_and_drop_owned_are_destructive),
+		cmocka_unit_test(test_lint__releasing_every_advisory_lock_is_an_error),
 		cmocka_unit_test(test_lint__a_long_migration_is_linted_in_linear_time),
 	};
 
