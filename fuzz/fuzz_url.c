@@ -16,6 +16,12 @@
  *    times in the output than in the input, or not at all when the input
  *    does not hold it (it was percent-encoded): see check_hidden().
  *    Passwords with '*' are skipped ("****" could spell them).
+ *  - the same for libpq's keyword/value strings ("host=h password='p w'"):
+ *    libpq's reading of the password (PQconninfoParse, unquoted) and its
+ *    spelling in the string (the value as written, quotes and all);
+ *  - an error message shows no password whole, wherever in the message
+ *    (not only between quotes): strata's own refusals quote nothing of a
+ *    URL that libpq would misread.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -57,10 +63,10 @@ static void check_hidden(const char *in, const char *out, const char *pw, int ra
 /* The brief's reading: scheme "://" user ":" password "@", no '/' before '@'. */
 static char *plain_password(const char *url)
 {
-	const char *p = strstr(url, "://"), *at, *colon;
+	const char *p = strstr(url, "://"), *at, *colon, *eq = strchr(url, '=');
 
-	if (!p)
-		return NULL;
+	if (!p || (eq && eq < p))
+		return NULL; /* a keyword/value string: a value may hold "://" */
 	p += 3;
 	at = p + strcspn(p, "@/");
 	if (*at != '@')
@@ -148,13 +154,61 @@ static char *raw_spelling(const char *url, const char *want)
 	return NULL;
 }
 
-/* libpq's reading: the password it would send, decoded. */
+/* In a keyword/value string: the value of the last "password" keyword as
+ * written (bare, or quoted with its quotes), by libpq's grammar. */
+static char *kv_raw_password(const char *s)
+{
+	size_t i = 0, k, kl, v;
+	char *found = NULL;
+
+	if (strncmp(s, "postgres://", 11) == 0 || strncmp(s, "postgresql://", 13) == 0)
+		return NULL;
+	for (;;) {
+		while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v')
+			i++;
+		if (!s[i])
+			return found;
+		k = i;
+		while (s[i] && s[i] != '=' && !strchr(" \t\n\r\f\v", s[i]))
+			i++;
+		kl = i - k;
+		while (s[i] && strchr(" \t\n\r\f\v", s[i]))
+			i++;
+		if (s[i] != '=')
+			return found;
+		if (!found && k == 0 + strspn(s, " \t\n\r\f\v") && strspn(s + k, "abcdefghijklmnopqrstuvwxyz_") != kl)
+			return NULL; /* the first word is no keyword: not such a string */
+		i++;
+		while (s[i] && strchr(" \t\n\r\f\v", s[i]))
+			i++;
+		v = i;
+		if (s[i] == '\'') {
+			for (i++; s[i] && s[i] != '\''; i++)
+				if (s[i] == '\\' && s[i + 1])
+					i++;
+			if (s[i] == '\'')
+				i++;
+		} else {
+			for (; s[i] && !strchr(" \t\n\r\f\v", s[i]); i++)
+				if (s[i] == '\\' && s[i + 1])
+					i++;
+		}
+		if (kl == 8 && strncmp(s + k, "password", 8) == 0 && i > v) {
+			free(found);
+			found = xstrndup(s + v, i - v);
+		}
+	}
+}
+
+/* libpq's reading: the password it would send, decoded (a URL) or
+ * unquoted (a keyword/value string). */
 static char *libpq_password(const char *url)
 {
 	PQconninfoOption *opts, *o;
 	char *perr = NULL, *pw = NULL;
 
-	if (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0)
+	if (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0 &&
+	    !strchr(url, '='))
 		return NULL;
 	opts = PQconninfoParse(url, &perr);
 	if (perr)
@@ -173,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *url = fuzz_cstr(data, size);
 	struct strata_url u;
 	struct drv_err err;
-	char *pw1, *pw2, *raw2;
+	char *pw1, *pw2, *raw2, *raw3;
 	int rc;
 
 	drv_err_init(&err);
@@ -181,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pw1 = plain_password(url);
 	pw2 = libpq_password(url);
 	raw2 = raw_spelling(url, pw2);
+	raw3 = kv_raw_password(url);
 	if (rc == 0) {
 		FUZZ_CHECK(u.engine && u.redacted, "success without engine or redacted form");
 		if (strcmp(u.engine, "sqlite") == 0) {
@@ -224,6 +279,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_hidden(url, u.redacted, pw1, 1, "redacted", "user:pass@");
 		check_hidden(url, u.redacted, pw2, 0, "redacted", "libpq, decoded");
 		check_hidden(url, u.redacted, raw2, 1, "redacted", "libpq, as spelt");
+		if (strcmp(u.engine, "postgres") == 0)
+			check_hidden(url, u.redacted, raw3, 1, "redacted", "keyword/value, as written");
 		FUZZ_CHECK(driver_for(&u) != NULL, "no driver for engine %s", u.engine);
 	} else {
 		FUZZ_CHECK(rc == STRATA_EURL || rc == STRATA_ENOMEM, "rc %d", rc);
@@ -237,7 +294,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* What of the URL the message quotes: between its first and
 			 * last quote (the template's own words are not the URL's). */
 			const char *a = strchr(err.msg.buf, '\''), *b = strrchr(err.msg.buf, '\'');
-			if (a && b > a) {
+			/* strata's refusals of what libpq would misread quote
+			 * nothing of it (their quotes are around '@', '%'...) */
+			int quotes_url = strncmp(err.msg.buf, "the PostgreSQL ", 15) != 0 &&
+			                 strncmp(err.msg.buf, "the database URL is neither", 27) != 0;
+			if (quotes_url && a && b > a) {
 				/* The message quotes the URL escaped (\xNN for control
 				 * characters): count pieces against the escaped URL,
 				 * whose hex digits are not the password's. */
@@ -247,14 +308,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_hidden(esc, quoted, pw1, 1, "the error message", "user:pass@");
 				check_hidden(esc, quoted, pw2, 0, "the error message", "libpq, decoded");
 				check_hidden(esc, quoted, raw2, 1, "the error message", "libpq, as spelt");
+				check_hidden(esc, quoted, raw3, 1, "the error message", "keyword/value");
 				free(quoted);
 				free(esc);
 			}
+		}
+		{
+			/* Anywhere in the message: no password whole (long enough
+			 * not to be a word of the message's own). */
+			const char *pws[4] = { pw1, pw2, raw2, raw3 };
+			size_t i;
+			for (i = 0; i < 4; i++)
+				FUZZ_CHECK(!pws[i] || strlen(pws[i]) < 8 || strchr(pws[i], '*') ||
+				           fuzz_count(url, pws[i]) > 1 || !strstr(err.msg.buf, pws[i]),
+				           "the error message shows the password '%s': %s", pws[i], err.msg.buf);
 		}
 	}
 	free(pw1);
 	free(pw2);
 	free(raw2);
+	free(raw3);
 	url_release(&u);
 	drv_err_release(&err);
 	free(url);

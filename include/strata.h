@@ -109,6 +109,11 @@ const char *strata_strerror(int code);
 const char *strata_engine(const strata_db *db);
 /* The URL of db with any password replaced by "****". Lent for db's lifetime. */
 const char *strata_url_redacted(const strata_db *db);
+/* The engine a database URL names, without connecting: "sqlite" for
+ * sqlite: URLs, "postgres" for postgres:// and postgresql:// URLs and for
+ * libpq keyword/value strings ("host=h dbname=d ..."); NULL for anything
+ * else (a file path, a malformed URL). A static string. */
+const char *strata_url_engine(const char *url);
 
 /* The state of one migration as status reports it. */
 typedef enum strata_state {

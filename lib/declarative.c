@@ -163,8 +163,11 @@ static char *url_with_db(const char *u, const char *name)
 	struct sbuf sb = SBUF_INIT;
 	const char *auth = strstr(u, "://"), *q, *slash;
 
-	if (!auth)
-		return NULL;
+	if (!auth || (strchr(u, '=') && strchr(u, '=') < auth)) {
+		/* a libpq keyword/value string: a later dbname wins */
+		sbuf_addf(&sb, "%s dbname='%s'", u, name);
+		return sbuf_detach(&sb);
+	}
 	auth += 3;
 	q = auth + strcspn(auth, "?#");
 	slash = memchr(auth, '/', (size_t)(q - auth));
@@ -272,7 +275,8 @@ static enum src_kind source_kind(const char *src)
 {
 	struct stat st;
 
-	if (!strncmp(src, "sqlite:", 7) || !strncmp(src, "sqlite3:", 8) || strstr(src, "://"))
+	if (!strncmp(src, "sqlite:", 7) || !strncmp(src, "sqlite3:", 8) || strstr(src, "://") ||
+	    strata_url_engine(src))
 		return SRC_URL;
 	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
 		return SRC_DIR;

@@ -164,6 +164,9 @@ void url_release(struct strata_url *u);
 /* The secrets in a postgres:// URL (user:PASSWORD@, ?password=,
  * ?sslpassword=) as spans of url, in order; returns the query's offset. */
 size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_t len), void *ctx);
+/* url with every secret of url_secret_spans() replaced by "****" (a new
+ * string to free(); NULL when out of memory). */
+char *url_redact(const char *url);
 const struct strata_driver *driver_for(const struct strata_url *u);
 
 /* driver.c: the wrappers the core calls. */

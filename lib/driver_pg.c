@@ -9,8 +9,12 @@
  * boundaries plus the server's error position. Outside a transaction
  * (transaction:false migrations) statements go one at a time, each in its own
  * implicit transaction, because CREATE INDEX CONCURRENTLY and its kind refuse
- * to share one. Every text that reaches a message is flattened to one line
- * and scrubbed of the connection's password.
+ * to share one. Every text that reaches a message is flattened to one line.
+ * Secrets are kept out by structure, never by searching a message for the
+ * password: the messages this file builds quote no connection string, and
+ * libpq's and the server's own messages (which do not hold the password)
+ * pass as they are; libpq's complaints about a connection string it cannot
+ * parse, which quote pieces of it, are replaced by our own words.
  */
 #include "driver.h"
 
@@ -36,6 +40,9 @@ struct pgc {
 	long busy_timeout_ms;   /* how long lock() waits; 0: for ever */
 	strata_log_fn log;
 	void *log_payload;
+	int holds_lock;         /* lock() took the advisory lock lock_key, not yet unlocked */
+	int lock_lost;          /* ... and a migration released it (lock_still_held()) */
+	char lock_key[24];      /* its bigint, in decimal */
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -59,46 +66,6 @@ static void add_flat(struct sbuf *sb, const char *s)
 	}
 }
 
-/* Replace every occurrence of secret in sb with "****", however short the
- * secret: a mangled message is better than a leaked password. */
-static void scrub(struct sbuf *sb, const char *secret)
-{
-	struct sbuf out = SBUF_INIT;
-	size_t n = secret ? strlen(secret) : 0;
-	const char *p, *hit;
-
-	if (!n || !sb->len || !strstr(sb->buf, secret))
-		return;
-	for (p = sb->buf; (hit = strstr(p, secret)) != NULL; p = hit + n) {
-		sbuf_add(&out, p, (size_t)(hit - p));
-		sbuf_adds(&out, "****");
-	}
-	sbuf_adds(&out, p);
-	if (sbuf_failed(&out)) {
-		/* Never leave the secret in place, even without memory. */
-		sbuf_reset(sb);
-		sbuf_adds(sb, "(message hidden)");
-	} else {
-		sbuf_release(sb);
-		*sb = out;
-	}
-}
-
-/* The secrets that a message about a connection must not show: the password
- * as libpq used it (URL, PGPASSWORD or .pgpass) and, before a connection
- * exists, as the URL spells it, raw and decoded. */
-struct secrets {
-	const char *v[6];
-};
-
-static void scrub_all(struct sbuf *sb, const struct secrets *s)
-{
-	size_t i;
-
-	for (i = 0; s && i < sizeof s->v / sizeof s->v[0]; i++)
-		scrub(sb, s->v[i]);
-}
-
 static void err_reset(struct drv_err *err, int code)
 {
 	err->code = code;
@@ -110,16 +77,14 @@ static void err_reset(struct drv_err *err, int code)
 	sbuf_reset(&err->hint);
 }
 
-/* err = code, prefix + the flattened text, scrubbed. */
-static int fail_text(struct drv_err *err, int code, const char *prefix, const char *text,
-                     const struct secrets *sec)
+/* err = code, prefix + the flattened text. */
+static int fail_text(struct drv_err *err, int code, const char *prefix, const char *text)
 {
 	err_reset(err, code);
 	sbuf_adds(&err->msg, prefix);
 	add_flat(&err->msg, text);
 	if (!err->msg.len)
 		sbuf_adds(&err->msg, "unknown error");
-	scrub_all(&err->msg, sec);
 	sbuf_escape_controls(&err->msg, 0);
 	if (sbuf_failed(&err->msg)) {
 		err->code = STRATA_ENOMEM;
@@ -131,13 +96,7 @@ static int fail_text(struct drv_err *err, int code, const char *prefix, const ch
 
 static int fail_nomem(struct drv_err *err)
 {
-	return fail_text(err, STRATA_ENOMEM, NULL, "out of memory", NULL);
-}
-
-static void conn_secrets(struct pgc *c, struct secrets *s)
-{
-	memset(s, 0, sizeof *s);
-	s->v[0] = PQpass(c->pg);
+	return fail_text(err, STRATA_ENOMEM, NULL, "out of memory");
 }
 
 /* SQLSTATE class 08 (connection exception) and 57P0x (the server ended the
@@ -177,10 +136,8 @@ static int fail_result(struct pgc *c, const PGresult *res, struct drv_err *err)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *prim = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	struct sbuf why = SBUF_INIT;
-	struct secrets sec;
 	int lost = is_lost(c->pg, state);
 
-	conn_secrets(c, &sec);
 	if (!prim && lost) {
 		lost_reason(&why, c->pg);
 		prim = why.buf;
@@ -189,15 +146,13 @@ static int fail_result(struct pgc *c, const PGresult *res, struct drv_err *err)
 		                                         : PQerrorMessage(c->pg);
 	}
 	fail_text(err, lost ? STRATA_ECONNECT : STRATA_ESQL,
-	          lost ? "connection to the server was lost: " : NULL, prim, &sec);
+	          lost ? "connection to the server was lost: " : NULL, prim);
 	sbuf_release(&why);
 	if (state && strlen(state) == 5)
 		memcpy(err->sqlstate, state, 6);
 	if (res) {
 		add_flat(&err->detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
 		add_flat(&err->hint, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
-		scrub_all(&err->detail, &sec);
-		scrub_all(&err->hint, &sec);
 	}
 	return err->code;
 }
@@ -208,7 +163,7 @@ static int check_alive(struct pgc *c, struct drv_err *err)
 {
 	if (PQstatus(c->pg) == CONNECTION_OK)
 		return 0;
-	return fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost", NULL);
+	return fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost");
 }
 
 /* Byte length of the first nchars UTF-8 characters of s[0..len): the server
@@ -254,15 +209,12 @@ static void on_notice(void *arg, const PGresult *res)
 {
 	struct pgc *c = arg;
 	struct sbuf sb = SBUF_INIT;
-	struct secrets sec;
 	const char *sev;
 
 	if (!c->log)
 		return;
 	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	add_flat(&sb, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-	conn_secrets(c, &sec);
-	scrub_all(&sb, &sec);
 	/* A WARNING is one; a NOTICE (RAISE NOTICE in a migration, "drop
 	 * cascades to ...") is information the user sees with -v; the "...
 	 * already exists, skipping" of IF [NOT] EXISTS, which strata's own
@@ -551,7 +503,7 @@ static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *e
 	PgQuerySplitResult sc;
 	int i;
 
-	fail_text(err, STRATA_ESQL, NULL, e->message, NULL);
+	fail_text(err, STRATA_ESQL, NULL, e->message);
 	memcpy(err->sqlstate, "42601", 6);
 	if (e->cursorpos <= 0)
 		return err->code;
@@ -659,26 +611,27 @@ static const char *opt_val(const PQconninfoOption *o, const char *key)
 	return NULL;
 }
 
-/* The passwords as the URL writes them (percent-encoded), in user:pw@ and
- * in ?password=: libpq's messages about a malformed URL quote raw pieces.
- * The spans are url_secret_spans()'s, the ones redaction hides. */
-struct raw_pw {
-	const char *url;
-	char *v[3];
-	size_t n;
-};
-
-static void raw_pw_span(void *ctx, size_t off, size_t len)
+/*
+ * libpq's complaint about a connection string it cannot parse, without the
+ * pieces of the string it quotes (one may be the password, or part of it):
+ * its words up to the first quoted piece.
+ */
+static void add_parse_error(struct sbuf *sb, const char *perr)
 {
-	struct raw_pw *r = ctx;
+	static const char *const cut[] = {
+		": \"", " after \"", "option \"", "character \"", NULL,
+	};
+	size_t n = strcspn(perr, "\n"), i;
+	const char *p;
 
-	if (!len)
-		return;
-	if (r->n == sizeof r->v / sizeof r->v[0])  /* keep the first ones and the last */
-		free(r->v[--r->n]);
-	r->v[r->n] = xstrndup(r->url + off, len);
-	if (r->v[r->n])
-		r->n++;
+	for (i = 0; cut[i]; i++) {
+		p = strstr(perr, cut[i]);
+		if (p && (size_t)(p - perr) < n)
+			n = (size_t)(p - perr) + (cut[i][0] == ':' ? 0 : strlen(cut[i]) - 2);
+	}
+	sbuf_add(sb, perr, n);
+	if (!n)
+		sbuf_adds(sb, "libpq cannot parse it");
 }
 
 static int is_missing_db(const char *msg)
@@ -688,22 +641,20 @@ static int is_missing_db(const char *msg)
 	return p && strstr(p, "\" does not exist") != NULL;
 }
 
-/* The error of a failed connection attempt. */
-static int fail_connect(PGconn *pg, const struct secrets *sec, struct drv_err *err)
+/* The error of a failed connection attempt: libpq's message, which names
+ * the host, port and user but never the password. */
+static int fail_connect(PGconn *pg, struct drv_err *err)
 {
 	const char *msg = pg ? PQerrorMessage(pg) : "out of memory";
 
 	if (pg && is_missing_db(msg)) {
-		struct sbuf name = SBUF_INIT;
-		sbuf_adds(&name, PQdb(pg));
-		scrub_all(&name, sec);
 		err_reset(err, STRATA_ENOTFOUND);
 		sbuf_setf(&err->msg, "database \"%s\" does not exist (create it with 'strata create')",
-		          name.buf);
-		sbuf_release(&name);
+		          PQdb(pg));
+		sbuf_escape_controls(&err->msg, 0);
 		return err->code;
 	}
-	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg, sec);
+	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg);
 }
 
 /*
@@ -719,26 +670,26 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 	PQconninfoOption *opts = NULL, *o;
 	const char **kw = NULL, **val = NULL;
 	char *perr = NULL;
-	struct raw_pw raw = { conninfo, { NULL, NULL, NULL }, 0 };
-	struct secrets sec;
 	PGconn *pg = NULL;
 	size_t n = 0, k = 0;
 	int rc = 0;
 
 	*out = NULL;
-	memset(&sec, 0, sizeof sec);
-	url_secret_spans(conninfo, raw_pw_span, &raw);
-	sec.v[3] = raw.v[0];
-	sec.v[4] = raw.v[1];
-	sec.v[5] = raw.v[2];
 	opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
-		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM,
-		               "cannot read the PostgreSQL URL: ", perr ? perr : "out of memory", &sec);
+		struct sbuf why = SBUF_INIT;
+		char *shown = url_redact(conninfo);
+		sbuf_addf(&why, "cannot read the PostgreSQL %s '%s': ",
+		          strstr(conninfo, "://") ? "URL" : "connection string", shown ? shown : "");
+		free(shown);
+		if (perr)
+			add_parse_error(&why, perr);
+		else
+			sbuf_adds(&why, "out of memory");
+		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM, NULL, why.buf);
+		sbuf_release(&why);
 		goto out;
 	}
-	sec.v[0] = opt_val(opts, "sslpassword");
-	sec.v[1] = opt_val(opts, "password");
 	for (o = opts; o->keyword; o++)
 		n++;
 	kw = calloc(n + 5, sizeof *kw);
@@ -775,8 +726,7 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 	}
 	pg = PQconnectdbParams(kw, val, maint_db ? 0 : 1);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		sec.v[2] = pg ? PQpass(pg) : NULL;
-		rc = fail_connect(pg, &sec, err);
+		rc = fail_connect(pg, err);
 		goto out;
 	}
 	*out = pg;
@@ -788,9 +738,6 @@ out:
 	PQfinish(pg);
 	free(kw);
 	free(val);
-	free(raw.v[0]);
-	free(raw.v[1]);
-	free(raw.v[2]);
 	return rc;
 }
 
@@ -853,8 +800,7 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 		c->schema = strdup(opts->pg_schema);
 	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		rc = fail_text(err, STRATA_ERROR, NULL,
-		               "no schema on search_path: create one, fix search_path or give --pg-schema",
-		               NULL);
+		               "no schema on search_path: create one, fix search_path or give --pg-schema");
 		goto out;
 	} else {
 		c->schema = strdup(PQgetvalue(res, 0, 0));
@@ -946,8 +892,7 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 		PQclear(res);
 		if (!rc) {
 			rc = fail_text(err, STRATA_ESQL, NULL,
-			               "the script began a transaction and did not end it (rolled back)",
-			               NULL);
+			               "the script began a transaction and did not end it (rolled back)");
 			err->offset = (long)st->v[st->n - 1].offset;
 			err->stmt_len = (long)st->v[st->n - 1].len;
 		}
@@ -1023,7 +968,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
 		rc = fail_text(err, STRATA_ESQL, NULL,
 		               "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
-		               "mark the migration transaction:false", NULL);
+		               "mark the migration transaction:false");
 	}
 	return rc;
 }
@@ -1065,7 +1010,7 @@ static int pg_query_method(drv_conn *dc, const char *sql, const char *const *par
 		if (is_copy(s)) {
 			res = finish_copy(c, res);
 			rc = fail_text(err, STRATA_ESQL, NULL,
-			               "COPY to or from the client is not supported here", NULL);
+			               "COPY to or from the client is not supported here");
 			goto out;
 		}
 		rc = fail_result(c, res, err);
@@ -1114,6 +1059,37 @@ static int pg_begin(drv_conn *dc, struct drv_err *err)
 	return simple((struct pgc *)dc, "BEGIN", err);
 }
 
+/* Run a one-row boolean function of the lock id: 1 true, 0 false, <0 error. */
+static int lock_call(struct pgc *c, const char *sql, const char *id, struct drv_err *err);
+
+/*
+ * Before a commit while the runner's lock is held: is it still? A
+ * migration that called pg_advisory_unlock_all() or pg_advisory_unlock()
+ * with strata's key has let another runner in, which may be applying the
+ * same migrations now: this transaction must not commit. 0 when held.
+ */
+static int lock_still_held(struct pgc *c, struct drv_err *err)
+{
+	int rc;
+
+	if (!c->holds_lock)
+		return 0;
+	rc = lock_call(c, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+	               "AND pid = pg_backend_pid() AND granted AND objsubid = 1 "
+	               "AND ((classid::bigint << 32) | objid::bigint) = $1::bigint)", c->lock_key, err);
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		c->lock_lost = 1;
+		err_reset(err, STRATA_ELOCKED);
+		sbuf_setf(&err->msg, "strata's migration lock was released during the run (by "
+		          "pg_advisory_unlock_all() or pg_advisory_unlock() in a migration?), so "
+		          "another runner may be applying the same migrations: not committed");
+		rc = STRATA_ELOCKED;
+	}
+	return rc;
+}
+
 static int pg_commit(drv_conn *dc, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
@@ -1122,13 +1098,18 @@ static int pg_commit(drv_conn *dc, struct drv_err *err)
 
 	if ((rc = check_alive(c, err)) != 0)
 		return rc;
+	if ((rc = lock_still_held(c, err)) != 0) {
+		res = PQexec(c->pg, "ROLLBACK");
+		PQclear(res);
+		return rc;
+	}
 	res = PQexec(c->pg, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = fail_result(c, res, err);
 	else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
 		/* COMMIT of a failed transaction rolls back without an error. */
 		rc = fail_text(err, STRATA_ESQL, NULL,
-		               "the transaction was rolled back: a statement in it had failed", NULL);
+		               "the transaction was rolled back: a statement in it had failed");
 	PQclear(res);
 	return rc;
 }
@@ -1139,7 +1120,7 @@ static int pg_rollback(drv_conn *dc, struct drv_err *err)
 
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		return fail_text(err, STRATA_ECONNECT, NULL,
-		                 "connection to the server was lost (the server rolled back)", NULL);
+		                 "connection to the server was lost (the server rolled back)");
 	/* Nothing to undo when the script ended the transaction itself; saying
 	 * ROLLBACK then would only earn a WARNING in the log. */
 	if (PQtransactionStatus(c->pg) == PQTRANS_IDLE)
@@ -1196,6 +1177,10 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 		return rc;
 	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
 	rc = lock_call(c, "SELECT pg_try_advisory_lock($1::bigint)", id, err);
+	if (rc > 0) {
+		c->holds_lock = 1;
+		memcpy(c->lock_key, id, sizeof id);
+	}
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
 	if (c->log) {
@@ -1216,6 +1201,8 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 	rc = lock_call(c, "SELECT pg_advisory_lock($1::bigint) IS NULL", id, err);
 	if (rc > 0) {
 		rc = 0;
+		c->holds_lock = 1;
+		memcpy(c->lock_key, id, sizeof id);
 	} else if (rc == STRATA_ESQL && strcmp(err->sqlstate, "55P03") == 0) {
 		err_reset(err, STRATA_ELOCKED);
 		sbuf_setf(&err->msg, "another strata run held the lock for more than %ld ms "
@@ -1226,7 +1213,7 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 		struct drv_err e2;
 		drv_err_init(&e2);
 		if (simple(c, rc ? "ROLLBACK" : "COMMIT", &e2) && !rc)
-			rc = fail_text(err, e2.code, NULL, e2.msg.buf, NULL);
+			rc = fail_text(err, e2.code, NULL, e2.msg.buf);
 		drv_err_release(&e2);
 	}
 out:
@@ -1243,6 +1230,12 @@ static int pg_unlock(drv_conn *dc, const char *key, struct drv_err *err)
 	if ((rc = check_alive(c, err)) != 0)
 		return rc;
 	snprintf(id, sizeof id, "%" PRId64, lock_id(key));
+	c->holds_lock = 0;
+	if (c->lock_lost) {
+		/* already gone (and said so): no WARNING from the server */
+		c->lock_lost = 0;
+		return 0;
+	}
 	rc = lock_call(c, "SELECT pg_advisory_unlock($1::bigint)", id, err);
 	if (rc == 0) {
 		err_reset(err, STRATA_ERROR);
@@ -1325,7 +1318,7 @@ static int admin_connect(const struct strata_url *url, PGconn **out, char **dbna
 	if (!name) {
 		res = PQexec(*out, "SELECT session_user");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-			rc = fail_text(err, STRATA_ECONNECT, NULL, PQerrorMessage(*out), NULL);
+			rc = fail_text(err, STRATA_ECONNECT, NULL, PQerrorMessage(*out));
 			goto out;
 		}
 		name = PQgetvalue(res, 0, 0);

@@ -214,15 +214,18 @@ static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
 	const char *p = sql, *tail;
+	size_t len = strlen(sql); /* once: per statement it made a long script quadratic */
 	sqlite3_stmt *st;
 	int rc;
 
 	while (*p) {
-		size_t start = skip_ws_comments(sql, (size_t)(p - sql), strlen(sql));
-		if (!sql[start])
+		size_t start = skip_ws_comments(sql, (size_t)(p - sql), len);
+		if (start >= len)
 			break;
 		st = NULL;
-		rc = sqlite3_prepare_v2(c->db, p, -1, &st, &tail);
+		/* The length of what is left (with its NUL, so SQLite need not
+		 * copy it): a -1 would have SQLite measure the tail each time. */
+		rc = sqlite3_prepare_v2(c->db, p, (int)(len - (size_t)(p - sql)) + 1, &st, &tail);
 		if (rc == SQLITE_OK && st) {
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 				;
@@ -233,7 +236,7 @@ static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 			int eo = sqlite3_error_offset(c->db);
 			fail(c, rc, err);
 			err->offset = (long)start;
-			err->stmt_len = (long)(tail > p ? (size_t)(tail - sql) - start : strlen(sql) - start);
+			err->stmt_len = (long)(tail > p ? (size_t)(tail - sql) - start : len - start);
 			/* The error offset is relative to the text given to prepare. */
 			if (eo >= 0)
 				err->offset = (long)(p - sql) + eo;
@@ -444,16 +447,28 @@ static const char *no_tx_reason(const char *s, size_t len)
 	return NULL;
 }
 
+static int is_word_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_' || ch == '$' || (unsigned char)ch >= 0x80;
+}
+
 /*
  * Split a script into statements. sqlite3_complete() knows where a
- * statement ends (CREATE TRIGGER bodies included); we ask it at each
- * semicolon, on the text of the current statement only.
+ * statement ends (CREATE TRIGGER bodies included); we ask it on the text of
+ * the current statement only, and only where it could say yes: its state
+ * machine ends a statement that does not start with CREATE or EXPLAIN at
+ * the first semicolon, and a trigger only at "END ;". Asking at every
+ * semicolon of a long trigger was quadratic.
  */
 static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 {
 	size_t n = strlen(sql), start = 0, i, alloc = 0;
 	struct sbuf cur = SBUF_INIT;
 	char q = 0;
+	/* Of the current statement: its first word is CREATE or EXPLAIN (-1:
+	 * no word yet), semicolons seen, the last token was the word END. */
+	int creates = -1, semis = 0, after_end = 0;
 
 	out->n = 0;
 	out->v = NULL;
@@ -470,10 +485,27 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 		}
 		if (ch == '\'' || ch == '"' || ch == '`') {
 			q = ch;
+			after_end = 0;
+			if (creates < 0)
+				creates = 0;
 			continue;
 		}
 		if (ch == '[') {
 			q = ']';
+			after_end = 0;
+			if (creates < 0)
+				creates = 0;
+			continue;
+		}
+		if (is_word_char(ch)) {
+			size_t w = i;
+			while (w < n && is_word_char(sql[w]))
+				w++;
+			after_end = w - i == 3 && strncasecmp(sql + i, "END", 3) == 0;
+			if (creates < 0)
+				creates = (w - i == 6 && strncasecmp(sql + i, "CREATE", 6) == 0) ||
+				          (w - i == 7 && strncasecmp(sql + i, "EXPLAIN", 7) == 0);
+			i = w - 1;
 			continue;
 		}
 		if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
@@ -492,14 +524,24 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 				i = n - 1;
 			continue;
 		}
-		if (ch != ';')
+		if (ch != ';') {
+			if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '\f') {
+				after_end = 0;
+				if (creates < 0)
+					creates = 0;
+			}
 			continue;
-		sbuf_reset(&cur);
-		sbuf_add(&cur, sql + start, (i < n ? i + 1 : n) - start);
-		sbuf_addc(&cur, i < n ? '\0' : ';');
-		if (sbuf_failed(&cur))
-			goto nomem;
-		end = i == n || sqlite3_complete(cur.buf);
+		}
+		if (i == n || creates <= 0) {
+			end = 1;
+		} else if (semis++ == 0 || after_end) {
+			sbuf_reset(&cur);
+			sbuf_add(&cur, sql + start, i + 1 - start);
+			if (sbuf_failed(&cur))
+				goto nomem;
+			end = sqlite3_complete(cur.buf);
+		}
+		after_end = 0;
 		if (end) {
 			size_t s = skip_ws_comments(sql, start, i < n ? i : n);
 			if (s < (i < n ? i : n)) {
@@ -518,6 +560,8 @@ static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
 				st->no_tx = no_tx_reason(sql + s, st->len);
 			}
 			start = i + 1;
+			creates = -1;
+			semis = 0;
 		}
 	}
 	sbuf_release(&cur);

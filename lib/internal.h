@@ -47,6 +47,15 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 #endif
 	;
 
+/* lint.c: 1 when rule (a lint rule id) marks a statement that destroys data,
+ * or that lint cannot judge (dynamic-sql): `up` asks before running it. */
+int lint_rule_is_destructive(const char *rule);
+/* 1 when the PostgreSQL script sql calls pg_advisory_unlock_all() (which
+ * would release the runner's lock), also from a DO block, a function body
+ * or an EXECUTE string; *offset is then where its statement starts. 0 when
+ * not; STRATA_ENOMEM. */
+int lint_find_lock_release(const char *sql, size_t *offset);
+
 /* util.c */
 /*
  * SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in

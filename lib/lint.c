@@ -43,7 +43,8 @@ enum rule_id {
 	R_CREATE_INDEX, R_ADD_FOREIGN_KEY, R_ADD_CHECK, R_SET_NOT_NULL, R_ADD_UNIQUE,
 	R_ADD_COLUMN_VOLATILE, R_ADD_COLUMN_NOT_NULL, R_VACUUM_FULL, R_CLUSTER,
 	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
-	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_COUNT
+	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_DYNAMIC_SQL, R_DROP_CASCADE,
+	R_RELEASES_LOCK, R_COUNT
 };
 
 static const struct rule {
@@ -65,10 +66,13 @@ static const struct rule {
 	[R_TRUNCATE] = { "truncate", STRATA_LINT_ERROR, ENG_BOTH,
 		"delete the rows you mean with a WHERE clause, or suppress if emptying the table is the point" },
 	[R_DELETE_NO_WHERE] = { "delete-without-where", STRATA_LINT_ERROR, ENG_BOTH,
-		"add a WHERE clause naming the rows to delete (WHERE true if all of them is meant)" },
+		"add a WHERE clause naming the rows to delete (one that is always true, such as "
+		"WHERE 1=1, counts as none); if every row is meant, acknowledge it with "
+		"'-- strata:lint-ignore delete-without-where'" },
 	[R_UPDATE_NO_WHERE] = { "update-without-where", STRATA_LINT_ERROR, ENG_BOTH,
-		"add a WHERE clause naming the rows to change (WHERE true if all of them is meant); "
-		"on a large table, update in batches" },
+		"add a WHERE clause naming the rows to change (one that is always true counts as "
+		"none); if every row is meant, acknowledge it with "
+		"'-- strata:lint-ignore update-without-where'; on a large table, update in batches" },
 	[R_ALTER_COLUMN_TYPE] = { "alter-column-type", STRATA_LINT_ERROR, ENG_PG,
 		"add a new column, backfill it in batches, switch the application, then drop the old "
 		"one; a binary-compatible change (varchar(n) to text or a larger n) does not rewrite: "
@@ -116,7 +120,43 @@ static const struct rule {
 	[R_TABLE_REBUILD] = { "table-rebuild", STRATA_LINT_WARNING, ENG_BOTH,
 		"check that the INSERT ... SELECT into the new table copies every column whose data "
 		"is kept; a column it leaves out is lost" },
+	[R_DYNAMIC_SQL] = { "dynamic-sql", STRATA_LINT_ERROR, ENG_PG,
+		"read what it runs: lint cannot; write the statements out plainly, or, once checked, "
+		"acknowledge it with '-- strata:lint-ignore dynamic-sql'" },
+	[R_RELEASES_LOCK] = { "releases-lock", STRATA_LINT_ERROR, ENG_PG,
+		"remove it: take your own locks with pg_advisory_xact_lock(), or release only the key "
+		"you took with pg_advisory_unlock(key) (up refuses the migration otherwise)" },
+	[R_DROP_CASCADE] = { "drop-cascade", STRATA_LINT_ERROR, ENG_PG,
+		"drop what depends on it first, each by name in a reviewed statement, then drop it "
+		"without CASCADE" },
 };
+
+/* The rules whose statements destroy data: `up` asks before them. A
+ * statement lint cannot judge (dynamic-sql) is asked about as well. */
+static const enum rule_id destroying[] = {
+	R_DROP_TABLE, R_DROP_COLUMN, R_DROP_SCHEMA, R_DROP_DATABASE, R_TRUNCATE,
+	R_DELETE_NO_WHERE, R_UPDATE_NO_WHERE, R_ALTER_COLUMN_TYPE, R_DYNAMIC_SQL, R_DROP_CASCADE,
+};
+
+static int destroys(enum rule_id rid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof destroying / sizeof destroying[0]; i++)
+		if (destroying[i] == rid)
+			return 1;
+	return 0;
+}
+
+int lint_rule_is_destructive(const char *rule)
+{
+	size_t i;
+
+	for (i = 0; rule && i < sizeof destroying / sizeof destroying[0]; i++)
+		if (strcmp(rules[destroying[i]].id, rule) == 0)
+			return 1;
+	return 0;
+}
 
 /* What one call collects: the findings and the counts. */
 struct lint_run {
@@ -136,6 +176,18 @@ struct held_drop {
 	char *first_line;         /* the statement's first line */
 	long line;
 	char *rebuilt_from;       /* the new table renamed to name, or NULL */
+	size_t same_prev;         /* the earlier held drop of the same name, + 1; 0: none */
+};
+
+/*
+ * Names without case (SQLite's rule, and PostgreSQL's for unquoted names),
+ * each mapped to a number: a hash table, so that a migration of many
+ * thousand tables is not linted in quadratic time.
+ */
+struct name_map {
+	char **name;
+	size_t *val;
+	size_t cap, n;            /* cap: 0 or a power of two, at most half full */
 };
 
 /* One file being linted. */
@@ -147,11 +199,27 @@ struct lint_file {
 	size_t *lines;            /* byte offset where each line starts; lines[0] = line 1 */
 	size_t nlines;
 	struct sbuf file_ignores; /* ",rule,rule," from lint-ignore-file comments */
-	char **created;           /* tables this up section created so far */
-	size_t ncreated, acreated;
+	struct name_map created;  /* tables (and "table.column"s) this up section created */
+	struct name_map held_by;  /* name -> index + 1 of its latest held drop */
 	struct held_drop *held;   /* DROP TABLEs of existing tables, in order */
 	size_t nheld, aheld;
 	int no_tx;                /* the up section runs outside a transaction */
+	/* Functions and procedures this up section creates whose body destroys
+	 * data or runs dynamic SQL: name -> index + 1 in risky. */
+	struct name_map risky_by;
+	struct risky_fn *risky;
+	size_t nrisky, arisky;
+	/* Reading a function's body: what it would do, not what runs now.
+	 * Findings are not reported; the first destroying one is kept. */
+	int probe;
+	enum rule_id probe_rule;
+	char *probe_msg;
+	int depth;                /* DO blocks and bodies within each other */
+};
+
+struct risky_fn {
+	enum rule_id rule;
+	char *why;                /* the finding's message */
 };
 
 /* One statement of an up section. */
@@ -326,6 +394,17 @@ static void emit_at(struct lint_file *f, long line, const char *text, size_t tle
 
 	if (!(ru->engines & r->engine) || r->nomem)
 		return;
+	if (f->probe) {
+		if (destroys(rid) && !f->probe_msg) {
+			va_start(ap, fmt);
+			sbuf_vaddf(&msg, fmt, ap);
+			va_end(ap);
+			f->probe_rule = rid;
+			if (!(f->probe_msg = sbuf_detach(&msg)))
+				r->nomem = 1;
+		}
+		return;
+	}
 	if (suppressed(f, line, ru->id)) {
 		r->suppressed++;
 		return;
@@ -371,40 +450,98 @@ static void emit_at(struct lint_file *f, long line, const char *text, size_t tle
 
 /* ---- tables this migration created --------------------------------------- */
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)tolower((unsigned char)*s);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The slot of name in m: where it is, or the empty one where it would go. */
+static size_t name_slot(const struct name_map *m, const char *name)
+{
+	size_t i = name_hash(name) & (m->cap - 1);
+
+	while (m->name[i] && strcasecmp(m->name[i], name) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The value of name, or 0 when it is not in m (values are never 0). */
+static size_t name_get(const struct name_map *m, const char *name)
+{
+	size_t i;
+
+	if (!name || !m->cap)
+		return 0;
+	i = name_slot(m, name);
+	return m->name[i] ? m->val[i] : 0;
+}
+
+/* Set name to val (not 0); 0, or STRATA_ENOMEM. */
+static int name_put(struct name_map *m, const char *name, size_t val)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct name_map big = { NULL, NULL, m->cap ? 2 * m->cap : 16, 0 };
+		big.name = calloc(big.cap, sizeof *big.name);
+		big.val = calloc(big.cap, sizeof *big.val);
+		if (!big.name || !big.val) {
+			free(big.name);
+			free(big.val);
+			return STRATA_ENOMEM;
+		}
+		for (i = 0; i < m->cap; i++) {
+			if (m->name[i]) {
+				size_t j = name_slot(&big, m->name[i]);
+				big.name[j] = m->name[i];
+				big.val[j] = m->val[i];
+				big.n++;
+			}
+		}
+		free(m->name);
+		free(m->val);
+		*m = big;
+	}
+	i = name_slot(m, name);
+	if (!m->name[i]) {
+		if (!(m->name[i] = strdup(name)))
+			return STRATA_ENOMEM;
+		m->n++;
+	}
+	m->val[i] = val;
+	return 0;
+}
+
+static void name_map_release(struct name_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->name[i]);
+	free(m->name);
+	free(m->val);
+	memset(m, 0, sizeof *m);
+}
+
 static void created_add(struct lint_file *f, const char *name)
 {
-	char *d;
-
-	if (!name)
-		return;
-	if (f->ncreated == f->acreated) {
-		size_t na = f->acreated ? 2 * f->acreated : 8;
-		char **nv = realloc(f->created, na * sizeof *nv);
-		if (!nv) {
-			f->run->nomem = 1;
-			return;
-		}
-		f->created = nv;
-		f->acreated = na;
-	}
-	d = strdup(name);
-	if (!d) {
+	if (f->probe)
+		return; /* a function's body: not run yet */
+	if (name && name_put(&f->created, name, 1) != 0)
 		f->run->nomem = 1;
-		return;
-	}
-	f->created[f->ncreated++] = d;
 }
 
 /* Names compare without case: SQLite's rule, and PostgreSQL's for unquoted
  * names (a quoted "Users" beside users is rare enough to not matter here). */
 static int is_created(const struct lint_file *f, const char *name)
 {
-	size_t i;
-
-	for (i = 0; name && i < f->ncreated; i++)
-		if (strcasecmp(f->created[i], name) == 0)
-			return 1;
-	return 0;
+	return name_get(&f->created, name) != 0;
 }
 
 static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char *name)
@@ -412,6 +549,12 @@ static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char
 	struct held_drop *h;
 	size_t n = 0;
 
+	if (f->probe) {
+		/* a function's body: no rebuild to wait for */
+		emit_at(f, s->line, s->text, s->len, R_DROP_TABLE,
+		        "table '%s' is dropped with every row in it", name);
+		return;
+	}
 	if (f->nheld == f->aheld) {
 		size_t na = f->aheld ? 2 * f->aheld : 4;
 		struct held_drop *nv = realloc(f->held, na * sizeof *nv);
@@ -429,7 +572,8 @@ static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char
 	h->first_line = xstrndup(s->text, n);
 	h->line = s->line;
 	h->rebuilt_from = NULL;
-	if (!h->name || !h->first_line) {
+	h->same_prev = name_get(&f->held_by, name);
+	if (!h->name || !h->first_line || name_put(&f->held_by, name, f->nheld + 1) != 0) {
 		free(h->name);
 		free(h->first_line);
 		f->run->nomem = 1;
@@ -444,10 +588,11 @@ static int rebuilt(struct lint_file *f, const char *from, const char *to)
 {
 	size_t i;
 
-	for (i = f->nheld; to && i-- > 0;) {
-		if (strcasecmp(f->held[i].name, to) == 0 && !f->held[i].rebuilt_from) {
-			f->held[i].rebuilt_from = strdup(from);
-			if (!f->held[i].rebuilt_from)
+	/* the latest drop of that name not yet taken by a rename */
+	for (i = name_get(&f->held_by, to); i; i = f->held[i - 1].same_prev) {
+		if (!f->held[i - 1].rebuilt_from) {
+			f->held[i - 1].rebuilt_from = strdup(from);
+			if (!f->held[i - 1].rebuilt_from)
 				f->run->nomem = 1;
 			return 1;
 		}
@@ -566,16 +711,13 @@ static int only_new_columns(const struct lint_file *f, const char *table, json_t
 		return 0;
 	json_array_foreach(targets, i, it) {
 		const char *col = jstr(json_object_get(it, "ResTarget"), "name");
-		char *tc;
+		struct sbuf tc = SBUF_INIT;
 		int hit;
 		if (!col)
 			return 0;
-		tc = malloc(strlen(table) + strlen(col) + 2);
-		if (!tc)
-			return 0;
-		sprintf(tc, "%s.%s", table, col);
-		hit = is_created(f, tc);
-		free(tc);
+		sbuf_addf(&tc, "%s.%s", table, col);
+		hit = !sbuf_failed(&tc) && is_created(f, tc.buf);
+		sbuf_release(&tc);
 		if (!hit)
 			return 0;
 		any = 1;
@@ -596,14 +738,13 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 	if (!created && table) {
 		/* Remembered as "table.column": an UPDATE that only fills
 		 * columns added here is a backfill, not a loss of data. */
-		char *tc = malloc(strlen(table) + strlen(col) + 2);
-		if (tc) {
-			sprintf(tc, "%s.%s", table, col);
-			created_add(f, tc);
-			free(tc);
-		} else {
+		struct sbuf tc = SBUF_INIT;
+		sbuf_addf(&tc, "%s.%s", table, col);
+		if (sbuf_failed(&tc))
 			f->run->nomem = 1;
-		}
+		else
+			created_add(f, tc.buf);
+		sbuf_release(&tc);
 	}
 	json_array_foreach(json_object_get(coldef, "constraints"), i, it) {
 		c = json_object_get(it, "Constraint");
@@ -723,6 +864,8 @@ static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
 		return;
 	json_array_foreach(json_object_get(n, "objects"), i, it) {
 		items = json_object_get(json_object_get(it, "List"), "items");
+		if (!items) /* DROP TYPE, DROP DOMAIN */
+			items = json_object_get(json_object_get(it, "TypeName"), "names");
 		name = items ? last_sval(items) : jstr(json_object_get(it, "String"), "sval");
 		if (!name)
 			name = "?";
@@ -737,6 +880,496 @@ static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
 			     strcmp(jstr(n, "behavior") ? jstr(n, "behavior") : "", "DROP_CASCADE") == 0
 			     ? " with everything in it (CASCADE)" : "");
 		}
+		/* CASCADE reaches into tables: a type's or domain's columns, an
+		 * extension's, a function's generated columns go with it. (A
+		 * table's drop, and a schema's, are reported as such.) */
+		if (strcmp(jstr(n, "behavior") ? jstr(n, "behavior") : "", "DROP_CASCADE") == 0 &&
+		    strcmp(type, "OBJECT_TABLE") != 0 && strcmp(type, "OBJECT_SCHEMA") != 0)
+			EMIT(f, s, R_DROP_CASCADE, "'%s' is dropped with CASCADE: whatever depends on it "
+			     "goes too, columns of existing tables included", name);
+	}
+}
+
+/* ---- what a WHERE clause can be: always true? ------------------------------ */
+
+enum { TV_UNKNOWN = -1, TV_FALSE = 0, TV_TRUE = 1, TV_NULL = 2 };
+
+/* a and b are the same tree, source positions aside. */
+static int same_tree(json_t *a, json_t *b, int depth)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (depth > 64 || json_typeof(a) != json_typeof(b))
+		return 0;
+	if (json_is_object(a)) {
+		size_t na = 0, nb = 0;
+		json_t *iv = json_object_get(json_object_get(a, "A_Const"), "ival");
+		if (iv && !json_object_get(iv, "ival"))
+			return 0; /* 0 or negative: libpg_query does not say which */
+		json_object_foreach(b, k, v)
+			if (strcmp(k, "location") != 0)
+				nb++;
+		json_object_foreach(a, k, v) {
+			if (strcmp(k, "location") == 0)
+				continue;
+			na++;
+			if (!json_object_get(b, k) || !same_tree(v, json_object_get(b, k), depth + 1))
+				return 0;
+		}
+		return na == nb;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach(a, i, v)
+			if (!same_tree(v, json_array_get(b, i), depth + 1))
+				return 0;
+		return 1;
+	}
+	return json_equal(a, b);
+}
+
+/* A constant's kind and value: 'n' number, 's' string, 'b' boolean, 'z'
+ * NULL; 0 when e is not a constant (casts are looked through). */
+static int const_of(json_t *e, double *num, const char **str)
+{
+	json_t *c, *v;
+	int depth;
+
+	for (depth = 0; depth < 16 && json_object_get(e, "TypeCast"); depth++)
+		e = json_object_get(json_object_get(e, "TypeCast"), "arg");
+	if (!(c = json_object_get(e, "A_Const")))
+		return 0;
+	if (jtrue(c, "isnull"))
+		return 'z';
+	if ((v = json_object_get(c, "ival")) != NULL) {
+		/* libpg_query 15-4.0.0 writes 0 and negative integers as an
+		 * empty object: not a value lint can compare */
+		if (!json_is_integer(json_object_get(v, "ival")))
+			return 0;
+		*num = (double)json_integer_value(json_object_get(v, "ival"));
+		return 'n';
+	}
+	if ((v = json_object_get(c, "fval")) != NULL) {
+		const char *t = jstr(v, "fval");
+		*num = t ? strtod(t, NULL) : 0;
+		return 'n';
+	}
+	if ((v = json_object_get(c, "boolval")) != NULL) {
+		*num = jtrue(v, "boolval");
+		return 'b';
+	}
+	if ((v = json_object_get(c, "sval")) != NULL) {
+		*str = jstr(v, "sval") ? jstr(v, "sval") : "";
+		return 's';
+	}
+	return 0;
+}
+
+/* The truth of a string constant as a condition: PostgreSQL's boolean
+ * input words, and what SQLite makes of a number in text. */
+static int str_truth(const char *t)
+{
+	static const char *const yes[] = { "t", "true", "y", "yes", "on", "1", NULL };
+	static const char *const no[] = { "f", "false", "n", "no", "off", "0", NULL };
+	size_t i;
+
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(t, yes[i]) == 0)
+			return TV_TRUE;
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(t, no[i]) == 0)
+			return TV_FALSE;
+	return TV_UNKNOWN;
+}
+
+static int truth(json_t *e, int depth);
+
+/* A comparison (op) of two sides: constants are compared, a side compared
+ * with itself (x = x, 'a' = 'a') is decided. */
+static int cmp_truth(const char *op, json_t *l, json_t *r)
+{
+	double a = 0, b = 0;
+	const char *sa = NULL, *sb = NULL;
+	int ka = const_of(l, &a, &sa), kb = const_of(r, &b, &sb), c;
+	int eq = strcmp(op, "=") == 0 || strcmp(op, "==") == 0, ne = strcmp(op, "<>") == 0 ||
+	         strcmp(op, "!=") == 0;
+
+	if (ka == 'z' || kb == 'z')
+		return TV_NULL;
+	if (ka && kb && ka == kb) {
+		c = ka == 's' ? strcmp(sa, sb) : (a < b ? -1 : a > b);
+	} else if (!ka && !kb && l && r && same_tree(l, r, 0) && !find_volatile(l)) {
+		c = 0; /* NULL = NULL aside: taken as true, as the brief reader does */
+	} else {
+		return TV_UNKNOWN;
+	}
+	if (eq)
+		return c == 0;
+	if (ne)
+		return c != 0;
+	if (strcmp(op, "<") == 0)
+		return c < 0;
+	if (strcmp(op, ">") == 0)
+		return c > 0;
+	if (strcmp(op, "<=") == 0)
+		return c <= 0;
+	if (strcmp(op, ">=") == 0)
+		return c >= 0;
+	return TV_UNKNOWN;
+}
+
+/* What condition e always is: TV_TRUE, TV_FALSE, TV_NULL, or TV_UNKNOWN
+ * when it depends on the row (or lint cannot tell). */
+static int truth(json_t *e, int depth)
+{
+	json_t *n, *it;
+	const char *k, *str = NULL;
+	double num = 0;
+	size_t i;
+	int v, any_unknown = 0, any_null = 0;
+
+	if (!e || depth > 64)
+		return TV_UNKNOWN;
+	switch (const_of(e, &num, &str)) {
+	case 'z': return TV_NULL;
+	case 'n':
+	case 'b': return num != 0 ? TV_TRUE : TV_FALSE;
+	case 's': return str_truth(str);
+	default: break;
+	}
+	if ((n = json_object_get(e, "BoolExpr")) != NULL) {
+		k = jstr(n, "boolop");
+		if (!k)
+			return TV_UNKNOWN;
+		if (strcmp(k, "NOT_EXPR") == 0) {
+			v = truth(json_array_get(json_object_get(n, "args"), 0), depth + 1);
+			return v == TV_TRUE ? TV_FALSE : v == TV_FALSE ? TV_TRUE : v;
+		}
+		json_array_foreach(json_object_get(n, "args"), i, it) {
+			v = truth(it, depth + 1);
+			if (strcmp(k, "OR_EXPR") == 0 && v == TV_TRUE)
+				return TV_TRUE;
+			if (strcmp(k, "AND_EXPR") == 0 && v == TV_FALSE)
+				return TV_FALSE;
+			any_unknown |= v == TV_UNKNOWN;
+			any_null |= v == TV_NULL;
+		}
+		if (any_unknown)
+			return TV_UNKNOWN;
+		if (any_null)
+			return TV_NULL;
+		return strcmp(k, "OR_EXPR") == 0 ? TV_FALSE : TV_TRUE;
+	}
+	if ((n = json_object_get(e, "A_Expr")) != NULL) {
+		const char *kind = jstr(n, "kind"), *op = last_sval(json_object_get(n, "name"));
+		json_t *l = json_object_get(n, "lexpr"), *r = json_object_get(n, "rexpr");
+		if (!kind || !op)
+			return TV_UNKNOWN;
+		if (strcmp(kind, "AEXPR_OP") == 0)
+			return cmp_truth(op, l, r);
+		if (strcmp(kind, "AEXPR_NOT_DISTINCT") == 0 || strcmp(kind, "AEXPR_DISTINCT") == 0) {
+			int same = l && r && same_tree(l, r, 0) && !find_volatile(l);
+			if (!same)
+				return TV_UNKNOWN;
+			return kind[6] == 'N' ? TV_TRUE : TV_FALSE;
+		}
+		return TV_UNKNOWN;
+	}
+	if ((n = json_object_get(e, "NullTest")) != NULL) {
+		int is_null = strcmp(jstr(n, "nulltesttype") ? jstr(n, "nulltesttype") : "", "IS_NULL") == 0;
+		int kind = const_of(json_object_get(n, "arg"), &num, &str);
+		if (!kind)
+			return TV_UNKNOWN;
+		return (kind == 'z') == is_null ? TV_TRUE : TV_FALSE;
+	}
+	if ((n = json_object_get(e, "BooleanTest")) != NULL) {
+		const char *t = jstr(n, "booltesttype");
+		v = truth(json_object_get(n, "arg"), depth + 1);
+		if (!t || v == TV_UNKNOWN)
+			return TV_UNKNOWN;
+		if (strcmp(t, "IS_TRUE") == 0)
+			return v == TV_TRUE;
+		if (strcmp(t, "IS_NOT_TRUE") == 0)
+			return v != TV_TRUE;
+		if (strcmp(t, "IS_FALSE") == 0)
+			return v == TV_FALSE;
+		if (strcmp(t, "IS_NOT_FALSE") == 0)
+			return v != TV_FALSE;
+		if (strcmp(t, "IS_UNKNOWN") == 0)
+			return v == TV_NULL;
+		if (strcmp(t, "IS_NOT_UNKNOWN") == 0)
+			return v != TV_NULL;
+		return TV_UNKNOWN;
+	}
+	if ((n = json_object_get(e, "SubLink")) != NULL) {
+		/* EXISTS (SELECT 1): a row from nowhere, unconditionally */
+		json_t *sel = json_object_get(json_object_get(n, "subselect"), "SelectStmt");
+		if (strcmp(jstr(n, "subLinkType") ? jstr(n, "subLinkType") : "", "EXISTS_SUBLINK") == 0 &&
+		    sel && !json_object_get(sel, "fromClause") && !json_object_get(sel, "whereClause") &&
+		    !json_object_get(sel, "havingClause") && !json_object_get(sel, "limitCount") &&
+		    !json_object_get(sel, "limitOffset") && !json_object_get(sel, "valuesLists") &&
+		    !json_object_get(sel, "larg"))
+			return TV_TRUE;
+		return TV_UNKNOWN;
+	}
+	return TV_UNKNOWN;
+}
+
+/* ---- what lint cannot read: DO blocks, EXECUTE, functions ---------------- */
+
+static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char *type, json_t *n);
+static void lint_calls(struct lint_file *f, const struct lint_stmt *s, json_t *n, int depth);
+static int tree_unlocks_all(json_t *n, int depth);
+
+/* Lint the SQL text sql (a statement inside a PL/pgSQL body) as part of
+ * statement s. 0, or -1 when it does not parse. */
+static int lint_inner_sql(struct lint_file *f, const struct lint_stmt *s, const char *sql)
+{
+	PgQueryParseResult pr = pg_query_parse(sql);
+	json_t *root = NULL, *it, *stmt;
+	size_t i;
+	int rc = -1;
+
+	if (!pr.error && pr.parse_tree)
+		root = json_loads(pr.parse_tree, 0, NULL);
+	if (root) {
+		rc = 0;
+		json_array_foreach(json_object_get(root, "stmts"), i, it) {
+			stmt = json_object_get(it, "stmt");
+			if (json_is_object(stmt) && json_object_size(stmt) == 1)
+				lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
+				          json_object_iter_value(json_object_iter(stmt)));
+		}
+		lint_calls(f, s, root, 0);
+		json_decref(root);
+	}
+	pg_query_free_parse_result(pr);
+	return rc;
+}
+
+/* Walk a PL/pgSQL tree: its SQL statements are linted as part of s; what
+ * runs text built at run time (EXECUTE, FOR ... EXECUTE, OPEN ... FOR
+ * EXECUTE, RETURN QUERY EXECUTE) sets *dynamic, and so does a statement
+ * that does not parse. */
+static void walk_plpgsql(struct lint_file *f, const struct lint_stmt *s, json_t *n, int depth,
+                         int *dynamic)
+{
+	const char *k, *q;
+	json_t *v;
+	size_t i;
+
+	if (depth > 200) {
+		*dynamic = 1;
+		return;
+	}
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			walk_plpgsql(f, s, v, depth + 1, dynamic);
+		return;
+	}
+	if (!json_is_object(n))
+		return;
+	json_object_foreach(n, k, v) {
+		if (strcmp(k, "PLpgSQL_stmt_dynexecute") == 0 || strcmp(k, "PLpgSQL_stmt_dynfors") == 0 ||
+		    ((strcmp(k, "PLpgSQL_stmt_open") == 0 || strcmp(k, "PLpgSQL_stmt_return_query") == 0) &&
+		     json_object_get(v, "dynquery"))) {
+			*dynamic = 1;
+		} else if (strcmp(k, "PLpgSQL_stmt_execsql") == 0 || strcmp(k, "PLpgSQL_stmt_perform") == 0) {
+			q = jstr(json_object_get(json_object_get(v, k[13] == 'e' ? "sqlstmt" : "expr"),
+			                         "PLpgSQL_expr"), "query");
+			if (q && lint_inner_sql(f, s, q) != 0)
+				*dynamic = 1;
+		}
+		walk_plpgsql(f, s, v, depth + 1, dynamic);
+	}
+}
+
+/*
+ * Lint a PL/pgSQL body as part of s: 0 when read (*dynamic tells whether
+ * it builds SQL at run time), -1 when libpg_query cannot read it. The body
+ * is wrapped as a function, the only thing its PL/pgSQL parser takes, under
+ * a dollar tag the body does not contain.
+ */
+static int lint_plpgsql(struct lint_file *f, const struct lint_stmt *s, const char *body,
+                        int *dynamic)
+{
+	struct sbuf fn = SBUF_INIT, tag = SBUF_INIT;
+	PgQueryPlpgsqlParseResult pr;
+	json_t *root;
+	int i, rc = -1;
+
+	*dynamic = 0;
+	for (i = 0; i < 100; i++) {
+		sbuf_reset(&tag);
+		sbuf_addf(&tag, "$strata%d$", i);
+		if (!sbuf_failed(&tag) && !strstr(body, tag.buf))
+			break;
+	}
+	sbuf_addf(&fn, "CREATE FUNCTION strata_lint_body() RETURNS void LANGUAGE plpgsql AS %s%s%s",
+	          tag.buf, body, tag.buf);
+	if (i == 100 || sbuf_failed(&fn) || sbuf_failed(&tag)) {
+		if (sbuf_failed(&fn) || sbuf_failed(&tag))
+			f->run->nomem = 1;
+		goto out;
+	}
+	pr = pg_query_parse_plpgsql(fn.buf);
+	if (!pr.error && pr.plpgsql_funcs && (root = json_loads(pr.plpgsql_funcs, 0, NULL)) != NULL) {
+		f->depth++;
+		walk_plpgsql(f, s, root, 0, dynamic);
+		f->depth--;
+		json_decref(root);
+		rc = 0;
+	}
+	pg_query_free_plpgsql_parse_result(pr);
+out:
+	sbuf_release(&fn);
+	sbuf_release(&tag);
+	return rc;
+}
+
+/* The string value of option name of a DefElem list (DO's and CREATE
+ * FUNCTION's "as" and "language"). */
+static json_t *defelem(json_t *list, const char *name)
+{
+	json_t *it, *de;
+	size_t i;
+
+	json_array_foreach(list, i, it) {
+		de = json_object_get(it, "DefElem");
+		if (jstr(de, "defname") && strcmp(jstr(de, "defname"), name) == 0)
+			return json_object_get(de, "arg");
+	}
+	return NULL;
+}
+
+/* DO: runs now. Its statements are linted as this statement's; what lint
+ * cannot read in it needs the same consent as what destroys data. */
+static void lint_do(struct lint_file *f, const struct lint_stmt *s, json_t *n)
+{
+	json_t *args = json_object_get(n, "args");
+	const char *lang = jstr(json_object_get(defelem(args, "language"), "String"), "sval");
+	const char *body = jstr(json_object_get(defelem(args, "as"), "String"), "sval");
+	int dynamic = 0;
+
+	if (lang && strcasecmp(lang, "plpgsql") != 0)
+		EMIT(f, s, R_DYNAMIC_SQL, "a DO block in %s: lint cannot tell what it changes", lang);
+	else if (!body || f->depth > 8 || lint_plpgsql(f, s, body, &dynamic) != 0)
+		EMIT(f, s, R_DYNAMIC_SQL, "a DO block lint cannot read: it cannot tell what it changes");
+	else if (dynamic)
+		EMIT(f, s, R_DYNAMIC_SQL, "a DO block runs SQL built at run time (EXECUTE): lint cannot "
+		     "tell what it changes");
+}
+
+/* CREATE FUNCTION / PROCEDURE: nothing runs yet; the body is read in probe
+ * mode, and a body that destroys data or builds SQL makes the function
+ * risky, reported where this migration calls it. */
+static void lint_create_function(struct lint_file *f, const struct lint_stmt *s, json_t *n)
+{
+	json_t *opts = json_object_get(n, "options"), *as;
+	const char *name = last_sval(json_object_get(n, "funcname")), *lang, *body = NULL;
+	int dynamic = 0, was_probe = f->probe, unread = 0;
+	struct risky_fn *r;
+
+	if (!name || f->depth > 8)
+		return;
+	lang = jstr(json_object_get(defelem(opts, "language"), "String"), "sval");
+	as = json_object_get(json_object_get(defelem(opts, "as"), "List"), "items");
+	body = jstr(json_object_get(json_array_get(as, 0), "String"), "sval");
+	if (!body)
+		body = jstr(json_object_get(defelem(opts, "as"), "String"), "sval");
+	f->probe = 1;
+	f->probe_msg = NULL;
+	f->depth++;
+	if (json_object_get(n, "sql_body")) {
+		/* BEGIN ATOMIC ... END: already parsed */
+		json_t *it, *list;
+		size_t i, j;
+		json_array_foreach(json_object_get(json_object_get(n, "sql_body"), "List") ?
+		                   json_object_get(json_object_get(json_object_get(n, "sql_body"), "List"), "items") :
+		                   json_object_get(n, "sql_body"), i, list) {
+			json_array_foreach(json_object_get(json_object_get(list, "List"), "items"), j, it)
+				if (json_is_object(it) && json_object_size(it) == 1)
+					lint_node(f, s, json_object_iter_key(json_object_iter(it)),
+					          json_object_iter_value(json_object_iter(it)));
+		}
+	} else if (!body) {
+		unread = 1; /* C, or an AS 'obj_file', 'symbol' */
+	} else if (lang && strcasecmp(lang, "sql") == 0) {
+		unread = lint_inner_sql(f, s, body) != 0;
+	} else if (!lang || strcasecmp(lang, "plpgsql") == 0) {
+		unread = lint_plpgsql(f, s, body, &dynamic) != 0;
+	} else {
+		unread = 1;
+	}
+	f->depth--;
+	f->probe = was_probe;
+	if (!dynamic && !unread && !f->probe_msg)
+		return;
+	if (f->nrisky == f->arisky) {
+		size_t na = f->arisky ? 2 * f->arisky : 4;
+		struct risky_fn *nv = realloc(f->risky, na * sizeof *nv);
+		if (!nv) {
+			f->run->nomem = 1;
+			goto out;
+		}
+		f->risky = nv;
+		f->arisky = na;
+	}
+	r = &f->risky[f->nrisky];
+	if (f->probe_msg) {
+		r->rule = f->probe_rule;
+		r->why = f->probe_msg;
+		f->probe_msg = NULL;
+	} else {
+		r->rule = R_DYNAMIC_SQL;
+		r->why = strdup(dynamic ? "runs SQL built at run time (EXECUTE)"
+		                        : "has a body lint cannot read");
+		if (!r->why) {
+			f->run->nomem = 1;
+			goto out;
+		}
+	}
+	if (name_put(&f->risky_by, name, f->nrisky + 1) != 0) {
+		free(r->why);
+		f->run->nomem = 1;
+		goto out;
+	}
+	f->nrisky++;
+out:
+	free(f->probe_msg);
+	f->probe_msg = NULL;
+}
+
+/* Every call in the tree n of a function this migration made risky. */
+static void lint_calls(struct lint_file *f, const struct lint_stmt *s, json_t *n, int depth)
+{
+	const char *k, *name;
+	json_t *v;
+	size_t i, idx;
+
+	if (!f->nrisky || depth > 200)
+		return;
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			lint_calls(f, s, v, depth + 1);
+		return;
+	}
+	if (!json_is_object(n))
+		return;
+	json_object_foreach(n, k, v) {
+		json_t *call = strcmp(k, "FuncCall") == 0 ? v
+		             : strcmp(k, "CallStmt") == 0 ? json_object_get(v, "funccall") : NULL;
+		if (call && (name = last_sval(json_object_get(call, "funcname"))) &&
+		    (idx = name_get(&f->risky_by, name)) != 0) {
+			const struct risky_fn *r = &f->risky[idx - 1];
+			/* the body's own rule, so one acknowledgement fits both */
+			EMIT(f, s, r->rule, "calls %s(), created in this migration, which %s%s", name,
+			     r->rule == R_DYNAMIC_SQL ? "" : "would do this: ", r->why);
+		}
+		lint_calls(f, s, v, depth + 1);
 	}
 }
 
@@ -779,12 +1412,21 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		}
 	} else if (strcmp(type, "DeleteStmt") == 0 || strcmp(type, "UpdateStmt") == 0) {
 		int del = type[0] == 'D';
+		json_t *w = json_object_get(n, "whereClause");
 		name = relname(json_object_get(n, "relation"));
-		if (!json_object_get(n, "whereClause") && !is_created(f, name) &&
+		if ((!w || truth(w, 0) == TV_TRUE) && !is_created(f, name) &&
 		    (del || !only_new_columns(f, name, json_object_get(n, "targetList"))))
 			EMIT(f, s, del ? R_DELETE_NO_WHERE : R_UPDATE_NO_WHERE,
-			     "%s without WHERE %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     "%s %s %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     w ? "with a WHERE that is always true" : "without WHERE",
 			     del ? "deletes" : "changes", name);
+	} else if (strcmp(type, "DoStmt") == 0) {
+		lint_do(f, s, n);
+	} else if (strcmp(type, "CreateFunctionStmt") == 0) {
+		lint_create_function(f, s, n);
+	} else if (strcmp(type, "DropOwnedStmt") == 0) {
+		EMIT(f, s, R_DROP_CASCADE, "DROP OWNED drops every object the roles own, tables and "
+		     "their rows included");
 	} else if (strcmp(type, "AlterTableStmt") == 0) {
 		lint_alter_table(f, s, n);
 	} else if (strcmp(type, "RenameStmt") == 0) {
@@ -890,6 +1532,85 @@ static int tk_find_top(struct toks *k, const char *w)
 			return 1;
 	}
 	return 0;
+}
+
+/* Tokens a and b spell the same (words without case). */
+static int tk_same(const struct toks *k, const struct schema_tok *a, const struct schema_tok *b)
+{
+	if (a->type != b->type || a->len != b->len)
+		return 0;
+	return a->type == SCHEMA_TK_WORD ? strncasecmp(k->sql + a->start, k->sql + b->start, a->len) == 0
+	                                 : memcmp(k->sql + a->start, k->sql + b->start, a->len) == 0;
+}
+
+/* One term of an OR, t[0..n), that is always true: a non-zero number,
+ * TRUE, NOT FALSE / NOT 0, or X op X with op one of = == IS >= <= and the
+ * same tokens on both sides ('a' = 'a', x = x, 1 = 1). */
+static int tk_term_true(const struct toks *k, const struct schema_tok *t, size_t n)
+{
+	size_t i, h;
+
+	if (n == 1 && t[0].type == SCHEMA_TK_NUMBER)
+		return strtod(k->sql + t[0].start, NULL) != 0;
+	if (n == 1)
+		return schema_tok_is(k->sql, &t[0], "TRUE");
+	if (n == 2 && schema_tok_is(k->sql, &t[0], "NOT"))
+		return schema_tok_is(k->sql, &t[1], "FALSE") ||
+		       (t[1].type == SCHEMA_TK_NUMBER && strtod(k->sql + t[1].start, NULL) == 0);
+	if (n % 2 == 0)
+		return 0;
+	h = n / 2;
+	if (!(t[h].type == SCHEMA_TK_OP || schema_tok_is(k->sql, &t[h], "IS")))
+		return 0;
+	if (t[h].type == SCHEMA_TK_OP) {
+		const char *op = k->sql + t[h].start;
+		size_t l = t[h].len;
+		if (!((l == 1 && *op == '=') || (l == 2 && (!strncmp(op, "==", 2) || !strncmp(op, ">=", 2) ||
+		                                            !strncmp(op, "<=", 2)))))
+			return 0;
+	}
+	for (i = 0; i < h; i++)
+		if (!tk_same(k, &t[i], &t[h + 1 + i]) || t[i].type == SCHEMA_TK_LPAREN ||
+		    t[i].type == SCHEMA_TK_VARIABLE)
+			return 0; /* a call (random() = random()) or a parameter is not */
+	return 1;
+}
+
+/*
+ * From just after WHERE: is the condition always true? Read token by
+ * token (the statements libpg_query cannot parse): some top-level term of
+ * an OR is one of tk_term_true()'s. Leaves the cursor at the end.
+ */
+static int tk_where_true(struct toks *k)
+{
+	struct schema_tok t[16];
+	size_t n = 0;
+	int depth = 0, over = 0, hit = 0;
+
+	for (tk_next(k);; tk_next(k)) {
+		int end = k->t.type == SCHEMA_TK_END || k->t.type == SCHEMA_TK_SEMI ||
+		          (!depth && (tk_is(k, "LIMIT") || tk_is(k, "ORDER") || tk_is(k, "RETURNING")));
+		if (end || (!depth && tk_is(k, "OR"))) {
+			if (!over && n && tk_term_true(k, t, n))
+				hit = 1;
+			n = 0;
+			over = 0;
+			if (end)
+				break;
+			continue;
+		}
+		if (k->t.type == SCHEMA_TK_LPAREN)
+			depth++;
+		else if (k->t.type == SCHEMA_TK_RPAREN && depth)
+			depth--;
+		if (n < sizeof t / sizeof t[0])
+			t[n++] = k->t;
+		else
+			over = 1;
+	}
+	while (k->t.type != SCHEMA_TK_END)
+		tk_next(k);
+	return hit;
 }
 
 static void tk_alter_table(struct lint_file *f, const struct lint_stmt *s, struct toks *k)
@@ -1030,7 +1751,7 @@ static int lint_tokens(struct lint_file *f, const struct lint_stmt *s)
 		return 1;
 	}
 	if (tk_is(&k, "DELETE") || tk_is(&k, "UPDATE")) {
-		int del = tk_is(&k, "DELETE");
+		int del = tk_is(&k, "DELETE"), where;
 		tk_next(&k);
 		if (del) {
 			tk_skip(&k, "FROM");
@@ -1039,9 +1760,11 @@ static int lint_tokens(struct lint_file *f, const struct lint_stmt *s)
 		}
 		tk_skip(&k, "ONLY");
 		name = tk_name(&k);
-		if (!tk_find_top(&k, "WHERE") && !is_created(f, name))
+		where = tk_find_top(&k, "WHERE");
+		if ((!where || tk_where_true(&k)) && !is_created(f, name))
 			EMIT(f, s, del ? R_DELETE_NO_WHERE : R_UPDATE_NO_WHERE,
-			     "%s without WHERE %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     "%s %s %s every row of '%s'", del ? "DELETE" : "UPDATE",
+			     where ? "with a WHERE that is always true" : "without WHERE",
 			     del ? "deletes" : "changes", name ? name : "?");
 		free(name);
 		return 1;
@@ -1085,7 +1808,7 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 	 * pay a parse for each (on PostgreSQL only when the script parsed as a
 	 * whole, so a broken one is still reported). */
 	if (strncasecmp(s->text, "INSERT", 6) == 0 && !isalnum((unsigned char)s->text[6]) &&
-	    s->text[6] != '_' && (f->run->engine == ENG_SQLITE || s->no_tx_known))
+	    s->text[6] != '_' && (f->run->engine == ENG_SQLITE || s->no_tx_known) && !f->nrisky)
 		return;
 	pr = pg_query_parse(s->text);
 	if (!pr.error && pr.parse_tree)
@@ -1097,6 +1820,10 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 				lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
 				          json_object_iter_value(json_object_iter(stmt)));
 		}
+		lint_calls(f, s, root, 0);
+		if (tree_unlocks_all(root, 0))
+			EMIT(f, s, R_RELEASES_LOCK, "pg_advisory_unlock_all() releases strata's migration "
+			     "lock: another runner could apply the same migrations at once");
 		json_decref(root);
 	} else if (!pr.error) {
 		/* a tree jansson would not load: nested deeper than it allows */
@@ -1221,6 +1948,96 @@ static int fallback_split(const char *sql, struct drv_stmts *out)
 	return 0;
 }
 
+/* ---- the runner's lock ------------------------------------------------------ */
+
+/* Does the tree n call pg_advisory_unlock_all(), or hold a string that
+ * names it (a DO block's or function's body, an EXECUTE's text)? */
+static int tree_unlocks_all(json_t *n, int depth)
+{
+	static const char fn[] = "pg_advisory_unlock_all";
+	const char *k, *str;
+	json_t *v;
+	size_t i;
+
+	if (depth > 500)
+		return 1; /* cannot tell: refuse rather than guess */
+	if (json_is_string(n)) {
+		str = json_string_value(n);
+		for (; str && *str; str++)
+			if (strncasecmp(str, fn, sizeof fn - 1) == 0)
+				return 1;
+		return 0;
+	}
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			if (tree_unlocks_all(v, depth + 1))
+				return 1;
+		return 0;
+	}
+	if (!json_is_object(n))
+		return 0;
+	json_object_foreach(n, k, v)
+		if (tree_unlocks_all(v, depth + 1))
+			return 1;
+	return 0;
+}
+
+int lint_find_lock_release(const char *sql, size_t *offset)
+{
+	struct drv_stmts st = { 0, NULL };
+	struct drv_err e;
+	size_t i;
+	int rc, hit = 0;
+
+	/* The name must be in the text, for a call or a string that makes
+	 * one: without it, no split and no parse (a data migration's 100,000
+	 * INSERTs cost one pass). */
+	for (i = 0; sql[i] && !hit; i++)
+		hit = (sql[i] | 32) == 'p' && strncasecmp(sql + i, "pg_advisory_unlock_all", 22) == 0;
+	if (!hit)
+		return 0;
+	hit = 0;
+	drv_err_init(&e);
+	rc = drv_split(&drv_pg, sql, &st, &e);
+	if (rc == STRATA_ENOMEM)
+		goto out;
+	if (rc && (rc = fallback_split(sql, &st)) != 0)
+		goto out;
+	for (i = 0; i < st.n && !hit; i++) {
+		char *text;
+		PgQueryParseResult pr;
+		json_t *root = NULL;
+		size_t j;
+		for (j = 0; j + 22 <= st.v[i].len && !hit; j++)
+			hit = strncasecmp(sql + st.v[i].offset + j, "pg_advisory_unlock_all", 22) == 0;
+		if (!hit)
+			continue;
+		hit = 0;
+		text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		if (!text) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		pr = pg_query_parse(text);
+		if (!pr.error && pr.parse_tree)
+			root = json_loads(pr.parse_tree, 0, NULL);
+		if (root) {
+			hit = tree_unlocks_all(root, 0);
+		} else {
+			hit = 1; /* not parsed: the text, comments and all, says it */
+		}
+		json_decref(root);
+		pg_query_free_parse_result(pr);
+		free(text);
+		if (hit)
+			*offset = st.v[i].offset;
+	}
+out:
+	drv_stmts_release(&st);
+	drv_err_release(&e);
+	return rc ? rc : hit;
+}
+
 /* ---- files -------------------------------------------------------------- */
 
 static void file_release(struct lint_file *f)
@@ -1233,9 +2050,13 @@ static void file_release(struct lint_file *f)
 		free(f->held[i].rebuilt_from);
 	}
 	free(f->held);
-	for (i = 0; i < f->ncreated; i++)
-		free(f->created[i]);
-	free(f->created);
+	name_map_release(&f->created);
+	name_map_release(&f->held_by);
+	name_map_release(&f->risky_by);
+	for (i = 0; i < f->nrisky; i++)
+		free(f->risky[i].why);
+	free(f->risky);
+	free(f->probe_msg);
 	free(f->lines);
 	sbuf_release(&f->file_ignores);
 }
@@ -1284,8 +2105,24 @@ static int index_lines(struct lint_file *f)
  * order (stable: one statement's findings keep their order). */
 static void sort_by_line(strata_lint_finding *v, size_t n)
 {
-	size_t i, j;
+	strata_lint_finding *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
+	size_t i, j, w, a, b, mid, end;
 
+	if (tmp) {
+		/* bottom-up merge sort: thousands of held drops stay n log n */
+		for (w = 1; w < n; w *= 2) {
+			for (i = 0; i < n; i += 2 * w) {
+				mid = i + w < n ? i + w : n;
+				end = i + 2 * w < n ? i + 2 * w : n;
+				for (a = i, b = mid, j = i; j < end; j++)
+					tmp[j] = a < mid && (b >= end || v[a].line <= v[b].line) ? v[a++] : v[b++];
+			}
+			memcpy(v, tmp, n * sizeof *v);
+		}
+		free(tmp);
+		return;
+	}
+	/* without memory: in place, quadratic at worst */
 	for (i = 1; i < n; i++) {
 		strata_lint_finding x = v[i];
 		for (j = i; j > 0 && v[j - 1].line > x.line; j--)

@@ -798,21 +798,6 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
  * pending migrations and run them. Does not commit. *rout receives the
  * report (also on failure, for the backup's sake; NULL if none was made).
  */
-/* The lint rules whose statements destroy data: `up` asks before them. */
-static int rule_is_destructive(const char *rule)
-{
-	static const char *const rules[] = {
-		"drop-table", "drop-column", "drop-schema", "drop-database", "truncate",
-		"delete-without-where", "update-without-where", "alter-column-type", NULL,
-	};
-	size_t i;
-
-	for (i = 0; rules[i]; i++)
-		if (strcmp(rule, rules[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
  * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
@@ -842,7 +827,7 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 		}
 		for (j = 0; j < rep->n; j++) {
 			const strata_lint_finding *f = &rep->findings[j];
-			if (!rule_is_destructive(f->rule))
+			if (!lint_rule_is_destructive(f->rule))
 				continue;
 			if (n++ < 5)
 				sbuf_addf(&list, "%s%s:%ld %s (%s)", n > 1 ? "; " : "", f->file, f->line,
@@ -882,6 +867,42 @@ static int refuse_foreign(strata_db *db, const struct migration_set *ms)
 	              h.stopped ? ", one of which stopped halfway" : "", db->table);
 	foreign_release(&h);
 	return rc;
+}
+
+/*
+ * STRATA_EPARSE, at file:line, when a pending migration (up or down
+ * section) calls pg_advisory_unlock_all(): it would release the lock that
+ * keeps other runners out while this one applies, and a transaction:false
+ * migration would commit what it did before anything noticed. (Any other
+ * release, pg_advisory_unlock() with strata's key, is caught before commit:
+ * pg_commit() checks that the lock is still held.) Nothing has run yet.
+ */
+static int refuse_lock_release(strata_db *db, const struct migration **todo, size_t ntodo)
+{
+	size_t i, k, off = 0;
+	int hit;
+
+	if (!is_pg(db))
+		return 0;
+	for (i = 0; i < ntodo; i++) {
+		const struct section *sec[2] = { &todo[i]->up, &todo[i]->down };
+		for (k = 0; k < 2; k++) {
+			if (!sec[k]->sql)
+				continue;
+			hit = lint_find_lock_release(sec[k]->sql, &off);
+			if (hit == STRATA_ENOMEM)
+				return db_error(db, STRATA_ENOMEM, "out of memory");
+			if (hit > 0)
+				return db_error(db, STRATA_EPARSE,
+				                "%s:%ld: pg_advisory_unlock_all() would release strata's "
+				                "migration lock, and another runner could apply the same "
+				                "migrations at once: remove it (release only your own locks, "
+				                "with pg_advisory_unlock(key), or use pg_advisory_xact_lock)",
+				                todo[i]->path,
+				                sec[k]->line + util_line_of(sec[k]->sql, off) - 1);
+		}
+	}
+	return 0;
 }
 
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
@@ -933,6 +954,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		e->batch = batch;
 	}
 	if ((rc = report_ok(db, r)) != 0)
+		goto out;
+	if (ntodo && (rc = refuse_lock_release(db, todo, ntodo)) != 0)
 		goto out;
 	if (opts->dry_run || ntodo == 0)
 		goto out;

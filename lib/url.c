@@ -2,9 +2,14 @@
  * url.c: database URLs (docs/urls.md). Decides the engine, finds the SQLite
  * path, and builds the redacted form that is the only one ever printed.
  *
- * PostgreSQL URLs are handed to libpq as they are (libpq parses
- * postgres:// and postgresql:// URIs and fills gaps from PG* variables);
- * here we only check the scheme and hide the password.
+ * PostgreSQL targets are handed to libpq as they are: postgres:// and
+ * postgresql:// URIs, and libpq's keyword/value strings ("host=h
+ * dbname=d password=..."). Here we check them and hide the password by
+ * structure: the spans that hold a secret are found by reading the text the
+ * way libpq reads it, never by searching a message for the password. A URL
+ * libpq would read otherwise than it looks (an unencoded '@' or '/' in the
+ * password) is refused, since libpq's own messages would then quote pieces
+ * of the password as a host, port or parameter.
  */
 #include "driver.h"
 
@@ -66,6 +71,131 @@ static int key_is_secret(const char *k, size_t n)
 	return yes;
 }
 
+/* ---- keyword/value connection strings ------------------------------------ */
+
+/* libpq's connection keywords (PostgreSQL 15, PQconndefaults()). */
+static const char *const kv_keywords[] = {
+	"host", "hostaddr", "port", "dbname", "user", "password", "passfile", "channel_binding",
+	"connect_timeout", "client_encoding", "options", "application_name",
+	"fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+	"keepalives_count", "tcp_user_timeout", "replication", "sslmode", "sslcompression",
+	"sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni",
+	"requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode",
+	"krbsrvname", "gsslib", "service", "target_session_attrs", "load_balance_hosts",
+	"requiressl", "authtype", "tty", NULL,
+};
+
+static int kv_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Walk a keyword/value string as libpq's conninfo_parse() does: keyword,
+ * optional blanks, '=', optional blanks, then a value that is either bare
+ * (up to a blank; a backslash takes the next character as it is) or in
+ * single quotes (with \' and \\). fn gets each pair's spans (the value's
+ * with its quotes). Returns 0, or -1 when the text is not one.
+ */
+static int kv_walk(const char *s, void (*fn)(void *ctx, const char *k, size_t kl, size_t voff,
+                                             size_t vlen), void *ctx)
+{
+	size_t i = 0, k, kl, v;
+	int pairs = 0;
+
+	for (;;) {
+		while (s[i] && kv_space(s[i]))
+			i++;
+		if (!s[i])
+			return pairs ? 0 : -1;
+		k = i;
+		while (s[i] && s[i] != '=' && !kv_space(s[i]))
+			i++;
+		kl = i - k;
+		while (s[i] && kv_space(s[i]))
+			i++;
+		if (s[i] != '=' || !kl)
+			return -1;
+		i++;
+		while (s[i] && kv_space(s[i]))
+			i++;
+		v = i;
+		if (s[i] == '\'') {
+			for (i++; s[i] && s[i] != '\''; i++)
+				if (s[i] == '\\' && s[i + 1])
+					i++;
+			if (s[i] != '\'')
+				return -1; /* unterminated */
+			i++;
+		} else {
+			for (; s[i] && !kv_space(s[i]); i++)
+				if (s[i] == '\\' && s[i + 1])
+					i++;
+		}
+		if (fn)
+			fn(ctx, s + k, kl, v, i - v);
+		pairs++;
+	}
+}
+
+static int kv_is_keyword(const char *k, size_t kl)
+{
+	size_t i;
+
+	for (i = 0; kv_keywords[i]; i++)
+		if (strlen(kv_keywords[i]) == kl && strncmp(kv_keywords[i], k, kl) == 0)
+			return 1;
+	return 0;
+}
+
+struct kv_check {
+	int unknown;
+};
+
+static void kv_check_pair(void *ctx, const char *k, size_t kl, size_t voff, size_t vlen)
+{
+	struct kv_check *c = ctx;
+
+	(void)voff;
+	(void)vlen;
+	if (!kv_is_keyword(k, kl))
+		c->unknown = 1;
+}
+
+/* 1 when s looks meant as a keyword/value string: its first word is one of
+ * libpq's keywords followed by '='. */
+static int kv_looks_like(const char *s)
+{
+	size_t i = 0, k;
+
+	while (s[i] && kv_space(s[i]))
+		i++;
+	k = i;
+	while (s[i] && s[i] != '=' && !kv_space(s[i]))
+		i++;
+	if (!kv_is_keyword(s + k, i - k))
+		return 0;
+	while (s[i] && kv_space(s[i]))
+		i++;
+	return s[i] == '=';
+}
+
+struct kv_spans {
+	void (*fn)(void *ctx, size_t off, size_t len);
+	void *ctx;
+};
+
+static void kv_secret_pair(void *ctx, const char *k, size_t kl, size_t voff, size_t vlen)
+{
+	struct kv_spans *sp = ctx;
+
+	if (vlen && ((kl == 8 && strncmp(k, "password", 8) == 0) ||
+	             (kl == 11 && strncmp(k, "sslpassword", 11) == 0)))
+		sp->fn(sp->ctx, voff, vlen);
+}
+
+/* ---- URLs ----------------------------------------------------------------- */
+
 /*
  * Where a postgres:// URL holds secrets, reported to fn in increasing order
  * as [off, off+len) spans of url, never overlapping:
@@ -87,8 +217,14 @@ size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_
 	const char *p = strstr(url, "://"), *first, *last = NULL, *end, *colon, *q, *c;
 	size_t n, qlen;
 
-	if (!p)
+	if (!p || (strchr(url, '=') && strchr(url, '=') < p)) {
+		/* A keyword/value string (a value may hold "://"): the value of
+		 * every password and sslpassword, quotes and all. */
+		struct kv_spans sp = { fn, ctx };
+		if (strchr(url, '=') && kv_looks_like(url))
+			kv_walk(url, kv_secret_pair, &sp);
 		return strlen(url);
+	}
 	p += 3;
 	first = p + strcspn(p, "@/");           /* libpq's end of the user part */
 	qlen = strcspn(p, "?");
@@ -127,7 +263,7 @@ static void redact_span(void *ctx, size_t off, size_t len)
 }
 
 /* The URL with every secret url_secret_spans() finds replaced by "****". */
-static char *redact(const char *url)
+char *url_redact(const char *url)
 {
 	struct redact_ctx r = { url, 0, SBUF_INIT };
 
@@ -180,6 +316,50 @@ static char *pg_search_path(const char *url)
 	return sbuf_detach(&sb);
 }
 
+/*
+ * Why libpq would read the postgres:// URL url otherwise than it looks, or
+ * NULL. libpq ends the user part at the first '@' before any '/': a second
+ * '@', or an '@' after a '/' while a ':' came before it, means a password
+ * holding '@' or '/' unencoded, which libpq would split into host, port,
+ * path or parameters. A '%' must start a %XX escape.
+ */
+static const char *pg_url_trouble(const char *url)
+{
+	const char *p = strstr(url, "://") + 3, *at = strchr(p, '@'), *slash, *c;
+
+	/* (A second '@' after a user part without a password splits no
+	 * secret: "u@h?password=a@b" is read right, its value hidden whole.) */
+	if (at && strchr(at + 1, '@') && memchr(p, ':', (size_t)(at - p)))
+		return "has more than one '@': percent-encode '@' in the user name, the password "
+		       "and parameter values as %40";
+	slash = p + strcspn(p, "/");
+	if (at && slash < at && memchr(p, ':', (size_t)(slash - p))) {
+		/* No user part for libpq: the text before '/' is host:port. An
+		 * '@' before the query, or a port that is no number, means a
+		 * password with a '/' that libpq would show as a port or path. */
+		const char *q = slash + strcspn(slash, "?"), *port = p + strcspn(p, "/?"), *d;
+		int digits = 1;
+		for (d = port; d > p && d[-1] != ':' && d[-1] != ']'; d--)
+			if (d[-1] < '0' || d[-1] > '9')
+				digits = 0;
+		if (at < q || !digits)
+			return "has an '@' after a '/': percent-encode '/' in the password as %2F "
+			       "(and '@' elsewhere as %40)";
+	}
+	for (c = strchr(url, '%'); c; c = strchr(c + 1, '%')) {
+		int ok = 1, k;
+		for (k = 1; k <= 2 && ok; k++) {
+			char h = c[k];
+			if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F')))
+				ok = 0;
+		}
+		if (!ok || (c[1] == '0' && c[2] == '0'))
+			return "has a '%' that does not start a %XX escape: write a '%' in the password "
+			       "or a value as %25";
+	}
+	return NULL;
+}
+
 int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 {
 	const char *rest;
@@ -189,7 +369,7 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 		drv_err_set(err, STRATA_EURL, "no database URL: give --url or set DATABASE_URL");
 		return STRATA_EURL;
 	}
-	out->redacted = redact(url);
+	out->redacted = url_redact(url);
 	if (!out->redacted)
 		goto nomem;
 	if (strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite3:", 8) == 0) {
@@ -219,15 +399,45 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 		return 0;
 	}
 	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+		const char *why = pg_url_trouble(url);
+		if (why) {
+			/* not quoted: the URL is what libpq would misread */
+			drv_err_set(err, STRATA_EURL, "the PostgreSQL URL %s", why);
+			url_release(out);
+			return STRATA_EURL;
+		}
 		out->engine = strdup("postgres");
 		out->conninfo = pg_search_path(url);
 		if (!out->engine || !out->conninfo)
 			goto nomem;
 		return 0;
 	}
+	if (strchr(url, '=') && kv_looks_like(url)) {
+		struct kv_check c = { 0 };
+		if (kv_walk(url, kv_check_pair, &c) != 0 || c.unknown) {
+			/* not quoted: a password with a blank or quote in it,
+			 * unquoted, is what makes such a string unreadable */
+			drv_err_set(err, STRATA_EURL, "the PostgreSQL connection string cannot be read: %s",
+			            c.unknown ? "a word before '=' is not a libpq keyword (a value with "
+			                        "blanks must be in single quotes)"
+			                      : "every value with blanks or quotes must be in single "
+			                        "quotes, with \\' and \\\\ inside");
+			url_release(out);
+			return STRATA_EURL;
+		}
+		out->engine = strdup("postgres");
+		out->conninfo = strdup(url);
+		if (!out->engine || !out->conninfo)
+			goto nomem;
+		return 0;
+	}
 	{
 		size_t n = strcspn(url, ":");
-		if (url[n] == ':' && n > 0 && n < 32)
+		if (strchr(url, '='))
+			/* perhaps a connection string with a password: not quoted */
+			drv_err_set(err, STRATA_EURL, "the database URL is neither sqlite:FILE, "
+			            "postgres://... nor a libpq connection string (host=... dbname=...)");
+		else if (url[n] == ':' && n > 0 && n < 32)
 			drv_err_set(err, STRATA_EURL, "unknown database URL scheme '%.*s:' (use sqlite: or postgres://)",
 			            (int)n, url);
 		else
@@ -253,4 +463,25 @@ const struct strata_driver *driver_for(const struct strata_url *u)
 		return &drv_pg;
 #endif
 	return NULL;
+}
+
+const char *strata_url_engine(const char *url)
+{
+	struct strata_url u;
+	struct drv_err e;
+	const char *engine = NULL;
+
+	if (!url)
+		return NULL;
+	if (!strncmp(url, "sqlite:", 7) || !strncmp(url, "sqlite3:", 8))
+		return "sqlite";
+	if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+		return "postgres";
+	drv_err_init(&e);
+	if (strchr(url, '=') && kv_looks_like(url) && url_parse(url, &u, &e) == 0) {
+		engine = "postgres";
+		url_release(&u);
+	}
+	drv_err_release(&e);
+	return engine;
 }

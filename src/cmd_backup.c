@@ -17,7 +17,7 @@ static int refuse_postgres(struct cli *cli)
 {
 	const char *u = cli->url;
 
-	if (u && (strncmp(u, "postgres://", 11) == 0 || strncmp(u, "postgresql://", 13) == 0)) {
+	if (u && strata_url_engine(u) && strcmp(strata_url_engine(u), "postgres") == 0) {
 		cli_error("backups are for SQLite databases; use pg_dump for PostgreSQL");
 		return EXIT_USAGE;
 	}

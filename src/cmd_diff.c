@@ -117,8 +117,7 @@ static const char *diff_db_url(struct cli *cli, const char *from, const char *to
 	if (cli->url && *cli->url)
 		return cli->url;
 	for (i = 0; i < 2; i++)
-		if (s[i] && (!strncmp(s[i], "sqlite:", 7) || !strncmp(s[i], "sqlite3:", 8) ||
-		             !strncmp(s[i], "postgres://", 11) || !strncmp(s[i], "postgresql://", 13)))
+		if (s[i] && strata_url_engine(s[i]))
 			return s[i];
 	return "sqlite::memory:";
 }

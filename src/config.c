@@ -181,14 +181,21 @@ static const char *with_ssl(struct cli *cli, const char *url)
 	size_t n;
 	char *s;
 
-	if (!cli->ssl || !url || strstr(url, "sslmode=") ||
-	    (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0))
+	int kv;
+
+	if (!cli->ssl || !url || strstr(url, "sslmode=") || !strata_url_engine(url) ||
+	    strcmp(strata_url_engine(url), "postgres") != 0)
 		return url;
+	/* a keyword/value string takes one more pair */
+	kv = strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0;
 	n = strlen(url) + 20;
 	s = malloc(n);
 	if (!s)
 		return url;
-	snprintf(s, n, "%s%csslmode=require", url, strchr(url, '?') ? '&' : '?');
+	if (kv)
+		snprintf(s, n, "%s sslmode=require", url);
+	else
+		snprintf(s, n, "%s%csslmode=require", url, strchr(url, '?') ? '&' : '?');
 	return owned(cli, s);
 }
 

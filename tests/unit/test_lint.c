@@ -614,6 +614,156 @@ static void test_lint__handle_lints_files_with_the_engine_of_an_unreachable_url(
 	rmdir(dir);
 }
 
+static void test_lint__a_where_that_is_always_true_counts_as_none(void **state)
+{
+	static const char *const always[] = {
+		"WHERE true", "WHERE 1=1", "WHERE 1", "WHERE id = 3 OR 1=1", "WHERE x = x",
+		"WHERE 'a'='a'", "WHERE NOT false", "WHERE t.x IS NOT DISTINCT FROM t.x",
+		"WHERE NULL IS NULL", "WHERE EXISTS (SELECT 1)", "WHERE 2 > 1", "WHERE (1=1) IS TRUE",
+		"WHERE 'true'::boolean", "WHERE true AND 1=1", "WHERE x >= x",
+	};
+	static const char *const depends[] = {
+		"WHERE id = 3", "WHERE false", "WHERE 1=2", "WHERE random() = random()",
+		"WHERE id = id + 0", "WHERE 1=1 AND id = 3", "WHERE x = y", "WHERE NULL",
+		"WHERE id IN (SELECT 1)", "WHERE x <> x", "WHERE 0", "WHERE -1 = -2", "WHERE EXISTS (SELECT 1 FROM u WHERE u.a = 1)",
+	};
+	char sql[256];
+	size_t i;
+	int e;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		const char *engine = e ? "postgres" : "sqlite";
+		for (i = 0; i < sizeof always / sizeof always[0]; i++) {
+			snprintf(sql, sizeof sql, "DELETE FROM t %s;", always[i]);
+			expect(engine, sql, 0, "delete-without-where", 1);
+			snprintf(sql, sizeof sql, "UPDATE t SET a = 1 %s;", always[i]);
+			expect(engine, sql, 0, "update-without-where", 1);
+		}
+		for (i = 0; i < sizeof depends / sizeof depends[0]; i++) {
+			snprintf(sql, sizeof sql, "DELETE FROM t %s;", depends[i]);
+			expect(engine, sql, 0, "delete-without-where", 0);
+			snprintf(sql, sizeof sql, "UPDATE t SET a = 1 %s;", depends[i]);
+			expect(engine, sql, 0, "update-without-where", 0);
+		}
+	}
+}
+
+static void test_lint__sqlite_token_reading_knows_always_true_where(void **state)
+{
+	(void)state;
+	/* UPDATE OR IGNORE: not PostgreSQL's grammar, read by tokens */
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE 1;", 0, "update-without-where", 1);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE x = x;", 0, "update-without-where", 1);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE id = 2 OR 'a' = 'a';", 0,
+	       "update-without-where", 1);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE NOT 0;", 0, "update-without-where", 1);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE id = 2;", 0, "update-without-where", 0);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE random() = random();", 0,
+	       "update-without-where", 0);
+	expect("sqlite", "UPDATE OR IGNORE t SET a = 1 WHERE 0;", 0, "update-without-where", 0);
+}
+
+static void test_lint__do_blocks_are_read_and_execute_is_dynamic_sql(void **state)
+{
+	const strata_lint_finding *f;
+	strata_lint_report *r;
+
+	(void)state;
+	expect("postgres", "DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$;", 0, "dynamic-sql", 1);
+	expect("postgres", "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$;",
+	       0, "dynamic-sql", 1);
+	expect("postgres", "DO LANGUAGE plperl $$ 1; $$;", 0, "dynamic-sql", 1);
+	expect("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'm') THEN "
+	       "CREATE TYPE m AS ENUM ('a'); END IF; END $$;", 0, "dynamic-sql", 0);
+	/* what a DO block runs plainly is linted as the DO statement */
+	r = lint_up("postgres", "SELECT 1;\nDO $$\nBEGIN\n  DELETE FROM t;\nEND $$;", 0);
+	f = find_rule(r, "delete-without-where");
+	assert_non_null(f);
+	assert_int_equal(f->line, 3);
+	assert_int_equal(count_rule(r, "dynamic-sql"), 0);
+	strata_lint_report_free(r);
+	expect("postgres", "DO $$ BEGIN TRUNCATE t; END $$;", 0, "truncate", 1);
+	expect("postgres", "-- strata:lint-ignore dynamic-sql\nDO $$ BEGIN EXECUTE 'x'; END $$;", 0,
+	       "dynamic-sql", 0);
+}
+
+static void test_lint__calls_of_risky_functions_of_the_same_migration_are_reported(void **state)
+{
+	(void)state;
+	expect("postgres", "CREATE FUNCTION d(x text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE x; "
+	       "END $$;\nSELECT d('drop table t');", 0, "dynamic-sql", 1);
+	expect("postgres", "CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE t; "
+	       "END $$;\nSELECT w();", 0, "truncate", 1);
+	expect("postgres", "CREATE PROCEDURE p() LANGUAGE sql AS $$ DELETE FROM t $$;\nCALL p();", 0,
+	       "delete-without-where", 1);
+	expect("postgres", "CREATE PROCEDURE p() BEGIN ATOMIC DELETE FROM t WHERE 1=1; END;\nCALL p();",
+	       0, "delete-without-where", 1);
+	/* created but not called: nothing runs */
+	expect("postgres", "CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS $$ BEGIN TRUNCATE t; "
+	       "END $$;", 0, "truncate", 0);
+	expect("postgres", "CREATE FUNCTION w() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DROP TABLE t; "
+	       "END $$;", 0, "drop-table", 0);
+	/* a harmless function */
+	expect("postgres", "CREATE FUNCTION ok() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+	       "SELECT ok();", 0, "dynamic-sql", 0);
+	/* called from an INSERT (which lint otherwise does not parse) */
+	expect("postgres", "CREATE FUNCTION w() RETURNS int LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t; "
+	       "RETURN 1; END $$;\nINSERT INTO u VALUES (w());", 0, "delete-without-where", 1);
+}
+
+static void test_lint__drop_cascade_and_drop_owned_are_destructive(void **state)
+{
+	(void)state;
+	expect("postgres", "DROP TYPE mood CASCADE;", 0, "drop-cascade", 1);
+	expect("postgres", "DROP EXTENSION hstore CASCADE;", 0, "drop-cascade", 1);
+	expect("postgres", "DROP FUNCTION f() CASCADE;", 0, "drop-cascade", 1);
+	expect("postgres", "DROP OWNED BY bob;", 0, "drop-cascade", 1);
+	expect("postgres", "DROP TYPE mood;", 0, "drop-cascade", 0);
+	expect("postgres", "DROP SCHEMA s CASCADE;", 0, "drop-schema", 1);
+	expect("postgres", "DROP SCHEMA s CASCADE;", 0, "drop-cascade", 0);
+}
+
+static void test_lint__releasing_every_advisory_lock_is_an_error(void **state)
+{
+	(void)state;
+	expect("postgres", "SELECT pg_advisory_unlock_all();", 0, "releases-lock", 1);
+	expect("postgres", "DO $$ BEGIN PERFORM pg_advisory_unlock_all(); END $$;", 0, "releases-lock", 1);
+	expect("postgres", "DO $$ BEGIN EXECUTE 'SELECT PG_ADVISORY_UNLOCK_ALL()'; END $$;", 0,
+	       "releases-lock", 1);
+	expect("postgres", "SELECT pg_advisory_unlock(42); -- not pg_advisory_unlock_all()", 0,
+	       "releases-lock", 0);
+	expect("postgres", "SELECT pg_advisory_xact_lock(42);", 0, "releases-lock", 0);
+}
+
+static void test_lint__a_long_migration_is_linted_in_linear_time(void **state)
+{
+	/* 20,000 tables created and 20,000 dropped: the lookups once were
+	 * lists (quadratic: seconds); a hash takes well under one. What is
+	 * checked is the result; the time is the point of the test run. */
+	struct sbuf_like { char *p; size_t n, cap; } b = { NULL, 0, 0 };
+	strata_lint_report *r = NULL;
+	char *err = NULL;
+	int i;
+
+	(void)state;
+	b.cap = 4 << 20;
+	b.p = malloc(b.cap);
+	assert_non_null(b.p);
+	b.n = (size_t)snprintf(b.p, b.cap, "-- migrate:up\n");
+	for (i = 0; i < 20000; i++)
+		b.n += (size_t)snprintf(b.p + b.n, b.cap - b.n, "CREATE TABLE t%d (id int);\n"
+		                        "DROP TABLE old%d;\n", i, i);
+	b.n += (size_t)snprintf(b.p + b.n, b.cap - b.n, "-- migrate:down\n");
+	assert_true(b.n < b.cap);
+	assert_int_equal(strata_lint_text("sqlite", "m.sql", b.p, b.n, &r, &err), 0);
+	assert_int_equal(count_rule(r, "drop-table"), 20000);
+	assert_int_equal(r->findings[0].line, 3);
+	assert_int_equal(r->findings[19999].line, 40001);
+	strata_lint_report_free(r);
+	free(b.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +786,13 @@ int main(void)
 		cmocka_unit_test(test_lint__deeply_nested_sql_is_unparsed_not_a_crash),
 		cmocka_unit_test(test_lint__unknown_engine_is_bad_usage),
 		cmocka_unit_test(test_lint__handle_lints_files_with_the_engine_of_an_unreachable_url),
+		cmocka_unit_test(test_lint__a_where_that_is_always_true_counts_as_none),
+		cmocka_unit_test(test_lint__sqlite_token_reading_knows_always_true_where),
+		cmocka_unit_test(test_lint__do_blocks_are_read_and_execute_is_dynamic_sql),
+		cmocka_unit_test(test_lint__calls_of_risky_functions_of_the_same_migration_are_reported),
+		cmocka_unit_test(test_lint__drop_cascade_and_drop_owned_are_destructive),
+		cmocka_unit_test(test_lint__releasing_every_advisory_lock_is_an_error),
+		cmocka_unit_test(test_lint__a_long_migration_is_linted_in_linear_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

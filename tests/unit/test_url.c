@@ -66,11 +66,15 @@ static void test_url__password_never_in_the_redacted_form(void **state)
 static void test_url__redaction_follows_libpq_reading(void **state)
 {
 	static const char *const cases[][2] = {
-		/* an '@' inside a ?password= value, no path (found by fuzz_url) */
+		/* one '@' and no '/': libpq's user part runs to it, '?' and all,
+		 * so its password is "5432?dbname=d&password=at" and its host
+		 * "s3cret" (found by fuzz_url); hidden as libpq reads it */
+		{ "postgres://h:5432?dbname=d&password=at@s3cret", "postgres://h:****@s3cret" },
+		{ "postgres://h:5432/d?password=at@s3cret", "postgres://h:5432/d?password=****" },
+		/* a second '@' after a user part without a password splits no
+		 * secret: libpq reads the ?password= value whole */
 		{ "postgres://u@h:5432?dbname=d&password=at@s3cret",
 		  "postgres://u@h:5432?dbname=d&password=****" },
-		/* '@' in both places: more than libpq's password is hidden */
-		{ "postgres://u:p@ss@h?password=xy@zzy", "postgres://u:****@h?password=****" },
 		/* '?' and '#' inside user:pass@ */
 		{ "postgres://u:pw?s3cret#odd@h/db", "postgres://u:****@h/db" },
 		{ "postgres://u:pw?s3cret#odd@[::1", "postgres://u:****@[::1" },
@@ -93,6 +97,87 @@ static void test_url__redaction_follows_libpq_reading(void **state)
 		parse_ok(cases[i][0], &u);
 		assert_string_equal(u.redacted, cases[i][1]);
 		url_release(&u);
+	}
+}
+
+/* What libpq would read otherwise than it looks is refused, and the
+ * message quotes nothing of the URL: libpq would split the password into a
+ * host, a port or parameters, and its own messages quote those. */
+static void test_url__urls_libpq_would_misread_are_refused_without_echo(void **state)
+{
+	static const char *const bad[] = {
+		"postgres://u:p@ss?word@host/db",         /* the issue's example */
+		"postgres://u:p@ss@h?password=xy@zzy",
+		"postgres://u:pa/ss@host/db",              /* '/' in the password */
+		"postgres://u:p%zzword@host/db",           /* a bad escape */
+		"postgres://u:pass%@host/db",
+		"postgres://u:pass%4@host/db",
+		"postgres://u:pa%00ss@host/db",
+	};
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct strata_url u;
+		struct drv_err e;
+		drv_err_init(&e);
+		assert_int_equal(url_parse(bad[i], &u, &e), STRATA_EURL);
+		assert_non_null(strstr(e.msg.buf, "the PostgreSQL URL has"));
+		/* nothing of the URL: no user, password or host piece */
+		assert_null(strstr(e.msg.buf, "@ss"));
+		assert_null(strstr(e.msg.buf, "word@"));
+		assert_null(strstr(e.msg.buf, "host"));
+		assert_null(strstr(e.msg.buf, "zz"));
+		assert_null(strstr(e.msg.buf, "pa/"));
+		assert_null(strstr(e.msg.buf, "s3cret"));
+		assert_null(u.redacted);
+		drv_err_release(&e);
+	}
+}
+
+/* libpq's keyword/value strings are PostgreSQL targets, redacted by their
+ * structure: each password and sslpassword value (quoted or bare) is
+ * "****", everything else as written. */
+static void test_url__keyword_value_strings_are_accepted_and_redacted(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "host=db dbname=app user=u password=s3cret",
+		  "host=db dbname=app user=u password=****" },
+		{ "host=db password='p@ss w=rd \\' x' dbname=app",
+		  "host=db password=**** dbname=app" },
+		{ "  password = bare\\ sp  host=h sslpassword=k sslmode=require",
+		  "  password = ****  host=h sslpassword=**** sslmode=require" },
+		{ "dbname=app", "dbname=app" },
+		/* the value may hold what a URL would: '://', '@', '?' */
+		{ "host=h options='-c x=postgres://a@b' password=p://q@r?",
+		  "host=h options='-c x=postgres://a@b' password=****" },
+	};
+	static const char *const bad[] = {
+		"host=h password='unterminated dbname=x",
+		"host=h password=two words",             /* "words" is no keyword */
+		"host=h bogus=1",
+	};
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct strata_url u;
+		parse_ok(cases[i][0], &u);
+		assert_string_equal(u.engine, "postgres");
+		assert_string_equal(u.conninfo, cases[i][0]);
+		assert_string_equal(u.redacted, cases[i][1]);
+		url_release(&u);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct strata_url u;
+		struct drv_err e;
+		drv_err_init(&e);
+		assert_int_equal(url_parse(bad[i], &u, &e), STRATA_EURL);
+		assert_non_null(strstr(e.msg.buf, "connection string cannot be read"));
+		assert_null(strstr(e.msg.buf, "unterminated"));
+		assert_null(strstr(e.msg.buf, "words"));
+		assert_null(strstr(e.msg.buf, "bogus"));
+		drv_err_release(&e);
 	}
 }
 
@@ -157,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_url__sqlite_forms_give_the_path),
 		cmocka_unit_test(test_url__password_never_in_the_redacted_form),
 		cmocka_unit_test(test_url__redaction_follows_libpq_reading),
+		cmocka_unit_test(test_url__urls_libpq_would_misread_are_refused_without_echo),
+		cmocka_unit_test(test_url__keyword_value_strings_are_accepted_and_redacted),
 		cmocka_unit_test(test_url__dbmate_search_path_becomes_a_libpq_option),
 		cmocka_unit_test(test_url__messages_escape_control_characters),
 		cmocka_unit_test(test_url__unknown_scheme_and_bad_escapes_are_refused),
