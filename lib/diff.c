@@ -2364,6 +2364,32 @@ static int trigger_eq(const struct diff *d, const struct schema_trigger *a, cons
 	return name_eq(d, tname, b->table) && diff_sql_equal(d->engine, a->sql, b->sql, NULL);
 }
 
+/*
+ * A trigger's name is unique per table, not per schema (PostgreSQL: every
+ * table may have its own set_updated_at): the trigger of the other model
+ * with the same schema, name and table, the table mapped through its pair
+ * (to_b: s is B and t's table is A's; else s is A and t's table is B's).
+ */
+static const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
+                                                 const struct schema_trigger *t, int to_b)
+{
+	const struct diff_table *p = to_b ? pair_of_a_name(d, t->schema, t->table)
+	                                  : pair_of_b_name(d, t->schema, t->table);
+	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
+	const char *table = p ? (other ? other->name : NULL) : t->table;
+	size_t i;
+
+	if (!table)
+		return NULL;
+	for (i = 0; i < s->ntriggers; i++) {
+		const struct schema_trigger *r = s->triggers[i];
+		if (name_eq(d, r->schema, t->schema) && name_eq(d, r->name, t->name) &&
+		    name_eq(d, r->table, table))
+			return r;
+	}
+	return NULL;
+}
+
 static void trigger_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2376,7 +2402,7 @@ static void trigger_changes(struct ctx *x)
 	}
 	for (i = 0; i < d->a->ntriggers; i++) {
 		const struct schema_trigger *ra = d->a->triggers[i];
-		const struct schema_trigger *rb = schema_find_trigger(d->b, ra->schema, ra->name);
+		const struct schema_trigger *rb = trigger_peer(d, d->b, ra, 1);
 		const struct diff_table *p = pair_of_a_name(d, ra->schema, ra->table);
 		struct diff_change *c;
 		int implied = 0;
@@ -2407,7 +2433,7 @@ static void trigger_changes(struct ctx *x)
 	}
 	for (i = 0; i < d->b->ntriggers; i++) {
 		const struct schema_trigger *rb = d->b->triggers[i];
-		const struct schema_trigger *ra = schema_find_trigger(d->a, rb->schema, rb->name);
+		const struct schema_trigger *ra = trigger_peer(d, d->a, rb, 0);
 		struct diff_change *c;
 		int implied = 0;
 
