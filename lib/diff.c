@@ -1895,7 +1895,8 @@ static void table_changes(struct ctx *x)
 /*
  * PostgreSQL will not drop a primary key or unique constraint that a foreign
  * key stands on: such foreign keys, kept as they are in B, are dropped
- * before and added again after.
+ * before and added again after; those of a table B drops (which goes only
+ * after the key) are dropped before.
  */
 static void key_dependents(struct ctx *x)
 {
@@ -1915,7 +1916,7 @@ static void key_dependents(struct ctx *x)
 			continue;
 		for (k = 0; k < d->npairs; k++) {
 			struct diff_table *q = d->pairs[k];
-			if (!q->a || !q->b)
+			if (!q->a)
 				continue;
 			for (f = 0; f < q->a->nfks; f++) {
 				const struct schema_fk *fa = &q->a->fks[f];
@@ -1925,6 +1926,20 @@ static void key_dependents(struct ctx *x)
 				if (!name_eq(d, fa->ref_table, p->a->name) || !name_eq(d, nsp, p->a->schema) ||
 				    !schema_names_equal(&fa->ref_columns, key, 0))
 					continue;
+				if (!q->b) {
+					/* Its table is dropped, but only after the key:
+					 * the foreign key goes first. */
+					if ((c = add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+						c->pair = q;
+						c->fa = fa;
+						c->fk_table = q->a;
+						c->implied = 1;
+						c->object = obj_fk(x, q->a, fa);
+						set_note(x, c, "its table is dropped after the key it references");
+						set_owner(x, c, q->a->name);
+					}
+					continue;
+				}
 				for (g = 0; g < q->b->nfks && !fb; g++)
 					if (fk_eq(d, q, fa, &q->b->fks[g], 0))
 						fb = &q->b->fks[g];
@@ -2762,6 +2777,34 @@ static void comment_changes(struct ctx *x)
 
 /* ---- the whole ----------------------------------------------------------------------- */
 
+/*
+ * The last drops in the order of what depends on what: functions (whose
+ * arguments, results and SQL bodies use types and sequences), then types,
+ * sequences, extensions (whose types user objects use), schemas (which must
+ * be empty). Inside each kind, the order they were made in.
+ */
+static void order_cleanup(struct diff *d)
+{
+	size_t i, span = d->seq_ + 1;
+
+	for (i = 0; i < d->n; i++) {
+		struct diff_change *c = &d->v[i];
+		size_t rank;
+
+		if (c->phase != DIFF_P_CLEANUP)
+			continue;
+		switch (c->kind) {
+		case DIFF_DROP_FUNCTION: rank = 0; break;
+		case DIFF_DROP_ENUM: rank = 1; break;
+		case DIFF_DROP_SEQUENCE: rank = 2; break;
+		case DIFF_DROP_EXTENSION: rank = 3; break;
+		case DIFF_DROP_SCHEMA: rank = 4; break;
+		default: rank = 5; break;
+		}
+		c->seq += rank * span;
+	}
+}
+
 static int cmp_change(const void *x, const void *y)
 {
 	const struct diff_change *a = x, *b = y;
@@ -2840,6 +2883,7 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		diff_free(d);
 		return STRATA_ENOMEM;
 	}
+	order_cleanup(d);
 	if (d->n > 1)
 		qsort(d->v, d->n, sizeof *d->v, cmp_change);
 	*out = d;
