@@ -2500,6 +2500,22 @@ static int sequence_eq(const struct schema_sequence *a, const struct schema_sequ
 	       a->max_value == b->max_value && a->cache == b->cache && a->cycle == b->cycle;
 }
 
+/* The same OWNED BY, A's table and column followed to their names in B (a
+ * renamed table or column keeps its sequence). */
+static int owner_eq(const struct diff *d, const struct schema_sequence *a,
+                    const struct schema_sequence *b)
+{
+	const struct diff_table *tp;
+	const char *col;
+
+	if (!a->owned_by_table || !b->owned_by_table)
+		return !a->owned_by_table == !b->owned_by_table;
+	tp = pair_of_a_name(d, a->schema, a->owned_by_table);
+	if (!tp || !tp->b || !(col = col_to_b(d, tp, a->owned_by_column)))
+		return 0;
+	return name_eq(d, tp->b->name, b->owned_by_table) && name_eq(d, col, b->owned_by_column);
+}
+
 static void pg_object_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2634,6 +2650,7 @@ static void pg_object_changes(struct ctx *x)
 				    (c = add(x, DIFF_ALTER_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 					c->oa = sa;
 					c->ob = sb;
+					c->what = DIFF_SEQ_OPTIONS;
 					c->object = obj_named(x, "sequence", sb->schema, sb->name);
 				}
 				break;
@@ -2642,12 +2659,20 @@ static void pg_object_changes(struct ctx *x)
 		for (i = 0; i < b->nsequences; i++) {
 			const struct schema_sequence *sb = b->sequences[i];
 			const struct schema_sequence *sa = schema_find_sequence(a, sb->schema, sb->name);
-			if (ren_b[i] || (sa && sequence_eq(sa, sb)))
+			if (ren_b[i] || (sa && sequence_eq(sa, sb) && owner_eq(d, sa, sb)))
 				continue;
 			if ((c = add(x, sa ? DIFF_ALTER_SEQUENCE : DIFF_CREATE_SEQUENCE, DIFF_P_PREPARE,
 			             STRATA_CHANGE_SAFE))) {
 				c->oa = sa;
 				c->ob = sb;
+				if (sa) {
+					c->what = (sequence_eq(sa, sb) ? 0u : DIFF_SEQ_OPTIONS) |
+					          (owner_eq(d, sa, sb) ? 0u : DIFF_SEQ_OWNER);
+					if (c->what & DIFF_SEQ_OWNER)
+						set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
+						         sb->owned_by_table ? "." : "",
+						         sb->owned_by_table ? sb->owned_by_column : "");
+				}
 				c->object = obj_named(x, "sequence", sb->schema, sb->name);
 			}
 		}
