@@ -1989,7 +1989,7 @@ static void rename_notes(struct ctx *x)
 				         cr->pair->b->name);
 				break;
 			}
-		} else if (dr->kind == DIFF_DROP_COLUMN) {
+		} else if (dr->kind == DIFF_DROP_COLUMN && !dr->implied) {
 			for (j = 0; j < d->n; j++) {
 				struct diff_change *cr = &d->v[j];
 				if (cr->kind != DIFF_ADD_COLUMN || cr->pair != dr->pair || cr->note ||
@@ -2001,6 +2001,210 @@ static void rename_notes(struct ctx *x)
 				         dr->ca->name, cr->cb->name);
 				set_note(x, cr, "possible rename of %s to %s", dr->ca->name, cr->cb->name);
 				break;
+			}
+		}
+	}
+}
+
+/* ---- what stands on re-made functions (PostgreSQL) -------------------------------- */
+
+/* 1 when d re-makes A's function nsp.name(args): drops it and creates it
+ * again (DROP_FUNCTION with its B side, see pg_object_changes). */
+static int function_remade(const struct diff *d, const char *nsp, const char *name,
+                           const char *args)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		const struct schema_function *f = c->oa;
+		if (c->kind == DIFF_DROP_FUNCTION && c->ob && name_eq(d, f->schema, nsp) &&
+		    name_eq(d, f->name, name) && !strcmp(f->args ? f->args : "", args ? args : ""))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when A's object (named as struct schema_dep names it) uses, by the
+ * dependencies PostgreSQL recorded, a function that d re-makes: it must go
+ * before the function is dropped and come back after it is created. */
+static int uses_remade_function(const struct diff *d, enum schema_object_kind kind, const char *nsp,
+                                const char *name, const char *sub)
+{
+	size_t i;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if (x->kind == kind && x->ref_kind == SCHEMA_OBJ_FUNCTION && name_eq(d, x->schema, nsp) &&
+		    name_eq(d, x->name, name) && name_eq(d, x->sub, sub) &&
+		    function_remade(d, x->ref_schema, x->ref_name, x->ref_sub))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A generated column whose expression uses a re-made function: PostgreSQL
+ * cannot take the expression away and give it back, so the column is
+ * dropped before the function (A's names) and added again after it (B's
+ * names, ahead of the indexes, which come back with it: on_remade_column).
+ * Its values are computed again. When B drops the column, that drop moves
+ * up instead; when B changes its expression too, the drop and add of that
+ * change are these.
+ */
+static void generated_dependent(struct ctx *x, struct diff_table *p, const struct schema_column *ca,
+                                const char *fname)
+{
+	struct diff *d = x->d;
+	const struct schema_column *cb = NULL;
+	struct diff_change *c;
+	size_t k, n = d->n;
+
+	for (k = 0; p->b && k < p->b->ncolumns; k++)
+		if (p->from[k] == ca)
+			cb = &p->b->columns[k];
+	for (k = 0; k < n; k++) {
+		struct diff_change *o = &d->v[k];
+		if (o->pair != p)
+			continue;
+		if (o->kind == DIFF_DROP_COLUMN && o->ca == ca) {
+			o->phase = DIFF_P_DROP_FK;
+			return;
+		}
+		if (o->kind == DIFF_ALTER_COLUMN && o->ca == ca) {
+			if (!(o->what & DIFF_COL_GENERATED) || !o->cb->generated)
+				return; /* it stops being generated or changes otherwise: left as it is */
+			/* Its own drop and add do it: the change becomes ours. */
+			o->kind = DIFF_DROP_COLUMN;
+			o->phase = DIFF_P_DROP_FK;
+			o->cb = NULL;
+			o->what = 0;
+			break;
+		}
+	}
+	if (k == n && (c = add(x, DIFF_DROP_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->ca = ca;
+		c->implied = 1;
+		c->object = obj_column(x, p->a, ca->name);
+		set_note(x, c, "generated from function %s, which is re-made: dropped, then added "
+		         "again (its values are computed again)", fname);
+		set_owner(x, c, p->b ? p->b->name : p->a->name);
+	}
+	if (!cb || !cb->generated)
+		return;
+	if ((c = add(x, DIFF_ADD_COLUMN, DIFF_P_CREATE_INDEX, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->cb = cb;
+		c->implied = 1;
+		c->object = obj_column(x, p->b, cb->name);
+		set_note(x, c, "added again after function %s is re-made", fname);
+		set_owner(x, c, p->b->name);
+	}
+}
+
+/*
+ * CHECKs and column defaults that use a re-made function: dropped before
+ * it, by A's names (phase DROP_FK: before any table or column is renamed),
+ * and made again after, by B's (phase ADD_FK). A CHECK or default that B
+ * changes anyway keeps its own change: only its drop moves up. Views,
+ * indexes and triggers are seen to where they are diffed.
+ */
+static void function_dependents(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, n = d->n;
+
+	for (i = 0; i < d->a->ndeps && !x->oom; i++) {
+		const struct schema_dep *dep = d->a->deps[i];
+		struct diff_table *p;
+		struct diff_change *c;
+		int moved = 0;
+
+		if ((dep->kind != SCHEMA_OBJ_CONSTRAINT && dep->kind != SCHEMA_OBJ_COLUMN) ||
+		    dep->ref_kind != SCHEMA_OBJ_FUNCTION || !dep->sub ||
+		    !function_remade(d, dep->ref_schema, dep->ref_name, dep->ref_sub) ||
+		    !(p = pair_of_a_name(d, dep->schema, dep->name)))
+			continue;
+		if (dep->kind == SCHEMA_OBJ_CONSTRAINT) {
+			const struct schema_check *ka = NULL, *kb = NULL;
+			for (k = 0; k < p->a->nchecks; k++)
+				if (p->a->checks[k].name && name_eq(d, p->a->checks[k].name, dep->sub))
+					ka = &p->a->checks[k];
+			if (!ka)
+				continue;
+			for (k = 0; k < n; k++)
+				if (d->v[k].kind == DIFF_DROP_CHECK && d->v[k].ka == ka) {
+					d->v[k].phase = DIFF_P_DROP_FK;
+					moved = 1;
+				}
+			if (moved)
+				continue;
+			if ((c = add(x, DIFF_DROP_CHECK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ka = ka;
+				c->implied = 1;
+				c->object = obj_check(x, p->a, ka);
+				set_note(x, c, "uses function %s, which is re-made: dropped, then added again",
+				         dep->ref_name);
+				set_owner(x, c, p->b ? p->b->name : p->a->name);
+			}
+			for (k = 0; p->b && k < p->b->nchecks; k++)
+				if (check_eq(d, p, ka, &p->b->checks[k], 0))
+					kb = &p->b->checks[k];
+			if (kb && (c = add(x, DIFF_ADD_CHECK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
+				c->pair = p;
+				c->kb = kb;
+				c->implied = 1;
+				c->object = obj_check(x, p->b, kb);
+				set_note(x, c, "added again after function %s is re-made: fails if a row of %s "
+				         "breaks it under the new function", dep->ref_name, p->b->name);
+				set_owner(x, c, p->b->name);
+			}
+		} else {
+			const struct schema_column *ca = table_find_column(p->a, dep->sub), *cb = NULL;
+			if (!ca)
+				continue;
+			if (ca->generated) {
+				generated_dependent(x, p, ca, dep->ref_name);
+				continue;
+			}
+			if (!ca->default_sql)
+				continue;
+			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ca = ca;
+				c->what = DIFF_COL_DEFAULT;
+				c->implied = 1;
+				c->object = obj_column(x, p->a, ca->name);
+				set_note(x, c, "its default uses function %s, which is re-made: dropped, then set "
+				         "again", dep->ref_name);
+				set_owner(x, c, p->b ? p->b->name : p->a->name);
+			}
+			for (k = 0; p->b && k < p->b->ncolumns; k++)
+				if (p->from[k] == ca)
+					cb = &p->b->columns[k];
+			if (!cb || !cb->default_sql)
+				continue;
+			/* A change of its own that sets the default already? */
+			for (k = 0; k < n; k++) {
+				const struct diff_change *o = &d->v[k];
+				if (o->kind == DIFF_ALTER_COLUMN && o->cb == cb &&
+				    ((o->what & DIFF_COL_DEFAULT) ||
+				     ((o->what & (DIFF_COL_TYPE | DIFF_COL_COLLATE)) && o->ca->default_sql)))
+					break;
+			}
+			if (k < n)
+				continue;
+			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ca = ca;
+				c->cb = cb;
+				c->what = DIFF_COL_DEFAULT;
+				c->implied = 1;
+				c->object = obj_column(x, p->b, cb->name);
+				set_note(x, c, "default set again after function %s is re-made", dep->ref_name);
+				set_owner(x, c, p->b->name);
 			}
 		}
 	}
@@ -2093,8 +2297,9 @@ static int on_remade_column(const struct diff *d, const struct diff_table *p,
 		return 0;
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
-		if (c->pair != p || c->kind != DIFF_ALTER_COLUMN || !(c->what & DIFF_COL_GENERATED) ||
-		    !c->cb->generated)
+		if (c->pair != p ||
+		    !((c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED) && c->cb->generated) ||
+		      (c->kind == DIFF_ADD_COLUMN && c->phase == DIFF_P_CREATE_INDEX)))
 			continue;
 		for (k = 0; k < ix->nkeys; k++)
 			if ((ix->keys[k].column && name_eq(d, ix->keys[k].column, c->cb->name)) ||
@@ -2119,13 +2324,16 @@ static void index_changes(struct ctx *x)
 		if ((p && !p->b) || on_changing_view(d, d->a, ia->schema, ia->table))
 			continue; /* goes with its table or view */
 		ib = schema_find_index(d->b, ia->schema, ia->name);
-		if (ib && index_eq(d, ia, ib))
+		if (ib && index_eq(d, ia, ib) &&
+		    !uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL))
 			continue;
 		if ((c = add(x, DIFF_DROP_INDEX, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
 			c->ia = ia;
 			c->ib = ib;
 			c->object = obj_index(x, ia);
-			if (ib)
+			if (ib && index_eq(d, ia, ib))
+				set_note(x, c, "uses a function that is re-made: dropped and created again");
+			else if (ib)
 				set_note(x, c, "its definition changes: dropped and created again");
 			set_owner(x, c, p && p->b ? p->b->name : ia->table);
 		}
@@ -2134,13 +2342,14 @@ static void index_changes(struct ctx *x)
 		const struct schema_index *ib = d->b->indexes[i];
 		const struct schema_index *ia = schema_find_index(d->a, ib->schema, ib->name);
 		const struct diff_table *p;
-		int implied = 0;
+		int implied = 0, fn = 0;
 
 		if (on_changing_view(d, d->b, ib->schema, ib->table))
 			continue;
 		p = pair_of_b_name(d, ib->schema, ib->table);
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
-			if (!(p && (p->rebuild || on_remade_column(d, p, ib))))
+			fn = uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL);
+			if (!(p && (p->rebuild || on_remade_column(d, p, ib))) && !fn)
 				continue;
 			/* SQLite's rebuild drops it with the old table; PostgreSQL
 			 * drops it with a generated column that is made again. */
@@ -2156,6 +2365,7 @@ static void index_changes(struct ctx *x)
 			index_key_list(&cols, ib);
 			if (implied)
 				set_note(x, c, "re-created: %s drops it", p && p->rebuild ? "the rebuild of its table"
+				                                          : fn ? "re-making a function it uses"
 				                                                : "re-making its column");
 			else if (c->cls == STRATA_CHANGE_DATA_DEPENDENT)
 				set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
@@ -2280,6 +2490,28 @@ static void view_visit(const struct diff *d, const struct schema *s, size_t i, u
 	out[(*n)++] = i;
 }
 
+/* 1 when A's view v reads, by the dependencies PostgreSQL recorded, a view
+ * of A in drop[] (the name in its text may not say so: another schema's
+ * view of the same name, a name the text does not spell plainly). */
+static int uses_dropped_view(const struct diff *d, const struct schema_view *v,
+                             const unsigned char *drop)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if ((x->kind != SCHEMA_OBJ_VIEW && x->kind != SCHEMA_OBJ_MATVIEW) ||
+		    (x->ref_kind != SCHEMA_OBJ_VIEW && x->ref_kind != SCHEMA_OBJ_MATVIEW) ||
+		    !name_eq(d, x->schema, v->schema) || !name_eq(d, x->name, v->name))
+			continue;
+		for (k = 0; k < d->a->nviews; k++)
+			if (drop[k] && name_eq(d, d->a->views[k]->schema, x->ref_schema) &&
+			    name_eq(d, d->a->views[k]->name, x->ref_name))
+				return 1;
+	}
+	return 0;
+}
+
 static void view_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2293,14 +2525,17 @@ static void view_changes(struct ctx *x)
 	for (i = 0; i < d->a->nviews; i++) {
 		const struct schema_view *va = d->a->views[i];
 		const struct schema_view *vb = schema_find_view(d->b, va->schema, va->name);
-		if (!vb || !view_eq(d, va, vb) || stands_on_changes(d, view_text(va), NULL))
+		if (!vb || !view_eq(d, va, vb) || stands_on_changes(d, view_text(va), NULL) ||
+		    uses_remade_function(d, va->materialized ? SCHEMA_OBJ_MATVIEW : SCHEMA_OBJ_VIEW,
+		                         va->schema, va->name, NULL))
 			drop[i] = 1;
 	}
 	/* Views over dropped views go too, until nothing more falls. */
 	do {
 		grew = 0;
 		for (i = 0; i < d->a->nviews; i++)
-			if (!drop[i] && stands_on_changes(d, view_text(d->a->views[i]), drop))
+			if (!drop[i] && (stands_on_changes(d, view_text(d->a->views[i]), drop) ||
+			                 uses_dropped_view(d, d->a->views[i], drop)))
 				drop[i] = grew = 1;
 	} while (grew);
 	for (i = 0; i < d->b->nviews; i++) {
@@ -2405,6 +2640,19 @@ static const struct schema_trigger *trigger_peer(const struct diff *d, const str
 	return NULL;
 }
 
+/* 1 when the view trigger t fires on is dropped (and, if B keeps it, made
+ * again): DROP VIEW takes the view's triggers along. */
+static int on_dropped_view(const struct diff *d, const struct schema_trigger *t)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_DROP_VIEW && name_eq(d, d->v[i].va->schema, t->schema) &&
+		    name_eq(d, d->v[i].va->name, t->table))
+			return 1;
+	return 0;
+}
+
 static void trigger_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2429,7 +2677,10 @@ static void trigger_changes(struct ctx *x)
 			 * (SQLite's rebuild drops it; PostgreSQL refuses to alter a
 			 * column a trigger names) or, on SQLite, a table its body uses. */
 			if (!((p && disturbs(d, p)) ||
-			      (d->engine == SCHEMA_SQLITE && stands_on_changes(d, ra->sql, NULL))))
+			      (d->engine == SCHEMA_SQLITE && stands_on_changes(d, ra->sql, NULL)) ||
+			      (d->engine == SCHEMA_PG &&
+			       (on_dropped_view(d, ra) ||
+			        uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name)))))
 				continue;
 			implied = 1;
 		}
@@ -2440,7 +2691,8 @@ static void trigger_changes(struct ctx *x)
 			c->implied = implied;
 			c->object = obj_named(x, "trigger", ra->schema, ra->name);
 			if (implied)
-				set_note(x, c, "dropped around changes to %s, then re-created", ra->table);
+				set_note(x, c, "dropped around changes to %s or what it calls, then re-created",
+				         ra->table);
 			else if (rb)
 				set_note(x, c, "its definition changes: dropped and created again");
 			set_owner(x, c, p && p->b ? p->b->name : ra->table);
@@ -2469,7 +2721,7 @@ static void trigger_changes(struct ctx *x)
 			c->implied = implied;
 			c->object = obj_named(x, "trigger", rb->schema, rb->name);
 			if (implied)
-				set_note(x, c, "re-created after the changes to %s", rb->table);
+				set_note(x, c, "re-created after the changes to %s or what it calls", rb->table);
 			set_owner(x, c, rb->table);
 		}
 	}
@@ -2514,6 +2766,35 @@ static int owner_eq(const struct diff *d, const struct schema_sequence *a,
 	if (!tp || !tp->b || !(col = col_to_b(d, tp, a->owned_by_column)))
 		return 0;
 	return name_eq(d, tp->b->name, b->owned_by_table) && name_eq(d, col, b->owned_by_column);
+}
+
+/* One function in A and B: schema, name and argument types (PostgreSQL's
+ * identity; a renamed parameter is the same function). */
+static int function_same(const struct diff *d, const struct schema_function *a,
+                         const struct schema_function *b)
+{
+	if (!name_eq(d, a->schema, b->schema) || !name_eq(d, a->name, b->name))
+		return 0;
+	if (a->arg_types && b->arg_types)
+		return !strcmp(a->arg_types, b->arg_types);
+	return !strcmp(a->args ? a->args : "", b->args ? b->args : "");
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* 1 when CREATE OR REPLACE cannot take a to b (42P13): another result type
+ * (OUT parameters included), a function that becomes a procedure, renamed
+ * or removed parameters or defaults. Any change of the argument list is
+ * taken as one: the re-make is always right, only heavier. */
+static int function_needs_drop(const struct schema_function *a, const struct schema_function *b)
+{
+	if (!a->arguments || !b->arguments)
+		return 0; /* a model without them (not introspected): as before */
+	return !str_eq(a->result, b->result) || !str_eq(a->arguments, b->arguments) ||
+	       (a->result == NULL) != (b->result == NULL);
 }
 
 static void pg_object_changes(struct ctx *x)
@@ -2691,12 +2972,20 @@ static void pg_object_changes(struct ctx *x)
 	for (i = 0; i < b->nfunctions; i++) {
 		const struct schema_function *fb = b->functions[i], *fa = NULL;
 		for (k = 0; k < a->nfunctions; k++)
-			if (name_eq(d, a->functions[k]->schema, fb->schema) &&
-			    name_eq(d, a->functions[k]->name, fb->name) &&
-			    !strcmp(a->functions[k]->args ? a->functions[k]->args : "", fb->args ? fb->args : ""))
+			if (function_same(d, a->functions[k], fb))
 				fa = a->functions[k];
 		if (fa && !strcmp(fa->sql ? fa->sql : "", fb->sql ? fb->sql : ""))
 			continue;
+		if (fa && function_needs_drop(fa, fb) &&
+		    (c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			/* With its B side: a re-make, which what uses it follows. */
+			c->oa = fa;
+			c->ob = fb;
+			c->object = obj_named(x, "function", fa->schema, fa->name);
+			set_note(x, c, "its result type or parameters change, which CREATE OR REPLACE "
+			         "cannot do: dropped and created again, with what uses it");
+			fa = NULL;
+		}
 		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION, DIFF_P_PREPARE,
 		             STRATA_CHANGE_SAFE))) {
 			c->oa = fa;
@@ -2707,9 +2996,7 @@ static void pg_object_changes(struct ctx *x)
 	for (i = 0; i < a->nfunctions; i++) {
 		const struct schema_function *fa = a->functions[i];
 		for (k = 0; k < b->nfunctions; k++)
-			if (name_eq(d, b->functions[k]->schema, fa->schema) &&
-			    name_eq(d, b->functions[k]->name, fa->name) &&
-			    !strcmp(b->functions[k]->args ? b->functions[k]->args : "", fa->args ? fa->args : ""))
+			if (function_same(d, fa, b->functions[k]))
 				break;
 		if (k < b->nfunctions)
 			continue;
@@ -2796,6 +3083,126 @@ static void comment_changes(struct ctx *x)
 			if (ca->sub && ca->kind == SCHEMA_OBJ_COLUMN)
 				sbuf_addf(&sb, ".%s", ca->sub);
 			c->object = detach(x, &sb);
+		}
+	}
+}
+
+/* 1 when change c makes again, after dropping it, the object comment cb
+ * (of B) is on: its comment went with it. */
+static int remakes(const struct diff *d, const struct diff_change *c, const struct schema_comment *cb)
+{
+	const struct diff_table *p = c->pair;
+	const char *cname = NULL;
+	size_t k;
+
+	switch (cb->kind) {
+	case SCHEMA_OBJ_VIEW:
+	case SCHEMA_OBJ_MATVIEW:
+		return c->kind == DIFF_CREATE_VIEW && c->va && name_eq(d, c->vb->schema, cb->schema) &&
+		       name_eq(d, c->vb->name, cb->name);
+	case SCHEMA_OBJ_COLUMN:
+		if (c->kind == DIFF_CREATE_VIEW)
+			return c->va && name_eq(d, c->vb->schema, cb->schema) &&
+			       name_eq(d, c->vb->name, cb->name);
+		return ((c->kind == DIFF_ALTER_COLUMN && c->phase == DIFF_P_ALTER_TABLE &&
+		         (c->what & DIFF_COL_GENERATED) && c->cb->generated) ||
+		        (c->kind == DIFF_ADD_COLUMN && c->phase == DIFF_P_CREATE_INDEX)) &&
+		       name_eq(d, p->b->schema, cb->schema) && name_eq(d, p->b->name, cb->name) &&
+		       name_eq(d, c->cb->name, cb->sub);
+	case SCHEMA_OBJ_INDEX:
+		if (c->kind == DIFF_CREATE_INDEX)
+			return c->ia && name_eq(d, c->ib->schema, cb->schema) &&
+			       name_eq(d, c->ib->name, cb->name);
+		if (c->kind == DIFF_CREATE_VIEW && c->va && c->vb->materialized) {
+			/* made with its materialized view (plan_pg.c) */
+			const struct schema_index *ix = schema_find_index(d->b, cb->schema, cb->name);
+			return ix && name_eq(d, ix->schema, c->vb->schema) && name_eq(d, ix->table, c->vb->name);
+		}
+		return 0;
+	case SCHEMA_OBJ_TRIGGER:
+		return c->kind == DIFF_CREATE_TRIGGER && c->ra && name_eq(d, c->rb->schema, cb->schema) &&
+		       name_eq(d, c->rb->table, cb->name) && name_eq(d, c->rb->name, cb->sub);
+	case SCHEMA_OBJ_CONSTRAINT:
+		if (!p || !p->a || !p->b || !name_eq(d, p->b->schema, cb->schema) ||
+		    !name_eq(d, p->b->name, cb->name))
+			return 0;
+		if (c->kind == DIFF_ADD_CHECK)
+			cname = c->kb->name;
+		else if (c->kind == DIFF_ADD_FK)
+			cname = c->fb->name;
+		else if (c->kind == DIFF_ADD_UNIQUE)
+			cname = c->ub->name;
+		else if (c->kind == DIFF_ADD_PRIMARY_KEY)
+			cname = c->new_name;
+		if (!cname || !name_eq(d, cname, cb->sub))
+			return 0;
+		/* A constraint of that name was there before (and so was dropped). */
+		if (p->a->pk.name && name_eq(d, p->a->pk.name, cname))
+			return 1;
+		for (k = 0; k < p->a->nuniques; k++)
+			if (p->a->uniques[k].name && name_eq(d, p->a->uniques[k].name, cname))
+				return 1;
+		for (k = 0; k < p->a->nchecks; k++)
+			if (p->a->checks[k].name && name_eq(d, p->a->checks[k].name, cname))
+				return 1;
+		for (k = 0; k < p->a->nfks; k++)
+			if (p->a->fks[k].name && name_eq(d, p->a->fks[k].name, cname))
+				return 1;
+		return 0;
+	case SCHEMA_OBJ_FUNCTION: {
+		const struct schema_function *f = c->ob;
+		return c->kind == DIFF_DROP_FUNCTION && f && name_eq(d, f->schema, cb->schema) &&
+		       name_eq(d, f->name, cb->name) && str_eq(f->args, cb->sub);
+	}
+	case SCHEMA_OBJ_TYPE: {
+		const struct schema_enum *e = c->ob;
+		return c->kind == DIFF_REBUILD_ENUM && name_eq(d, e->schema, cb->schema) &&
+		       name_eq(d, e->name, cb->name);
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A comment lives on its object: when the plan drops an object and makes it
+ * again (a view whose query changes, an index, trigger or constraint whose
+ * definition changes, a re-made function or enum, a generated column), B's
+ * comment on it is set again, even though A had the same one.
+ */
+static void remade_comments(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, n = d->n;
+
+	for (i = 0; i < d->b->ncomments && !x->oom; i++) {
+		const struct schema_comment *cb = d->b->comments[i], *ca = NULL;
+		struct diff_change *c;
+
+		for (k = 0; k < n; k++)
+			if (d->v[k].kind == DIFF_SET_COMMENT && d->v[k].ob == cb)
+				break;
+		if (k < n)
+			continue; /* set anyway */
+		for (k = 0; k < n; k++)
+			if (remakes(d, &d->v[k], cb))
+				break;
+		if (k == n)
+			continue;
+		for (k = 0; k < d->a->ncomments; k++)
+			if (comment_key_eq(d, d->a->comments[k], cb))
+				ca = d->a->comments[k];
+		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
+			struct sbuf sb = SBUF_INIT;
+			c->oa = ca;
+			c->ob = cb;
+			c->implied = 1;
+			sbuf_addf(&sb, "comment on %s ", schema_object_kind_sql(cb->kind));
+			add_display(&sb, cb->schema, cb->name);
+			if (cb->sub && cb->kind == SCHEMA_OBJ_COLUMN)
+				sbuf_addf(&sb, ".%s", cb->sub);
+			c->object = detach(x, &sb);
+			set_note(x, c, "set again: the object is dropped and made again");
 		}
 	}
 }
@@ -2890,6 +3297,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		table_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		key_dependents(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		function_dependents(&x);
 	if (!x.oom)
 		index_changes(&x);
 	mark_disturbed(d);
@@ -2899,6 +3308,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		trigger_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		comment_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		remade_comments(&x);
 	if (!x.oom)
 		rename_notes(&x);
 	for (i = 0; !x.oom && i < d->n; i++)

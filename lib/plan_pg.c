@@ -598,9 +598,24 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			add_column(sb, p->b, c->cb);
 			break;
 		case DIFF_DROP_COLUMN:
-			drop_column(sb, p->b, c->ca->name);
+			/* Ahead of the table changes (a function its expression
+			 * calls is re-made): A's names. */
+			if (c->phase < DIFF_P_RENAME_TABLE || !p->b)
+				drop_column(sb, p->a, c->ca->name);
+			else
+				drop_column(sb, p->b, c->ca->name);
 			break;
 		case DIFF_ALTER_COLUMN:
+			if (c->phase < DIFF_P_RENAME_TABLE) {
+				/* A default dropped ahead of a function it calls
+				 * (diff.c, function_dependents): A's names. */
+				alter_table(sb, p->a);
+				sbuf_adds(sb, "ALTER COLUMN ");
+				id(sb, c->ca->name);
+				sbuf_adds(sb, " DROP DEFAULT");
+				end(sb);
+				break;
+			}
 			alter_column(sb, c);
 			break;
 		case DIFF_ADD_PRIMARY_KEY:
@@ -629,7 +644,9 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_DROP_CHECK:
-			drop_constraint(sb, p->b, c->ka->name);
+			/* Ahead of the table changes (a function it calls is
+			 * re-made), the table still has A's name. */
+			drop_constraint(sb, c->phase < DIFF_P_RENAME_TABLE || !p->b ? p->a : p->b, c->ka->name);
 			break;
 		case DIFF_RENAME_CONSTRAINT:
 			alter_table(sb, p->b);
