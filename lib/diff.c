@@ -2797,6 +2797,49 @@ static int function_needs_drop(const struct schema_function *a, const struct sch
 	       (a->result == NULL) != (b->result == NULL);
 }
 
+/*
+ * 1 when B's function f must exist before the tables change: a column
+ * default or generated expression, a CHECK or an index of B uses it (by
+ * B's recorded dependencies), or a function that must, or B's
+ * dependencies are not known. Any other
+ * new or replaced function is made after the tables and indexes, before
+ * the views and triggers that may call it: its body may read tables this
+ * plan creates, and a LANGUAGE sql body is checked when it is created.
+ */
+static int needed_early(const struct diff *d, const char *nsp, const char *name, const char *args,
+                        int level, size_t *budget)
+{
+	size_t i;
+
+	/* The walk is bounded (a schema is input): past it, early is safe. */
+	if (level > 64 || !*budget)
+		return 1;
+	--*budget;
+	for (i = 0; i < d->b->ndeps; i++) {
+		const struct schema_dep *x = d->b->deps[i];
+		if (x->ref_kind != SCHEMA_OBJ_FUNCTION || !name_eq(d, x->ref_schema, nsp) ||
+		    !name_eq(d, x->ref_name, name) || !str_eq(x->ref_sub, args))
+			continue;
+		if (x->kind == SCHEMA_OBJ_COLUMN || x->kind == SCHEMA_OBJ_CONSTRAINT ||
+		    x->kind == SCHEMA_OBJ_INDEX)
+			return 1;
+		/* called by a function that is needed early */
+		if (x->kind == SCHEMA_OBJ_FUNCTION &&
+		    needed_early(d, x->schema, x->name, x->sub, level + 1, budget))
+			return 1;
+	}
+	return 0;
+}
+
+static int function_needed_early(const struct diff *d, const struct schema_function *f)
+{
+	size_t budget = 10000;
+
+	if (!f->arguments)
+		return 1; /* not introspected: where it always was */
+	return needed_early(d, f->schema, f->name, f->args, 0, &budget);
+}
+
 static void pg_object_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2971,6 +3014,7 @@ static void pg_object_changes(struct ctx *x)
 	}
 	for (i = 0; i < b->nfunctions; i++) {
 		const struct schema_function *fb = b->functions[i], *fa = NULL;
+		int remade = 0;
 		for (k = 0; k < a->nfunctions; k++)
 			if (function_same(d, a->functions[k], fb))
 				fa = a->functions[k];
@@ -2985,8 +3029,10 @@ static void pg_object_changes(struct ctx *x)
 			set_note(x, c, "its result type or parameters change, which CREATE OR REPLACE "
 			         "cannot do: dropped and created again, with what uses it");
 			fa = NULL;
+			remade = 1;
 		}
-		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION, DIFF_P_PREPARE,
+		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION,
+		             remade || function_needed_early(d, fb) ? DIFF_P_PREPARE : DIFF_P_ADD_FK,
 		             STRATA_CHANGE_SAFE))) {
 			c->oa = fa;
 			c->ob = fb;
@@ -3005,6 +3051,72 @@ static void pg_object_changes(struct ctx *x)
 			c->object = obj_named(x, "function", fa->schema, fa->name);
 		}
 	}
+}
+
+/*
+ * Functions of A whose body (BEGIN ATOMIC) or argument defaults call a
+ * re-made function are re-made too, until no more are found: each is
+ * dropped before it (phase DROP_INDEX, after the indexes that may use it;
+ * the one found last, which stands on the others, first) and created after
+ * it (a change of its own that replaced it becomes that creation, moved to
+ * the end of the list). One that B drops is dropped ahead in the same way.
+ */
+static void remake_dependent_functions(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, drops = 0;
+	int grew;
+
+	do {
+		grew = 0;
+		for (i = 0; i < d->a->nfunctions && !x->oom; i++) {
+			const struct schema_function *fa = d->a->functions[i], *fb = NULL;
+			struct diff_change *c, *own = NULL;
+
+			if (function_remade(d, fa->schema, fa->name, fa->args) ||
+			    !uses_remade_function(d, SCHEMA_OBJ_FUNCTION, fa->schema, fa->name, fa->args))
+				continue;
+			for (k = 0; k < d->b->nfunctions; k++)
+				if (function_same(d, fa, d->b->functions[k]))
+					fb = d->b->functions[k];
+			for (k = 0; k < d->n; k++)
+				if ((d->v[k].kind == DIFF_REPLACE_FUNCTION || d->v[k].kind == DIFF_DROP_FUNCTION) &&
+				    d->v[k].oa == fa)
+					own = &d->v[k];
+			if (!fb) {
+				if (own && own->phase != DIFF_P_DROP_INDEX) {
+					own->phase = DIFF_P_DROP_INDEX;
+					own->seq = SIZE_MAX - drops++;
+				}
+				continue;
+			}
+			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
+				c->oa = fa;
+				c->ob = fb;
+				c->seq = SIZE_MAX - drops++;
+				c->object = obj_named(x, "function", fa->schema, fa->name);
+				set_note(x, c, "calls a function that is re-made: dropped and created again");
+			}
+			if (own) {
+				own = NULL; /* add() may have moved the array */
+				for (k = 0; k < d->n; k++)
+					if (d->v[k].kind == DIFF_REPLACE_FUNCTION && d->v[k].oa == fa)
+						own = &d->v[k];
+			}
+			if (own) {
+				own->kind = DIFF_CREATE_FUNCTION;
+				own->oa = NULL;
+				own->phase = DIFF_P_PREPARE;
+				own->seq = d->seq_++;
+			} else if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				c->ob = fb;
+				c->implied = 1;
+				c->object = obj_named(x, "function", fb->schema, fb->name);
+				set_note(x, c, "created again after what it calls");
+			}
+			grew = 1;
+		}
+	} while (grew && !x->oom);
 }
 
 static int comment_key_eq(const struct diff *d, const struct schema_comment *a,
@@ -3173,21 +3285,41 @@ static int remakes(const struct diff *d, const struct diff_change *c, const stru
 static void remade_comments(struct ctx *x)
 {
 	struct diff *d = x->d;
-	size_t i, k, n = d->n;
+	size_t i, k, n = d->n, nc = 0, ns = 0;
+	/* The few changes that may re-make something, and the comments set
+	 * anyway: schemas with thousands of comments and changes are common. */
+	size_t *cand = malloc((n + 1) * sizeof *cand);
+	const void **set = malloc((n + 1) * sizeof *set);
 
-	for (i = 0; i < d->b->ncomments && !x->oom; i++) {
+	if (!cand || !set) {
+		x->oom = 1;
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		const struct diff_change *c = &d->v[k];
+		if (c->kind == DIFF_SET_COMMENT)
+			set[ns++] = c->ob;
+		else if ((c->kind == DIFF_CREATE_VIEW && c->va) || (c->kind == DIFF_CREATE_INDEX && c->ia) ||
+		         (c->kind == DIFF_CREATE_TRIGGER && c->ra) || c->kind == DIFF_ADD_CHECK ||
+		         c->kind == DIFF_ADD_FK || c->kind == DIFF_ADD_UNIQUE ||
+		         c->kind == DIFF_ADD_PRIMARY_KEY || (c->kind == DIFF_DROP_FUNCTION && c->ob) ||
+		         c->kind == DIFF_REBUILD_ENUM || c->kind == DIFF_ADD_COLUMN ||
+		         (c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED)))
+			cand[nc++] = k;
+	}
+	for (i = 0; nc && i < d->b->ncomments && !x->oom; i++) {
 		const struct schema_comment *cb = d->b->comments[i], *ca = NULL;
 		struct diff_change *c;
 
-		for (k = 0; k < n; k++)
-			if (d->v[k].kind == DIFF_SET_COMMENT && d->v[k].ob == cb)
+		for (k = 0; k < ns; k++)
+			if (set[k] == cb)
 				break;
-		if (k < n)
+		if (k < ns)
 			continue; /* set anyway */
-		for (k = 0; k < n; k++)
-			if (remakes(d, &d->v[k], cb))
+		for (k = 0; k < nc; k++)
+			if (remakes(d, &d->v[cand[k]], cb))
 				break;
-		if (k == n)
+		if (k == nc)
 			continue;
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
@@ -3205,35 +3337,86 @@ static void remade_comments(struct ctx *x)
 			set_note(x, c, "set again: the object is dropped and made again");
 		}
 	}
+out:
+	free(cand);
+	free(set);
 }
 
 /* ---- the whole ----------------------------------------------------------------------- */
 
 /*
- * The last drops in the order of what depends on what: functions (whose
- * arguments, results and SQL bodies use types and sequences), then types,
+ * Functions are made after those they call (BEGIN ATOMIC bodies). The
+ * last drops in the order of what depends on what: functions (whose
+ * arguments, results and SQL bodies use types and sequences; those that
+ * call others first), then types,
  * sequences, extensions (whose types user objects use), schemas (which must
  * be empty). Inside each kind, the order they were made in.
  */
+#define CALL_DEPTH_MAX 64
+
+/* How deep s's function f calls other functions of s, by s's recorded
+ * dependencies (BEGIN ATOMIC bodies): 0 when it calls none; capped. */
+static size_t call_depth(const struct diff *d, const struct schema *s,
+                         const struct schema_function *f, size_t level, size_t *budget)
+{
+	size_t i, k, depth = 0;
+
+	/* Bounded (a schema is input): past it, the order may be off, never
+	 * the time. */
+	if (level >= CALL_DEPTH_MAX || !*budget)
+		return 0;
+	--*budget;
+	for (i = 0; i < s->ndeps; i++) {
+		const struct schema_dep *x = s->deps[i];
+		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_FUNCTION ||
+		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
+		    !str_eq(x->sub, f->args))
+			continue;
+		for (k = 0; k < s->nfunctions; k++) {
+			const struct schema_function *g = s->functions[k];
+			size_t dg;
+			if (!name_eq(d, g->schema, x->ref_schema) || !name_eq(d, g->name, x->ref_name) ||
+			    !str_eq(g->args, x->ref_sub))
+				continue;
+			dg = 1 + call_depth(d, s, g, level + 1, budget);
+			if (dg > depth)
+				depth = dg;
+		}
+	}
+	return depth < CALL_DEPTH_MAX ? depth : CALL_DEPTH_MAX;
+}
+
 static void order_cleanup(struct diff *d)
 {
-	size_t i, span = d->seq_ + 1;
+	size_t i, span = d->seq_ + 1, kspan = span * (CALL_DEPTH_MAX + 1);
 
 	for (i = 0; i < d->n; i++) {
 		struct diff_change *c = &d->v[i];
-		size_t rank;
+		size_t rank, depth = 0, budget;
 
+		if (c->kind == DIFF_CREATE_FUNCTION || c->kind == DIFF_REPLACE_FUNCTION) {
+			/* Made after the functions they call. Functions are the
+			 * last of their phase that others need, so later is safe. */
+			budget = 10000;
+			c->seq += call_depth(d, d->b, c->ob, 0, &budget) * span;
+			continue;
+		}
 		if (c->phase != DIFF_P_CLEANUP)
 			continue;
 		switch (c->kind) {
-		case DIFF_DROP_FUNCTION: rank = 0; break;
+		case DIFF_DROP_FUNCTION:
+			/* a function that calls others goes before them */
+			rank = 0;
+			budget = 10000;
+			depth = call_depth(d, d->a, c->oa, 0, &budget);
+			break;
 		case DIFF_DROP_ENUM: rank = 1; break;
 		case DIFF_DROP_SEQUENCE: rank = 2; break;
 		case DIFF_DROP_EXTENSION: rank = 3; break;
 		case DIFF_DROP_SCHEMA: rank = 4; break;
 		default: rank = 5; break;
 		}
-		c->seq += rank * span;
+		c->seq += rank * kspan + (CALL_DEPTH_MAX - depth) * span;
 	}
 }
 
@@ -3293,6 +3476,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 			pair_columns(&x, d->pairs[i]);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pg_object_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		remake_dependent_functions(&x);
 	if (!x.oom)
 		table_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)

@@ -193,7 +193,8 @@ static const char q_functions[] =
 /*
  * What stands on functions and on views (see struct schema_dep): the normal
  * dependencies of view queries (their pg_rewrite rule), triggers, column
- * defaults and generated expressions (pg_attrdef), CHECKs and indexes, in
+ * defaults and generated expressions (pg_attrdef), CHECKs, indexes and
+ * functions (a BEGIN ATOMIC body, argument defaults), in
  * the chosen schemas, on functions and views of any schema the model holds.
  * A view's rule also depends on its own view's columns: left out.
  */
@@ -223,6 +224,11 @@ static const char q_deps[] =
 	" SELECT 'pg_class'::regclass, c.oid, c.oid, 'index', n.nspname, c.relname, NULL"
 	"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind = 'i'"
+	" UNION ALL"
+	" SELECT 'pg_proc'::regclass, p.oid, 0::oid, 'function', n.nspname, p.proname,"
+	"  pg_get_function_identity_arguments(p.oid)"
+	"  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	"  WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
 	"), ref(classid, oid, kind, nsp, name, sub) AS ("
 	" SELECT 'pg_proc'::regclass, p.oid, 'function', n.nspname, p.proname,"
 	"  pg_get_function_identity_arguments(p.oid)"
@@ -238,6 +244,7 @@ static const char q_deps[] =
 	" JOIN obj o ON o.classid = d.classid AND o.objid = d.objid"
 	" JOIN ref r ON r.classid = d.refclassid AND r.oid = d.refobjid"
 	" WHERE d.deptype = 'n' AND NOT (r.classid = 'pg_class'::regclass AND r.oid = o.rel)"
+	" AND NOT (r.classid = o.classid AND r.oid = o.objid)"
 	" ORDER BY 2, 3, 4, 1, 6, 7, 8";
 
 /* Every comment on an object the model holds, one branch per catalog. The

@@ -290,6 +290,8 @@ struct schema_comment {
  *   predicate; TRIGGER: a trigger (name = its table, sub = the trigger);
  *   CONSTRAINT: a CHECK (name = the table, sub = the constraint); COLUMN: a
  *   column's default or generated expression (name = table, sub = column);
+ *   FUNCTION: a function's SQL-standard body (BEGIN ATOMIC) or argument
+ *   defaults (sub = its identity arguments);
  * uses (ref_*):
  *   FUNCTION: ref_sub = its identity arguments (as schema_function.args);
  *   VIEW, MATVIEW: ref_sub NULL.
