@@ -2069,6 +2069,7 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
 			continue;
 		if (o->kind == DIFF_DROP_COLUMN && o->ca == ca) {
 			o->phase = DIFF_P_DROP_FK;
+			o->follows = DIFF_FOLLOWS_BEFORE;
 			return;
 		}
 		if (o->kind == DIFF_ALTER_COLUMN && o->ca == ca) {
@@ -2077,6 +2078,7 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
 			/* Its own drop and add do it: the change becomes ours. */
 			o->kind = DIFF_DROP_COLUMN;
 			o->phase = DIFF_P_DROP_FK;
+			o->follows = DIFF_FOLLOWS_BEFORE;
 			o->cb = NULL;
 			o->what = 0;
 			break;
@@ -2089,6 +2091,7 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
 		c->object = obj_column(x, p->a, ca->name);
 		set_note(x, c, "generated from function %s, which is re-made: dropped, then added "
 		         "again (its values are computed again)", fname);
+		c->follows = DIFF_FOLLOWS_BEFORE;
 		set_owner(x, c, p->b ? p->b->name : p->a->name);
 	}
 	if (!cb || !cb->generated)
@@ -2099,6 +2102,7 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
 		c->implied = 1;
 		c->object = obj_column(x, p->b, cb->name);
 		set_note(x, c, "added again after function %s is re-made", fname);
+		c->follows = DIFF_FOLLOWS_AFTER;
 		set_owner(x, c, p->b->name);
 	}
 }
@@ -2108,7 +2112,8 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
  * it, by A's names (phase DROP_FK: before any table or column is renamed),
  * and made again after, by B's (phase ADD_FK). A CHECK or default that B
  * changes anyway keeps its own change: only its drop moves up. Views,
- * indexes and triggers are seen to where they are diffed.
+ * indexes and triggers are seen to where they are diffed. Each is marked
+ * (follows) for --per-table, which puts one half with the function.
  */
 static void function_dependents(struct ctx *x)
 {
@@ -2136,6 +2141,7 @@ static void function_dependents(struct ctx *x)
 			for (k = 0; k < n; k++)
 				if (d->v[k].kind == DIFF_DROP_CHECK && d->v[k].ka == ka) {
 					d->v[k].phase = DIFF_P_DROP_FK;
+					d->v[k].follows = DIFF_FOLLOWS_BEFORE;
 					moved = 1;
 				}
 			if (moved)
@@ -2147,6 +2153,7 @@ static void function_dependents(struct ctx *x)
 				c->object = obj_check(x, p->a, ka);
 				set_note(x, c, "uses function %s, which is re-made: dropped, then added again",
 				         dep->ref_name);
+				c->follows = DIFF_FOLLOWS_BEFORE;
 				set_owner(x, c, p->b ? p->b->name : p->a->name);
 			}
 			for (k = 0; p->b && k < p->b->nchecks; k++)
@@ -2159,6 +2166,7 @@ static void function_dependents(struct ctx *x)
 				c->object = obj_check(x, p->b, kb);
 				set_note(x, c, "added again after function %s is re-made: fails if a row of %s "
 				         "breaks it under the new function", dep->ref_name, p->b->name);
+				c->follows = DIFF_FOLLOWS_AFTER;
 				set_owner(x, c, p->b->name);
 			}
 		} else {
@@ -2179,6 +2187,7 @@ static void function_dependents(struct ctx *x)
 				c->object = obj_column(x, p->a, ca->name);
 				set_note(x, c, "its default uses function %s, which is re-made: dropped, then set "
 				         "again", dep->ref_name);
+				c->follows = DIFF_FOLLOWS_BEFORE;
 				set_owner(x, c, p->b ? p->b->name : p->a->name);
 			}
 			for (k = 0; p->b && k < p->b->ncolumns; k++)
@@ -2186,13 +2195,16 @@ static void function_dependents(struct ctx *x)
 					cb = &p->b->columns[k];
 			if (!cb || !cb->default_sql)
 				continue;
-			/* A change of its own that sets the default already? */
+			/* A change of its own that sets the default already? It
+			 * goes with the function then (--per-table: after it). */
 			for (k = 0; k < n; k++) {
-				const struct diff_change *o = &d->v[k];
+				struct diff_change *o = &d->v[k];
 				if (o->kind == DIFF_ALTER_COLUMN && o->cb == cb &&
 				    ((o->what & DIFF_COL_DEFAULT) ||
-				     ((o->what & (DIFF_COL_TYPE | DIFF_COL_COLLATE)) && o->ca->default_sql)))
+				     ((o->what & (DIFF_COL_TYPE | DIFF_COL_COLLATE)) && o->ca->default_sql))) {
+					o->follows = DIFF_FOLLOWS_AFTER;
 					break;
+				}
 			}
 			if (k < n)
 				continue;
@@ -2204,6 +2216,7 @@ static void function_dependents(struct ctx *x)
 				c->implied = 1;
 				c->object = obj_column(x, p->b, cb->name);
 				set_note(x, c, "default set again after function %s is re-made", dep->ref_name);
+				c->follows = DIFF_FOLLOWS_AFTER;
 				set_owner(x, c, p->b->name);
 			}
 		}
@@ -2287,7 +2300,8 @@ static int on_changing_view(const struct diff *d, const struct schema *s, const 
 }
 
 /* PostgreSQL: 1 when ix names a generated column of p that the plan drops
- * and adds again (its expression changes), which takes ix along. */
+ * and adds again (its expression changes), which takes ix along; 2 when
+ * that is for a re-made function its expression calls. */
 static int on_remade_column(const struct diff *d, const struct diff_table *p,
                             const struct schema_index *ix)
 {
@@ -2297,6 +2311,7 @@ static int on_remade_column(const struct diff *d, const struct diff_table *p,
 		return 0;
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
+		int r = c->kind == DIFF_ADD_COLUMN ? 2 : 1;
 		if (c->pair != p ||
 		    !((c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED) && c->cb->generated) ||
 		      (c->kind == DIFF_ADD_COLUMN && c->phase == DIFF_P_CREATE_INDEX)))
@@ -2304,9 +2319,9 @@ static int on_remade_column(const struct diff *d, const struct diff_table *p,
 		for (k = 0; k < ix->nkeys; k++)
 			if ((ix->keys[k].column && name_eq(d, ix->keys[k].column, c->cb->name)) ||
 			    diff_sql_mentions(d->engine, ix->keys[k].expression, c->cb->name))
-				return 1;
+				return r;
 		if (diff_sql_mentions(d->engine, ix->where, c->cb->name))
-			return 1;
+			return r;
 	}
 	return 0;
 }
@@ -2335,6 +2350,8 @@ static void index_changes(struct ctx *x)
 				set_note(x, c, "uses a function that is re-made: dropped and created again");
 			else if (ib)
 				set_note(x, c, "its definition changes: dropped and created again");
+			if (ib && index_eq(d, ia, ib))
+				c->follows = DIFF_FOLLOWS_BEFORE;
 			set_owner(x, c, p && p->b ? p->b->name : ia->table);
 		}
 	}
@@ -2342,14 +2359,15 @@ static void index_changes(struct ctx *x)
 		const struct schema_index *ib = d->b->indexes[i];
 		const struct schema_index *ia = schema_find_index(d->a, ib->schema, ib->name);
 		const struct diff_table *p;
-		int implied = 0, fn = 0;
+		int implied = 0, fn = 0, rc = 0;
 
 		if (on_changing_view(d, d->b, ib->schema, ib->table))
 			continue;
 		p = pair_of_b_name(d, ib->schema, ib->table);
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
 			fn = uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL);
-			if (!(p && (p->rebuild || on_remade_column(d, p, ib))) && !fn)
+			rc = p ? on_remade_column(d, p, ib) : 0;
+			if (!(p && (p->rebuild || rc)) && !fn)
 				continue;
 			/* SQLite's rebuild drops it with the old table; PostgreSQL
 			 * drops it with a generated column that is made again. */
@@ -2370,6 +2388,8 @@ static void index_changes(struct ctx *x)
 			else if (c->cls == STRATA_CHANGE_DATA_DEPENDENT)
 				set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
 			sbuf_release(&cols);
+			if (implied && !(p && p->rebuild) && (fn || rc == 2))
+				c->follows = DIFF_FOLLOWS_AFTER;
 			set_owner(x, c, ib->table);
 			if (implied)
 				c->cls = STRATA_CHANGE_SAFE;
@@ -2642,14 +2662,30 @@ static const struct schema_trigger *trigger_peer(const struct diff *d, const str
 
 /* 1 when the view trigger t fires on is dropped (and, if B keeps it, made
  * again): DROP VIEW takes the view's triggers along. */
-static int on_dropped_view(const struct diff *d, const struct schema_trigger *t)
+static const struct diff_change *on_dropped_view(const struct diff *d, const struct schema_trigger *t)
 {
 	size_t i;
 
 	for (i = 0; i < d->n; i++)
 		if (d->v[i].kind == DIFF_DROP_VIEW && name_eq(d, d->v[i].va->schema, t->schema) &&
 		    name_eq(d, d->v[i].va->name, t->table))
-			return 1;
+			return &d->v[i];
+	return NULL;
+}
+
+/* Where a trigger made again for its view goes with --per-table: with the
+ * view's drop. */
+static int trigger_follows(const struct diff *d, const struct schema_trigger *ra, const char **owner)
+{
+	const struct diff_change *v;
+
+	if (d->engine != SCHEMA_PG || !ra ||
+	    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+		return 0;
+	if ((v = on_dropped_view(d, ra)) != NULL) {
+		*owner = v->owner;
+		return 1;
+	}
 	return 0;
 }
 
@@ -2667,6 +2703,7 @@ static void trigger_changes(struct ctx *x)
 		const struct schema_trigger *ra = d->a->triggers[i];
 		const struct schema_trigger *rb = trigger_peer(d, d->b, ra, 1);
 		const struct diff_table *p = pair_of_a_name(d, ra->schema, ra->table);
+		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
 
@@ -2695,12 +2732,18 @@ static void trigger_changes(struct ctx *x)
 				         ra->table);
 			else if (rb)
 				set_note(x, c, "its definition changes: dropped and created again");
-			set_owner(x, c, p && p->b ? p->b->name : ra->table);
+			if (!(implied && !(p && disturbs(d, p)) && trigger_follows(d, ra, &owner)))
+				owner = p && p->b ? p->b->name : ra->table;
+			if (implied && d->engine == SCHEMA_PG &&
+			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+				c->follows = DIFF_FOLLOWS_BEFORE;
+			set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < d->b->ntriggers; i++) {
 		const struct schema_trigger *rb = d->b->triggers[i];
 		const struct schema_trigger *ra = trigger_peer(d, d->a, rb, 0);
+		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
 
@@ -2722,7 +2765,12 @@ static void trigger_changes(struct ctx *x)
 			c->object = obj_named(x, "trigger", rb->schema, rb->name);
 			if (implied)
 				set_note(x, c, "re-created after the changes to %s or what it calls", rb->table);
-			set_owner(x, c, rb->table);
+			if (!(implied && trigger_follows(d, ra, &owner)))
+				owner = rb->table;
+			if (implied && d->engine == SCHEMA_PG &&
+			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+				c->follows = DIFF_FOLLOWS_AFTER;
+			set_owner(x, c, owner);
 		}
 	}
 	free(drop);
@@ -2992,6 +3040,13 @@ static void pg_object_changes(struct ctx *x)
 				if (sa) {
 					c->what = (sequence_eq(sa, sb) ? 0u : DIFF_SEQ_OPTIONS) |
 					          (owner_eq(d, sa, sb) ? 0u : DIFF_SEQ_OWNER);
+					if ((c->what & DIFF_SEQ_OWNER) && sa->owned_by_table) {
+						/* --per-table: released in the old owner's
+						 * migration, before it drops the column */
+						const struct diff_table *tp =
+							pair_of_a_name(d, sa->schema, sa->owned_by_table);
+						set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
+					}
 					if (c->what & DIFF_SEQ_OWNER)
 						set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
 						         sb->owned_by_table ? "." : "",
@@ -3285,7 +3340,7 @@ static int remakes(const struct diff *d, const struct diff_change *c, const stru
 static void remade_comments(struct ctx *x)
 {
 	struct diff *d = x->d;
-	size_t i, k, n = d->n, nc = 0, ns = 0;
+	size_t i, k, n = d->n, nc = 0, ns = 0, hit;
 	/* The few changes that may re-make something, and the comments set
 	 * anyway: schemas with thousands of comments and changes are common. */
 	size_t *cand = malloc((n + 1) * sizeof *cand);
@@ -3321,6 +3376,7 @@ static void remade_comments(struct ctx *x)
 				break;
 		if (k == nc)
 			continue;
+		hit = cand[k];
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];
@@ -3335,6 +3391,11 @@ static void remade_comments(struct ctx *x)
 				sbuf_addf(&sb, ".%s", cb->sub);
 			c->object = detach(x, &sb);
 			set_note(x, c, "set again: the object is dropped and made again");
+			/* --per-table: with the object it is on */
+			if (d->v[hit].follows == DIFF_FOLLOWS_AFTER) {
+				c->follows = DIFF_FOLLOWS_AFTER;
+				set_owner(x, c, d->v[hit].owner);
+			}
 		}
 	}
 out:

@@ -141,7 +141,13 @@ struct diff_change {
 	char *owner;             /* the table the change belongs to (per-table
 	                            migrations), B's name when it has one; NULL: none */
 	size_t seq;              /* order inside a phase */
+	int follows;             /* DIFF_FOLLOWS_*: dropped ahead of, or made again
+	                            after, a re-made function that it uses; owner
+	                            is then its table either way (--per-table puts
+	                            the other half with the function) */
 };
+
+enum { DIFF_FOLLOWS_NONE = 0, DIFF_FOLLOWS_BEFORE, DIFF_FOLLOWS_AFTER };
 
 /* One `-- strata:renamed-from old` hint of a schema file. */
 struct diff_hint {

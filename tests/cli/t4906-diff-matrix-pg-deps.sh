@@ -14,4 +14,30 @@ test_engines=postgres
 
 matrix_run 'pgdep-*'
 
+# generate --per-table splits a plan into one migration per table and a
+# last one ("other") for the rest: what is dropped ahead of a re-made
+# function goes with its table, what comes back after goes with the
+# function, and the other way round on the way down.
+for case in pgdep-function-param-name pgdep-function-generated-column \
+	pgdep-function-return-type pgdep-function-return-type-default-changes pgdep-drop-child-and-key
+do
+	test_expect_success "generate --per-table: $case, up and down" "
+		dir=\$matrix/$case &&
+		mkdir per-table-$case && cd per-table-$case &&
+		a=\$(fresh_db) && fb=\$(fresh_db) && fa=\$(fresh_db) &&
+		load_fresh \"\$fa\" \"\$dir/a.sql\" &&
+		load_fresh \"\$fb\" \"\$dir/b.sql\" &&
+		mkdir migrations &&
+		{ printf -- '-- migrate:up\\n'; cat \"\$dir/a.sql\"; } >migrations/0001_a.sql &&
+		strata -u \"\$a\" up >/dev/null &&
+		strata -u \"\$a\" \$dev_opt -s \"\$dir/b.sql\" generate step --per-table \\
+			--allow-destructive >gen.out &&
+		test \$(ls migrations | wc -l) -gt 2 &&
+		strata -u \"\$a\" up --allow-destructive >/dev/null &&
+		same_schema \"\$a\" \"\$fb\" &&
+		strata -u \"\$a\" down --steps \$((\$(ls migrations | wc -l) - 1)) >/dev/null &&
+		same_schema \"\$a\" \"\$fa\"
+	"
+done
+
 test_done
