@@ -9,7 +9,10 @@
  * ALTER TABLE cannot take: those are rebuilt, which drops their indexes and
  * triggers, so those come back as changes of their own. Then views and
  * triggers that stand on anything that changes are dropped before it and
- * re-created after. Every change is generated with its phase and a sequence
+ * re-created after. On PostgreSQL, what stands on a function or view that
+ * is made again (views, triggers, indexes, CHECKs, defaults, generated
+ * columns, other functions, comments) is known from the dependencies the
+ * server recorded (struct schema_dep), and follows it the same way. Every change is generated with its phase and a sequence
  * number, and one sort at the end puts the list in the order of the SQL.
  *
  * Names compare as the engine compares them (schema_name_cmp: SQLite
@@ -2399,6 +2402,17 @@ static void index_changes(struct ctx *x)
 
 /* ---- views and triggers -------------------------------------------------------------- */
 
+/* 1 when a column type (format_type(): "public.mood", "mood[]") is enum e
+ * or an array of it. */
+static int type_is_enum(const char *type, const struct schema_enum *e)
+{
+	size_t ns = e->schema ? strlen(e->schema) : 0, nn = strlen(e->name);
+
+	if (e->schema && !strncmp(type, e->schema, ns) && type[ns] == '.')
+		type += ns + 1;
+	return !strncmp(type, e->name, nn) && (type[nn] == '\0' || !strcmp(type + nn, "[]"));
+}
+
 /* A table that changes in a way that views and triggers over it must be
  * dropped and re-created around. */
 static int disturbs_(const struct diff *d, const struct diff_table *p)
@@ -2414,6 +2428,12 @@ static int disturbs_(const struct diff *d, const struct diff_table *p)
 	/* PostgreSQL keeps views over added columns and new constraints. */
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
+		size_t k;
+		/* A rebuilt enum changes the type of its columns. */
+		if (c->kind == DIFF_REBUILD_ENUM)
+			for (k = 0; k < p->a->ncolumns; k++)
+				if (type_is_enum(p->a->columns[k].type, c->oa))
+					return 1;
 		if (c->pair != p)
 			continue;
 		if (c->kind == DIFF_DROP_COLUMN || c->kind == DIFF_RENAME_COLUMN ||
@@ -2888,6 +2908,28 @@ static int function_needed_early(const struct diff *d, const struct schema_funct
 	return needed_early(d, f->schema, f->name, f->args, 0, &budget);
 }
 
+/* 1 when A's function f takes or returns an enum that d rebuilds (by A's
+ * recorded dependencies). */
+static int uses_rebuilt_enum(const struct diff *d, const struct schema_function *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_TYPE ||
+		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
+		    !str_eq(x->sub, f->args))
+			continue;
+		for (k = 0; k < d->n; k++) {
+			const struct schema_enum *e = d->v[k].oa;
+			if (d->v[k].kind == DIFF_REBUILD_ENUM && name_eq(d, e->schema, x->ref_schema) &&
+			    name_eq(d, e->name, x->ref_name))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static void pg_object_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -3073,6 +3115,23 @@ static void pg_object_changes(struct ctx *x)
 		for (k = 0; k < a->nfunctions; k++)
 			if (function_same(d, a->functions[k], fb))
 				fa = a->functions[k];
+		if (fa && uses_rebuilt_enum(d, fa)) {
+			/* Made again around the enum's rebuild (phase ALTER_TABLE,
+			 * whose first changes are the rebuilds), so that it takes
+			 * the new type, not the renamed old one. */
+			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				c->oa = fa;
+				c->ob = fb;
+				c->object = obj_named(x, "function", fa->schema, fa->name);
+				set_note(x, c, "a type it takes or returns is rebuilt: dropped and created "
+				         "again, with what uses it");
+			}
+			if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+				c->ob = fb;
+				c->object = obj_named(x, "function", fb->schema, fb->name);
+			}
+			continue;
+		}
 		if (fa && !strcmp(fa->sql ? fa->sql : "", fb->sql ? fb->sql : ""))
 			continue;
 		if (fa && function_needs_drop(fa, fb) &&

@@ -191,12 +191,12 @@ static const char q_functions[] =
 	" AND " NOT_EXT("pg_proc", "p.oid");
 
 /*
- * What stands on functions and on views (see struct schema_dep): the normal
- * dependencies of view queries (their pg_rewrite rule), triggers, column
- * defaults and generated expressions (pg_attrdef), CHECKs, indexes and
- * functions (a BEGIN ATOMIC body, argument defaults), in
- * the chosen schemas, on functions and views of any schema the model holds.
- * A view's rule also depends on its own view's columns: left out.
+ * What stands on functions, views and enums (see struct schema_dep): the
+ * normal dependencies of view queries (their pg_rewrite rule), triggers,
+ * column defaults and generated expressions (pg_attrdef), CHECKs, indexes
+ * and functions (a BEGIN ATOMIC body, argument defaults, argument and
+ * result types), all in the chosen schemas; an array of an enum counts as
+ * the enum. A view's rule also depends on its own view's columns: left out.
  */
 static const char q_deps[] =
 	"WITH obj(classid, objid, rel, kind, nsp, name, sub) AS ("
@@ -238,6 +238,11 @@ static const char q_deps[] =
 	" SELECT 'pg_class'::regclass, c.oid, c.relkind::text, n.nspname, c.relname, NULL"
 	"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('v', 'm')"
+	" UNION ALL"
+	" SELECT 'pg_type'::regclass, t.oid, 'type', n.nspname, e.typname, NULL"
+	"  FROM pg_type t JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'e' THEN t.oid ELSE t.typelem END"
+	"  JOIN pg_namespace n ON n.oid = e.typnamespace"
+	"  WHERE " IN_NSP("e.typnamespace") " AND e.typtype = 'e'"
 	")"
 	" SELECT DISTINCT o.kind, o.nsp, o.name, o.sub, r.kind, r.nsp, r.name, r.sub"
 	" FROM pg_depend d"
@@ -992,7 +997,7 @@ static int dep_kind(const char *k, enum schema_object_kind *out)
 		{ "v", SCHEMA_OBJ_VIEW },          { "m", SCHEMA_OBJ_MATVIEW },
 		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "column", SCHEMA_OBJ_COLUMN },
 		{ "constraint", SCHEMA_OBJ_CONSTRAINT }, { "index", SCHEMA_OBJ_INDEX },
-		{ "function", SCHEMA_OBJ_FUNCTION },
+		{ "function", SCHEMA_OBJ_FUNCTION }, { "type", SCHEMA_OBJ_TYPE },
 	};
 	size_t i;
 

@@ -294,7 +294,8 @@ struct schema_comment {
  *   defaults (sub = its identity arguments);
  * uses (ref_*):
  *   FUNCTION: ref_sub = its identity arguments (as schema_function.args);
- *   VIEW, MATVIEW: ref_sub NULL.
+ *   VIEW, MATVIEW: ref_sub NULL;
+ *   TYPE: an enum, or an array of it (ref_sub NULL).
  * A view is never listed as using itself.
  */
 struct schema_dep {
