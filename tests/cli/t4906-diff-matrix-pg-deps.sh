@@ -14,6 +14,30 @@ test_engines=postgres
 
 matrix_run 'pgdep-*'
 
+test_expect_success 'push converges with a trigger of one name on every table' '
+	db=$(fresh_db) &&
+	load_fresh "$db" "$matrix/pgdep-trigger-same-name/a.sql" &&
+	strata -u "$db" $dev_opt -s "$matrix/pgdep-trigger-same-name/b.sql" push >push.out &&
+	strata -u "$db" $dev_opt diff --from "$db" --to "$matrix/pgdep-trigger-same-name/b.sql" \
+		--exit-code >again.out &&
+	test_must_be_empty again.out &&
+	db_sql -u "$db" "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+		WHERE t.tgname = '"'"'t_bump'"'"' ORDER BY 1" >actual &&
+	printf "a\nb\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the plan of a re-made function drops what uses it first and makes it again after' '
+	db=$(fresh_db) &&
+	load_fresh "$db" "$matrix/pgdep-function-param-name/a.sql" &&
+	strata -u "$db" $dev_opt diff --from "$db" --to "$matrix/pgdep-function-param-name/b.sql" >plan.sql &&
+	grep -n "DROP CONSTRAINT t_b_positive\|DROP INDEX public.t_pos\|DROP FUNCTION public.positive(x integer)\|CREATE OR REPLACE FUNCTION public.positive(n integer)\|CREATE INDEX t_pos\|ADD CONSTRAINT t_b_positive\|COMMENT ON FUNCTION" plan.sql |
+		sed "s/:.*//" >lines &&
+	test_line_count = 7 lines &&
+	sort -n lines >sorted &&
+	test_cmp sorted lines
+'
+
 # generate --per-table splits a plan into one migration per table and a
 # last one ("other") for the rest: what is dropped ahead of a re-made
 # function goes with its table, what comes back after goes with the
