@@ -612,9 +612,12 @@ static long group_of(char *const *owners, size_t n, const char *name)
  * --per-table: a foreign key belongs to the later of its own table's
  * migration and the one of the table it references, so that the up of
  * that migration finds both tables, and its down (which runs first)
- * drops the key before the referenced table goes.
+ * drops the key before the referenced table goes. The key of a table that
+ * the up drops stays with it: it goes before its table, whose migration
+ * may run before the other one; so does, in the down, the key of the table
+ * the down makes again.
  */
-static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners, size_t n)
+static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners, size_t n, int down)
 {
 	size_t i;
 
@@ -624,7 +627,9 @@ static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners,
 		long g1, g2;
 		char *o;
 
-		if ((c->kind != DIFF_ADD_FK && c->kind != DIFF_DROP_FK) || !fk)
+		if ((c->kind != DIFF_ADD_FK && c->kind != DIFF_DROP_FK) || !fk ||
+		    (!down && c->kind == DIFF_DROP_FK && c->pair && !c->pair->b) ||
+		    (down && c->kind == DIFF_ADD_FK && c->pair && !c->pair->a))
 			continue;
 		g1 = group_of(owners, n, c->owner);
 		g2 = group_of(owners, n, fk->ref_table);
@@ -652,6 +657,26 @@ static void place_views(struct diff *d, int down)
 	for (i = 0; i < d->n; i++) {
 		struct diff_change *c = &d->v[i];
 		if ((down && c->kind == DIFF_DROP_VIEW) || (!down && c->kind == DIFF_CREATE_VIEW)) {
+			free(c->owner);
+			c->owner = NULL;
+		}
+	}
+}
+
+/*
+ * --per-table: the changes around a re-made function (diff.h, follows).
+ * Its drop and creation are in the last migration ("other"), which runs
+ * last up and first down; so on the way up what must go before it goes in
+ * its table's migration and what comes back after goes in "other"; on the
+ * way down, the other way round.
+ */
+static void place_follows(struct diff *d, int down)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct diff_change *c = &d->v[i];
+		if (c->follows == (down ? DIFF_FOLLOWS_BEFORE : DIFF_FOLLOWS_AFTER)) {
 			free(c->owner);
 			c->owner = NULL;
 		}
@@ -778,11 +803,13 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 				goto out;
 			}
 		}
-		if ((rc = move_foreign_keys(db, up, owners, nowners)) != 0 ||
-		    (rc = move_foreign_keys(db, down, owners, nowners)) != 0)
+		if ((rc = move_foreign_keys(db, up, owners, nowners, 0)) != 0 ||
+		    (rc = move_foreign_keys(db, down, owners, nowners, 1)) != 0)
 			goto out;
 		place_views(up, 0);
 		place_views(down, 1);
+		place_follows(up, 0);
+		place_follows(down, 1);
 		for (i = 0; i < up->n && !has_none; i++)
 			has_none = !up->v[i].owner;
 	}

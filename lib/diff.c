@@ -9,7 +9,10 @@
  * ALTER TABLE cannot take: those are rebuilt, which drops their indexes and
  * triggers, so those come back as changes of their own. Then views and
  * triggers that stand on anything that changes are dropped before it and
- * re-created after. Every change is generated with its phase and a sequence
+ * re-created after. On PostgreSQL, what stands on a function or view that
+ * is made again (views, triggers, indexes, CHECKs, defaults, generated
+ * columns, other functions, comments) is known from the dependencies the
+ * server recorded (struct schema_dep), and follows it the same way. Every change is generated with its phase and a sequence
  * number, and one sort at the end puts the list in the order of the SQL.
  *
  * Names compare as the engine compares them (schema_name_cmp: SQLite
@@ -1895,7 +1898,8 @@ static void table_changes(struct ctx *x)
 /*
  * PostgreSQL will not drop a primary key or unique constraint that a foreign
  * key stands on: such foreign keys, kept as they are in B, are dropped
- * before and added again after.
+ * before and added again after; those of a table B drops (which goes only
+ * after the key) are dropped before.
  */
 static void key_dependents(struct ctx *x)
 {
@@ -1915,7 +1919,7 @@ static void key_dependents(struct ctx *x)
 			continue;
 		for (k = 0; k < d->npairs; k++) {
 			struct diff_table *q = d->pairs[k];
-			if (!q->a || !q->b)
+			if (!q->a)
 				continue;
 			for (f = 0; f < q->a->nfks; f++) {
 				const struct schema_fk *fa = &q->a->fks[f];
@@ -1925,6 +1929,20 @@ static void key_dependents(struct ctx *x)
 				if (!name_eq(d, fa->ref_table, p->a->name) || !name_eq(d, nsp, p->a->schema) ||
 				    !schema_names_equal(&fa->ref_columns, key, 0))
 					continue;
+				if (!q->b) {
+					/* Its table is dropped, but only after the key:
+					 * the foreign key goes first. */
+					if ((c = add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+						c->pair = q;
+						c->fa = fa;
+						c->fk_table = q->a;
+						c->implied = 1;
+						c->object = obj_fk(x, q->a, fa);
+						set_note(x, c, "its table is dropped after the key it references");
+						set_owner(x, c, q->a->name);
+					}
+					continue;
+				}
 				for (g = 0; g < q->b->nfks && !fb; g++)
 					if (fk_eq(d, q, fa, &q->b->fks[g], 0))
 						fb = &q->b->fks[g];
@@ -1974,7 +1992,7 @@ static void rename_notes(struct ctx *x)
 				         cr->pair->b->name);
 				break;
 			}
-		} else if (dr->kind == DIFF_DROP_COLUMN) {
+		} else if (dr->kind == DIFF_DROP_COLUMN && !dr->implied) {
 			for (j = 0; j < d->n; j++) {
 				struct diff_change *cr = &d->v[j];
 				if (cr->kind != DIFF_ADD_COLUMN || cr->pair != dr->pair || cr->note ||
@@ -1986,6 +2004,223 @@ static void rename_notes(struct ctx *x)
 				         dr->ca->name, cr->cb->name);
 				set_note(x, cr, "possible rename of %s to %s", dr->ca->name, cr->cb->name);
 				break;
+			}
+		}
+	}
+}
+
+/* ---- what stands on re-made functions (PostgreSQL) -------------------------------- */
+
+/* 1 when d re-makes A's function nsp.name(args): drops it and creates it
+ * again (DROP_FUNCTION with its B side, see pg_object_changes). */
+static int function_remade(const struct diff *d, const char *nsp, const char *name,
+                           const char *args)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		const struct schema_function *f = c->oa;
+		if (c->kind == DIFF_DROP_FUNCTION && c->ob && name_eq(d, f->schema, nsp) &&
+		    name_eq(d, f->name, name) && !strcmp(f->args ? f->args : "", args ? args : ""))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when A's object (named as struct schema_dep names it) uses, by the
+ * dependencies PostgreSQL recorded, a function that d re-makes: it must go
+ * before the function is dropped and come back after it is created. */
+static int uses_remade_function(const struct diff *d, enum schema_object_kind kind, const char *nsp,
+                                const char *name, const char *sub)
+{
+	size_t i;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if (x->kind == kind && x->ref_kind == SCHEMA_OBJ_FUNCTION && name_eq(d, x->schema, nsp) &&
+		    name_eq(d, x->name, name) && name_eq(d, x->sub, sub) &&
+		    function_remade(d, x->ref_schema, x->ref_name, x->ref_sub))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A generated column whose expression uses a re-made function: PostgreSQL
+ * cannot take the expression away and give it back, so the column is
+ * dropped before the function (A's names) and added again after it (B's
+ * names, ahead of the indexes, which come back with it: on_remade_column).
+ * Its values are computed again. When B drops the column, that drop moves
+ * up instead; when B changes its expression too, the drop and add of that
+ * change are these.
+ */
+static void generated_dependent(struct ctx *x, struct diff_table *p, const struct schema_column *ca,
+                                const char *fname)
+{
+	struct diff *d = x->d;
+	const struct schema_column *cb = NULL;
+	struct diff_change *c;
+	size_t k, n = d->n;
+
+	for (k = 0; p->b && k < p->b->ncolumns; k++)
+		if (p->from[k] == ca)
+			cb = &p->b->columns[k];
+	for (k = 0; k < n; k++) {
+		struct diff_change *o = &d->v[k];
+		if (o->pair != p)
+			continue;
+		if (o->kind == DIFF_DROP_COLUMN && o->ca == ca) {
+			o->phase = DIFF_P_DROP_FK;
+			o->follows = DIFF_FOLLOWS_BEFORE;
+			return;
+		}
+		if (o->kind == DIFF_ALTER_COLUMN && o->ca == ca) {
+			if (!(o->what & DIFF_COL_GENERATED) || !o->cb->generated)
+				return; /* it stops being generated or changes otherwise: left as it is */
+			/* Its own drop and add do it: the change becomes ours. */
+			o->kind = DIFF_DROP_COLUMN;
+			o->phase = DIFF_P_DROP_FK;
+			o->follows = DIFF_FOLLOWS_BEFORE;
+			o->cb = NULL;
+			o->what = 0;
+			break;
+		}
+	}
+	if (k == n && (c = add(x, DIFF_DROP_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->ca = ca;
+		c->implied = 1;
+		c->object = obj_column(x, p->a, ca->name);
+		set_note(x, c, "generated from function %s, which is re-made: dropped, then added "
+		         "again (its values are computed again)", fname);
+		c->follows = DIFF_FOLLOWS_BEFORE;
+		set_owner(x, c, p->b ? p->b->name : p->a->name);
+	}
+	if (!cb || !cb->generated)
+		return;
+	if ((c = add(x, DIFF_ADD_COLUMN, DIFF_P_CREATE_INDEX, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->cb = cb;
+		c->implied = 1;
+		c->object = obj_column(x, p->b, cb->name);
+		set_note(x, c, "added again after function %s is re-made", fname);
+		c->follows = DIFF_FOLLOWS_AFTER;
+		set_owner(x, c, p->b->name);
+	}
+}
+
+/*
+ * CHECKs and column defaults that use a re-made function: dropped before
+ * it, by A's names (phase DROP_FK: before any table or column is renamed),
+ * and made again after, by B's (phase ADD_FK). A CHECK or default that B
+ * changes anyway keeps its own change: only its drop moves up. Views,
+ * indexes and triggers are seen to where they are diffed. Each is marked
+ * (follows) for --per-table, which puts one half with the function.
+ */
+static void function_dependents(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, n = d->n;
+
+	for (i = 0; i < d->a->ndeps && !x->oom; i++) {
+		const struct schema_dep *dep = d->a->deps[i];
+		struct diff_table *p;
+		struct diff_change *c;
+		int moved = 0;
+
+		if ((dep->kind != SCHEMA_OBJ_CONSTRAINT && dep->kind != SCHEMA_OBJ_COLUMN) ||
+		    dep->ref_kind != SCHEMA_OBJ_FUNCTION || !dep->sub ||
+		    !function_remade(d, dep->ref_schema, dep->ref_name, dep->ref_sub) ||
+		    !(p = pair_of_a_name(d, dep->schema, dep->name)))
+			continue;
+		if (dep->kind == SCHEMA_OBJ_CONSTRAINT) {
+			const struct schema_check *ka = NULL, *kb = NULL;
+			for (k = 0; k < p->a->nchecks; k++)
+				if (p->a->checks[k].name && name_eq(d, p->a->checks[k].name, dep->sub))
+					ka = &p->a->checks[k];
+			if (!ka)
+				continue;
+			for (k = 0; k < n; k++)
+				if (d->v[k].kind == DIFF_DROP_CHECK && d->v[k].ka == ka) {
+					d->v[k].phase = DIFF_P_DROP_FK;
+					d->v[k].follows = DIFF_FOLLOWS_BEFORE;
+					moved = 1;
+				}
+			if (moved)
+				continue;
+			if ((c = add(x, DIFF_DROP_CHECK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ka = ka;
+				c->implied = 1;
+				c->object = obj_check(x, p->a, ka);
+				set_note(x, c, "uses function %s, which is re-made: dropped, then added again",
+				         dep->ref_name);
+				c->follows = DIFF_FOLLOWS_BEFORE;
+				set_owner(x, c, p->b ? p->b->name : p->a->name);
+			}
+			for (k = 0; p->b && k < p->b->nchecks; k++)
+				if (check_eq(d, p, ka, &p->b->checks[k], 0))
+					kb = &p->b->checks[k];
+			if (kb && (c = add(x, DIFF_ADD_CHECK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
+				c->pair = p;
+				c->kb = kb;
+				c->implied = 1;
+				c->object = obj_check(x, p->b, kb);
+				set_note(x, c, "added again after function %s is re-made: fails if a row of %s "
+				         "breaks it under the new function", dep->ref_name, p->b->name);
+				c->follows = DIFF_FOLLOWS_AFTER;
+				set_owner(x, c, p->b->name);
+			}
+		} else {
+			const struct schema_column *ca = table_find_column(p->a, dep->sub), *cb = NULL;
+			if (!ca)
+				continue;
+			if (ca->generated) {
+				generated_dependent(x, p, ca, dep->ref_name);
+				continue;
+			}
+			if (!ca->default_sql)
+				continue;
+			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ca = ca;
+				c->what = DIFF_COL_DEFAULT;
+				c->implied = 1;
+				c->object = obj_column(x, p->a, ca->name);
+				set_note(x, c, "its default uses function %s, which is re-made: dropped, then set "
+				         "again", dep->ref_name);
+				c->follows = DIFF_FOLLOWS_BEFORE;
+				set_owner(x, c, p->b ? p->b->name : p->a->name);
+			}
+			for (k = 0; p->b && k < p->b->ncolumns; k++)
+				if (p->from[k] == ca)
+					cb = &p->b->columns[k];
+			if (!cb || !cb->default_sql)
+				continue;
+			/* A change of its own that sets the default already? It
+			 * goes with the function then (--per-table: after it). */
+			for (k = 0; k < n; k++) {
+				struct diff_change *o = &d->v[k];
+				if (o->kind == DIFF_ALTER_COLUMN && o->cb == cb &&
+				    ((o->what & DIFF_COL_DEFAULT) ||
+				     ((o->what & (DIFF_COL_TYPE | DIFF_COL_COLLATE)) && o->ca->default_sql))) {
+					o->follows = DIFF_FOLLOWS_AFTER;
+					break;
+				}
+			}
+			if (k < n)
+				continue;
+			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE))) {
+				c->pair = p;
+				c->ca = ca;
+				c->cb = cb;
+				c->what = DIFF_COL_DEFAULT;
+				c->implied = 1;
+				c->object = obj_column(x, p->b, cb->name);
+				set_note(x, c, "default set again after function %s is re-made", dep->ref_name);
+				c->follows = DIFF_FOLLOWS_AFTER;
+				set_owner(x, c, p->b->name);
 			}
 		}
 	}
@@ -2068,7 +2303,8 @@ static int on_changing_view(const struct diff *d, const struct schema *s, const 
 }
 
 /* PostgreSQL: 1 when ix names a generated column of p that the plan drops
- * and adds again (its expression changes), which takes ix along. */
+ * and adds again (its expression changes), which takes ix along; 2 when
+ * that is for a re-made function its expression calls. */
 static int on_remade_column(const struct diff *d, const struct diff_table *p,
                             const struct schema_index *ix)
 {
@@ -2078,15 +2314,17 @@ static int on_remade_column(const struct diff *d, const struct diff_table *p,
 		return 0;
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
-		if (c->pair != p || c->kind != DIFF_ALTER_COLUMN || !(c->what & DIFF_COL_GENERATED) ||
-		    !c->cb->generated)
+		int r = c->kind == DIFF_ADD_COLUMN ? 2 : 1;
+		if (c->pair != p ||
+		    !((c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED) && c->cb->generated) ||
+		      (c->kind == DIFF_ADD_COLUMN && c->phase == DIFF_P_CREATE_INDEX)))
 			continue;
 		for (k = 0; k < ix->nkeys; k++)
 			if ((ix->keys[k].column && name_eq(d, ix->keys[k].column, c->cb->name)) ||
 			    diff_sql_mentions(d->engine, ix->keys[k].expression, c->cb->name))
-				return 1;
+				return r;
 		if (diff_sql_mentions(d->engine, ix->where, c->cb->name))
-			return 1;
+			return r;
 	}
 	return 0;
 }
@@ -2104,14 +2342,19 @@ static void index_changes(struct ctx *x)
 		if ((p && !p->b) || on_changing_view(d, d->a, ia->schema, ia->table))
 			continue; /* goes with its table or view */
 		ib = schema_find_index(d->b, ia->schema, ia->name);
-		if (ib && index_eq(d, ia, ib))
+		if (ib && index_eq(d, ia, ib) &&
+		    !uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL))
 			continue;
 		if ((c = add(x, DIFF_DROP_INDEX, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
 			c->ia = ia;
 			c->ib = ib;
 			c->object = obj_index(x, ia);
-			if (ib)
+			if (ib && index_eq(d, ia, ib))
+				set_note(x, c, "uses a function that is re-made: dropped and created again");
+			else if (ib)
 				set_note(x, c, "its definition changes: dropped and created again");
+			if (ib && index_eq(d, ia, ib))
+				c->follows = DIFF_FOLLOWS_BEFORE;
 			set_owner(x, c, p && p->b ? p->b->name : ia->table);
 		}
 	}
@@ -2119,13 +2362,15 @@ static void index_changes(struct ctx *x)
 		const struct schema_index *ib = d->b->indexes[i];
 		const struct schema_index *ia = schema_find_index(d->a, ib->schema, ib->name);
 		const struct diff_table *p;
-		int implied = 0;
+		int implied = 0, fn = 0, rc = 0;
 
 		if (on_changing_view(d, d->b, ib->schema, ib->table))
 			continue;
 		p = pair_of_b_name(d, ib->schema, ib->table);
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
-			if (!(p && (p->rebuild || on_remade_column(d, p, ib))))
+			fn = uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL);
+			rc = p ? on_remade_column(d, p, ib) : 0;
+			if (!(p && (p->rebuild || rc)) && !fn)
 				continue;
 			/* SQLite's rebuild drops it with the old table; PostgreSQL
 			 * drops it with a generated column that is made again. */
@@ -2141,10 +2386,13 @@ static void index_changes(struct ctx *x)
 			index_key_list(&cols, ib);
 			if (implied)
 				set_note(x, c, "re-created: %s drops it", p && p->rebuild ? "the rebuild of its table"
+				                                          : fn ? "re-making a function it uses"
 				                                                : "re-making its column");
 			else if (c->cls == STRATA_CHANGE_DATA_DEPENDENT)
 				set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
 			sbuf_release(&cols);
+			if (implied && !(p && p->rebuild) && (fn || rc == 2))
+				c->follows = DIFF_FOLLOWS_AFTER;
 			set_owner(x, c, ib->table);
 			if (implied)
 				c->cls = STRATA_CHANGE_SAFE;
@@ -2153,6 +2401,17 @@ static void index_changes(struct ctx *x)
 }
 
 /* ---- views and triggers -------------------------------------------------------------- */
+
+/* 1 when a column type (format_type(): "public.mood", "mood[]") is enum e
+ * or an array of it. */
+static int type_is_enum(const char *type, const struct schema_enum *e)
+{
+	size_t ns = e->schema ? strlen(e->schema) : 0, nn = strlen(e->name);
+
+	if (e->schema && !strncmp(type, e->schema, ns) && type[ns] == '.')
+		type += ns + 1;
+	return !strncmp(type, e->name, nn) && (type[nn] == '\0' || !strcmp(type + nn, "[]"));
+}
 
 /* A table that changes in a way that views and triggers over it must be
  * dropped and re-created around. */
@@ -2169,6 +2428,12 @@ static int disturbs_(const struct diff *d, const struct diff_table *p)
 	/* PostgreSQL keeps views over added columns and new constraints. */
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
+		size_t k;
+		/* A rebuilt enum changes the type of its columns. */
+		if (c->kind == DIFF_REBUILD_ENUM)
+			for (k = 0; k < p->a->ncolumns; k++)
+				if (type_is_enum(p->a->columns[k].type, c->oa))
+					return 1;
 		if (c->pair != p)
 			continue;
 		if (c->kind == DIFF_DROP_COLUMN || c->kind == DIFF_RENAME_COLUMN ||
@@ -2265,6 +2530,28 @@ static void view_visit(const struct diff *d, const struct schema *s, size_t i, u
 	out[(*n)++] = i;
 }
 
+/* 1 when A's view v reads, by the dependencies PostgreSQL recorded, a view
+ * of A in drop[] (the name in its text may not say so: another schema's
+ * view of the same name, a name the text does not spell plainly). */
+static int uses_dropped_view(const struct diff *d, const struct schema_view *v,
+                             const unsigned char *drop)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if ((x->kind != SCHEMA_OBJ_VIEW && x->kind != SCHEMA_OBJ_MATVIEW) ||
+		    (x->ref_kind != SCHEMA_OBJ_VIEW && x->ref_kind != SCHEMA_OBJ_MATVIEW) ||
+		    !name_eq(d, x->schema, v->schema) || !name_eq(d, x->name, v->name))
+			continue;
+		for (k = 0; k < d->a->nviews; k++)
+			if (drop[k] && name_eq(d, d->a->views[k]->schema, x->ref_schema) &&
+			    name_eq(d, d->a->views[k]->name, x->ref_name))
+				return 1;
+	}
+	return 0;
+}
+
 static void view_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2278,14 +2565,17 @@ static void view_changes(struct ctx *x)
 	for (i = 0; i < d->a->nviews; i++) {
 		const struct schema_view *va = d->a->views[i];
 		const struct schema_view *vb = schema_find_view(d->b, va->schema, va->name);
-		if (!vb || !view_eq(d, va, vb) || stands_on_changes(d, view_text(va), NULL))
+		if (!vb || !view_eq(d, va, vb) || stands_on_changes(d, view_text(va), NULL) ||
+		    uses_remade_function(d, va->materialized ? SCHEMA_OBJ_MATVIEW : SCHEMA_OBJ_VIEW,
+		                         va->schema, va->name, NULL))
 			drop[i] = 1;
 	}
 	/* Views over dropped views go too, until nothing more falls. */
 	do {
 		grew = 0;
 		for (i = 0; i < d->a->nviews; i++)
-			if (!drop[i] && stands_on_changes(d, view_text(d->a->views[i]), drop))
+			if (!drop[i] && (stands_on_changes(d, view_text(d->a->views[i]), drop) ||
+			                 uses_dropped_view(d, d->a->views[i], drop)))
 				drop[i] = grew = 1;
 	} while (grew);
 	for (i = 0; i < d->b->nviews; i++) {
@@ -2364,6 +2654,61 @@ static int trigger_eq(const struct diff *d, const struct schema_trigger *a, cons
 	return name_eq(d, tname, b->table) && diff_sql_equal(d->engine, a->sql, b->sql, NULL);
 }
 
+/*
+ * A trigger's name is unique per table, not per schema (PostgreSQL: every
+ * table may have its own set_updated_at): the trigger of the other model
+ * with the same schema, name and table, the table mapped through its pair
+ * (to_b: s is B and t's table is A's; else s is A and t's table is B's).
+ */
+static const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
+                                                 const struct schema_trigger *t, int to_b)
+{
+	const struct diff_table *p = to_b ? pair_of_a_name(d, t->schema, t->table)
+	                                  : pair_of_b_name(d, t->schema, t->table);
+	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
+	const char *table = p ? (other ? other->name : NULL) : t->table;
+	size_t i;
+
+	if (!table)
+		return NULL;
+	for (i = 0; i < s->ntriggers; i++) {
+		const struct schema_trigger *r = s->triggers[i];
+		if (name_eq(d, r->schema, t->schema) && name_eq(d, r->name, t->name) &&
+		    name_eq(d, r->table, table))
+			return r;
+	}
+	return NULL;
+}
+
+/* 1 when the view trigger t fires on is dropped (and, if B keeps it, made
+ * again): DROP VIEW takes the view's triggers along. */
+static const struct diff_change *on_dropped_view(const struct diff *d, const struct schema_trigger *t)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_DROP_VIEW && name_eq(d, d->v[i].va->schema, t->schema) &&
+		    name_eq(d, d->v[i].va->name, t->table))
+			return &d->v[i];
+	return NULL;
+}
+
+/* Where a trigger made again for its view goes with --per-table: with the
+ * view's drop. */
+static int trigger_follows(const struct diff *d, const struct schema_trigger *ra, const char **owner)
+{
+	const struct diff_change *v;
+
+	if (d->engine != SCHEMA_PG || !ra ||
+	    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+		return 0;
+	if ((v = on_dropped_view(d, ra)) != NULL) {
+		*owner = v->owner;
+		return 1;
+	}
+	return 0;
+}
+
 static void trigger_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2376,8 +2721,9 @@ static void trigger_changes(struct ctx *x)
 	}
 	for (i = 0; i < d->a->ntriggers; i++) {
 		const struct schema_trigger *ra = d->a->triggers[i];
-		const struct schema_trigger *rb = schema_find_trigger(d->b, ra->schema, ra->name);
+		const struct schema_trigger *rb = trigger_peer(d, d->b, ra, 1);
 		const struct diff_table *p = pair_of_a_name(d, ra->schema, ra->table);
+		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
 
@@ -2388,7 +2734,10 @@ static void trigger_changes(struct ctx *x)
 			 * (SQLite's rebuild drops it; PostgreSQL refuses to alter a
 			 * column a trigger names) or, on SQLite, a table its body uses. */
 			if (!((p && disturbs(d, p)) ||
-			      (d->engine == SCHEMA_SQLITE && stands_on_changes(d, ra->sql, NULL))))
+			      (d->engine == SCHEMA_SQLITE && stands_on_changes(d, ra->sql, NULL)) ||
+			      (d->engine == SCHEMA_PG &&
+			       (on_dropped_view(d, ra) ||
+			        uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name)))))
 				continue;
 			implied = 1;
 		}
@@ -2399,15 +2748,22 @@ static void trigger_changes(struct ctx *x)
 			c->implied = implied;
 			c->object = obj_named(x, "trigger", ra->schema, ra->name);
 			if (implied)
-				set_note(x, c, "dropped around changes to %s, then re-created", ra->table);
+				set_note(x, c, "dropped around changes to %s or what it calls, then re-created",
+				         ra->table);
 			else if (rb)
 				set_note(x, c, "its definition changes: dropped and created again");
-			set_owner(x, c, p && p->b ? p->b->name : ra->table);
+			if (!(implied && !(p && disturbs(d, p)) && trigger_follows(d, ra, &owner)))
+				owner = p && p->b ? p->b->name : ra->table;
+			if (implied && d->engine == SCHEMA_PG &&
+			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+				c->follows = DIFF_FOLLOWS_BEFORE;
+			set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < d->b->ntriggers; i++) {
 		const struct schema_trigger *rb = d->b->triggers[i];
-		const struct schema_trigger *ra = schema_find_trigger(d->a, rb->schema, rb->name);
+		const struct schema_trigger *ra = trigger_peer(d, d->a, rb, 0);
+		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
 
@@ -2428,8 +2784,13 @@ static void trigger_changes(struct ctx *x)
 			c->implied = implied;
 			c->object = obj_named(x, "trigger", rb->schema, rb->name);
 			if (implied)
-				set_note(x, c, "re-created after the changes to %s", rb->table);
-			set_owner(x, c, rb->table);
+				set_note(x, c, "re-created after the changes to %s or what it calls", rb->table);
+			if (!(implied && trigger_follows(d, ra, &owner)))
+				owner = rb->table;
+			if (implied && d->engine == SCHEMA_PG &&
+			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+				c->follows = DIFF_FOLLOWS_AFTER;
+			set_owner(x, c, owner);
 		}
 	}
 	free(drop);
@@ -2457,6 +2818,116 @@ static int sequence_eq(const struct schema_sequence *a, const struct schema_sequ
 	return !strcmp(a->type ? a->type : "", b->type ? b->type : "") && a->start == b->start &&
 	       a->increment == b->increment && a->min_value == b->min_value &&
 	       a->max_value == b->max_value && a->cache == b->cache && a->cycle == b->cycle;
+}
+
+/* The same OWNED BY, A's table and column followed to their names in B (a
+ * renamed table or column keeps its sequence). */
+static int owner_eq(const struct diff *d, const struct schema_sequence *a,
+                    const struct schema_sequence *b)
+{
+	const struct diff_table *tp;
+	const char *col;
+
+	if (!a->owned_by_table || !b->owned_by_table)
+		return !a->owned_by_table == !b->owned_by_table;
+	tp = pair_of_a_name(d, a->schema, a->owned_by_table);
+	if (!tp || !tp->b || !(col = col_to_b(d, tp, a->owned_by_column)))
+		return 0;
+	return name_eq(d, tp->b->name, b->owned_by_table) && name_eq(d, col, b->owned_by_column);
+}
+
+/* One function in A and B: schema, name and argument types (PostgreSQL's
+ * identity; a renamed parameter is the same function). */
+static int function_same(const struct diff *d, const struct schema_function *a,
+                         const struct schema_function *b)
+{
+	if (!name_eq(d, a->schema, b->schema) || !name_eq(d, a->name, b->name))
+		return 0;
+	if (a->arg_types && b->arg_types)
+		return !strcmp(a->arg_types, b->arg_types);
+	return !strcmp(a->args ? a->args : "", b->args ? b->args : "");
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* 1 when CREATE OR REPLACE cannot take a to b (42P13): another result type
+ * (OUT parameters included), a function that becomes a procedure, renamed
+ * or removed parameters or defaults. Any change of the argument list is
+ * taken as one: the re-make is always right, only heavier. */
+static int function_needs_drop(const struct schema_function *a, const struct schema_function *b)
+{
+	if (!a->arguments || !b->arguments)
+		return 0; /* a model without them (not introspected): as before */
+	return !str_eq(a->result, b->result) || !str_eq(a->arguments, b->arguments) ||
+	       (a->result == NULL) != (b->result == NULL);
+}
+
+/*
+ * 1 when B's function f must exist before the tables change: a column
+ * default or generated expression, a CHECK or an index of B uses it (by
+ * B's recorded dependencies), or a function that must, or B's
+ * dependencies are not known. Any other
+ * new or replaced function is made after the tables and indexes, before
+ * the views and triggers that may call it: its body may read tables this
+ * plan creates, and a LANGUAGE sql body is checked when it is created.
+ */
+static int needed_early(const struct diff *d, const char *nsp, const char *name, const char *args,
+                        int level, size_t *budget)
+{
+	size_t i;
+
+	/* The walk is bounded (a schema is input): past it, early is safe. */
+	if (level > 64 || !*budget)
+		return 1;
+	--*budget;
+	for (i = 0; i < d->b->ndeps; i++) {
+		const struct schema_dep *x = d->b->deps[i];
+		if (x->ref_kind != SCHEMA_OBJ_FUNCTION || !name_eq(d, x->ref_schema, nsp) ||
+		    !name_eq(d, x->ref_name, name) || !str_eq(x->ref_sub, args))
+			continue;
+		if (x->kind == SCHEMA_OBJ_COLUMN || x->kind == SCHEMA_OBJ_CONSTRAINT ||
+		    x->kind == SCHEMA_OBJ_INDEX)
+			return 1;
+		/* called by a function that is needed early */
+		if (x->kind == SCHEMA_OBJ_FUNCTION &&
+		    needed_early(d, x->schema, x->name, x->sub, level + 1, budget))
+			return 1;
+	}
+	return 0;
+}
+
+static int function_needed_early(const struct diff *d, const struct schema_function *f)
+{
+	size_t budget = 10000;
+
+	if (!f->arguments)
+		return 1; /* not introspected: where it always was */
+	return needed_early(d, f->schema, f->name, f->args, 0, &budget);
+}
+
+/* 1 when A's function f takes or returns an enum that d rebuilds (by A's
+ * recorded dependencies). */
+static int uses_rebuilt_enum(const struct diff *d, const struct schema_function *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->a->ndeps; i++) {
+		const struct schema_dep *x = d->a->deps[i];
+		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_TYPE ||
+		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
+		    !str_eq(x->sub, f->args))
+			continue;
+		for (k = 0; k < d->n; k++) {
+			const struct schema_enum *e = d->v[k].oa;
+			if (d->v[k].kind == DIFF_REBUILD_ENUM && name_eq(d, e->schema, x->ref_schema) &&
+			    name_eq(d, e->name, x->ref_name))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 static void pg_object_changes(struct ctx *x)
@@ -2593,6 +3064,7 @@ static void pg_object_changes(struct ctx *x)
 				    (c = add(x, DIFF_ALTER_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 					c->oa = sa;
 					c->ob = sb;
+					c->what = DIFF_SEQ_OPTIONS;
 					c->object = obj_named(x, "sequence", sb->schema, sb->name);
 				}
 				break;
@@ -2601,12 +3073,27 @@ static void pg_object_changes(struct ctx *x)
 		for (i = 0; i < b->nsequences; i++) {
 			const struct schema_sequence *sb = b->sequences[i];
 			const struct schema_sequence *sa = schema_find_sequence(a, sb->schema, sb->name);
-			if (ren_b[i] || (sa && sequence_eq(sa, sb)))
+			if (ren_b[i] || (sa && sequence_eq(sa, sb) && owner_eq(d, sa, sb)))
 				continue;
 			if ((c = add(x, sa ? DIFF_ALTER_SEQUENCE : DIFF_CREATE_SEQUENCE, DIFF_P_PREPARE,
 			             STRATA_CHANGE_SAFE))) {
 				c->oa = sa;
 				c->ob = sb;
+				if (sa) {
+					c->what = (sequence_eq(sa, sb) ? 0u : DIFF_SEQ_OPTIONS) |
+					          (owner_eq(d, sa, sb) ? 0u : DIFF_SEQ_OWNER);
+					if ((c->what & DIFF_SEQ_OWNER) && sa->owned_by_table) {
+						/* --per-table: released in the old owner's
+						 * migration, before it drops the column */
+						const struct diff_table *tp =
+							pair_of_a_name(d, sa->schema, sa->owned_by_table);
+						set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
+					}
+					if (c->what & DIFF_SEQ_OWNER)
+						set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
+						         sb->owned_by_table ? "." : "",
+						         sb->owned_by_table ? sb->owned_by_column : "");
+				}
 				c->object = obj_named(x, "sequence", sb->schema, sb->name);
 			}
 		}
@@ -2624,14 +3111,42 @@ static void pg_object_changes(struct ctx *x)
 	}
 	for (i = 0; i < b->nfunctions; i++) {
 		const struct schema_function *fb = b->functions[i], *fa = NULL;
+		int remade = 0;
 		for (k = 0; k < a->nfunctions; k++)
-			if (name_eq(d, a->functions[k]->schema, fb->schema) &&
-			    name_eq(d, a->functions[k]->name, fb->name) &&
-			    !strcmp(a->functions[k]->args ? a->functions[k]->args : "", fb->args ? fb->args : ""))
+			if (function_same(d, a->functions[k], fb))
 				fa = a->functions[k];
+		if (fa && uses_rebuilt_enum(d, fa)) {
+			/* Made again around the enum's rebuild (phase ALTER_TABLE,
+			 * whose first changes are the rebuilds), so that it takes
+			 * the new type, not the renamed old one. */
+			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				c->oa = fa;
+				c->ob = fb;
+				c->object = obj_named(x, "function", fa->schema, fa->name);
+				set_note(x, c, "a type it takes or returns is rebuilt: dropped and created "
+				         "again, with what uses it");
+			}
+			if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+				c->ob = fb;
+				c->object = obj_named(x, "function", fb->schema, fb->name);
+			}
+			continue;
+		}
 		if (fa && !strcmp(fa->sql ? fa->sql : "", fb->sql ? fb->sql : ""))
 			continue;
-		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION, DIFF_P_PREPARE,
+		if (fa && function_needs_drop(fa, fb) &&
+		    (c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			/* With its B side: a re-make, which what uses it follows. */
+			c->oa = fa;
+			c->ob = fb;
+			c->object = obj_named(x, "function", fa->schema, fa->name);
+			set_note(x, c, "its result type or parameters change, which CREATE OR REPLACE "
+			         "cannot do: dropped and created again, with what uses it");
+			fa = NULL;
+			remade = 1;
+		}
+		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION,
+		             remade || function_needed_early(d, fb) ? DIFF_P_PREPARE : DIFF_P_ADD_FK,
 		             STRATA_CHANGE_SAFE))) {
 			c->oa = fa;
 			c->ob = fb;
@@ -2641,9 +3156,7 @@ static void pg_object_changes(struct ctx *x)
 	for (i = 0; i < a->nfunctions; i++) {
 		const struct schema_function *fa = a->functions[i];
 		for (k = 0; k < b->nfunctions; k++)
-			if (name_eq(d, b->functions[k]->schema, fa->schema) &&
-			    name_eq(d, b->functions[k]->name, fa->name) &&
-			    !strcmp(b->functions[k]->args ? b->functions[k]->args : "", fa->args ? fa->args : ""))
+			if (function_same(d, fa, b->functions[k]))
 				break;
 		if (k < b->nfunctions)
 			continue;
@@ -2652,6 +3165,72 @@ static void pg_object_changes(struct ctx *x)
 			c->object = obj_named(x, "function", fa->schema, fa->name);
 		}
 	}
+}
+
+/*
+ * Functions of A whose body (BEGIN ATOMIC) or argument defaults call a
+ * re-made function are re-made too, until no more are found: each is
+ * dropped before it (phase DROP_INDEX, after the indexes that may use it;
+ * the one found last, which stands on the others, first) and created after
+ * it (a change of its own that replaced it becomes that creation, moved to
+ * the end of the list). One that B drops is dropped ahead in the same way.
+ */
+static void remake_dependent_functions(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, drops = 0;
+	int grew;
+
+	do {
+		grew = 0;
+		for (i = 0; i < d->a->nfunctions && !x->oom; i++) {
+			const struct schema_function *fa = d->a->functions[i], *fb = NULL;
+			struct diff_change *c, *own = NULL;
+
+			if (function_remade(d, fa->schema, fa->name, fa->args) ||
+			    !uses_remade_function(d, SCHEMA_OBJ_FUNCTION, fa->schema, fa->name, fa->args))
+				continue;
+			for (k = 0; k < d->b->nfunctions; k++)
+				if (function_same(d, fa, d->b->functions[k]))
+					fb = d->b->functions[k];
+			for (k = 0; k < d->n; k++)
+				if ((d->v[k].kind == DIFF_REPLACE_FUNCTION || d->v[k].kind == DIFF_DROP_FUNCTION) &&
+				    d->v[k].oa == fa)
+					own = &d->v[k];
+			if (!fb) {
+				if (own && own->phase != DIFF_P_DROP_INDEX) {
+					own->phase = DIFF_P_DROP_INDEX;
+					own->seq = SIZE_MAX - drops++;
+				}
+				continue;
+			}
+			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
+				c->oa = fa;
+				c->ob = fb;
+				c->seq = SIZE_MAX - drops++;
+				c->object = obj_named(x, "function", fa->schema, fa->name);
+				set_note(x, c, "calls a function that is re-made: dropped and created again");
+			}
+			if (own) {
+				own = NULL; /* add() may have moved the array */
+				for (k = 0; k < d->n; k++)
+					if (d->v[k].kind == DIFF_REPLACE_FUNCTION && d->v[k].oa == fa)
+						own = &d->v[k];
+			}
+			if (own) {
+				own->kind = DIFF_CREATE_FUNCTION;
+				own->oa = NULL;
+				own->phase = DIFF_P_PREPARE;
+				own->seq = d->seq_++;
+			} else if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				c->ob = fb;
+				c->implied = 1;
+				c->object = obj_named(x, "function", fb->schema, fb->name);
+				set_note(x, c, "created again after what it calls");
+			}
+			grew = 1;
+		}
+	} while (grew && !x->oom);
 }
 
 static int comment_key_eq(const struct diff *d, const struct schema_comment *a,
@@ -2734,7 +3313,232 @@ static void comment_changes(struct ctx *x)
 	}
 }
 
+/* 1 when change c makes again, after dropping it, the object comment cb
+ * (of B) is on: its comment went with it. */
+static int remakes(const struct diff *d, const struct diff_change *c, const struct schema_comment *cb)
+{
+	const struct diff_table *p = c->pair;
+	const char *cname = NULL;
+	size_t k;
+
+	switch (cb->kind) {
+	case SCHEMA_OBJ_VIEW:
+	case SCHEMA_OBJ_MATVIEW:
+		return c->kind == DIFF_CREATE_VIEW && c->va && name_eq(d, c->vb->schema, cb->schema) &&
+		       name_eq(d, c->vb->name, cb->name);
+	case SCHEMA_OBJ_COLUMN:
+		if (c->kind == DIFF_CREATE_VIEW)
+			return c->va && name_eq(d, c->vb->schema, cb->schema) &&
+			       name_eq(d, c->vb->name, cb->name);
+		return ((c->kind == DIFF_ALTER_COLUMN && c->phase == DIFF_P_ALTER_TABLE &&
+		         (c->what & DIFF_COL_GENERATED) && c->cb->generated) ||
+		        (c->kind == DIFF_ADD_COLUMN && c->phase == DIFF_P_CREATE_INDEX)) &&
+		       name_eq(d, p->b->schema, cb->schema) && name_eq(d, p->b->name, cb->name) &&
+		       name_eq(d, c->cb->name, cb->sub);
+	case SCHEMA_OBJ_INDEX:
+		if (c->kind == DIFF_CREATE_INDEX)
+			return c->ia && name_eq(d, c->ib->schema, cb->schema) &&
+			       name_eq(d, c->ib->name, cb->name);
+		if (c->kind == DIFF_CREATE_VIEW && c->va && c->vb->materialized) {
+			/* made with its materialized view (plan_pg.c) */
+			const struct schema_index *ix = schema_find_index(d->b, cb->schema, cb->name);
+			return ix && name_eq(d, ix->schema, c->vb->schema) && name_eq(d, ix->table, c->vb->name);
+		}
+		return 0;
+	case SCHEMA_OBJ_TRIGGER:
+		return c->kind == DIFF_CREATE_TRIGGER && c->ra && name_eq(d, c->rb->schema, cb->schema) &&
+		       name_eq(d, c->rb->table, cb->name) && name_eq(d, c->rb->name, cb->sub);
+	case SCHEMA_OBJ_CONSTRAINT:
+		if (!p || !p->a || !p->b || !name_eq(d, p->b->schema, cb->schema) ||
+		    !name_eq(d, p->b->name, cb->name))
+			return 0;
+		if (c->kind == DIFF_ADD_CHECK)
+			cname = c->kb->name;
+		else if (c->kind == DIFF_ADD_FK)
+			cname = c->fb->name;
+		else if (c->kind == DIFF_ADD_UNIQUE)
+			cname = c->ub->name;
+		else if (c->kind == DIFF_ADD_PRIMARY_KEY)
+			cname = c->new_name;
+		if (!cname || !name_eq(d, cname, cb->sub))
+			return 0;
+		/* A constraint of that name was there before (and so was dropped). */
+		if (p->a->pk.name && name_eq(d, p->a->pk.name, cname))
+			return 1;
+		for (k = 0; k < p->a->nuniques; k++)
+			if (p->a->uniques[k].name && name_eq(d, p->a->uniques[k].name, cname))
+				return 1;
+		for (k = 0; k < p->a->nchecks; k++)
+			if (p->a->checks[k].name && name_eq(d, p->a->checks[k].name, cname))
+				return 1;
+		for (k = 0; k < p->a->nfks; k++)
+			if (p->a->fks[k].name && name_eq(d, p->a->fks[k].name, cname))
+				return 1;
+		return 0;
+	case SCHEMA_OBJ_FUNCTION: {
+		const struct schema_function *f = c->ob;
+		return c->kind == DIFF_DROP_FUNCTION && f && name_eq(d, f->schema, cb->schema) &&
+		       name_eq(d, f->name, cb->name) && str_eq(f->args, cb->sub);
+	}
+	case SCHEMA_OBJ_TYPE: {
+		const struct schema_enum *e = c->ob;
+		return c->kind == DIFF_REBUILD_ENUM && name_eq(d, e->schema, cb->schema) &&
+		       name_eq(d, e->name, cb->name);
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A comment lives on its object: when the plan drops an object and makes it
+ * again (a view whose query changes, an index, trigger or constraint whose
+ * definition changes, a re-made function or enum, a generated column), B's
+ * comment on it is set again, even though A had the same one.
+ */
+static void remade_comments(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i, k, n = d->n, nc = 0, ns = 0, hit;
+	/* The few changes that may re-make something, and the comments set
+	 * anyway: schemas with thousands of comments and changes are common. */
+	size_t *cand = malloc((n + 1) * sizeof *cand);
+	const void **set = malloc((n + 1) * sizeof *set);
+
+	if (!cand || !set) {
+		x->oom = 1;
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		const struct diff_change *c = &d->v[k];
+		if (c->kind == DIFF_SET_COMMENT)
+			set[ns++] = c->ob;
+		else if ((c->kind == DIFF_CREATE_VIEW && c->va) || (c->kind == DIFF_CREATE_INDEX && c->ia) ||
+		         (c->kind == DIFF_CREATE_TRIGGER && c->ra) || c->kind == DIFF_ADD_CHECK ||
+		         c->kind == DIFF_ADD_FK || c->kind == DIFF_ADD_UNIQUE ||
+		         c->kind == DIFF_ADD_PRIMARY_KEY || (c->kind == DIFF_DROP_FUNCTION && c->ob) ||
+		         c->kind == DIFF_REBUILD_ENUM || c->kind == DIFF_ADD_COLUMN ||
+		         (c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED)))
+			cand[nc++] = k;
+	}
+	for (i = 0; nc && i < d->b->ncomments && !x->oom; i++) {
+		const struct schema_comment *cb = d->b->comments[i], *ca = NULL;
+		struct diff_change *c;
+
+		for (k = 0; k < ns; k++)
+			if (set[k] == cb)
+				break;
+		if (k < ns)
+			continue; /* set anyway */
+		for (k = 0; k < nc; k++)
+			if (remakes(d, &d->v[cand[k]], cb))
+				break;
+		if (k == nc)
+			continue;
+		hit = cand[k];
+		for (k = 0; k < d->a->ncomments; k++)
+			if (comment_key_eq(d, d->a->comments[k], cb))
+				ca = d->a->comments[k];
+		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
+			struct sbuf sb = SBUF_INIT;
+			c->oa = ca;
+			c->ob = cb;
+			c->implied = 1;
+			sbuf_addf(&sb, "comment on %s ", schema_object_kind_sql(cb->kind));
+			add_display(&sb, cb->schema, cb->name);
+			if (cb->sub && cb->kind == SCHEMA_OBJ_COLUMN)
+				sbuf_addf(&sb, ".%s", cb->sub);
+			c->object = detach(x, &sb);
+			set_note(x, c, "set again: the object is dropped and made again");
+			/* --per-table: with the object it is on */
+			if (d->v[hit].follows == DIFF_FOLLOWS_AFTER) {
+				c->follows = DIFF_FOLLOWS_AFTER;
+				set_owner(x, c, d->v[hit].owner);
+			}
+		}
+	}
+out:
+	free(cand);
+	free(set);
+}
+
 /* ---- the whole ----------------------------------------------------------------------- */
+
+/*
+ * Functions are made after those they call (BEGIN ATOMIC bodies). The
+ * last drops in the order of what depends on what: functions (whose
+ * arguments, results and SQL bodies use types and sequences; those that
+ * call others first), then types,
+ * sequences, extensions (whose types user objects use), schemas (which must
+ * be empty). Inside each kind, the order they were made in.
+ */
+#define CALL_DEPTH_MAX 64
+
+/* How deep s's function f calls other functions of s, by s's recorded
+ * dependencies (BEGIN ATOMIC bodies): 0 when it calls none; capped. */
+static size_t call_depth(const struct diff *d, const struct schema *s,
+                         const struct schema_function *f, size_t level, size_t *budget)
+{
+	size_t i, k, depth = 0;
+
+	/* Bounded (a schema is input): past it, the order may be off, never
+	 * the time. */
+	if (level >= CALL_DEPTH_MAX || !*budget)
+		return 0;
+	--*budget;
+	for (i = 0; i < s->ndeps; i++) {
+		const struct schema_dep *x = s->deps[i];
+		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_FUNCTION ||
+		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
+		    !str_eq(x->sub, f->args))
+			continue;
+		for (k = 0; k < s->nfunctions; k++) {
+			const struct schema_function *g = s->functions[k];
+			size_t dg;
+			if (!name_eq(d, g->schema, x->ref_schema) || !name_eq(d, g->name, x->ref_name) ||
+			    !str_eq(g->args, x->ref_sub))
+				continue;
+			dg = 1 + call_depth(d, s, g, level + 1, budget);
+			if (dg > depth)
+				depth = dg;
+		}
+	}
+	return depth < CALL_DEPTH_MAX ? depth : CALL_DEPTH_MAX;
+}
+
+static void order_cleanup(struct diff *d)
+{
+	size_t i, span = d->seq_ + 1, kspan = span * (CALL_DEPTH_MAX + 1);
+
+	for (i = 0; i < d->n; i++) {
+		struct diff_change *c = &d->v[i];
+		size_t rank, depth = 0, budget;
+
+		if (c->kind == DIFF_CREATE_FUNCTION || c->kind == DIFF_REPLACE_FUNCTION) {
+			/* Made after the functions they call. Functions are the
+			 * last of their phase that others need, so later is safe. */
+			budget = 10000;
+			c->seq += call_depth(d, d->b, c->ob, 0, &budget) * span;
+			continue;
+		}
+		if (c->phase != DIFF_P_CLEANUP)
+			continue;
+		switch (c->kind) {
+		case DIFF_DROP_FUNCTION:
+			/* a function that calls others goes before them */
+			rank = 0;
+			budget = 10000;
+			depth = call_depth(d, d->a, c->oa, 0, &budget);
+			break;
+		case DIFF_DROP_ENUM: rank = 1; break;
+		case DIFF_DROP_SEQUENCE: rank = 2; break;
+		case DIFF_DROP_EXTENSION: rank = 3; break;
+		case DIFF_DROP_SCHEMA: rank = 4; break;
+		default: rank = 5; break;
+		}
+		c->seq += rank * kspan + (CALL_DEPTH_MAX - depth) * span;
+	}
+}
 
 static int cmp_change(const void *x, const void *y)
 {
@@ -2792,10 +3596,14 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 			pair_columns(&x, d->pairs[i]);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pg_object_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		remake_dependent_functions(&x);
 	if (!x.oom)
 		table_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		key_dependents(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		function_dependents(&x);
 	if (!x.oom)
 		index_changes(&x);
 	mark_disturbed(d);
@@ -2805,6 +3613,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		trigger_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		comment_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		remade_comments(&x);
 	if (!x.oom)
 		rename_notes(&x);
 	for (i = 0; !x.oom && i < d->n; i++)
@@ -2814,6 +3624,7 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		diff_free(d);
 		return STRATA_ENOMEM;
 	}
+	order_cleanup(d);
 	if (d->n > 1)
 		qsort(d->v, d->n, sizeof *d->v, cmp_change);
 	*out = d;

@@ -37,7 +37,7 @@ enum diff_kind {
 	DIFF_REBUILD_ENUM,        /* values removed or reordered: new type, columns moved, old dropped */
 	DIFF_CREATE_SEQUENCE,
 	DIFF_DROP_SEQUENCE,
-	DIFF_ALTER_SEQUENCE,
+	DIFF_ALTER_SEQUENCE,      /* what: DIFF_SEQ_* bits (0: both, as before) */
 	DIFF_CREATE_FUNCTION,
 	DIFF_DROP_FUNCTION,
 	DIFF_REPLACE_FUNCTION,
@@ -79,6 +79,10 @@ enum diff_kind {
 #define DIFF_COL_COLLATE   0x08u
 #define DIFF_COL_GENERATED 0x10u
 #define DIFF_COL_IDENTITY  0x20u
+
+/* What an ALTER_SEQUENCE changes. */
+#define DIFF_SEQ_OPTIONS   0x01u  /* type, start, increment, bounds, cache, cycle */
+#define DIFF_SEQ_OWNER     0x02u  /* OWNED BY */
 
 enum diff_phase {
 	DIFF_P_DROP_TRIGGER = 10,
@@ -132,12 +136,18 @@ struct diff_change {
 	const char *label;       /* ADD_ENUM_VALUE: the value; ob's string, borrowed */
 	const char *old_name, *new_name; /* constraint names (RENAME_CONSTRAINT; DROP/ADD
 	                            PRIMARY KEY), borrowed from the models */
-	unsigned what;           /* ALTER_COLUMN: DIFF_COL_* */
+	unsigned what;           /* ALTER_COLUMN: DIFF_COL_*; ALTER_SEQUENCE: DIFF_SEQ_* */
 	const struct schema_table *fk_table; /* ADD_FK / DROP_FK: the table holding it */
 	char *owner;             /* the table the change belongs to (per-table
 	                            migrations), B's name when it has one; NULL: none */
 	size_t seq;              /* order inside a phase */
+	int follows;             /* DIFF_FOLLOWS_*: dropped ahead of, or made again
+	                            after, a re-made function that it uses; owner
+	                            is then its table either way (--per-table puts
+	                            the other half with the function) */
 };
+
+enum { DIFF_FOLLOWS_NONE = 0, DIFF_FOLLOWS_BEFORE, DIFF_FOLLOWS_AFTER };
 
 /* One `-- strata:renamed-from old` hint of a schema file. */
 struct diff_hint {

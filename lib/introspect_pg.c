@@ -183,10 +183,74 @@ static const char q_extensions[] =
 /* Functions and procedures; aggregates have no pg_get_functiondef. */
 static const char q_functions[] =
 	"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
-	" pg_get_functiondef(p.oid)"
+	" pg_get_functiondef(p.oid), pg_get_function_result(p.oid), pg_get_function_arguments(p.oid),"
+	" (SELECT coalesce(string_agg(format_type(u.t, NULL), ', ' ORDER BY u.o), '')"
+	"  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o))"
 	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
 	" AND " NOT_EXT("pg_proc", "p.oid");
+
+/*
+ * What stands on functions, views and enums (see struct schema_dep): the
+ * normal dependencies of view queries (their pg_rewrite rule), triggers,
+ * column defaults and generated expressions (pg_attrdef), CHECKs, indexes
+ * and functions (a BEGIN ATOMIC body, argument defaults, argument and
+ * result types), all in the chosen schemas; an array of an enum counts as
+ * the enum. A view's rule also depends on its own view's columns: left out.
+ */
+static const char q_deps[] =
+	"WITH obj(classid, objid, rel, kind, nsp, name, sub) AS ("
+	" SELECT 'pg_rewrite'::regclass, r.oid, c.oid, c.relkind::text, n.nspname, c.relname, NULL::name"
+	"  FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
+	"  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('v', 'm')"
+	" UNION ALL"
+	" SELECT 'pg_trigger'::regclass, t.oid, c.oid, 'trigger', n.nspname, c.relname, t.tgname"
+	"  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+	"  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE " IN_NSP("c.relnamespace") " AND NOT t.tgisinternal"
+	" UNION ALL"
+	" SELECT 'pg_attrdef'::regclass, ad.oid, c.oid, 'column', n.nspname, c.relname, a.attname"
+	"  FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid"
+	"  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum"
+	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" UNION ALL"
+	" SELECT 'pg_constraint'::regclass, co.oid, c.oid, 'constraint', n.nspname, c.relname, co.conname"
+	"  FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid"
+	"  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE " IN_NSP("c.relnamespace") " AND co.contype = 'c' AND c.relkind IN ('r', 'p')"
+	" UNION ALL"
+	" SELECT 'pg_class'::regclass, c.oid, c.oid, 'index', n.nspname, c.relname, NULL"
+	"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind = 'i'"
+	" UNION ALL"
+	" SELECT 'pg_proc'::regclass, p.oid, 0::oid, 'function', n.nspname, p.proname,"
+	"  pg_get_function_identity_arguments(p.oid)"
+	"  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	"  WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
+	"), ref(classid, oid, kind, nsp, name, sub) AS ("
+	" SELECT 'pg_proc'::regclass, p.oid, 'function', n.nspname, p.proname,"
+	"  pg_get_function_identity_arguments(p.oid)"
+	"  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	"  WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
+	" UNION ALL"
+	" SELECT 'pg_class'::regclass, c.oid, c.relkind::text, n.nspname, c.relname, NULL"
+	"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('v', 'm')"
+	" UNION ALL"
+	" SELECT 'pg_type'::regclass, t.oid, 'type', n.nspname, e.typname, NULL"
+	"  FROM pg_type t JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'e' THEN t.oid ELSE t.typelem END"
+	"  JOIN pg_namespace n ON n.oid = e.typnamespace"
+	"  WHERE " IN_NSP("e.typnamespace") " AND e.typtype = 'e'"
+	")"
+	" SELECT DISTINCT o.kind, o.nsp, o.name, o.sub, r.kind, r.nsp, r.name, r.sub"
+	" FROM pg_depend d"
+	" JOIN obj o ON o.classid = d.classid AND o.objid = d.objid"
+	" JOIN ref r ON r.classid = d.refclassid AND r.oid = d.refobjid"
+	" WHERE d.deptype = 'n' AND NOT (r.classid = 'pg_class'::regclass AND r.oid = o.rel)"
+	" AND NOT (r.classid = o.classid AND r.oid = o.objid)"
+	" ORDER BY 2, 3, 4, 1, 6, 7, 8";
 
 /* Every comment on an object the model holds, one branch per catalog. The
  * first column says the kind: a relkind letter, or a word. The public
@@ -884,8 +948,14 @@ static int read_functions(struct ctx *x)
 		/* pg_get_functiondef() ends with a newline; model texts do not. */
 		char *sql = trimmed(def, strlen(def));
 
-		if (!sql || !schema_add_function(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		                                 PQgetvalue(r, i, 2), sql))
+		struct schema_function *f = sql ? schema_add_function(x->s, PQgetvalue(r, i, 0),
+		                                                      PQgetvalue(r, i, 1),
+		                                                      PQgetvalue(r, i, 2), sql)
+		                                : NULL;
+
+		if (!f || schema_set_str(&f->result, cell(r, i, 4)) ||
+		    schema_set_str(&f->arguments, cell(r, i, 5)) ||
+		    schema_set_str(&f->arg_types, cell(r, i, 6)))
 			rc = STRATA_ENOMEM;
 		free(sql);
 	}
@@ -915,6 +985,50 @@ static int comment_kind(const char *k, enum schema_object_kind *out)
 			return 1;
 		}
 	return 0;
+}
+
+/* A kind of q_deps: a relkind letter or a word. 0 when not one we keep. */
+static int dep_kind(const char *k, enum schema_object_kind *out)
+{
+	static const struct {
+		const char *word;
+		enum schema_object_kind kind;
+	} map[] = {
+		{ "v", SCHEMA_OBJ_VIEW },          { "m", SCHEMA_OBJ_MATVIEW },
+		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "column", SCHEMA_OBJ_COLUMN },
+		{ "constraint", SCHEMA_OBJ_CONSTRAINT }, { "index", SCHEMA_OBJ_INDEX },
+		{ "function", SCHEMA_OBJ_FUNCTION }, { "type", SCHEMA_OBJ_TYPE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(k, map[i].word)) {
+			*out = map[i].kind;
+			return 1;
+		}
+	return 0;
+}
+
+static int read_deps(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_deps, "dependencies", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		enum schema_object_kind kind, ref_kind;
+
+		if (!dep_kind(PQgetvalue(r, i, 0), &kind) || !dep_kind(PQgetvalue(r, i, 4), &ref_kind))
+			continue;
+		if (!schema_add_dep(x->s, kind, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), cell(r, i, 3),
+		                    ref_kind, PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), cell(r, i, 7))) {
+			rc = STRATA_ENOMEM;
+			break;
+		}
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
 }
 
 static int read_comments(struct ctx *x)
@@ -1001,7 +1115,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x)) ||
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
-	    (rc = read_functions(&x)) || (rc = read_comments(&x)))
+	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)))
 		goto out;
 	schema_sort(x.s);
 

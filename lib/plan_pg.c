@@ -401,7 +401,8 @@ static void owned_by(struct sbuf *sb, const struct diff *d, const struct plan_op
 		if ((c->kind != DIFF_CREATE_SEQUENCE && c->kind != DIFF_ALTER_SEQUENCE &&
 		     c->kind != DIFF_RENAME_SEQUENCE) || !plan_selects(o, c) || !q->owned_by_table)
 			continue;
-		if (c->kind != DIFF_CREATE_SEQUENCE) {
+		if (c->kind != DIFF_CREATE_SEQUENCE && !(c->kind == DIFF_ALTER_SEQUENCE &&
+		                                         (c->what & DIFF_SEQ_OWNER))) {
 			const struct schema_sequence *qa = c->oa;
 			if (qa->owned_by_table && !strcmp(qa->owned_by_table, q->owned_by_table) &&
 			    qa->owned_by_column && !strcmp(qa->owned_by_column, q->owned_by_column))
@@ -523,11 +524,22 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_ALTER_SEQUENCE: {
-			const struct schema_sequence *q = c->ob;
-			sbuf_adds(sb, "ALTER SEQUENCE ");
-			qn(sb, q->schema, q->name);
-			sequence_options(sb, q, 1);
-			end(sb);
+			const struct schema_sequence *q = c->ob, *qa = c->oa;
+			/* The old owner lets go now, before the tables change: a
+			 * sequence goes with the column or table that owns it, and
+			 * that may be dropped below. The new one takes it after. */
+			if ((c->what & DIFF_SEQ_OWNER) && qa->owned_by_table) {
+				sbuf_adds(sb, "ALTER SEQUENCE ");
+				qn(sb, qa->schema, qa->name);
+				sbuf_adds(sb, " OWNED BY NONE");
+				end(sb);
+			}
+			if (!c->what || (c->what & DIFF_SEQ_OPTIONS)) {
+				sbuf_adds(sb, "ALTER SEQUENCE ");
+				qn(sb, q->schema, q->name);
+				sequence_options(sb, q, 1);
+				end(sb);
+			}
 			break;
 		}
 		case DIFF_RENAME_SEQUENCE: {
@@ -586,9 +598,24 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			add_column(sb, p->b, c->cb);
 			break;
 		case DIFF_DROP_COLUMN:
-			drop_column(sb, p->b, c->ca->name);
+			/* Ahead of the table changes (a function its expression
+			 * calls is re-made): A's names. */
+			if (c->phase < DIFF_P_RENAME_TABLE || !p->b)
+				drop_column(sb, p->a, c->ca->name);
+			else
+				drop_column(sb, p->b, c->ca->name);
 			break;
 		case DIFF_ALTER_COLUMN:
+			if (c->phase < DIFF_P_RENAME_TABLE) {
+				/* A default dropped ahead of a function it calls
+				 * (diff.c, function_dependents): A's names. */
+				alter_table(sb, p->a);
+				sbuf_adds(sb, "ALTER COLUMN ");
+				id(sb, c->ca->name);
+				sbuf_adds(sb, " DROP DEFAULT");
+				end(sb);
+				break;
+			}
 			alter_column(sb, c);
 			break;
 		case DIFF_ADD_PRIMARY_KEY:
@@ -617,7 +644,9 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_DROP_CHECK:
-			drop_constraint(sb, p->b, c->ka->name);
+			/* Ahead of the table changes (a function it calls is
+			 * re-made), the table still has A's name. */
+			drop_constraint(sb, c->phase < DIFF_P_RENAME_TABLE || !p->b ? p->a : p->b, c->ka->name);
 			break;
 		case DIFF_RENAME_CONSTRAINT:
 			alter_table(sb, p->b);

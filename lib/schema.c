@@ -324,7 +324,23 @@ static void function_free(struct schema_function *f)
 	free(f->name);
 	free(f->args);
 	free(f->sql);
+	free(f->result);
+	free(f->arguments);
+	free(f->arg_types);
 	free(f);
+}
+
+static void dep_free(struct schema_dep *x)
+{
+	if (!x)
+		return;
+	free(x->schema);
+	free(x->name);
+	free(x->sub);
+	free(x->ref_schema);
+	free(x->ref_name);
+	free(x->ref_sub);
+	free(x);
 }
 
 static void comment_free(struct schema_comment *c)
@@ -364,6 +380,9 @@ void schema_free(struct schema *s)
 		function_free(s->functions[i]);
 	for (i = 0; i < s->ncomments; i++)
 		comment_free(s->comments[i]);
+	for (i = 0; i < s->ndeps; i++)
+		dep_free(s->deps[i]);
+	free(s->deps);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);
@@ -646,6 +665,27 @@ struct schema_comment *schema_add_comment(struct schema *s, enum schema_object_k
 	c->kind = kind;
 	s->comments[s->ncomments++] = c;
 	return c;
+}
+
+struct schema_dep *schema_add_dep(struct schema *s, enum schema_object_kind kind, const char *nsp,
+                                  const char *name, const char *sub,
+                                  enum schema_object_kind ref_kind, const char *ref_nsp,
+                                  const char *ref_name, const char *ref_sub)
+{
+	struct schema_dep *x;
+
+	if (RESERVE(s->deps, s->ndeps, s->deps_alloc_) || !(x = calloc(1, sizeof(*x))))
+		return NULL;
+	if (dup_all((char **[]){ &x->schema, &x->name, &x->sub, &x->ref_schema, &x->ref_name,
+	                         &x->ref_sub },
+	            (const char *const[]){ nsp, name, sub, ref_nsp, ref_name, ref_sub }, 6)) {
+		free(x);
+		return NULL;
+	}
+	x->kind = kind;
+	x->ref_kind = ref_kind;
+	s->deps[s->ndeps++] = x;
+	return x;
 }
 
 /* ---- order ---------------------------------------------------------------- */

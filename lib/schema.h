@@ -239,6 +239,13 @@ struct schema_function {
 	char *name;
 	char *args;              /* pg_get_function_identity_arguments(): "a integer, b text" */
 	char *sql;               /* pg_get_functiondef(): the full CREATE OR REPLACE text */
+	char *result;            /* pg_get_function_result(): "integer", "TABLE(a int)";
+	                            NULL for a procedure, or when not known */
+	char *arguments;         /* pg_get_function_arguments(): names, modes (OUT)
+	                            and defaults; NULL when not known */
+	char *arg_types;         /* the input argument types alone ("integer, text"):
+	                            what PostgreSQL tells functions apart by (args
+	                            also holds the names); NULL when not known */
 };
 
 enum schema_object_kind {
@@ -274,6 +281,30 @@ struct schema_comment {
 	char *text;
 };
 
+/*
+ * One dependency PostgreSQL records (pg_depend, deptype 'n') between objects
+ * the model holds, of the kinds the planner must drop and make again around
+ * what they stand on. The dependent object, named as schema_comment names
+ * its kind:
+ *   VIEW, MATVIEW: a view's query; INDEX: an index's expressions or
+ *   predicate; TRIGGER: a trigger (name = its table, sub = the trigger);
+ *   CONSTRAINT: a CHECK (name = the table, sub = the constraint); COLUMN: a
+ *   column's default or generated expression (name = table, sub = column);
+ *   FUNCTION: a function's SQL-standard body (BEGIN ATOMIC) or argument
+ *   defaults (sub = its identity arguments);
+ * uses (ref_*):
+ *   FUNCTION: ref_sub = its identity arguments (as schema_function.args);
+ *   VIEW, MATVIEW: ref_sub NULL;
+ *   TYPE: an enum, or an array of it (ref_sub NULL).
+ * A view is never listed as using itself.
+ */
+struct schema_dep {
+	enum schema_object_kind kind;
+	char *schema, *name, *sub;
+	enum schema_object_kind ref_kind;
+	char *ref_schema, *ref_name, *ref_sub;
+};
+
 struct schema {
 	int engine;              /* SCHEMA_SQLITE or SCHEMA_PG */
 	struct schema_table **tables;         size_t ntables;
@@ -290,6 +321,9 @@ struct schema {
 	       namespaces_alloc_, enums_alloc_, sequences_alloc_, extensions_alloc_,
 	       functions_alloc_, comments_alloc_;
 	unsigned sorted_;        /* which arrays lookups may binary-search (schema.c) */
+	struct schema_dep **deps;             size_t ndeps;   /* PostgreSQL; in
+	                            introspection's order, never sorted or searched */
+	size_t deps_alloc_;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -334,6 +368,10 @@ struct schema_function *schema_add_function(struct schema *s, const char *nsp, c
 struct schema_comment *schema_add_comment(struct schema *s, enum schema_object_kind kind,
                                           const char *nsp, const char *name, const char *sub,
                                           const char *text);
+struct schema_dep *schema_add_dep(struct schema *s, enum schema_object_kind kind, const char *nsp,
+                                  const char *name, const char *sub,
+                                  enum schema_object_kind ref_kind, const char *ref_nsp,
+                                  const char *ref_name, const char *ref_sub);
 
 /* ---- order, lookup, removal ---------------------------------------------- */
 

@@ -49,6 +49,22 @@ pg_fingerprint() {
 	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
 	 WHERE $pg_user_schemas AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NOT NULL
 	 ORDER BY 2, 3, 4;
+	SELECT 'O', n.nspname, c.relname, tn.nspname, tc.relname, a.attname
+	  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+	  JOIN pg_namespace n ON n.oid = c.relnamespace
+	  JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+	  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+	 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+	   AND d.deptype = 'a' AND $pg_user_schemas ORDER BY 2, 3;
+	SELECT 'R', n.nspname, c.relname, t.tgname, obj_description(t.oid, 'pg_trigger')
+	  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE NOT t.tgisinternal AND obj_description(t.oid, 'pg_trigger') IS NOT NULL ORDER BY 2, 3, 4;
+	SELECT 'R', n.nspname, c.relname, con.conname, obj_description(con.oid, 'pg_constraint')
+	  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND obj_description(con.oid, 'pg_constraint') IS NOT NULL ORDER BY 2, 3, 4;
+	SELECT 'R', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), obj_description(p.oid, 'pg_proc')
+	  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+	 WHERE $pg_user_schemas AND obj_description(p.oid, 'pg_proc') IS NOT NULL ORDER BY 2, 3, 4;
 	EOF
 }
 
