@@ -1330,6 +1330,8 @@ static int pk_eq(const struct diff *d, const struct diff_table *p, int ignore_na
 		return 0;
 	if (a->autoincrement != b->autoincrement)
 		return 0;
+	if (a->deferrable != b->deferrable || a->initially_deferred != b->initially_deferred)
+		return 0;
 	return ignore_name || name_eq(d, a->name, b->name);
 }
 
@@ -1346,7 +1348,8 @@ static int check_eq(const struct diff *d, const struct diff_table *p, const stru
                     const struct schema_check *b, int ignore_name)
 {
 	return (ignore_name || name_eq(d, a->name, b->name)) &&
-	       diff_sql_equal(d->engine, a->expression, b->expression, p);
+	       diff_sql_equal(d->engine, a->expression, b->expression, p) &&
+	       a->no_inherit == b->no_inherit;
 }
 
 static const struct diff_table *fk_target(const struct diff *d, const struct schema_fk *fk,

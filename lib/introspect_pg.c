@@ -477,6 +477,29 @@ static char *check_expression(const char *def)
 	}
 }
 
+/* 1 when pg_get_constraintdef() text has NO INHERIT after its CHECK (...):
+ * the server prints it there, after the expression's closing parenthesis
+ * (as NOT VALID). */
+static int check_no_inherit(const char *def)
+{
+	size_t len = strlen(def), pos = 0;
+	struct schema_tok t;
+	int depth = 0, no = 0;
+
+	for (;;) {
+		schema_tok_next(def, len, &pos, &t);
+		if (t.type == SCHEMA_TK_END)
+			return 0;
+		if (t.type == SCHEMA_TK_LPAREN)
+			depth++;
+		else if (t.type == SCHEMA_TK_RPAREN)
+			depth--;
+		else if (depth == 0 && no && schema_tok_is(def, &t, "INHERIT"))
+			return 1;
+		no = depth == 0 && schema_tok_is(def, &t, "NO");
+	}
+}
+
 /* pg_get_viewdef() text without its leading blank and final ";". */
 static char *view_query(const char *def)
 {
@@ -667,6 +690,8 @@ static int read_constraints(struct ctx *x, int server_version)
 		t = rel->t;
 		switch (PQgetvalue(r, i, 2)[0]) {
 		case 'p':
+			t->pk.deferrable = deferrable;
+			t->pk.initially_deferred = deferred;
 			if (!(rc = schema_set_str(&t->pk.name, name)))
 				rc = names_from_attnums(&t->pk.columns, t, cols);
 			break;
@@ -704,9 +729,13 @@ static int read_constraints(struct ctx *x, int server_version)
 			break;
 		}
 		case 'c': {
-			char *expr = check_expression(cell(r, i, 13) ? cell(r, i, 13) : "");
-			if (!expr || !table_add_check(t, name, expr))
+			const char *def = cell(r, i, 13) ? cell(r, i, 13) : "";
+			char *expr = check_expression(def);
+			struct schema_check *k = expr ? table_add_check(t, name, expr) : NULL;
+			if (!k)
 				rc = STRATA_ENOMEM;
+			else
+				k->no_inherit = check_no_inherit(def);
 			free(expr);
 			break;
 		}

@@ -595,6 +595,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			alter_add(sb, p->b, p->b->pk.name);
 			sbuf_adds(sb, "PRIMARY KEY ");
 			schema_add_names(sb, &p->b->pk.columns);
+			schema_render_deferrable(p->b->pk.deferrable, p->b->pk.initially_deferred, sb);
 			end(sb);
 			break;
 		case DIFF_DROP_PRIMARY_KEY:
@@ -611,7 +612,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		case DIFF_ADD_CHECK: {
 			struct sbuf def = SBUF_INIT;
-			sbuf_addf(&def, "CHECK (%s)", c->kb->expression);
+			sbuf_addf(&def, "CHECK (%s)%s", c->kb->expression,
+			          c->kb->no_inherit ? " NO INHERIT" : "");
 			add_validated(sb, p->b, c->kb->name, def.buf, 0);
 			sbuf_release(&def);
 			break;

@@ -675,6 +675,12 @@ static void add_constraint_name(struct sbuf *out, const char *name)
 	}
 }
 
+void schema_render_deferrable(int deferrable, int initially_deferred, struct sbuf *out)
+{
+	if (deferrable)
+		sbuf_adds(out, initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+}
+
 void schema_render_unique(const struct schema_unique *u, struct sbuf *out)
 {
 	add_constraint_name(out, u->name);
@@ -729,6 +735,7 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		add_constraint_name(out, t->pk.name);
 		sbuf_adds(out, "PRIMARY KEY ");
 		schema_add_names(out, &t->pk.columns);
+		schema_render_deferrable(t->pk.deferrable, t->pk.initially_deferred, out);
 	}
 	for (i = 0; i < t->nuniques; i++) {
 		sbuf_adds(out, ",\n    ");
@@ -740,6 +747,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		sbuf_adds(out, "CHECK (");
 		sbuf_adds(out, t->checks[i].expression);
 		sbuf_addc(out, ')');
+		if (t->checks[i].no_inherit)
+			sbuf_adds(out, " NO INHERIT");
 	}
 	if (fks_inline) {
 		for (i = 0; i < t->nfks; i++) {
@@ -1204,6 +1213,8 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 		jset(b, pk, "name", jstr(t->pk.name));
 		jset(b, pk, "columns", jnames(b, &t->pk.columns));
 		jset(b, pk, "autoincrement", json_boolean(t->pk.autoincrement));
+		jset(b, pk, "deferrable", json_boolean(t->pk.deferrable));
+		jset(b, pk, "initially_deferred", json_boolean(t->pk.initially_deferred));
 		jset(b, o, "primary_key", pk);
 	} else {
 		jset(b, o, "primary_key", json_null());
@@ -1243,6 +1254,7 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 
 		jset(b, c, "name", jstr(t->checks[i].name));
 		jset(b, c, "expression", jstr(t->checks[i].expression));
+		jset(b, c, "no_inherit", json_boolean(t->checks[i].no_inherit));
 		jpush(b, arr, c);
 	}
 	jset(b, o, "checks", arr);

@@ -115,6 +115,7 @@ struct schema_pk {
 	char *name;              /* CONSTRAINT name, NULL when unnamed (SQLite) */
 	struct schema_names columns;  /* empty: the table has no primary key */
 	int autoincrement;       /* SQLite INTEGER PRIMARY KEY AUTOINCREMENT */
+	int deferrable, initially_deferred;   /* PostgreSQL */
 };
 
 struct schema_unique {
@@ -140,6 +141,7 @@ struct schema_check {
 	char *name;              /* NULL when unnamed (SQLite) */
 	char *expression;        /* the boolean expression, without CHECK and
 	                            without the outer parentheses of CHECK (...) */
+	int no_inherit;          /* PostgreSQL NO INHERIT */
 };
 
 struct schema_table {
@@ -465,6 +467,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 void schema_render_create_index(const struct schema_index *ix, int engine, struct sbuf *out);
 /* One foreign key clause: [CONSTRAINT n] FOREIGN KEY (..) REFERENCES t (..) ... */
 void schema_render_fk(const struct schema_fk *fk, struct sbuf *out);
+/* " DEFERRABLE [INITIALLY DEFERRED]" when deferrable, else nothing. */
+void schema_render_deferrable(int deferrable, int initially_deferred, struct sbuf *out);
 /* One UNIQUE clause: [CONSTRAINT n] UNIQUE [NULLS NOT DISTINCT] (..) [DEFERRABLE ...] */
 void schema_render_unique(const struct schema_unique *u, struct sbuf *out);
 /* A column definition: name type [COLLATE] [GENERATED/IDENTITY] [DEFAULT] [NOT NULL]. */

@@ -29,6 +29,7 @@ pg_fingerprint() {
 	SELECT 'V', schemaname, viewname, definition FROM pg_views
 	 WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 2, 3;
 	SELECT 'W', schemaname, matviewname, definition FROM pg_matviews ORDER BY 2, 3;
+	SELECT 'WP', schemaname, matviewname, ispopulated FROM pg_matviews ORDER BY 2, 3;
 	SELECT 'G', n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid)
 	  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 	 WHERE NOT t.tgisinternal ORDER BY 2, 3, 4;

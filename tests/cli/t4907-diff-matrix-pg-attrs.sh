@@ -1,0 +1,44 @@
+#!/bin/bash
+test_description='the diff matrix: attributes the PostgreSQL catalogs store
+
+Deferrable keys, identity options and serial <-> identity, NO INHERIT,
+materialized views WITH NO DATA, extension versions: each fixture pair
+pgattr-* goes through the matrix (tests/cli/lib-diff-matrix.sh), and the
+serial <-> identity cases are checked to keep handing out new keys.'
+test_engines=postgres
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-diff-matrix.sh"
+
+matrix_run 'pgattr-*'
+
+# A database at a.sql of case $1 whose rows took their keys from the
+# column's own sequence, migrated to b.sql: the next INSERT that leaves
+# the key to the column must get a fresh key, after up and after down.
+next_insert_works() {
+	local dir=$FIXTURES/diff/postgres/$1 db
+	mkdir "next-$1" && cd "next-$1" &&
+	db=$(fresh_db) &&
+	mkdir migrations &&
+	{ printf -- "-- migrate:up\n"; cat "$dir/a.sql"; } >migrations/0001_a.sql &&
+	strata -u "$db" up >/dev/null &&
+	db_sql -u "$db" <"$dir/rows.sql" &&
+	strata -u "$db" $dev_opt -s "$dir/b.sql" generate step >gen.out &&
+	strata -u "$db" up >/dev/null &&
+	db_sql -u "$db" "INSERT INTO t (a) VALUES ('after up') RETURNING id" >id.up &&
+	echo 4 >expect &&
+	test_cmp expect id.up &&
+	strata -u "$db" down >/dev/null &&
+	db_sql -u "$db" "INSERT INTO t (a) VALUES ('after down') RETURNING id" >id.down &&
+	echo 5 >expect &&
+	test_cmp expect id.down
+}
+
+test_expect_success 'serial -> identity: the identity continues after the sequence' '
+	next_insert_works pgattr-serial-to-identity
+'
+
+test_expect_success 'identity -> serial: the sequence continues after the identity' '
+	next_insert_works pgattr-identity-to-serial
+'
+
+test_done
