@@ -1272,6 +1272,10 @@ adds:
 		if (ca->identity != cb->identity) {
 			what |= DIFF_COL_IDENTITY;
 			sbuf_addf(&note, "%sidentity changes", note.len ? "; " : "");
+		} else if (cb->identity != SCHEMA_IDENTITY_NONE &&
+		           !schema_identity_opts_equal(&ca->ident, ca->type, &cb->ident, cb->type)) {
+			what |= DIFF_COL_IDENTITY;
+			sbuf_addf(&note, "%sidentity options change", note.len ? "; " : "");
 		}
 		if (!what) {
 			sbuf_release(&note);

@@ -67,12 +67,18 @@ static const char q_columns[] =
 	"SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),"
 	" a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0, true)"
 	" ELSE pg_get_expr(ad.adbin, ad.adrelid, true) END, a.attgenerated, a.attidentity,"
-	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END"
+	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,"
+	" sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle"
 	" FROM pg_attribute a"
 	" JOIN pg_class c ON c.oid = a.attrelid"
 	" JOIN pg_type t ON t.oid = a.atttypid"
 	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 	" LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+	/* An identity's sequence depends on its column internally ('i'). */
+	" LEFT JOIN LATERAL (SELECT s.* FROM pg_depend dp JOIN pg_sequence s ON s.seqrelid = dp.objid"
+	"  WHERE a.attidentity <> '' AND dp.classid = 'pg_class'::regclass"
+	"  AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = a.attrelid"
+	"  AND dp.refobjsubid = a.attnum AND dp.deptype = 'i' LIMIT 1) sq ON true"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
 	" AND a.attnum > 0 AND NOT a.attisdropped"
 	" ORDER BY a.attrelid, a.attnum";
@@ -615,6 +621,14 @@ static int read_columns(struct ctx *x)
 			c->identity = SCHEMA_IDENTITY_BY_DEFAULT;
 		if (!rc && cell(r, i, 8))
 			rc = schema_set_str(&c->collation, cell(r, i, 8));
+		if (c->identity != SCHEMA_IDENTITY_NONE && cell(r, i, 10)) {
+			c->ident.start = cell_ll(r, i, 9);
+			c->ident.increment = cell_ll(r, i, 10);
+			c->ident.min_value = cell_ll(r, i, 11);
+			c->ident.max_value = cell_ll(r, i, 12);
+			c->ident.cache = cell_ll(r, i, 13);
+			c->ident.cycle = cell_bool(r, i, 14);
+		}
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;
