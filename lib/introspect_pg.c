@@ -52,7 +52,8 @@ static const char q_namespaces[] =
 /* Tables, views and materialized views: the relations the later rows hang on. */
 static const char q_relations[] =
 	"SELECT c.oid, n.nspname, c.relname, c.relkind,"
-	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END"
+	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,"
+	" c.relispopulated"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm')"
 	" AND " NOT_EXT("pg_class", "c.oid")
@@ -239,7 +240,10 @@ static const char q_comments[] =
 	" SELECT 'extension', NULL, e.extname, NULL, d.description"
 	" FROM pg_description d JOIN pg_extension e ON d.classoid = 'pg_extension'::regclass"
 	" AND e.oid = d.objoid"
-	" WHERE " IN_NSP("e.extnamespace");
+	" WHERE " IN_NSP("e.extnamespace")
+	/* CREATE EXTENSION sets the control file's comment itself. */
+	" AND d.description IS DISTINCT FROM"
+	" (SELECT a.comment FROM pg_available_extensions a WHERE a.name = e.extname)";
 
 /* A relation by oid: a table (t set) or a view; names lent by the model. */
 struct rel {
@@ -579,6 +583,7 @@ static int read_relations(struct ctx *x)
 				break;
 			}
 			v->materialized = kind == 'm';
+			v->with_no_data = v->materialized && !cell_bool(r, i, 5);
 			rel->nsp = v->schema;
 			rel->name = v->name;
 		}

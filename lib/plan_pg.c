@@ -626,6 +626,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				sbuf_adds(sb, " WITH SCHEMA ");
 				id(sb, x->schema);
 			}
+			if (x->version) {
+				sbuf_adds(sb, x->schema ? " VERSION " : " WITH VERSION ");
+				sbuf_add_literal(sb, x->version);
+			}
 			end(sb);
 			break;
 		}
@@ -838,6 +842,11 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			qn(sb, v->schema, v->name);
 			sbuf_adds(sb, " AS\n");
 			add_stmt(sb, v->definition ? v->definition : "SELECT");
+			if (v->materialized && v->with_no_data) {
+				sbuf_truncate(sb, sb->len - 2); /* the ";\n" of add_stmt */
+				sbuf_adds(sb, "\nWITH NO DATA");
+				end(sb);
+			}
 			if (v->materialized)
 				for (k = 0; k < d->b->nindexes; k++)
 					if (!schema_name_cmp(d->b, d->b->indexes[k]->table, v->name) &&

@@ -1099,6 +1099,8 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		schema_add_qname(out, v->schema, v->name);
 		sbuf_adds(out, " AS\n");
 		add_stripped(out, v->definition);
+		if (v->materialized && v->with_no_data)
+			sbuf_adds(out, "\nWITH NO DATA");
 		stmt_end(out);
 		add_indexes_of(r, SCHEMA_PG, s->ntables + r->vorder[i], 1, out);
 	}
@@ -1363,6 +1365,8 @@ json_t *schema_to_json(const struct schema *s)
 		jset(&b, o, "name", jstr(v->name));
 		jset(&b, o, "schema", jstr(v->schema));
 		jset(&b, o, "materialized", json_boolean(v->materialized));
+		if (v->materialized)
+			jset(&b, o, "with_no_data", json_boolean(v->with_no_data));
 		jset(&b, o, "definition", jstr(v->definition));
 		json_attached(&b, &r, o, s->ntables + i);
 		jset(&b, o, "sql", jstr(v->sql));

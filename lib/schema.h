@@ -203,6 +203,9 @@ struct schema_view {
 	char *definition;        /* the query: SQLite the text after AS in the stored
 	                            CREATE VIEW; PostgreSQL pg_get_viewdef() */
 	int materialized;        /* PostgreSQL MATERIALIZED VIEW */
+	int with_no_data;        /* a materialized view not populated (WITH NO DATA);
+	                            read for the CREATE, never diffed: REFRESH is
+	                            the data's business, not the schema's */
 	char *sql;               /* SQLite: the stored CREATE VIEW text; else NULL */
 };
 

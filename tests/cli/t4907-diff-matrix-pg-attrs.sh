@@ -41,4 +41,24 @@ test_expect_success 'identity -> serial: the sequence continues after the identi
 	next_insert_works pgattr-identity-to-serial
 '
 
+test_expect_success 'CREATE EXTENSION keeps its VERSION and adds no comment of its own' '
+	db=$(fresh_db) &&
+	strata -u "$db" $dev_opt diff --from "$db" \
+		--to "$FIXTURES/diff/postgres/pgattr-extension-version/b.sql" >ext.sql &&
+	test_grep "^CREATE EXTENSION IF NOT EXISTS hstore .*VERSION '"'"'1.4'"'"';" ext.sql &&
+	test_grep ! "COMMENT ON EXTENSION" ext.sql
+'
+
+test_expect_success 'a populated materialized view is not emptied for WITH NO DATA' '
+	db=$(fresh_db) &&
+	db_sql -u "$db" <"$FIXTURES/diff/postgres/pgattr-matview-no-data/b.sql" &&
+	db_sql -u "$db" "INSERT INTO t VALUES (1, '"'"'x'"'"'); REFRESH MATERIALIZED VIEW mv;" &&
+	strata -u "$db" $dev_opt diff --from "$db" \
+		--to "$FIXTURES/diff/postgres/pgattr-matview-no-data/b.sql" --exit-code >mv.out &&
+	test_must_be_empty mv.out &&
+	echo 1 >expect &&
+	db_sql -u "$db" "SELECT count(*) FROM mv" >actual &&
+	test_cmp expect actual
+'
+
 test_done
