@@ -18,6 +18,7 @@
  */
 #include "diff.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -491,6 +492,31 @@ nomem:
 }
 
 static const char marker[] = "strata:renamed-from";
+/* sqldef's spelling of the same hint: "-- @renamed from=old_name". */
+static const char marker_sqldef[] = "@renamed";
+
+/* Where a hint marker starts in sql[off..eol), NULL when none; *sqldef
+ * says which of the two it is. */
+static const char *find_marker(const char *sql, size_t off, size_t eol, int *sqldef)
+{
+	size_t m;
+
+	for (m = off; m < eol; m++) {
+		if (m + sizeof marker - 1 <= eol && !strncmp(sql + m, marker, sizeof marker - 1)) {
+			*sqldef = 0;
+			return sql + m;
+		}
+		if (m + sizeof marker_sqldef - 1 <= eol &&
+		    !strncmp(sql + m, marker_sqldef, sizeof marker_sqldef - 1) &&
+		    (m + sizeof marker_sqldef - 1 == eol ||
+		     !(isalnum((unsigned char)sql[m + sizeof marker_sqldef - 1]) ||
+		       sql[m + sizeof marker_sqldef - 1] == '_'))) {
+			*sqldef = 1;
+			return sql + m;
+		}
+	}
+	return NULL;
+}
 
 int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct sbuf *err)
 {
@@ -500,13 +526,13 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!strstr(sql, marker))
+	if (!strstr(sql, marker) && !strstr(sql, marker_sqldef))
 		return 0;
 	if ((rc = scan_tables(sql, engine, &tabs, &ntabs)) != 0)
 		return rc;
 	while (off < len) {
-		size_t eol = off, m, cstart, k, pos, tabi = (size_t)-1, item_at = 0;
-		int is_table = 0;
+		size_t eol = off, cstart, k, pos, tabi = (size_t)-1, item_at = 0;
+		int is_table = 0, sqldef = 0;
 		const char *hit;
 		struct schema_tok t;
 		struct diff_hint h;
@@ -515,12 +541,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 		while (eol < len && sql[eol] != '\n')
 			eol++;
 		line++;
-		hit = NULL;
-		for (m = off; m + sizeof marker - 1 <= eol; m++)
-			if (!strncmp(sql + m, marker, sizeof marker - 1)) {
-				hit = sql + m;
-				break;
-			}
+		hit = find_marker(sql, off, eol, &sqldef);
 		if (!hit) {
 			off = eol + 1;
 			continue;
@@ -535,8 +556,20 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 		}
 		cstart -= 2;
 		/* The old name, after the marker. */
-		pos = (size_t)(hit - sql) + sizeof marker - 1;
+		pos = (size_t)(hit - sql) + (sqldef ? sizeof marker_sqldef : sizeof marker) - 1;
 		schema_tok_next(sql, eol, &pos, &t);
+		if (sqldef) {
+			/* from=NAME */
+			if (!schema_tok_is(sql, &t, "from")) {
+				t.type = SCHEMA_TK_END;
+			} else {
+				schema_tok_next(sql, eol, &pos, &t);
+				if (t.type == SCHEMA_TK_OP && t.len == 1 && sql[t.start] == '=')
+					schema_tok_next(sql, eol, &pos, &t);
+				else
+					t.type = SCHEMA_TK_END;
+			}
+		}
 		if (is_ident(&t)) {
 			struct schema_tok t2;
 			size_t p2 = pos;
@@ -551,7 +584,11 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 				t.type = SCHEMA_TK_END;
 		}
 		if (!is_ident(&t)) {
-			sbuf_setf(err, "%ld: '-- %s' needs the old name after it", line, marker);
+			if (sqldef)
+				sbuf_setf(err, "%ld: '-- %s' needs from=OLD_NAME after it", line,
+				          marker_sqldef);
+			else
+				sbuf_setf(err, "%ld: '-- %s' needs the old name after it", line, marker);
 			rc = STRATA_EPARSE;
 			goto out;
 		}
@@ -594,7 +631,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 			    schema_tok_is(sql, &t, "CHECK") || schema_tok_is(sql, &t, "FOREIGN") ||
 			    schema_tok_is(sql, &t, "EXCLUDE")) {
 				sbuf_setf(err, "%ld: '-- %s' belongs on the line of a CREATE TABLE or of "
-				          "a column definition", line, marker);
+				          "a column definition", line, sqldef ? marker_sqldef : marker);
 				free(h.old);
 				rc = STRATA_EPARSE;
 				goto out;

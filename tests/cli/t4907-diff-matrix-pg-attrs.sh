@@ -4,12 +4,58 @@ test_description='the diff matrix: attributes the PostgreSQL catalogs store
 Deferrable keys, identity options and serial <-> identity, NO INHERIT,
 materialized views WITH NO DATA, extension versions: each fixture pair
 pgattr-* goes through the matrix (tests/cli/lib-diff-matrix.sh), and the
-serial <-> identity cases are checked to keep handing out new keys.'
-test_engines=postgres
+serial <-> identity cases are checked to keep handing out new keys. Both
+engines: sqldef'"'"'s rename hint (-- @renamed from=old) is read as strata'"'"'s.'
+test_engines='sqlite postgres'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
 matrix_run 'pgattr-*'
+
+# sqldef's hint must make a rename, which the matrix cannot tell from a
+# drop and an add (the values it compares are those of columns of one name).
+test_expect_success 'sqldef hint: -- @renamed from=a renames the column, keeping its values' '
+	dir=$FIXTURES/diff/$STRATA_TEST_ENGINE/pgattr-sqldef-rename-column &&
+	db=$(fresh_db) &&
+	db_sql -u "$db" <"$dir/a.sql" &&
+	db_sql -u "$db" "INSERT INTO t VALUES (1, '"'"'kept'"'"', 2);" &&
+	strata -u "$db" $dev_opt -s "$dir/b.sql" push >push.out &&
+	echo kept >expect &&
+	db_sql -u "$db" "SELECT title FROM t" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'sqldef hint: -- @renamed from=t on CREATE TABLE renames the table' '
+	dir=$FIXTURES/diff/$STRATA_TEST_ENGINE/pgattr-sqldef-rename-table &&
+	db=$(fresh_db) &&
+	db_sql -u "$db" <"$dir/a.sql" &&
+	db_sql -u "$db" "INSERT INTO t VALUES (1, '"'"'kept'"'"', 2);" &&
+	strata -u "$db" $dev_opt -s "$dir/b.sql" push >push.out &&
+	echo "1|kept|2" >expect &&
+	db_sql -u "$db" "SELECT * FROM items" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'sqldef hint without from=NAME: exit 2, one line naming the line, nothing changed' '
+	db=$(fresh_db) &&
+	db_sql -u "$db" "CREATE TABLE t (id integer PRIMARY KEY, a text);" &&
+	printf "CREATE TABLE t (id integer PRIMARY KEY,\n  title text -- @renamed a\n);\n" >bad.sql &&
+	before=$(db_checksum -u "$db") &&
+	test_expect_code 2 strata -u "$db" $dev_opt -s bad.sql push 2>err &&
+	test_line_count = 1 err &&
+	test_grep "bad.sql:2: .*@renamed.* needs from=OLD_NAME" err &&
+	test "$(db_checksum -u "$db")" = "$before"
+'
+
+test_expect_success 'a comment that only mentions @renamed_x is no hint' '
+	db=$(fresh_db) &&
+	db_sql -u "$db" "CREATE TABLE t (id integer PRIMARY KEY, a text);" &&
+	printf "CREATE TABLE t (id integer PRIMARY KEY, -- @renamedly\n  a text);\n" >ok.sql &&
+	strata -u "$db" $dev_opt diff --from "$db" --to ok.sql --exit-code >out &&
+	test_must_be_empty out
+'
+
+if [ "$STRATA_TEST_ENGINE" = postgres ]; then
 
 # A database at a.sql of case $1 whose rows took their keys from the
 # column's own sequence, migrated to b.sql: the next INSERT that leaves
@@ -60,5 +106,7 @@ test_expect_success 'a populated materialized view is not emptied for WITH NO DA
 	db_sql -u "$db" "SELECT count(*) FROM mv" >actual &&
 	test_cmp expect actual
 '
+
+fi
 
 test_done
