@@ -1426,7 +1426,8 @@ static int fk_eq(const struct diff *d, const struct diff_table *p, const struct 
 			return 0;
 	}
 	return a->on_delete == b->on_delete && a->on_update == b->on_update &&
-	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred;
+	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred &&
+	       a->match_full == b->match_full;
 }
 
 static char *obj_fk(struct ctx *x, const struct schema_table *t, const struct schema_fk *fk)
@@ -2051,6 +2052,9 @@ static int index_eq(const struct diff *d, const struct schema_index *a, const st
 		return 0;
 	if (d->engine != SCHEMA_SQLITE && !name_eq(d, a->method, b->method))
 		return 0;
+	if (a->nulls_not_distinct != b->nulls_not_distinct ||
+	    strcmp(a->options ? a->options : "", b->options ? b->options : ""))
+		return 0;
 	for (k = 0; k < a->nkeys; k++) {
 		const struct schema_index_key *ka = &a->keys[k], *kb = &b->keys[k];
 		if ((ka->column == NULL) != (kb->column == NULL))
@@ -2062,7 +2066,8 @@ static int index_eq(const struct diff *d, const struct schema_index *a, const st
 		} else if (!diff_sql_equal(d->engine, ka->expression, kb->expression, p)) {
 			return 0;
 		}
-		if (ka->desc != kb->desc || !name_eq(d, ka->opclass, kb->opclass))
+		if (ka->desc != kb->desc || ka->nulls_first != kb->nulls_first ||
+		    !name_eq(d, ka->opclass, kb->opclass))
 			return 0;
 		if (d->engine == SCHEMA_SQLITE ? (ka->collation || kb->collation) &&
 		                                 !collation_eq(d, ka->collation, kb->collation)
@@ -2705,6 +2710,67 @@ static int comment_key_eq(const struct diff *d, const struct schema_comment *a,
 	       name_eq(d, a->sub, b->sub);
 }
 
+/* 1 when table t of model s has a constraint named name. */
+static int table_has_constraint(const struct diff *d, const struct schema_table *t, const char *name)
+{
+	size_t i;
+
+	if (!t || !name)
+		return 0;
+	if (t->pk.columns.n && name_eq(d, t->pk.name, name))
+		return 1;
+	for (i = 0; i < t->nuniques; i++)
+		if (name_eq(d, t->uniques[i].name, name))
+			return 1;
+	for (i = 0; i < t->nfks; i++)
+		if (name_eq(d, t->fks[i].name, name))
+			return 1;
+	for (i = 0; i < t->nchecks; i++)
+		if (name_eq(d, t->checks[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* 1 when the object a comment of A is on is not in B (its comment goes with
+ * it), for the kinds the type switch in comment_changes() leaves. */
+static int comment_object_gone(const struct diff *d, const struct schema_comment *ca)
+{
+	const struct schema *b = d->b;
+	size_t i;
+
+	switch (ca->kind) {
+	case SCHEMA_OBJ_SCHEMA:
+		for (i = 0; i < b->nnamespaces; i++)
+			if (name_eq(d, b->namespaces[i]->name, ca->name))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_TRIGGER:
+		for (i = 0; i < b->ntriggers; i++)
+			if (name_eq(d, b->triggers[i]->schema, ca->schema) &&
+			    name_eq(d, b->triggers[i]->table, ca->name) &&
+			    name_eq(d, b->triggers[i]->name, ca->sub))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_CONSTRAINT:
+		return !table_has_constraint(d, schema_find_table(b, ca->schema, ca->name), ca->sub);
+	case SCHEMA_OBJ_FUNCTION:
+		for (i = 0; i < b->nfunctions; i++)
+			if (name_eq(d, b->functions[i]->schema, ca->schema) &&
+			    name_eq(d, b->functions[i]->name, ca->name) &&
+			    !strcmp(b->functions[i]->args ? b->functions[i]->args : "",
+			            ca->sub ? ca->sub : ""))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_EXTENSION:
+		for (i = 0; i < b->nextensions; i++)
+			if (name_eq(d, b->extensions[i]->name, ca->name))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 static void comment_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2761,7 +2827,8 @@ static void comment_changes(struct ctx *x)
 			gone = !schema_find_enum(d->b, ca->schema, ca->name);
 			break;
 		default:
-			gone = 1; /* schemas, functions, ...: dropped objects take theirs */
+			/* schemas, functions, ...: dropped objects take theirs */
+			gone = comment_object_gone(d, ca);
 			break;
 		}
 		if (gone)

@@ -96,7 +96,8 @@ static const char q_constraints[] =
 	"  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey) WITH ORDINALITY k(n, o)"
 	"  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) END,"
 	" co.confdeltype, co.confupdtype,"
-	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s"
+	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s,"
+	" co.confmatchtype"
 	" FROM pg_constraint co"
 	" JOIN pg_class c ON c.oid = co.conrelid"
 	" LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
@@ -119,7 +120,8 @@ static const char q_constraints[] =
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
-	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true)"
+	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true),"
+	" %s, array_to_string(ic.reloptions, ', ')"
 	" FROM pg_index i"
 	" JOIN pg_class ic ON ic.oid = i.indexrelid"
 	" JOIN pg_class c ON c.oid = i.indrelid"
@@ -133,7 +135,7 @@ static const char q_indexes[] =
 static const char q_index_keys[] =
 	"SELECT i.indexrelid, k.n <= i.indnkeyatts, a.attname,"
 	" CASE WHEN i.indkey[k.n - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.n, true) END,"
-	" (i.indoption[k.n - 1] & 1) = 1,"
+	" (i.indoption[k.n - 1] & 1) = 1, (i.indoption[k.n - 1] & 2) = 2,"
 	" CASE WHEN a.attnum IS NOT NULL AND i.indcollation[k.n - 1] <> 0"
 	"  AND i.indcollation[k.n - 1] <> a.attcollation THEN coll.collname END,"
 	" CASE WHEN NOT op.opcdefault THEN op.opcname END"
@@ -737,6 +739,7 @@ static int read_constraints(struct ctx *x, int server_version)
 			fk->initially_deferred = deferred;
 			fk->on_delete = schema_fk_action_parse(cell(r, i, 11));
 			fk->on_update = schema_fk_action_parse(cell(r, i, 12));
+			fk->match_full = cell(r, i, 15) && cell(r, i, 15)[0] == 'f';
 			if ((rc = names_from_attnums(&fk->columns, t, cols)))
 				break;
 			if (cell(r, i, 10))
@@ -776,12 +779,18 @@ static int read_constraints(struct ctx *x, int server_version)
 	return rc;
 }
 
-static int read_indexes(struct ctx *x)
+static int read_indexes(struct ctx *x, int server_version)
 {
 	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
 	int i, rc;
 
-	if ((rc = run(x, q_indexes, "indexes", &r)))
+	sbuf_addf(&sql, q_indexes, server_version >= 150000 ? "i.indnullsnotdistinct" : "false");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "indexes", &r);
+	sbuf_release(&sql);
+	if (rc)
 		return rc;
 	for (i = 0; i < PQntuples(r) && !rc; i++) {
 		struct rel *rel = find_rel(x, cell_oid(r, i, 1));
@@ -798,9 +807,11 @@ static int read_indexes(struct ctx *x)
 		x->ixs[x->nixs].oid = cell_oid(r, i, 0);
 		x->ixs[x->nixs++].ix = ix;
 		ix->unique = cell_bool(r, i, 3);
+		ix->nulls_not_distinct = cell_bool(r, i, 7);
 		if (!(rc = schema_set_str(&ix->method, cell(r, i, 4))) &&
-		    !(rc = schema_set_str(&ix->sql, cell(r, i, 5))))
-			rc = schema_set_str(&ix->where, cell(r, i, 6));
+		    !(rc = schema_set_str(&ix->sql, cell(r, i, 5))) &&
+		    !(rc = schema_set_str(&ix->where, cell(r, i, 6))))
+			rc = schema_set_str(&ix->options, cell(r, i, 8));
 	}
 	PQclear(r);
 	if (rc)
@@ -825,8 +836,9 @@ static int read_indexes(struct ctx *x)
 			break;
 		}
 		k->desc = cell_bool(r, i, 4);
-		if (!(rc = schema_set_str(&k->collation, cell(r, i, 5))))
-			rc = schema_set_str(&k->opclass, cell(r, i, 6));
+		k->nulls_first = cell_bool(r, i, 5);
+		if (!(rc = schema_set_str(&k->collation, cell(r, i, 6))))
+			rc = schema_set_str(&k->opclass, cell(r, i, 7));
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;
@@ -1046,7 +1058,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 		goto out;
 	x.param = oids.buf;
 	if ((rc = read_relations(&x)) || (rc = read_columns(&x)) ||
-	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x)) ||
+	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x, version)) ||
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)))

@@ -215,6 +215,37 @@ static int seq_moved_by_column(const struct diff *d, const struct plan_opts *o,
 
 static void sequence_options(struct sbuf *sb, const struct schema_sequence *q, int alter);
 
+/*
+ * New bounds for a sequence: ALTER SEQUENCE refuses them while the current
+ * value lies outside (a sequence never used sits at its old START). So the
+ * sequence restarts at its new START, then goes back to where it was, moved
+ * inside the bounds: values it handed out are not handed out again.
+ */
+static void alter_sequence_bounds(struct sbuf *sb, const struct schema_sequence *q)
+{
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
+
+	qn(&name, q->schema, q->name);
+	sbuf_adds(&body, "    SELECT last_value, is_called INTO v, called FROM ");
+	qn(&body, q->schema, q->name);
+	sbuf_adds(&body, ";\n    ALTER SEQUENCE ");
+	qn(&body, q->schema, q->name);
+	sequence_options(&body, q, 1);
+	sbuf_addf(&body, " RESTART;\n    IF called AND v < %lld THEN\n        PERFORM setval(", q->min_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_addf(&body, ", %lld, false);\n    ELSIF called AND v > %lld THEN\n        PERFORM setval(",
+	          q->min_value, q->max_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_addf(&body, ", %lld);\n    ELSIF called THEN\n        PERFORM setval(", q->max_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_adds(&body, ", v);\n    END IF;\n");
+	add_do_block(sb, body.buf);
+	if (sbuf_failed(&body) || sbuf_failed(&name))
+		sb->failed = 1;
+	sbuf_release(&body);
+	sbuf_release(&name);
+}
+
 /* "pg_get_serial_sequence('s.t', 'c')": the sequence behind t.c. */
 static void serial_sequence_of(struct sbuf *sb, const struct schema_table *t, const char *column)
 {
@@ -700,7 +731,11 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_ALTER_SEQUENCE: {
-			const struct schema_sequence *q = c->ob;
+			const struct schema_sequence *q = c->ob, *qa = c->oa;
+			if (qa && (qa->min_value != q->min_value || qa->max_value != q->max_value)) {
+				alter_sequence_bounds(sb, q);
+				break;
+			}
 			sbuf_adds(sb, "ALTER SEQUENCE ");
 			qn(sb, q->schema, q->name);
 			sequence_options(sb, q, 1);
@@ -876,6 +911,9 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			sbuf_adds(sb, " IS ");
 			if (c->ob)
 				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);
+			else if (cm->kind == SCHEMA_OBJ_SCHEMA && !strcmp(cm->name, "public"))
+				/* initdb's, which the model leaves out (introspect_pg.c) */
+				sbuf_add_literal(sb, "standard public schema");
 			else
 				sbuf_adds(sb, "NULL");
 			end(sb);

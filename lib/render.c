@@ -774,6 +774,8 @@ void schema_render_fk(const struct schema_fk *fk, struct sbuf *out)
 		sbuf_addc(out, ' ');
 		schema_add_names(out, &fk->ref_columns);
 	}
+	if (fk->match_full)
+		sbuf_adds(out, " MATCH FULL");
 	if (fk->on_update != SCHEMA_FK_NO_ACTION)
 		sbuf_addf(out, " ON UPDATE %s", schema_fk_action_sql(fk->on_update));
 	if (fk->on_delete != SCHEMA_FK_NO_ACTION)
@@ -873,11 +875,20 @@ void schema_render_create_index(const struct schema_index *ix, int engine, struc
 		}
 		if (k->desc)
 			sbuf_adds(out, " DESC");
+		if (engine != SCHEMA_SQLITE && k->nulls_first != k->desc)
+			sbuf_adds(out, k->nulls_first ? " NULLS FIRST" : " NULLS LAST");
 	}
 	sbuf_addc(out, ')');
 	if (ix->include.n && engine != SCHEMA_SQLITE) {
 		sbuf_adds(out, " INCLUDE ");
 		schema_add_names(out, &ix->include);
+	}
+	if (ix->nulls_not_distinct && engine != SCHEMA_SQLITE)
+		sbuf_adds(out, " NULLS NOT DISTINCT");
+	if (ix->options && engine != SCHEMA_SQLITE) {
+		sbuf_adds(out, " WITH (");
+		sbuf_adds(out, ix->options);
+		sbuf_addc(out, ')');
 	}
 	if (ix->where) {
 		sbuf_adds(out, " WHERE ");

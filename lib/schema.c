@@ -250,6 +250,7 @@ static void index_free(struct schema_index *ix)
 	free(ix->table);
 	free(ix->where);
 	free(ix->method);
+	free(ix->options);
 	free(ix->sql);
 	free(ix);
 }

@@ -143,6 +143,7 @@ struct schema_fk {
 	                        exists, else leaves the list empty */
 	enum schema_fk_action on_delete, on_update;
 	int deferrable, initially_deferred;
+	int match_full;          /* PostgreSQL MATCH FULL (else MATCH SIMPLE) */
 };
 
 struct schema_check {
@@ -179,6 +180,7 @@ struct schema_index_key {
 	int desc;
 	char *collation;         /* as written on the key, NULL when none */
 	char *opclass;           /* PostgreSQL operator class when not the default */
+	int nulls_first;         /* PostgreSQL NULLS FIRST (the default with DESC) */
 };
 
 struct schema_index {
@@ -191,6 +193,9 @@ struct schema_index {
 	struct schema_names include;     /* PostgreSQL INCLUDE (...) columns */
 	char *where;             /* partial index predicate, NULL when not partial */
 	char *method;            /* PostgreSQL access method ("btree", "gin"); NULL on SQLite */
+	int nulls_not_distinct;  /* PostgreSQL 15 NULLS NOT DISTINCT */
+	char *options;           /* PostgreSQL storage parameters, "fillfactor=50, ...";
+	                            NULL when none */
 	char *sql;               /* the engine's own CREATE INDEX text when it has one
 	                            (SQLite: sqlite_schema.sql; PostgreSQL:
 	                            pg_get_indexdef()); no trailing semicolon */
