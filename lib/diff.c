@@ -1731,6 +1731,15 @@ static void option_changes(struct ctx *x, struct diff_table *p)
 			set_owner(x, c, tb->name);
 		}
 	}
+	if (strcmp(ta->options ? ta->options : "", tb->options ? tb->options : "")) {
+		p->changed = 1;
+		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+			c->pair = p;
+			c->object = obj_table(x, tb);
+			set_note(x, c, "storage parameters change");
+			set_owner(x, c, tb->name);
+		}
+	}
 	if (ta->virtual_table && tb->virtual_table && !diff_sql_equal(SCHEMA_SQLITE, ta->sql, tb->sql, NULL)) {
 		p->changed = 1;
 		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
@@ -2252,6 +2261,8 @@ static const char *view_text(const struct schema_view *v)
 static int view_eq(const struct diff *d, const struct schema_view *a, const struct schema_view *b)
 {
 	if (a->materialized != b->materialized)
+		return 0;
+	if (strcmp(a->options ? a->options : "", b->options ? b->options : ""))
 		return 0;
 	if (d->engine == SCHEMA_SQLITE)
 		return diff_sql_equal(d->engine, view_text(a), view_text(b), NULL);

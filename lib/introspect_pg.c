@@ -49,11 +49,18 @@ static const char q_namespaces[] =
 	" AND " NOT_EXT("pg_namespace", "n.oid")
 	" ELSE n.nspname = $1 END ORDER BY n.nspname";
 
+/* Storage parameters and view options as SQL takes them back, the values
+ * quoted ("fillfactor='70', check_option='local'"): a value may hold any
+ * text (an extension's string option). NULL when none. */
+#define RELOPTIONS(c)                                                                   \
+	"(SELECT string_agg(quote_ident(split_part(o, '=', 1)) || '=' ||"                   \
+	" quote_literal(substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(" c ".reloptions) o)"
+
 /* Tables, views and materialized views: the relations the later rows hang on. */
 static const char q_relations[] =
 	"SELECT c.oid, n.nspname, c.relname, c.relkind,"
 	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,"
-	" c.relispopulated"
+	" c.relispopulated, " RELOPTIONS("c")
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm')"
 	" AND " NOT_EXT("pg_class", "c.oid")
@@ -121,7 +128,7 @@ static const char q_constraints[] =
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
 	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true),"
-	" %s, array_to_string(ic.reloptions, ', ')"
+	" %s, " RELOPTIONS("ic")
 	" FROM pg_index i"
 	" JOIN pg_class ic ON ic.oid = i.indexrelid"
 	" JOIN pg_class c ON c.oid = i.indrelid"
@@ -576,6 +583,10 @@ static int read_relations(struct ctx *x)
 			}
 			rel->nsp = rel->t->schema;
 			rel->name = rel->t->name;
+			if (schema_set_str(&rel->t->options, cell(r, i, 6))) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
 		} else {
 			char *q = view_query(cell(r, i, 4) ? cell(r, i, 4) : "");
 			struct schema_view *v = q ? schema_add_view(x->s, nsp, name, q) : NULL;
@@ -586,6 +597,10 @@ static int read_relations(struct ctx *x)
 			}
 			v->materialized = kind == 'm';
 			v->with_no_data = v->materialized && !cell_bool(r, i, 5);
+			if (schema_set_str(&v->options, cell(r, i, 6))) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
 			rel->nsp = v->schema;
 			rel->name = v->name;
 		}

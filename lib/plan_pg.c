@@ -246,6 +246,40 @@ static void alter_sequence_bounds(struct sbuf *sb, const struct schema_sequence 
 	sbuf_release(&name);
 }
 
+/* Storage parameters: A's reset, B's set ("k=v, k=v" lists, as the
+ * catalog's reloptions). The only table option PostgreSQL's model holds. */
+static void table_options(struct sbuf *sb, const struct schema_table *ta,
+                          const struct schema_table *tb)
+{
+	const char *s = ta->options;
+
+	if (s && *s) {
+		/* The names alone: each item is name='value' ('' doubles a quote). */
+		alter_table(sb, tb);
+		sbuf_adds(sb, "RESET (");
+		while (*s) {
+			size_t n = strcspn(s, "=");
+			int quoted = 0;
+			sbuf_add(sb, s, n);
+			for (s += n; *s && (quoted || *s != ','); s++)
+				if (*s == '\'')
+					quoted = !quoted;
+			if (*s == ',') {
+				sbuf_adds(sb, ", ");
+				s++;
+				s += strspn(s, " ");
+			}
+		}
+		sbuf_addc(sb, ')');
+		end(sb);
+	}
+	if (tb->options && *tb->options) {
+		alter_table(sb, tb);
+		sbuf_addf(sb, "SET (%s)", tb->options);
+		end(sb);
+	}
+}
+
 /* "pg_get_serial_sequence('s.t', 'c')": the sequence behind t.c. */
 static void serial_sequence_of(struct sbuf *sb, const struct schema_table *t, const char *column)
 {
@@ -875,6 +909,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			const struct schema_view *v = c->vb;
 			sbuf_adds(sb, v->materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ");
 			qn(sb, v->schema, v->name);
+			if (v->options)
+				sbuf_addf(sb, " WITH (%s)", v->options);
 			sbuf_adds(sb, " AS\n");
 			add_stmt(sb, v->definition ? v->definition : "SELECT");
 			if (v->materialized && v->with_no_data) {
@@ -919,8 +955,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			end(sb);
 			break;
 		}
-		case DIFF_REBUILD_TABLE:
 		case DIFF_ALTER_TABLE:
+			table_options(sb, p->a, p->b);
+			break;
+		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:
 		case DIFF_KIND_COUNT:
 			/* SQLite only. */

@@ -832,6 +832,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		}
 	}
 	sbuf_adds(out, "\n)");
+	if (engine != SCHEMA_SQLITE && t->options)
+		sbuf_addf(out, " WITH (%s)", t->options);
 	if (engine == SCHEMA_SQLITE) {
 		if (t->without_rowid)
 			sbuf_adds(out, " WITHOUT ROWID");
@@ -1108,6 +1110,8 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 
 		sbuf_adds(out, v->materialized ? "\nCREATE MATERIALIZED VIEW " : "\nCREATE VIEW ");
 		schema_add_qname(out, v->schema, v->name);
+		if (v->options)
+			sbuf_addf(out, " WITH (%s)", v->options);
 		sbuf_adds(out, " AS\n");
 		add_stripped(out, v->definition);
 		if (v->materialized && v->with_no_data)

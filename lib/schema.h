@@ -171,6 +171,8 @@ struct schema_table {
 	size_t nchecks;
 	char *sql;               /* SQLite: the CREATE TABLE text as stored in
 	                            sqlite_schema; NULL on PostgreSQL */
+	char *options;           /* PostgreSQL storage parameters ("fillfactor=70, ..."),
+	                            NULL when none */
 	size_t columns_alloc_, uniques_alloc_, fks_alloc_, checks_alloc_;
 };
 
@@ -212,6 +214,8 @@ struct schema_view {
 	                            read for the CREATE, never diffed: REFRESH is
 	                            the data's business, not the schema's */
 	char *sql;               /* SQLite: the stored CREATE VIEW text; else NULL */
+	char *options;           /* PostgreSQL view options ("check_option=cascaded,
+	                            security_barrier=true"), NULL when none */
 };
 
 struct schema_trigger {
