@@ -1390,7 +1390,7 @@ static int check_eq(const struct diff *d, const struct diff_table *p, const stru
 {
 	return (ignore_name || name_eq(d, a->name, b->name)) &&
 	       diff_sql_equal(d->engine, a->expression, b->expression, p) &&
-	       a->no_inherit == b->no_inherit;
+	       a->no_inherit == b->no_inherit && a->not_valid == b->not_valid;
 }
 
 static const struct diff_table *fk_target(const struct diff *d, const struct schema_fk *fk,
@@ -1427,7 +1427,7 @@ static int fk_eq(const struct diff *d, const struct diff_table *p, const struct 
 	}
 	return a->on_delete == b->on_delete && a->on_update == b->on_update &&
 	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred &&
-	       a->match_full == b->match_full;
+	       a->match_full == b->match_full && a->not_valid == b->not_valid;
 }
 
 static char *obj_fk(struct ctx *x, const struct schema_table *t, const struct schema_fk *fk)

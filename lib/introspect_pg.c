@@ -104,7 +104,7 @@ static const char q_constraints[] =
 	"  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) END,"
 	" co.confdeltype, co.confupdtype,"
 	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s,"
-	" co.confmatchtype"
+	" co.confmatchtype, co.convalidated"
 	" FROM pg_constraint co"
 	" JOIN pg_class c ON c.oid = co.conrelid"
 	" LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
@@ -755,6 +755,7 @@ static int read_constraints(struct ctx *x, int server_version)
 			fk->on_delete = schema_fk_action_parse(cell(r, i, 11));
 			fk->on_update = schema_fk_action_parse(cell(r, i, 12));
 			fk->match_full = cell(r, i, 15) && cell(r, i, 15)[0] == 'f';
+			fk->not_valid = !cell_bool(r, i, 16);
 			if ((rc = names_from_attnums(&fk->columns, t, cols)))
 				break;
 			if (cell(r, i, 10))
@@ -771,8 +772,10 @@ static int read_constraints(struct ctx *x, int server_version)
 			struct schema_check *k = expr ? table_add_check(t, name, expr) : NULL;
 			if (!k)
 				rc = STRATA_ENOMEM;
-			else
+			else {
 				k->no_inherit = check_no_inherit(def);
+				k->not_valid = !cell_bool(r, i, 16);
+			}
 			free(expr);
 			break;
 		}

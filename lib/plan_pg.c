@@ -468,10 +468,16 @@ static void alter_add(struct sbuf *sb, const struct schema_table *t, const char 
 /* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
  * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
 static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
-                          const char *def, int new_table)
+                          const char *def, int new_table, int not_valid)
 {
 	alter_add(sb, t, name);
 	sbuf_adds(sb, def);
+	if (not_valid) {
+		/* B's constraint leaves the rows unchecked: so does this one. */
+		sbuf_adds(sb, " NOT VALID");
+		end(sb);
+		return;
+	}
 	if (new_table || !name) {
 		end(sb);
 		return;
@@ -492,7 +498,8 @@ static void add_fk(struct sbuf *sb, const struct diff_change *c)
 	/* The name goes through add_validated; render the rest. */
 	tmp.name = NULL;
 	schema_render_fk(&tmp, &def);
-	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a);
+	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a,
+	              c->fb->not_valid);
 	sbuf_release(&def);
 }
 
@@ -810,6 +817,14 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_CREATE_TABLE:
 			schema_render_create_table(p->b, SCHEMA_PG, 0, sb);
 			end(sb);
+			for (k = 0; k < p->b->nchecks; k++)
+				if (p->b->checks[k].not_valid) {
+					struct sbuf def = SBUF_INIT;
+					sbuf_addf(&def, "CHECK (%s)%s", p->b->checks[k].expression,
+					          p->b->checks[k].no_inherit ? " NO INHERIT" : "");
+					add_validated(sb, p->b, p->b->checks[k].name, def.buf, 1, 1);
+					sbuf_release(&def);
+				}
 			break;
 		case DIFF_DROP_TABLE:
 			sbuf_adds(sb, "DROP TABLE ");
@@ -862,7 +877,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			struct sbuf def = SBUF_INIT;
 			sbuf_addf(&def, "CHECK (%s)%s", c->kb->expression,
 			          c->kb->no_inherit ? " NO INHERIT" : "");
-			add_validated(sb, p->b, c->kb->name, def.buf, 0);
+			add_validated(sb, p->b, c->kb->name, def.buf, 0, c->kb->not_valid);
 			sbuf_release(&def);
 			break;
 		}

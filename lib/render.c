@@ -817,6 +817,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		schema_render_unique(&t->uniques[i], out);
 	}
 	for (i = 0; i < t->nchecks; i++) {
+		if (engine != SCHEMA_SQLITE && t->checks[i].not_valid)
+			continue; /* CREATE TABLE would validate it: added after */
 		sbuf_adds(out, ",\n    ");
 		add_constraint_name(out, t->checks[i].name);
 		sbuf_adds(out, "CHECK (");
@@ -1102,6 +1104,20 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 			schema_add_qname(out, t->schema, t->name);
 			sbuf_adds(out, "\n    ADD ");
 			schema_render_fk(&t->fks[j], out);
+			if (t->fks[j].not_valid)
+				sbuf_adds(out, " NOT VALID");
+			stmt_end(out);
+		}
+		/* Left out of CREATE TABLE, which would validate them. */
+		for (j = 0; j < t->nchecks; j++) {
+			if (!t->checks[j].not_valid)
+				continue;
+			sbuf_adds(out, "\nALTER TABLE ");
+			schema_add_qname(out, t->schema, t->name);
+			sbuf_adds(out, "\n    ADD ");
+			add_constraint_name(out, t->checks[j].name);
+			sbuf_addf(out, "CHECK (%s)%s NOT VALID", t->checks[j].expression,
+			          t->checks[j].no_inherit ? " NO INHERIT" : "");
 			stmt_end(out);
 		}
 	}

@@ -144,6 +144,7 @@ struct schema_fk {
 	enum schema_fk_action on_delete, on_update;
 	int deferrable, initially_deferred;
 	int match_full;          /* PostgreSQL MATCH FULL (else MATCH SIMPLE) */
+	int not_valid;           /* PostgreSQL NOT VALID: rows not checked */
 };
 
 struct schema_check {
@@ -151,6 +152,9 @@ struct schema_check {
 	char *expression;        /* the boolean expression, without CHECK and
 	                            without the outer parentheses of CHECK (...) */
 	int no_inherit;          /* PostgreSQL NO INHERIT */
+	int not_valid;           /* PostgreSQL NOT VALID: rows not checked (only
+	                            ALTER TABLE ... ADD makes one: CREATE TABLE
+	                            validates, so renderers add it after) */
 };
 
 struct schema_table {

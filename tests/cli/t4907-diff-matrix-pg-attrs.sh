@@ -107,6 +107,24 @@ test_expect_success 'a populated materialized view is not emptied for WITH NO DA
 	test_cmp expect actual
 '
 
+test_expect_success 'dump keeps NOT VALID, MATCH FULL, WITH NO DATA and storage parameters' '
+	db=$(fresh_db) && db2=$(fresh_db) &&
+	db_sql -u "$db" <<-\EOF &&
+	CREATE TABLE p (a integer, b integer, UNIQUE (a, b));
+	CREATE TABLE t (id integer PRIMARY KEY DEFERRABLE, a integer, b integer, n integer,
+	    FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL) WITH (fillfactor = 70);
+	ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NO INHERIT NOT VALID;
+	CREATE MATERIALIZED VIEW mv AS SELECT id FROM t WITH NO DATA;
+	EOF
+	strata -u "$db" dump >dump.sql &&
+	db_sql -u "$db2" <dump.sql &&
+	fingerprint "$db" >fp.expect &&
+	fingerprint "$db2" >fp.actual &&
+	test_cmp fp.expect fp.actual &&
+	strata -u "$db2" dump >dump2.sql &&
+	test_cmp dump.sql dump2.sql
+'
+
 fi
 
 test_done
