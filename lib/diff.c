@@ -2782,6 +2782,70 @@ static int comment_object_gone(const struct diff *d, const struct schema_comment
 	}
 }
 
+/* 1 when the diff makes the object of B's comment cb again (dropped and
+ * created: a view over a changed column, a changed constraint or index),
+ * which takes the comment with it even though A had the same. */
+static int comment_object_remade(const struct diff *d, const struct schema_comment *cb)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		const struct schema_table *t = c->pair ? c->pair->b : NULL;
+
+		switch (c->kind) {
+		case DIFF_CREATE_VIEW:
+			if ((cb->kind == SCHEMA_OBJ_VIEW || cb->kind == SCHEMA_OBJ_MATVIEW) &&
+			    name_eq(d, c->vb->schema, cb->schema) && name_eq(d, c->vb->name, cb->name))
+				return 1;
+			break;
+		case DIFF_CREATE_INDEX:
+			if (cb->kind == SCHEMA_OBJ_INDEX && name_eq(d, c->ib->schema, cb->schema) &&
+			    name_eq(d, c->ib->name, cb->name))
+				return 1;
+			break;
+		case DIFF_CREATE_TRIGGER:
+			if (cb->kind == SCHEMA_OBJ_TRIGGER && name_eq(d, c->rb->schema, cb->schema) &&
+			    name_eq(d, c->rb->table, cb->name) && name_eq(d, c->rb->name, cb->sub))
+				return 1;
+			break;
+		case DIFF_REBUILD_ENUM: {
+			const struct schema_enum *e = c->ob;
+			if (cb->kind == SCHEMA_OBJ_TYPE && e && name_eq(d, e->schema, cb->schema) &&
+			    name_eq(d, e->name, cb->name))
+				return 1;
+			break;
+		}
+		case DIFF_ADD_CHECK:
+		case DIFF_ADD_UNIQUE:
+		case DIFF_ADD_FK:
+		case DIFF_ADD_PRIMARY_KEY: {
+			const char *n = c->kind == DIFF_ADD_CHECK ? c->kb->name
+			              : c->kind == DIFF_ADD_UNIQUE ? c->ub->name
+			              : c->kind == DIFF_ADD_FK ? c->fb->name : t ? t->pk.name : NULL;
+			if (c->kind == DIFF_ADD_FK)
+				t = c->fk_table;
+			if (cb->kind == SCHEMA_OBJ_CONSTRAINT && t && n && name_eq(d, t->schema, cb->schema) &&
+			    name_eq(d, t->name, cb->name) && name_eq(d, n, cb->sub))
+				return 1;
+			break;
+		}
+		case DIFF_ADD_COLUMN:
+		case DIFF_ALTER_COLUMN:
+			/* A generated column's new expression drops and adds it. */
+			if (c->kind == DIFF_ALTER_COLUMN && !((c->what & DIFF_COL_GENERATED) && c->cb->generated))
+				break;
+			if (cb->kind == SCHEMA_OBJ_COLUMN && t && name_eq(d, t->schema, cb->schema) &&
+			    name_eq(d, t->name, cb->name) && name_eq(d, c->cb->name, cb->sub))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 static void comment_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -2793,7 +2857,8 @@ static void comment_changes(struct ctx *x)
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];
-		if (ca && !strcmp(ca->text ? ca->text : "", cb->text ? cb->text : ""))
+		if (ca && !strcmp(ca->text ? ca->text : "", cb->text ? cb->text : "") &&
+		    !comment_object_remade(d, cb))
 			continue;
 		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
 			struct sbuf sb = SBUF_INIT;
