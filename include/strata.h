@@ -237,8 +237,8 @@ int strata_show(strata_db *db, const char *version, strata_report **out);
 /*
  * Roll back every migration (down --all). With hard=1, drop instead what
  * strata_reset_objects() lists (SQLite: every table and view of the file;
- * PostgreSQL: the tracking schema, dropped and created again, and no other
- * schema) and apply every migration, all in one transaction: a failure or
+ * PostgreSQL: the first schema of search_path and the tracking schema,
+ * dropped and created again, and no other schema) and apply every migration, all in one transaction: a failure or
  * a crash leaves the database as it was. *out is then the up's report
  * (with dry_run=1: the migrations it would apply). On SQLite an automatic
  * backup is taken first. Neither asks: a caller that should confirm asks
@@ -250,8 +250,8 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
  * What strata_reset(db, 1, ...) would drop, one line per object, for the
  * question asked before it: "table users", "view active_users" (SQLite);
  * "schema public", "table public.users", "sequence public.s", "type
- * public.mood", "function public.f(integer)" (PostgreSQL: the tracking
- * schema and what is in it). ^*out is a NULL-terminated array, to free
+ * public.mood", "function public.f(integer)" (PostgreSQL: the first schema
+ * of search_path and the tracking schema, and what is in them). ^*out is a NULL-terminated array, to free
  * with strata_strings_free(); *n is its length (0: nothing to drop).
  */
 int strata_reset_objects(strata_db *db, char ***out, size_t *n);

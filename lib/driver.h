@@ -153,8 +153,9 @@ struct strata_driver {
 	/* reset --hard: drop what the migrations manage and nothing else.
 	 * SQLite: every object of the main database, inside the caller's
 	 * transaction (or one of its own), so that a crash leaves the old
-	 * database; PostgreSQL: the tracking schema only (dropped and created
-	 * again with its owner and grants), never another schema. */
+	 * database; PostgreSQL: the first schema of search_path (where the
+	 * migrations' unqualified objects go) and the tracking schema, dropped
+	 * and created again with their owner and grants; never another schema. */
 	int (*wipe_schema)(drv_conn *c, struct drv_err *err);
 };
 

@@ -1412,11 +1412,13 @@ static int pg_drop_db(const struct strata_url *url, struct drv_err *err)
 static const char wipe_schemas_sql[] =
 	"SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE " WIPE_PRED " ORDER BY 1";
 
-/* reset --hard drops one schema only: the tracking schema, where the
- * migrations' objects live; schemas it did not ask about are not its to drop. */
+/* reset --hard drops the schemas the migrations work in and no other: the
+ * first of search_path, where their unqualified objects go, and the
+ * tracking schema. Other schemas are not its to drop. */
+#define TRACKING_PRED "n.nspname IN (current_schema(), $1)"
 static const char wipe_tracking_sql[] =
 	"SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE " WIPE_PRED
-	" AND n.nspname = $1";
+	" AND " TRACKING_PRED " ORDER BY 1";
 
 /* What gives public (and the tracking schema) back its owner and grants
  * once recreated, as the server spells it: PostgreSQL 15's public belongs
@@ -1428,12 +1430,12 @@ static const char wipe_restore_sql[] =
 	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
 	"CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), 1 "
 	"FROM pg_namespace n, aclexplode(n.nspacl) a WHERE " WIPE_PRED
-	" AND n.nspname IN ('public', $1) AND ($2 = 0 OR n.nspname = $1) "
+	" AND (($2 = 0 AND n.nspname IN ('public', $1)) OR ($2 = 1 AND " TRACKING_PRED ")) "
 	"AND a.grantee <> n.nspowner "
 	"UNION ALL "
 	"SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, pg_get_userbyid(n.nspowner)), 2 "
-	"FROM pg_namespace n WHERE " WIPE_PRED " AND n.nspname IN ('public', $1) "
-	"AND ($2 = 0 OR n.nspname = $1) "
+	"FROM pg_namespace n WHERE " WIPE_PRED
+	" AND (($2 = 0 AND n.nspname IN ('public', $1)) OR ($2 = 1 AND " TRACKING_PRED ")) "
 	"AND n.nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
 	"ORDER BY 2";
 
@@ -1465,6 +1467,8 @@ static int wipe_some(drv_conn *dc, int tracking_only, struct drv_err *err)
 		sbuf_adds(&sql, " CASCADE; ");
 	if (!tracking_only)
 		sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS public; ");
+	for (i = 0; tracking_only && i < schemas->nrows; i++)
+		sbuf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s; ", drv_cell(schemas, i, 0));
 	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
 	sbuf_add_ident(&sql, c->schema);
 	if (sbuf_failed(&sql)) {

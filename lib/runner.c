@@ -1163,8 +1163,9 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 
 /*
  * What reset --hard drops, for the question it asks first: on SQLite every
- * table and view of the file; on PostgreSQL the tracking schema and what is
- * in it, never another schema (see drv_wipe_schema()).
+ * table and view of the file; on PostgreSQL the first schema of search_path
+ * and the tracking schema with what is in them, never another schema (see
+ * drv_wipe_schema()).
  */
 static const char reset_objects_sqlite[] =
 	"SELECT type || ' ' || name FROM main.sqlite_schema "
@@ -1172,9 +1173,10 @@ static const char reset_objects_sqlite[] =
 	"ORDER BY type, name";
 
 static const char reset_objects_pg[] =
-	"WITH s AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname = "
-	"  CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) "
-	"SELECT 'schema ' || quote_ident(s.nspname), 0, '' FROM s "
+	"WITH s AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname IN "
+	"  (current_schema(), CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) "
+	"  AND pg_has_role(n.nspowner, 'USAGE')) "
+	"SELECT 'schema ' || quote_ident(s.nspname), 0, s.nspname FROM s "
 	"UNION ALL "
 	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' "
 	"  WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table ' ELSE 'table ' END "

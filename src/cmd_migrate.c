@@ -332,7 +332,7 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	strata_db *db;
 	strata_report *r = NULL;
 	const struct opt opts[] = {
-		OPT_BOOL(0, "hard", &hard, "drop every object (PostgreSQL: of the tracking schema) "
+		OPT_BOOL(0, "hard", &hard, "drop every object (PostgreSQL: of the migrations' schemas) "
 		         "instead of running down sections, then apply all"),
 		OPT_DRY_RUN(&dry),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
@@ -362,7 +362,8 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 			cli_print_json(cli_report_json(cli, db, r, "reset", 0));
 		} else {
 			cli_say(cli, "dropped every object of %s%s\n", strata_url_redacted(db),
-			        strcmp(strata_engine(db), "postgres") ? "" : " in the tracking schema");
+			        strcmp(strata_engine(db), "postgres") ? "" :
+			        " in the migrations' schemas");
 			print_run(cli, db, r, "up", "applied");
 		}
 		rc = cli_after_change(cli, db);
