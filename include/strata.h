@@ -525,6 +525,19 @@ void strata_backup_list_free(strata_backup_list *l);
  * backup API, after backing up the current state (*undo_path, may be NULL).
  */
 int strata_restore(strata_db *db, const char *name, char **undo_path);
+/*
+ * strata_restore(), also saying which file it restored: *from_path (may be
+ * NULL; to free()) is its path. "latest" is the newest backup strata
+ * recorded for this database in .strata-backups/index; a file in the folder
+ * that strata did not record (put there by hand, or by strata before 0.3)
+ * is restored only when named. ^The backup folder must be a directory of
+ * the user's, not writable by group or others; no file is opened through a
+ * symlink; a file that is not a whole SQLite database (header, size,
+ * quick_check), or that is the database itself, is refused before anything
+ * changes. The choice and the open happen under the folder's lock, so a
+ * prune by another process cannot take the file away halfway.
+ */
+int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
 
 #ifdef __cplusplus
 }
