@@ -207,10 +207,12 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(db, rc);
 		goto out;
 	}
-	name = from;
+	if (!strcmp(name, "latest"))
+		name = from;
 	if (cli->json) {
 		json_t *o = head_json(db, "restore");
 		json_object_set_new(o, "restored", json_string(name));
+		json_object_set_new(o, "path", json_string(from));
 		json_object_set_new(o, "undo_backup", json_string(undo));
 		cli_print_json(o);
 	} else {

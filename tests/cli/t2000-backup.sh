@@ -24,9 +24,9 @@ db_file() {
 	printf '%s\n' "${DATABASE_URL#sqlite:}"
 }
 
-# The name backups of the current database start with.
+# The name backups of the current database start with: its whole file name.
 stem() {
-	basename "$(db_file)" .db
+	basename "$(db_file)"
 }
 
 # auto_backups: the current database's automatic backups, by name.
