@@ -128,6 +128,7 @@ test_expect_success 'a planted file with a future stamp is not "latest"' '
 	strata -u sqlite:one.db backup >out &&
 	sqlite3 one.db "CREATE TABLE planted (x)" &&
 	cp one.db "$BK/one.db-29991231T235959.999Z.db" &&
+	cp one.db "$BK/one-29991231T235959.999Z.db" &&
 	sqlite3 one.db "DROP TABLE planted; CREATE TABLE mine (x)" &&
 	strata -u sqlite:one.db restore latest >out &&
 	test_grep ! "29991231" out &&
