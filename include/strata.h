@@ -293,12 +293,28 @@ int strata_mark(strata_db *db, const char *version, int applied);
 int strata_show(strata_db *db, const char *version, strata_report **out);
 
 /*
- * Roll back every migration (down --all). With hard=1, drop every object
- * instead (SQLite: delete the file and its -wal/-shm) and apply every
- * migration; *out is then the up's report. On SQLite a failed re-apply puts
- * the database back from the backup taken first.
+ * Roll back every migration (down --all). With hard=1, drop instead what
+ * strata_reset_objects() lists (SQLite: every table and view of the file;
+ * PostgreSQL: the first schema of search_path and the tracking schema,
+ * dropped and created again, and no other schema) and apply every migration, all in one transaction: a failure or
+ * a crash leaves the database as it was. *out is then the up's report
+ * (with dry_run=1: the migrations it would apply). On SQLite an automatic
+ * backup is taken first. Neither asks: a caller that should confirm asks
+ * before calling (the CLI does, or needs --yes).
  */
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
+
+/*
+ * What strata_reset(db, 1, ...) would drop, one line per object, for the
+ * question asked before it: "table users", "view active_users" (SQLite);
+ * "schema public", "table public.users", "sequence public.s", "type
+ * public.mood", "function public.f(integer)" (PostgreSQL: the first schema
+ * of search_path and the tracking schema, and what is in them). ^*out is a NULL-terminated array, to free
+ * with strata_strings_free(); *n is its length (0: nothing to drop).
+ */
+int strata_reset_objects(strata_db *db, char ***out, size_t *n);
+/* Free a NULL-terminated array of strings from the library; NULL is fine. */
+void strata_strings_free(char **v);
 
 /*
  * Rewrite <dir>/strata.sum from the files in dir. Needs no database.
@@ -567,6 +583,19 @@ void strata_backup_list_free(strata_backup_list *l);
  * backup API, after backing up the current state (*undo_path, may be NULL).
  */
 int strata_restore(strata_db *db, const char *name, char **undo_path);
+/*
+ * strata_restore(), also saying which file it restored: *from_path (may be
+ * NULL; to free()) is its path. "latest" is the newest backup strata
+ * recorded for this database in .strata-backups/index; a file in the folder
+ * that strata did not record (put there by hand, or by strata before 0.3)
+ * is restored only when named. ^The backup folder must be a directory of
+ * the user's, not writable by group or others; no file is opened through a
+ * symlink; a file that is not a whole SQLite database (header, size,
+ * quick_check), or that is the database itself, is refused before anything
+ * changes. The choice and the open happen under the folder's lock, so a
+ * prune by another process cannot take the file away halfway.
+ */
+int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
 
 #ifdef __cplusplus
 }

@@ -2,12 +2,25 @@
  * backup.c: SQLite backups, their retention, and restores.
  *
  * Backups live beside the database, in .strata-backups/, one file each:
- *   <stem>-YYYYMMDDTHHMMSS.mmmZ.db     automatic (before a run), pruned to
- *   <stem>-YYYYMMDDTHHMMSS.mmmZ-N.db   keep_backups; -N when two share a ms
- *   <stem>--NAME.db                    named snapshots, never pruned
- * <stem> is the database's file name without a trailing ".db". The names are
- * the only metadata: listing parses them, so a folder copied elsewhere still
- * lists and restores.
+ *   <file>-YYYYMMDDTHHMMSS.mmmZ.db     automatic (before a run), pruned to
+ *   <file>-YYYYMMDDTHHMMSS.mmmZ-N.db   keep_backups; -N when two share a ms
+ *   <file>--NAME.db                    named snapshots, never pruned
+ * <file> is the database's whole file name ("app.db"), so that "app" and
+ * "app.db" in one folder never share a name. Older versions left ".db" out;
+ * such files are still listed and restored by name where that is not
+ * ambiguous (no file "app" beside "app.db").
+ *
+ * The folder is input others may have touched, so it is trusted only as far
+ * as it is private: created 0700, refused when it is a symlink, not ours, or
+ * writable by group or others; no file in it is opened through a symlink.
+ * strata records each backup it writes in .strata-backups/index (file,
+ * database, size): "latest" and pruning consider only recorded backups of
+ * this database, so a planted file or another database's backup is never
+ * restored as "latest" nor deleted. Writing the index, pruning and choosing
+ * the file to restore are serialised by flock() on .strata-backups/lock.
+ * A restore reads only a complete SQLite file (header, size, quick_check),
+ * opened once and held open, so a prune running meanwhile cannot take it
+ * away halfway.
  *
  * Every copy goes through SQLite's online backup API, never a file copy:
  *  - A backup reads through a second, read-only connection holding one read
@@ -34,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -41,6 +55,8 @@
 
 #define BACKUP_FOLDER ".strata-backups"
 #define TMP_PREFIX ".tmp-"
+#define INDEX_FILE "index"
+#define LOCK_FILE "lock"
 /* Below this a copy takes well under a second: progress would be noise. */
 #define PROGRESS_MIN_BYTES (64LL * 1024 * 1024)
 #define PROGRESS_AFTER_MS 500
@@ -50,7 +66,9 @@ struct bk_place {
 	char *db_path;  /* the database file, as SQLite resolved it */
 	char *dir;      /* the folder it is in */
 	char *folder;   /* <dir>/.strata-backups */
-	char *stem;     /* its file name without a trailing ".db" */
+	char *stem;     /* its file name: what its backups' names start with */
+	char *legacy;   /* the older stem (no ".db"), NULL where it is ambiguous */
+	int shared;     /* unrecorded <stem>-... files may be another database's */
 };
 
 static void place_release(struct bk_place *p)
@@ -59,6 +77,7 @@ static void place_release(struct bk_place *p)
 	free(p->dir);
 	free(p->folder);
 	free(p->stem);
+	free(p->legacy);
 	memset(p, 0, sizeof *p);
 }
 
@@ -88,12 +107,14 @@ static int place_init(strata_db *db, struct bk_place *p, int *in_memory)
 	}
 	slash = strrchr(fn, '/');
 	base = slash ? slash + 1 : fn;
+	/* The index holds one line per backup, tab-separated. */
+	if (strpbrk(base, "\t\n\r"))
+		return db_error(db, STRATA_EUNSUPPORTED, "cannot keep backups of '%s': its file name "
+		                "holds a tab or a line break", fn);
 	n = strlen(base);
-	if (n > 3 && strcmp(base + n - 3, ".db") == 0)
-		n -= 3;
 	p->db_path = strdup(fn);
 	p->dir = slash ? xstrndup(fn, slash == fn ? 1 : (size_t)(slash - fn)) : strdup(".");
-	p->stem = xstrndup(base, n);
+	p->stem = strdup(base);
 	if (p->dir)
 		sbuf_addf(&sb, "%s%s" BACKUP_FOLDER, p->dir,
 		          p->dir[strlen(p->dir) - 1] == '/' ? "" : "/");
@@ -101,6 +122,22 @@ static int place_init(strata_db *db, struct bk_place *p, int *in_memory)
 	if (!p->db_path || !p->dir || !p->stem || !p->folder) {
 		place_release(p);
 		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	/* Old names: "app-<stamp>.db" was app.db's, unless a database "app"
+	 * lives beside it (then they may be either's: named only by path).
+	 * And a database "app" shares its unrecorded names with an "app.db". */
+	{
+		struct sbuf other = SBUF_INIT;
+		struct stat st;
+		if (n > 3 && strcmp(base + n - 3, ".db") == 0) {
+			sbuf_addf(&other, "%s/%.*s", p->dir, (int)(n - 3), base);
+			if (!sbuf_failed(&other) && lstat(other.buf, &st) != 0 && errno == ENOENT)
+				p->legacy = xstrndup(base, n - 3);
+		} else {
+			sbuf_addf(&other, "%s/%s.db", p->dir, base);
+			p->shared = sbuf_failed(&other) || lstat(other.buf, &st) == 0;
+		}
+		sbuf_release(&other);
 	}
 	return 0;
 }
@@ -225,9 +262,9 @@ static long long pragma_int(sqlite3 *h, const char *sql)
  * Open path for reading only, with db's busy timeout. The connection is
  * returned even on failure (SQLite's rule), for its message.
  */
-static int open_ro(strata_db *db, const char *path, sqlite3 **out)
+static int open_ro(strata_db *db, const char *path, int flags, sqlite3 **out)
 {
-	int rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READONLY | flags, NULL);
 
 	if (*out) {
 		sqlite3_extended_result_codes(*out, 1);
@@ -295,20 +332,267 @@ static int copy_db(strata_db *db, sqlite3 *dst, sqlite3 *src, const char *what, 
 	return 0;
 }
 
-/* mkdir the backup folder (0700: backups hold all the data) unless it is there. */
-static int ensure_folder(strata_db *db, const struct bk_place *p)
+/*
+ * The backup folder is trusted only when it is private: a directory (not a
+ * symlink to one), ours, and writable by nobody else; anyone who can write
+ * there could plant a "backup" or swap one under a restore. Returns 0 when
+ * it is fit, 1 when it does not exist, or an error.
+ */
+static int folder_check(strata_db *db, const struct bk_place *p)
 {
 	struct stat st;
 
-	if (mkdir(p->folder, 0700) == 0)
-		return 0;
-	if (errno == EEXIST && stat(p->folder, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	if (errno == EEXIST)
+	if (lstat(p->folder, &st) != 0) {
+		if (errno == ENOENT)
+			return 1;
+		return db_error(db, errno_code(errno), "cannot read the backup folder '%s': %s",
+		                p->folder, strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode))
+		return db_error(db, STRATA_EIO, "the backup folder '%s' is a symbolic link: strata does "
+		                "not follow it; make it a directory of your own", p->folder);
+	if (!S_ISDIR(st.st_mode))
 		return db_error(db, STRATA_EIO, "'%s' is in the way of the backup folder: it is not a "
 		                "directory", p->folder);
-	return db_error(db, errno_code(errno), "cannot create the backup folder '%s': %s", p->folder,
-	                strerror(errno));
+	if (st.st_uid != geteuid())
+		return db_error(db, STRATA_EIO, "the backup folder '%s' belongs to another user (uid "
+		                "%ld): strata does not trust it", p->folder, (long)st.st_uid);
+	if (st.st_mode & 022)
+		return db_error(db, STRATA_EIO, "the backup folder '%s' is writable by %s (mode %04o): "
+		                "strata does not trust it; run 'chmod go-w %s' after checking its files",
+		                p->folder, st.st_mode & 02 ? "everyone" : "its group",
+		                (unsigned)(st.st_mode & 07777), p->folder);
+	return 0;
+}
+
+/* mkdir the backup folder (0700: backups hold all the data) unless it is
+ * there, and check it is fit to trust. */
+static int ensure_folder(strata_db *db, const struct bk_place *p)
+{
+	int rc;
+
+	if (mkdir(p->folder, 0700) != 0 && errno != EEXIST)
+		return db_error(db, errno_code(errno), "cannot create the backup folder '%s': %s",
+		                p->folder, strerror(errno));
+	rc = folder_check(db, p);
+	return rc == 1 ? db_error(db, STRATA_EIO, "the backup folder '%s' went away", p->folder) : rc;
+}
+
+/*
+ * Take the folder's lock (flock on .strata-backups/lock): writing the
+ * index, pruning and picking the file to restore wait for each other.
+ * *fd is to close() to release it.
+ */
+static int folder_lock(strata_db *db, const struct bk_place *p, int *fd)
+{
+	struct sbuf path = SBUF_INIT;
+	int rc = 0;
+
+	sbuf_addf(&path, "%s/" LOCK_FILE, p->folder);
+	if (sbuf_failed(&path))
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	*fd = open(path.buf, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		rc = db_error(db, errno_code(errno), "cannot open the lock '%s': %s", path.buf,
+		              strerror(errno));
+	else
+		while (flock(*fd, LOCK_EX) != 0) {
+			if (errno == EINTR)
+				continue;
+			rc = db_error(db, STRATA_EIO, "cannot lock '%s': %s", path.buf, strerror(errno));
+			close(*fd);
+			*fd = -1;
+			break;
+		}
+	sbuf_release(&path);
+	return rc;
+}
+
+static void folder_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- the index -------------------------------------------------------- */
+
+/* One line of the index: a backup strata wrote, whose database, its size. */
+struct idx_entry {
+	char *file, *db;
+	long long bytes;
+};
+
+struct idx {
+	struct idx_entry *v;
+	size_t n;
+};
+
+static void idx_release(struct idx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		free(x->v[i].file);
+		free(x->v[i].db);
+	}
+	free(x->v);
+	x->v = NULL;
+	x->n = 0;
+}
+
+static const struct idx_entry *idx_find(const struct idx *x, const char *file)
+{
+	size_t i;
+
+	for (i = x->n; i-- > 0;)
+		if (!strcmp(x->v[i].file, file))
+			return &x->v[i];
+	return NULL;
+}
+
+/*
+ * Read the index: "file<TAB>database<TAB>bytes" lines. A line that does
+ * not parse is skipped (a torn last line after a crash): its backup is then
+ * merely unrecorded. No index is an empty one.
+ */
+static int idx_load(strata_db *db, const struct bk_place *p, struct idx *x)
+{
+	struct sbuf path = SBUF_INIT, data = SBUF_INIT;
+	char *line, *next;
+	int fd, rc = 0;
+
+	memset(x, 0, sizeof *x);
+	sbuf_addf(&path, "%s/" INDEX_FILE, p->folder);
+	if (sbuf_failed(&path))
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	fd = open(path.buf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = db_error(db, errno_code(errno), "cannot read the backup index '%s': %s",
+			              path.buf, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		char buf[4096];
+		ssize_t got = read(fd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = db_error(db, errno_code(errno), "cannot read the backup index '%s': %s",
+			              path.buf, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		sbuf_add(&data, buf, (size_t)got);
+	}
+	if (sbuf_failed(&data)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (line = data.buf; line && *line; line = next) {
+		char *t1, *t2, *end;
+		long long bytes;
+		struct idx_entry *nv;
+
+		next = strchr(line, '\n');
+		if (!next)
+			break; /* torn last line */
+		*next++ = '\0';
+		if (!(t1 = strchr(line, '\t')) || !(t2 = strchr(t1 + 1, '\t')))
+			continue;
+		*t1 = *t2 = '\0';
+		errno = 0;
+		bytes = strtoll(t2 + 1, &end, 10);
+		if (errno || *end || bytes < 0 || !*line || strchr(line, '/'))
+			continue;
+		if (!(nv = realloc(x->v, (x->n + 1) * sizeof *nv))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		x->v = nv;
+		nv[x->n].file = strdup(line);
+		nv[x->n].db = strdup(t1 + 1);
+		nv[x->n].bytes = bytes;
+		x->n++;
+		if (!nv[x->n - 1].file || !nv[x->n - 1].db) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		idx_release(x);
+	sbuf_release(&path);
+	sbuf_release(&data);
+	return rc;
+}
+
+/* Record a backup just published (under the folder lock). */
+static int idx_append(strata_db *db, const struct bk_place *p, const char *file, long long bytes)
+{
+	struct sbuf path = SBUF_INIT, line = SBUF_INIT;
+	int fd = -1, rc = 0;
+
+	sbuf_addf(&path, "%s/" INDEX_FILE, p->folder);
+	sbuf_addf(&line, "%s\t%s\t%lld\n", file, p->stem, bytes);
+	if (sbuf_failed(&path) || sbuf_failed(&line)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	fd = open(path.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len || fsync(fd) != 0)
+		rc = db_error(db, errno_code(errno), "cannot record the backup in '%s': %s", path.buf,
+		              strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	sbuf_release(&path);
+	sbuf_release(&line);
+	return rc;
+}
+
+/* Write the index anew without the entries whose file is gone (after a
+ * prune), through a temporary file and rename(). */
+static void idx_rewrite(strata_db *db, const struct bk_place *p, const struct idx *x)
+{
+	struct sbuf path = SBUF_INIT, tmp = SBUF_INIT, data = SBUF_INIT, f = SBUF_INIT;
+	size_t i;
+	int fd = -1, ok = 0;
+
+	for (i = 0; i < x->n; i++) {
+		struct stat st;
+		sbuf_reset(&f);
+		sbuf_addf(&f, "%s/%s", p->folder, x->v[i].file);
+		if (!sbuf_failed(&f) && lstat(f.buf, &st) != 0 && errno == ENOENT)
+			continue;
+		sbuf_addf(&data, "%s\t%s\t%lld\n", x->v[i].file, x->v[i].db, x->v[i].bytes);
+	}
+	sbuf_addf(&path, "%s/" INDEX_FILE, p->folder);
+	sbuf_addf(&tmp, "%s/" TMP_PREFIX "%ld-index", p->folder, (long)getpid());
+	if (sbuf_failed(&path) || sbuf_failed(&tmp) || sbuf_failed(&data))
+		goto out;
+	unlink(tmp.buf);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && write(fd, data.buf, data.len) == (ssize_t)data.len && fsync(fd) == 0 &&
+	    close(fd) == 0) {
+		fd = -1;
+		ok = rename(tmp.buf, path.buf) == 0;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (!ok) {
+		if (tmp.len)
+			unlink(tmp.buf);
+		db_log(db, STRATA_LOG_WARN, "cannot rewrite the backup index in '%s'", p->folder);
+	}
+	sbuf_release(&path);
+	sbuf_release(&tmp);
+	sbuf_release(&data);
+	sbuf_release(&f);
 }
 
 /* Remove temporary files that a process killed mid-backup left behind. */
@@ -421,7 +705,8 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 	struct sbuf tmp = SBUF_INIT, final = SBUF_INIT;
 	sqlite3 *src = NULL, *dst = NULL;
 	char stamp[64], why[256];
-	int rc, src_rc, fd = -1, made = 0;
+	struct stat tst;
+	int rc, src_rc, fd = -1, made = 0, lockfd = -1;
 
 	*path_out = NULL;
 	stamp_now(stamp);
@@ -443,7 +728,7 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 	/* One read transaction on the source for the whole copy: the snapshot
 	 * cannot move between steps, so the backup never restarts and is one
 	 * consistent state however busy the database is. */
-	src_rc = open_ro(db, p->db_path, &src);
+	src_rc = open_ro(db, p->db_path, 0, &src);
 	if (src_rc == SQLITE_OK)
 		src_rc = sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 	if (src_rc != SQLITE_OK) {
@@ -467,7 +752,7 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 		              strerror(errno));
 		goto out;
 	}
-	rc = sqlite3_open_v2(tmp.buf, &dst, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(tmp.buf, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(dst, 1);
 		/* A fresh file that is deleted on failure needs no journal, and
@@ -504,6 +789,8 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 	/* Our descriptor is closed only now: closing any descriptor of a file
 	 * drops the process's POSIX locks on it, SQLite's included. */
 	rc = fsync(fd);
+	if (rc == 0 && fstat(fd, &tst) != 0)
+		rc = -1;
 	if (close(fd) != 0)
 		rc = -1;
 	fd = -1;
@@ -512,9 +799,19 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 		              strerror(errno));
 		goto out;
 	}
+	/* Named and recorded under the folder lock: a prune or a restore never
+	 * sees a backup that is not in the index yet. */
+	if ((rc = folder_lock(db, p, &lockfd)) != 0)
+		goto out;
 	if ((rc = publish(db, p, tmp.buf, stamp, name, &final)) != 0)
 		goto out;
 	made = 0;
+	if ((rc = idx_append(db, p, strrchr(final.buf, '/') + 1, (long long)tst.st_size)) != 0) {
+		unlink(final.buf);
+		goto out;
+	}
+	folder_unlock(lockfd);
+	lockfd = -1;
 	fsync_dir(p->folder);
 	*path_out = sbuf_detach(&final);
 	if (!*path_out)
@@ -526,6 +823,7 @@ out:
 		sqlite3_close(src); /* ends the read transaction */
 	if (fd >= 0)
 		close(fd);
+	folder_unlock(lockfd);
 	if (made) {
 		unlink_tmp(tmp.buf);
 		if (rc == STRATA_EFULL)
@@ -542,6 +840,7 @@ struct bk_item {
 	strata_backup_info info;
 	char key[32];  /* sort key: the stamp (mtime for named snapshots) */
 	long counter;  /* the -N of an automatic backup */
+	char recorded; /* in the index, for this database, with its size */
 };
 
 static int cmp_item(const void *a, const void *b)
@@ -618,30 +917,51 @@ void strata_backup_list_free(strata_backup_list *l)
 	free(l);
 }
 
-/* Every backup of p's database, oldest first. A missing folder is no backups. */
-static int list_place(strata_db *db, const struct bk_place *p, strata_backup_list **out)
+/*
+ * Every backup of p's database, oldest first. A missing folder is no
+ * backups. *recorded (to free(), may be NULL) gets one flag per backup: 1
+ * when strata's index records it for this database with this size. A file
+ * the index gives to another database is not listed.
+ */
+static int list_place(strata_db *db, const struct bk_place *p, strata_backup_list **out,
+                      char **recorded)
 {
 	struct bk_item *items = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct sbuf path = SBUF_INIT;
 	strata_backup_list *l = NULL;
+	struct idx x = { 0 };
 	struct dirent *de;
-	DIR *d;
+	DIR *d = NULL;
 	int rc = 0;
 
 	*out = NULL;
-	d = opendir(p->folder);
-	if (!d && errno != ENOENT)
-		return db_error(db, errno_code(errno), "cannot read the backup folder '%s': %s",
-		                p->folder, strerror(errno));
+	if (recorded)
+		*recorded = NULL;
+	if ((rc = folder_check(db, p)) < 0)
+		return rc;
+	if (rc == 0 && (rc = idx_load(db, p, &x)) != 0)
+		return rc;
+	d = rc == 1 ? NULL : opendir(p->folder);
+	rc = 0;
+	if (!d && errno != ENOENT) {
+		rc = db_error(db, errno_code(errno), "cannot read the backup folder '%s': %s",
+		              p->folder, strerror(errno));
+		goto out;
+	}
 	while (d && (de = readdir(d)) != NULL) {
 		struct bk_item *it;
 		struct stat st;
 		char stamp[21], when[20];
 		long counter;
+		const struct idx_entry *ie = idx_find(&x, de->d_name);
 		int kind = classify(p->stem, de->d_name, stamp, &counter);
 
-		if (!kind)
+		if (kind && !ie && p->shared)
+			continue; /* unrecorded, and maybe the "<name>.db" beside us's */
+		if (!kind && p->legacy && (!ie || !strcmp(ie->db, p->stem)))
+			kind = classify(p->legacy, de->d_name, stamp, &counter);
+		if (!kind || (ie && strcmp(ie->db, p->stem) != 0))
 			continue;
 		sbuf_reset(&path);
 		sbuf_addf(&path, "%s/%s", p->folder, de->d_name);
@@ -675,6 +995,7 @@ static int list_place(strata_db *db, const struct bk_place *p, strata_backup_lis
 		snprintf(when, sizeof when, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", it->key, it->key + 4,
 		         it->key + 6, it->key + 9, it->key + 11, it->key + 13);
 		it->counter = counter;
+		it->recorded = ie && ie->bytes == (long long)st.st_size;
 		it->info.name = strdup(de->d_name);
 		it->info.path = strdup(path.buf);
 		it->info.created_at = strdup(when);
@@ -696,9 +1017,17 @@ static int list_place(strata_db *db, const struct bk_place *p, strata_backup_lis
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (recorded && !(*recorded = malloc(n ? n : 1))) {
+		strata_backup_list_free(l);
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* The strings move to the list. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		l->v[i] = items[i].info;
+		if (recorded)
+			(*recorded)[i] = items[i].recorded;
+	}
 	l->n = n;
 	n = 0;
 	*out = l;
@@ -708,6 +1037,7 @@ out:
 	free(items);
 	if (d)
 		closedir(d);
+	idx_release(&x);
 	sbuf_release(&path);
 	return rc;
 }
@@ -721,27 +1051,39 @@ static void prune(strata_db *db, const struct bk_place *p, int keep, const char 
                   const char *spare2)
 {
 	strata_backup_list *l = NULL;
+	struct idx x = { 0 };
+	char *rec = NULL;
 	size_t i, nauto = 0;
-	int save = db->errcode;
+	int save = db->errcode, lockfd = -1, removed = 0;
 	struct sbuf msg = SBUF_INIT;
 
 	sbuf_adds(&msg, db->errmsg.buf);
-	if (list_place(db, p, &l) != 0) {
+	/* Only backups strata recorded for this database are ever deleted:
+	 * never another database's, never a file someone else put there. */
+	if (folder_lock(db, p, &lockfd) != 0 || list_place(db, p, &l, &rec) != 0) {
 		db_log(db, STRATA_LOG_WARN, "old backups not pruned: %s", db->errmsg.buf);
 		goto out;
 	}
 	for (i = 0; i < l->n; i++)
-		nauto += !l->v[i].named;
+		nauto += !l->v[i].named && rec[i];
 	for (i = 0; i < l->n && nauto > (size_t)(keep > 0 ? keep : 1); i++) {
 		const strata_backup_info *b = &l->v[i];
-		if (b->named || (spare1 && !strcmp(b->path, spare1)) || (spare2 && !strcmp(b->path, spare2)))
+		if (b->named || !rec[i] || (spare1 && !strcmp(b->path, spare1)) ||
+		    (spare2 && !strcmp(b->path, spare2)))
 			continue;
 		if (unlink(b->path) != 0 && errno != ENOENT)
 			db_log(db, STRATA_LOG_WARN, "cannot delete the old backup '%s': %s", b->path,
 			       strerror(errno));
+		else
+			removed = 1;
 		nauto--;
 	}
+	if (removed && idx_load(db, p, &x) == 0)
+		idx_rewrite(db, p, &x);
 out:
+	idx_release(&x);
+	free(rec);
+	folder_unlock(lockfd);
 	/* Pruning never changes what the caller reports. */
 	db->errcode = save;
 	sbuf_reset(&db->errmsg);
@@ -829,7 +1171,7 @@ int strata_backups(strata_db *db, strata_backup_list **out)
 	if (in_memory)
 		rc = db_error(db, STRATA_EUNSUPPORTED, "an in-memory database has no backups");
 	else
-		rc = list_place(db, &p, out);
+		rc = list_place(db, &p, out, NULL);
 	place_release(&p);
 	return rc;
 }
@@ -837,42 +1179,57 @@ int strata_backups(strata_db *db, strata_backup_list **out)
 /* ---- restoring -------------------------------------------------------- */
 
 /*
- * Which file NAME means: NULL or "latest" the newest backup; a path (with a
- * '/') itself; else a file name as `backups` lists it (".db" optional), or
- * a snapshot's NAME. *path_out is to free().
+ * Which file NAME means: NULL or "latest" the newest backup strata recorded
+ * for this database; a path (with a '/') itself; else a file name as
+ * `backups` lists it (".db" optional), or a snapshot's NAME. *path_out is
+ * to free(); *in_folder says it is a file of the backup folder.
  */
-static int resolve(strata_db *db, const struct bk_place *p, const char *name, char **path_out)
+static int resolve(strata_db *db, const struct bk_place *p, const char *name, char **path_out,
+                   int *in_folder)
 {
 	strata_backup_list *l = NULL;
-	struct sbuf want = SBUF_INIT;
+	struct sbuf want = SBUF_INIT, old = SBUF_INIT, plain = SBUF_INIT;
+	char *rec = NULL;
 	size_t i;
 	int rc;
 
 	*path_out = NULL;
+	*in_folder = 1;
 	if (name && strchr(name, '/')) {
 		struct stat st;
 		if (stat(name, &st) != 0)
 			return db_error(db, STRATA_ENOTFOUND, "cannot restore '%s': %s", name,
 			                strerror(errno));
+		*in_folder = 1; /* a symlink is refused there too */
 		*path_out = strdup(name);
 		return *path_out ? 0 : db_error(db, STRATA_ENOMEM, "out of memory");
 	}
-	if ((rc = list_place(db, p, &l)) != 0)
+	if ((rc = list_place(db, p, &l, &rec)) != 0)
 		return rc;
 	if (!name || !strcmp(name, "latest")) {
-		if (l->n == 0)
-			rc = db_error(db, STRATA_ENOTFOUND, "there are no backups of '%s' in '%s'",
-			              p->db_path, p->folder);
-		else if (!(*path_out = strdup(l->v[l->n - 1].path)))
+		for (i = l->n; i-- > 0;)
+			if (rec[i])
+				break;
+		if (i == (size_t)-1)
+			rc = db_error(db, STRATA_ENOTFOUND, l->n ?
+			              "no backup of '%s' in '%s' is recorded in its index, so none is "
+			              "'latest': name one (see 'strata backups')" :
+			              "there are no backups of '%s' in '%s'", p->db_path, p->folder);
+		else if (!(*path_out = strdup(l->v[i].path)))
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
 	sbuf_addf(&want, "%s--%s.db", p->stem, name);
+	sbuf_addf(&old, "%s--%s.db", p->legacy ? p->legacy : p->stem, name);
+	sbuf_addf(&plain, "%s.db", name);
+	if (sbuf_failed(&want) || sbuf_failed(&old) || sbuf_failed(&plain)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
 	for (i = l->n; i-- > 0;) {
 		const char *f = l->v[i].name;
-		size_t nn = strlen(name);
-		if (!strcmp(f, name) || !strcmp(f, want.buf) ||
-		    (!strncmp(f, name, nn) && !strcmp(f + nn, ".db"))) {
+		if (!strcmp(f, name) || !strcmp(f, want.buf) || !strcmp(f, old.buf) ||
+		    !strcmp(f, plain.buf)) {
 			if (!(*path_out = strdup(l->v[i].path)))
 				rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
@@ -881,24 +1238,76 @@ static int resolve(strata_db *db, const struct bk_place *p, const char *name, ch
 	rc = db_error(db, STRATA_ENOTFOUND, "no backup named '%s' in '%s' (see 'strata backups')",
 	              name, p->folder);
 out:
+	free(rec);
 	sbuf_release(&want);
+	sbuf_release(&old);
+	sbuf_release(&plain);
 	strata_backup_list_free(l);
 	return rc;
 }
 
 /*
- * Open the backup at path and check it before anything is changed: a file
- * that is not a database, or a damaged one, is refused here.
+ * Is the file at path a whole SQLite database? Its first 100 bytes must be
+ * a SQLite header, and its size a whole number of its pages: a 0-byte file
+ * (which SQLite would read as an empty database) or a torn copy is refused
+ * before anything is changed. in_folder: never through a symlink. *st gets
+ * what the file is, to tell it from the live database.
  */
-static int open_backup(strata_db *db, const char *path, sqlite3 **out)
+static int check_file(strata_db *db, const char *path, int in_folder, struct stat *st)
+{
+	unsigned char h[100];
+	ssize_t got = 0;
+	long page;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (in_folder ? O_NOFOLLOW : 0));
+
+	if (fd < 0)
+		return db_error(db, errno == ELOOP ? STRATA_EIO : STRATA_ENOTFOUND,
+		                errno == ELOOP ? "'%s' is a symbolic link: strata does not restore "
+		                "through one" : "cannot restore '%s': %s", path, strerror(errno));
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return db_error(db, STRATA_ENOTADB, "'%s' is not a SQLite backup: not a regular file",
+		                path);
+	}
+	while (got < (ssize_t)sizeof h) {
+		ssize_t r = read(fd, h + got, sizeof h - (size_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	if (got < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) != 0)
+		return db_error(db, STRATA_ENOTADB, "'%s' is not a SQLite backup: %s", path,
+		                st->st_size == 0 ? "the file is empty" : "no SQLite header");
+	page = h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	if (page < 512 || (page & (page - 1)) || st->st_size % page != 0)
+		return db_error(db, STRATA_ENOTADB, "'%s' is not a whole SQLite database: %lld bytes "
+		                "is not a number of %ld-byte pages (cut short?)", path,
+		                (long long)st->st_size, page);
+	return 0;
+}
+
+/*
+ * Open the backup at path and check it before anything is changed: a file
+ * that is not a database, or a damaged one, is refused here. The returned
+ * connection holds a read transaction: what was checked is what is read.
+ */
+static int open_backup(strata_db *db, const char *path, int in_folder, sqlite3 **out)
 {
 	sqlite3 *src = NULL;
 	sqlite3_stmt *st = NULL;
+	struct stat fst;
 	char why[256];
 	int rc;
 
 	*out = NULL;
-	rc = open_ro(db, path, &src);
+	if ((rc = check_file(db, path, in_folder, &fst)) != 0)
+		return rc;
+	rc = open_ro(db, path, in_folder ? SQLITE_OPEN_NOFOLLOW : 0, &src);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(src, "BEGIN", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
@@ -930,30 +1339,46 @@ out:
 	return rc;
 }
 
-/* Copy the backup at path into db's live main database. */
-static int restore_file(strata_db *db, const char *path)
+/* Copy the open, checked backup src (read from path) into db's live main database. */
+static int restore_from(strata_db *db, sqlite3 *src, const char *path)
 {
-	sqlite3 *src = NULL, *h = drv_sqlite_handle(db->conn);
-	int rc;
+	int rc = copy_db(db, drv_sqlite_handle(db->conn), src, "restore", path);
 
-	if ((rc = open_backup(db, path, &src)) != 0)
-		return rc;
-	rc = copy_db(db, h, src, "restore", path);
-	sqlite3_close(src);
 	/* The schema may be another: what the handle knew is stale. */
 	db->tracking_ready = 0;
 	return rc;
 }
 
+/* Copy the backup at path (one strata took in this run) into db. */
+static int restore_file(strata_db *db, const char *path)
+{
+	sqlite3 *src = NULL;
+	int rc;
+
+	if ((rc = open_backup(db, path, 1, &src)) != 0)
+		return rc;
+	rc = restore_from(db, src, path);
+	sqlite3_close(src);
+	return rc;
+}
+
 int strata_restore(strata_db *db, const char *name, char **undo_path)
 {
+	return strata_restore_from(db, name, NULL, undo_path);
+}
+
+int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path)
+{
 	struct bk_place p;
+	struct stat fst, dst;
 	char *from = NULL, *undo = NULL;
-	sqlite3 *check = NULL;
-	int rc, in_memory;
+	sqlite3 *src = NULL;
+	int rc, in_memory, in_folder = 1, lockfd = -1;
 
 	if (undo_path)
 		*undo_path = NULL;
+	if (from_path)
+		*from_path = NULL;
 	db_clear_error(db);
 	if ((rc = place_init(db, &p, &in_memory)) != 0)
 		return rc;
@@ -969,20 +1394,33 @@ int strata_restore(strata_db *db, const char *name, char **undo_path)
 		rc = db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", p.db_path);
 		goto out;
 	}
-	if ((rc = resolve(db, &p, name, &from)) != 0)
-		goto out;
-	/* Refuse a bad backup before taking the undo backup or changing anything. */
-	if ((rc = open_backup(db, from, &check)) != 0)
-		goto out;
-	sqlite3_close(check);
-	/* The current state first, so that the restore itself can be undone. */
 	if ((rc = ensure_folder(db, &p)) != 0)
 		goto out;
+	/* Choose the file and open it under the folder lock: a prune of
+	 * another run waits, and once open (its read transaction held) the
+	 * file is ours to read whole even if it is deleted afterwards. */
+	if ((rc = folder_lock(db, &p, &lockfd)) != 0)
+		goto out;
+	if ((rc = resolve(db, &p, name, &from, &in_folder)) != 0)
+		goto out;
+	if ((rc = check_file(db, from, in_folder, &fst)) != 0)
+		goto out;
+	if (stat(p.db_path, &dst) == 0 && dst.st_dev == fst.st_dev && dst.st_ino == fst.st_ino) {
+		rc = db_error(db, STRATA_EUSAGE, "cannot restore '%s' onto itself: it is the database",
+		              from);
+		goto out;
+	}
+	/* Refuse a bad backup before taking the undo backup or changing anything. */
+	if ((rc = open_backup(db, from, in_folder, &src)) != 0)
+		goto out;
+	folder_unlock(lockfd);
+	lockfd = -1;
+	/* The current state first, so that the restore itself can be undone. */
 	sweep_stale(&p);
 	if ((rc = write_backup(db, &p, NULL, &undo)) != 0)
 		goto out;
 	prune(db, &p, db->keep_backups, undo, from);
-	if ((rc = restore_file(db, from)) != 0) {
+	if ((rc = restore_from(db, src, from)) != 0) {
 		struct sbuf note = SBUF_INIT;
 		sbuf_addf(&note, " (the state before the restore is also in '%s')", undo);
 		if (!sbuf_failed(&note))
@@ -994,7 +1432,14 @@ int strata_restore(strata_db *db, const char *name, char **undo_path)
 		*undo_path = undo;
 		undo = NULL;
 	}
+	if (from_path) {
+		*from_path = from;
+		from = NULL;
+	}
 out:
+	folder_unlock(lockfd);
+	if (src)
+		sqlite3_close(src);
 	free(from);
 	free(undo);
 	place_release(&p);

@@ -215,3 +215,12 @@ int drv_wipe(drv_conn *c, struct drv_err *err)
 	}
 	return c->driver->wipe(c, err);
 }
+
+int drv_wipe_schema(drv_conn *c, struct drv_err *err)
+{
+	if (!c->driver->wipe_schema) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot drop its schema", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->wipe_schema(c, err);
+}

@@ -144,11 +144,19 @@ struct strata_driver {
 	int (*create_db)(const struct strata_url *url, struct drv_err *err);
 	int (*drop_db)(const struct strata_url *url, struct drv_err *err);
 
-	/* Drop every object in the database (reset --hard): SQLite deletes the
-	 * file and its -wal/-shm and reopens (outside a transaction only);
-	 * PostgreSQL drops and recreates the schemas the user may drop, inside
-	 * the caller's transaction when there is one, else in its own. */
+	/* Drop every object in the database (a --dev-url database): SQLite
+	 * drops every object; PostgreSQL drops and recreates the schemas the
+	 * user may drop. Both inside the caller's transaction when there is
+	 * one, else in their own. */
 	int (*wipe)(drv_conn *c, struct drv_err *err);
+
+	/* reset --hard: drop what the migrations manage and nothing else.
+	 * SQLite: every object of the main database, inside the caller's
+	 * transaction (or one of its own), so that a crash leaves the old
+	 * database; PostgreSQL: the first schema of search_path (where the
+	 * migrations' unqualified objects go) and the tracking schema, dropped
+	 * and created again with their owner and grants; never another schema. */
+	int (*wipe_schema)(drv_conn *c, struct drv_err *err);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -188,5 +196,6 @@ void drv_table_name(drv_conn *c, const char *table, struct sbuf *out);
 int drv_introspect(drv_conn *c, const char *schema_name, struct schema **out,
                    struct drv_err *err);
 int drv_wipe(drv_conn *c, struct drv_err *err);
+int drv_wipe_schema(drv_conn *c, struct drv_err *err);
 
 #endif

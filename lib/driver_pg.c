@@ -1405,28 +1405,39 @@ static int pg_drop_db(const struct strata_url *url, struct drv_err *err)
 static const char wipe_schemas_sql[] =
 	"SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE " WIPE_PRED " ORDER BY 1";
 
+/* reset --hard drops the schemas the migrations work in and no other: the
+ * first of search_path, where their unqualified objects go, and the
+ * tracking schema. Other schemas are not its to drop. */
+#define TRACKING_PRED "n.nspname IN (current_schema(), $1)"
+static const char wipe_tracking_sql[] =
+	"SELECT quote_ident(n.nspname) FROM pg_namespace n WHERE " WIPE_PRED
+	" AND " TRACKING_PRED " ORDER BY 1";
+
 /* What gives public (and the tracking schema) back its owner and grants
  * once recreated, as the server spells it: PostgreSQL 15's public belongs
  * to pg_database_owner and lets everyone use it. Grants first, while we own
- * the new schema; ALTER OWNER then carries them over to the new owner. */
+ * the new schema; ALTER OWNER then carries them over to the new owner.
+ * $2 = 1: the tracking schema only. */
 static const char wipe_restore_sql[] =
 	"SELECT format('GRANT %s ON SCHEMA %I TO %s%s', a.privilege_type, n.nspname, "
 	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
 	"CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), 1 "
 	"FROM pg_namespace n, aclexplode(n.nspacl) a WHERE " WIPE_PRED
-	" AND n.nspname IN ('public', $1) AND a.grantee <> n.nspowner "
+	" AND (($2 = 0 AND n.nspname IN ('public', $1)) OR ($2 = 1 AND " TRACKING_PRED ")) "
+	"AND a.grantee <> n.nspowner "
 	"UNION ALL "
 	"SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, pg_get_userbyid(n.nspowner)), 2 "
-	"FROM pg_namespace n WHERE " WIPE_PRED " AND n.nspname IN ('public', $1) "
+	"FROM pg_namespace n WHERE " WIPE_PRED
+	" AND (($2 = 0 AND n.nspname IN ('public', $1)) OR ($2 = 1 AND " TRACKING_PRED ")) "
 	"AND n.nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
 	"ORDER BY 2";
 
-static int pg_wipe(drv_conn *dc, struct drv_err *err)
+static int wipe_some(drv_conn *dc, int tracking_only, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
 	struct drv_rows *schemas = NULL, *restore = NULL;
 	struct sbuf sql = SBUF_INIT;
-	const char *params[1] = { c->schema };
+	const char *params[2] = { c->schema, tracking_only ? "1" : "0" };
 	size_t i;
 	int rc, own_tx = !dc->in_tx;
 
@@ -1434,10 +1445,11 @@ static int pg_wipe(drv_conn *dc, struct drv_err *err)
 	 * then re-applies in the same transaction); alone, it is its own. */
 	if (own_tx && (rc = simple(c, "BEGIN", err)) != 0)
 		return rc;
-	rc = pg_query_method(dc, wipe_schemas_sql, NULL, 0, &schemas, err);
+	rc = tracking_only ? pg_query_method(dc, wipe_tracking_sql, params, 1, &schemas, err) :
+	     pg_query_method(dc, wipe_schemas_sql, NULL, 0, &schemas, err);
 	if (rc)
 		goto out;
-	rc = pg_query_method(dc, wipe_restore_sql, params, 1, &restore, err);
+	rc = pg_query_method(dc, wipe_restore_sql, params, 2, &restore, err);
 	if (rc)
 		goto out;
 	for (i = 0; i < schemas->nrows; i++) {
@@ -1446,7 +1458,11 @@ static int pg_wipe(drv_conn *dc, struct drv_err *err)
 	}
 	if (schemas->nrows)
 		sbuf_adds(&sql, " CASCADE; ");
-	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS public; CREATE SCHEMA IF NOT EXISTS ");
+	if (!tracking_only)
+		sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS public; ");
+	for (i = 0; tracking_only && i < schemas->nrows; i++)
+		sbuf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s; ", drv_cell(schemas, i, 0));
+	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
 	sbuf_add_ident(&sql, c->schema);
 	if (sbuf_failed(&sql)) {
 		rc = fail_nomem(err);
@@ -1492,6 +1508,16 @@ out:
 	return rc;
 }
 
+static int pg_wipe(drv_conn *dc, struct drv_err *err)
+{
+	return wipe_some(dc, 0, err);
+}
+
+static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
+{
+	return wipe_some(dc, 1, err);
+}
+
 const struct strata_driver drv_pg = {
 	.version = 1,
 	.name = "postgres",
@@ -1516,4 +1542,5 @@ const struct strata_driver drv_pg = {
 	.create_db = pg_create_db,
 	.drop_db = pg_drop_db,
 	.wipe = pg_wipe,
+	.wipe_schema = pg_wipe_schema,
 };

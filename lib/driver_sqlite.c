@@ -646,18 +646,65 @@ static int sq_drop_db(const struct strata_url *url, struct drv_err *err)
 	return 0;
 }
 
+/*
+ * Drop every object of the main database (reset --hard) as ordinary DDL in
+ * one transaction: the caller's when it has one, so that the drop and the
+ * re-apply commit together, else our own. A crash or kill -9 then leaves the
+ * old database or the new one, never an emptied file (the journal undoes
+ * it), and other connections see one schema change at commit, with the
+ * schema cookie moving forward as for any DDL. The file keeps its inode,
+ * owner and mode; its freed pages stay free pages until a VACUUM.
+ */
 static int sq_wipe(drv_conn *base, struct drv_err *err)
 {
+	static const char list_sql[] =
+		"SELECT type, name FROM main.sqlite_schema "
+		"WHERE type IN ('trigger', 'view', 'table') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+		"ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END, "
+		"sql LIKE 'CREATE VIRTUAL%' DESC, name";
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
-	int rc;
+	struct sbuf sql = SBUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc, own_tx = !base->in_tx;
 
-	/* SQLite's own reset (sqlite3_db_config(3)): the file stays, with its
-	 * owner and mode; only its content goes. */
 	cache_drop(c);
-	sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 1, 0);
-	rc = sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL);
-	sqlite3_db_config(c->db, SQLITE_DBCONFIG_RESET_DATABASE, 0, 0);
-	return rc == SQLITE_OK ? 0 : fail(c, rc, err);
+	if (own_tx && (rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return fail(c, rc, err);
+	/* A parent table dropped before its children would fail the implicit
+	 * DELETE's foreign key check; at commit every table is gone. */
+	rc = sqlite3_exec(c->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, list_sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		/* IF EXISTS: a virtual table's shadow tables go with it */
+		sbuf_addf(&sql, "DROP %s IF EXISTS main.", !strcmp(type, "trigger") ? "TRIGGER" :
+		          !strcmp(type, "view") ? "VIEW" : "TABLE");
+		sbuf_add_ident(&sql, (const char *)sqlite3_column_text(st, 1));
+		sbuf_adds(&sql, ";\n");
+		rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && sbuf_failed(&sql))
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_OK && sql.len)
+		rc = sqlite3_exec(c->db, sql.buf, NULL, NULL, NULL);
+	/* AUTOINCREMENT counters start again, as in a new file */
+	if (rc == SQLITE_OK && sqlite3_table_column_metadata(c->db, "main", "sqlite_sequence", NULL,
+	                                                     NULL, NULL, NULL, NULL, NULL) == SQLITE_OK)
+		rc = sqlite3_exec(c->db, "DELETE FROM main.sqlite_sequence", NULL, NULL, NULL);
+	if (rc == SQLITE_OK && own_tx)
+		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	sbuf_release(&sql);
+	if (rc != SQLITE_OK) {
+		rc = fail(c, rc, err);
+		if (own_tx)
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
 }
 
 const struct strata_driver drv_sqlite = {
@@ -683,6 +730,7 @@ const struct strata_driver drv_sqlite = {
 	.create_db = sq_create_db,
 	.drop_db = sq_drop_db,
 	.wipe = sq_wipe,
+	.wipe_schema = sq_wipe,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)

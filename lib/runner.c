@@ -1370,102 +1370,157 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, 0, out, NULL);
 }
 
+/*
+ * What reset --hard drops, for the question it asks first: on SQLite every
+ * table and view of the file; on PostgreSQL the first schema of search_path
+ * and the tracking schema with what is in them, never another schema (see
+ * drv_wipe_schema()).
+ */
+static const char reset_objects_sqlite[] =
+	"SELECT type || ' ' || name FROM main.sqlite_schema "
+	"WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	"ORDER BY type, name";
+
+static const char reset_objects_pg[] =
+	"WITH s AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname IN "
+	"  (current_schema(), CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) "
+	"  AND pg_has_role(n.nspowner, 'USAGE')) "
+	"SELECT 'schema ' || quote_ident(s.nspname), 0, s.nspname FROM s "
+	"UNION ALL "
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' "
+	"  WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table ' ELSE 'table ' END "
+	"  || quote_ident(s.nspname) || '.' || quote_ident(c.relname), 1, c.relname "
+	"FROM pg_class c JOIN s ON c.relnamespace = s.oid "
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+	"  AND d.objid = c.oid AND d.deptype IN ('a', 'i')) "
+	"UNION ALL "
+	"SELECT 'type ' || quote_ident(s.nspname) || '.' || quote_ident(t.typname), 2, t.typname "
+	"FROM pg_type t JOIN s ON t.typnamespace = s.oid WHERE t.typtype IN ('e', 'd', 'r') "
+	"UNION ALL "
+	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END "
+	"  || quote_ident(s.nspname) || '.' || quote_ident(p.proname) || '(' "
+	"  || pg_get_function_identity_arguments(p.oid) || ')', 3, p.proname "
+	"FROM pg_proc p JOIN s ON p.pronamespace = s.oid "
+	"ORDER BY 2, 3, 1";
+
+void strata_strings_free(char **v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int strata_reset_objects(strata_db *db, char ***out, size_t *n)
+{
+	const char *params[1];
+	struct drv_rows *rows = NULL;
+	struct drv_err e;
+	char **v = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	db_clear_error(db);
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	params[0] = db->pg_schema ? db->pg_schema : "";
+	drv_err_init(&e);
+	rc = is_pg(db) ? drv_query(db->conn, reset_objects_pg, params, 1, &rows, &e) :
+	     drv_query(db->conn, reset_objects_sqlite, NULL, 0, &rows, &e);
+	if (rc) {
+		db_error_drv(db, &e, "cannot list what reset --hard would drop");
+		goto out;
+	}
+	if (!(v = calloc(rows->nrows + 1, sizeof *v))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < rows->nrows; i++) {
+		if (!(v[i] = strdup(drv_cell(rows, i, 0)))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	*out = v;
+	*n = rows->nrows;
+	v = NULL;
+out:
+	strata_strings_free(v);
+	drv_rows_free(rows);
+	drv_err_release(&e);
+	return rc;
+}
+
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 {
-	static const strata_up_opts defaults_up = STRATA_UP_OPTS_INIT;
+	struct migration_set ms = { 0 };
+	strata_up_opts uo = STRATA_UP_OPTS_INIT;
+	strata_report *r = NULL;
 	struct drv_err e;
 	char *saved = NULL;
-	int rc;
+	long t0 = util_ms();
+	int rc, locked = 0, committed = 0;
 
 	if (out)
 		*out = NULL;
 	if (!hard)
 		return down_common(db, 0, NULL, 1, dry_run, 0, out, NULL);
-	db_clear_error(db);
-	if ((rc = need_conn(db)) != 0)
-		return rc;
-	if (dry_run) {
-		strata_report *r;
-		if ((rc = report_new(db, &r, 0)) != 0)
-			return rc;
-		r->dry_run = 1;
-		if (out)
-			*out = r;
-		else
-			strata_report_free(r);
-		return 0;
-	}
-	if (is_pg(db)) {
-		/* Transactional DDL: the wipe and the re-apply are one run. */
-		struct migration_set ms = { 0 };
-		strata_report *r = NULL;
-		long t0 = util_ms();
-		int locked = 0, committed = 0;
-
-		rc = start_run(db, &ms, 1, 0, &locked);
-		if (!rc) {
-			drv_err_init(&e);
-			rc = drv_wipe(db->conn, &e);
-			if (rc)
-				db_error_drv(db, &e, "cannot drop every object");
-			drv_err_release(&e);
+	/* The drop and the re-apply are one transaction on both engines: a
+	 * failure, a crash or a kill -9 leaves the old database, and readers
+	 * never see it empty. Every file is read and checked before anything
+	 * is dropped (start_run). */
+	uo.dry_run = dry_run;
+	rc = start_run(db, &ms, 1, dry_run, &locked);
+	if (!rc && dry_run) {
+		/* What the up after the drop would apply: every migration. */
+		if ((rc = report_new(db, &r, ms.n)) == 0) {
+			size_t i;
+			r->dry_run = 1;
+			for (i = 0; i < ms.n; i++) {
+				strata_entry *en = report_add(r, &ms.v[i], NULL);
+				en->state = STRATA_PENDING;
+				en->sql = xstrdup_or_null(ms.v[i].up.sql);
+			}
+			rc = report_ok(db, r);
 		}
-		if (!rc && (rc = ensure_tracking(db)) == 0)
-			rc = up_in_tx(db, &ms, &defaults_up, 0, &r, &committed);
-		if (rc && r && !r->n) {
-			/* the wipe alone was undone: say so as for any run */
-			db_note_rolled_back(db);
-		}
-		rc = finish_run(db, rc, locked, committed, 0, r, NULL, t0);
-		migrations_release(&ms);
-		if (out && !rc)
-			*out = r;
-		else
-			strata_report_free(r);
-		return rc;
-	}
-	if ((rc = readonly_check(db)) != 0)
-		return rc;
-	{
-		/* Check the files before dropping anything: a reset that cannot
-		 * re-apply must not start. */
-		struct migration_set ms = { 0 };
-		rc = load_files(db, &ms, 1);
-		migrations_release(&ms);
-		if (rc)
-			return rc;
+		goto out;
 	}
 #ifdef HAVE_BACKUP
-	/* SQLite: the file is about to be deleted; keep a copy to come back to
-	 * if the re-apply fails. */
-	if (!is_pg(db) && !db->no_backup && (rc = backup_auto(db, &saved)) != 0)
-		return rc;
+	/* SQLite: a copy to come back to, taken inside the write transaction
+	 * before anything changes, as up takes it. */
+	if (!rc && !is_pg(db) && !db->no_backup)
+		rc = backup_auto(db, &saved);
 #endif
-	drv_err_init(&e);
-	rc = drv_wipe(db->conn, &e);
-	if (rc)
-		db_error_drv(db, &e, "cannot drop every object");
-	drv_err_release(&e);
 	if (!rc) {
-		strata_report *r = NULL;
-		int nb = db->no_backup;
-		db->no_backup = 1; /* the copy of the database before the reset is taken */
-		rc = strata_up(db, NULL, &r);
-		db->no_backup = nb;
-		if (!rc && r && saved && !r->backup) {
-			r->backup = saved;
-			saved = NULL;
-		}
-		if (out && !rc)
-			*out = r;
-		else
-			strata_report_free(r);
+		drv_err_init(&e);
+		rc = drv_wipe_schema(db->conn, &e);
+		if (rc)
+			db_error_drv(db, &e, "cannot drop every object");
+		drv_err_release(&e);
 	}
-#ifdef HAVE_BACKUP
-	if (rc && saved)
-		backup_restore_after_failure(db, saved);
-#endif
+	if (!rc && (rc = ensure_tracking(db)) == 0)
+		rc = up_in_tx(db, &ms, &uo, 0, &r, &committed);
+	if (r && saved && !r->backup) {
+		r->backup = saved;
+		saved = NULL;
+	}
+	if (rc && !(r && r->n) && db->conn && db->conn->in_tx)
+		/* the drop alone was undone: say so as for any run */
+		db_note_rolled_back(db);
+out:
+	rc = finish_run(db, rc, locked, committed, 0, r, NULL, t0);
+	migrations_release(&ms);
 	free(saved);
+	if (out && !rc)
+		*out = r;
+	else
+		strata_report_free(r);
 	return rc;
 }
 

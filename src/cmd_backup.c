@@ -183,7 +183,6 @@ out:
 
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
-	strata_backup_list *l = NULL;
 	strata_db *db = NULL;
 	char *undo = NULL, *from = NULL;
 	const char *name;
@@ -201,37 +200,20 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	name = n == 1 ? argv[1] : "latest";
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
-	/* "latest" is resolved here so that the output names the file: the
-	 * restore takes a backup of its own, which is the latest afterwards. */
-	if (strcmp(name, "latest") == 0) {
-		rc = strata_backups(db, &l);
-		if (rc) {
-			rc = cli_fail(db, rc);
-			goto out;
-		}
-		if (l->n == 0) {
-			cli_error("restore: there are no backups of %s (see 'strata backups')",
-			          strata_url_redacted(db));
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		from = strdup(l->v[l->n - 1].path);
-		if (!from) {
-			cli_error("out of memory");
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		name = from;
-	}
-	rc = strata_restore(db, name, &undo);
+	/* The library picks "latest" (among the backups it recorded) under
+	 * the folder's lock and says which file it was. */
+	rc = strata_restore_from(db, name, &from, &undo);
 	if (rc) {
 		rc = cli_fail(db, rc);
 		goto out;
 	}
 	cli->committed = 1;
+	if (!strcmp(name, "latest"))
+		name = from;
 	if (cli->json) {
 		json_t *o = head_json(db, "restore");
 		json_object_set_new(o, "restored", json_string(name));
+		json_object_set_new(o, "path", json_string(from));
 		json_object_set_new(o, "undo_backup", json_string(undo));
 		cli_print_json(o);
 	} else {
@@ -241,7 +223,6 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		        base ? base + 1 : undo);
 	}
 out:
-	strata_backup_list_free(l);
 	free(from);
 	free(undo);
 	strata_close(db);

@@ -5,6 +5,48 @@
 #include "cli.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * The URL to name in a question: no user, password or query (libpq
+ * parameters may hold a password). SQLite URLs are paths: as given.
+ */
+static void url_for_humans(const char *url, char *out, size_t size)
+{
+	const char *sep = strstr(url, "://"), *at, *q;
+
+	if (!sep || !strncmp(url, "sqlite", 6)) {
+		snprintf(out, size, "%s", url);
+		return;
+	}
+	q = strchr(sep + 3, '?');
+	at = strchr(sep + 3, '@');
+	if (at && (!q || at < q))
+		sep = at + 1;
+	else
+		sep += 3;
+	snprintf(out, size, "%.*s://%.*s", (int)(strstr(url, "://") - url), url,
+	         (int)(q ? (size_t)(q - sep) : strlen(sep)), sep);
+}
+
+/* drop destroys a whole database: ask at a terminal, else need --yes. */
+static int drop_confirm(struct cli *cli)
+{
+	char name[512];
+
+	url_for_humans(cli->url, name, sizeof name);
+	if (!cli->json && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "drop deletes the database %s and everything in it.\n", name);
+		if (cli_ask_yes(cli, "Drop it?"))
+			return EXIT_OK;
+		cli_error("drop: nothing was changed");
+		return EXIT_FAIL;
+	}
+	cli_error("drop would delete the database %s and everything in it: nothing was changed; "
+	          "confirm with --yes", name);
+	return EXIT_FAIL;
+}
 
 static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 {
@@ -22,6 +64,8 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 		cli_error("no database: give --url URL or set DATABASE_URL (in the environment or .env)");
 		return EXIT_USAGE;
 	}
+	if (!create && !cli->yes && (rc = drop_confirm(cli)) != EXIT_OK)
+		return rc;
 	rc = create ? strata_create_database(cli->url, &err) : strata_drop_database(cli->url, &err);
 	if (rc) {
 		cli_error("%s: %s", argv[0], err ? err : strata_strerror(rc));

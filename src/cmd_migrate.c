@@ -312,13 +312,100 @@ int cmd_redo(struct cli *cli, int argc, char **argv)
 	return down_then_up(cli, argc, argv, "strata redo [--no-backup]", strata_redo);
 }
 
+/*
+ * reset and reset --hard destroy: say what goes and ask at a terminal;
+ * without one (or with --json) refuse unless --yes, as up does for
+ * destructive statements. Returns EXIT_OK to go on, else the exit status.
+ */
+static int reset_confirm(struct cli *cli, strata_db *db, int hard)
+{
+	char **objs = NULL;
+	strata_report *r = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (hard) {
+		if ((rc = strata_reset_objects(db, &objs, &n)) != 0)
+			return cli_fail(db, rc);
+	} else {
+		if ((rc = strata_reset(db, 0, 1, &r)) != 0)
+			return cli_fail(db, rc);
+		n = r->n;
+	}
+	rc = EXIT_OK;
+	if (n == 0)
+		goto out; /* nothing is destroyed: nothing to ask */
+	if (!cli->json && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "%s %s:\n", hard ? "reset --hard drops, in" : "reset rolls back, in",
+		        strata_url_redacted(db));
+		for (i = 0; i < n; i++) {
+			if (hard)
+				fprintf(stderr, "  %s\n", objs[i]);
+			else
+				fprintf(stderr, "  %s_%s\n", r->entries[i].version, r->entries[i].name);
+		}
+		if (hard)
+			fprintf(stderr, "and then applies every migration.\n");
+		if (!cli_ask_yes(cli, hard ? "Drop them?" : "Roll them back?")) {
+			cli_error("reset: nothing was changed");
+			rc = EXIT_FAIL;
+		}
+		goto out;
+	}
+	if (hard)
+		cli_error("reset --hard would drop %zu object%s of %s (%s%s): nothing was changed; "
+		          "see them with 'strata reset --hard --dry-run', confirm with --yes",
+		          n, n == 1 ? "" : "s", strata_url_redacted(db), objs[0],
+		          n > 1 ? ", ..." : "");
+	else
+		cli_error("reset would roll back %zu migration%s of %s (%s_%s%s): nothing was changed; "
+		          "see them with 'strata reset --dry-run', confirm with --yes",
+		          n, n == 1 ? "" : "s", strata_url_redacted(db), r->entries[0].version,
+		          r->entries[0].name, n > 1 ? ", ..." : "");
+	rc = EXIT_FAIL;
+out:
+	strata_strings_free(objs);
+	strata_report_free(r);
+	return rc;
+}
+
+/* reset --hard --dry-run: what would be dropped, then what would be applied. */
+static int print_hard_dry_run(struct cli *cli, strata_db *db, const strata_report *r)
+{
+	char **objs = NULL;
+	size_t n = 0, i;
+	int rc = strata_reset_objects(db, &objs, &n);
+
+	if (rc)
+		return cli_fail(db, rc);
+	if (cli->json) {
+		json_t *o = cli_report_json(cli, db, r, "reset", 1), *drop = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(drop, json_string(objs[i]));
+		json_object_set_new(o, "hard", json_true());
+		json_object_set_new(o, "drop", drop);
+		cli_print_json(o);
+	} else if (!cli->quiet) {
+		printf("-- dry run: reset --hard would drop %zu object%s of %s%s\n", n,
+		       n == 1 ? "" : "s", strata_url_redacted(db), n ? ":" : "");
+		for (i = 0; i < n; i++)
+			printf("--   %s\n", objs[i]);
+		printf("-- and apply %zu migration%s; nothing was changed\n", r->n, r->n == 1 ? "" : "s");
+		for (i = 0; i < r->n; i++)
+			printf("--   %s_%s\n", r->entries[i].version, r->entries[i].name);
+	}
+	strata_strings_free(objs);
+	return EXIT_OK;
+}
+
 int cmd_reset(struct cli *cli, int argc, char **argv)
 {
 	int hard = 0, dry = 0, no_backup = 0;
 	strata_db *db;
 	strata_report *r = NULL;
 	const struct opt opts[] = {
-		OPT_BOOL(0, "hard", &hard, "drop every object instead of running down sections, then apply all"),
+		OPT_BOOL(0, "hard", &hard, "drop every object (PostgreSQL: of the migrations' schemas) "
+		         "instead of running down sections, then apply all"),
 		OPT_DRY_RUN(&dry),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
@@ -335,23 +422,31 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
+	if (!dry && !cli->yes && (rc = reset_confirm(cli, db, hard)) != EXIT_OK)
+		goto out;
 	rc = strata_reset(db, hard, dry, &r);
 	if (!rc && !dry && (hard || r->n))
 		cli->committed = 1;
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (hard && dry) {
-		cli_say(cli, "-- dry run: reset --hard would drop every object of %s and apply all migrations\n",
-		        strata_url_redacted(db));
+		rc = print_hard_dry_run(cli, db, r);
 	} else if (hard) {
-		cli_say(cli, "dropped every object of %s\n", strata_url_redacted(db));
-		print_run(cli, db, r, "up", "applied");
+		if (cli->json) {
+			cli_print_json(cli_report_json(cli, db, r, "reset", 0));
+		} else {
+			cli_say(cli, "dropped every object of %s%s\n", strata_url_redacted(db),
+			        strcmp(strata_engine(db), "postgres") ? "" :
+			        " in the migrations' schemas");
+			print_run(cli, db, r, "up", "applied");
+		}
 		rc = cli_after_change(cli, db);
 	} else {
 		print_run(cli, db, r, "reset", "rolled back");
 		if (!r->dry_run && r->n)
 			rc = cli_after_change(cli, db);
 	}
+out:
 	strata_report_free(r);
 	strata_close(db);
 	return rc;

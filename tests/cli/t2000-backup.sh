@@ -24,9 +24,9 @@ db_file() {
 	printf '%s\n' "${DATABASE_URL#sqlite:}"
 }
 
-# The name backups of the current database start with.
+# The name backups of the current database start with: its whole file name.
 stem() {
-	basename "$(db_file)" .db
+	basename "$(db_file)"
 }
 
 # auto_backups: the current database's automatic backups, by name.
@@ -162,7 +162,7 @@ test_expect_success 'the JSON report of a run names its backup' '
 
 test_expect_success 'reset and refresh back up too, refresh once for its one run' '
 	dump "$(db_file)" >before &&
-	strata reset >out &&
+	strata reset -y >out &&
 	bk=$(backup_of out) &&
 	dump "$bk" >actual &&
 	test_cmp before actual &&
@@ -687,7 +687,7 @@ test_expect_success 'reset --hard backs up the database before deleting it' '
 	users_rows &&
 	dump "$(db_file)" >before &&
 	auto_backups >old &&
-	strata reset --hard >out &&
+	strata reset --hard -y >out &&
 	auto_backups >new &&
 	comm -13 old new >taken &&
 	test_line_count = 1 taken &&

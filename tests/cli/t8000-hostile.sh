@@ -921,7 +921,7 @@ then
 		f=${DATABASE_URL#sqlite:} &&
 		chmod 640 "$f" &&
 		ino=$(stat -c %i "$f") &&
-		(umask 000 && strata reset --hard -q) &&
+		(umask 000 && strata reset --hard -y -q) &&
 		test "$(stat -c %a "$f")" = 640 &&
 		test "$(stat -c %i "$f")" = "$ino" &&
 		db_sql "SELECT note FROM base" >actual &&

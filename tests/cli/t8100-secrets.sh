@@ -254,8 +254,8 @@ test_expect_success 'create and drop a database with the password in the URL' '
 	echo "t_t8100_created_$$" >>"$TEST_TMP/pg-databases" &&
 	run create 0 strata -u "$new" create &&
 	run create-again 1 strata -u "$new" create &&
-	run drop 0 strata -u "$new" drop &&
-	run drop-again any strata -u "$new" drop
+	run drop 0 strata -u "$new" -y drop &&
+	run drop-again any strata -u "$new" -y drop
 '
 
 test_expect_success 'the tracking table holds no password' '

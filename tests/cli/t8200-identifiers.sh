@@ -211,7 +211,7 @@ then
 		db_sql -u "$STRATA_TEST_PG_URL" "SELECT count(*) FROM pg_database WHERE datname IN ($(sql_literal "$ODD_DB"), '\''postgres'\'')" >actual &&
 		echo 2 >expect &&
 		test_cmp expect actual &&
-		strata -u "$url" drop >out 2>err &&
+		strata -u "$url" -y drop >out 2>err &&
 		test_must_be_empty err &&
 		db_sql -u "$STRATA_TEST_PG_URL" "SELECT count(*) FROM pg_database WHERE datname = $(sql_literal "$ODD_DB")" >actual &&
 		echo 0 >expect &&
