@@ -28,6 +28,7 @@ struct cli {
 	long keep;                /* --keep */
 	int json, yes, quiet, verbose, color, all;
 	int no_backup;
+	int may_create;           /* the command writes: a missing SQLite file may be created */
 	int ssl;                  /* DATABASE_SSL=true */
 	char *owned[16];          /* strings config.c allocated (from .env) */
 	int nowned;
@@ -35,6 +36,10 @@ struct cli {
 
 /* Command flags: what main() checks before calling. */
 #define CMD_NEED_DB 1
+/* The command changes the database, so a SQLite file that is not there yet
+ * may be created; every other command fails on one ("read-only commands
+ * never create a database"). */
+#define CMD_MAY_CREATE 2
 
 struct cmd {
 	const char *name;

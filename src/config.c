@@ -210,9 +210,16 @@ int cli_open(struct cli *cli, strata_db **out)
 	cfg.statement_timeout_ms = cli->statement_timeout_ms;
 	cfg.keep_backups = (int)cli->keep;
 	cfg.no_backup = cli->no_backup;
+	cfg.no_create = !cli->may_create;
 	cfg.log = cli_log;
 	cfg.log_payload = cli;
 	rc = strata_open(&db, with_ssl(cli, cli->url), &cfg);
+	if (rc == STRATA_ENOTFOUND && cfg.no_create && db) {
+		/* A mistyped path, most often: say that nothing was created. */
+		cli_error("%s (this command creates no database: check the URL)", strata_errmsg(db));
+		strata_close(db);
+		return EXIT_FAIL;
+	}
 	if (rc) {
 		int code = cli_fail(db, rc);
 		strata_close(db);
