@@ -315,7 +315,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 	if (rc == STRATA_ENOTFOUND)
 		return db_error(db, rc, "%s: no such schema file", path);
 	if (rc)
-		return db_error(db, rc, "cannot read %s: %s", path, strerror(errno));
+		return db_error(db, rc, "cannot read %s: %s", path, util_file_strerror(errno));
 	if (sbuf_failed(&text)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;

@@ -83,7 +83,19 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* Dump db to path; messages name the command. Returns an exit status. */
+/* Why util_write_file() did not write, in the user's words. */
+static const char *write_error(int err)
+{
+	switch (err) {
+	case ENXIO: return "it is a FIFO that no process reads";
+	case EISDIR: return "it is a directory";
+	case EINVAL: return "not a regular file, FIFO or character device";
+	case ENOLINK: return "a symlink to nothing (strata does not create its target)";
+	default: return strerror(err);
+	}
+}
+
+/* Dump db to path ("-": stdout); messages name the command. Returns an exit status. */
 static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsigned flags,
                         const char *command)
 {
@@ -92,10 +104,16 @@ static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsign
 
 	if (rc)
 		return cli_fail(db, rc);
-	if (util_write_file(path, sql, strlen(sql))) {
+	if (!strcmp(path, "-")) {
+		print_text(sql);
+		free(sql);
+		return EXIT_OK;
+	}
+	if ((rc = util_write_file(path, sql, strlen(sql))) != 0) {
 		/* After up/down the run itself went through: say so, since the
 		 * exit status alone would suggest it did not. */
-		cli_error("%s: cannot write '%s': %s%s", command, path, strerror(errno),
+		cli_error("%s: cannot write '%s': %s%s", command, path,
+		          rc == STRATA_ENOMEM ? "out of memory" : write_error(errno),
 		          strcmp(command, "dump") ? " (the run itself succeeded)" : "");
 		free(sql);
 		return EXIT_FAIL;

@@ -587,6 +587,10 @@ fresh_db() {
 	echo "$n" >"$TEST_TMP/db-counter"
 	case "$STRATA_TEST_ENGINE" in
 	sqlite)
+		# An empty file is an empty SQLite database: there, as the
+		# CREATE DATABASE on postgres, since read-only commands create
+		# none (t1310-readonly).
+		: >"$TRASH/db$n.db" &&
 		echo "sqlite:$TRASH/db$n.db"
 		;;
 	postgres)
