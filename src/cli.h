@@ -76,7 +76,8 @@ int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int a
 void opts_usage(FILE *f, const char *usage, const struct opt *opts);
 /* Shorthand: the return of a command whose opts_parse returned r < 0. */
 #define OPTS_EXIT(r) ((r) == -1 ? EXIT_OK : EXIT_USAGE)
-/* Parse "500ms", "5s", "2min", "1h" or bare milliseconds into *ms. */
+/* Parse "500ms", "5s", "2min", "1h" (or "0") into *ms. Returns 0, -2 for a
+ * number without a unit (5 what?), -1 for anything else. */
 int parse_duration(const char *s, long *ms);
 
 /* config.c */
@@ -108,6 +109,10 @@ void cli_say(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* s with control characters shown as \xNN (s itself when it has none), for
+ * names and messages from files and databases in human output; valid until
+ * eight more calls. */
+const char *cli_esc(const char *s);
 /* Colour escapes when colour is on, "" otherwise. */
 const char *cli_color(struct cli *cli, const char *which); /* "green","red","yellow","dim","bold","reset" */
 /* The log callback the program gives the library: notices to stderr. */

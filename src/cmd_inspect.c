@@ -125,10 +125,10 @@ static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsign
 		json_object_set_new(o, "bytes", json_integer((json_int_t)strlen(sql)));
 		cli_print_json(o);
 	} else if (!strcmp(command, "dump")) {
-		cli_say(cli, "wrote %s\n", path);
+		cli_say(cli, "wrote %s\n", cli_esc(path));
 	} else if (cli->verbose && !cli->quiet) {
 		/* After up/down: a note on stderr, so stdout stays the run's. */
-		fprintf(stderr, "strata: schema dump written to %s\n", path);
+		fprintf(stderr, "strata: schema dump written to %s\n", cli_esc(path));
 	}
 	free(sql);
 	return EXIT_OK;
@@ -280,7 +280,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			qualify = 1;
 	for (i = 0; i < s->n; i++) {
 		const strata_table_stats *t = &s->tables[i];
-		size_t w = strlen(t->name) + (qualify && t->schema ? strlen(t->schema) + 1 : 0);
+		size_t w = strlen(cli_esc(t->name)) + (qualify && t->schema ? strlen(cli_esc(t->schema)) + 1 : 0);
 		if (w > wname)
 			wname = w;
 		rows_text(t, buf, sizeof buf);
@@ -295,12 +295,12 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < s->n; i++) {
 		const strata_table_stats *t = &s->tables[i];
 		int q = qualify && t->schema;
-		size_t w = strlen(t->name) + (q ? strlen(t->schema) + 1 : 0);
+		size_t w = strlen(cli_esc(t->name)) + (q ? strlen(cli_esc(t->schema)) + 1 : 0);
 		char size[32];
 
 		rows_text(t, buf, sizeof buf);
 		human_size(t->bytes, size, sizeof size);
-		printf("%s%s%s%*s  %*s  %*s\n", q ? t->schema : "", q ? "." : "", t->name,
+		printf("%s%s%s%*s  %*s  %*s\n", q ? cli_esc(t->schema) : "", q ? "." : "", cli_esc(t->name),
 		       (int)(wname - w), "", (int)wrows, buf, (int)wsize, size);
 		estimated |= t->rows_estimated;
 	}

@@ -32,18 +32,18 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 		return;
 	}
 	if (r->backup)
-		printf("%sbackup: %s%s\n", cli_color(cli, "dim"), r->backup, cli_color(cli, "reset"));
+		printf("%sbackup: %s%s\n", cli_color(cli, "dim"), cli_esc(r->backup), cli_color(cli, "reset"));
 	for (i = 0; i < r->n; i++) {
 		const strata_entry *e = &r->entries[i];
 		if (r->dry_run) {
-			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", e->version,
-			       e->name, e->no_transaction ? " (transaction:false)" : "",
+			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", cli_esc(e->version),
+			       cli_esc(e->name), e->no_transaction ? " (transaction:false)" : "",
 			       e->file ? "" : " (down SQL recorded when applied)");
 			cli_print_sql(e->sql);
 			printf("\n");
 		} else {
 			printf("%s%-12s%s %s_%s %s(%ld ms)%s\n", cli_color(cli, "green"), verb,
-			       cli_color(cli, "reset"), e->version, e->name, cli_color(cli, "dim"),
+			       cli_color(cli, "reset"), cli_esc(e->version), cli_esc(e->name), cli_color(cli, "dim"),
 			       e->duration_ms, cli_color(cli, "reset"));
 		}
 	}

@@ -32,16 +32,67 @@ static char *owned(struct cli *cli, char *s)
 	return s;
 }
 
-/* The value of KEY in .env text, unquoted; NULL if absent. */
-static char *dotenv_get(const char *text, const char *key)
+/*
+ * The value of one .env line: quotes taken off, a comment after it
+ * dropped. A quoted value ends at its closing quote, and a " # comment"
+ * may follow it (DATABASE_URL="sqlite:a.db" # main db); an unquoted one
+ * ends at " #". Returns a new string or NULL (out of memory).
+ */
+static char *dotenv_value(const char *v, size_t vl)
+{
+	const char *h;
+	char *s;
+
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (vl >= 2 && (v[0] == '"' || v[0] == '\'')) {
+		const char *close = memchr(v + 1, v[0], vl - 1);
+		if (close) {
+			for (h = close + 1; h < v + vl && (*h == ' ' || *h == '\t'); h++)
+				;
+			if (h == v + vl || (*h == '#' && h > close + 1)) {
+				v++;
+				vl = (size_t)(close - v);
+				goto copy;
+			}
+		}
+	}
+	/* unquoted: a " #" starts a comment */
+	for (h = v; h < v + vl; h++)
+		if (*h == '#' && h > v && (h[-1] == ' ' || h[-1] == '\t'))
+			break;
+	vl = (size_t)(h - v);
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+copy:
+	if ((s = malloc(vl + 1)) != NULL) {
+		memcpy(s, v, vl);
+		s[vl] = '\0';
+	}
+	return s;
+}
+
+/*
+ * The value of KEY in .env text; NULL if absent. A key set twice takes
+ * the later value, as godotenv (dbmate), Node's and Python's dotenv and
+ * docker compose do; *first and *last get the line numbers of the first
+ * and the last setting (equal when it is set once).
+ */
+static char *dotenv_get(const char *text, const char *key, long *first, long *last)
 {
 	size_t kl = strlen(key);
-	const char *p = text;
+	const char *p = text, *found = NULL;
+	size_t found_len = 0;
+	long lineno = 0;
 
+	*first = *last = 0;
 	while (p && *p) {
 		const char *line = p, *nl = strchr(p, '\n');
 		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
 		p = nl ? nl + 1 : NULL;
+		lineno++;
 		while (ll && (*line == ' ' || *line == '\t'))
 			line++, ll--;
 		if (ll >= 7 && strncmp(line, "export ", 7) == 0)
@@ -55,46 +106,33 @@ static char *dotenv_get(const char *text, const char *key)
 				v++, vl--;
 			if (!vl || *v != '=')
 				continue;
-			v++, vl--;
-			while (vl && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-				v++;
-				vl -= 2;
-			} else {
-				/* unquoted: a " #" starts a comment */
-				const char *h;
-				for (h = v; h < v + vl; h++)
-					if (*h == '#' && h > v && (h[-1] == ' ' || h[-1] == '\t'))
-						break;
-				vl = (size_t)(h - v);
-				while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-					vl--;
-			}
-			{
-				char *s = malloc(vl + 1);
-				if (s) {
-					memcpy(s, v, vl);
-					s[vl] = '\0';
-				}
-				return s;
-			}
+			found = v + 1;
+			found_len = vl - 1;
+			if (!*first)
+				*first = lineno;
+			*last = lineno;
 		}
 	}
-	return NULL;
+	return found ? dotenv_value(found, found_len) : NULL;
 }
 
 static const char *setting(struct cli *cli, const char *dotenv, const char *key)
 {
 	const char *v = getenv(key);
+	long first, last;
+	char *s;
 
 	if (v && *v)
 		return v;
-	if (dotenv)
-		return owned(cli, dotenv_get(dotenv, key));
-	return NULL;
+	if (!dotenv)
+		return NULL;
+	s = dotenv_get(dotenv, key, &first, &last);
+	if (s && first != last) {
+		fflush(stdout);
+		fprintf(stderr, "strata: warning: .env:%ld: %s is set again (first on line %ld); "
+		        "the later value is used\n", last, key, first);
+	}
+	return owned(cli, s);
 }
 
 /*

@@ -24,6 +24,8 @@ int parse_duration(const char *s, long *ms)
 	v = strtod(s, &end);
 	if (errno || end == s || !(v >= 0) || v > 1e15) /* NaN, inf and negatives */
 		return -1;
+	if (!*end && v != 0) /* 5: milliseconds to PostgreSQL, seconds to a person */
+		return v > (double)INT_MAX ? -1 : -2;
 	if (!*end || strcmp(end, "ms") == 0)
 		;
 	else if (strcmp(end, "s") == 0)
@@ -108,6 +110,13 @@ static int set_value(const char *cmd, const struct opt *o, const char *spell, co
 		*(int *)o->dest = strcmp(o->lng, "no-color") == 0 ? 0 : 1;
 		return 0;
 	case OPT_T_STRING:
+		/* No option means anything by an empty string; most often it is
+		 * a shell variable that was not set ("--table $T"), and taking
+		 * it as "the default" would work on the wrong table or file. */
+		if (!*arg && strcmp(o->lng, "url") != 0) { /* -u "": "no database", later */
+			cli_error("%s: --%s needs a value, not an empty string", cmd, o->lng);
+			return -1;
+		}
 		*(const char **)o->dest = arg;
 		return 0;
 	case OPT_T_LONG:
@@ -117,12 +126,18 @@ static int set_value(const char *cmd, const struct opt *o, const char *spell, co
 		}
 		return 0;
 	case OPT_T_DURATION:
-		if (parse_duration(arg, (long *)o->dest)) {
+		switch (parse_duration(arg, (long *)o->dest)) {
+		case 0:
+			return 0;
+		case -2:
+			cli_error("%s: --%s %s has no unit: give %sms, %ss, %smin or %sh", cmd, o->lng,
+			          arg, arg, arg, arg, arg);
+			return -1;
+		default:
 			cli_error("%s: %s needs a duration such as 500ms, 5s or 2min (at most 596h), not '%s'",
 			          cmd, spell, arg);
 			return -1;
 		}
-		return 0;
 	case OPT_T_END:
 		break;
 	}

@@ -79,7 +79,7 @@ test_expect_success 'dump into a FIFO writes into it and leaves the FIFO' '
 	at_base &&
 	rm -f fifo &&
 	mkfifo fifo &&
-	{ cat fifo >got & } &&
+	{ timeout 20 cat fifo >got & } &&
 	reader=$! &&
 	timeout 20 strata dump fifo >out &&
 	wait $reader &&
