@@ -74,6 +74,10 @@ struct opt {
  */
 int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv);
 void opts_usage(FILE *f, const char *usage, const struct opt *opts);
+/* For "did you mean": the names of names[0..n) nearest to word, within two
+ * edits (and fewer than half its length), into out; returns how many (0, 1
+ * or 2: more as near as each other are no suggestion). */
+size_t cli_suggest(const char *word, const char *const *names, size_t n, const char *out[2]);
 /* Shorthand: the return of a command whose opts_parse returned r < 0. */
 #define OPTS_EXIT(r) ((r) == -1 ? EXIT_OK : EXIT_USAGE)
 /* Parse "500ms", "5s", "2min", "1h" (or "0") into *ms. Returns 0, -2 for a
@@ -88,6 +92,14 @@ void config_release(struct cli *cli);
  * and returns the exit status to use (> 0); on success 0 and *out set.
  */
 int cli_open(struct cli *cli, strata_db **out);
+
+/*
+ * Before a command that reads the migrations opens the database: a missing
+ * directory (a mistyped -d, or dbmate's db/migrations) is said as such,
+ * with what to do, and code returned; nothing is opened or created. 0 when
+ * the directory is there (or cannot be looked at: the library says why).
+ */
+int cli_check_dir(struct cli *cli, int code);
 
 /* output.c */
 /* The exit status for a library result code. */

@@ -284,7 +284,7 @@ done:
 int cmd_push(struct cli *cli, int argc, char **argv)
 {
 	strata_push_opts o = STRATA_PUSH_OPTS_INIT;
-	int dry_run = 0, allow = 0, concurrent = 0, rc;
+	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	size_t i;
@@ -293,10 +293,11 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "allow-destructive", &allow, "apply destructive changes without asking"),
 		OPT_BOOL(0, "concurrent-indexes", &concurrent,
 		         "PostgreSQL: CREATE INDEX CONCURRENTLY, outside the transaction"),
+		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes]",
-	                   opts, argc, argv);
+	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes] "
+	                   "[--no-backup]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -304,6 +305,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		cli_error("push: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
+	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	o.schema_file = cli->schema_file;
@@ -377,7 +379,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		cli_error("verify: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_open(cli, &db)) != 0)
+	if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_verify(db, cli->dev_url, &p);
 	if (rc && rc != STRATA_EDRIFT) {

@@ -144,7 +144,8 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	o.steps = o.steps < 0 ? 0 : o.steps;
 	o.refuse_destructive = !(allow_destructive || cli->yes);
 	cli->no_backup = no_backup;
-	if ((rc = cli_open(cli, &db)) != 0)
+	/* exit 1, as up said it before this check (tests/cli/t1600) */
+	if ((rc = cli_check_dir(cli, EXIT_FAIL)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = do_up(cli, db, &o, "up");
 	strata_close(db);

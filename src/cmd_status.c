@@ -37,7 +37,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		cli_error("status: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_open(cli, &db)) != 0)
+	if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_status(db, &r);
 	if (rc) {
@@ -132,7 +132,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		/* What up would run: a dry run. */
 		strata_up_opts o = STRATA_UP_OPTS_INIT;
 		size_t i;
-		if ((rc = cli_open(cli, &db)) != 0)
+		if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 			return rc;
 		o.dry_run = 1;
 		rc = strata_up(db, &o, &r);

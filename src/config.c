@@ -266,3 +266,20 @@ int cli_open(struct cli *cli, strata_db **out)
 	*out = db;
 	return 0;
 }
+
+int cli_check_dir(struct cli *cli, int code)
+{
+	const char *dir = cli->dir ? cli->dir : "migrations";
+	struct stat st;
+
+	/* Only "not there" is decided here; the library reports the rest. */
+	if (stat(dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+		return 0;
+	if (!cli->dir && stat("db/migrations", &st) == 0 && S_ISDIR(st.st_mode))
+		cli_error("migrations directory '%s' does not exist (found 'db/migrations', dbmate's "
+		          "default: use -d db/migrations)", dir);
+	else
+		cli_error("migrations directory '%s' does not exist (check -d, or create it with "
+		          "'strata new NAME')", cli_esc(dir));
+	return code;
+}

@@ -124,7 +124,18 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, argv[i]) == 0)
 			break;
 	if (!c->name) {
-		cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
+		const char *names[sizeof commands / sizeof commands[0]], *near[2];
+		size_t k = 0, m;
+		for (c = commands; c->name; c++)
+			names[k++] = c->name;
+		m = cli_suggest(argv[i], names, k, near);
+		if (m == 1)
+			cli_error("'%s' is not a strata command (did you mean '%s'?)", argv[i], near[0]);
+		else if (m == 2)
+			cli_error("'%s' is not a strata command (did you mean '%s' or '%s'?)", argv[i],
+			          near[0], near[1]);
+		else
+			cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
 		config_release(&cli);
 		return EXIT_USAGE;
 	}

@@ -165,4 +165,78 @@ test_expect_success 'a diff comment never carries a newline from a name out of i
 	test_cmp expect actual
 '
 
+test_expect_success SQLITE 'push --no-backup (as its page says) takes no backup' '
+	at_base &&
+	echo "CREATE TABLE p (id INTEGER);" >schema.sql &&
+	rm -rf .strata-backups &&
+	strata push --no-backup -q &&
+	test_path_is_missing .strata-backups &&
+	echo p >expect &&
+	db_sql "SELECT name FROM sqlite_master WHERE name = '\''p'\''" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success POSTGRES 'push --no-backup is taken on PostgreSQL too' '
+	at_base &&
+	echo "CREATE TABLE p (id INTEGER);" >schema.sql &&
+	strata push --no-backup -q &&
+	db_sql "SELECT count(*) FROM information_schema.tables WHERE table_name = '\''p'\''" >actual &&
+	echo 1 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'status with a mistyped -d says the directory does not exist (exit 2)' '
+	at_base &&
+	strata up -q &&
+	usage_error "migrations directory '\''migratoins'\'' does not exist (check -d" -- strata -d migratoins status &&
+	usage_error "migrations directory '\''migratoins'\'' does not exist" -- strata -d migratoins show &&
+	usage_error "migrations directory '\''migratoins'\'' does not exist" -- strata -d migratoins verify
+'
+
+test_expect_success SQLITE 'up with a mistyped -d creates no database' '
+	at_base &&
+	rm -rf .strata-backups &&
+	test_expect_code 1 strata -u sqlite:not-yet.db -d migratoins up >out 2>err &&
+	test_grep "migrations directory .migratoins. does not exist" err &&
+	test_path_is_missing .strata-backups &&
+	test_path_is_missing not-yet.db
+'
+
+test_expect_success 'no ./migrations but db/migrations (dbmate): the error says to use -d db/migrations' '
+	at_base &&
+	strata up -q &&
+	mkdir -p db &&
+	mv migrations db/migrations &&
+	usage_error "migrations directory '\''migrations'\'' does not exist (found '\''db/migrations'\'', dbmate'\''s default: use -d db/migrations)" -- strata status &&
+	strata -d db/migrations status >out &&
+	test_grep "0001" out
+'
+
+test_expect_success 'a mistyped command gets a suggestion, exit 2' '
+	echo "strata: error: '\''stauts'\'' is not a strata command (did you mean '\''status'\'' or '\''stats'\''?)" >expect &&
+	test_expect_code 2 strata stauts 2>err &&
+	test_cmp expect err &&
+	echo "strata: error: '\''dwon'\'' is not a strata command (did you mean '\''down'\''?)" >expect &&
+	test_expect_code 2 strata dwon 2>err &&
+	test_cmp expect err &&
+	test_expect_code 2 strata -u sqlite:x.db inspcet 2>err &&
+	test_grep "did you mean .inspect.?" err &&
+	test_path_is_missing x.db
+'
+
+test_expect_success 'a word far from every command gets no suggestion' '
+	echo "strata: error: '\''frobnicate'\'' is not a strata command (see '\''strata --help'\'')" >expect &&
+	test_expect_code 2 strata frobnicate 2>err &&
+	test_cmp expect err
+'
+
+test_expect_success 'a mistyped option gets a suggestion, exit 2, nothing run' '
+	at_base &&
+	usage_error "up: unknown option '\''--dryrun'\'' (did you mean --dry-run?)" -- strata up --dryrun &&
+	usage_error "status: unknown option '\''--jsno'\'' (did you mean --json?)" -- strata status --jsno &&
+	usage_error "(did you mean --allow-destructive?)" -- strata up --allow-destrutive &&
+	usage_error "unknown option '\''--zzz'\'' (see '\''strata up -h'\'')" -- strata up --zzz &&
+	test_must_fail db_sql "SELECT count(*) FROM strata_migrations"
+'
+
 test_done
