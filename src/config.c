@@ -162,7 +162,7 @@ static int read_dotenv(char **out)
 		return 0;
 	}
 	if (rc) {
-		cli_error("cannot read .env: %s", rc == STRATA_ENOMEM ? "out of memory" : strerror(errno));
+		cli_error("cannot read .env: %s", rc == STRATA_ENOMEM ? "out of memory" : util_file_strerror(errno));
 		sbuf_release(&sb);
 		return EXIT_USAGE;
 	}
