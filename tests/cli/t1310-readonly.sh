@@ -94,6 +94,15 @@ test_expect_success SQLITE 'diff --from a missing SQLite URL creates nothing' '
 	test_path_is_missing nope.db
 '
 
+test_expect_success SQLITE 'lint with a SQLite URL takes its rules and opens nothing' '
+	setup_dir &&
+	strata -u sqlite:lintdb/x.db lint >out 2>err &&
+	test_grep "0 errors" out &&
+	test_path_is_missing lintdb &&
+	strata -u sqlite:lint.db lint migrations/0001_t.sql >out 2>err &&
+	test_path_is_missing lint.db
+'
+
 test_expect_success SQLITE 'the error says that nothing was created' '
 	setup_dir &&
 	test_expect_code 1 strata -u sqlite:typo.db status 2>err &&
