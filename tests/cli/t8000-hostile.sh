@@ -878,6 +878,8 @@ test_expect_success 'a .env over 1 MiB is refused, not cut and parsed' '
 		head -c 70000 /dev/zero | tr "\000" "#" &&
 		printf "\nSTRATA_DIR=nowhere\n"
 	} >.env &&
+	test_when_finished "rm -f .env" &&
+	mkdir -p nowhere &&
 	strata status >out 2>err &&
 	test_grep ! nowhere err &&
 	head -c 1100000 /dev/zero | tr "\000" "#" >.env &&
