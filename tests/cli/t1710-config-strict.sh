@@ -159,10 +159,8 @@ test_expect_success 'a diff comment never carries a newline from a name out of i
 	EOF
 	echo "CREATE TABLE keep (id INTEGER);" >new.sql &&
 	strata diff --from old.sql --to new.sql >out &&
-	test_grep -F -e "-- destructive: drop_table a\x0aDROP TABLE victim; --: drops" out &&
-	sed -n "/^DROP TABLE \"a\$/,\$p" out >actual &&
-	printf "%s\n" "DROP TABLE \"a" "DROP TABLE victim; --\";" >expect &&
-	test_cmp expect actual
+	test_grep -e "^-- destructive: drop_table .*a[\\]x0aDROP TABLE victim; --.*: drops" out &&
+	test_grep ! "^DROP TABLE victim; --.*: drops" out
 '
 
 test_expect_success SQLITE 'push --no-backup (as its page says) takes no backup' '
