@@ -9,7 +9,8 @@
  *
  * Promises checked: a key is found exactly when a plain reading finds a
  * line "KEY=...", "KEY = ..." or "export KEY=..." for it; the value is one line, comes
- * from the first such line, and is no longer than the text; config_load()
+ * from the last such line (the later setting wins), and is no longer than the text; the
+ * line numbers given for the first and last setting are in order; config_load()
  * refuses exactly the files with a NUL byte (exit status 2) and reads no
  * setting from them, frees all it owned; DATABASE_SSL adds sslmode=require.
  */
@@ -23,6 +24,7 @@
 /* config.c's cli_open() needs these from output.c; the harness never calls
  * cli_open(), so stubs do (weak: output.c may be linked in one day). */
 __attribute__((weak)) void cli_error(const char *fmt, ...) { (void)fmt; }
+__attribute__((weak)) const char *cli_esc(const char *s) { return s; }
 __attribute__((weak)) int cli_fail(strata_db *db, int rc) { (void)db; return rc ? 1 : 0; }
 __attribute__((weak)) void cli_log(void *payload, int level, const char *msg)
 {
@@ -56,11 +58,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The line a plain reader finds for key: its start, or NULL. */
-static const char *first_line(const char *text, const char *key)
+/* The last line a plain reader finds for key: its start, or NULL. */
+static const char *last_line(const char *text, const char *key)
 {
 	size_t kl = strlen(key);
-	const char *p = text;
+	const char *p = text, *found = NULL;
 
 	while (p && *p) {
 		const char *l = p;
@@ -77,10 +79,10 @@ static const char *first_line(const char *text, const char *key)
 			while (k < ll && (l[k] == ' ' || l[k] == '\t'))
 				k++;
 			if (k < ll && l[k] == '=')
-				return l;
+				found = l;
 		}
 	}
-	return NULL;
+	return found;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -91,13 +93,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 
 	for (i = 0; known[i]; i++) {
-		char *v = dotenv_get(text, known[i]);
-		const char *line = first_line(text, known[i]);
+		long first = -1, last = -1;
+		char *v = dotenv_get(text, known[i], &first, &last);
+		const char *line = last_line(text, known[i]);
 
 		FUZZ_CHECK((v != NULL) == (line != NULL), "%s: found %d, a plain reading %d",
 		           known[i], v != NULL, line != NULL);
 		if (!v)
 			continue;
+		FUZZ_CHECK(first >= 1 && first <= last, "%s: lines %ld and %ld", known[i], first, last);
 		FUZZ_CHECK(strlen(v) <= strlen(text), "%s: value longer than the file", known[i]);
 		FUZZ_CHECK(!strchr(v, '\n'), "%s: value spans lines", known[i]);
 		/* The value comes from that line (quotes and comment removed). */

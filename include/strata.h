@@ -65,7 +65,7 @@ typedef void (*strata_log_fn)(void *payload, int level, const char *msg);
 /*
  * Configuration of a handle, copied by strata_open(): strings are duplicated,
  * so the struct may be freed right after. Initialise with STRATA_CONFIG_INIT
- * and set what you need; fields are only ever appended (version 1).
+ * and set what you need; fields are only ever appended (version 2: no_create).
  */
 typedef struct strata_config {
 	int version;               /* STRATA_CONFIG_VERSION */
@@ -79,10 +79,14 @@ typedef struct strata_config {
 	int no_backup;             /* 1: take no automatic backup before changing a SQLite database */
 	strata_log_fn log;         /* notices; NULL: dropped */
 	void *log_payload;
+	/* version 2: */
+	int no_create;             /* 1: a SQLite file that does not exist is an error
+	                              (STRATA_ENOTFOUND, "no such database file: PATH")
+	                              instead of being created; for read-only work */
 } strata_config;
 
-#define STRATA_CONFIG_VERSION 1
-#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL }
+#define STRATA_CONFIG_VERSION 2
+#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL, 0 }
 
 typedef struct strata_db strata_db;
 
@@ -92,6 +96,8 @@ typedef struct strata_db strata_db;
  * ^On failure the return is negative and *out is still a handle (unless
  * STRATA_ENOMEM, when it is NULL) whose strata_errmsg() says what went wrong,
  * as sqlite3_open() does; strata_close() it too. cfg may be NULL.
+ * ^A SQLite path must name a regular file (else STRATA_ENOTADB), or nothing:
+ * then the file is created, unless cfg->no_create (STRATA_ENOTFOUND).
  */
 int strata_open(strata_db **out, const char *url, const strata_config *cfg);
 

@@ -51,7 +51,8 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg)
 	o.pg_schema = db->pg_schema;
 	o.log = db->log;
 	o.log_payload = db->log_payload;
-	o.create = 1;
+	/* A caller built against version 1 knows nothing of no_create. */
+	o.create = !(cfg->version >= 2 && cfg->no_create);
 	rc = drv_open(&db->conn, &db->url, &o, &e);
 	if (rc) {
 		db_error_drv(db, &e, NULL);

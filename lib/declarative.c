@@ -316,10 +316,15 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 
 	*out = NULL;
 	rc = util_read_file(path, &text);
-	if (rc == STRATA_ENOTFOUND)
-		return db_error(db, rc, "%s: no such schema file", path);
-	if (rc)
-		return db_error(db, rc, "cannot read %s: %s", path, strerror(errno));
+	if (rc) {
+		/* what was read before the error (up to 64 MiB) is ours to free */
+		if (rc == STRATA_ENOTFOUND)
+			db_error(db, rc, "%s: no such schema file", path);
+		else
+			db_error(db, rc, "cannot read %s: %s", path, util_file_strerror(errno));
+		sbuf_release(&text);
+		return rc;
+	}
 	if (sbuf_failed(&text)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;

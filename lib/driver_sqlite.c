@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ struct sqlite_conn {
 	sqlite3 *db;
 	char *path;
 	long busy_timeout_ms;
+	int create;             /* a missing file may be created */
 	strata_log_fn log;
 	void *log_payload;
 	int said_wait;
@@ -137,13 +139,54 @@ static void sq_close(drv_conn *base)
 	free(c);
 }
 
+/*
+ * A database is a regular file, or absent when the command may create it.
+ * SQLite itself opens whatever the path names: /dev/null reads as an empty
+ * database, a FIFO blocks, and a mistyped path becomes a new empty file
+ * under a read-only command. Without create the open also leaves out
+ * SQLITE_OPEN_CREATE, so a file removed after this check is not made
+ * either.
+ */
+static int path_check(struct sqlite_conn *c, struct drv_err *err)
+{
+	struct stat st;
+
+	if (!strcmp(c->path, ":memory:") || !*c->path)
+		return 0;
+	if (stat(c->path, &st) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			drv_err_set(err, STRATA_ECONNECT, "cannot open SQLite database '%s': %s", c->path,
+			            strerror(errno));
+		else if (c->create)
+			return 0;
+		else
+			drv_err_set(err, STRATA_ENOTFOUND, "no such database file: %s", c->path);
+		return err->code;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		drv_err_set(err, STRATA_ENOTADB, "'%s' is not a SQLite database: not a regular file (%s)",
+		            c->path, S_ISDIR(st.st_mode) ? "a directory" :
+		            S_ISFIFO(st.st_mode) ? "a FIFO" :
+		            S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+		return err->code;
+	}
+	return 0;
+}
+
 static int sq_connect(struct sqlite_conn *c, struct drv_err *err)
 {
 	int rc;
 	const char *msg;
 
+	if ((rc = path_check(c, err)) != 0)
+		return rc;
 	rc = sqlite3_open_v2(c->path, &c->db,
-	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	                     SQLITE_OPEN_READWRITE | (c->create ? SQLITE_OPEN_CREATE : 0) |
+	                     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK && !c->create && access(c->path, F_OK) != 0) {
+		drv_err_set(err, STRATA_ENOTFOUND, "no such database file: %s", c->path);
+		return err->code;
+	}
 	if (rc != SQLITE_OK) {
 		msg = c->db ? sqlite3_errmsg(c->db) : "out of memory";
 		drv_err_set(err, map_code(rc) == STRATA_ESQL ? STRATA_ECONNECT : map_code(rc),
@@ -178,6 +221,7 @@ static int sq_open(drv_conn **out, const struct strata_url *url, const struct dr
 		return STRATA_ENOMEM;
 	}
 	c->busy_timeout_ms = o ? o->busy_timeout_ms : 600000;
+	c->create = o ? o->create : 1;
 	c->log = o ? o->log : NULL;
 	c->log_payload = o ? o->log_payload : NULL;
 	rc = sq_connect(c, err);

@@ -2232,7 +2232,7 @@ static int lint_path(struct lint_run *r, const char *path)
 	rc = util_read_file(path, &content);
 	if (rc) {
 		sbuf_setf(&r->err, "%s: cannot read: %s", path,
-		          rc == STRATA_ENOMEM ? "out of memory" : strerror(errno));
+		          rc == STRATA_ENOMEM ? "out of memory" : util_file_strerror(errno));
 	} else {
 		rc = lint_content(r, path, content.buf, content.len);
 	}

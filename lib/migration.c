@@ -837,7 +837,7 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 		goto out;
 	}
 	if (rc) {
-		sbuf_setf(err, "%s: cannot read: %s", path.buf, strerror(errno));
+		sbuf_setf(err, "%s: cannot read: %s", path.buf, util_file_strerror(errno));
 		goto out;
 	}
 	sum_render(s, &want);

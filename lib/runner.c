@@ -815,7 +815,7 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 
 		sbuf_reset(&content);
 		if (util_read_file(todo[i]->path, &content) != 0) {
-			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, strerror(errno));
+			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, util_file_strerror(errno));
 			break;
 		}
 		if (strata_lint_text(db->conn->driver->name, todo[i]->path, content.buf, content.len, &rep,

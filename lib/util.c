@@ -92,25 +92,60 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 	sbuf_release(&sb);
 }
 
+/*
+ * Only a regular file is read: a FIFO would block the open (O_NONBLOCK:
+ * it does not) and then the read, and /dev/zero or /dev/urandom never end.
+ * The check is made on the open descriptor, so what is read is what was
+ * checked; a file that grows while it is read stops at the cap all the same.
+ */
 int util_read_file(const char *path, struct sbuf *sb)
 {
 	char chunk[65536];
+	struct stat st;
+	size_t got = 0;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), saved;
 
 	if (fd < 0)
 		return errno == ENOENT ? STRATA_ENOTFOUND : STRATA_EIO;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return STRATA_EPARSE;
+	}
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			goto fail;
+		}
+		got += (size_t)n;
+		if (got > UTIL_READ_MAX) {
 			close(fd);
-			return STRATA_EIO;
+			errno = EFBIG;
+			return STRATA_EPARSE;
 		}
 		sbuf_add(sb, chunk, (size_t)n);
 	}
 	close(fd);
 	return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return STRATA_EIO;
+}
+
+const char *util_file_strerror(int err)
+{
+	switch (err) {
+	case EINVAL: return "not a regular file";
+	case EISDIR: return "a directory, not a file";
+	case EFBIG: return "larger than 64 MiB";
+	default: return strerror(err);
+	}
 }
 
 /*
@@ -179,9 +214,83 @@ out:
 	return rc;
 }
 
+/*
+ * Write into what is already at path, as `cat >path` would but without
+ * O_CREAT or O_TRUNC: a FIFO (opened without blocking, so no reader is
+ * ENXIO and not a hang) or a character device (/dev/null, a terminal).
+ * The type is checked again on the open descriptor: a path swapped for a
+ * regular file in between is not written half over.
+ */
+static int write_in_place(const char *path, int fifo, const char *data, size_t len)
+{
+	struct stat st;
+	int fd, flags, saved;
+	size_t off = 0;
+
+	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0));
+	if (fd < 0)
+		return STRATA_EIO;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (fifo ? !S_ISFIFO(st.st_mode) : !S_ISCHR(st.st_mode)) {
+		errno = EAGAIN;
+		goto fail;
+	}
+	/* A reader is there: from now on wait for it as a pipe does. */
+	if (fifo && ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0))
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) != 0)
+		return errno == ENOSPC || errno == EDQUOT ? STRATA_EFULL : STRATA_EIO;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return errno == ENOSPC || errno == EDQUOT ? STRATA_EFULL : STRATA_EIO;
+}
+
+/*
+ * Only a regular file is replaced (atomically, write_file()). A symlink is
+ * kept and what it points at is written: a regular target is replaced
+ * atomically at its real path (so the temporary file sits beside the
+ * target, and rename() does not turn the link into a file); a FIFO or
+ * character device is written into. Anything else is refused with errno
+ * EISDIR (a directory) or EINVAL (a block device or socket), and a link to
+ * nothing with ENOLINK: strata does not create files where a link points.
+ */
 int util_write_file(const char *path, const char *data, size_t len)
 {
-	return write_file(path, data, len, 0);
+	struct stat st;
+	char *real;
+	int rc;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? write_file(path, data, len, 0) : STRATA_EIO;
+	if (S_ISLNK(st.st_mode) && stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			errno = ENOLINK;
+		return STRATA_EIO;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (!(real = realpath(path, NULL)))
+			return errno == ENOMEM ? STRATA_ENOMEM : STRATA_EIO;
+		rc = write_file(real, data, len, 0);
+		free(real);
+		return rc;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))
+		return write_in_place(path, S_ISFIFO(st.st_mode), data, len);
+	errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	return STRATA_EIO;
 }
 
 int util_create_file(const char *path, const char *data, size_t len)

@@ -29,6 +29,7 @@ struct cli {
 	long keep;                /* --keep */
 	int json, yes, quiet, verbose, color, all;
 	int no_backup;
+	int may_create;           /* the command writes: a missing SQLite file may be created */
 	int ssl;                  /* DATABASE_SSL=true */
 	int committed;            /* the command changed the database: a later failure
 	                             (writing the output) exits EXIT_COMMITTED, never 1 */
@@ -38,6 +39,10 @@ struct cli {
 
 /* Command flags: what main() checks before calling. */
 #define CMD_NEED_DB 1
+/* The command changes the database, so a SQLite file that is not there yet
+ * may be created; every other command fails on one ("read-only commands
+ * never create a database"). */
+#define CMD_MAY_CREATE 2
 
 struct cmd {
 	const char *name;
@@ -72,9 +77,14 @@ struct opt {
  */
 int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv);
 void opts_usage(FILE *f, const char *usage, const struct opt *opts);
+/* For "did you mean": the names of names[0..n) nearest to word, within two
+ * edits (and fewer than half its length), into out; returns how many (0, 1
+ * or 2: more as near as each other are no suggestion). */
+size_t cli_suggest(const char *word, const char *const *names, size_t n, const char *out[2]);
 /* Shorthand: the return of a command whose opts_parse returned r < 0. */
 #define OPTS_EXIT(r) ((r) == -1 ? EXIT_OK : EXIT_USAGE)
-/* Parse "500ms", "5s", "2min", "1h" or bare milliseconds into *ms. */
+/* Parse "500ms", "5s", "2min", "1h" (or "0") into *ms. Returns 0, -2 for a
+ * number without a unit (5 what?), -1 for anything else. */
 int parse_duration(const char *s, long *ms);
 
 /* config.c */
@@ -85,6 +95,14 @@ void config_release(struct cli *cli);
  * and returns the exit status to use (> 0); on success 0 and *out set.
  */
 int cli_open(struct cli *cli, strata_db **out);
+
+/*
+ * Before a command that reads the migrations opens the database: a missing
+ * directory (a mistyped -d, or dbmate's db/migrations) is said as such,
+ * with what to do, and code returned; nothing is opened or created. 0 when
+ * the directory is there (or cannot be looked at: the library says why).
+ */
+int cli_check_dir(struct cli *cli, int code);
 
 /* output.c */
 /* The exit status for a library result code. */
@@ -106,6 +124,10 @@ void cli_say(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* s with control characters shown as \xNN (s itself when it has none), for
+ * names and messages from files and databases in human output; valid until
+ * eight more calls. */
+const char *cli_esc(const char *s);
 /* Colour escapes when colour is on, "" otherwise. */
 const char *cli_color(struct cli *cli, const char *which); /* "green","red","yellow","dim","bold","reset" */
 /* The log callback the program gives the library: notices to stderr. */

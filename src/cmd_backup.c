@@ -172,7 +172,7 @@ int cmd_backups(struct cli *cli, int argc, char **argv)
 		const strata_backup_info *b = &l->v[i];
 		char size[32];
 		human_size(b->bytes, size, sizeof size);
-		printf("%-*s  %-19s  %10s  %s\n", (int)w, b->name, b->created_at, size,
+		printf("%-*s  %-19s  %10s  %s\n", (int)w, cli_esc(b->name), b->created_at, size,
 		       b->named ? "named" : "automatic");
 	}
 out:

@@ -71,8 +71,9 @@ static void print_warnings_as_sql(const strata_plan *p)
 		const strata_change *c = &p->changes[i];
 		if (c->cls == STRATA_CHANGE_SAFE)
 			continue;
-		printf("-- %s: %s %s%s%s\n", class_name(c->cls), c->kind, c->object, c->note ? ": " : "",
-		       c->note ? c->note : "");
+		/* An SQL comment: a newline in a name would end it. */
+		printf("-- %s: %s %s%s%s\n", class_name(c->cls), c->kind, cli_esc(c->object),
+		       c->note ? ": " : "", cli_esc(c->note));
 	}
 }
 
@@ -97,11 +98,11 @@ static void list_destructive(struct cli *cli, const strata_plan *p)
 		const strata_change *c = &p->changes[i];
 		if (c->cls != STRATA_CHANGE_DESTRUCTIVE)
 			continue;
-		fprintf(stderr, "  %s %s", c->kind, c->object);
+		fprintf(stderr, "  %s %s", c->kind, cli_esc(c->object));
 		if (c->rows_at_stake >= 0)
 			fprintf(stderr, " (%lld row%s)", c->rows_at_stake, c->rows_at_stake == 1 ? "" : "s");
 		if (c->note)
-			fprintf(stderr, ": %s", c->note);
+			fprintf(stderr, ": %s", cli_esc(c->note));
 		fputc('\n', stderr);
 	}
 }
@@ -266,7 +267,7 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 			printf("-- dry run: %zu change%s; nothing was written\n", p->n, p->n == 1 ? "" : "s");
 		} else {
 			for (i = 0; i < p->nfiles; i++)
-				printf("created %s\n", p->files[i]);
+				printf("created %s\n", cli_esc(p->files[i]));
 		}
 	}
 	rc = EXIT_OK;
@@ -282,7 +283,7 @@ done:
 int cmd_push(struct cli *cli, int argc, char **argv)
 {
 	strata_push_opts o = STRATA_PUSH_OPTS_INIT;
-	int dry_run = 0, allow = 0, concurrent = 0, rc;
+	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	size_t i;
@@ -291,10 +292,11 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "allow-destructive", &allow, "apply destructive changes without asking"),
 		OPT_BOOL(0, "concurrent-indexes", &concurrent,
 		         "PostgreSQL: CREATE INDEX CONCURRENTLY, outside the transaction"),
+		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes]",
-	                   opts, argc, argv);
+	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes] "
+	                   "[--no-backup]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -302,6 +304,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		cli_error("push: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
+	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	o.schema_file = cli->schema_file;
@@ -348,7 +351,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 			for (i = 0; i < p->n; i++) {
 				const strata_change *c = &p->changes[i];
 				printf("%s%-16s%s %s\n", cli_color(cli, c->cls == STRATA_CHANGE_DESTRUCTIVE ? "red" : "green"),
-				       c->kind, cli_color(cli, "reset"), c->object);
+				       c->kind, cli_color(cli, "reset"), cli_esc(c->object));
 			}
 			printf("pushed %zu change%s\n", p->n, p->n == 1 ? "" : "s");
 		}
@@ -377,7 +380,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		cli_error("verify: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_open(cli, &db)) != 0)
+	if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_verify(db, cli->dev_url, &p);
 	if (rc && rc != STRATA_EDRIFT) {
@@ -396,7 +399,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		printf("%sdrift:%s %s\n", cli_color(cli, "red"), cli_color(cli, "reset"), strata_errmsg(db));
 		for (i = 0; i < p->n; i++) {
 			const strata_change *c = &p->changes[i];
-			printf("  %-18s %s%s%s\n", c->kind, c->object, c->note ? ": " : "", c->note ? c->note : "");
+			printf("  %-18s %s%s%s\n", c->kind, cli_esc(c->object), c->note ? ": " : "",
+			       cli_esc(c->note));
 		}
 		if (cli->verbose && p->up_sql && *p->up_sql) {
 			printf("\n-- SQL that turns the migrations' schema into the database's:\n");

@@ -83,7 +83,19 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* Dump db to path; messages name the command. Returns an exit status. */
+/* Why util_write_file() did not write, in the user's words. */
+static const char *write_error(int err)
+{
+	switch (err) {
+	case ENXIO: return "it is a FIFO that no process reads";
+	case EISDIR: return "it is a directory";
+	case EINVAL: return "not a regular file, FIFO or character device";
+	case ENOLINK: return "a symlink to nothing (strata does not create its target)";
+	default: return strerror(err);
+	}
+}
+
+/* Dump db to path ("-": stdout); messages name the command. Returns an exit status. */
 static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsigned flags,
                         const char *command)
 {
@@ -92,10 +104,16 @@ static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsign
 
 	if (rc)
 		return cli_fail(db, rc);
-	if (util_write_file(path, sql, strlen(sql))) {
+	if (!strcmp(path, "-")) {
+		print_text(sql);
+		free(sql);
+		return EXIT_OK;
+	}
+	if ((rc = util_write_file(path, sql, strlen(sql))) != 0) {
 		/* After up/down the run itself went through: say so, since the
 		 * exit status alone would suggest it did not. */
-		cli_error("%s: cannot write '%s': %s%s", command, path, strerror(errno),
+		cli_error("%s: cannot write '%s': %s%s", command, path,
+		          rc == STRATA_ENOMEM ? "out of memory" : write_error(errno),
 		          strcmp(command, "dump") ? " (the run itself succeeded)" : "");
 		free(sql);
 		return EXIT_FAIL;
@@ -107,10 +125,10 @@ static int dump_to_file(struct cli *cli, strata_db *db, const char *path, unsign
 		json_object_set_new(o, "bytes", json_integer((json_int_t)strlen(sql)));
 		cli_print_json(o);
 	} else if (!strcmp(command, "dump")) {
-		cli_say(cli, "wrote %s\n", path);
+		cli_say(cli, "wrote %s\n", cli_esc(path));
 	} else if (cli->verbose && !cli->quiet) {
 		/* After up/down: a note on stderr, so stdout stays the run's. */
-		fprintf(stderr, "strata: schema dump written to %s\n", path);
+		fprintf(stderr, "strata: schema dump written to %s\n", cli_esc(path));
 	}
 	free(sql);
 	return EXIT_OK;
@@ -262,7 +280,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 			qualify = 1;
 	for (i = 0; i < s->n; i++) {
 		const strata_table_stats *t = &s->tables[i];
-		size_t w = strlen(t->name) + (qualify && t->schema ? strlen(t->schema) + 1 : 0);
+		size_t w = strlen(cli_esc(t->name)) + (qualify && t->schema ? strlen(cli_esc(t->schema)) + 1 : 0);
 		if (w > wname)
 			wname = w;
 		rows_text(t, buf, sizeof buf);
@@ -277,12 +295,12 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < s->n; i++) {
 		const strata_table_stats *t = &s->tables[i];
 		int q = qualify && t->schema;
-		size_t w = strlen(t->name) + (q ? strlen(t->schema) + 1 : 0);
+		size_t w = strlen(cli_esc(t->name)) + (q ? strlen(cli_esc(t->schema)) + 1 : 0);
 		char size[32];
 
 		rows_text(t, buf, sizeof buf);
 		human_size(t->bytes, size, sizeof size);
-		printf("%s%s%s%*s  %*s  %*s\n", q ? t->schema : "", q ? "." : "", t->name,
+		printf("%s%s%s%*s  %*s  %*s\n", q ? cli_esc(t->schema) : "", q ? "." : "", cli_esc(t->name),
 		       (int)(wname - w), "", (int)wrows, buf, (int)wsize, size);
 		estimated |= t->rows_estimated;
 	}

@@ -116,10 +116,10 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		for (i = 0; i < (int)r->n; i++) {
 			const strata_lint_finding *f = &r->findings[i];
 			int err = f->severity == STRATA_LINT_ERROR;
-			printf("%s:%ld: %s%s[%s]%s: %s\n", f->file, f->line,
+			printf("%s:%ld: %s%s[%s]%s: %s\n", cli_esc(f->file), f->line,
 			       cli_color(cli, err ? "red" : "yellow"), severity_name(f->severity), f->rule,
-			       cli_color(cli, "reset"), f->message);
-			printf("    hint: %s\n", f->hint);
+			       cli_color(cli, "reset"), cli_esc(f->message));
+			printf("    hint: %s\n", cli_esc(f->hint));
 		}
 		if (!cli->quiet)
 			printf("%zu %s, %zu %s (%zu suppressed)\n", r->errors, plural(r->errors, "error", "errors"),

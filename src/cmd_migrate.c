@@ -53,18 +53,18 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 		return;
 	}
 	if (r->backup)
-		printf("%sbackup: %s%s\n", cli_color(cli, "dim"), r->backup, cli_color(cli, "reset"));
+		printf("%sbackup: %s%s\n", cli_color(cli, "dim"), cli_esc(r->backup), cli_color(cli, "reset"));
 	for (i = 0; i < r->n; i++) {
 		const strata_entry *e = &r->entries[i];
 		if (r->dry_run) {
-			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", e->version,
-			       e->name, e->no_transaction ? " (transaction:false)" : "",
+			printf("-- %s %s_%s%s%s\n", !strcmp(verb, "applied") ? "up" : "down", cli_esc(e->version),
+			       cli_esc(e->name), e->no_transaction ? " (transaction:false)" : "",
 			       down_source_note(e, 1));
 			cli_print_sql(e->sql);
 			printf("\n");
 		} else {
 			printf("%s%-12s%s %s_%s %s(%ld ms)%s%s\n", cli_color(cli, "green"), verb,
-			       cli_color(cli, "reset"), e->version, e->name, cli_color(cli, "dim"),
+			       cli_color(cli, "reset"), cli_esc(e->version), cli_esc(e->name), cli_color(cli, "dim"),
 			       e->duration_ms, cli_color(cli, "reset"), down_source_note(e, 0));
 		}
 	}
@@ -212,7 +212,8 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 	o.steps = o.steps < 0 ? 0 : o.steps;
 	o.refuse_destructive = !(allow_destructive || cli->yes);
 	cli->no_backup = no_backup;
-	if ((rc = cli_open(cli, &db)) != 0)
+	/* exit 1, as up said it before this check (tests/cli/t1600) */
+	if ((rc = cli_check_dir(cli, EXIT_FAIL)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = do_up(cli, db, &o, "up");
 	strata_close(db);

@@ -38,7 +38,7 @@ int cmd_new(struct cli *cli, int argc, char **argv)
 		json_object_set_new(o, "file", json_string(path));
 		cli_print_json(o);
 	} else if (!cli->quiet) {
-		printf("created %s\n", path);
+		printf("created %s\n", cli_esc(path));
 	}
 	free(path);
 	return EXIT_OK;

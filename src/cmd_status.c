@@ -37,7 +37,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		cli_error("status: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_open(cli, &db)) != 0)
+	if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_status(db, &r);
 	if (rc) {
@@ -48,10 +48,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < r->n; i++) {
 		const strata_entry *e = &r->entries[i];
 		counts[e->state]++;
-		if (strlen(e->version) > wv)
-			wv = strlen(e->version);
-		if (strlen(e->name) > wn)
-			wn = strlen(e->name);
+		if (strlen(cli_esc(e->version)) > wv)
+			wv = strlen(cli_esc(e->version));
+		if (strlen(cli_esc(e->name)) > wn)
+			wn = strlen(cli_esc(e->name));
 	}
 	if (cli->json) {
 		json_t *o = json_object(), *arr = json_array(), *sum = json_object();
@@ -68,7 +68,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	} else if (!cli->quiet) {
 		if (r->n == 0) {
 			printf("no migrations (directory %s is empty or missing)\n",
-			       cli->dir ? cli->dir : "migrations");
+			       cli_esc(cli->dir ? cli->dir : "migrations"));
 		} else {
 			printf("%s%-*s  %-*s  %-12s  %5s  %-19s%s\n", cli_color(cli, "bold"), (int)wv, "VERSION",
 			       (int)wn, "NAME", "STATE", "BATCH", "APPLIED AT", cli_color(cli, "reset"));
@@ -77,11 +77,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 				char batch[24] = "";
 				if (e->batch)
 					snprintf(batch, sizeof batch, "%ld", e->batch);
-				printf("%-*s  %-*s  %s%-12s%s  %5s  %s\n", (int)wv, e->version, (int)wn, e->name,
+				printf("%-*s  %-*s  %s%-12s%s  %5s  %s\n", (int)wv, cli_esc(e->version), (int)wn,
+				       cli_esc(e->name),
 				       state_color(cli, e->state), strata_state_name(e->state), cli_color(cli, "reset"),
 				       batch, e->applied_at ? e->applied_at : "");
 				if (e->state == STRATA_FAILED && e->error)
-					printf("%*s  error: %s\n", (int)wv, "", e->error);
+					printf("%*s  error: %s\n", (int)wv, "", cli_esc(e->error));
 				if (e->state == STRATA_FAILED)
 					printf("%*s  fix: finish its statements by hand and run 'strata mark %s "
 					       "--applied', or undo them and run 'strata mark %s --pending'\n",
@@ -135,7 +136,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		/* What up would run: a dry run. */
 		strata_up_opts o = STRATA_UP_OPTS_INIT;
 		size_t i;
-		if ((rc = cli_open(cli, &db)) != 0)
+		if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)
 			return rc;
 		o.dry_run = 1;
 		rc = strata_up(db, &o, &r);
@@ -145,7 +146,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			cli_print_json(cli_report_json(cli, db, r, "show", 1));
 		} else {
 			for (i = 0; i < r->n; i++) {
-				printf("-- %s_%s\n", r->entries[i].version, r->entries[i].name);
+				printf("-- %s_%s\n", cli_esc(r->entries[i].version), cli_esc(r->entries[i].name));
 				print_section("migrate:up", r->entries[i].sql);
 				printf("\n");
 			}
@@ -182,7 +183,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 			json_object_set_new(o, "state", json_null()); /* no database asked */
 		cli_print_json(o);
 	} else {
-		printf("-- %s\n", r->entries[0].file);
+		printf("-- %s\n", cli_esc(r->entries[0].file));
 		print_section("migrate:up", r->entries[0].sql);
 		if (r->entries[0].down_sql)
 			print_section("migrate:down", r->entries[0].down_sql);

@@ -32,16 +32,67 @@ static char *owned(struct cli *cli, char *s)
 	return s;
 }
 
-/* The value of KEY in .env text, unquoted; NULL if absent. */
-static char *dotenv_get(const char *text, const char *key)
+/*
+ * The value of one .env line: quotes taken off, a comment after it
+ * dropped. A quoted value ends at its closing quote, and a " # comment"
+ * may follow it (DATABASE_URL="sqlite:a.db" # main db); an unquoted one
+ * ends at " #". Returns a new string or NULL (out of memory).
+ */
+static char *dotenv_value(const char *v, size_t vl)
+{
+	const char *h;
+	char *s;
+
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (vl >= 2 && (v[0] == '"' || v[0] == '\'')) {
+		const char *close = memchr(v + 1, v[0], vl - 1);
+		if (close) {
+			for (h = close + 1; h < v + vl && (*h == ' ' || *h == '\t'); h++)
+				;
+			if (h == v + vl || (*h == '#' && h > close + 1)) {
+				v++;
+				vl = (size_t)(close - v);
+				goto copy;
+			}
+		}
+	}
+	/* unquoted: a " #" starts a comment */
+	for (h = v; h < v + vl; h++)
+		if (*h == '#' && h > v && (h[-1] == ' ' || h[-1] == '\t'))
+			break;
+	vl = (size_t)(h - v);
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+copy:
+	if ((s = malloc(vl + 1)) != NULL) {
+		memcpy(s, v, vl);
+		s[vl] = '\0';
+	}
+	return s;
+}
+
+/*
+ * The value of KEY in .env text; NULL if absent. A key set twice takes
+ * the later value, as godotenv (dbmate), Node's and Python's dotenv and
+ * docker compose do; *first and *last get the line numbers of the first
+ * and the last setting (equal when it is set once).
+ */
+static char *dotenv_get(const char *text, const char *key, long *first, long *last)
 {
 	size_t kl = strlen(key);
-	const char *p = text;
+	const char *p = text, *found = NULL;
+	size_t found_len = 0;
+	long lineno = 0;
 
+	*first = *last = 0;
 	while (p && *p) {
 		const char *line = p, *nl = strchr(p, '\n');
 		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
 		p = nl ? nl + 1 : NULL;
+		lineno++;
 		while (ll && (*line == ' ' || *line == '\t'))
 			line++, ll--;
 		if (ll >= 7 && strncmp(line, "export ", 7) == 0)
@@ -55,46 +106,33 @@ static char *dotenv_get(const char *text, const char *key)
 				v++, vl--;
 			if (!vl || *v != '=')
 				continue;
-			v++, vl--;
-			while (vl && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-				v++;
-				vl -= 2;
-			} else {
-				/* unquoted: a " #" starts a comment */
-				const char *h;
-				for (h = v; h < v + vl; h++)
-					if (*h == '#' && h > v && (h[-1] == ' ' || h[-1] == '\t'))
-						break;
-				vl = (size_t)(h - v);
-				while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-					vl--;
-			}
-			{
-				char *s = malloc(vl + 1);
-				if (s) {
-					memcpy(s, v, vl);
-					s[vl] = '\0';
-				}
-				return s;
-			}
+			found = v + 1;
+			found_len = vl - 1;
+			if (!*first)
+				*first = lineno;
+			*last = lineno;
 		}
 	}
-	return NULL;
+	return found ? dotenv_value(found, found_len) : NULL;
 }
 
 static const char *setting(struct cli *cli, const char *dotenv, const char *key)
 {
 	const char *v = getenv(key);
+	long first, last;
+	char *s;
 
 	if (v && *v)
 		return v;
-	if (dotenv)
-		return owned(cli, dotenv_get(dotenv, key));
-	return NULL;
+	if (!dotenv)
+		return NULL;
+	s = dotenv_get(dotenv, key, &first, &last);
+	if (s && first != last) {
+		fflush(stdout);
+		fprintf(stderr, "strata: warning: .env:%ld: %s is set again (first on line %ld); "
+		        "the later value is used\n", last, key, first);
+	}
+	return owned(cli, s);
 }
 
 /*
@@ -124,7 +162,7 @@ static int read_dotenv(char **out)
 		return 0;
 	}
 	if (rc) {
-		cli_error("cannot read .env: %s", rc == STRATA_ENOMEM ? "out of memory" : strerror(errno));
+		cli_error("cannot read .env: %s", rc == STRATA_ENOMEM ? "out of memory" : util_file_strerror(errno));
 		sbuf_release(&sb);
 		return EXIT_USAGE;
 	}
@@ -217,9 +255,16 @@ int cli_open(struct cli *cli, strata_db **out)
 	cfg.statement_timeout_ms = cli->statement_timeout_ms;
 	cfg.keep_backups = (int)cli->keep;
 	cfg.no_backup = cli->no_backup;
+	cfg.no_create = !cli->may_create;
 	cfg.log = cli_log;
 	cfg.log_payload = cli;
 	rc = strata_open(&db, with_ssl(cli, cli->url), &cfg);
+	if (rc == STRATA_ENOTFOUND && cfg.no_create && db) {
+		/* A mistyped path, most often: say that nothing was created. */
+		cli_error("%s (this command creates no database: check the URL)", strata_errmsg(db));
+		strata_close(db);
+		return EXIT_FAIL;
+	}
 	if (rc) {
 		int code = cli_fail(db, rc);
 		strata_close(db);
@@ -227,4 +272,21 @@ int cli_open(struct cli *cli, strata_db **out)
 	}
 	*out = db;
 	return 0;
+}
+
+int cli_check_dir(struct cli *cli, int code)
+{
+	const char *dir = cli->dir ? cli->dir : "migrations";
+	struct stat st;
+
+	/* Only "not there" is decided here; the library reports the rest. */
+	if (stat(dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+		return 0;
+	if (!cli->dir && stat("db/migrations", &st) == 0 && S_ISDIR(st.st_mode))
+		cli_error("migrations directory '%s' does not exist (found 'db/migrations', dbmate's "
+		          "default: use -d db/migrations)", dir);
+	else
+		cli_error("migrations directory '%s' does not exist (check -d, or create it with "
+		          "'strata new NAME')", cli_esc(dir));
+	return code;
 }

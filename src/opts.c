@@ -7,6 +7,7 @@
  * any mistake into one line on stderr and exit status 2.
  */
 #include "cli.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +25,8 @@ int parse_duration(const char *s, long *ms)
 	v = strtod(s, &end);
 	if (errno || end == s || !(v >= 0) || v > 1e15) /* NaN, inf and negatives */
 		return -1;
+	if (!*end && v != 0) /* 5: milliseconds to PostgreSQL, seconds to a person */
+		return v > (double)INT_MAX ? -1 : -2;
 	if (!*end || strcmp(end, "ms") == 0)
 		;
 	else if (strcmp(end, "s") == 0)
@@ -56,6 +59,63 @@ static int parse_long(const char *s, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* Edit distance (insert, delete, substitute, swap two neighbours: "stauts"). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *d, r;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	d = calloc((la + 1) * (lb + 1), sizeof *d);
+	if (!d)
+		return (size_t)-1;
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t v = D(i - 1, j - 1) + (a[i - 1] != b[j - 1]);
+			if (D(i - 1, j) + 1 < v)
+				v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+size_t cli_suggest(const char *word, const char *const *names, size_t n, const char *out[2])
+{
+	size_t i, best = (size_t)-1, d, len = strlen(word), k = 0;
+
+	for (i = 0; i < n; i++) {
+		d = edit_distance(word, names[i]);
+		if (d < best) {
+			best = d;
+			k = 0;
+		}
+		if (d == best && k < 3) {
+			if (k < 2)
+				out[k] = names[i];
+			k++;
+		}
+	}
+	/* Close means one or two edits, and fewer than half the word; three
+	 * names as near as each other are no suggestion. */
+	if (best == 0 || best > 2 || best * 2 >= len || k > 2)
+		return 0;
+	return k;
 }
 
 /* Global options, accepted before or after the command name. */
@@ -108,6 +168,13 @@ static int set_value(const char *cmd, const struct opt *o, const char *spell, co
 		*(int *)o->dest = strcmp(o->lng, "no-color") == 0 ? 0 : 1;
 		return 0;
 	case OPT_T_STRING:
+		/* No option means anything by an empty string; most often it is
+		 * a shell variable that was not set ("--table $T"), and taking
+		 * it as "the default" would work on the wrong table or file. */
+		if (!*arg && strcmp(o->lng, "url") != 0) { /* -u "": "no database", later */
+			cli_error("%s: --%s needs a value, not an empty string", cmd, o->lng);
+			return -1;
+		}
 		*(const char **)o->dest = arg;
 		return 0;
 	case OPT_T_LONG:
@@ -117,12 +184,18 @@ static int set_value(const char *cmd, const struct opt *o, const char *spell, co
 		}
 		return 0;
 	case OPT_T_DURATION:
-		if (parse_duration(arg, (long *)o->dest)) {
+		switch (parse_duration(arg, (long *)o->dest)) {
+		case 0:
+			return 0;
+		case -2:
+			cli_error("%s: --%s %s has no unit: give %sms, %ss, %smin or %sh", cmd, o->lng,
+			          arg, arg, arg, arg, arg);
+			return -1;
+		default:
 			cli_error("%s: %s needs a duration such as 500ms, 5s or 2min (at most 596h), not '%s'",
 			          cmd, spell, arg);
 			return -1;
 		}
-		return 0;
 	case OPT_T_END:
 		break;
 	}
@@ -188,7 +261,24 @@ int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int a
 			if (!o)
 				o = find_long(g, a + 2, n);
 			if (!o) {
-				cli_error("%s: unknown option '%.*s' (see 'strata %s -h')", cmd, (int)n + 2, a, cmd);
+				const char *names[64], *near[2];
+				size_t k = 0, m;
+				char *want = xstrndup(a + 2, n);
+				for (o = opts; o->type != OPT_T_END && k < 32; o++)
+					names[k++] = o->lng;
+				for (o = g; o->type != OPT_T_END && k < 64; o++)
+					names[k++] = o->lng;
+				m = want ? cli_suggest(want, names, k, near) : 0;
+				if (m == 1)
+					cli_error("%s: unknown option '%.*s' (did you mean --%s?)", cmd, (int)n + 2, a,
+					          near[0]);
+				else if (m == 2)
+					cli_error("%s: unknown option '%.*s' (did you mean --%s or --%s?)", cmd,
+					          (int)n + 2, a, near[0], near[1]);
+				else
+					cli_error("%s: unknown option '%.*s' (see 'strata %s -h')", cmd, (int)n + 2, a,
+					          cmd);
+				free(want);
 				free(pos);
 				return -2;
 			}

@@ -5,6 +5,7 @@
  * exit statuses lives here and nowhere else (docs/exit-status.md).
  */
 #include "cli.h"
+#include "sbuf.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -71,6 +72,38 @@ int cli_fail(strata_db *db, int rc)
 {
 	cli_error("%s", db ? strata_errmsg(db) : strata_strerror(rc));
 	return cli_exit_code(rc);
+}
+
+/*
+ * Names in human output come from files and databases that others write:
+ * a table or migration called "x\033[2J" must not drive the terminal. A
+ * small ring of buffers lets one printf() hold several escaped names.
+ */
+const char *cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	const unsigned char *p;
+	struct sbuf sb = SBUF_INIT;
+	char *out;
+
+	if (!s)
+		return "";
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (!*p)
+		return s;
+	sbuf_adds(&sb, s);
+	sbuf_escape_controls(&sb, 0);
+	for (out = sb.buf; *out; out++) /* tab too: it would break the columns */
+		if (*out == '\t')
+			*out = ' ';
+	if (!(out = sbuf_detach(&sb)))
+		return "?";
+	free(ring[next % 8]);
+	ring[next++ % 8] = out;
+	return out;
 }
 
 void cli_say(struct cli *cli, const char *fmt, ...)

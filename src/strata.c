@@ -14,15 +14,15 @@
 
 static const struct cmd commands[] = {
 	{ "new", cmd_new, 0, "create <version>_<name>.sql with empty up and down sections" },
-	{ "up", cmd_up, CMD_NEED_DB, "apply pending migrations" },
-	{ "down", cmd_down, CMD_NEED_DB, "roll back the last batch" },
-	{ "redo", cmd_redo, CMD_NEED_DB, "roll back the last migration, then apply it again" },
+	{ "up", cmd_up, CMD_NEED_DB | CMD_MAY_CREATE, "apply pending migrations" },
+	{ "down", cmd_down, CMD_NEED_DB | CMD_MAY_CREATE, "roll back the last batch" },
+	{ "redo", cmd_redo, CMD_NEED_DB | CMD_MAY_CREATE, "roll back the last migration, then apply it again" },
 	{ "status", cmd_status, CMD_NEED_DB, "applied, pending, edited, missing and failed migrations" },
 	{ "show", cmd_show, 0, "the SQL that up would run, or one migration's SQL" },
-	{ "reset", cmd_reset, CMD_NEED_DB, "roll everything back (--hard: drop every object)" },
-	{ "refresh", cmd_refresh, CMD_NEED_DB, "reset, then up" },
-	{ "baseline", cmd_baseline, CMD_NEED_DB, "record migrations up to VERSION as applied without running them" },
-	{ "mark", cmd_mark, CMD_NEED_DB, "repair the tracking table: mark VERSION --applied|--pending" },
+	{ "reset", cmd_reset, CMD_NEED_DB | CMD_MAY_CREATE, "roll everything back (--hard: drop every object)" },
+	{ "refresh", cmd_refresh, CMD_NEED_DB | CMD_MAY_CREATE, "reset, then up" },
+	{ "baseline", cmd_baseline, CMD_NEED_DB | CMD_MAY_CREATE, "record migrations up to VERSION as applied without running them" },
+	{ "mark", cmd_mark, CMD_NEED_DB | CMD_MAY_CREATE, "repair the tracking table: mark VERSION --applied|--pending" },
 	{ "hash", cmd_hash, 0, "rewrite the integrity file migrations/strata.sum" },
 #ifdef HAVE_CMD_INSPECT
 	{ "inspect", cmd_inspect, CMD_NEED_DB, "the live schema (--format sql|json|dot|mermaid)" },
@@ -32,13 +32,13 @@ static const struct cmd commands[] = {
 #ifdef HAVE_CMD_DIFF
 	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
 	{ "generate", cmd_generate, CMD_NEED_DB, "write a migration from the migrations' schema to schema.sql" },
-	{ "push", cmd_push, CMD_NEED_DB, "apply schema.sql straight to the database (development)" },
+	{ "push", cmd_push, CMD_NEED_DB | CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
 	{ "verify", cmd_verify, CMD_NEED_DB, "checksums, missing files, and drift against the migrations" },
 #endif
 #ifdef HAVE_CMD_BACKUP
 	{ "backup", cmd_backup, CMD_NEED_DB, "take a SQLite backup (--name N: a named snapshot)" },
 	{ "backups", cmd_backups, CMD_NEED_DB, "list SQLite backups" },
-	{ "restore", cmd_restore, CMD_NEED_DB, "restore a SQLite backup (NAME or latest)" },
+	{ "restore", cmd_restore, CMD_NEED_DB | CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },
 #endif
 #ifdef HAVE_CMD_LINT
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
@@ -125,7 +125,18 @@ int main(int argc, char **argv)
 		if (strcmp(c->name, argv[i]) == 0)
 			break;
 	if (!c->name) {
-		cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
+		const char *names[sizeof commands / sizeof commands[0]], *near[2];
+		size_t k = 0, m;
+		for (c = commands; c->name; c++)
+			names[k++] = c->name;
+		m = cli_suggest(argv[i], names, k, near);
+		if (m == 1)
+			cli_error("'%s' is not a strata command (did you mean '%s'?)", argv[i], near[0]);
+		else if (m == 2)
+			cli_error("'%s' is not a strata command (did you mean '%s' or '%s'?)", argv[i],
+			          near[0], near[1]);
+		else
+			cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
 		config_release(&cli);
 		return EXIT_USAGE;
 	}
@@ -133,6 +144,7 @@ int main(int argc, char **argv)
 		config_release(&cli);
 		return cfg;
 	}
+	cli.may_create = (c->flags & CMD_MAY_CREATE) != 0;
 	/* The globals before the command are parsed in the command's context. */
 	args = calloc((size_t)argc + 1, sizeof *args);
 	if (!args) {

@@ -342,6 +342,7 @@ test_expect_success 'a version longer than 32 digits: exit 2' '
 
 test_expect_success 'status and show refuse the same bad file with the same error' '
 	good_first &&
+	strata up -q &&
 	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:rollback\n" >migrations/0002_a.sql &&
 	refused 2 status &&
 	test_grep "^strata: error: migrations/0002_a.sql:3: unknown marker" err &&

@@ -312,7 +312,7 @@ test_expect_success 'a database that cannot be reached fails with exit 1' '
 	if test_have_engine sqlite
 	then
 		mkdir -p dir.db &&
-		test_expect_code 1 strata -u "sqlite:$TRASH/dir.db" dump >out 2>err
+		test_expect_code 2 strata -u "sqlite:$TRASH/dir.db" dump >out 2>err
 	else
 		test_expect_code 1 strata -u "postgres://strata:x@127.0.0.1:1/nope" dump >out 2>err
 	fi &&

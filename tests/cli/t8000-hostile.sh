@@ -460,12 +460,12 @@ test_expect_success 'an empty migrations directory is nothing to do' '
 	before=$(db_checksum) &&
 	rm -rf empty &&
 	mkdir empty &&
-	strata -d empty status >out 2>err &&
-	test_must_be_empty err &&
 	strata -d empty up >out 2>err &&
 	test_must_be_empty err &&
 	echo "nothing to apply: the database is up to date" >expect &&
-	test_cmp expect out
+	test_cmp expect out &&
+	strata -d empty status >out 2>err &&
+	test_must_be_empty err
 '
 
 test_expect_success 'hidden files, backups and other extensions are not migrations' '
@@ -677,7 +677,7 @@ then
 	test_expect_success 'a directory given as the database file is refused' '
 		base &&
 		mkdir adir &&
-		refused 1 "cannot open SQLite database" "adir" -- strata -u "sqlite:$TRASH/adir" status
+		refused 2 "not a regular file (a directory)" "adir" -- strata -u "sqlite:$TRASH/adir" status
 	'
 
 	test_expect_success 'a text file given as the database file is refused, and left alone' '
@@ -878,6 +878,8 @@ test_expect_success 'a .env over 1 MiB is refused, not cut and parsed' '
 		head -c 70000 /dev/zero | tr "\000" "#" &&
 		printf "\nSTRATA_DIR=nowhere\n"
 	} >.env &&
+	test_when_finished "rm -f .env" &&
+	mkdir -p nowhere &&
 	strata status >out 2>err &&
 	test_grep ! nowhere err &&
 	head -c 1100000 /dev/zero | tr "\000" "#" >.env &&

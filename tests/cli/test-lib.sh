@@ -578,7 +578,7 @@ test_drop_databases_() {
 }
 
 # fresh_db: print the URL of a new, empty database on the script's engine.
-# SQLite: a file in $TRASH that does not exist yet; PostgreSQL: a new
+# SQLite: an empty file in $TRASH (an empty database); PostgreSQL: a new
 # database on the test cluster, reached over TCP with a password.
 fresh_db() {
 	local n=0 name
@@ -587,6 +587,10 @@ fresh_db() {
 	echo "$n" >"$TEST_TMP/db-counter"
 	case "$STRATA_TEST_ENGINE" in
 	sqlite)
+		# An empty file is an empty SQLite database: there, as the
+		# CREATE DATABASE on postgres, since read-only commands create
+		# none (t1310-readonly).
+		: >"$TRASH/db$n.db" &&
 		echo "sqlite:$TRASH/db$n.db"
 		;;
 	postgres)
