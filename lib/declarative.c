@@ -910,6 +910,49 @@ out:
 	return rc;
 }
 
+/* How many migrations the tracking table records (none when it does not
+ * exist), or a negative code with the error on db. */
+static long count_recorded(strata_db *db)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	const char *params[1];
+	long n = 0;
+	int rc;
+
+	drv_err_init(&e);
+	if (is_pg_engine(db)) {
+		params[0] = db->qtable.buf;
+		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &r, &e);
+	} else {
+		params[0] = db->table;
+		rc = drv_query(db->conn, "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' "
+		               "AND name = $1", params, 1, &r, &e);
+	}
+	if (rc)
+		goto out;
+	if (!r->nrows || !drv_cell(r, 0, 0) || (drv_cell(r, 0, 0)[0] != 't' && drv_cell(r, 0, 0)[0] != '1'))
+		goto out;
+	drv_rows_free(r);
+	r = NULL;
+	sbuf_addf(&sql, "SELECT count(*) FROM %s", db->qtable.buf);
+	if (sbuf_failed(&sql)) {
+		rc = STRATA_ENOMEM;
+		drv_err_set(&e, rc, "out of memory");
+		goto out;
+	}
+	if ((rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e)) == 0 && r->nrows && drv_cell(r, 0, 0))
+		n = strtol(drv_cell(r, 0, 0), NULL, 10);
+out:
+	if (rc)
+		n = db_error_drv(db, &e, "cannot read the tracking table");
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	return n;
+}
+
 int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 {
 	static const strata_push_opts defaults = STRATA_PUSH_OPTS_INIT;
@@ -930,6 +973,17 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
 	if ((rc = need_conn(db)) != 0)
 		return rc;
+	/* Migrations manage this database: a push would change it behind
+	 * their back, and the next generate or up would not know. */
+	if (!opts->dry_run && !(opts->version >= 2 && opts->force)) {
+		long n = count_recorded(db);
+		if (n < 0)
+			return (int)n;
+		if (n > 0)
+			return db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s: "
+			                "change it with generate and up, or push --force", n,
+			                n == 1 ? "" : "s", db->table);
+	}
 	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0 ||
 	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
 		goto out;
