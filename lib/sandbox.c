@@ -439,8 +439,7 @@ static int pg_decide(const char *type, json_t *n, struct sbuf *why)
 			return PG_RUN;
 		if (s && strcmp(s, "VAR_SET_MULTI") != 0 && setting_ok(jstr(n, "name"), json_object_get(n, "args")))
 			return PG_RUN;
-		sbuf_addf(why, "SET %s (a schema file may set search_path and what pg_dump sets)",
-		          jstr(n, "name") ? jstr(n, "name") : "TRANSACTION");
+		sbuf_addf(why, "SET %s", jstr(n, "name") ? jstr(n, "name") : "TRANSACTION");
 		return PG_REFUSE;
 	}
 	if (strcmp(type, "SelectStmt") == 0 && is_set_config(n))

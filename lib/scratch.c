@@ -132,8 +132,11 @@ static int pg_identify(drv_conn *c, struct pg_id *id, struct drv_err *e)
 	int rc;
 
 	memset(id, 0, sizeof *id);
-	rc = drv_query(c, "SELECT pg_postmaster_start_time()::text || ' ' || current_setting('port') "
-	               "|| ' ' || d.oid::text FROM pg_database d WHERE d.datname = current_database()",
+	/* The epoch, not the timestamp's text: that depends on the session's
+	 * TimeZone and DateStyle, which two URLs may set differently. */
+	rc = drv_query(c, "SELECT extract(epoch FROM pg_postmaster_start_time())::text || ' ' || "
+	               "current_setting('port') || ' ' || d.oid::text FROM pg_database d "
+	               "WHERE d.datname = current_database()",
 	               NULL, 0, &r, e);
 	if (rc)
 		return rc;

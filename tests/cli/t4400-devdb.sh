@@ -28,6 +28,8 @@ other_spellings() {
 		echo "$DATABASE_URL" | sed "s/127\.0\.0\.1/localhost/"
 		echo "postgresql://strata@/$name?host=$STRATA_TEST_PG_SOCKET&port=$STRATA_TEST_PG_PORT"
 		echo "$DATABASE_URL?sslmode=disable&application_name=another"
+		# a session of its own time zone and date style
+		echo "$DATABASE_URL?options=-ctimezone%3DAsia%2FTokyo%20-cdatestyle%3DSQL"
 		# no port in the URL: libpq takes PGPORT, which the test sets
 		echo "$DATABASE_URL" | sed "s/:$STRATA_TEST_PG_PORT\//\//"
 		;;
