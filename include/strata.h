@@ -468,15 +468,20 @@ typedef struct strata_push_opts {
 	int dry_run;
 	int allow_destructive;   /* else STRATA_EDESTRUCTIVE, with *out still filled */
 	int concurrent_indexes;
+	/* version 2: */
+	int force;               /* push even when migrations manage the database */
 } strata_push_opts;
-#define STRATA_PUSH_OPTS_VERSION 1
-#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0 }
+#define STRATA_PUSH_OPTS_VERSION 2
+#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0 }
 
 /*
  * Apply schema_file straight to the database (development), all or nothing.
  * ^When the plan has destructive changes and allow_destructive is 0, nothing
  * is changed, STRATA_EDESTRUCTIVE is returned and *out holds the plan, so a
  * caller can ask and call again.
+ * ^When the tracking table records migrations and force is 0 (or the opts
+ * are version 1), nothing is changed and STRATA_EUSAGE is returned: such a
+ * database changes through migrations. A dry run is not refused.
  */
 int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
 

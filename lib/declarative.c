@@ -8,10 +8,11 @@
  * a scratch database. So the engine itself is the parser, and a file's
  * types, defaults and constraints mean what the server says they mean.
  *
- * Scratch databases: SQLite, a fresh ":memory:" connection; PostgreSQL, the
- * --dev-url database (wiped first), or else a database made for the
- * occasion on the target's server (strata_scratch_<pid>_<n>), dropped
- * before the call returns, on every path.
+ * Scratch databases (scratch.c): SQLite, a fresh ":memory:" connection;
+ * PostgreSQL, the --dev-url database (proven not the target and empty, and
+ * emptied again of what we made), or else a database made for the occasion
+ * on the target's server, dropped before the call returns, on every path.
+ * A schema file runs there in a sandbox (sandbox.c): schema definition only.
  *
  * Down migrations are the diff the other way round, with the schema
  * file's renamed-from hints read backwards.
@@ -30,6 +31,7 @@
 #include "diff.h"
 #include "migration.h"
 #include "schema.h"
+#include "scratch.h"
 
 #ifdef HAVE_BACKUP
 #include "backup.h"
@@ -149,124 +151,6 @@ static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts 
 	return *out ? 0 : db_error(db, STRATA_ENOMEM, "out of memory");
 }
 
-/* ---- scratch databases --------------------------------------------------- */
-
-struct scratch {
-	drv_conn *conn;
-	struct strata_url url;
-	int drop;           /* made by us: drop it when done */
-};
-
-/* A copy of the PostgreSQL URL u with its database name replaced by name. */
-static char *url_with_db(const char *u, const char *name)
-{
-	struct sbuf sb = SBUF_INIT;
-	const char *auth = strstr(u, "://"), *q, *slash;
-
-	if (!auth || (strchr(u, '=') && strchr(u, '=') < auth)) {
-		/* a libpq keyword/value string: a later dbname wins */
-		sbuf_addf(&sb, "%s dbname='%s'", u, name);
-		return sbuf_detach(&sb);
-	}
-	auth += 3;
-	q = auth + strcspn(auth, "?#");
-	slash = memchr(auth, '/', (size_t)(q - auth));
-	sbuf_add(&sb, u, (size_t)((slash ? slash : q) - u));
-	sbuf_addf(&sb, "/%s", name);
-	sbuf_adds(&sb, q);
-	return sbuf_detach(&sb);
-}
-
-static void scratch_close(struct scratch *s)
-{
-	struct drv_err e;
-
-	drv_close(s->conn);
-	s->conn = NULL;
-	if (s->drop) {
-		drv_err_init(&e);
-		drv_pg.drop_db(&s->url, &e);
-		drv_err_release(&e);
-		s->drop = 0;
-	}
-	url_release(&s->url);
-}
-
-static int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
-{
-	struct drv_open_opts o;
-	struct drv_err e;
-	int rc, attempt;
-
-	memset(s, 0, sizeof *s);
-	memset(&o, 0, sizeof o);
-	o.busy_timeout_ms = db->busy_timeout_ms;
-	o.log = db->log;
-	o.log_payload = db->log_payload;
-	o.create = 1;
-	drv_err_init(&e);
-	if (!is_pg_engine(db)) {
-		rc = url_parse("sqlite::memory:", &s->url, &e);
-		if (!rc)
-			rc = drv_open(&s->conn, &s->url, &o, &e);
-		if (rc)
-			db_error_drv(db, &e, "cannot open a scratch database");
-		goto out;
-	}
-	if (dev_url && *dev_url) {
-		rc = url_parse(dev_url, &s->url, &e);
-		if (!rc && strcmp(s->url.engine, "postgres") != 0) {
-			rc = db_error(db, STRATA_EUSAGE, "--dev-url must be a PostgreSQL database");
-			goto out;
-		}
-		if (!rc)
-			rc = drv_open(&s->conn, &s->url, &o, &e);
-		if (!rc)
-			rc = drv_wipe(s->conn, &e);
-		if (rc)
-			db_error_drv(db, &e, "cannot use the --dev-url database");
-		goto out;
-	}
-	/* A database of our own on the target's server; the name is taken
-	 * again with the next number if two runs meet. */
-	rc = STRATA_ERROR;
-	for (attempt = 1; attempt <= 20; attempt++) {
-		char name[64];
-		char *u;
-
-		snprintf(name, sizeof name, "strata_scratch_%ld_%d", (long)getpid(), attempt);
-		if (!(u = url_with_db(db->url.conninfo, name))) {
-			rc = db_error(db, STRATA_ENOMEM, "out of memory");
-			goto out;
-		}
-		url_release(&s->url);
-		drv_err_release(&e);
-		drv_err_init(&e);
-		rc = url_parse(u, &s->url, &e);
-		free(u);
-		if (rc)
-			break;
-		rc = drv_pg.create_db(&s->url, &e);
-		if (rc == 0)
-			break;
-		if (!strstr(e.msg.buf, "already exists"))
-			break;
-	}
-	if (rc) {
-		db_error_drv(db, &e, "cannot create a scratch database for the diff (give --dev-url)");
-		goto out;
-	}
-	s->drop = 1;
-	rc = drv_open(&s->conn, &s->url, &o, &e);
-	if (rc)
-		db_error_drv(db, &e, "cannot open the scratch database");
-out:
-	drv_err_release(&e);
-	if (rc)
-		scratch_close(s);
-	return rc;
-}
-
 /* ---- sources ------------------------------------------------------------ */
 
 enum src_kind { SRC_URL, SRC_DIR, SRC_FILE };
@@ -311,6 +195,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 {
 	struct sbuf text = SBUF_INIT, err = SBUF_INIT;
 	struct scratch s;
+	const char *nul;
 	size_t bad;
 	int rc;
 
@@ -329,6 +214,13 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* The engines read SQL as a C string: a NUL would end the file there,
+	 * and push would drop every table defined after it. */
+	if ((nul = memchr(text.buf, '\0', text.len)) != NULL) {
+		rc = db_error(db, STRATA_EPARSE, "%s:%ld: NUL byte in the schema file", path,
+		              util_line_of(text.buf, (size_t)(nul - text.buf)));
+		goto out;
+	}
 	if (!util_utf8_valid(text.buf, text.len, &bad)) {
 		rc = db_error(db, STRATA_EPARSE, "%s:%ld: invalid UTF-8", path, util_line_of(text.buf, bad));
 		goto out;
@@ -342,10 +234,10 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 	}
 	if ((rc = scratch_open(db, dev_url, &s)) != 0)
 		goto out;
-	rc = db_exec_at(db, s.conn, text.buf, path, 1, input_code);
+	rc = sandbox_exec(db, s.conn, text.buf, path);
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
-	scratch_close(&s);
+	scratch_close(db, &s);
 out:
 	sbuf_release(&text);
 	sbuf_release(&err);
@@ -372,7 +264,7 @@ static int replay(strata_db *db, const struct migration_set *ms, const unsigned 
 	}
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back", out);
-	scratch_close(&s);
+	scratch_close(db, &s);
 	return rc;
 }
 
@@ -1051,6 +943,49 @@ out:
 	return rc;
 }
 
+/* How many migrations the tracking table records (none when it does not
+ * exist), or a negative code with the error on db. */
+static long count_recorded(strata_db *db)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	const char *params[1];
+	long n = 0;
+	int rc;
+
+	drv_err_init(&e);
+	if (is_pg_engine(db)) {
+		params[0] = db->qtable.buf;
+		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL", params, 1, &r, &e);
+	} else {
+		params[0] = db->table;
+		rc = drv_query(db->conn, "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' "
+		               "AND name = $1", params, 1, &r, &e);
+	}
+	if (rc)
+		goto out;
+	if (!r->nrows || !drv_cell(r, 0, 0) || (drv_cell(r, 0, 0)[0] != 't' && drv_cell(r, 0, 0)[0] != '1'))
+		goto out;
+	drv_rows_free(r);
+	r = NULL;
+	sbuf_addf(&sql, "SELECT count(*) FROM %s", db->qtable.buf);
+	if (sbuf_failed(&sql)) {
+		rc = STRATA_ENOMEM;
+		drv_err_set(&e, rc, "out of memory");
+		goto out;
+	}
+	if ((rc = drv_query(db->conn, sql.buf, NULL, 0, &r, &e)) == 0 && r->nrows && drv_cell(r, 0, 0))
+		n = strtol(drv_cell(r, 0, 0), NULL, 10);
+out:
+	if (rc)
+		n = db_error_drv(db, &e, "cannot read the tracking table");
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	return n;
+}
+
 int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 {
 	static const strata_push_opts defaults = STRATA_PUSH_OPTS_INIT;
@@ -1071,6 +1006,17 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
 	if ((rc = need_conn(db)) != 0)
 		return rc;
+	/* Migrations manage this database: a push would change it behind
+	 * their back, and the next generate or up would not know. */
+	if (!opts->dry_run && !(opts->version >= 2 && opts->force)) {
+		long n = count_recorded(db);
+		if (n < 0)
+			return (int)n;
+		if (n > 0)
+			return db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s: "
+			                "change it with generate and up, or push --force", n,
+			                n == 1 ? "" : "s", db->table);
+	}
 	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0 ||
 	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
 		goto out;

@@ -283,7 +283,7 @@ done:
 int cmd_push(struct cli *cli, int argc, char **argv)
 {
 	strata_push_opts o = STRATA_PUSH_OPTS_INIT;
-	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, rc;
+	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, force = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	size_t i;
@@ -293,10 +293,11 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "concurrent-indexes", &concurrent,
 		         "PostgreSQL: CREATE INDEX CONCURRENTLY, outside the transaction"),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
+		OPT_BOOL(0, "force", &force, "push even onto a database that migrations manage"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes] "
-	                   "[--no-backup]", opts, argc, argv);
+	                   "[--no-backup] [--force]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -312,6 +313,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	o.dry_run = dry_run;
 	o.allow_destructive = allow || cli->yes || dry_run;
 	o.concurrent_indexes = concurrent;
+	o.force = force;
 	rc = strata_push(db, &o, &p);
 	if (rc == STRATA_EDESTRUCTIVE && p) {
 		list_destructive(cli, p);

@@ -182,13 +182,22 @@ test_expect_success POSTGRES 'PostgreSQL: a schema file that fails still drops t
 	test_must_be_empty left
 '
 
-test_expect_success POSTGRES 'PostgreSQL: --dev-url is wiped and used instead' '
+test_expect_success POSTGRES 'PostgreSQL: --dev-url is used instead, and left empty' '
 	dev=$(fresh_db) &&
-	db_sql -u "$dev" "CREATE TABLE leftover (x integer)" &&
 	strata --dev-url "$dev" diff --from pa.sql --to pb.sql >actual &&
 	test_cmp expect actual &&
 	db_tables -u "$dev" >tables &&
-	test_grep ! leftover tables
+	test_must_be_empty tables
+'
+
+test_expect_success POSTGRES 'PostgreSQL: a --dev-url that holds objects is refused, not wiped' '
+	dev=$(fresh_db) &&
+	db_sql -u "$dev" "CREATE TABLE leftover (x integer)" &&
+	test_expect_code 2 strata --dev-url "$dev" diff --from pa.sql --to pb.sql 2>err &&
+	test_grep "is not empty (table public.leftover)" err &&
+	db_tables -u "$dev" >tables &&
+	echo leftover >expect.tables &&
+	test_cmp expect.tables tables
 '
 
 test_expect_success POSTGRES 'PostgreSQL: diff from the database, with a rename hint' '

@@ -103,12 +103,12 @@ test_expect_success SQLITE 'rows that lose their parent in a rebuild fail the pu
 	strata push >/dev/null
 '
 
-test_expect_success SQLITE 'push leaves strata'"'"'s tracking table alone' '
+test_expect_success SQLITE 'push --force leaves strata'"'"'s tracking table alone' '
 	mkdir migrations &&
 	printf -- "-- migrate:up\nCREATE TABLE extra (x INTEGER);\n" >migrations/0001_extra.sql &&
 	strata up >/dev/null &&
 	echo "CREATE TABLE extra (x INTEGER);" >>schema.sql &&
-	strata push >out &&
+	strata push --force >out &&
 	test_grep "nothing to push" out &&
 	db_tables >actual &&
 	test_grep "^strata_migrations$" actual
@@ -122,7 +122,7 @@ test_expect_success SQLITE 'push of a schema file with a hint renames in place' 
 	  title TEXT NOT NULL DEFAULT '"''"');
 	CREATE TABLE extra (x INTEGER);
 	EOF
-	strata push >out &&
+	strata push --force >out &&
 	test_grep "rename_table *articles" out &&
 	db_sql "SELECT count(*) FROM articles" >actual &&
 	echo 3 >expect &&
@@ -131,7 +131,7 @@ test_expect_success SQLITE 'push of a schema file with a hint renames in place' 
 
 test_expect_success SQLITE '--json: the changes, the SQL, and whether it was applied' '
 	echo "CREATE TABLE more (y TEXT);" >>schema.sql &&
-	strata push --json >out &&
+	strata push --force --json >out &&
 	test_grep "\"command\": \"push\"" out &&
 	test_grep "\"kind\": \"create_table\"" out &&
 	test_grep "\"applied\": true" out

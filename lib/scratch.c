@@ -1,0 +1,452 @@
+/*
+ * scratch.c: the scratch databases of the declarative commands (diff,
+ * generate, push, verify), and the proof that a --dev-url database is safe
+ * to use before strata touches it.
+ *
+ * SQLite: always a private in-memory database. PostgreSQL: the --dev-url
+ * database, or else one made for the occasion on the target's server
+ * (strata_scratch_<pid>_<n>) and dropped before the call returns.
+ *
+ * A dev database is somebody's database, so it is proven safe first: it is
+ * not the target (the two servers are asked who they are: postmaster start
+ * time, port, database oid, and the cluster's system identifier when the
+ * role may read it; SQLite compares the files), it holds no user object, and
+ * no other strata run is using it (an advisory lock for the session). When
+ * done, strata drops what this run made there and nothing else: the database
+ * was empty, so whatever is there now is ours; public itself is never
+ * dropped. A SQLite --dev-url is checked the same way but never written to.
+ */
+#include "scratch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+static int is_pg_engine(const strata_db *db)
+{
+	return db->url.engine && strcmp(db->url.engine, "postgres") == 0;
+}
+
+/* A copy of the PostgreSQL URL u with its database name replaced by name. */
+static char *url_with_db(const char *u, const char *name)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *auth = strstr(u, "://"), *q, *slash;
+
+	if (!auth || (strchr(u, '=') && strchr(u, '=') < auth)) {
+		/* a libpq keyword/value string: a later dbname wins */
+		sbuf_addf(&sb, "%s dbname='%s'", u, name);
+		return sbuf_detach(&sb);
+	}
+	auth += 3;
+	q = auth + strcspn(auth, "?#");
+	slash = memchr(auth, '/', (size_t)(q - auth));
+	sbuf_add(&sb, u, (size_t)((slash ? slash : q) - u));
+	sbuf_addf(&sb, "/%s", name);
+	sbuf_adds(&sb, q);
+	return sbuf_detach(&sb);
+}
+
+/* ---- SQLite: the files --------------------------------------------------- */
+
+/* 1 when paths a and b name the same file (hard links and symbolic links
+ * included), 0 when not or when either does not exist. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra, *rb;
+	int same;
+
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return 0;
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return 1;
+	ra = realpath(a, NULL);
+	rb = realpath(b, NULL);
+	same = ra && rb && strcmp(ra, rb) == 0;
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* A SQLite --dev-url: not the target, and empty. Opened read-only: strata
+ * never writes to it (the scratch work runs in memory). A file that does not
+ * exist holds nothing to protect. */
+static int dev_check_sqlite(strata_db *db, const struct strata_url *u)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = 0, src;
+
+	if (strcmp(u->path, ":memory:") == 0)
+		return 0;
+	if (db->url.path && strcmp(db->url.path, ":memory:") != 0 && same_file(u->path, db->url.path))
+		return db_error(db, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
+		                "must be a separate, empty one", u->redacted);
+	if (access(u->path, F_OK) != 0)
+		return 0;
+	src = sqlite3_open_v2(u->path, &h, SQLITE_OPEN_READONLY, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_prepare_v2(h, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
+		                         "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid LIMIT 1", -1, &st, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is not empty (%s %s): a dev database must "
+		              "hold no objects", u->redacted, (const char *)sqlite3_column_text(st, 0),
+		              (const char *)sqlite3_column_text(st, 1));
+	else if (src != SQLITE_DONE)
+		rc = db_error(db, (src & 0xff) == SQLITE_NOTADB ? STRATA_ENOTADB : STRATA_ECONNECT,
+		              "--dev-url %s: cannot read it: %s", u->redacted,
+		              h ? sqlite3_errmsg(h) : "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rc;
+}
+
+/* ---- PostgreSQL: who the server is ------------------------------------------ */
+
+struct pg_id {
+	char *where;    /* postmaster start time, port, database oid */
+	char *sysid;    /* pg_control_system()'s system_identifier, or NULL */
+};
+
+static void pg_id_release(struct pg_id *id)
+{
+	free(id->where);
+	free(id->sysid);
+	id->where = id->sysid = NULL;
+}
+
+/*
+ * Which server and database c is connected to, as the server says: the
+ * same server started once, at one port, and the same database oid there.
+ * A proxy or a host alias cannot change these. The system identifier is a
+ * second opinion where the role may call pg_control_system().
+ */
+static int pg_identify(drv_conn *c, struct pg_id *id, struct drv_err *e)
+{
+	struct drv_rows *r = NULL;
+	int rc;
+
+	memset(id, 0, sizeof *id);
+	/* The epoch, not the timestamp's text: that depends on the session's
+	 * TimeZone and DateStyle, which two URLs may set differently. */
+	rc = drv_query(c, "SELECT extract(epoch FROM pg_postmaster_start_time())::text || ' ' || "
+	               "current_setting('port') || ' ' || d.oid::text FROM pg_database d "
+	               "WHERE d.datname = current_database()",
+	               NULL, 0, &r, e);
+	if (rc)
+		return rc;
+	if (r->nrows != 1 || !drv_cell(r, 0, 0)) {
+		drv_rows_free(r);
+		drv_err_set(e, STRATA_ERROR, "the server did not say which database this is");
+		return STRATA_ERROR;
+	}
+	id->where = strdup(drv_cell(r, 0, 0));
+	drv_rows_free(r);
+	r = NULL;
+	if (!id->where) {
+		drv_err_set(e, STRATA_ENOMEM, "out of memory");
+		return STRATA_ENOMEM;
+	}
+	if (drv_query(c, "SELECT system_identifier::text FROM pg_control_system()", NULL, 0, &r, e) == 0 &&
+	    r->nrows == 1 && drv_cell(r, 0, 0))
+		id->sysid = strdup(drv_cell(r, 0, 0));
+	drv_rows_free(r);
+	drv_err_release(e);
+	drv_err_init(e);
+	return 0;
+}
+
+/* 1 when a and b are the same database of the same server. */
+static int pg_same(const struct pg_id *a, const struct pg_id *b)
+{
+	if (strcmp(a->where, b->where) != 0)
+		return 0;
+	return !a->sysid || !b->sysid || strcmp(a->sysid, b->sysid) == 0;
+}
+
+/*
+ * Every user object of a PostgreSQL database, one row each as (type,
+ * identity) in the spelling of pg_identify_object(), ready for DROP: the
+ * schemas but public and the system's, the extensions but plpgsql, and
+ * what lives in public (objects that belong to an extension go with it).
+ * Indexes, constraints, triggers and the like hang on their tables.
+ */
+static const char dev_objects_sql[] =
+	"SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n "
+	"WHERE n.nspname NOT IN ('public', 'pg_catalog', 'information_schema') "
+	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+	"UNION ALL "
+	"SELECT 'extension', quote_ident(x.extname) FROM pg_extension x WHERE x.extname <> 'plpgsql' "
+	"UNION ALL "
+	"SELECT o.type, o.identity FROM pg_depend d "
+	"CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o "
+	"WHERE d.refclassid = 'pg_namespace'::regclass AND d.deptype = 'n' "
+	"AND d.refobjid IN (SELECT oid FROM pg_namespace WHERE nspname = 'public') "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid "
+	"AND x.objid = d.objid AND x.deptype = 'e')";
+
+/* A session lock on the dev database, so that two runs sharing it do not
+ * fill it at once (and empty each other's work): "strata" "dev". */
+static const char dev_lock_sql[] = "SELECT pg_try_advisory_lock(1937011297, 6579574)";
+
+/* "DROP <TYPE> IF EXISTS <identity> CASCADE" for one row of dev_objects_sql;
+ * 0 when the type is none we know how to drop. */
+static int drop_statement(const char *type, const char *identity, struct sbuf *out)
+{
+	const char *t;
+
+	if (!type || !identity || !*type)
+		return 0;
+	for (t = type; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || *t == ' '))
+			return 0;
+	sbuf_reset(out);
+	sbuf_adds(out, "DROP ");
+	if (strcmp(type, "statistics object") == 0) {
+		sbuf_adds(out, "STATISTICS");
+	} else {
+		for (t = type; *t; t++)
+			sbuf_addc(out, *t == ' ' ? ' ' : (char)(*t - 'a' + 'A'));
+	}
+	sbuf_addf(out, " IF EXISTS %s CASCADE", identity);
+	return !sbuf_failed(out);
+}
+
+/* Target of db: its open connection, or one opened for the question. */
+static int target_identity(strata_db *db, struct pg_id *id, struct drv_err *e)
+{
+	struct drv_open_opts o;
+	drv_conn *c = NULL;
+	int rc;
+
+	if (db->conn)
+		return pg_identify(db->conn, id, e);
+	memset(&o, 0, sizeof o);
+	o.busy_timeout_ms = db->busy_timeout_ms;
+	rc = drv_open(&c, &db->url, &o, e);
+	if (!rc)
+		rc = pg_identify(c, id, e);
+	drv_close(c);
+	return rc;
+}
+
+static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scratch *s)
+{
+	struct pg_id dev_id, target_id;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc;
+
+	memset(&dev_id, 0, sizeof dev_id);
+	memset(&target_id, 0, sizeof target_id);
+	drv_err_init(&e);
+	if ((rc = drv_open(&s->conn, &s->url, o, &e)) != 0) {
+		db_error_drv(db, &e, "cannot use the --dev-url database");
+		goto out;
+	}
+	if ((rc = pg_identify(s->conn, &dev_id, &e)) != 0) {
+		db_error_drv(db, &e, "cannot tell which database --dev-url is");
+		goto out;
+	}
+	if ((rc = target_identity(db, &target_id, &e)) != 0) {
+		db_error_drv(db, &e, "cannot tell whether --dev-url is the target database");
+		goto out;
+	}
+	if (pg_same(&dev_id, &target_id)) {
+		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
+		              "must be a separate, empty one", s->url.redacted);
+		goto out;
+	}
+	if ((rc = drv_query(s->conn, dev_lock_sql, NULL, 0, &r, &e)) != 0) {
+		db_error_drv(db, &e, "cannot lock the --dev-url database");
+		goto out;
+	}
+	if (r->nrows != 1 || !drv_cell(r, 0, 0) || drv_cell(r, 0, 0)[0] != 't') {
+		rc = db_error(db, STRATA_ELOCKED, "--dev-url %s is in use by another strata run: wait "
+		              "for it, or give each run a dev database of its own", s->url.redacted);
+		goto out;
+	}
+	drv_rows_free(r);
+	r = NULL;
+	if ((rc = drv_query(s->conn, dev_objects_sql, NULL, 0, &r, &e)) != 0) {
+		db_error_drv(db, &e, "cannot list the objects of the --dev-url database");
+		goto out;
+	}
+	if (r->nrows) {
+		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is not empty (%s %s%s): a dev database "
+		              "must hold no objects", s->url.redacted, drv_cell(r, 0, 0),
+		              drv_cell(r, 0, 1) ? drv_cell(r, 0, 1) : "?",
+		              r->nrows > 1 ? ", ..." : "");
+		goto out;
+	}
+	s->dev = 1;
+out:
+	drv_rows_free(r);
+	pg_id_release(&dev_id);
+	pg_id_release(&target_id);
+	drv_err_release(&e);
+	return rc;
+}
+
+/*
+ * Drop what this run made in the dev database: everything in it now, since
+ * it was empty when we took it (and locked since). A few passes, because
+ * one object's CASCADE may take another that is still on the list.
+ */
+static void dev_empty(strata_db *db, struct scratch *s)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e, e2;
+	struct sbuf sql = SBUF_INIT, last = SBUF_INIT;
+	size_t i, before = (size_t)-1;
+	int pass;
+
+	drv_err_init(&e);
+	for (pass = 0; pass < 4; pass++) {
+		drv_rows_free(r);
+		r = NULL;
+		if (drv_query(s->conn, dev_objects_sql, NULL, 0, &r, &e) != 0) {
+			db_log(db, STRATA_LOG_WARN, "cannot empty the dev database %s: %s", s->url.redacted,
+			       e.msg.buf);
+			goto out;
+		}
+		if (r->nrows == 0 || r->nrows >= before)
+			break;
+		before = r->nrows;
+		for (i = 0; i < r->nrows; i++) {
+			if (!drop_statement(drv_cell(r, i, 0), drv_cell(r, i, 1), &sql))
+				continue;
+			drv_err_init(&e2);
+			if (drv_exec(s->conn, sql.buf, &e2) != 0) {
+				sbuf_reset(&last);
+				sbuf_adds(&last, e2.msg.buf);
+			}
+			drv_err_release(&e2);
+		}
+	}
+	if (r && r->nrows)
+		db_log(db, STRATA_LOG_WARN, "the dev database %s still holds %zu object%s this run made "
+		       "(%s %s%s%s): drop them, or strata will refuse it as not empty", s->url.redacted,
+		       r->nrows, r->nrows == 1 ? "" : "s", drv_cell(r, 0, 0),
+		       drv_cell(r, 0, 1) ? drv_cell(r, 0, 1) : "?", last.len ? ": " : "", last.buf);
+out:
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	sbuf_release(&last);
+}
+
+/* ---- open and close ----------------------------------------------------------- */
+
+void scratch_close(strata_db *db, struct scratch *s)
+{
+	struct drv_err e;
+
+	if (s->dev && s->conn)
+		dev_empty(db, s);
+	s->dev = 0;
+	drv_close(s->conn);
+	s->conn = NULL;
+	if (s->drop) {
+		drv_err_init(&e);
+		if (drv_pg.drop_db(&s->url, &e) != 0)
+			db_log(db, STRATA_LOG_WARN, "cannot drop the scratch database %s: %s; drop it by "
+			       "hand: DROP DATABASE %s", s->name, e.msg.buf, s->name);
+		drv_err_release(&e);
+		s->drop = 0;
+	}
+	url_release(&s->url);
+}
+
+int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
+{
+	struct drv_open_opts o;
+	struct drv_err e;
+	struct strata_url du;
+	int rc, attempt;
+
+	memset(s, 0, sizeof *s);
+	memset(&du, 0, sizeof du);
+	memset(&o, 0, sizeof o);
+	o.busy_timeout_ms = db->busy_timeout_ms;
+	o.log = db->log;
+	o.log_payload = db->log_payload;
+	o.create = 1;
+	drv_err_init(&e);
+	if (dev_url && *dev_url) {
+		if ((rc = url_parse(dev_url, &du, &e)) != 0) {
+			db_error_drv(db, &e, "--dev-url");
+			goto out;
+		}
+		if (!db->url.engine || strcmp(du.engine, db->url.engine) != 0) {
+			rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is a %s database; the target is %s",
+			              du.redacted, du.engine, db->url.engine ? db->url.engine : "unknown");
+			goto out;
+		}
+	}
+	if (!is_pg_engine(db)) {
+		if (dev_url && *dev_url && (rc = dev_check_sqlite(db, &du)) != 0)
+			goto out;
+		rc = url_parse("sqlite::memory:", &s->url, &e);
+		if (!rc)
+			rc = drv_open(&s->conn, &s->url, &o, &e);
+		if (rc)
+			db_error_drv(db, &e, "cannot open a scratch database");
+		goto out;
+	}
+	if (dev_url && *dev_url) {
+		s->url = du;
+		memset(&du, 0, sizeof du);
+		rc = dev_open_pg(db, &o, s);
+		goto out;
+	}
+	/* A database of our own on the target's server; the name is taken
+	 * again with the next number if two runs meet. */
+	rc = STRATA_ERROR;
+	for (attempt = 1; attempt <= 20; attempt++) {
+		char *u;
+
+		snprintf(s->name, sizeof s->name, "strata_scratch_%ld_%d", (long)getpid(), attempt);
+		if (!(u = url_with_db(db->url.conninfo, s->name))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		url_release(&s->url);
+		drv_err_release(&e);
+		drv_err_init(&e);
+		rc = url_parse(u, &s->url, &e);
+		free(u);
+		if (rc)
+			break;
+		rc = drv_pg.create_db(&s->url, &e);
+		if (rc == 0)
+			break;
+		if (!strstr(e.msg.buf, "already exists"))
+			break;
+	}
+	if (rc) {
+		db_error_drv(db, &e, "cannot create a scratch database for the diff (give --dev-url)");
+		goto out;
+	}
+	s->drop = 1;
+	rc = drv_open(&s->conn, &s->url, &o, &e);
+	if (rc)
+		db_error_drv(db, &e, "cannot open the scratch database");
+out:
+	url_release(&du);
+	drv_err_release(&e);
+	if (rc) {
+		/* Nothing of ours is in a dev database refused or failed here. */
+		s->dev = 0;
+		scratch_close(db, s);
+	}
+	return rc;
+}
