@@ -263,6 +263,64 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 }
 
 /* redo and refresh: one run of two halves, printed as such. */
+/*
+ * reset, reset --hard and refresh destroy: say what goes and ask at a
+ * terminal; without one (or with --json) refuse unless --yes, as up does
+ * for destructive statements. cmd names the command in the messages.
+ * Returns EXIT_OK to go on, else the exit status.
+ */
+static int reset_confirm(struct cli *cli, strata_db *db, int hard, const char *cmd)
+{
+	char **objs = NULL;
+	strata_report *r = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (hard) {
+		if ((rc = strata_reset_objects(db, &objs, &n)) != 0)
+			return cli_fail(db, rc);
+	} else {
+		if ((rc = strata_reset(db, 0, 1, &r)) != 0)
+			return cli_fail(db, rc);
+		n = r->n;
+	}
+	rc = EXIT_OK;
+	if (n == 0)
+		goto out; /* nothing is destroyed: nothing to ask */
+	if (!cli->json && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "%s %s, in %s:\n", cmd, hard ? "--hard drops" : "rolls back",
+		        strata_url_redacted(db));
+		for (i = 0; i < n; i++) {
+			if (hard)
+				fprintf(stderr, "  %s\n", objs[i]);
+			else
+				fprintf(stderr, "  %s_%s\n", r->entries[i].version, r->entries[i].name);
+		}
+		if (hard || strcmp(cmd, "reset"))
+			fprintf(stderr, "and then applies every migration.\n");
+		if (!cli_ask_yes(cli, hard ? "Drop them?" : "Roll them back?")) {
+			cli_error("%s: nothing was changed", cmd);
+			rc = EXIT_FAIL;
+		}
+		goto out;
+	}
+	if (hard)
+		cli_error("reset --hard would drop %zu object%s of %s (%s%s): nothing was changed; "
+		          "see them with 'strata reset --hard --dry-run', confirm with --yes",
+		          n, n == 1 ? "" : "s", strata_url_redacted(db), objs[0],
+		          n > 1 ? ", ..." : "");
+	else
+		cli_error("%s would roll back %zu migration%s of %s (%s_%s%s): nothing was changed; "
+		          "see them with 'strata down --all --dry-run', confirm with --yes",
+		          cmd, n, n == 1 ? "" : "s", strata_url_redacted(db), r->entries[0].version,
+		          r->entries[0].name, n > 1 ? ", ..." : "");
+	rc = EXIT_FAIL;
+out:
+	strata_strings_free(objs);
+	strata_report_free(r);
+	return rc;
+}
+
 static int down_then_up(struct cli *cli, int argc, char **argv, const char *usage,
                         int (*fn)(strata_db *, strata_report **, strata_report **))
 {
@@ -285,6 +343,9 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
+	/* refresh rolls every migration back first: as reset does, it asks */
+	if (fn == strata_refresh && !cli->yes && (rc = reset_confirm(cli, db, 0, argv[0])) != EXIT_OK)
+		goto out;
 	rc = fn(db, &d, &u);
 	if (!rc && (d->n || (u && u->n)))
 		cli->committed = 1;
@@ -302,6 +363,7 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 		if (d->n || (u && u->n))
 			rc = cli_after_change(cli, db);
 	}
+out:
 	strata_report_free(d);
 	strata_report_free(u);
 	strata_close(db);
@@ -311,63 +373,6 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 int cmd_redo(struct cli *cli, int argc, char **argv)
 {
 	return down_then_up(cli, argc, argv, "strata redo [--no-backup]", strata_redo);
-}
-
-/*
- * reset and reset --hard destroy: say what goes and ask at a terminal;
- * without one (or with --json) refuse unless --yes, as up does for
- * destructive statements. Returns EXIT_OK to go on, else the exit status.
- */
-static int reset_confirm(struct cli *cli, strata_db *db, int hard)
-{
-	char **objs = NULL;
-	strata_report *r = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	if (hard) {
-		if ((rc = strata_reset_objects(db, &objs, &n)) != 0)
-			return cli_fail(db, rc);
-	} else {
-		if ((rc = strata_reset(db, 0, 1, &r)) != 0)
-			return cli_fail(db, rc);
-		n = r->n;
-	}
-	rc = EXIT_OK;
-	if (n == 0)
-		goto out; /* nothing is destroyed: nothing to ask */
-	if (!cli->json && isatty(STDIN_FILENO)) {
-		fprintf(stderr, "%s %s:\n", hard ? "reset --hard drops, in" : "reset rolls back, in",
-		        strata_url_redacted(db));
-		for (i = 0; i < n; i++) {
-			if (hard)
-				fprintf(stderr, "  %s\n", objs[i]);
-			else
-				fprintf(stderr, "  %s_%s\n", r->entries[i].version, r->entries[i].name);
-		}
-		if (hard)
-			fprintf(stderr, "and then applies every migration.\n");
-		if (!cli_ask_yes(cli, hard ? "Drop them?" : "Roll them back?")) {
-			cli_error("reset: nothing was changed");
-			rc = EXIT_FAIL;
-		}
-		goto out;
-	}
-	if (hard)
-		cli_error("reset --hard would drop %zu object%s of %s (%s%s): nothing was changed; "
-		          "see them with 'strata reset --hard --dry-run', confirm with --yes",
-		          n, n == 1 ? "" : "s", strata_url_redacted(db), objs[0],
-		          n > 1 ? ", ..." : "");
-	else
-		cli_error("reset would roll back %zu migration%s of %s (%s_%s%s): nothing was changed; "
-		          "see them with 'strata reset --dry-run', confirm with --yes",
-		          n, n == 1 ? "" : "s", strata_url_redacted(db), r->entries[0].version,
-		          r->entries[0].name, n > 1 ? ", ..." : "");
-	rc = EXIT_FAIL;
-out:
-	strata_strings_free(objs);
-	strata_report_free(r);
-	return rc;
 }
 
 /* reset --hard --dry-run: what would be dropped, then what would be applied. */
@@ -423,7 +428,7 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 	cli->no_backup = no_backup;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
-	if (!dry && !cli->yes && (rc = reset_confirm(cli, db, hard)) != EXIT_OK)
+	if (!dry && !cli->yes && (rc = reset_confirm(cli, db, hard, "reset")) != EXIT_OK)
 		goto out;
 	rc = strata_reset(db, hard, dry, &r);
 	if (!rc && !dry && (hard || r->n))
@@ -478,7 +483,11 @@ int cmd_baseline(struct cli *cli, int argc, char **argv)
 	} else {
 		cli->committed = 1;
 		if (cli->json) {
-			printf("{\"command\": \"baseline\", \"version\": \"%s\", \"recorded\": %d}\n", argv[1], rc);
+			json_t *o = json_object();
+			json_object_set_new(o, "command", json_string("baseline"));
+			json_object_set_new(o, "version", json_string(argv[1]));
+			json_object_set_new(o, "recorded", json_integer(rc));
+			cli_print_json(o);
 		} else {
 			cli_say(cli, "recorded %d migration%s up to %s as applied (nothing was run)\n", rc,
 			        rc == 1 ? "" : "s", argv[1]);

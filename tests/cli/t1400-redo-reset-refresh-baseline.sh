@@ -223,7 +223,7 @@ test_expect_success 'refresh rolls everything back and applies it again' '
 	strata up >out &&
 	db_sql "INSERT INTO users (id, email, name) VALUES (1, '\''ada@example.com'\'', '\''Ada'\'')" &&
 	db_sql "DELETE FROM tags WHERE id = 2" &&
-	strata refresh >out 2>err &&
+	strata refresh -y >out 2>err &&
 	test_must_be_empty err &&
 	strip_ms <out >actual &&
 	cat >expect <<-EOF &&
@@ -256,7 +256,7 @@ test_expect_success 'a refresh whose up fails leaves the database as it was befo
 	db_sql "INSERT INTO users (id, email, name) VALUES (1, '\''ada@example.com'\'', '\''Ada'\'')" &&
 	break_last_up &&
 	before=$(db_checksum) &&
-	test_expect_code 1 strata refresh >out 2>err &&
+	test_expect_code 1 strata refresh -y >out 2>err &&
 	test_grep "^strata: error: migrations/${V4}_add_user_bio.sql:3: .*user_bios" err &&
 	test "$(db_checksum)" = "$before" &&
 	db_sql "SELECT name FROM users" >actual &&

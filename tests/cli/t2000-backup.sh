@@ -169,7 +169,7 @@ test_expect_success 'reset and refresh back up too, refresh once for its one run
 	strata up >out &&
 	dump "$(db_file)" >before &&
 	auto_backups >old &&
-	strata refresh >out &&
+	strata refresh -y >out &&
 	auto_backups >new &&
 	comm -13 old new >taken &&
 	test_line_count = 1 taken &&

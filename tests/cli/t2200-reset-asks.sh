@@ -57,6 +57,24 @@ test_expect_success 'reset without a terminal refuses and names the migrations i
 	test "$(db_checksum)" = "$before"
 '
 
+test_expect_success 'refresh without a terminal refuses too: it rolls every migration back first' '
+	before=$(db_checksum) &&
+	test_expect_code 1 strata refresh >out 2>err &&
+	test_must_be_empty out &&
+	test_line_count = 1 err &&
+	test_grep "^strata: error: refresh would roll back 4 migrations of .*${V4}_add_user_bio.*nothing was changed" err &&
+	test "$(db_checksum)" = "$before" &&
+	test_expect_code 1 strata --json refresh >out 2>err &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success 'refresh --yes rolls back and applies without asking' '
+	strata refresh --yes >out 2>err &&
+	test_grep "rolled back" out &&
+	test_grep "applied" out &&
+	strata status --exit-code >out
+'
+
 test_expect_success 'reset with nothing to roll back does not need --yes' '
 	start_with basic &&
 	strata reset >out 2>err &&
