@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -243,7 +244,8 @@ static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scra
 	struct pg_id dev_id, target_id;
 	struct drv_rows *r = NULL;
 	struct drv_err e;
-	int rc;
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int rc, tries;
 
 	memset(&dev_id, 0, sizeof dev_id);
 	memset(&target_id, 0, sizeof target_id);
@@ -265,9 +267,18 @@ static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scra
 		              "must be a separate, empty one", s->url.redacted);
 		goto out;
 	}
-	if ((rc = drv_query(s->conn, dev_lock_sql, NULL, 0, &r, &e)) != 0) {
-		db_error_drv(db, &e, "cannot lock the --dev-url database");
-		goto out;
+	/* A run that just ended may still hold the lock for a moment: the
+	 * server ends its backend after the client has gone. Wait up to 5 s. */
+	for (tries = 0;; tries++) {
+		if ((rc = drv_query(s->conn, dev_lock_sql, NULL, 0, &r, &e)) != 0) {
+			db_error_drv(db, &e, "cannot lock the --dev-url database");
+			goto out;
+		}
+		if (tries >= 50 || (r->nrows == 1 && drv_cell(r, 0, 0) && drv_cell(r, 0, 0)[0] == 't'))
+			break;
+		drv_rows_free(r);
+		r = NULL;
+		nanosleep(&pause, NULL);
 	}
 	if (r->nrows != 1 || !drv_cell(r, 0, 0) || drv_cell(r, 0, 0)[0] != 't') {
 		rc = db_error(db, STRATA_ELOCKED, "--dev-url %s is in use by another strata run: wait "

@@ -105,7 +105,7 @@ test_expect_success '--dump-schema into a FIFO with no reader: the run stands, e
 	-- migrate:down
 	DROP TABLE u;
 	EOF
-	test_expect_code 1 timeout 20 strata up -q --dump-schema fifo 2>err &&
+	test_expect_code 4 timeout 20 strata up -q --dump-schema fifo 2>err &&
 	test_grep "the run itself succeeded" err &&
 	test -p fifo &&
 	strata status --exit-code >out
