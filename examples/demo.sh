@@ -19,6 +19,7 @@ step() {
 }
 
 echo "strata demo: the example project in $work (DATABASE_URL=$DATABASE_URL)"
+step "$strata" create
 step "$strata" status
 step "$strata" up --dry-run --steps 1
 step "$strata" up
