@@ -239,7 +239,7 @@ test_expect_success '... up refuses until mark resolves it' '
 test_expect_success 'a refresh whose up fails leaves the database as before' '
 	base_with_rows fails &&
 	before=$(db_checksum) &&
-	test_expect_code 1 strata -d fails refresh >out 2>err &&
+	test_expect_code 1 strata -d fails refresh --yes >out 2>err &&
 	test_grep "nowhere" err &&
 	test "$(db_checksum)" = "$before"
 '
