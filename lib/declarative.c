@@ -33,9 +33,7 @@
 #include "schema.h"
 #include "scratch.h"
 
-#ifdef HAVE_BACKUP
 #include "backup.h"
-#endif
 
 static int is_pg_engine(const strata_db *db)
 {
@@ -894,14 +892,12 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		goto unlock;
 	}
 	began = 1;
-#ifdef HAVE_BACKUP
 	if (!is_pg_engine(db) && !db->no_backup) {
 		char *bpath = NULL;
 		if ((rc = backup_auto(db, &bpath)) != 0)
 			goto unlock;
 		free(bpath);
 	}
-#endif
 	if ((rc = drv_exec(db->conn, sql, &e)) != 0) {
 		push_error(db, sql, &e, " (rolled back: the database is as it was before)");
 		goto unlock;

@@ -24,25 +24,17 @@ static const struct cmd commands[] = {
 	{ "baseline", cmd_baseline, CMD_NEED_DB | CMD_MAY_CREATE, "record migrations up to VERSION as applied without running them" },
 	{ "mark", cmd_mark, CMD_NEED_DB | CMD_MAY_CREATE, "repair the tracking table: mark VERSION --applied|--pending" },
 	{ "hash", cmd_hash, 0, "rewrite the integrity file migrations/strata.sum" },
-#ifdef HAVE_CMD_INSPECT
 	{ "inspect", cmd_inspect, CMD_NEED_DB, "the live schema (--format sql|json|dot|mermaid)" },
 	{ "dump", cmd_dump, CMD_NEED_DB, "canonical schema SQL, deterministic, for review in git" },
 	{ "stats", cmd_stats, CMD_NEED_DB, "tables with row counts and sizes" },
-#endif
-#ifdef HAVE_CMD_DIFF
 	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
 	{ "generate", cmd_generate, CMD_NEED_DB, "write a migration from the migrations' schema to schema.sql" },
 	{ "push", cmd_push, CMD_NEED_DB | CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
 	{ "verify", cmd_verify, CMD_NEED_DB, "checksums, missing files, and drift against the migrations" },
-#endif
-#ifdef HAVE_CMD_BACKUP
 	{ "backup", cmd_backup, CMD_NEED_DB, "take a SQLite backup (--name N: a named snapshot)" },
 	{ "backups", cmd_backups, CMD_NEED_DB, "list SQLite backups" },
 	{ "restore", cmd_restore, CMD_NEED_DB | CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },
-#endif
-#ifdef HAVE_CMD_LINT
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
-#endif
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
 	{ NULL, NULL, 0, NULL },
