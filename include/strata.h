@@ -9,7 +9,10 @@
  *    matching _free(); on failure *out is set to NULL.
  *  - const char * returned by a getter is lent: valid until the next call on
  *    the same handle unless the comment says otherwise.
- *  - Every _free() accepts NULL.
+ *  - Every _free() and strata_close() accepts NULL, and so does every getter
+ *    of a handle (strata_errmsg(), strata_errcode(), strata_engine(),
+ *    strata_url_redacted()): NULL is what strata_open() leaves when it runs
+ *    out of memory. The other calls need a handle.
  *  - The library never prints and never exits. Notices (waiting for a lock,
  *    a backup restored) go to the log callback set in strata_config.
  *  - There is no global state: one strata_db per database, used by one thread
@@ -104,16 +107,20 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg);
 /* Disconnect and free the handle. NULL is a no-op. */
 void strata_close(strata_db *db);
 
-/* The message of the last failed call on db: one line, lent until the next call. */
+/* The message of the last failed call on db: one line, lent until the next
+ * call; "not an error" after a success. ^db NULL: "out of memory". */
 const char *strata_errmsg(const strata_db *db);
-/* The code of the last failed call on db (0 if it succeeded). */
+/* The code of the last failed call on db (0 if it succeeded). ^db NULL:
+ * STRATA_ENOMEM. */
 int strata_errcode(const strata_db *db);
 /* Short English name of a code, such as "checksum mismatch". */
 const char *strata_strerror(int code);
 
-/* The engine behind db: "sqlite" or "postgres". */
+/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL
+ * or its URL could not be read. A static string or lent for db's lifetime. */
 const char *strata_engine(const strata_db *db);
-/* The URL of db with any password replaced by "****". Lent for db's lifetime. */
+/* The URL of db with any password replaced by "****". Lent for db's lifetime.
+ * ^"" when db is NULL or its URL could not be read. */
 const char *strata_url_redacted(const strata_db *db);
 /* The engine a database URL names, without connecting: "sqlite" for
  * sqlite: URLs, "postgres" for postgres:// and postgresql:// URLs and for

@@ -92,14 +92,16 @@ int strata_errcode(const strata_db *db)
 	return db ? db->errcode : STRATA_ENOMEM;
 }
 
+/* The getters accept NULL, as the handle of a strata_open() that ran out of
+ * memory is: a caller's error path may print them before checking. */
 const char *strata_engine(const strata_db *db)
 {
-	return db->url.engine ? db->url.engine : "unknown";
+	return db && db->url.engine ? db->url.engine : "unknown";
 }
 
 const char *strata_url_redacted(const strata_db *db)
 {
-	return db->url.redacted ? db->url.redacted : "";
+	return db && db->url.redacted ? db->url.redacted : "";
 }
 
 const char *strata_strerror(int code)
