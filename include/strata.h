@@ -13,6 +13,11 @@
  *    of a handle (strata_errmsg(), strata_errcode(), strata_engine(),
  *    strata_url_redacted()): NULL is what strata_open() leaves when it runs
  *    out of memory. The other calls need a handle.
+ *  - Options structs (strata_config, strata_*_opts) start with version:
+ *    initialise them with their _INIT macro. ^A version of 0 (a struct not
+ *    initialised so) or one newer than the library knows fails the call
+ *    with STRATA_EUSAGE, "strata_up_opts version N is not supported",
+ *    before anything else is read or done. A NULL struct means defaults.
  *  - The library never prints and never exits. Notices (waiting for a lock,
  *    a backup restored) go to the log callback set in strata_config.
  *  - There is no global state: one strata_db per database, used by one thread
@@ -98,7 +103,8 @@ typedef struct strata_db strata_db;
  * ^On success *out is a new handle, to be released with strata_close().
  * ^On failure the return is negative and *out is still a handle (unless
  * STRATA_ENOMEM, when it is NULL) whose strata_errmsg() says what went wrong,
- * as sqlite3_open() does; strata_close() it too. cfg may be NULL.
+ * as sqlite3_open() does; strata_close() it too. cfg may be NULL (defaults);
+ * ^a cfg->version the library does not know is STRATA_EUSAGE, nothing opened.
  * ^A SQLite path must name a regular file (else STRATA_ENOTADB), or nothing:
  * then the file is created, unless cfg->no_create (STRATA_ENOTFOUND).
  */

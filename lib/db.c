@@ -24,6 +24,10 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg)
 		return STRATA_ENOMEM;
 	sbuf_init(&db->errmsg);
 	sbuf_init(&db->qtable);
+	if ((rc = db_check_version(db, "strata_config", cfg->version, STRATA_CONFIG_VERSION)) != 0) {
+		*out = db;
+		return rc;
+	}
 	db->dir = strdup(cfg->dir ? cfg->dir : "migrations");
 	db->table = strdup(cfg->table && *cfg->table ? cfg->table : "strata_migrations");
 	db->pg_schema = xstrdup_or_null(cfg->pg_schema);

@@ -1072,6 +1072,8 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_up_opts", opts->version, STRATA_UP_OPTS_VERSION)) != 0)
+		return rc;
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
 	if (opts->to && !version_valid(opts->to))
@@ -1347,9 +1349,14 @@ int strata_refresh(strata_db *db, strata_report **down, strata_report **up)
 int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out)
 {
 	static const strata_down_opts defaults = STRATA_DOWN_OPTS_INIT;
+	int rc;
 
+	if (out)
+		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_down_opts", opts->version, STRATA_DOWN_OPTS_VERSION)) != 0)
+		return rc;
 	if ((opts->steps > 0) + (opts->to != NULL) + (opts->all != 0) > 1)
 		return db_error(db, STRATA_EUSAGE, "give at most one of --steps, --to and --all");
 	if (opts->steps < 0)
