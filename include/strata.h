@@ -313,13 +313,15 @@ int strata_show(strata_db *db, const char *version, strata_report **out);
 
 /*
  * Roll back every migration (down --all). With hard=1, drop instead what
- * strata_reset_objects() lists (SQLite: every table and view of the file;
- * PostgreSQL: the first schema of search_path and the tracking schema,
- * dropped and created again, and no other schema) and apply every migration, all in one transaction: a failure or
- * a crash leaves the database as it was. *out is then the up's report
- * (with dry_run=1: the migrations it would apply). On SQLite an automatic
- * backup is taken first. Neither asks: a caller that should confirm asks
- * before calling (the CLI does, or needs --yes).
+ * strata_reset_objects() lists and apply every migration, the drop and the
+ * re-apply in one transaction: a failure or a crash leaves the database as
+ * it was. SQLite: every table, view and trigger of the main database is
+ * dropped as ordinary DDL (the file itself stays, with its inode, owner and
+ * mode); PostgreSQL: the first schema of search_path and the tracking
+ * schema are dropped and created again, and no other schema. *out is then
+ * the up's report (with dry_run=1: the migrations it would apply). On
+ * SQLite an automatic backup is taken first. Neither asks: a caller that
+ * should confirm asks before calling (the CLI does, or needs --yes).
  */
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
 
@@ -328,8 +330,9 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
  * question asked before it: "table users", "view active_users" (SQLite);
  * "schema public", "table public.users", "sequence public.s", "type
  * public.mood", "function public.f(integer)" (PostgreSQL: the first schema
- * of search_path and the tracking schema, and what is in them). ^*out is a NULL-terminated array, to free
- * with strata_strings_free(); *n is its length (0: nothing to drop).
+ * of search_path and the tracking schema, and what is in them). ^*out is a
+ * NULL-terminated array, to free with strata_strings_free(); *n is its
+ * length (0: nothing to drop).
  */
 int strata_reset_objects(strata_db *db, char ***out, size_t *n);
 /* Free a NULL-terminated array of strings from the library; NULL is fine. */
