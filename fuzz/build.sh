@@ -6,9 +6,8 @@
 #
 # Not through Meson: Meson's sanitizer build uses the project's compiler
 # (gcc), and libFuzzer is clang's. The library sources are compiled once
-# here, with ASan + UBSan and fuzzer coverage, into OUTDIR/libstrata-fuzz.a
-# (with the same HAVE_* defines meson.build derives from which files
-# exist); each harness links what it needs from it.
+# here, with ASan + UBSan and fuzzer coverage, into OUTDIR/libstrata-fuzz.a;
+# each harness links what it needs from it.
 #
 # A library file or harness that does not compile (another piece of work in
 # progress) is reported and left out; the others are still built. The names
@@ -56,7 +55,7 @@ fi
 
 # --- the library ---------------------------------------------------------
 
-# compile FILE DEFINES: FILE.c -> obj/FILE.o, unless the object is newer
+# compile FILE [FLAGS]: FILE.c -> obj/FILE.o, unless the object is newer
 # than the file and every header (and was built with the same flags);
 # 0 on success.
 compile() {
@@ -79,16 +78,6 @@ compile() {
 	return 1
 }
 
-# Optional pieces first: a define is set only when its file compiles, so a
-# piece in progress cannot break the link of the others.
-defs=
-for pair in lib/driver_pg.c:HAVE_DRIVER_PG lib/introspect_sqlite.c:HAVE_INTROSPECT_SQLITE \
-	lib/introspect_pg.c:HAVE_INTROSPECT_PG lib/backup.c:HAVE_BACKUP lib/inspect.c:HAVE_INSPECT \
-	lib/declarative.c:HAVE_DECLARATIVE; do
-	f=${pair%%:*}
-	[ -f "$src/$f" ] && defs="$defs -D${pair#*:}=1"
-done
-
 # A stand-in for "the newest header": a copy dated like it.
 newest=$(ls -t "$src"/lib/*.h "$src"/include/*.h "$src"/src/*.h 2>/dev/null | head -n 1)
 touch -r "$newest" "$out/obj/newest.h"
@@ -98,28 +87,10 @@ for o in "$out"/obj/*.o; do
 	[ -f "$src/lib/$(basename "$o" .o).c" ] || rm -f "$o"
 done
 rm -f "$out/libstrata-fuzz.a"
-failed=
 for f in "$src"/lib/*.c; do
 	f=lib/${f##*/}
-	# shellcheck disable=SC2086
-	if ! compile "$f" $defs; then
-		failed="$failed $f"
-		case "$f" in
-		lib/driver_pg.c) defs=$(echo "$defs" | sed 's/ -DHAVE_DRIVER_PG=1//') ;;
-		lib/introspect_sqlite.c) defs=$(echo "$defs" | sed 's/ -DHAVE_INTROSPECT_SQLITE=1//') ;;
-		lib/introspect_pg.c) defs=$(echo "$defs" | sed 's/ -DHAVE_INTROSPECT_PG=1//') ;;
-		esac
-	fi
+	compile "$f" || :
 done
-if [ -n "$failed" ]; then
-	# Recompile what the dropped defines touched.
-	for f in "$src"/lib/*.c; do
-		f=lib/${f##*/}
-		case " $failed " in *" $f "*) continue ;; esac
-		# shellcheck disable=SC2086
-		compile "$f" $defs || failed="$failed $f"
-	done
-fi
 ar rcs "$out/libstrata-fuzz.a" "$out"/obj/*.o || die "ar failed"
 
 # --- the harnesses -------------------------------------------------------

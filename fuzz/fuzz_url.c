@@ -80,14 +80,15 @@ static char *plain_password(const char *url)
 /* s with control characters (but tab) written \xNN, as messages quote it. */
 static char *escaped(const char *s)
 {
-	char *o = malloc(4 * strlen(s) + 1), *p = o;
+	size_t cap = 4 * strlen(s) + 1;
+	char *o = malloc(cap), *p = o;
 
 	if (!o)
 		abort();
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			p += sprintf(p, "\\x%02x", c);
+			p += snprintf(p, cap - (size_t)(p - o), "\\x%02x", c);
 		else
 			*p++ = (char)c;
 	}
@@ -262,10 +263,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				           strcmp(url + i + fl, u.conninfo + i + tl) == 0,
 				           "search_path rewriting changed more than the key: '%s' -> '%s'", url,
 				           u.conninfo);
-				same = malloc(strlen(url) + 8);
+				size_t same_cap = strlen(url) + 8;
+				same = malloc(same_cap);
 				if (!same)
 					abort();
-				sprintf(same, "%.*soptions=%s", (int)i, url, url + i + fl);
+				snprintf(same, same_cap, "%.*soptions=%s", (int)i, url, url + i + fl);
 				pwc = libpq_password(u.conninfo);
 				pwe = libpq_password(same);
 				FUZZ_CHECK((pwe == NULL) == (pwc == NULL) && (!pwe || strcmp(pwe, pwc) == 0),

@@ -9,7 +9,15 @@
  *    matching _free(); on failure *out is set to NULL.
  *  - const char * returned by a getter is lent: valid until the next call on
  *    the same handle unless the comment says otherwise.
- *  - Every _free() accepts NULL.
+ *  - Every _free() and strata_close() accepts NULL, and so does every getter
+ *    of a handle (strata_errmsg(), strata_errcode(), strata_engine(),
+ *    strata_url_redacted()): NULL is what strata_open() leaves when it runs
+ *    out of memory. The other calls need a handle.
+ *  - Options structs (strata_config, strata_*_opts) start with version:
+ *    initialise them with their _INIT macro. ^A version of 0 (a struct not
+ *    initialised so) or one newer than the library knows fails the call
+ *    with STRATA_EUSAGE, "strata_up_opts version N is not supported",
+ *    before anything else is read or done. A NULL struct means defaults.
  *  - The library never prints and never exits. Notices (waiting for a lock,
  *    a backup restored) go to the log callback set in strata_config.
  *  - There is no global state: one strata_db per database, used by one thread
@@ -95,7 +103,8 @@ typedef struct strata_db strata_db;
  * ^On success *out is a new handle, to be released with strata_close().
  * ^On failure the return is negative and *out is still a handle (unless
  * STRATA_ENOMEM, when it is NULL) whose strata_errmsg() says what went wrong,
- * as sqlite3_open() does; strata_close() it too. cfg may be NULL.
+ * as sqlite3_open() does; strata_close() it too. cfg may be NULL (defaults);
+ * ^a cfg->version the library does not know is STRATA_EUSAGE, nothing opened.
  * ^A SQLite path must name a regular file (else STRATA_ENOTADB), or nothing:
  * then the file is created, unless cfg->no_create (STRATA_ENOTFOUND).
  */
@@ -104,16 +113,20 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg);
 /* Disconnect and free the handle. NULL is a no-op. */
 void strata_close(strata_db *db);
 
-/* The message of the last failed call on db: one line, lent until the next call. */
+/* The message of the last failed call on db: one line, lent until the next
+ * call; "not an error" after a success. ^db NULL: "out of memory". */
 const char *strata_errmsg(const strata_db *db);
-/* The code of the last failed call on db (0 if it succeeded). */
+/* The code of the last failed call on db (0 if it succeeded). ^db NULL:
+ * STRATA_ENOMEM. */
 int strata_errcode(const strata_db *db);
 /* Short English name of a code, such as "checksum mismatch". */
 const char *strata_strerror(int code);
 
-/* The engine behind db: "sqlite" or "postgres". */
+/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL
+ * or its URL could not be read. A static string or lent for db's lifetime. */
 const char *strata_engine(const strata_db *db);
-/* The URL of db with any password replaced by "****". Lent for db's lifetime. */
+/* The URL of db with any password replaced by "****". Lent for db's lifetime.
+ * ^"" when db is NULL or its URL could not be read. */
 const char *strata_url_redacted(const strata_db *db);
 /* The engine a database URL names, without connecting: "sqlite" for
  * sqlite: URLs, "postgres" for postgres:// and postgresql:// URLs and for
@@ -300,13 +313,15 @@ int strata_show(strata_db *db, const char *version, strata_report **out);
 
 /*
  * Roll back every migration (down --all). With hard=1, drop instead what
- * strata_reset_objects() lists (SQLite: every table and view of the file;
- * PostgreSQL: the first schema of search_path and the tracking schema,
- * dropped and created again, and no other schema) and apply every migration, all in one transaction: a failure or
- * a crash leaves the database as it was. *out is then the up's report
- * (with dry_run=1: the migrations it would apply). On SQLite an automatic
- * backup is taken first. Neither asks: a caller that should confirm asks
- * before calling (the CLI does, or needs --yes).
+ * strata_reset_objects() lists and apply every migration, the drop and the
+ * re-apply in one transaction: a failure or a crash leaves the database as
+ * it was. SQLite: every table, view and trigger of the main database is
+ * dropped as ordinary DDL (the file itself stays, with its inode, owner and
+ * mode); PostgreSQL: the first schema of search_path and the tracking
+ * schema are dropped and created again, and no other schema. *out is then
+ * the up's report (with dry_run=1: the migrations it would apply). On
+ * SQLite an automatic backup is taken first. Neither asks: a caller that
+ * should confirm asks before calling (the CLI does, or needs --yes).
  */
 int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
 
@@ -315,8 +330,9 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
  * question asked before it: "table users", "view active_users" (SQLite);
  * "schema public", "table public.users", "sequence public.s", "type
  * public.mood", "function public.f(integer)" (PostgreSQL: the first schema
- * of search_path and the tracking schema, and what is in them). ^*out is a NULL-terminated array, to free
- * with strata_strings_free(); *n is its length (0: nothing to drop).
+ * of search_path and the tracking schema, and what is in them). ^*out is a
+ * NULL-terminated array, to free with strata_strings_free(); *n is its
+ * length (0: nothing to drop).
  */
 int strata_reset_objects(strata_db *db, char ***out, size_t *n);
 /* Free a NULL-terminated array of strings from the library; NULL is fine. */

@@ -24,6 +24,10 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg)
 		return STRATA_ENOMEM;
 	sbuf_init(&db->errmsg);
 	sbuf_init(&db->qtable);
+	if ((rc = db_check_version(db, "strata_config", cfg->version, STRATA_CONFIG_VERSION)) != 0) {
+		*out = db;
+		return rc;
+	}
 	db->dir = strdup(cfg->dir ? cfg->dir : "migrations");
 	db->table = strdup(cfg->table && *cfg->table ? cfg->table : "strata_migrations");
 	db->pg_schema = xstrdup_or_null(cfg->pg_schema);
@@ -92,14 +96,16 @@ int strata_errcode(const strata_db *db)
 	return db ? db->errcode : STRATA_ENOMEM;
 }
 
+/* The getters accept NULL, as the handle of a strata_open() that ran out of
+ * memory is: a caller's error path may print them before checking. */
 const char *strata_engine(const strata_db *db)
 {
-	return db->url.engine ? db->url.engine : "unknown";
+	return db && db->url.engine ? db->url.engine : "unknown";
 }
 
 const char *strata_url_redacted(const strata_db *db)
 {
-	return db->url.redacted ? db->url.redacted : "";
+	return db && db->url.redacted ? db->url.redacted : "";
 }
 
 const char *strata_strerror(int code)

@@ -33,9 +33,7 @@
 #include "schema.h"
 #include "scratch.h"
 
-#ifdef HAVE_BACKUP
 #include "backup.h"
-#endif
 
 static int is_pg_engine(const strata_db *db)
 {
@@ -409,6 +407,8 @@ int strata_diff(strata_db *db, const char *from, const char *to, const strata_di
 	memset(&hb, 0, sizeof hb);
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_diff_opts", opts->version, STRATA_DIFF_OPTS_VERSION)) != 0)
+		return rc;
 	if ((rc = need_db(db)) != 0)
 		return rc;
 	if (!from || !to || !*from || !*to)
@@ -646,6 +646,9 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	memset(&ms, 0, sizeof ms);
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_generate_opts", opts->version,
+	                           STRATA_GENERATE_OPTS_VERSION)) != 0)
+		return rc;
 	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
 	if ((rc = need_db(db)) != 0)
 		return rc;
@@ -894,14 +897,12 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		goto unlock;
 	}
 	began = 1;
-#ifdef HAVE_BACKUP
 	if (!is_pg_engine(db) && !db->no_backup) {
 		char *bpath = NULL;
 		if ((rc = backup_auto(db, &bpath)) != 0)
 			goto unlock;
 		free(bpath);
 	}
-#endif
 	if ((rc = drv_exec(db->conn, sql, &e)) != 0) {
 		push_error(db, sql, &e, " (rolled back: the database is as it was before)");
 		goto unlock;
@@ -1003,6 +1004,8 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	memset(&h, 0, sizeof h);
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_push_opts", opts->version, STRATA_PUSH_OPTS_VERSION)) != 0)
+		return rc;
 	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
 	if ((rc = need_conn(db)) != 0)
 		return rc;

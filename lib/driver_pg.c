@@ -29,9 +29,7 @@
 #include <libpq-fe.h>
 #include <pg_query.h>
 
-#ifdef HAVE_INTROSPECT_PG
 #include "introspect.h"
-#endif
 
 struct pgc {
 	drv_conn base;          /* first, as driver.h requires */
@@ -1271,7 +1269,6 @@ static void pg_table_name(drv_conn *dc, const char *table, struct sbuf *out)
 	sbuf_add_ident(out, table);
 }
 
-#ifdef HAVE_INTROSPECT_PG
 static int pg_introspect(drv_conn *dc, const char *schema_name, struct schema **out,
                          struct drv_err *err)
 {
@@ -1283,7 +1280,6 @@ static int pg_introspect(drv_conn *dc, const char *schema_name, struct schema **
 		return rc;
 	return introspect_pg(c->pg, schema_name, out, err);
 }
-#endif
 
 /* ---- creating, dropping, wiping ---------------------------------------- */
 
@@ -1533,12 +1529,8 @@ const struct strata_driver drv_pg = {
 	.split = pg_split_method,
 	.set_timeouts = pg_set_timeouts,
 	.table_name = pg_table_name,
-	/* lib/introspect_pg.c, when the build has it (as driver_sqlite.c). */
-#ifdef HAVE_INTROSPECT_PG
+	/* lib/introspect_pg.c */
 	.introspect = pg_introspect,
-#else
-	.introspect = NULL,
-#endif
 	.create_db = pg_create_db,
 	.drop_db = pg_drop_db,
 	.wipe = pg_wipe,

@@ -21,9 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_INTROSPECT_SQLITE
 #include "introspect.h"
-#endif
 
 struct sqlite_conn {
 	drv_conn base;
@@ -623,7 +621,6 @@ static void sq_table_name(drv_conn *base, const char *table, struct sbuf *out)
 	sbuf_add_ident(out, table);
 }
 
-#ifdef HAVE_INTROSPECT_SQLITE
 static int sq_introspect(drv_conn *base, const char *schema_name, struct schema **out,
                          struct drv_err *err)
 {
@@ -632,7 +629,6 @@ static int sq_introspect(drv_conn *base, const char *schema_name, struct schema 
 	(void)schema_name;
 	return introspect_sqlite(c->db, out, err);
 }
-#endif
 
 static int unlink_if(const char *path)
 {
@@ -766,11 +762,7 @@ const struct strata_driver drv_sqlite = {
 	.split = sq_split,
 	.set_timeouts = NULL,
 	.table_name = sq_table_name,
-#ifdef HAVE_INTROSPECT_SQLITE
 	.introspect = sq_introspect,
-#else
-	.introspect = NULL,
-#endif
 	.create_db = sq_create_db,
 	.drop_db = sq_drop_db,
 	.wipe = sq_wipe,

@@ -32,6 +32,13 @@ int db_error(strata_db *db, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+/* The version field of an options struct the caller passed (type: its
+ * name, known: the version this library was built with): 0 if version is
+ * one this library can read, else STRATA_EUSAGE with the error on db.
+ * Checked before any other field is read, as libgit2's
+ * GIT_ERROR_CHECK_VERSION: a struct that skipped its _INIT (version 0) or
+ * comes from a newer header would be read field by field wrongly. */
+int db_check_version(strata_db *db, const char *type, int version, int known);
 /* Take a driver error onto the handle, prefixed by context when not NULL. */
 int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
 /* Run sql, which begins at line first_line of the file named where, on c. On

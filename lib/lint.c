@@ -2326,6 +2326,8 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 	db_clear_error(db);
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_lint_opts", opts->version, STRATA_LINT_OPTS_VERSION)) != 0)
+		return rc;
 	memset(&r, 0, sizeof r);
 	sbuf_init(&r.err);
 	if (opts->engine) {

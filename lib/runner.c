@@ -30,9 +30,7 @@
 #include <sys/file.h>
 #endif
 
-#ifdef HAVE_BACKUP
 #include "backup.h"
-#endif
 
 struct applied {
 	char *version, *name, *checksum, *applied_at, *down_sql, *state, *error;
@@ -656,11 +654,10 @@ static int readonly_check(strata_db *db)
 
 /*
  * Called in the transaction, before the first change, when something will
- * change: the automatic SQLite backup (backup.c), if built in.
+ * change: the automatic SQLite backup (backup.c).
  */
 static int before_change(strata_db *db, strata_report *r)
 {
-#ifdef HAVE_BACKUP
 	char *path = NULL;
 	int rc;
 
@@ -670,10 +667,6 @@ static int before_change(strata_db *db, strata_report *r)
 	if (rc)
 		return rc;
 	r->backup = path;
-#else
-	(void)db;
-	(void)r;
-#endif
 	return 0;
 }
 
@@ -681,14 +674,8 @@ static int before_change(strata_db *db, strata_report *r)
  * committed (transaction:false), the backup restores the whole run. */
 static void after_failure(strata_db *db, strata_report *r, int committed)
 {
-#ifdef HAVE_BACKUP
 	if (committed && r && r->backup)
 		backup_restore_after_failure(db, r->backup);
-#else
-	(void)db;
-	(void)r;
-	(void)committed;
-#endif
 }
 
 /* Say, after the engine's message, that the run left nothing behind. */
@@ -1085,6 +1072,8 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_up_opts", opts->version, STRATA_UP_OPTS_VERSION)) != 0)
+		return rc;
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
 	if (opts->to && !version_valid(opts->to))
@@ -1360,9 +1349,14 @@ int strata_refresh(strata_db *db, strata_report **down, strata_report **up)
 int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out)
 {
 	static const strata_down_opts defaults = STRATA_DOWN_OPTS_INIT;
+	int rc;
 
+	if (out)
+		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_down_opts", opts->version, STRATA_DOWN_OPTS_VERSION)) != 0)
+		return rc;
 	if ((opts->steps > 0) + (opts->to != NULL) + (opts->all != 0) > 1)
 		return db_error(db, STRATA_EUSAGE, "give at most one of --steps, --to and --all");
 	if (opts->steps < 0)
@@ -1491,12 +1485,10 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out)
 		}
 		goto out;
 	}
-#ifdef HAVE_BACKUP
 	/* SQLite: a copy to come back to, taken inside the write transaction
 	 * before anything changes, as up takes it. */
 	if (!rc && !is_pg(db) && !db->no_backup)
 		rc = backup_auto(db, &saved);
-#endif
 	if (!rc) {
 		drv_err_init(&e);
 		rc = drv_wipe_schema(db->conn, &e);

@@ -458,10 +458,8 @@ const struct strata_driver *driver_for(const struct strata_url *u)
 		return NULL;
 	if (strcmp(u->engine, "sqlite") == 0)
 		return &drv_sqlite;
-#ifdef HAVE_DRIVER_PG
 	if (strcmp(u->engine, "postgres") == 0)
 		return &drv_pg;
-#endif
 	return NULL;
 }
 

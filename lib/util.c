@@ -30,6 +30,13 @@ int db_error(strata_db *db, int code, const char *fmt, ...)
 	return code;
 }
 
+int db_check_version(strata_db *db, const char *type, int version, int known)
+{
+	if (version >= 1 && version <= known)
+		return 0;
+	return db_error(db, STRATA_EUSAGE, "%s version %d is not supported", type, version);
+}
+
 int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
 {
 	int code = e->code ? e->code : STRATA_ERROR;

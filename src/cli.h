@@ -37,11 +37,10 @@ struct cli {
 	int nowned;
 };
 
-/* Command flags: what main() checks before calling. */
-#define CMD_NEED_DB 1
-/* The command changes the database, so a SQLite file that is not there yet
- * may be created; every other command fails on one ("read-only commands
- * never create a database"). */
+/* Command flags: what main() checks before calling. CMD_MAY_CREATE: the
+ * command changes the database, so a SQLite file that is not there yet may
+ * be created; every other command fails on one ("read-only commands never
+ * create a database"). */
 #define CMD_MAY_CREATE 2
 
 struct cmd {
@@ -77,6 +76,10 @@ struct opt {
  */
 int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv);
 void opts_usage(FILE *f, const char *usage, const struct opt *opts);
+/* 1 when a is a global option whose value is the next argument ("--url",
+ * "-u"; not "--url=URL", "-uURL" or a flag such as --json): main() skips
+ * it to find the command name, from the same table opts_parse() reads. */
+int opts_global_takes_value(const char *a);
 /* For "did you mean": the names of names[0..n) nearest to word, within two
  * edits (and fewer than half its length), into out; returns how many (0, 1
  * or 2: more as near as each other are no suggestion). */

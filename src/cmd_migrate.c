@@ -78,16 +78,8 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 
 int cli_after_change(struct cli *cli, strata_db *db)
 {
-#ifdef HAVE_CMD_INSPECT
 	if (cli->dump_schema)
 		return cli_write_dump(cli, db, cli->dump_schema);
-#else
-	(void)db;
-	if (cli->dump_schema) {
-		cli_error("--dump-schema is not available in this build");
-		return EXIT_FAIL;
-	}
-#endif
 	return EXIT_OK;
 }
 

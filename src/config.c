@@ -14,11 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const known[] = {
-	"DATABASE_URL", "DATABASE_SSL", "STRATA_DIR", "STRATA_SCHEMA", "STRATA_DUMP",
-	"STRATA_TABLE", "STRATA_DEV_URL", "STRATA_PG_SCHEMA", NULL,
-};
-
 #define DOTENV_MAX (1 << 20)
 
 static char *owned(struct cli *cli, char *s)
@@ -186,7 +181,6 @@ int config_load(struct cli *cli)
 	const char *ssl;
 	int rc = read_dotenv(&dotenv);
 
-	(void)known;
 	cli->url = setting(cli, dotenv, "DATABASE_URL");
 	cli->dir = setting(cli, dotenv, "STRATA_DIR");
 	cli->schema_file = setting(cli, dotenv, "STRATA_SCHEMA");

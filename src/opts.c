@@ -222,6 +222,20 @@ void opts_usage(FILE *f, const char *usage, const struct opt *opts)
 	fprintf(f, "\nglobal options (-u URL, -d DIR, --json, -q, -v ...): see 'strata --help'\n");
 }
 
+int opts_global_takes_value(const char *a)
+{
+	struct cli scratch; /* global_opts() wants somewhere to point; only types are read */
+	const struct opt *g, *o = NULL;
+
+	memset(&scratch, 0, sizeof scratch);
+	g = global_opts(&scratch);
+	if (a[0] == '-' && a[1] == '-')
+		o = find_long(g, a + 2, strlen(a + 2));
+	else if (a[0] == '-' && a[1] && !a[2])
+		o = find_short(g, a[1]);
+	return o && o->type != OPT_T_BOOL;
+}
+
 int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv)
 {
 	static const struct opt none[] = { OPT_END() };

@@ -14,35 +14,27 @@
 
 static const struct cmd commands[] = {
 	{ "new", cmd_new, 0, "create <version>_<name>.sql with empty up and down sections" },
-	{ "up", cmd_up, CMD_NEED_DB | CMD_MAY_CREATE, "apply pending migrations" },
-	{ "down", cmd_down, CMD_NEED_DB | CMD_MAY_CREATE, "roll back the last batch" },
-	{ "redo", cmd_redo, CMD_NEED_DB | CMD_MAY_CREATE, "roll back the last migration, then apply it again" },
-	{ "status", cmd_status, CMD_NEED_DB, "applied, pending, edited, missing and failed migrations" },
+	{ "up", cmd_up, CMD_MAY_CREATE, "apply pending migrations" },
+	{ "down", cmd_down, CMD_MAY_CREATE, "roll back the last batch" },
+	{ "redo", cmd_redo, CMD_MAY_CREATE, "roll back the last migration, then apply it again" },
+	{ "status", cmd_status, 0, "applied, pending, edited, missing and failed migrations" },
 	{ "show", cmd_show, 0, "the SQL that up would run, or one migration's SQL" },
-	{ "reset", cmd_reset, CMD_NEED_DB | CMD_MAY_CREATE, "roll everything back (--hard: drop every object)" },
-	{ "refresh", cmd_refresh, CMD_NEED_DB | CMD_MAY_CREATE, "reset, then up" },
-	{ "baseline", cmd_baseline, CMD_NEED_DB | CMD_MAY_CREATE, "record migrations up to VERSION as applied without running them" },
-	{ "mark", cmd_mark, CMD_NEED_DB | CMD_MAY_CREATE, "repair the tracking table: mark VERSION --applied|--pending" },
+	{ "reset", cmd_reset, CMD_MAY_CREATE, "roll everything back (--hard: drop every object)" },
+	{ "refresh", cmd_refresh, CMD_MAY_CREATE, "reset, then up" },
+	{ "baseline", cmd_baseline, CMD_MAY_CREATE, "record migrations up to VERSION as applied without running them" },
+	{ "mark", cmd_mark, CMD_MAY_CREATE, "repair the tracking table: mark VERSION --applied|--pending" },
 	{ "hash", cmd_hash, 0, "rewrite the integrity file migrations/strata.sum" },
-#ifdef HAVE_CMD_INSPECT
-	{ "inspect", cmd_inspect, CMD_NEED_DB, "the live schema (--format sql|json|dot|mermaid)" },
-	{ "dump", cmd_dump, CMD_NEED_DB, "canonical schema SQL, deterministic, for review in git" },
-	{ "stats", cmd_stats, CMD_NEED_DB, "tables with row counts and sizes" },
-#endif
-#ifdef HAVE_CMD_DIFF
+	{ "inspect", cmd_inspect, 0, "the live schema (--format sql|json|dot|mermaid)" },
+	{ "dump", cmd_dump, 0, "canonical schema SQL, deterministic, for review in git" },
+	{ "stats", cmd_stats, 0, "tables with row counts and sizes" },
 	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
-	{ "generate", cmd_generate, CMD_NEED_DB, "write a migration from the migrations' schema to schema.sql" },
-	{ "push", cmd_push, CMD_NEED_DB | CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
-	{ "verify", cmd_verify, CMD_NEED_DB, "checksums, missing files, and drift against the migrations" },
-#endif
-#ifdef HAVE_CMD_BACKUP
-	{ "backup", cmd_backup, CMD_NEED_DB, "take a SQLite backup (--name N: a named snapshot)" },
-	{ "backups", cmd_backups, CMD_NEED_DB, "list SQLite backups" },
-	{ "restore", cmd_restore, CMD_NEED_DB | CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },
-#endif
-#ifdef HAVE_CMD_LINT
+	{ "generate", cmd_generate, 0, "write a migration from the migrations' schema to schema.sql" },
+	{ "push", cmd_push, CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
+	{ "verify", cmd_verify, 0, "checksums, missing files, and drift against the migrations" },
+	{ "backup", cmd_backup, 0, "take a SQLite backup (--name N: a named snapshot)" },
+	{ "backups", cmd_backups, 0, "list SQLite backups" },
+	{ "restore", cmd_restore, CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
-#endif
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
 	{ NULL, NULL, 0, NULL },
@@ -108,12 +100,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		/* options that take a value consume the next argument */
-		if (strchr(a, '=') == NULL &&
-		    (!strcmp(a, "-u") || !strcmp(a, "--url") || !strcmp(a, "-d") || !strcmp(a, "--dir") ||
-		     !strcmp(a, "-s") || !strcmp(a, "--schema") || !strcmp(a, "--table") ||
-		     !strcmp(a, "--dev-url") || !strcmp(a, "--pg-schema") || !strcmp(a, "--dump-schema") ||
-		     !strcmp(a, "--lock-timeout") || !strcmp(a, "--statement-timeout") ||
-		     !strcmp(a, "--keep")))
+		if (opts_global_takes_value(a))
 			i++;
 	}
 	if (i >= argc) {
