@@ -33,6 +33,12 @@ __attribute__((weak)) void cli_log(void *payload, int level, const char *msg)
 	(void)msg;
 }
 
+/* Every variable config_load() reads (keep in step with src/config.c). */
+static const char *const known[] = {
+	"DATABASE_URL", "DATABASE_SSL", "STRATA_DIR", "STRATA_SCHEMA", "STRATA_DUMP",
+	"STRATA_TABLE", "STRATA_DEV_URL", "STRATA_PG_SCHEMA", NULL,
+};
+
 static char dir[64];
 
 static void cleanup(void)
