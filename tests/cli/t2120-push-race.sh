@@ -6,7 +6,9 @@ takes (PostgreSQL: the advisory lock; SQLite: BEGIN IMMEDIATE). An up that
 adds a column and rows, raced against a push whose plan rebuilds the same
 table (SQLite) or alters it (PostgreSQL), 100 times: each time the column
 and every row are there afterwards, the migration is recorded once, and
-push either applied its plan or refused the drop of the new column.'
+push either applied its plan or refused the drop of the new column. And
+one meeting made certain: a push started while a run holds the lock waits,
+says so, and plans from what that run committed.'
 test_engines='sqlite postgres'
 . "$(dirname "$0")/test-lib.sh"
 
@@ -110,6 +112,59 @@ test_expect_success 'on its own after up, push refuses to drop b and changes not
 	test_expect_code 1 strata ${DEV:+--dev-url "$DEV"} push --force >out 2>err &&
 	test_grep "drop_column t.b (5 rows)" err &&
 	test "$(db_checksum)" = "$before"
+'
+
+# hold_lock: in the background, what an up does: take the runner's lock,
+# add b and two rows, and commit 2 s later; returns once the lock is held.
+# PostgreSQL: a real up, of a 0002 that also sleeps; SQLite: the sqlite3
+# shell holding BEGIN IMMEDIATE (SQLite has no sleep in SQL).
+hold_lock() {
+	local i
+	case "$STRATA_TEST_ENGINE" in
+	sqlite)
+		{ echo "BEGIN IMMEDIATE; ALTER TABLE t ADD COLUMN b TEXT;
+			INSERT INTO t (id, a, b) VALUES (4, 'four', 'x'), (5, 'five', 'y');" &&
+		  sleep 2 && echo "COMMIT;"; } |
+			sqlite3 -batch -bail -init /dev/null "$(test_sqlite_path_ "$DATABASE_URL")" &
+		for i in $(seq 50); do
+			sqlite3 -batch -init /dev/null "$(test_sqlite_path_ "$DATABASE_URL")" \
+				"BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || return 0
+			sleep 0.1
+		done
+		;;
+	postgres)
+		rm -rf slow && mkdir slow &&
+		cp migrations/0001_t.sql slow/ &&
+		sed "s/^INSERT.*/&\nSELECT pg_sleep(2);/" migrations/0002_b.sql >slow/0002_b.sql &&
+		{ strata -d slow up >slow.out 2>slow.err & } &&
+		for i in $(seq 50); do
+			test "$(db_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%'
+				AND pid <> pg_backend_pid()")" = 1 && return 0
+			sleep 0.1
+		done
+		;;
+	esac
+	echo "hold_lock: the lock was not taken in 5 s" >&2
+	return 1
+}
+
+test_expect_success 'a push started while a run holds the lock waits, says so, and plans from what that run did' '
+	race_reset "$DATABASE_URL" &&
+	hold_lock &&
+	test_expect_code 1 strata ${DEV:+--dev-url "$DEV"} push --force >out 2>err &&
+	wait &&
+	test_grep "waiting for another" err &&
+	test_grep "drop_column t.b (5 rows)" err &&
+	test_grep "nothing was changed" err &&
+	if test_have_engine postgres
+	then
+		echo "$BOTH 0" >expect
+	else
+		# the sqlite3 shell records no migration
+		echo "id,a,b 1|one|,2|two|,3|three|,4|four|x,5|five|y 0 0" >expect
+	fi &&
+	race_state "$DATABASE_URL" >actual &&
+	test_cmp expect actual
 '
 
 # One race (from the state race_reset makes; it leaves it so again):
