@@ -1018,6 +1018,29 @@ out:
 	return n;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Is q the plan a was? Its SQL alone is not enough: a SQLite rebuild's SQL
+ * names the columns it keeps, so it reads the same when one more column
+ * would go; the changes and the rows at stake say it. */
+static int same_plan(const strata_plan *a, const strata_plan *q)
+{
+	size_t i;
+
+	if (a->n != q->n || !same_str(a->up_sql, q->up_sql))
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		const strata_change *x = &a->changes[i], *y = &q->changes[i];
+		if (x->cls != y->cls || x->rows_at_stake != y->rows_at_stake ||
+		    !same_str(x->kind, y->kind) || !same_str(x->object, y->object))
+			return 0;
+	}
+	return 1;
+}
+
 /* Migrations manage this database: a push would change it behind their
  * back, and the next generate or up would not know. A dry run changes
  * nothing and is not refused. */
@@ -1090,6 +1113,16 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	p->up_sql = sql;
 	p->no_transaction = no_tx;
 	count_at_stake(db, d, p);
+	/* The consent given was for another plan: the database changed
+	 * between the question and this call. */
+	if (!opts->dry_run && opts->version >= 3 && opts->confirmed &&
+	    !same_plan(opts->confirmed, p)) {
+		rc = db_error(db, STRATA_EDESTRUCTIVE, "the database changed after the plan was "
+		              "confirmed: nothing was changed; the new plan needs confirming");
+		*out = p;
+		p = NULL;
+		goto out;
+	}
 	for (i = 0; i < p->n; i++)
 		if (p->changes[i].cls == STRATA_CHANGE_DESTRUCTIVE)
 			ndestr++;

@@ -167,6 +167,74 @@ test_expect_success 'a push started while a run holds the lock waits, says so, a
 	test_cmp expect actual
 '
 
+if command -v script >/dev/null 2>&1
+then
+	test_set_prereq TTY
+fi
+
+# push_at_terminal: in the background, push at a terminal (script) that
+# types what is written to the FIFO "in"; the transcript in typescript,
+# the status in rc.
+push_at_terminal() {
+	{ script -qec "\"$STRATA\" ${DEV:+--dev-url $DEV} push --force" /dev/null <in >typescript 2>&1
+	  echo $? >rc; } &
+}
+
+# wait_asked N: until the terminal transcript holds N questions (10 s at most).
+wait_asked() {
+	local i
+	for i in $(seq 100); do
+		[ "$(grep -c "Apply? \[y/N\]" typescript)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_asked: not asked $1 times:" >&2
+	cat typescript >&2
+	return 1
+}
+
+test_expect_success TTY 'a push confirmed at a terminal applies only the plan agreed to: a change meanwhile is asked about again' '
+	race_reset "$DATABASE_URL" &&
+	strata up >out 2>err &&
+	rm -f in typescript &&
+	mkfifo in &&
+	push_at_terminal &&
+	exec 3>in &&
+	wait_asked 1 &&
+	test_grep "drop_column t.b" typescript &&
+	db_sql "ALTER TABLE t ADD COLUMN c TEXT; UPDATE t SET c = '"'keep'"';" &&
+	echo y >&3 &&
+	wait_asked 2 &&
+	echo n >&3 &&
+	exec 3>&- &&
+	wait &&
+	echo 1 >expect &&
+	test_cmp expect rc &&
+	test_grep "the database changed after the plan was confirmed" typescript &&
+	test_grep "drop_column t.c (5 rows)" typescript &&
+	db_sql "SELECT count(c) FROM t" >actual &&
+	echo 5 >expect &&
+	test_cmp expect actual &&
+	db_sql "SELECT count(b) FROM t" >actual &&
+	echo 2 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success TTY '... and confirmed again, it applies the new plan' '
+	rm -f in typescript &&
+	mkfifo in &&
+	push_at_terminal &&
+	exec 3>in &&
+	wait_asked 1 &&
+	echo y >&3 &&
+	exec 3>&- &&
+	wait &&
+	echo 0 >expect &&
+	test_cmp expect rc &&
+	test_grep "pushed [0-9]* changes" typescript &&
+	db_tables >actual &&
+	test_grep "^u$" actual
+'
+
 # One race (from the state race_reset makes; it leaves it so again):
 # push and up started together, one of them a little later, so
 # that the two meet at every point of push's run (on PostgreSQL push
