@@ -486,9 +486,12 @@ typedef struct strata_push_opts {
 	int concurrent_indexes;
 	/* version 2: */
 	int force;               /* push even when migrations manage the database */
+	/* version 3: */
+	const strata_plan *confirmed; /* NULL, or the plan the user agreed to:
+	                                 apply only that plan (see below) */
 } strata_push_opts;
-#define STRATA_PUSH_OPTS_VERSION 2
-#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0 }
+#define STRATA_PUSH_OPTS_VERSION 3
+#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL }
 
 /*
  * Apply schema_file straight to the database (development), all or nothing.
@@ -498,6 +501,13 @@ typedef struct strata_push_opts {
  * ^When the tracking table records migrations and force is 0 (or the opts
  * are version 1), nothing is changed and STRATA_EUSAGE is returned: such a
  * database changes through migrations. A dry run is not refused.
+ * ^The live schema is read, planned from and changed under the runner's
+ * lock, so no up runs in between; but between a STRATA_EDESTRUCTIVE answer
+ * and the call made after asking, anything may. So a caller that asked
+ * passes the plan it showed as confirmed (version 3; still the caller's):
+ * when the plan made under the lock differs from it (its SQL, its changes,
+ * or the rows at stake), nothing is changed and STRATA_EDESTRUCTIVE is
+ * returned again with the new plan in *out, to be asked about in turn.
  */
 int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
 

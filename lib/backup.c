@@ -543,7 +543,7 @@ static int idx_append(strata_db *db, const struct bk_place *p, const char *file,
 		goto out;
 	}
 	fd = open(path.buf, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, line.buf, line.len) != (ssize_t)line.len || fsync(fd) != 0)
+	if (fd < 0 || util_write_all(fd, line.buf, line.len) != 0 || fsync(fd) != 0)
 		rc = db_error(db, errno_code(errno), "cannot record the backup in '%s': %s", path.buf,
 		              strerror(errno));
 out:
@@ -576,7 +576,7 @@ static void idx_rewrite(strata_db *db, const struct bk_place *p, const struct id
 		goto out;
 	unlink(tmp.buf);
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0 && write(fd, data.buf, data.len) == (ssize_t)data.len && fsync(fd) == 0 &&
+	if (fd >= 0 && util_write_all(fd, data.buf, data.len) == 0 && fsync(fd) == 0 &&
 	    close(fd) == 0) {
 		fd = -1;
 		ok = rename(tmp.buf, path.buf) == 0;

@@ -851,9 +851,64 @@ static int push_error(strata_db *db, const char *sql, struct drv_err *e, const c
 }
 
 /*
- * Apply sql in one transaction. When it holds statements that cannot run
- * in one (no_tx: CREATE INDEX CONCURRENTLY), the rest runs in the
- * transaction and those run one by one after the commit: the schema
+ * The runner's lock, taken before push reads the live schema and held
+ * until its change is committed: an `up` (or another push) that ran
+ * between the reading and the writing would have its column or rows
+ * dropped by a plan made without them (a SQLite rebuild copies only the
+ * columns it knew of), or its change applied without the consent asked
+ * for. PostgreSQL: the runner's advisory lock (drv_lock); the live schema
+ * is then read in a snapshot of its own, and written in a transaction
+ * begun afterwards. SQLite: BEGIN IMMEDIATE, the runner's lock and
+ * transaction at once, so the reading happens inside the transaction that
+ * writes. *state: 1 locked, 2 locked and in the transaction.
+ */
+static int push_lock(strata_db *db, int *state)
+{
+	struct drv_err e;
+	sqlite3 *h = drv_sqlite_handle(db->conn);
+	int rc;
+
+	*state = 0;
+	if (h && sqlite3_db_readonly(h, "main") == 1)
+		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
+	drv_err_init(&e);
+	if ((rc = drv_lock(db->conn, db->qtable.buf, &e)) != 0) {
+		db_error_drv(db, &e, "cannot take the migration lock");
+		goto out;
+	}
+	*state = 1;
+	if (h) {
+		if ((rc = drv_begin(db->conn, &e)) != 0) {
+			db_error_drv(db, &e, "cannot begin a transaction");
+			goto out;
+		}
+		*state = 2;
+	}
+out:
+	drv_err_release(&e);
+	return rc;
+}
+
+/* The end of push_lock(): roll back what is still open, then unlock. */
+static void push_unlock(strata_db *db, int state)
+{
+	struct drv_err e;
+
+	drv_err_init(&e);
+	if (state && db->conn->in_tx)
+		drv_rollback(db->conn, &e);
+	drv_err_release(&e);
+	drv_err_init(&e);
+	if (state)
+		drv_unlock(db->conn, db->qtable.buf, &e);
+	drv_err_release(&e);
+}
+
+/*
+ * Apply sql in one transaction, inside push_lock(): SQLite's is open
+ * already, PostgreSQL's begins here. When sql holds statements that cannot
+ * run in a transaction (no_tx: CREATE INDEX CONCURRENTLY), the rest runs in
+ * the transaction and those run one by one after the commit: the schema
  * change stays all or nothing, and only an index build can fail late.
  */
 static int apply_sql(strata_db *db, const char *sql, int no_tx)
@@ -861,15 +916,10 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 	struct sbuf txpart = SBUF_INIT, later = SBUF_INIT;
 	struct drv_stmts st = { 0, NULL };
 	struct drv_err e;
-	int rc, began = 0;
+	int rc = 0;
 	size_t i;
-	sqlite3 *h = drv_sqlite_handle(db->conn);
 
 	drv_err_init(&e);
-	if (h && sqlite3_db_readonly(h, "main") == 1) {
-		rc = db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
-		goto out;
-	}
 	if (no_tx) {
 		if ((rc = drv_split(db->conn->driver, sql, &st, &e)) != 0) {
 			db_error_drv(db, &e, "push");
@@ -888,29 +938,23 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		}
 		sql = txpart.buf;
 	}
-	if ((rc = drv_lock(db->conn, db->qtable.buf, &e)) != 0) {
-		db_error_drv(db, &e, "cannot take the migration lock");
+	if (!db->conn->in_tx && (rc = drv_begin(db->conn, &e)) != 0) {
+		db_error_drv(db, &e, "cannot begin a transaction");
 		goto out;
 	}
-	if ((rc = drv_begin(db->conn, &e)) != 0) {
-		db_error_drv(db, &e, "cannot begin a transaction");
-		goto unlock;
-	}
-	began = 1;
 	if (!is_pg_engine(db) && !db->no_backup) {
 		char *bpath = NULL;
 		if ((rc = backup_auto(db, &bpath)) != 0)
-			goto unlock;
+			goto out;
 		free(bpath);
 	}
 	if ((rc = drv_exec(db->conn, sql, &e)) != 0) {
 		push_error(db, sql, &e, " (rolled back: the database is as it was before)");
-		goto unlock;
+		goto out;
 	}
-	began = 0;
 	if ((rc = drv_commit(db->conn, &e)) != 0) {
 		db_error_drv(db, &e, "cannot commit");
-		goto unlock;
+		goto out;
 	}
 	/* After the commit: each concurrent build on its own. */
 	for (i = 0; i < later.len;) {
@@ -919,22 +963,9 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		if ((rc = drv_exec(db->conn, one, &e)) != 0) {
 			push_error(db, one, &e, " (the rest of the push is committed; drop the index left "
 			           "INVALID, if any, and push again)");
-			goto unlock;
+			goto out;
 		}
 		i += n + 1;
-	}
-unlock:
-	if (began) {
-		struct drv_err e2;
-		drv_err_init(&e2);
-		drv_rollback(db->conn, &e2);
-		drv_err_release(&e2);
-	}
-	{
-		struct drv_err e3;
-		drv_err_init(&e3);
-		drv_unlock(db->conn, db->qtable.buf, &e3);
-		drv_err_release(&e3);
 	}
 out:
 	drv_stmts_release(&st);
@@ -987,6 +1018,47 @@ out:
 	return n;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Is q the plan a was? Its SQL alone is not enough: a SQLite rebuild's SQL
+ * names the columns it keeps, so it reads the same when one more column
+ * would go; the changes and the rows at stake say it. */
+static int same_plan(const strata_plan *a, const strata_plan *q)
+{
+	size_t i;
+
+	if (a->n != q->n || !same_str(a->up_sql, q->up_sql))
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		const strata_change *x = &a->changes[i], *y = &q->changes[i];
+		if (x->cls != y->cls || x->rows_at_stake != y->rows_at_stake ||
+		    !same_str(x->kind, y->kind) || !same_str(x->object, y->object))
+			return 0;
+	}
+	return 1;
+}
+
+/* Migrations manage this database: a push would change it behind their
+ * back, and the next generate or up would not know. A dry run changes
+ * nothing and is not refused. */
+static int refuse_managed(strata_db *db, const strata_push_opts *opts)
+{
+	long n;
+
+	if (opts->dry_run || (opts->version >= 2 && opts->force))
+		return 0;
+	if ((n = count_recorded(db)) < 0)
+		return (int)n;
+	if (n > 0)
+		return db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s: "
+		                "change it with generate and up, or push --force", n, n == 1 ? "" : "s",
+		                db->table);
+	return 0;
+}
+
 int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 {
 	static const strata_push_opts defaults = STRATA_PUSH_OPTS_INIT;
@@ -998,7 +1070,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	const char *schema_file;
 	char *sql = NULL;
 	size_t i, ndestr = 0;
-	int rc, no_tx = 0;
+	int rc, no_tx = 0, locked = 0;
 
 	*out = NULL;
 	memset(&h, 0, sizeof h);
@@ -1009,19 +1081,21 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	schema_file = opts->schema_file && *opts->schema_file ? opts->schema_file : "schema.sql";
 	if ((rc = need_conn(db)) != 0)
 		return rc;
-	/* Migrations manage this database: a push would change it behind
-	 * their back, and the next generate or up would not know. */
-	if (!opts->dry_run && !(opts->version >= 2 && opts->force)) {
-		long n = count_recorded(db);
-		if (n < 0)
-			return (int)n;
-		if (n > 0)
-			return db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s: "
-			                "change it with generate and up, or push --force", n,
-			                n == 1 ? "" : "s", db->table);
+	if ((rc = refuse_managed(db, opts)) != 0)
+		return rc;
+	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0)
+		goto out;
+	/* From here to the commit under the runner's lock (push_lock()); a
+	 * dry run only reads, in the one snapshot introspection takes. The
+	 * check above is asked again under the lock: an up may have
+	 * recorded its first migration meanwhile. */
+	if (!opts->dry_run) {
+		if ((rc = push_lock(db, &locked)) != 0)
+			goto out;
+		if ((rc = refuse_managed(db, opts)) != 0)
+			goto out;
 	}
-	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0 ||
-	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
+	if ((rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
 		goto out;
 	if ((rc = diff_models(db, a, b, &h, 0, &d)) != 0)
 		goto out;
@@ -1039,6 +1113,16 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	p->up_sql = sql;
 	p->no_transaction = no_tx;
 	count_at_stake(db, d, p);
+	/* The consent given was for another plan: the database changed
+	 * between the question and this call. */
+	if (!opts->dry_run && opts->version >= 3 && opts->confirmed &&
+	    !same_plan(opts->confirmed, p)) {
+		rc = db_error(db, STRATA_EDESTRUCTIVE, "the database changed after the plan was "
+		              "confirmed: nothing was changed; the new plan needs confirming");
+		*out = p;
+		p = NULL;
+		goto out;
+	}
 	for (i = 0; i < p->n; i++)
 		if (p->changes[i].cls == STRATA_CHANGE_DESTRUCTIVE)
 			ndestr++;
@@ -1070,6 +1154,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 		goto out;
 	rc = apply_sql(db, p->up_sql, p->no_transaction);
 out:
+	push_unlock(db, locked);
 	diff_free(d);
 	schema_free(a);
 	schema_free(b);

@@ -28,4 +28,7 @@ const char *util_file_strerror(int err);
 int util_write_file(const char *path, const char *data, size_t len);
 /* The same for a file that must not exist yet: EEXIST (STRATA_EIO) if it does. */
 int util_create_file(const char *path, const char *data, size_t len);
+/* Write all len bytes of data to fd, through short writes and EINTR.
+ * 0, or -1 with errno set (never a stale one: no progress is EIO). */
+int util_write_all(int fd, const void *data, size_t len);
 #endif

@@ -155,6 +155,26 @@ const char *util_file_strerror(int err)
 	}
 }
 
+int util_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* 0 for a non-empty write is no progress: not a loop for ever */
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * Write data to path through a temporary file in the same folder: readers
  * see the old file or the new one, never half of one. The temporary file is
@@ -168,7 +188,6 @@ static int write_file(const char *path, const char *data, size_t len, int excl)
 	struct sbuf tmp = SBUF_INIT;
 	struct stat st;
 	int fd = -1, rc = STRATA_EIO, saved, tries;
-	size_t off = 0;
 
 	for (tries = 0; tries < 100 && fd < 0; tries++) {
 		sbuf_reset(&tmp);
@@ -188,16 +207,7 @@ static int write_file(const char *path, const char *data, size_t len, int excl)
 		if (fstat(fd, &st) != 0 || fchmod(fd, st.st_mode & old & 07777) != 0)
 			goto fail;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0)
+	if (util_write_all(fd, data, len) != 0 || fsync(fd) != 0)
 		goto fail;
 	saved = close(fd);
 	fd = -1;
@@ -232,7 +242,6 @@ static int write_in_place(const char *path, int fifo, const char *data, size_t l
 {
 	struct stat st;
 	int fd, flags, saved;
-	size_t off = 0;
 
 	fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0));
 	if (fd < 0)
@@ -246,15 +255,8 @@ static int write_in_place(const char *path, int fifo, const char *data, size_t l
 	/* A reader is there: from now on wait for it as a pipe does. */
 	if (fifo && ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0))
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
+	if (util_write_all(fd, data, len) != 0)
+		goto fail;
 	if (close(fd) != 0)
 		return errno == ENOSPC || errno == EDQUOT ? STRATA_EFULL : STRATA_EIO;
 	return 0;

@@ -286,6 +286,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, force = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
+	strata_plan *confirmed = NULL;
 	size_t i;
 	const struct opt opts[] = {
 		OPT_DRY_RUN(&dry_run),
@@ -315,7 +316,12 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	o.concurrent_indexes = concurrent;
 	o.force = force;
 	rc = strata_push(db, &o, &p);
-	if (rc == STRATA_EDESTRUCTIVE && p) {
+	/* Asked, then applied only if the plan is still the one agreed to: the
+	 * database may change while the question waits (no lock is held
+	 * then), and a changed plan is shown and asked about again. */
+	while (rc == STRATA_EDESTRUCTIVE && p) {
+		if (o.confirmed)
+			fprintf(stderr, "strata: %s\n", strata_errmsg(db));
 		list_destructive(cli, p);
 		if (!cli_ask_yes(cli, "Apply?")) {
 			if (cli->json) {
@@ -327,9 +333,11 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 			}
 			goto fail;
 		}
-		strata_plan_free(p);
+		strata_plan_free(confirmed);
+		confirmed = p;
 		p = NULL;
 		o.allow_destructive = 1;
+		o.confirmed = confirmed;
 		rc = strata_push(db, &o, &p);
 	}
 	if (rc)
@@ -358,11 +366,12 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 			printf("pushed %zu change%s\n", p->n, p->n == 1 ? "" : "s");
 		}
 	}
-	strata_plan_free(p);
-	strata_close(db);
-	return EXIT_OK;
+	rc = EXIT_OK;
+	goto out;
 fail:
 	rc = cli_fail(db, rc);
+out:
+	strata_plan_free(confirmed);
 	strata_plan_free(p);
 	strata_close(db);
 	return rc;

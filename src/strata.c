@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,25 @@ static void usage(FILE *f)
 	        "4 the database was changed, then writing the output failed.\n");
 }
 
+/*
+ * A reader that went away (strata up | head -c0) must not end the program
+ * by SIGPIPE after a commit, with a status (141) that says nothing of it:
+ * ignored, the write fails with EPIPE, ferror(stdout) sees it, and main()
+ * exits 4 after a commit, 1 before one (docs/exit-status.md). libpq writes
+ * to its socket without raising SIGPIPE either way. (Ignored signals stay
+ * ignored across exec: a child process strata may start one day must get
+ * SIG_DFL back first.)
+ */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -82,6 +102,7 @@ int main(int argc, char **argv)
 	char **args;
 
 	memset(&cli, 0, sizeof cli);
+	ignore_sigpipe();
 	cfg = config_load(&cli);
 
 	/* Global options before the command: parse them as a pseudo-command. */
