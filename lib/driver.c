@@ -20,6 +20,7 @@ void drv_err_init(struct drv_err *e)
 	e->sqlstate[0] = '\0';
 	e->offset = -1;
 	e->stmt_len = -1;
+	e->why = 0;
 	sbuf_init(&e->msg);
 	sbuf_init(&e->detail);
 	sbuf_init(&e->hint);
@@ -38,6 +39,7 @@ void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	e->code = code;
+	e->why = 0;
 	sbuf_reset(&e->msg);
 	va_start(ap, fmt);
 	sbuf_vaddf(&e->msg, fmt, ap);

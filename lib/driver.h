@@ -40,6 +40,7 @@ struct drv_err {
 	struct sbuf msg;     /* the engine's message */
 	struct sbuf detail;  /* PostgreSQL DETAIL, may be empty */
 	struct sbuf hint;    /* PostgreSQL HINT, may be empty */
+	int why;             /* STRATA_WHY_* the handle takes over (db_error_drv); 0: none */
 };
 void drv_err_init(struct drv_err *e);
 void drv_err_release(struct drv_err *e);

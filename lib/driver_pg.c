@@ -647,9 +647,9 @@ static int fail_connect(PGconn *pg, struct drv_err *err)
 
 	if (pg && is_missing_db(msg)) {
 		err_reset(err, STRATA_ENOTFOUND);
-		sbuf_setf(&err->msg, "database \"%s\" does not exist (create it with 'strata create')",
-		          PQdb(pg));
+		sbuf_setf(&err->msg, "database \"%s\" does not exist", PQdb(pg));
 		sbuf_escape_controls(&err->msg, 0);
+		err->why = STRATA_WHY_NO_DATABASE;
 		return err->code;
 	}
 	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg);
@@ -797,8 +797,8 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 	if (opts && opts->pg_schema) {
 		c->schema = strdup(opts->pg_schema);
 	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		rc = fail_text(err, STRATA_ERROR, NULL,
-		               "no schema on search_path: create one, fix search_path or give --pg-schema");
+		rc = fail_text(err, STRATA_ERROR, NULL, "no schema on search_path");
+		err->why = STRATA_WHY_NO_SCHEMA;
 		goto out;
 	} else {
 		c->schema = strdup(PQgetvalue(res, 0, 0));

@@ -444,7 +444,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 			break;
 	}
 	if (rc) {
-		db_error_drv(db, &e, "cannot create a scratch database for the diff (give --dev-url)");
+		db_error_drv(db, &e, "cannot create a scratch database for the diff");
+		db_why(db, STRATA_WHY_NO_SCRATCH, NULL, NULL, NULL);
 		goto out;
 	}
 	s->drop = 1;

@@ -366,7 +366,8 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 
 	memset(out, 0, sizeof *out);
 	if (!url || !*url) {
-		drv_err_set(err, STRATA_EURL, "no database URL: give --url or set DATABASE_URL");
+		drv_err_set(err, STRATA_EURL, "no database URL");
+		err->why = STRATA_WHY_NO_URL;
 		return STRATA_EURL;
 	}
 	out->redacted = url_redact(url);
