@@ -4,7 +4,8 @@
  *
  * The core never calls a method directly: it calls the drv_* wrappers in
  * driver.c, which check the contract, keep the error, and carry the
- * fault-injection seam the tests use (STRATA_FAULT, see driver.c).
+ * fault-injection seam the tests use (STRATA_FAULT, see driver.c; compiled
+ * into test builds only).
  *
  * Versioning: `version` comes first and methods are only ever appended.
  *   version 1: everything below.
@@ -87,7 +88,8 @@ struct drv_open_opts {
  */
 typedef struct drv_conn {
 	const struct strata_driver *driver;
-	long fault_countdown;   /* driver.c: fail the Nth exec (tests); 0 = off */
+	long fault_countdown[5]; /* driver.c, test builds: fail the Nth exec, query, begin,
+	                            commit, lock (STRATA_FAULT); 0 = off */
 	int in_tx;              /* driver.c keeps it: inside begin..commit/rollback */
 } drv_conn;
 
