@@ -10,9 +10,13 @@
  *  - const char * returned by a getter is lent: valid until the next call on
  *    the same handle unless the comment says otherwise.
  *  - Every _free() and strata_close() accepts NULL, and so does every getter
- *    of a handle (strata_errmsg(), strata_errcode(), strata_engine(),
- *    strata_url_redacted()): NULL is what strata_open() leaves when it runs
- *    out of memory. The other calls need a handle.
+ *    of a handle (strata_errmsg(), strata_errcode(), strata_errwhy(),
+ *    strata_errarg(), strata_engine(), strata_url_redacted()): NULL is what
+ *    strata_open() leaves when it runs out of memory. The other calls need
+ *    a handle.
+ *  - A message says what happened and never which command or flag of the
+ *    strata program to use: the way out is the caller's to word, keyed by
+ *    strata_errwhy().
  *  - Options structs (strata_config, strata_*_opts) start with version:
  *    initialise them with their _INIT macro. ^A version of 0 (a struct not
  *    initialised so) or one newer than the library knows fails the call
@@ -198,8 +202,9 @@ enum {
 int strata_errwhy(const strata_db *db);
 const char *strata_errarg(const strata_db *db, int i);
 
-/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL
- * or its URL could not be read. A static string or lent for db's lifetime. */
+/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL,
+ * not connected yet (strata_new()) or its URL could not be read. A static
+ * string or lent for db's lifetime. */
 const char *strata_engine(const strata_db *db);
 /* The URL of db with any password replaced by "****". Lent for db's lifetime.
  * ^"" when db is NULL or its URL could not be read. */
@@ -648,7 +653,7 @@ typedef struct strata_lint_opts {
 /*
  * Lint the up sections of migration files and report what would destroy
  * data or hold heavy locks, with the safe way for each. Needs no database:
- * db (not NULL; any handle, such as one on "sqlite::memory:") lends its
+ * db (not NULL; any handle, also one from strata_new() never connected) lends its
  * migrations directory, its engine (see strata_lint_opts) and its error
  * slot. opts may be NULL (every migration of the directory, db's engine). ^Findings are not failures: the call returns 0 with *out
  * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed

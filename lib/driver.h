@@ -147,10 +147,12 @@ struct strata_driver {
 	int (*create_db)(const struct strata_url *url, struct drv_err *err);
 	int (*drop_db)(const struct strata_url *url, struct drv_err *err);
 
-	/* Drop every object in the database (a --dev-url database): SQLite
-	 * drops every object; PostgreSQL drops and recreates the schemas the
-	 * user may drop. Both inside the caller's transaction when there is
-	 * one, else in their own. */
+	/* Drop every object in the database: SQLite drops every object (the
+	 * same function as wipe_schema); PostgreSQL drops and recreates every
+	 * schema the user may drop. Both inside the caller's transaction when
+	 * there is one, else in their own. No caller today: a --dev-url
+	 * database is never wiped (scratch.c drops only what it created) and
+	 * reset --hard uses wipe_schema; kept, as methods are only appended. */
 	int (*wipe)(drv_conn *c, struct drv_err *err);
 
 	/* reset --hard: drop what the migrations manage and nothing else.
