@@ -229,12 +229,8 @@ static int db_create_drop(const char *url, struct drv_err *e, int create)
 		if (!d) {
 			drv_err_set(e, STRATA_EURL, "no driver for '%s'", u.engine);
 			rc = STRATA_EURL;
-		} else if (!(create ? d->create_db : d->drop_db)) {
-			drv_err_set(e, STRATA_EUNSUPPORTED, "%s cannot %s databases", d->name,
-			            create ? "create" : "drop");
-			rc = STRATA_EUNSUPPORTED;
 		} else {
-			rc = create ? d->create_db(&u, e) : d->drop_db(&u, e);
+			rc = create ? drv_create_db(d, &u, e) : drv_drop_db(d, &u, e);
 		}
 		url_release(&u);
 	}

@@ -116,6 +116,45 @@ static int fault_hit(drv_conn *c, int op, int code, struct drv_err *err)
 #define FAULT(c, op, code, err) 0
 #endif
 
+/* The one place that knows every driver: url.c only reads URLs. */
+const struct strata_driver *driver_for(const struct strata_url *u)
+{
+	if (!u->engine)
+		return NULL;
+	if (strcmp(u->engine, "sqlite") == 0)
+		return &drv_sqlite;
+	if (strcmp(u->engine, "postgres") == 0)
+		return &drv_pg;
+	return NULL;
+}
+
+int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
+                  struct drv_err *err)
+{
+	if (!d || !d->create_db) {
+		if (!d) {
+			drv_err_set(err, STRATA_EURL, "no driver for '%s'", url->engine ? url->engine : "?");
+			return STRATA_EURL;
+		}
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot create databases", d->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return d->create_db(url, err);
+}
+
+int drv_drop_db(const struct strata_driver *d, const struct strata_url *url, struct drv_err *err)
+{
+	if (!d || !d->drop_db) {
+		if (!d) {
+			drv_err_set(err, STRATA_EURL, "no driver for '%s'", url->engine ? url->engine : "?");
+			return STRATA_EURL;
+		}
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot drop databases", d->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return d->drop_db(url, err);
+}
+
 int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
              struct drv_err *err)
 {

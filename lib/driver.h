@@ -180,9 +180,16 @@ size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_
 /* url with every secret of url_secret_spans() replaced by "****" (a new
  * string to free(); NULL when out of memory). */
 char *url_redact(const char *url);
-const struct strata_driver *driver_for(const struct strata_url *u);
 
-/* driver.c: the wrappers the core calls. */
+/* driver.c: the driver of a URL's engine (NULL for none), and the wrappers
+ * the core calls. */
+const struct strata_driver *driver_for(const struct strata_url *u);
+/* create_db / drop_db of d, or STRATA_EUNSUPPORTED when d has none. A
+ * database that already exists: the message says so, and on PostgreSQL
+ * err->sqlstate is 42P04 (duplicate_database), to tell it by. */
+int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
+                  struct drv_err *err);
+int drv_drop_db(const struct strata_driver *d, const struct strata_url *url, struct drv_err *err);
 int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
              struct drv_err *err);
 void drv_close(drv_conn *c);

@@ -70,6 +70,7 @@ static void err_reset(struct drv_err *err, int code)
 	err->sqlstate[0] = '\0';
 	err->offset = -1;
 	err->stmt_len = -1;
+	err->why = 0;
 	sbuf_reset(&err->msg);
 	sbuf_reset(&err->detail);
 	sbuf_reset(&err->hint);
@@ -1345,6 +1346,7 @@ static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_e
 		if (state && strcmp(state, "42P04") == 0) {
 			err_reset(err, STRATA_ERROR);
 			sbuf_setf(&err->msg, "database \"%s\" already exists", name);
+			memcpy(err->sqlstate, "42P04", 6); /* what a caller tells it by */
 			rc = STRATA_ERROR;
 		} else {
 			memset(&tmp, 0, sizeof tmp);

@@ -453,17 +453,6 @@ nomem:
 	return STRATA_ENOMEM;
 }
 
-const struct strata_driver *driver_for(const struct strata_url *u)
-{
-	if (!u->engine)
-		return NULL;
-	if (strcmp(u->engine, "sqlite") == 0)
-		return &drv_sqlite;
-	if (strcmp(u->engine, "postgres") == 0)
-		return &drv_pg;
-	return NULL;
-}
-
 const char *strata_url_engine(const char *url)
 {
 	struct strata_url u;
