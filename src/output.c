@@ -86,7 +86,10 @@ static void add_advice(struct sbuf *sb, const strata_db *db)
 		sbuf_adds(sb, " (create it with 'strata create')");
 		break;
 	case STRATA_WHY_NO_SCHEMA:
-		sbuf_adds(sb, ": create one, fix search_path or give --pg-schema");
+		/* --pg-schema alone moves only the tracking table: a migration's
+		 * unqualified CREATE would still find no schema to create in */
+		sbuf_adds(sb, ": create one, or fix search_path (ALTER ROLE or ALTER DATABASE ... SET "
+		          "search_path); --pg-schema alone serves only migrations that qualify every name");
 		break;
 	case STRATA_WHY_NO_DIR:
 		sbuf_adds(sb, " (check -d, or create it with 'strata new NAME')");
