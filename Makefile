@@ -25,13 +25,20 @@ bootstrap:
 	@scripts/bootstrap
 
 # A directory without build.ninja is a setup that failed half-way: start over.
+# Both are test builds: the STRATA_FAULT seam is compiled in (-Dfault_injection,
+# also turned on in a build directory set up before the option existed).
 build: bootstrap
-	@test -f $(BUILD)/build.ninja || { rm -rf $(BUILD) && $(MESON) setup $(BUILD); }
+	@test -f $(BUILD)/build.ninja || { rm -rf $(BUILD) && $(MESON) setup $(BUILD) -Dfault_injection=true; }
+	@$(MESON) configure $(BUILD) | grep -Eq '^ *fault_injection +true' || \
+		$(MESON) setup --reconfigure $(BUILD) -Dfault_injection=true
 	$(NINJA) -C $(BUILD)
 
 build-san: bootstrap
 	@test -f $(BUILD_SAN)/build.ninja || { rm -rf $(BUILD_SAN) && \
-		$(MESON) setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false; }
+		$(MESON) setup $(BUILD_SAN) -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dfault_injection=true; }
+	@$(MESON) configure $(BUILD_SAN) | grep -Eq '^ *fault_injection +true' || \
+		$(MESON) setup --reconfigure $(BUILD_SAN) -Dfault_injection=true
 	$(NINJA) -C $(BUILD_SAN)
 
 demo: all

@@ -10,9 +10,13 @@
  *  - const char * returned by a getter is lent: valid until the next call on
  *    the same handle unless the comment says otherwise.
  *  - Every _free() and strata_close() accepts NULL, and so does every getter
- *    of a handle (strata_errmsg(), strata_errcode(), strata_engine(),
- *    strata_url_redacted()): NULL is what strata_open() leaves when it runs
- *    out of memory. The other calls need a handle.
+ *    of a handle (strata_errmsg(), strata_errcode(), strata_errwhy(),
+ *    strata_errarg(), strata_engine(), strata_url_redacted()): NULL is what
+ *    strata_open() leaves when it runs out of memory. The other calls need
+ *    a handle.
+ *  - A message says what happened and never which command or flag of the
+ *    strata program to use: the way out is the caller's to word, keyed by
+ *    strata_errwhy().
  *  - Options structs (strata_config, strata_*_opts) start with version:
  *    initialise them with their _INIT macro. ^A version of 0 (a struct not
  *    initialised so) or one newer than the library knows fails the call
@@ -110,6 +114,24 @@ typedef struct strata_db strata_db;
  */
 int strata_open(strata_db **out, const char *url, const strata_config *cfg);
 
+/*
+ * A handle not yet connected to any database: ^it holds the configuration
+ * (copied from cfg, which may be NULL) and an error slot, so that the calls
+ * that need no database (strata_show(), strata_lint(), strata_sum_write(),
+ * strata_migration_create(), strata_database_create()/_drop()) report on it
+ * like every other call. ^A call that needs a database fails on it with
+ * STRATA_ECONNECT until strata_connect() succeeds. Same results as
+ * strata_open(): *out is a handle unless STRATA_ENOMEM.
+ */
+int strata_new(strata_db **out, const strata_config *cfg);
+/*
+ * Connect a handle from strata_new() to the database at url, as
+ * strata_open() does. ^On failure the message is on db, which stays
+ * usable for the calls that need no database, and may connect again.
+ * ^A handle already connected fails with STRATA_EUSAGE, unchanged.
+ */
+int strata_connect(strata_db *db, const char *url);
+
 /* Disconnect and free the handle. NULL is a no-op. */
 void strata_close(strata_db *db);
 
@@ -122,8 +144,67 @@ int strata_errcode(const strata_db *db);
 /* Short English name of a code, such as "checksum mismatch". */
 const char *strata_strerror(int code);
 
-/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL
- * or its URL could not be read. A static string or lent for db's lifetime. */
+/*
+ * What the last failure on db concerns, finer than its code, for a caller
+ * that words its own way out (the strata program's hints, an application's
+ * own screen): the message says only what happened, in the library's
+ * terms, and never names a command or a flag. strata_errwhy() is one of
+ * these (0 after a success, or when there is nothing more to say);
+ * strata_errarg(db, i) the i-th thing it names (i from 0; NULL when none),
+ * lent until the next call on db.
+ */
+enum {
+	STRATA_WHY_NONE = 0,
+	STRATA_WHY_NO_URL = 1,          /* no database URL was given */
+	STRATA_WHY_NO_DATABASE = 2,     /* the server has no such database; 0: its name */
+	STRATA_WHY_NO_SCHEMA = 3,       /* PostgreSQL: no schema on search_path for the
+	                                   tracking table (strata_config.pg_schema names one) */
+	STRATA_WHY_NO_DIR = 4,          /* the migrations directory does not exist; 0: it */
+	STRATA_WHY_SUM_STALE = 5,       /* strata.sum does not match the files (rewrite it
+	                                   with strata_sum_write() if the files are right) */
+	STRATA_WHY_EMPTY_UP = 6,        /* an up section without a statement; 0: the file */
+	STRATA_WHY_FAILED = 7,          /* a migration is recorded as failed; 0: its version;
+	                                   1: "up" or "down", the call refused (strata_mark()
+	                                   with applied 1 once its work is finished by hand,
+	                                   0 once undone) */
+	STRATA_WHY_STOPPED = 8,         /* this run: a transaction:false migration stopped
+	                                   partway and is recorded as failed; 0: its version */
+	STRATA_WHY_MISSING_NO_DOWN = 9, /* an applied migration's file is gone and no down
+	                                   SQL was recorded; 0: its version */
+	STRATA_WHY_MISSING = 10,        /* an applied migration's file is gone, its down SQL
+	                                   recorded; 0: its version; 1: the version before
+	                                   it, to roll back to (NULL: it is the first) */
+	STRATA_WHY_EDITED_KEPT = 11,    /* an applied file was edited outside its up
+	                                   section; 0: its version; 1: its path */
+	STRATA_WHY_EDITED = 12,         /* an applied file's up section was edited; 0: its
+	                                   version; 1: its path; 2: "redo" when it is the
+	                                   last applied and has recorded down SQL, else NULL */
+	STRATA_WHY_OUT_OF_ORDER = 13,   /* a pending migration older than the newest applied
+	                                   (strata_up_opts.allow_out_of_order) */
+	STRATA_WHY_DESTRUCTIVE = 14,    /* up: pending SQL destroys data
+	                                   (strata_up_opts.refuse_destructive) */
+	STRATA_WHY_NO_DOWN = 15,        /* down: no down section; 0: its version; 1: its
+	                                   path when adding a down section would do, else
+	                                   NULL (undo by hand, then strata_mark() 0) */
+	STRATA_WHY_NO_DOWN_SQL = 16,    /* down: no down SQL recorded and the file edited
+	                                   or gone; 0: its version; 1: its path when
+	                                   restoring its up section and adding a down
+	                                   section would do, else NULL */
+	STRATA_WHY_MANAGED = 17,        /* push: migrations manage the database
+	                                   (strata_push_opts.force) */
+	STRATA_WHY_PUSH_DESTRUCTIVE = 18, /* push: the plan destroys data
+	                                   (strata_push_opts.allow_destructive) */
+	STRATA_WHY_NO_BACKUP = 19,      /* restore: no such backup (strata_backups() lists
+	                                   them); 0: the name asked for, NULL: "latest" */
+	STRATA_WHY_NO_SCRATCH = 20      /* PostgreSQL: no scratch database could be created
+	                                   (strata_diff_opts.dev_url names one) */
+};
+int strata_errwhy(const strata_db *db);
+const char *strata_errarg(const strata_db *db, int i);
+
+/* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL,
+ * not connected yet (strata_new()) or its URL could not be read. A static
+ * string or lent for db's lifetime. */
 const char *strata_engine(const strata_db *db);
 /* The URL of db with any password replaced by "****". Lent for db's lifetime.
  * ^"" when db is NULL or its URL could not be read. */
@@ -351,6 +432,12 @@ int strata_hash_dir(const char *dir, char **errmsg);
  * directory's sequence if it uses one. On error, *errmsg (to free()) says why.
  */
 int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg);
+/*
+ * The same two on db's migrations directory, the message on db (which may
+ * be a handle from strata_new(), not connected).
+ */
+int strata_sum_write(strata_db *db);
+int strata_migration_create(strata_db *db, const char *name, char **path_out);
 
 /* ======================================================================
  * Databases themselves (development): create and drop.
@@ -363,6 +450,9 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
  */
 int strata_create_database(const char *url, char **errmsg);
 int strata_drop_database(const char *url, char **errmsg);
+/* The same two, the message on db (any handle; a strata_new() one does). */
+int strata_database_create(strata_db *db, const char *url);
+int strata_database_drop(strata_db *db, const char *url);
 
 /* ======================================================================
  * The live schema: inspect, dump, stats.
@@ -573,7 +663,7 @@ typedef struct strata_lint_opts {
 /*
  * Lint the up sections of migration files and report what would destroy
  * data or hold heavy locks, with the safe way for each. Needs no database:
- * db (not NULL; any handle, such as one on "sqlite::memory:") lends its
+ * db (not NULL; any handle, also one from strata_new() never connected) lends its
  * migrations directory, its engine (see strata_lint_opts) and its error
  * slot. opts may be NULL (every migration of the directory, db's engine). ^Findings are not failures: the call returns 0 with *out
  * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed

@@ -1210,12 +1210,14 @@ static int resolve(strata_db *db, const struct bk_place *p, const char *name, ch
 		for (i = l->n; i-- > 0;)
 			if (rec[i])
 				break;
-		if (i == (size_t)-1)
+		if (i == (size_t)-1) {
 			rc = db_error(db, STRATA_ENOTFOUND, l->n ?
 			              "no backup of '%s' in '%s' is recorded in its index, so none is "
-			              "'latest': name one (see 'strata backups')" :
+			              "'latest'" :
 			              "there are no backups of '%s' in '%s'", p->db_path, p->folder);
-		else if (!(*path_out = strdup(l->v[i].path)))
+			if (l->n)
+				db_why(db, STRATA_WHY_NO_BACKUP, NULL, NULL, NULL);
+		} else if (!(*path_out = strdup(l->v[i].path)))
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1235,8 +1237,8 @@ static int resolve(strata_db *db, const struct bk_place *p, const char *name, ch
 			goto out;
 		}
 	}
-	rc = db_error(db, STRATA_ENOTFOUND, "no backup named '%s' in '%s' (see 'strata backups')",
-	              name, p->folder);
+	rc = db_error(db, STRATA_ENOTFOUND, "no backup named '%s' in '%s'", name, p->folder);
+	db_why(db, STRATA_WHY_NO_BACKUP, name, NULL, NULL);
 out:
 	free(rec);
 	sbuf_release(&want);

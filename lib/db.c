@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int strata_open(strata_db **out, const char *url, const strata_config *cfg)
+/*
+ * The handle first, then the connection: a handle exists before any
+ * database does, so every call, also one that needs no database, has its
+ * error slot (strata_new() then strata_connect() is strata_open()).
+ */
+int strata_new(strata_db **out, const strata_config *cfg)
 {
 	static const strata_config defaults = STRATA_CONFIG_INIT;
-	struct drv_open_opts o;
-	struct drv_err e;
 	strata_db *db;
 	int rc;
 
@@ -42,8 +45,28 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg)
 	db->no_backup = cfg->no_backup;
 	db->log = cfg->log;
 	db->log_payload = cfg->log_payload;
+	/* A caller built against version 1 knows nothing of no_create. */
+	db->no_create = cfg->version >= 2 && cfg->no_create;
 	*out = db;
+	return 0;
+}
 
+int strata_connect(strata_db *db, const char *url)
+{
+	struct drv_open_opts o;
+	struct drv_err e;
+	int rc;
+
+	db_clear_error(db);
+	if (db->conn)
+		return db_error(db, STRATA_EUSAGE, "the handle is already connected to %s",
+		                db->url.redacted ? db->url.redacted : "a database");
+	if (!db->dir)
+		return db->errcode ? db->errcode : db_error(db, STRATA_EUSAGE, "the handle is not usable");
+	/* a failed connect before: its URL goes, the new one is read afresh */
+	url_release(&db->url);
+	sbuf_reset(&db->qtable);
+	db->tracking_ready = 0;
 	drv_err_init(&e);
 	rc = url_parse(url, &db->url, &e);
 	if (rc) {
@@ -55,8 +78,7 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg)
 	o.pg_schema = db->pg_schema;
 	o.log = db->log;
 	o.log_payload = db->log_payload;
-	/* A caller built against version 1 knows nothing of no_create. */
-	o.create = !(cfg->version >= 2 && cfg->no_create);
+	o.create = !db->no_create;
 	rc = drv_open(&db->conn, &db->url, &o, &e);
 	if (rc) {
 		db_error_drv(db, &e, NULL);
@@ -70,6 +92,15 @@ out:
 	return rc;
 }
 
+int strata_open(strata_db **out, const char *url, const strata_config *cfg)
+{
+	int rc = strata_new(out, cfg);
+
+	if (rc)
+		return rc;
+	return strata_connect(*out, url);
+}
+
 void strata_close(strata_db *db)
 {
 	if (!db)
@@ -79,6 +110,7 @@ void strata_close(strata_db *db)
 	free(db->dir);
 	free(db->table);
 	free(db->pg_schema);
+	db_clear_error(db);
 	sbuf_release(&db->errmsg);
 	sbuf_release(&db->qtable);
 	free(db);
@@ -94,6 +126,18 @@ const char *strata_errmsg(const strata_db *db)
 int strata_errcode(const strata_db *db)
 {
 	return db ? db->errcode : STRATA_ENOMEM;
+}
+
+int strata_errwhy(const strata_db *db)
+{
+	return db && db->errcode ? db->errwhy : STRATA_WHY_NONE;
+}
+
+const char *strata_errarg(const strata_db *db, int i)
+{
+	if (!db || !db->errcode || i < 0 || i >= (int)(sizeof db->errarg / sizeof db->errarg[0]))
+		return NULL;
+	return db->errarg[i];
 }
 
 /* The getters accept NULL, as the handle of a strata_open() that ran out of
@@ -173,42 +217,72 @@ void strata_report_free(strata_report *r)
 	free(r);
 }
 
-static int db_create_drop(const char *url, char **errmsg, int create)
+static int db_create_drop(const char *url, struct drv_err *e, int create)
 {
 	struct strata_url u;
-	struct drv_err e;
 	const struct strata_driver *d;
+	int rc;
+
+	rc = url_parse(url, &u, e);
+	if (!rc) {
+		d = driver_for(&u);
+		if (!d) {
+			drv_err_set(e, STRATA_EURL, "no driver for '%s'", u.engine);
+			rc = STRATA_EURL;
+		} else {
+			rc = create ? drv_create_db(d, &u, e) : drv_drop_db(d, &u, e);
+		}
+		url_release(&u);
+	}
+	if (rc && !e->msg.len)
+		drv_err_set(e, rc, "%s", strata_strerror(rc));
+	return rc;
+}
+
+static int db_create_drop_msg(const char *url, char **errmsg, int create)
+{
+	struct drv_err e;
 	int rc;
 
 	*errmsg = NULL;
 	drv_err_init(&e);
-	rc = url_parse(url, &u, &e);
-	if (!rc) {
-		d = driver_for(&u);
-		if (!d) {
-			drv_err_set(&e, STRATA_EURL, "no driver for '%s'", u.engine);
-			rc = STRATA_EURL;
-		} else if (!(create ? d->create_db : d->drop_db)) {
-			drv_err_set(&e, STRATA_EUNSUPPORTED, "%s cannot %s databases", d->name,
-			            create ? "create" : "drop");
-			rc = STRATA_EUNSUPPORTED;
-		} else {
-			rc = create ? d->create_db(&u, &e) : d->drop_db(&u, &e);
-		}
-		url_release(&u);
-	}
+	rc = db_create_drop(url, &e, create);
 	if (rc)
-		*errmsg = e.msg.len ? strdup(e.msg.buf) : strdup(strata_strerror(rc));
+		*errmsg = strdup(e.msg.buf);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int db_create_drop_on(strata_db *db, const char *url, int create)
+{
+	struct drv_err e;
+	int rc;
+
+	db_clear_error(db);
+	drv_err_init(&e);
+	rc = db_create_drop(url, &e, create);
+	if (rc)
+		db_error_drv(db, &e, NULL);
 	drv_err_release(&e);
 	return rc;
 }
 
 int strata_create_database(const char *url, char **errmsg)
 {
-	return db_create_drop(url, errmsg, 1);
+	return db_create_drop_msg(url, errmsg, 1);
 }
 
 int strata_drop_database(const char *url, char **errmsg)
 {
-	return db_create_drop(url, errmsg, 0);
+	return db_create_drop_msg(url, errmsg, 0);
+}
+
+int strata_database_create(strata_db *db, const char *url)
+{
+	return db_create_drop_on(db, url, 1);
+}
+
+int strata_database_drop(strata_db *db, const char *url)
+{
+	return db_create_drop_on(db, url, 0);
 }

@@ -1052,10 +1052,11 @@ static int refuse_managed(strata_db *db, const strata_push_opts *opts)
 		return 0;
 	if ((n = count_recorded(db)) < 0)
 		return (int)n;
-	if (n > 0)
-		return db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s: "
-		                "change it with generate and up, or push --force", n, n == 1 ? "" : "s",
-		                db->table);
+	if (n > 0) {
+		db_error(db, STRATA_EUSAGE, "the database has %ld migration%s recorded in %s", n,
+		         n == 1 ? "" : "s", db->table);
+		return db_why(db, STRATA_WHY_MANAGED, NULL, NULL, NULL);
+	}
 	return 0;
 }
 
@@ -1143,8 +1144,9 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 				          p->changes[i].rows_at_stake == 1 ? "" : "s");
 		}
 		rc = db_error(db, STRATA_EDESTRUCTIVE,
-		              "%zu destructive change%s (%s): nothing was changed; allow with "
-		              "--allow-destructive", ndestr, ndestr == 1 ? "" : "s", msg.buf);
+		              "%zu destructive change%s (%s): nothing was changed", ndestr,
+		              ndestr == 1 ? "" : "s", msg.buf);
+		db_why(db, STRATA_WHY_PUSH_DESTRUCTIVE, NULL, NULL, NULL);
 		sbuf_release(&msg);
 		*out = p;
 		p = NULL;

@@ -2,10 +2,19 @@
  * driver.c: the thin wrappers through which the core calls a driver.
  *
  * They assert the vtable's contract (transactions nest never, a failed call
- * leaves an error), keep in_tx, and hold the fault-injection seam: when the
- * environment has STRATA_FAULT=exec:N at connect time, the Nth drv_exec on
- * that connection fails as if the engine had rejected the SQL. Tests use it
- * to prove that a run failing at any point leaves the database as it was.
+ * leaves an error), keep in_tx, and hold the fault-injection seam. It is
+ * compiled only into test builds (meson -Dfault_injection=true, which the
+ * Makefile's build and build-san set; STRATA_FAULT_INJECTION): there, when
+ * the environment has STRATA_FAULT=OP:N[,OP:N...] at connect time, the Nth
+ * call of OP on that connection fails as the engine could make it fail:
+ *   exec, query  the engine rejects the SQL (STRATA_ESQL);
+ *   begin        no transaction starts (STRATA_ESQL);
+ *   commit       the engine rolls the transaction back and reports the
+ *                failure (STRATA_ESQL), as a PostgreSQL COMMIT that fails
+ *                (a deferred constraint) or a SQLite one that cannot write;
+ *   lock         the lock is not taken (STRATA_ELOCKED), as at a timeout.
+ * Tests use it to prove that a run failing at any point leaves the database
+ * as it was. A release build reads no STRATA_FAULT at all.
  */
 #include "driver.h"
 
@@ -20,6 +29,7 @@ void drv_err_init(struct drv_err *e)
 	e->sqlstate[0] = '\0';
 	e->offset = -1;
 	e->stmt_len = -1;
+	e->why = 0;
 	sbuf_init(&e->msg);
 	sbuf_init(&e->detail);
 	sbuf_init(&e->hint);
@@ -38,6 +48,7 @@ void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	e->code = code;
+	e->why = 0;
 	sbuf_reset(&e->msg);
 	va_start(ap, fmt);
 	sbuf_vaddf(&e->msg, fmt, ap);
@@ -64,16 +75,84 @@ void drv_stmts_release(struct drv_stmts *s)
 	s->n = 0;
 }
 
-static long fault_from_env(void)
+#ifdef STRATA_FAULT_INJECTION
+enum { FAULT_EXEC, FAULT_QUERY, FAULT_BEGIN, FAULT_COMMIT, FAULT_LOCK };
+static const char *const fault_ops[] = { "exec", "query", "begin", "commit", "lock" };
+
+/* STRATA_FAULT=OP:N[,OP:N...] into c's countdowns; what it cannot read is
+ * no fault (a test that meant one then fails to see it). */
+static void fault_from_env(drv_conn *c)
 {
 	const char *f = getenv("STRATA_FAULT");
-	char *end;
-	long n;
+	size_t i;
 
-	if (!f || strncmp(f, "exec:", 5) != 0)
+	while (f && *f) {
+		const char *colon = strchr(f, ':');
+		char *end;
+		long n;
+
+		if (!colon)
+			return;
+		n = strtol(colon + 1, &end, 10);
+		for (i = 0; i < sizeof fault_ops / sizeof fault_ops[0]; i++)
+			if (strlen(fault_ops[i]) == (size_t)(colon - f) &&
+			    strncmp(f, fault_ops[i], (size_t)(colon - f)) == 0 && n > 0 &&
+			    (*end == '\0' || *end == ','))
+				c->fault_countdown[i] = n;
+		f = *end == ',' ? end + 1 : NULL;
+	}
+}
+
+/* 1 when this call of op is the one to fail, with err filled. */
+static int fault_hit(drv_conn *c, int op, int code, struct drv_err *err)
+{
+	if (c->fault_countdown[op] <= 0 || --c->fault_countdown[op] != 0)
 		return 0;
-	n = strtol(f + 5, &end, 10);
-	return (*end == '\0' && n > 0) ? n : 0;
+	drv_err_set(err, code, "injected fault (STRATA_FAULT=%s)", fault_ops[op]);
+	return 1;
+}
+#define FAULT(c, op, code, err) fault_hit(c, op, code, err)
+#else
+#define FAULT(c, op, code, err) 0
+#endif
+
+/* The one place that knows every driver: url.c only reads URLs. */
+const struct strata_driver *driver_for(const struct strata_url *u)
+{
+	if (!u->engine)
+		return NULL;
+	if (strcmp(u->engine, "sqlite") == 0)
+		return &drv_sqlite;
+	if (strcmp(u->engine, "postgres") == 0)
+		return &drv_pg;
+	return NULL;
+}
+
+int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
+                  struct drv_err *err)
+{
+	if (!d || !d->create_db) {
+		if (!d) {
+			drv_err_set(err, STRATA_EURL, "no driver for '%s'", url->engine ? url->engine : "?");
+			return STRATA_EURL;
+		}
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot create databases", d->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return d->create_db(url, err);
+}
+
+int drv_drop_db(const struct strata_driver *d, const struct strata_url *url, struct drv_err *err)
+{
+	if (!d || !d->drop_db) {
+		if (!d) {
+			drv_err_set(err, STRATA_EURL, "no driver for '%s'", url->engine ? url->engine : "?");
+			return STRATA_EURL;
+		}
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot drop databases", d->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return d->drop_db(url, err);
 }
 
 int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
@@ -96,7 +175,10 @@ int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open
 		return rc;
 	}
 	(*out)->driver = d;
-	(*out)->fault_countdown = fault_from_env();
+	memset((*out)->fault_countdown, 0, sizeof (*out)->fault_countdown);
+#ifdef STRATA_FAULT_INJECTION
+	fault_from_env(*out);
+#endif
 	(*out)->in_tx = 0;
 	return 0;
 }
@@ -109,8 +191,7 @@ void drv_close(drv_conn *c)
 
 int drv_exec(drv_conn *c, const char *sql, struct drv_err *err)
 {
-	if (c->fault_countdown > 0 && --c->fault_countdown == 0) {
-		drv_err_set(err, STRATA_ESQL, "injected fault (STRATA_FAULT)");
+	if (FAULT(c, FAULT_EXEC, STRATA_ESQL, err)) {
 		err->offset = 0;
 		err->stmt_len = (long)strlen(sql);
 		return STRATA_ESQL;
@@ -123,6 +204,8 @@ int drv_query(drv_conn *c, const char *sql, const char *const *params, int npara
 {
 	if (out)
 		*out = NULL;
+	if (FAULT(c, FAULT_QUERY, STRATA_ESQL, err))
+		return STRATA_ESQL;
 	return c->driver->query(c, sql, params, nparams, out, err);
 }
 
@@ -131,6 +214,8 @@ int drv_begin(drv_conn *c, struct drv_err *err)
 	int rc;
 
 	assert(!c->in_tx);
+	if (FAULT(c, FAULT_BEGIN, STRATA_ESQL, err))
+		return STRATA_ESQL;
 	rc = c->driver->begin(c, err);
 	if (!rc)
 		c->in_tx = 1;
@@ -142,6 +227,17 @@ int drv_commit(drv_conn *c, struct drv_err *err)
 	int rc;
 
 	assert(c->in_tx);
+#ifdef STRATA_FAULT_INJECTION
+	if (FAULT(c, FAULT_COMMIT, STRATA_ESQL, err)) {
+		/* a failed COMMIT ends the transaction, rolled back */
+		struct drv_err ignored;
+		drv_err_init(&ignored);
+		c->driver->rollback(c, &ignored);
+		drv_err_release(&ignored);
+		c->in_tx = 0;
+		return STRATA_ESQL;
+	}
+#endif
 	rc = c->driver->commit(c, err);
 	c->in_tx = 0;
 	return rc;
@@ -160,6 +256,8 @@ int drv_rollback(drv_conn *c, struct drv_err *err)
 
 int drv_lock(drv_conn *c, const char *key, struct drv_err *err)
 {
+	if (FAULT(c, FAULT_LOCK, STRATA_ELOCKED, err))
+		return STRATA_ELOCKED;
 	return c->driver->lock ? c->driver->lock(c, key, err) : 0;
 }
 

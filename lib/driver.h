@@ -4,7 +4,8 @@
  *
  * The core never calls a method directly: it calls the drv_* wrappers in
  * driver.c, which check the contract, keep the error, and carry the
- * fault-injection seam the tests use (STRATA_FAULT, see driver.c).
+ * fault-injection seam the tests use (STRATA_FAULT, see driver.c; compiled
+ * into test builds only).
  *
  * Versioning: `version` comes first and methods are only ever appended.
  *   version 1: everything below.
@@ -40,6 +41,7 @@ struct drv_err {
 	struct sbuf msg;     /* the engine's message */
 	struct sbuf detail;  /* PostgreSQL DETAIL, may be empty */
 	struct sbuf hint;    /* PostgreSQL HINT, may be empty */
+	int why;             /* STRATA_WHY_* the handle takes over (db_error_drv); 0: none */
 };
 void drv_err_init(struct drv_err *e);
 void drv_err_release(struct drv_err *e);
@@ -86,7 +88,8 @@ struct drv_open_opts {
  */
 typedef struct drv_conn {
 	const struct strata_driver *driver;
-	long fault_countdown;   /* driver.c: fail the Nth exec (tests); 0 = off */
+	long fault_countdown[5]; /* driver.c, test builds: fail the Nth exec, query, begin,
+	                            commit, lock (STRATA_FAULT); 0 = off */
 	int in_tx;              /* driver.c keeps it: inside begin..commit/rollback */
 } drv_conn;
 
@@ -144,10 +147,12 @@ struct strata_driver {
 	int (*create_db)(const struct strata_url *url, struct drv_err *err);
 	int (*drop_db)(const struct strata_url *url, struct drv_err *err);
 
-	/* Drop every object in the database (a --dev-url database): SQLite
-	 * drops every object; PostgreSQL drops and recreates the schemas the
-	 * user may drop. Both inside the caller's transaction when there is
-	 * one, else in their own. */
+	/* Drop every object in the database: SQLite drops every object (the
+	 * same function as wipe_schema); PostgreSQL drops and recreates every
+	 * schema the user may drop. Both inside the caller's transaction when
+	 * there is one, else in their own. No caller today: a --dev-url
+	 * database is never wiped (scratch.c drops only what it created) and
+	 * reset --hard uses wipe_schema; kept, as methods are only appended. */
 	int (*wipe)(drv_conn *c, struct drv_err *err);
 
 	/* reset --hard: drop what the migrations manage and nothing else.
@@ -175,9 +180,16 @@ size_t url_secret_spans(const char *url, void (*fn)(void *ctx, size_t off, size_
 /* url with every secret of url_secret_spans() replaced by "****" (a new
  * string to free(); NULL when out of memory). */
 char *url_redact(const char *url);
-const struct strata_driver *driver_for(const struct strata_url *u);
 
-/* driver.c: the wrappers the core calls. */
+/* driver.c: the driver of a URL's engine (NULL for none), and the wrappers
+ * the core calls. */
+const struct strata_driver *driver_for(const struct strata_url *u);
+/* create_db / drop_db of d, or STRATA_EUNSUPPORTED when d has none. A
+ * database that already exists: the message says so, and on PostgreSQL
+ * err->sqlstate is 42P04 (duplicate_database), to tell it by. */
+int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
+                  struct drv_err *err);
+int drv_drop_db(const struct strata_driver *d, const struct strata_url *url, struct drv_err *err);
 int drv_open(drv_conn **out, const struct strata_url *url, const struct drv_open_opts *o,
              struct drv_err *err);
 void drv_close(drv_conn *c);

@@ -70,6 +70,7 @@ static void err_reset(struct drv_err *err, int code)
 	err->sqlstate[0] = '\0';
 	err->offset = -1;
 	err->stmt_len = -1;
+	err->why = 0;
 	sbuf_reset(&err->msg);
 	sbuf_reset(&err->detail);
 	sbuf_reset(&err->hint);
@@ -647,9 +648,9 @@ static int fail_connect(PGconn *pg, struct drv_err *err)
 
 	if (pg && is_missing_db(msg)) {
 		err_reset(err, STRATA_ENOTFOUND);
-		sbuf_setf(&err->msg, "database \"%s\" does not exist (create it with 'strata create')",
-		          PQdb(pg));
+		sbuf_setf(&err->msg, "database \"%s\" does not exist", PQdb(pg));
 		sbuf_escape_controls(&err->msg, 0);
+		err->why = STRATA_WHY_NO_DATABASE;
 		return err->code;
 	}
 	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg);
@@ -797,8 +798,8 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 	if (opts && opts->pg_schema) {
 		c->schema = strdup(opts->pg_schema);
 	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		rc = fail_text(err, STRATA_ERROR, NULL,
-		               "no schema on search_path: create one, fix search_path or give --pg-schema");
+		rc = fail_text(err, STRATA_ERROR, NULL, "no schema on search_path");
+		err->why = STRATA_WHY_NO_SCHEMA;
 		goto out;
 	} else {
 		c->schema = strdup(PQgetvalue(res, 0, 0));
@@ -1345,6 +1346,7 @@ static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_e
 		if (state && strcmp(state, "42P04") == 0) {
 			err_reset(err, STRATA_ERROR);
 			sbuf_setf(&err->msg, "database \"%s\" already exists", name);
+			memcpy(err->sqlstate, "42P04", 6); /* what a caller tells it by */
 			rc = STRATA_ERROR;
 		} else {
 			memset(&tmp, 0, sizeof tmp);

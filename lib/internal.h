@@ -18,10 +18,13 @@ struct strata_db {
 	char *dir, *table, *pg_schema;
 	long lock_timeout_ms, statement_timeout_ms, busy_timeout_ms;
 	int keep_backups, no_backup;
+	int no_create;                   /* strata_config.no_create (version 2) */
 	strata_log_fn log;
 	void *log_payload;
 	int errcode;
 	struct sbuf errmsg;
+	int errwhy;                      /* STRATA_WHY_* of the last failure, 0: none */
+	char *errarg[3];                 /* what it names (strata_errarg()), owned */
 	struct sbuf qtable;              /* the tracking table, quoted and qualified */
 	int tracking_ready;              /* the tracking table is known to exist */
 };
@@ -32,6 +35,10 @@ int db_error(strata_db *db, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+/* After db_error(): say what the failure concerns (STRATA_WHY_*, with up
+ * to three things it names, copied; NULL for none), so that a caller words
+ * its own advice. Returns the handle's code, for `return db_why(...)`. */
+int db_why(strata_db *db, int why, const char *a0, const char *a1, const char *a2);
 /* The version field of an options struct the caller passed (type: its
  * name, known: the version this library was built with): 0 if version is
  * one this library can read, else STRATA_EUSAGE with the error on db.

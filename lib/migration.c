@@ -705,7 +705,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {
-			sbuf_setf(err, "migrations directory '%s' does not exist (create it with 'strata new NAME')", dir);
+			sbuf_setf(err, "migrations directory '%s' does not exist", dir);
 			return STRATA_ENOTFOUND;
 		}
 		sbuf_setf(err, "cannot open migrations directory '%s': %s", dir, strerror(errno));
@@ -850,17 +850,17 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 		const char *at = strstr(have.buf, fn);
 		size_t fl = strlen(fn);
 		if (!at || (at != have.buf && at[-1] != '\n') || at[fl] != ' ') {
-			sbuf_setf(err, "%s: %s is not in the file (a new migration? run 'strata hash')",
+			sbuf_setf(err, "%s: %s is not in the file (a new migration?)",
 			          path.buf, fn);
 			goto out;
 		}
 		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0) {
-			sbuf_setf(err, "%s: %s was edited after it was hashed (run 'strata hash' if that was meant)",
+			sbuf_setf(err, "%s: %s was edited after it was hashed",
 			          path.buf, fn);
 			goto out;
 		}
 	}
-	sbuf_setf(err, "%s: does not match the migrations (a file was removed or the sum edited; run 'strata hash')",
+	sbuf_setf(err, "%s: does not match the migrations (a file was removed or the sum edited)",
 	          path.buf);
 out:
 	sbuf_release(&path);

@@ -291,6 +291,11 @@ static int load_files(strata_db *db, struct migration_set *ms, int check_sum)
 		rc = sum_check(db->dir, ms, &err);
 	if (rc) {
 		db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
+		/* only sum_check() says ECHECKSUM */
+		if (rc == STRATA_ECHECKSUM)
+			db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+		else if (rc == STRATA_ENOTFOUND && access(db->dir, F_OK) != 0 && errno == ENOENT)
+			db_why(db, STRATA_WHY_NO_DIR, db->dir, NULL, NULL);
 		migrations_release(ms);
 	}
 	sbuf_release(&err);
@@ -528,9 +533,9 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	if (drv_split(db->conn->driver, s->sql, &st, &e) == 0) {
 		if (st.n == 0 && s == &m->up)
 			rc = db_error(db, STRATA_EPARSE,
-			              "%s:%ld: the up section has no statement (a template from 'strata "
-			              "new'?); write its SQL, or delete the file if it is not needed",
-			              m->path, s->line - 1);
+			              "%s:%ld: the up section has no statement", m->path, s->line - 1);
+		if (st.n == 0 && s == &m->up)
+			db_why(db, STRATA_WHY_EMPTY_UP, m->path, NULL, NULL);
 		for (i = 0; i < st.n && !s->no_tx; i++) {
 			if (!st.v[i].no_tx)
 				continue;
@@ -708,58 +713,39 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 	for (i = 0; i < as->n; i++) {
 		const struct applied *a = &as->v[i];
 		const struct migration *m = migrations_find(ms, a->version);
-		if (strcmp(a->state, "failed") == 0)
-			return db_error(db, STRATA_EFAILED,
-			                "%s_%s is recorded as failed: a transaction:false migration stopped "
-			                "partway (%s); finish its work by hand and run 'strata mark %s "
-			                "--applied', or undo what it did by hand and run 'strata mark %s "
-			                "--pending' (then 'strata up' runs it again)",
-			                a->version, a->name, a->error ? a->error : "no message", a->version,
-			                a->version);
-		if (!m && !a->down_sql)
-			return db_error(db, STRATA_EMISSING,
-			                "%s_%s was applied but its file is gone; restore the file (another "
-			                "branch has it?), or, as no down SQL was recorded for it, undo it "
-			                "by hand and run 'strata mark %s --pending'",
-			                a->version, a->name, a->version);
+		if (strcmp(a->state, "failed") == 0) {
+			db_error(db, STRATA_EFAILED,
+			         "%s_%s is recorded as failed: a transaction:false migration stopped "
+			         "partway (%s)", a->version, a->name, a->error ? a->error : "no message");
+			return db_why(db, STRATA_WHY_FAILED, a->version, "up", NULL);
+		}
+		if (!m && !a->down_sql) {
+			db_error(db, STRATA_EMISSING, "%s_%s was applied but its file is gone",
+			         a->version, a->name);
+			return db_why(db, STRATA_WHY_MISSING_NO_DOWN, a->version, NULL, NULL);
+		}
 		if (!m) {
 			/* down --to the one before: the recorded down SQL of it and of
 			 * every later one; up then applies the later ones again. */
-			if (i == 0)
-				return db_error(db, STRATA_EMISSING,
-				                "%s_%s was applied but its file is gone; restore the file "
-				                "(another branch has it?), or roll it back with the down SQL "
-				                "recorded when it was applied: 'strata down --all' (this rolls "
-				                "back every migration; 'strata up' then applies those with "
-				                "files again)", a->version, a->name);
-			return db_error(db, STRATA_EMISSING,
-			                "%s_%s was applied but its file is gone; restore the file (another "
-			                "branch has it?), or roll it back with the down SQL recorded when "
-			                "it was applied: 'strata down --to %s' (this also rolls back the "
-			                "migrations after it; 'strata up' then applies those with files "
-			                "again)", a->version, a->name, as->v[i - 1].version);
+			db_error(db, STRATA_EMISSING, "%s_%s was applied but its file is gone",
+			         a->version, a->name);
+			return db_why(db, STRATA_WHY_MISSING, a->version,
+			              i == 0 ? NULL : as->v[i - 1].version, NULL);
 		}
 		if (strcmp(m->checksum, a->checksum) != 0) {
 			char uc[65];
 			up_checksum(m, uc);
-			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0)
-				return db_error(db, STRATA_ECHECKSUM,
-				                "%s was edited after it was applied (checksum mismatch), "
-				                "outside its up section: what was applied is unchanged; "
-				                "record the edit with 'strata mark %s --applied'",
-				                m->path, a->version);
-			return db_error(db, STRATA_ECHECKSUM,
-			                "%s was edited after it was applied (checksum mismatch), and the "
-			                "edit is not in the database; restore the file (e.g. 'git checkout "
-			                "-- %s') and put the change in a new migration ('strata new NAME')"
-			                "%s%s%s; if the edit changes no SQL (comments, layout), record it "
-			                "with 'strata mark %s --applied'",
-			                m->path, m->path,
-			                a == last && a->down_sql ? ", or apply the edit by rolling it back "
-			                "with its recorded down SQL and applying it again: 'strata redo" : "",
-			                a == last && a->down_sql ? "'" : "",
-			                a == last && a->down_sql ? " (data in what it created may be lost)" : "",
-			                a->version);
+			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0) {
+				db_error(db, STRATA_ECHECKSUM,
+				         "%s was edited after it was applied (checksum mismatch), "
+				         "outside its up section: what was applied is unchanged", m->path);
+				return db_why(db, STRATA_WHY_EDITED_KEPT, a->version, m->path, NULL);
+			}
+			db_error(db, STRATA_ECHECKSUM,
+			         "%s was edited after it was applied (checksum mismatch), and the "
+			         "edit is not in the database", m->path);
+			return db_why(db, STRATA_WHY_EDITED, a->version, m->path,
+			              a == last && a->down_sql ? "redo" : NULL);
 		}
 		if (!newest || version_cmp(a->version, newest) > 0)
 			newest = a->version;
@@ -770,11 +756,11 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 		const struct migration *m = &ms->v[i];
 		if (version_cmp(m->version, newest) >= 0)
 			break;
-		if (!applied_find(as, m->version))
-			return db_error(db, STRATA_EORDER,
-			                "%s is older than the newest applied migration %s (merged from "
-			                "another branch?); apply it with 'strata up --allow-out-of-order'",
-			                m->path, newest);
+		if (!applied_find(as, m->version)) {
+			db_error(db, STRATA_EORDER, "%s is older than the newest applied migration %s "
+			         "(merged from another branch?)", m->path, newest);
+			return db_why(db, STRATA_WHY_OUT_OF_ORDER, m->version, NULL, NULL);
+		}
 	}
 	return 0;
 }
@@ -825,9 +811,9 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	if (!rc && n)
 		rc = db_error(db, STRATA_EDESTRUCTIVE,
 		              "%zu destructive statement%s in the pending migrations, nothing was run: "
-		              "%s%s; give --allow-destructive, or acknowledge each in its file with "
-		              "'-- strata:lint-ignore RULE'",
-		              n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
+		              "%s%s", n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
+	if (rc)
+		db_why(db, STRATA_WHY_DESTRUCTIVE, NULL, NULL, NULL);
 	sbuf_release(&list);
 	sbuf_release(&content);
 	return rc;
@@ -980,11 +966,11 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 					/* finish_run() puts the whole run back from the backup */
 					db_error(db, src, "%s (the database is restored from the backup "
 					         "taken before this run)", msg.buf);
-				else
+				else {
 					db_error(db, src, "%s (recorded as failed: transaction:false migrations "
-					         "cannot be rolled back; finish its statements by hand and run "
-					         "'strata mark %s --applied', or undo them and run 'strata mark "
-					         "%s --pending')", msg.buf, m->version, m->version);
+					         "cannot be rolled back)", msg.buf);
+					db_why(db, STRATA_WHY_STOPPED, m->version, NULL, NULL);
+				}
 				sbuf_release(&msg);
 				rc = src;
 				goto out;
@@ -1075,7 +1061,7 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 	if ((rc = db_check_version(db, "strata_up_opts", opts->version, STRATA_UP_OPTS_VERSION)) != 0)
 		return rc;
 	if (opts->steps < 0)
-		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
+		return db_error(db, STRATA_EUSAGE, "steps is negative");
 	if (opts->to && !version_valid(opts->to))
 		return db_error(db, STRATA_EUSAGE, "'%s' is not a version", opts->to);
 	rc = start_run(db, &ms, 1, opts->dry_run, &locked);
@@ -1119,13 +1105,12 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		strata_entry *e;
 		int src;
 
-		if (strcmp(a->state, "failed") == 0)
-			return db_error(db, STRATA_EFAILED,
-			                "%s_%s is recorded as failed: a transaction:false migration stopped "
-			                "partway (%s); finish its work by hand and run 'strata mark %s "
-			                "--applied', or undo it by hand and run 'strata mark %s --pending', "
-			                "then roll back", a->version, a->name,
-			                a->error ? a->error : "no message", a->version, a->version);
+		if (strcmp(a->state, "failed") == 0) {
+			db_error(db, STRATA_EFAILED,
+			         "%s_%s is recorded as failed: a transaction:false migration stopped "
+			         "partway (%s)", a->version, a->name, a->error ? a->error : "no message");
+			return db_why(db, STRATA_WHY_FAILED, a->version, "down", NULL);
+		}
 		/* Which down: the file's while its up section is what was applied
 		 * (a fixed down section is used), the one recorded when applied
 		 * once the file is gone or its up section was edited (or cannot be
@@ -1146,30 +1131,24 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 			src = f ? STRATA_DOWN_RECORDED_EDITED : STRATA_DOWN_RECORDED;
 		}
 		if (m && !m->down.sql) {
-			if (a->up_checksum)
-				return db_error(db, STRATA_EIRREVERSIBLE,
-				                "%s_%s has no down section: it cannot be rolled back; add a "
-				                "'-- migrate:down' section to %s (its up section is as "
-				                "applied, so down will run it)", a->version, a->name, m->path);
-			return db_error(db, STRATA_EIRREVERSIBLE,
-			                "%s_%s has no down section: it cannot be rolled back; undo it by "
-			                "hand, then run 'strata mark %s --pending'", a->version, a->name,
-			                a->version);
+			db_error(db, STRATA_EIRREVERSIBLE, "%s_%s has no down section: it cannot be "
+			         "rolled back", a->version, a->name);
+			return db_why(db, STRATA_WHY_NO_DOWN, a->version,
+			              a->up_checksum ? m->path : NULL, NULL);
 		}
 		if (!m && !a->down_sql) {
 			if (f && a->up_checksum)
-				return db_error(db, STRATA_EIRREVERSIBLE,
-				                "%s_%s cannot be rolled back: no down SQL was recorded when it "
-				                "was applied, and the up section of %s was edited since; "
-				                "restore the up section as applied and add a "
-				                "'-- migrate:down' section, or undo it by hand and run "
-				                "'strata mark %s --pending'", a->version, a->name, f->path,
-				                a->version);
-			return db_error(db, STRATA_EIRREVERSIBLE,
-			                "%s_%s cannot be rolled back: no down SQL was recorded when it was "
-			                "applied, and %s; undo it by hand, then run 'strata mark %s "
-			                "--pending'", a->version, a->name,
-			                f ? "its file was edited since" : "its file is gone", a->version);
+				db_error(db, STRATA_EIRREVERSIBLE,
+				         "%s_%s cannot be rolled back: no down SQL was recorded when it "
+				         "was applied, and the up section of %s was edited since",
+				         a->version, a->name, f->path);
+			else
+				db_error(db, STRATA_EIRREVERSIBLE,
+				         "%s_%s cannot be rolled back: no down SQL was recorded when it was "
+				         "applied, and %s", a->version, a->name,
+				         f ? "its file was edited since" : "its file is gone");
+			return db_why(db, STRATA_WHY_NO_DOWN_SQL, a->version,
+			              f && a->up_checksum ? f->path : NULL, NULL);
 		}
 		if (m && (rc = check_tx(db, m, &m->down, "down")) != 0)
 			return rc;
@@ -1358,9 +1337,9 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 	if ((rc = db_check_version(db, "strata_down_opts", opts->version, STRATA_DOWN_OPTS_VERSION)) != 0)
 		return rc;
 	if ((opts->steps > 0) + (opts->to != NULL) + (opts->all != 0) > 1)
-		return db_error(db, STRATA_EUSAGE, "give at most one of --steps, --to and --all");
+		return db_error(db, STRATA_EUSAGE, "more than one of steps, to and all is set");
 	if (opts->steps < 0)
-		return db_error(db, STRATA_EUSAGE, "--steps must be a positive number");
+		return db_error(db, STRATA_EUSAGE, "steps is negative");
 	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, 0, out, NULL);
 }
 
@@ -1683,6 +1662,31 @@ int strata_hash_dir(const char *dir, char **errmsg)
 	return rc;
 }
 
+/* The message of a call made through its errmsg form, onto db. */
+static int db_error_taken(strata_db *db, int rc, char *msg, const char *dir)
+{
+	if (!rc)
+		return 0;
+	db_error(db, rc, "%s", msg ? msg : strata_strerror(rc));
+	free(msg);
+	if (rc == STRATA_ECHECKSUM)
+		db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+	else if (rc == STRATA_ENOTFOUND && access(dir, F_OK) != 0 && errno == ENOENT)
+		db_why(db, STRATA_WHY_NO_DIR, dir, NULL, NULL);
+	return rc;
+}
+
+int strata_sum_write(strata_db *db)
+{
+	char *msg = NULL;
+
+	int rc;
+
+	db_clear_error(db);
+	rc = strata_hash_dir(db->dir, &msg);
+	return db_error_taken(db, rc, msg, db->dir);
+}
+
 /* A name that stays a plain file name: letters, digits, _ and -. */
 static int name_ok(const char *name)
 {
@@ -1845,4 +1849,15 @@ out:
 	sbuf_release(&version);
 	migrations_release(&ms);
 	return rc;
+}
+
+int strata_migration_create(strata_db *db, const char *name, char **path_out)
+{
+	char *msg = NULL;
+
+	int rc;
+
+	db_clear_error(db);
+	rc = strata_new_migration(db->dir, name, path_out, &msg);
+	return db_error_taken(db, rc, msg, db->dir);
 }

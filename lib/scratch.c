@@ -368,7 +368,7 @@ void scratch_close(strata_db *db, struct scratch *s)
 	s->conn = NULL;
 	if (s->drop) {
 		drv_err_init(&e);
-		if (drv_pg.drop_db(&s->url, &e) != 0)
+		if (drv_drop_db(driver_for(&s->url), &s->url, &e) != 0)
 			db_log(db, STRATA_LOG_WARN, "cannot drop the scratch database %s: %s; drop it by "
 			       "hand: DROP DATABASE %s", s->name, e.msg.buf, s->name);
 		drv_err_release(&e);
@@ -437,14 +437,14 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 		free(u);
 		if (rc)
 			break;
-		rc = drv_pg.create_db(&s->url, &e);
-		if (rc == 0)
-			break;
-		if (!strstr(e.msg.buf, "already exists"))
+		rc = drv_create_db(driver_for(&s->url), &s->url, &e);
+		/* another run's scratch database by that name: the next number */
+		if (rc == 0 || strcmp(e.sqlstate, "42P04") != 0)
 			break;
 	}
 	if (rc) {
-		db_error_drv(db, &e, "cannot create a scratch database for the diff (give --dev-url)");
+		db_error_drv(db, &e, "cannot create a scratch database for the diff");
+		db_why(db, STRATA_WHY_NO_SCRATCH, NULL, NULL, NULL);
 		goto out;
 	}
 	s->drop = 1;

@@ -366,7 +366,8 @@ int url_parse(const char *url, struct strata_url *out, struct drv_err *err)
 
 	memset(out, 0, sizeof *out);
 	if (!url || !*url) {
-		drv_err_set(err, STRATA_EURL, "no database URL: give --url or set DATABASE_URL");
+		drv_err_set(err, STRATA_EURL, "no database URL");
+		err->why = STRATA_WHY_NO_URL;
 		return STRATA_EURL;
 	}
 	out->redacted = url_redact(url);
@@ -450,17 +451,6 @@ nomem:
 	url_release(out);
 	drv_err_set(err, STRATA_ENOMEM, "out of memory");
 	return STRATA_ENOMEM;
-}
-
-const struct strata_driver *driver_for(const struct strata_url *u)
-{
-	if (!u->engine)
-		return NULL;
-	if (strcmp(u->engine, "sqlite") == 0)
-		return &drv_sqlite;
-	if (strcmp(u->engine, "postgres") == 0)
-		return &drv_pg;
-	return NULL;
 }
 
 const char *strata_url_engine(const char *url)

@@ -17,10 +17,35 @@
 
 #include <openssl/evp.h>
 
+static void clear_why(strata_db *db)
+{
+	size_t i;
+
+	db->errwhy = 0;
+	for (i = 0; i < sizeof db->errarg / sizeof db->errarg[0]; i++) {
+		free(db->errarg[i]);
+		db->errarg[i] = NULL;
+	}
+}
+
+int db_why(strata_db *db, int why, const char *a0, const char *a1, const char *a2)
+{
+	const char *a[3] = { a0, a1, a2 };
+	size_t i;
+
+	clear_why(db);
+	db->errwhy = why;
+	/* out of memory: the argument reads as none, the message stays */
+	for (i = 0; i < 3; i++)
+		db->errarg[i] = a[i] ? strdup(a[i]) : NULL;
+	return db->errcode;
+}
+
 int db_error(strata_db *db, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	clear_why(db);
 	db->errcode = code;
 	sbuf_reset(&db->errmsg);
 	va_start(ap, fmt);
@@ -41,6 +66,8 @@ int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
 {
 	int code = e->code ? e->code : STRATA_ERROR;
 
+	clear_why(db);
+	db->errwhy = e->why;
 	db->errcode = code;
 	sbuf_reset(&db->errmsg);
 	if (context && *context)
@@ -80,6 +107,7 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 
 void db_clear_error(strata_db *db)
 {
+	clear_why(db);
 	db->errcode = 0;
 	sbuf_reset(&db->errmsg);
 }

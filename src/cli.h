@@ -121,6 +121,9 @@ void cli_error(const char *fmt, ...)
  * is no terminal or the output is --json (scripts never hang on a prompt). */
 int cli_ask_yes(struct cli *cli, const char *question);
 int cli_fail(strata_db *db, int rc);
+/* strata_errmsg(db) with the program's advice for strata_errwhy(db)
+ * appended (the way out in strata's commands); lent until the next call. */
+const char *cli_errmsg(strata_db *db);
 /* Human output unless --quiet. */
 void cli_say(struct cli *cli, const char *fmt, ...)
 #if defined(__GNUC__)

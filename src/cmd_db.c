@@ -50,7 +50,7 @@ static int drop_confirm(struct cli *cli)
 
 static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 {
-	char *err = NULL;
+	strata_db *db = NULL;
 	int n = opts_parse(cli, create ? "strata create" : "strata drop", NULL, argc, argv);
 	int rc;
 
@@ -66,12 +66,15 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 	}
 	if (!create && !cli->yes && (rc = drop_confirm(cli)) != EXIT_OK)
 		return rc;
-	rc = create ? strata_create_database(cli->url, &err) : strata_drop_database(cli->url, &err);
+	/* a handle not connected: the error slot (the database may not exist) */
+	if ((rc = strata_new(&db, NULL)) == 0)
+		rc = create ? strata_database_create(db, cli->url) : strata_database_drop(db, cli->url);
 	if (rc) {
-		cli_error("%s: %s", argv[0], err ? err : strata_strerror(rc));
-		free(err);
+		cli_error("%s: %s", argv[0], db ? cli_errmsg(db) : strata_strerror(rc));
+		strata_close(db);
 		return cli_exit_code(rc);
 	}
+	strata_close(db);
 	cli->committed = 1;
 	if (cli->json)
 		printf("{\"command\": \"%s\", \"ok\": true}\n", argv[0]);

@@ -86,10 +86,10 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		cli_error("lint: --engine must be sqlite or postgres, not '%s'", engine);
 		return EXIT_USAGE;
 	}
-	/* A handle on an in-memory database lends the library its directory
-	 * and error slot; the real database is never opened. */
+	/* A handle not connected lends the library its directory and error
+	 * slot; the real database is never opened. */
 	cfg.dir = cli->dir;
-	rc = strata_open(&db, "sqlite::memory:", &cfg);
+	rc = strata_new(&db, &cfg);
 	if (rc) {
 		rc = cli_fail(db, rc);
 		strata_close(db);
@@ -103,7 +103,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	o.nfiles = (size_t)n;
 	rc = strata_lint(db, &o, &r);
 	if (rc) {
-		cli_error("lint: %s", strata_errmsg(db));
+		cli_error("lint: %s", cli_errmsg(db));
 		/* a file that is not there is bad input here, as a malformed one */
 		rc = rc == STRATA_ENOTFOUND ? EXIT_USAGE : cli_exit_code(rc);
 		strata_close(db);

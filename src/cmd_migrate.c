@@ -95,7 +95,7 @@ static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
 
 	if (rc != STRATA_EFOREIGN)
 		return cli_fail(db, rc);
-	msg = strdup(strata_errmsg(db));
+	msg = strdup(cli_errmsg(db));
 	if (!msg || strata_foreign_find(db, &h) != 0 || !h) {
 		cli_error("%s", msg ? msg : strata_strerror(rc));
 		free(msg);
@@ -131,7 +131,7 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 	if (rc == STRATA_EDESTRUCTIVE && !cli->json && isatty(STDIN_FILENO)) {
 		/* Nothing ran: show what would be destroyed and ask. */
 		strata_up_opts again = *o;
-		fprintf(stderr, "strata: %s\n", strata_errmsg(db));
+		fprintf(stderr, "strata: %s\n", cli_errmsg(db));
 		if (!cli_ask_yes(cli, "Run them anyway?")) {
 			cli_error("%s: nothing was run", command);
 			return EXIT_FAIL;

@@ -14,9 +14,27 @@ static const char *dir_of(struct cli *cli)
 	return cli->dir && *cli->dir ? cli->dir : "migrations";
 }
 
+/* A handle not connected to any database: the directory and the error slot. */
+static int dir_handle(struct cli *cli, const char *command, strata_db **db)
+{
+	strata_config cfg = STRATA_CONFIG_INIT;
+	int rc;
+
+	cfg.dir = dir_of(cli);
+	rc = strata_new(db, &cfg);
+	if (rc) {
+		cli_error("%s: %s", command, *db ? cli_errmsg(*db) : strata_strerror(rc));
+		strata_close(*db);
+		*db = NULL;
+		return cli_exit_code(rc);
+	}
+	return 0;
+}
+
 int cmd_new(struct cli *cli, int argc, char **argv)
 {
-	char *path = NULL, *err = NULL;
+	strata_db *db = NULL;
+	char *path = NULL;
 	int n = opts_parse(cli, "strata new NAME", NULL, argc, argv);
 	int rc;
 
@@ -26,12 +44,15 @@ int cmd_new(struct cli *cli, int argc, char **argv)
 		cli_error("new: give exactly one NAME (usage: strata new NAME)");
 		return EXIT_USAGE;
 	}
-	rc = strata_new_migration(dir_of(cli), argv[1], &path, &err);
+	if ((rc = dir_handle(cli, "new", &db)) != 0)
+		return rc;
+	rc = strata_migration_create(db, argv[1], &path);
 	if (rc) {
-		cli_error("new: %s", err ? err : strata_strerror(rc));
-		free(err);
+		cli_error("new: %s", cli_errmsg(db));
+		strata_close(db);
 		return cli_exit_code(rc);
 	}
+	strata_close(db);
 	if (cli->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "command", json_string("new"));
@@ -46,7 +67,7 @@ int cmd_new(struct cli *cli, int argc, char **argv)
 
 int cmd_hash(struct cli *cli, int argc, char **argv)
 {
-	char *err = NULL;
+	strata_db *db = NULL;
 	int n = opts_parse(cli, "strata hash", NULL, argc, argv);
 	int rc;
 
@@ -56,12 +77,15 @@ int cmd_hash(struct cli *cli, int argc, char **argv)
 		cli_error("hash: unexpected argument '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	rc = strata_hash_dir(dir_of(cli), &err);
+	if ((rc = dir_handle(cli, "hash", &db)) != 0)
+		return rc;
+	rc = strata_sum_write(db);
 	if (rc) {
-		cli_error("hash: %s", err ? err : strata_strerror(rc));
-		free(err);
+		cli_error("hash: %s", cli_errmsg(db));
+		strata_close(db);
 		return cli_exit_code(rc);
 	}
+	strata_close(db);
 	if (cli->json)
 		printf("{\"command\": \"hash\", \"ok\": true}\n");
 	else

@@ -166,8 +166,8 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	} else {
 		strata_config cfg = STRATA_CONFIG_INIT;
 		cfg.dir = cli->dir;
-		/* A memory database gives the library a handle for the message. */
-		rc = strata_open(&db, "sqlite::memory:", &cfg);
+		/* A handle not connected: the directory and the error slot. */
+		rc = strata_new(&db, &cfg);
 		if (rc) {
 			rc = cli_fail(db, rc);
 			strata_close(db);

@@ -255,7 +255,7 @@ int cli_open(struct cli *cli, strata_db **out)
 	rc = strata_open(&db, with_ssl(cli, cli->url), &cfg);
 	if (rc == STRATA_ENOTFOUND && cfg.no_create && db) {
 		/* A mistyped path, most often: say that nothing was created. */
-		cli_error("%s (this command creates no database: check the URL)", strata_errmsg(db));
+		cli_error("%s (this command creates no database: check the URL)", cli_errmsg(db));
 		strata_close(db);
 		return EXIT_FAIL;
 	}

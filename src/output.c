@@ -68,9 +68,149 @@ int cli_ask_yes(struct cli *cli, const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+/*
+ * The way out, in strata's own commands and flags, for what the library
+ * says happened (strata_errwhy(): the library's messages name no command,
+ * as an application embedding it has none of them). Each hint, followed
+ * literally, ends in a right database (tests/cli/t1910-hints.sh takes them).
+ */
+static void add_advice(struct sbuf *sb, const strata_db *db)
+{
+	const char *v = strata_errarg(db, 0), *a1 = strata_errarg(db, 1);
+
+	switch (strata_errwhy(db)) {
+	case STRATA_WHY_NO_URL:
+		sbuf_adds(sb, ": give --url URL or set DATABASE_URL (in the environment or .env)");
+		break;
+	case STRATA_WHY_NO_DATABASE:
+		sbuf_adds(sb, " (create it with 'strata create')");
+		break;
+	case STRATA_WHY_NO_SCHEMA:
+		/* --pg-schema alone moves only the tracking table: a migration's
+		 * unqualified CREATE would still find no schema to create in */
+		sbuf_adds(sb, ": create one, or fix search_path (ALTER ROLE or ALTER DATABASE ... SET "
+		          "search_path); --pg-schema alone serves only migrations that qualify every name");
+		break;
+	case STRATA_WHY_NO_DIR:
+		sbuf_adds(sb, " (check -d, or create it with 'strata new NAME')");
+		break;
+	case STRATA_WHY_SUM_STALE:
+		sbuf_adds(sb, "; if the files are as meant, run 'strata hash'");
+		break;
+	case STRATA_WHY_EMPTY_UP:
+		sbuf_adds(sb, " (a template from 'strata new'?); write its SQL, or delete the file "
+		          "if it is not needed");
+		break;
+	case STRATA_WHY_FAILED:
+		if (v && a1 && !strcmp(a1, "down"))
+			sbuf_addf(sb, "; finish its work by hand and run 'strata mark %s --applied', or "
+			          "undo it by hand and run 'strata mark %s --pending', then roll back", v, v);
+		else if (v)
+			sbuf_addf(sb, "; finish its work by hand and run 'strata mark %s --applied', or "
+			          "undo what it did by hand and run 'strata mark %s --pending' (then "
+			          "'strata up' runs it again)", v, v);
+		break;
+	case STRATA_WHY_STOPPED:
+		/* inside the message's closing parenthesis, which says why */
+		if (v && sb->len && sb->buf[sb->len - 1] == ')') {
+			sbuf_truncate(sb, sb->len - 1);
+			sbuf_addf(sb, "; finish its statements by hand and run 'strata mark %s --applied', "
+			          "or undo them and run 'strata mark %s --pending')", v, v);
+		}
+		break;
+	case STRATA_WHY_MISSING_NO_DOWN:
+		if (v)
+			sbuf_addf(sb, "; restore the file (another branch has it?), or, as no down SQL "
+			          "was recorded for it, undo it by hand and run 'strata mark %s --pending'",
+			          v);
+		break;
+	case STRATA_WHY_MISSING:
+		/* down --to the one before rolls back it and every later one with
+		 * their recorded down SQL; up then applies those with files. */
+		if (a1)
+			sbuf_addf(sb, "; restore the file (another branch has it?), or roll it back with "
+			          "the down SQL recorded when it was applied: 'strata down --to %s' (this "
+			          "also rolls back the migrations after it; 'strata up' then applies those "
+			          "with files again)", a1);
+		else
+			sbuf_adds(sb, "; restore the file (another branch has it?), or roll it back with "
+			          "the down SQL recorded when it was applied: 'strata down --all' (this "
+			          "rolls back every migration; 'strata up' then applies those with files "
+			          "again)");
+		break;
+	case STRATA_WHY_EDITED_KEPT:
+		if (v)
+			sbuf_addf(sb, "; record the edit with 'strata mark %s --applied'", v);
+		break;
+	case STRATA_WHY_EDITED:
+		/* never "accept the edit": that would leave it unapplied for good */
+		if (v && a1)
+			sbuf_addf(sb, "; restore the file (e.g. 'git checkout -- %s') and put the change "
+			          "in a new migration ('strata new NAME')%s; if the edit changes no SQL "
+			          "(comments, layout), record it with 'strata mark %s --applied'", a1,
+			          strata_errarg(db, 2) ? ", or apply the edit by rolling it back with its "
+			          "recorded down SQL and applying it again: 'strata redo' (data in what it "
+			          "created may be lost)" : "", v);
+		break;
+	case STRATA_WHY_OUT_OF_ORDER:
+		sbuf_adds(sb, "; apply it with 'strata up --allow-out-of-order'");
+		break;
+	case STRATA_WHY_DESTRUCTIVE:
+		sbuf_adds(sb, "; give --allow-destructive, or acknowledge each in its file with "
+		          "'-- strata:lint-ignore RULE'");
+		break;
+	case STRATA_WHY_NO_DOWN:
+		if (a1)
+			sbuf_addf(sb, "; add a '-- migrate:down' section to %s (its up section is as "
+			          "applied, so down will run it)", a1);
+		else if (v)
+			sbuf_addf(sb, "; undo it by hand, then run 'strata mark %s --pending'", v);
+		break;
+	case STRATA_WHY_NO_DOWN_SQL:
+		if (a1 && v)
+			sbuf_addf(sb, "; restore the up section as applied and add a '-- migrate:down' "
+			          "section, or undo it by hand and run 'strata mark %s --pending'", v);
+		else if (v)
+			sbuf_addf(sb, "; undo it by hand, then run 'strata mark %s --pending'", v);
+		break;
+	case STRATA_WHY_MANAGED:
+		sbuf_adds(sb, ": change it with generate and up, or push --force");
+		break;
+	case STRATA_WHY_PUSH_DESTRUCTIVE:
+		sbuf_adds(sb, "; allow with --allow-destructive");
+		break;
+	case STRATA_WHY_NO_BACKUP:
+		sbuf_adds(sb, v ? " (see 'strata backups')" : ": name one (see 'strata backups')");
+		break;
+	case STRATA_WHY_NO_SCRATCH:
+		sbuf_adds(sb, "; give --dev-url (an empty database of your own)");
+		break;
+	default:
+		break;
+	}
+}
+
+const char *cli_errmsg(strata_db *db)
+{
+	static char *last;
+	struct sbuf sb = SBUF_INIT;
+
+	if (!db)
+		return strata_errmsg(db);
+	sbuf_adds(&sb, strata_errmsg(db));
+	add_advice(&sb, db);
+	if (sbuf_failed(&sb)) {
+		sbuf_release(&sb);
+		return strata_errmsg(db);
+	}
+	free(last);
+	last = sbuf_detach(&sb);
+	return last ? last : strata_errmsg(db);
+}
+
 int cli_fail(strata_db *db, int rc)
 {
-	cli_error("%s", db ? strata_errmsg(db) : strata_strerror(rc));
+	cli_error("%s", db ? cli_errmsg(db) : strata_strerror(rc));
 	return cli_exit_code(rc);
 }
 
