@@ -296,9 +296,17 @@ typedef struct strata_up_opts {
 	int ignore_foreign_history; /* apply even when another tool's history table says
 	                               what is applied and strata's own table records
 	                               nothing (else STRATA_EFOREIGN, nothing run) */
+	/* version 4: */
+	const strata_report *confirmed; /* NULL, or the report of a refused run
+	                                   (STRATA_EDESTRUCTIVE) that the user agreed to:
+	                                   the run applies those migrations with those
+	                                   checksums; a set that differs is checked as if
+	                                   nothing was confirmed (STRATA_EDESTRUCTIVE again,
+	                                   nothing run, the new set in *out, when it
+	                                   destroys data) */
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 3
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0 }
+#define STRATA_UP_OPTS_VERSION 4
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, NULL }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with
@@ -306,7 +314,11 @@ typedef struct strata_up_opts {
  * ^Every pending file is read and validated before anything runs.
  * ^On failure the database is as before the call, and the message names the
  * file, the line and the engine's message.
- * ^*out (may be NULL) receives the migrations applied (or that would be).
+ * ^*out (may be NULL) receives the migrations applied (or that would be);
+ * ^on STRATA_EDESTRUCTIVE, the migrations that would have run, so that a
+ * caller can ask its user and pass them back as confirmed (version 4): the
+ * pending set may change while the question waits, and consent is for the
+ * set that was shown.
  */
 int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out);
 

@@ -774,9 +774,11 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 /*
  * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
  * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
- * comment acknowledges one); 0 otherwise. Nothing has run yet.
+ * comment acknowledges one); 0 otherwise. Nothing has run yet. changed:
+ * the set is not the one the caller confirmed (said in the message).
  */
-static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo)
+static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo,
+                              int changed)
 {
 	struct sbuf list = SBUF_INIT, content = SBUF_INIT;
 	size_t i, j, n = 0;
@@ -810,8 +812,9 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	}
 	if (!rc && n)
 		rc = db_error(db, STRATA_EDESTRUCTIVE,
-		              "%zu destructive statement%s in the pending migrations, nothing was run: "
-		              "%s%s", n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
+		              "%s%zu destructive statement%s in the pending migrations, nothing was run: "
+		              "%s%s", changed ? "the pending migrations changed after they were confirmed; " : "",
+		              n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
 	if (rc)
 		db_why(db, STRATA_WHY_DESTRUCTIVE, NULL, NULL, NULL);
 	sbuf_release(&list);
@@ -878,6 +881,23 @@ static int refuse_lock_release(strata_db *db, const struct migration **todo, siz
 	return 0;
 }
 
+/* 1 when report r holds the same migrations as c, in the same order, with
+ * the same checksums. */
+static int same_set(const strata_report *c, const strata_report *r)
+{
+	size_t i;
+
+	if (c->n != r->n)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		const strata_entry *x = &c->entries[i], *y = &r->entries[i];
+		if (!x->version || !y->version || strcmp(x->version, y->version) != 0 ||
+		    !x->checksum || !y->checksum || strcmp(x->checksum, y->checksum) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
@@ -887,7 +907,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	size_t ntodo = 0, i;
 	long batch;
 	char now[20];
-	int rc;
+	int rc, changed;
 
 	*rout = NULL;
 	if ((rc = read_applied(db, &as)) != 0)
@@ -932,8 +952,12 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		goto out;
 	if (opts->dry_run || ntodo == 0)
 		goto out;
-	if (opts->version >= 2 && opts->refuse_destructive && !opts->check &&
-	    (rc = refuse_destructive(db, todo, ntodo)) != 0)
+	/* Consent given for another set (files came or changed, or another run
+	 * applied some, between the question and this call) does not count:
+	 * the set is checked as if nothing had been confirmed. */
+	changed = opts->version >= 4 && opts->confirmed && !same_set(opts->confirmed, r);
+	if (((opts->version >= 2 && opts->refuse_destructive) || changed) && !opts->check &&
+	    (rc = refuse_destructive(db, todo, ntodo, changed)) != 0)
 		goto out;
 	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
 		goto out;
@@ -1071,7 +1095,8 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		rc = up_in_tx(db, &ms, opts, 1, &r, &committed);
 	rc = finish_run(db, rc, locked, committed, opts->check, r, NULL, t0);
 	migrations_release(&ms);
-	if (out && !rc)
+	/* A refused set goes back to be shown and confirmed (strata.h). */
+	if (out && (!rc || (rc == STRATA_EDESTRUCTIVE && r)))
 		*out = r;
 	else
 		strata_report_free(r);

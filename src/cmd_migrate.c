@@ -125,22 +125,33 @@ static int fail_run(struct cli *cli, strata_db *db, int rc, const char *command)
 
 static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const char *command)
 {
-	strata_report *r = NULL;
+	strata_report *r = NULL, *confirmed = NULL;
+	strata_up_opts again = *o;
 	int rc = strata_up(db, o, &r);
 
-	if (rc == STRATA_EDESTRUCTIVE && !cli->json && isatty(STDIN_FILENO)) {
-		/* Nothing ran: show what would be destroyed and ask. */
-		strata_up_opts again = *o;
+	/* Nothing ran: show what would be destroyed and ask. The answer holds
+	 * for the migrations shown: no lock is held while the question waits,
+	 * and a set that changed meanwhile is shown and asked about again. */
+	while (rc == STRATA_EDESTRUCTIVE && r && !cli->json && isatty(STDIN_FILENO)) {
 		fprintf(stderr, "strata: %s\n", cli_errmsg(db));
 		if (!cli_ask_yes(cli, "Run them anyway?")) {
 			cli_error("%s: nothing was run", command);
+			strata_report_free(r);
+			strata_report_free(confirmed);
 			return EXIT_FAIL;
 		}
+		strata_report_free(confirmed);
+		confirmed = r;
+		r = NULL;
 		again.refuse_destructive = 0;
+		again.confirmed = confirmed;
 		rc = strata_up(db, &again, &r);
 	}
-	if (rc)
+	strata_report_free(confirmed);
+	if (rc) {
+		strata_report_free(r);
 		return fail_run(cli, db, rc, command);
+	}
 	if (!r->dry_run && r->n)
 		cli->committed = 1;
 	print_run(cli, db, r, command, o->check ? "checked" : "applied");
@@ -169,7 +180,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0 };
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0, NULL };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {

@@ -586,6 +586,81 @@ test_expect_success TTY '... and yes runs them' '
 	test_grep "^2 applied, 0 pending$" out
 '
 
+# up_at_terminal DIR: in the background, up at a terminal (script) that
+# types what is written to the FIFO "in"; the transcript in typescript,
+# the status in rc.
+up_at_terminal() {
+	{ script -qec "\"$STRATA\" -u \"$url\" -d $1 up" /dev/null <in >typescript 2>&1
+	  echo $? >rc; } &
+}
+
+# wait_asked N: until the transcript holds N questions (10 s at most).
+wait_asked() {
+	local i
+	for i in $(seq 100); do
+		[ "$(grep -c "Run them anyway? \[y/N\]" typescript)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "wait_asked: not asked $1 times:" >&2
+	cat typescript >&2
+	return 1
+}
+
+test_expect_success TTY 'the yes holds for the migrations shown: one that comes while the question waits is asked about again' '
+	drops dd3 &&
+	url=$(fresh_db) &&
+	DATABASE_URL=$url strata -d dd3 up --to 0001 >out &&
+	rm -f in typescript &&
+	mkfifo in &&
+	up_at_terminal dd3 &&
+	exec 3>in &&
+	wait_asked 1 &&
+	test_grep "0002_no_nick.sql:3 ALTER TABLE people DROP COLUMN nick" typescript &&
+	cat >dd3/0003_no_name.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE people DROP COLUMN name;
+	-- migrate:down
+	ALTER TABLE people ADD COLUMN name TEXT;
+	EOF
+	echo y >&3 &&
+	wait_asked 2 &&
+	echo n >&3 &&
+	exec 3>&- &&
+	wait &&
+	echo 1 >expect &&
+	test_cmp expect rc &&
+	test_grep "the pending migrations changed after they were confirmed; 2 destructive statements" typescript &&
+	test_grep "0003_no_name.sql:2 ALTER TABLE people DROP COLUMN name" typescript &&
+	DATABASE_URL=$url strata -d dd3 status >out &&
+	test_grep "^1 applied, 2 pending$" out
+'
+
+test_expect_success TTY '... any change to the set is asked about again, and a second yes runs the new set' '
+	rm -f dd3/0003_no_name.sql &&
+	rm -f in typescript &&
+	mkfifo in &&
+	up_at_terminal dd3 &&
+	exec 3>in &&
+	wait_asked 1 &&
+	cat >dd3/0003_add.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE more (id INTEGER);
+	-- migrate:down
+	DROP TABLE more;
+	EOF
+	echo y >&3 &&
+	wait_asked 2 &&
+	test_grep "the pending migrations changed after they were confirmed; 1 destructive statement" typescript &&
+	echo y >&3 &&
+	exec 3>&- &&
+	wait &&
+	echo 0 >expect &&
+	test_cmp expect rc &&
+	test_grep "2 migrations applied" typescript &&
+	DATABASE_URL=$url strata -d dd3 status >out &&
+	test_grep "^3 applied, 0 pending$" out
+'
+
 test_expect_success '--dry-run and --check do not ask' '
 	strata -d dd up --dry-run >out &&
 	test_grep "DROP COLUMN nick" out &&
