@@ -48,10 +48,54 @@ static int drop_confirm(struct cli *cli)
 	return EXIT_FAIL;
 }
 
+/*
+ * Before a SQLite database is dropped, an automatic backup of it, as up,
+ * down and reset take (the file is gone afterwards: 'strata restore' needs
+ * the database URL only). A database file that is not there has nothing to
+ * keep; the drop then says so itself.
+ */
+static int drop_backup(struct cli *cli)
+{
+	const char *engine = strata_url_engine(cli->url);
+	strata_config cfg = STRATA_CONFIG_INIT;
+	strata_db *db = NULL;
+	char *path = NULL;
+	int rc;
+
+	if (cli->no_backup || !engine || strcmp(engine, "sqlite") != 0)
+		return EXIT_OK;
+	cfg.no_create = 1;
+	cfg.keep_backups = (int)cli->keep;
+	rc = strata_open(&db, cli->url, &cfg);
+	if (rc == STRATA_ENOTFOUND) {
+		strata_close(db);
+		return EXIT_OK;
+	}
+	if (rc == 0)
+		rc = strata_backup(db, NULL, &path);
+	if (rc) {
+		cli_error("drop: no backup could be taken, nothing was changed: %s",
+		          db ? cli_errmsg(db) : strata_strerror(rc));
+		strata_close(db);
+		return cli_exit_code(rc);
+	}
+	if (!cli->json)
+		cli_say(cli, "backup: %s\n", path);
+	free(path);
+	strata_close(db);
+	return EXIT_OK;
+}
+
 static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 {
 	strata_db *db = NULL;
-	int n = opts_parse(cli, create ? "strata create" : "strata drop", NULL, argc, argv);
+	int no_backup = 0;
+	const struct opt drop_opts[] = {
+		OPT_BOOL(0, "no-backup", &no_backup, "take no SQLite backup before dropping"),
+		OPT_END(),
+	};
+	int n = opts_parse(cli, create ? "strata create" : "strata drop [--no-backup]",
+	                   create ? NULL : drop_opts, argc, argv);
 	int rc;
 
 	if (n < 0)
@@ -65,6 +109,9 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 		return EXIT_USAGE;
 	}
 	if (!create && !cli->yes && (rc = drop_confirm(cli)) != EXIT_OK)
+		return rc;
+	cli->no_backup = cli->no_backup || no_backup;
+	if (!create && (rc = drop_backup(cli)) != EXIT_OK)
 		return rc;
 	/* a handle not connected: the error slot (the database may not exist) */
 	if ((rc = strata_new(&db, NULL)) == 0)

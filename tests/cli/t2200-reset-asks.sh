@@ -181,6 +181,27 @@ test_expect_success 'drop --yes drops' '
 	esac
 '
 
+if [ "$STRATA_TEST_ENGINE" = sqlite ]
+then
+	test_expect_success 'drop on SQLite takes a backup first, and restore brings the database back' '
+		test_grep "^backup: .*\.strata-backups/" out &&
+		strata restore >out 2>err &&
+		strata status >out &&
+		test_grep "^4 applied, 0 pending$" out
+	'
+
+	test_expect_success 'drop --no-backup takes none; a file not there has nothing to keep' '
+		ls "$(dirname "$(test_sqlite_path_ "$DATABASE_URL")")/.strata-backups" >before &&
+		strata -y drop --no-backup >out 2>err &&
+		test_grep ! "^backup:" out &&
+		test_path_is_missing "$(test_sqlite_path_ "$DATABASE_URL")" &&
+		strata -y drop >out 2>err &&
+		test_grep ! "^backup:" out &&
+		ls "$(dirname "$(test_sqlite_path_ "$DATABASE_URL")")/.strata-backups" >after &&
+		test_cmp before after
+	'
+fi
+
 if test_have_engine postgres
 then
 	test_expect_success 'reset --hard on PostgreSQL leaves a schema of its own alone' '
