@@ -214,6 +214,11 @@ const char *strata_url_redacted(const strata_db *db);
  * libpq keyword/value strings ("host=h dbname=d ..."); NULL for anything
  * else (a file path, a malformed URL). A static string. */
 const char *strata_url_engine(const char *url);
+/* url with every secret it holds (password, ?password=, sslpassword...)
+ * replaced by "****", found by the URL's structure; the same text
+ * strata_url_redacted() gives for a handle. NULL for NULL or out of
+ * memory; else to free(). */
+char *strata_url_redact(const char *url);
 
 /* The state of one migration as status reports it. */
 typedef enum strata_state {

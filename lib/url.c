@@ -453,6 +453,11 @@ nomem:
 	return STRATA_ENOMEM;
 }
 
+char *strata_url_redact(const char *url)
+{
+	return url ? url_redact(url) : NULL;
+}
+
 const char *strata_url_engine(const char *url)
 {
 	struct strata_url u;

@@ -140,6 +140,13 @@ const char *cli_color(struct cli *cli, const char *which); /* "green","red","yel
 void cli_log(void *payload, int level, const char *msg);
 /* Print a JSON value (jansson's json_t*, passed as void*) to stdout and free it. */
 void cli_print_json(void *json);
+/* --json: the format of every document (docs/json.md), raised only when a
+ * field changes meaning or goes; fields are added without raising it. */
+#define CLI_JSON_FORMAT 1
+/* At the end of a command: with --json, its document (or none) in the
+ * envelope, with ok and error from the exit status; without, nothing. */
+void cli_json_begin(const struct cli *cli);
+void cli_json_end(struct cli *cli, const char *command, int status);
 /* SQL to stdout without its trailing blanks, then one newline; nothing when it is empty. */
 void cli_print_sql(const char *sql);
 

@@ -123,9 +123,8 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 	}
 	strata_close(db);
 	cli->committed = 1;
-	if (cli->json)
-		printf("{\"command\": \"%s\", \"ok\": true}\n", argv[0]);
-	else
+	/* --json: the envelope alone says it (cli_json_end) */
+	if (!cli->json)
 		cli_say(cli, "%s the database\n", create ? "created" : "dropped");
 	return EXIT_OK;
 }

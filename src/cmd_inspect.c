@@ -74,10 +74,21 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	rc = strata_inspect(db, format, all ? STRATA_INSPECT_ALL : 0, &text);
-	if (rc)
+	if (rc) {
 		rc = cli_fail(db, rc);
-	else
+	} else if (cli->json) {
+		/* One document: the model's fields in the envelope, or the text
+		 * of another format under "text". */
+		json_t *o = format == STRATA_FORMAT_JSON ? json_loads(text, 0, NULL) : NULL;
+		if (!o) {
+			o = json_object();
+			json_object_set_new(o, "format", json_string(fmt ? fmt : "sql"));
+			json_object_set_new(o, "text", json_string(text));
+		}
+		cli_print_json(o);
+	} else {
 		print_text(text);
+	}
 	free(text);
 	strata_close(db);
 	return rc;

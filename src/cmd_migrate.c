@@ -527,8 +527,11 @@ int cmd_mark(struct cli *cli, int argc, char **argv)
 	if (rc) {
 		rc = cli_fail(db, rc);
 	} else if (cli->json) {
-		printf("{\"command\": \"mark\", \"version\": \"%s\", \"state\": \"%s\"}\n", argv[1],
-		       applied ? "applied" : "pending");
+		json_t *o = json_object();
+		json_object_set_new(o, "command", json_string("mark"));
+		json_object_set_new(o, "version", json_string(argv[1]));
+		json_object_set_new(o, "state", json_string(applied ? "applied" : "pending"));
+		cli_print_json(o);
 	} else {
 		cli_say(cli, "marked %s as %s\n", argv[1], applied ? "applied" : "pending");
 	}

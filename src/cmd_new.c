@@ -86,9 +86,8 @@ int cmd_hash(struct cli *cli, int argc, char **argv)
 		return cli_exit_code(rc);
 	}
 	strata_close(db);
-	if (cli->json)
-		printf("{\"command\": \"hash\", \"ok\": true}\n");
-	else
+	/* --json: the envelope alone says it (cli_json_end) */
+	if (!cli->json)
 		cli_say(cli, "wrote %s/strata.sum\n", dir_of(cli));
 	return EXIT_OK;
 }

@@ -33,6 +33,22 @@ int cli_exit_code(int rc)
 	}
 }
 
+/*
+ * --json: the one document a command prints is held (cli_print_json) and
+ * written when the command has ended (cli_json_end), inside the envelope
+ * every command shares (docs/json.md): command, engine, database, ok,
+ * exit_status, format_version, and on failure the error. The first error
+ * line of the run is kept for it.
+ */
+static json_t *json_doc;
+static char json_err[4096];
+static const struct cli *json_cli;
+
+void cli_json_begin(const struct cli *cli)
+{
+	json_cli = cli;
+}
+
 void cli_error(const char *fmt, ...)
 {
 	char buf[4096];
@@ -42,6 +58,8 @@ void cli_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	if (!json_err[0])
+		snprintf(json_err, sizeof json_err, "%s", buf);
 	fflush(stdout);
 	fputs("strata: error: ", stderr);
 	/* A message may quote bytes of a user's file: control characters would
@@ -284,15 +302,91 @@ void cli_log(void *payload, int level, const char *msg)
 	fprintf(stderr, "strata: %s%s\n", level >= STRATA_LOG_WARN ? "warning: " : "", msg);
 }
 
+static void dump_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
 void cli_print_json(void *json)
 {
 	json_t *j = json;
 
 	if (!j)
 		return;
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(j);
+	/* Without --json (inspect --format json) the document is the output,
+	 * in its place among the rest. */
+	if (!json_cli || !json_cli->json) {
+		dump_json(j);
+		return;
+	}
+	/* One document a command: a second one (none does that) would be a
+	 * bug, but its output is still the user's. */
+	if (json_doc)
+		dump_json(json_doc);
+	json_doc = j;
+}
+
+/* The value of key in doc when it is there (and taken out of doc, to be
+ * placed in the envelope's order); else dflt (a new reference). */
+static json_t *take(json_t *doc, const char *key, json_t *dflt)
+{
+	json_t *v = doc ? json_object_get(doc, key) : NULL;
+
+	if (!v)
+		return dflt;
+	json_decref(dflt);
+	json_incref(v);
+	json_object_del(doc, key);
+	return v;
+}
+
+void cli_json_end(struct cli *cli, const char *command, int status)
+{
+	json_t *doc = json_doc, *env, *err;
+	const char *engine;
+	char *url;
+	int ok = status == EXIT_OK;
+
+	json_doc = NULL;
+	json_cli = NULL;
+	if (!cli->json) {
+		if (doc)
+			dump_json(doc);
+		return;
+	}
+	engine = cli->url ? strata_url_engine(cli->url) : NULL;
+	url = cli->url ? strata_url_redact(cli->url) : NULL;
+	env = json_object();
+	if (!env) {
+		json_decref(doc);
+		free(url);
+		return;
+	}
+	json_object_set_new(env, "command", take(doc, "command", json_string(command)));
+	json_object_set_new(env, "engine", take(doc, "engine", engine ? json_string(engine) : json_null()));
+	json_object_set_new(env, "database", take(doc, "database", url ? json_string(url) : json_null()));
+	json_decref(take(doc, "ok", NULL));
+	json_object_set_new(env, "ok", json_boolean(ok));
+	json_object_set_new(env, "exit_status", json_integer(status));
+	json_object_set_new(env, "format_version", json_integer(CLI_JSON_FORMAT));
+	/* 3 is a result (drift, lint errors, a down that does not restore),
+	 * not a failure: ok false, no error. */
+	if (!ok && status != EXIT_FOUND) {
+		err = json_object();
+		json_object_set_new(err, "message", json_string(json_err[0] ? json_err :
+		                                                "the command failed"));
+		json_object_set_new(env, "error", err);
+		/* the document's own "error" (a migration's) gives way */
+		if (doc)
+			json_object_del(doc, "error");
+	}
+	if (doc)
+		json_object_update(env, doc);
+	json_decref(doc);
+	free(url);
+	dump_json(env);
 }
 
 void cli_print_sql(const char *sql)

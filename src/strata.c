@@ -168,8 +168,12 @@ int main(int argc, char **argv)
 		for (k = i + 1; k < argc; k++)
 			args[n++] = argv[k];
 	}
+	cli_json_begin(&cli);
 	rc = c->fn(&cli, n, args);
 	free(args);
+	/* The status the document reports: a failure to write it is told on
+	 * stderr below. */
+	cli_json_end(&cli, c->name, cli.committed && rc == EXIT_FAIL ? EXIT_COMMITTED : rc);
 	config_release(&cli);
 	fflush(stdout);
 	if (cli.committed && (ferror(stdout) || rc == EXIT_FAIL)) {

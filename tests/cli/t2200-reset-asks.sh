@@ -43,7 +43,9 @@ test_expect_success 'reset --hard without a terminal refuses, names what it woul
 test_expect_success 'reset --hard --json without --yes refuses too' '
 	before=$(db_checksum) &&
 	test_expect_code 1 strata --json reset --hard >out 2>err &&
-	test_must_be_empty out &&
+	test "$(json_get out "\$.ok")" = 0 &&
+	json_get out "\$.error.message" >msg &&
+	test_grep "nothing was changed" msg &&
 	test_grep "nothing was changed" err &&
 	test "$(db_checksum)" = "$before"
 '

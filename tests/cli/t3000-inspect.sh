@@ -115,7 +115,9 @@ do
 		jq "[.tables[].foreign_keys[]] | length" model.json >actual &&
 		test_cmp expect actual &&
 		strata inspect --json >again.json &&
-		test_cmp model.json again.json
+		jq -S . model.json >expect &&
+		jq -S "del(.command, .database, .ok, .exit_status, .format_version)" again.json >actual &&
+		test_cmp expect actual
 	'
 
 	test_expect_success DOT "inspect --format dot of the $name fixture is a graph dot accepts" '
