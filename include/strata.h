@@ -276,6 +276,9 @@ typedef struct strata_report {
 	long total_ms;       /* wall time of the run */
 	int dry_run;         /* nothing was changed */
 	const char *backup;  /* SQLite: path of the automatic backup taken, or NULL */
+	/* appended (reports are the library's to allocate): */
+	struct strata_report *rewound; /* strata_up() with rewind: the migrations rolled
+	                                  back first, newest first; NULL when none */
 } strata_report;
 
 void strata_report_free(strata_report *r);
@@ -296,9 +299,17 @@ typedef struct strata_up_opts {
 	int ignore_foreign_history; /* apply even when another tool's history table says
 	                               what is applied and strata's own table records
 	                               nothing (else STRATA_EFOREIGN, nothing run) */
+	/* version 4: */
+	int rewind;              /* first roll back, newest first and with the down SQL
+	                            recorded when they were applied, the applied migrations
+	                            whose files are gone (a branch switch), then apply what
+	                            is pending: one run, all or nothing; the report's
+	                            rewound lists what was rolled back. A gone migration
+	                            without recorded down SQL: STRATA_EIRREVERSIBLE,
+	                            nothing run */
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 3
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0 }
+#define STRATA_UP_OPTS_VERSION 4
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with

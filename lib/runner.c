@@ -878,23 +878,34 @@ static int refuse_lock_release(strata_db *db, const struct migration **todo, siz
 	return 0;
 }
 
+static int rewind_gone(strata_db *db, const struct migration_set *ms, struct applied_set *as,
+                       int dry_run, strata_report **rout, int *committed);
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
 	struct applied_set as = { 0 };
 	strata_report *r = NULL;
 	const struct migration **todo = NULL;
+	strata_report *rw = NULL;
 	size_t ntodo = 0, i;
 	long batch;
 	char now[20];
-	int rc;
+	int rc, rewind = opts->version >= 4 && opts->rewind;
 
 	*rout = NULL;
-	if ((rc = read_applied(db, &as)) != 0)
+	if ((rc = read_applied_ex(db, &as, rewind)) != 0)
 		goto out;
 	if (as.n == 0 && !(opts->version >= 3 && opts->ignore_foreign_history) &&
 	    (rc = refuse_foreign(db, ms)) != 0)
 		goto out;
+	if (rewind) {
+		rc = rewind_gone(db, ms, &as, opts->dry_run, &rw, committed);
+		if (rw && rw->backup)
+			backup = 0; /* taken before the rollbacks: it covers the whole run */
+		if (rc)
+			goto out;
+	}
 	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
 		goto out;
 	todo = calloc(ms->n ? ms->n : 1, sizeof *todo);
@@ -917,6 +928,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	if ((rc = report_new(db, &r, ntodo)) != 0)
 		goto out;
 	*rout = r;
+	r->rewound = rw;
+	rw = NULL;
 	batch = max_batch(&as) + 1;
 	r->batch = ntodo ? batch : 0;
 	r->dry_run = opts->dry_run || opts->check;
@@ -993,6 +1006,13 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		e->applied_at = strdup(now);
 	}
 out:
+	if (rw) {
+		/* failed before the up's report: keep the backup for finish_run() */
+		if (!*rout && report_new(db, rout, 0) == 0)
+			(*rout)->rewound = rw;
+		else
+			strata_report_free(rw);
+	}
 	free(todo);
 	applied_release(&as);
 	return rc;
@@ -1009,10 +1029,13 @@ static int finish_run(strata_db *db, int rc, int locked, int committed, int chec
 		rc = check ? (rollback(db), 0) : commit(db);
 	if (rc && db->conn && db->conn->in_tx) {
 		rollback(db);
-		if (((r1 && r1->n) || (r2 && r2->n)) && !committed && !check)
+		if (((r1 && (r1->n || (r1->rewound && r1->rewound->n))) || (r2 && r2->n)) &&
+		    !committed && !check)
 			db_note_rolled_back(db);
 	}
-	if (rc)
+	if (rc && r && !r->backup && r->rewound)
+		after_failure(db, r->rewound, committed); /* up --rewind: its backup */
+	else if (rc)
 		after_failure(db, r, committed);
 	if (locked)
 		unlock(db);
@@ -1196,6 +1219,64 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		e->state = STRATA_PENDING;
 		e->duration_ms = util_ms() - t;
 	}
+	return 0;
+}
+
+/*
+ * up with rewind, in the up's transaction: roll back, newest first with the
+ * down SQL recorded when they were applied, the applied migrations whose
+ * files are gone (another branch's), and drop them from *as, so the up goes
+ * on as if they had never been applied. *rout: what was rolled back (NULL
+ * when nothing was). A dry run only reports.
+ */
+static int rewind_gone(strata_db *db, const struct migration_set *ms, struct applied_set *as,
+                       int dry_run, strata_report **rout, int *committed)
+{
+	struct applied **rows;
+	strata_report *r = NULL;
+	size_t i, k, n = 0;
+	int rc;
+
+	*rout = NULL;
+	rows = calloc(as->n ? as->n : 1, sizeof *rows);
+	if (!rows)
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	for (i = 0; i < as->n; i++)
+		if (!migrations_find(ms, as->v[i].version))
+			rows[n++] = &as->v[i];
+	if (n == 0) {
+		free(rows);
+		return 0;
+	}
+	qsort(rows, n, sizeof *rows, cmp_rollback);
+	if ((rc = report_new(db, &r, n)) != 0) {
+		free(rows);
+		return rc;
+	}
+	r->dry_run = dry_run;
+	r->batch = rows[0]->batch;
+	*rout = r;
+	rc = run_down(db, ms, rows, n, dry_run, r, committed);
+	free(rows);
+	if (rc)
+		return rc;
+	/* Forget the rolled-back rows (as stays sorted by version). */
+	for (i = 0, k = 0; i < as->n; i++) {
+		struct applied *a = &as->v[i];
+		if (migrations_find(ms, a->version)) {
+			as->v[k++] = *a;
+			continue;
+		}
+		free(a->version);
+		free(a->name);
+		free(a->checksum);
+		free(a->applied_at);
+		free(a->down_sql);
+		free(a->state);
+		free(a->error);
+		free(a->up_checksum);
+	}
+	as->n = k;
 	return 0;
 }
 
