@@ -279,6 +279,8 @@ typedef struct strata_report {
 	/* appended (reports are the library's to allocate): */
 	struct strata_report *rewound; /* strata_up() with rewind: the migrations rolled
 	                                  back first, newest first; NULL when none */
+	const char *tool;       /* strata_adopt(): the tool whose history was taken over */
+	const char *tool_table; /* strata_adopt(): its table as found ("public.schema_migrations") */
 } strata_report;
 
 void strata_report_free(strata_report *r);
@@ -349,6 +351,36 @@ typedef struct strata_foreign {
  */
 int strata_foreign_find(strata_db *db, strata_foreign **out);
 void strata_foreign_free(strata_foreign *h);
+
+/* Options of strata_adopt(). Initialise with STRATA_ADOPT_OPTS_INIT. */
+typedef struct strata_adopt_opts {
+	int version;
+	const char *from;  /* the tool whose history to take over ("dbmate", "golang-migrate",
+	                      "goose", "flyway", "prisma", "typeorm", "knex", "drizzle",
+	                      "runner"; case does not matter); NULL: the only one found */
+	int dry_run;       /* report what would be recorded, change nothing */
+} strata_adopt_opts;
+#define STRATA_ADOPT_OPTS_VERSION 1
+#define STRATA_ADOPT_OPTS_INIT { STRATA_ADOPT_OPTS_VERSION, NULL, 0 }
+
+/*
+ * Take over another tool's history in place: record each migration the
+ * tool applied in strata's tracking table, as applied, with the tool's
+ * batch and time where it kept them (else batch 1 and now), without running
+ * it. Migrations are matched to files by version (the leading digits of the
+ * names knex, Prisma and the up/down runner record), Drizzle's by the
+ * SHA-256 of the file. ^One transaction under the runner's lock; the tool's
+ * table is left as it is. ^Nothing is recorded, and the call fails, when:
+ * strata's table already records migrations (STRATA_EUSAGE), no tool's
+ * history is found or from names none found (STRATA_ENOTFOUND), more than one
+ * is found and from is NULL (STRATA_EUSAGE), the tool records a migration
+ * that stopped halfway (STRATA_EFAILED), a recorded migration has no file
+ * (STRATA_EMISSING), or a file does not match the checksum the tool recorded
+ * (Flyway, Prisma; Drizzle's hash matching no file is STRATA_EMISSING)
+ * (STRATA_ECHECKSUM). ^*out (may be NULL) receives the migrations recorded
+ * (or that would be), in version order; its tool and tool_table say whose.
+ */
+int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out);
 
 /* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
 typedef struct strata_down_opts {

@@ -215,6 +215,7 @@ void strata_report_free(strata_report *r)
 	free(r->entries);
 	free((char *)r->backup);
 	strata_report_free(r->rewound);
+	free((char *)r->tool_table);
 	free(r);
 }
 

@@ -30,6 +30,7 @@
 
 #include "diff.h"
 #include "migration.h"
+#include "foreign.h"
 #include "schema.h"
 #include "scratch.h"
 
@@ -1240,6 +1241,10 @@ int strata_verify(strata_db *db, const char *dev_url, strata_plan **out)
 	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
 	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
 		goto out;
+	/* Another tool's history table (kept when strata adopt took it over)
+	 * is not the application's schema: never drift. */
+	foreign_filter(a);
+	foreign_filter(b);
 	if ((rc = diff_models(db, a, b, NULL, 0, &d)) != 0)
 		goto out;
 	if (plan_add_diff(p, d)) {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_FLOCK
@@ -564,8 +565,18 @@ static void up_checksum(const struct migration *m, char out[65])
 		out[0] = '\0';
 }
 
+static int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
+                         const char *state, const char *error, const char *at);
+
 static int record_row(strata_db *db, const struct migration *m, long batch, long ms,
                       const char *state, const char *error)
+{
+	return record_row_at(db, m, batch, ms, state, error, NULL);
+}
+
+/* The row of m; at: when it was applied (NULL: now). */
+static int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
+                         const char *state, const char *error, const char *at)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_err e;
@@ -582,7 +593,7 @@ static int record_row(strata_db *db, const struct migration *m, long batch, long
 	p[1] = m->name;
 	p[2] = m->checksum;
 	p[3] = bs;
-	p[4] = now;
+	p[4] = at ? at : now;
 	p[5] = ds;
 	p[6] = m->down.sql;
 	p[7] = state;
@@ -1941,4 +1952,220 @@ int strata_migration_create(strata_db *db, const char *name, char **path_out)
 	db_clear_error(db);
 	rc = strata_new_migration(db->dir, name, path_out, &msg);
 	return db_error_taken(db, rc, msg, db->dir);
+}
+
+/* ---- adopt ------------------------------------------------------------ */
+
+/* Whether f matches the checksum the tool recorded: of the whole file, or of
+ * its up section (a file the tool ran, given strata's up marker). */
+static int tool_sum_matches(const struct foreign_rows *h, const struct foreign_entry *fe,
+                            const struct migration *m, struct sbuf *content)
+{
+	char hex[65], num[24];
+	const char *texts[2];
+	size_t lens[2], i;
+
+	if (!fe->sum || h->sum == FOREIGN_SUM_NONE || h->sum == FOREIGN_SUM_DRIZZLE)
+		return 1;
+	texts[0] = content->buf ? content->buf : "";
+	lens[0] = content->len;
+	texts[1] = m->up.sql ? m->up.sql : "";
+	lens[1] = strlen(texts[1]);
+	for (i = 0; i < 2; i++) {
+		if (h->sum == FOREIGN_SUM_SHA256) {
+			util_sha256_hex(texts[i], lens[i], hex);
+			if (!strcasecmp(hex, fe->sum))
+				return 1;
+		} else {
+			snprintf(num, sizeof num, "%ld", foreign_flyway_crc(texts[i], lens[i]));
+			if (!strcmp(num, fe->sum))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_entry_version(const void *a, const void *b)
+{
+	return version_cmp(((const strata_entry *)a)->version, ((const strata_entry *)b)->version);
+}
+
+int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out)
+{
+	static const strata_adopt_opts defaults = STRATA_ADOPT_OPTS_INIT;
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	struct foreign_rows h;
+	struct sbuf content = SBUF_INIT;
+	const struct migration **pick = NULL;
+	const struct foreign_entry **from = NULL;
+	strata_report *r = NULL;
+	long t0 = util_ms();
+	size_t i, j, n = 0;
+	int rc, locked = 0, dry_run;
+
+	memset(&h, 0, sizeof h);
+	if (out)
+		*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_adopt_opts", opts->version,
+	                           STRATA_ADOPT_OPTS_VERSION)) != 0)
+		return rc;
+	if (opts->from && !foreign_known(opts->from))
+		return db_error(db, STRATA_EUSAGE, "'%s' is not a tool whose history can be taken "
+		                "over (dbmate, golang-migrate, goose, flyway, prisma, typeorm, knex, "
+		                "drizzle, runner)", opts->from);
+	dry_run = opts->dry_run;
+	rc = start_run(db, &ms, 1, dry_run, &locked);
+	if (rc)
+		goto out;
+	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	if (as.n) {
+		rc = db_error(db, STRATA_EUSAGE, "strata's tracking table '%s' already records %zu "
+		              "migration%s: nothing was adopted", db->table, as.n, as.n == 1 ? "" : "s");
+		goto out;
+	}
+	if ((rc = foreign_read(db, opts->from, &h)) != 0)
+		goto out;
+	if (!h.tool) {
+		if (opts->from && h.nfound)
+			rc = db_error(db, STRATA_ENOTFOUND, "no history of %s in the database (found: %s)",
+			              opts->from, h.found);
+		else if (opts->from)
+			rc = db_error(db, STRATA_ENOTFOUND, "no history of %s in the database",
+			              opts->from);
+		else
+			rc = db_error(db, STRATA_ENOTFOUND, "no other tool's history table with rows in "
+			              "the database");
+		goto out;
+	}
+	if (!opts->from && h.nfound > 1) {
+		rc = db_error(db, STRATA_EUSAGE, "more than one tool's history in the database: %s; "
+		              "nothing was adopted", h.found);
+		goto out;
+	}
+	pick = calloc(ms.n + h.n + 1, sizeof *pick);
+	from = calloc(ms.n + h.n + 1, sizeof *from);
+	if (!pick || !from) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Every row first: refuse before anything is recorded. */
+	for (i = 0; i < h.n; i++) {
+		const struct foreign_entry *fe = &h.v[i];
+		const struct migration *m = NULL;
+		char *ver = NULL;
+
+		if (fe->stopped) {
+			rc = db_error(db, STRATA_EFAILED, "%s records '%s' as stopped halfway: nothing "
+			              "was adopted", h.tool, fe->key);
+			goto out;
+		}
+		if (h.by_hash) {
+			for (j = 0; j < ms.n && !m; j++)
+				if (ms.v[j].raw_sha256[0] && !strcasecmp(ms.v[j].raw_sha256, fe->key))
+					m = &ms.v[j];
+			if (!m) {
+				rc = db_error(db, STRATA_EMISSING, "%s's history table '%s' records a migration "
+				              "(hash %.16s...) that no file of %s matches (its file is gone "
+				              "or was edited since it was applied%s): nothing was adopted",
+				              h.tool, h.table, fe->key, db->dir,
+				              ms.drizzle ? "" : "; the directory is not a Drizzle folder");
+				goto out;
+			}
+		} else {
+			ver = foreign_version_of(fe->key);
+			if (!ver) {
+				rc = db_error(db, STRATA_EPARSE, "%s's history table '%s' records '%s', which "
+				              "names no version: nothing was adopted", h.tool, h.table, fe->key);
+				goto out;
+			}
+			m = migrations_find(&ms, ver);
+			if (!m) {
+				rc = db_error(db, STRATA_EMISSING, "%s's history table '%s' records '%s' and "
+				              "%s has no migration of version %s: nothing was adopted",
+				              h.tool, h.table, fe->key, db->dir, ver);
+				free(ver);
+				goto out;
+			}
+			free(ver);
+		}
+		if (fe->sum && h.sum != FOREIGN_SUM_NONE && h.sum != FOREIGN_SUM_DRIZZLE) {
+			sbuf_reset(&content);
+			if (util_read_file(m->path, &content) != 0) {
+				rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", m->path,
+				              util_file_strerror(errno));
+				goto out;
+			}
+			if (!tool_sum_matches(&h, fe, m, &content)) {
+				rc = db_error(db, STRATA_ECHECKSUM, "%s does not match the checksum %s "
+				              "recorded when it applied '%s' (the file was edited since): "
+				              "nothing was adopted", m->path, h.tool, fe->key);
+				goto out;
+			}
+		}
+		if (h.upto) {
+			/* golang-migrate: every file up to its version */
+			for (j = 0; j < ms.n && version_cmp(ms.v[j].version, m->version) <= 0; j++) {
+				pick[n] = &ms.v[j];
+				from[n++] = fe;
+			}
+			continue;
+		}
+		for (j = 0; j < n && pick[j] != m; j++)
+			;
+		if (j < n)
+			continue; /* recorded twice (knex of a .js and a .ts?): once is enough */
+		pick[n] = m;
+		from[n++] = fe;
+	}
+	if ((rc = report_new(db, &r, n)) != 0)
+		goto out;
+	r->dry_run = dry_run;
+	r->tool = h.tool;
+	if (!(r->tool_table = strdup(h.table))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		strata_entry *e = report_add(r, pick[i], NULL);
+		e->state = STRATA_APPLIED;
+		e->batch = from[i]->batch > 0 ? from[i]->batch : 1;
+		e->applied_at = xstrdup_or_null(from[i]->at);
+	}
+	if ((rc = report_ok(db, r)) != 0)
+		goto out;
+	if (r->n > 1)
+		qsort(r->entries, r->n, sizeof *r->entries, cmp_entry_version);
+	if (dry_run)
+		goto out;
+	for (i = 0; i < n; i++) {
+		long batch = from[i]->batch > 0 ? from[i]->batch : 1;
+		if ((rc = record_row_at(db, pick[i], batch, 0, "applied", NULL, from[i]->at)) != 0)
+			goto out;
+	}
+	/* now for the rows whose tool kept no time */
+	for (i = 0; i < r->n; i++)
+		if (!r->entries[i].applied_at) {
+			char now[20];
+			util_now_sql(now);
+			r->entries[i].applied_at = strdup(now);
+		}
+out:
+	rc = finish_run(db, rc, locked, 0, 0, NULL, NULL, t0);
+	if (r)
+		r->total_ms = util_ms() - t0;
+	free(pick);
+	free(from);
+	sbuf_release(&content);
+	foreign_rows_release(&h);
+	applied_release(&as);
+	migrations_release(&ms);
+	if (out && !rc)
+		*out = r;
+	else
+		strata_report_free(r);
+	return rc;
 }
