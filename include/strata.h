@@ -359,9 +359,12 @@ typedef struct strata_adopt_opts {
 	                      "goose", "flyway", "prisma", "typeorm", "knex", "drizzle",
 	                      "runner"; case does not matter); NULL: the only one found */
 	int dry_run;       /* report what would be recorded, change nothing */
+	/* version 2: */
+	const char *dev_url; /* strata_adopt_drift(): where to replay the migrations
+	                        (as strata_diff_opts.dev_url); NULL: a scratch database */
 } strata_adopt_opts;
-#define STRATA_ADOPT_OPTS_VERSION 1
-#define STRATA_ADOPT_OPTS_INIT { STRATA_ADOPT_OPTS_VERSION, NULL, 0 }
+#define STRATA_ADOPT_OPTS_VERSION 2
+#define STRATA_ADOPT_OPTS_INIT { STRATA_ADOPT_OPTS_VERSION, NULL, 0, NULL }
 
 /*
  * Take over another tool's history in place: record each migration the
@@ -381,6 +384,7 @@ typedef struct strata_adopt_opts {
  * (or that would be), in version order; its tool and tool_table say whose.
  */
 int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out);
+
 
 /* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
 typedef struct strata_down_opts {
@@ -650,6 +654,21 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
  * listing each difference (live side as TO).
  */
 int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
+
+/*
+ * Turn drift into a migration: write the migration NAME (a new file of the
+ * migrations directory, as strata_generate() writes one) whose up section
+ * takes the schema the applied migrations make (replayed in a scratch
+ * database) to the live database's schema, and whose down section takes it
+ * back, and record it as applied, so that strata_verify() is clean and
+ * other databases get the change through strata_up(). ^Nothing is written
+ * when there is no drift (*out has n 0) or with dry_run (*out has the SQL).
+ * ^Refused, nothing written, when a migration is pending, edited, missing
+ * or failed (STRATA_EUSAGE, or the status call's code). opts: only dry_run
+ * and dev_url are read. ^*out lists the differences, the SQL, and the file.
+ */
+int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
+                       strata_plan **out);
 
 /* ======================================================================
  * Lint: a safety report on migration SQL (docs/strata-lint.md).

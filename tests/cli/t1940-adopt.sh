@@ -125,6 +125,17 @@ test_expect_success 'dbmate' '
 	test "$(sed -n 1p actual | cut -d"|" -f2)" = 1
 '
 
+test_expect_success 'dbmate keeps its files in db/migrations: named, then adopted' '
+	migrated_by "$DBMATE" &&
+	mkdir -p db &&
+	mv migrations db/migrations &&
+	test_expect_code 1 strata adopt >out 2>err &&
+	test_grep "found .db/migrations., dbmate.s default: use -d db/migrations" err &&
+	strata -d db/migrations adopt >out &&
+	test_grep "^adopted 2 migrations from dbmate" out &&
+	rm -rf db
+'
+
 test_expect_success 'golang-migrate: every file up to its one version' '
 	migrated_by "$GOLANG" &&
 	adopted golang-migrate "$(is_pg && echo public.)schema_migrations"
