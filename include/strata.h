@@ -281,6 +281,11 @@ typedef struct strata_report {
 	long total_ms;       /* wall time of the run */
 	int dry_run;         /* nothing was changed */
 	const char *backup;  /* SQLite: path of the automatic backup taken, or NULL */
+	/* appended (reports are the library's to allocate): */
+	struct strata_report *rewound; /* strata_up() with rewind: the migrations rolled
+	                                  back first, newest first; NULL when none */
+	const char *tool;       /* strata_adopt(): the tool whose history was taken over */
+	const char *tool_table; /* strata_adopt(): its table as found ("public.schema_migrations") */
 } strata_report;
 
 void strata_report_free(strata_report *r);
@@ -309,9 +314,17 @@ typedef struct strata_up_opts {
 	                                   nothing was confirmed (STRATA_EDESTRUCTIVE again,
 	                                   nothing run, the new set in *out, when it
 	                                   destroys data) */
+	/* version 5: */
+	int rewind;              /* first roll back, newest first and with the down SQL
+	                            recorded when they were applied, the applied migrations
+	                            whose files are gone (a branch switch), then apply what
+	                            is pending: one run, all or nothing; the report's
+	                            rewound lists what was rolled back. A gone migration
+	                            without recorded down SQL: STRATA_EIRREVERSIBLE,
+	                            nothing run */
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 4
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, NULL }
+#define STRATA_UP_OPTS_VERSION 5
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, NULL, 0 }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with
@@ -355,6 +368,40 @@ typedef struct strata_foreign {
  */
 int strata_foreign_find(strata_db *db, strata_foreign **out);
 void strata_foreign_free(strata_foreign *h);
+
+/* Options of strata_adopt(). Initialise with STRATA_ADOPT_OPTS_INIT. */
+typedef struct strata_adopt_opts {
+	int version;
+	const char *from;  /* the tool whose history to take over ("dbmate", "golang-migrate",
+	                      "goose", "flyway", "prisma", "typeorm", "knex", "drizzle",
+	                      "runner"; case does not matter); NULL: the only one found */
+	int dry_run;       /* report what would be recorded, change nothing */
+	/* version 2: */
+	const char *dev_url; /* strata_adopt_drift(): where to replay the migrations
+	                        (as strata_diff_opts.dev_url); NULL: a scratch database */
+} strata_adopt_opts;
+#define STRATA_ADOPT_OPTS_VERSION 2
+#define STRATA_ADOPT_OPTS_INIT { STRATA_ADOPT_OPTS_VERSION, NULL, 0, NULL }
+
+/*
+ * Take over another tool's history in place: record each migration the
+ * tool applied in strata's tracking table, as applied, with the tool's
+ * batch and time where it kept them (else batch 1 and now), without running
+ * it. Migrations are matched to files by version (the leading digits of the
+ * names knex, Prisma and the up/down runner record), Drizzle's by the
+ * SHA-256 of the file. ^One transaction under the runner's lock; the tool's
+ * table is left as it is. ^Nothing is recorded, and the call fails, when:
+ * strata's table already records migrations (STRATA_EUSAGE), no tool's
+ * history is found or from names none found (STRATA_ENOTFOUND), more than one
+ * is found and from is NULL (STRATA_EUSAGE), the tool records a migration
+ * that stopped halfway (STRATA_EFAILED), a recorded migration has no file
+ * (STRATA_EMISSING), or a file does not match the checksum the tool recorded
+ * (Flyway, Prisma; Drizzle's hash matching no file is STRATA_EMISSING)
+ * (STRATA_ECHECKSUM). ^*out (may be NULL) receives the migrations recorded
+ * (or that would be), in version order; its tool and tool_table say whose.
+ */
+int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out);
+
 
 /* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
 typedef struct strata_down_opts {
@@ -624,6 +671,21 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
  * listing each difference (live side as TO).
  */
 int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
+
+/*
+ * Turn drift into a migration: write the migration NAME (a new file of the
+ * migrations directory, as strata_generate() writes one) whose up section
+ * takes the schema the applied migrations make (replayed in a scratch
+ * database) to the live database's schema, and whose down section takes it
+ * back, and record it as applied, so that strata_verify() is clean and
+ * other databases get the change through strata_up(). ^Nothing is written
+ * when there is no drift (*out has n 0) or with dry_run (*out has the SQL).
+ * ^Refused, nothing written, when a migration is pending, edited, missing
+ * or failed (STRATA_EUSAGE, or the status call's code). opts: only dry_run
+ * and dev_url are read. ^*out lists the differences, the SQL, and the file.
+ */
+int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
+                       strata_plan **out);
 
 /* ======================================================================
  * Lint: a safety report on migration SQL (docs/strata-lint.md).

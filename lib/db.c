@@ -214,6 +214,8 @@ void strata_report_free(strata_report *r)
 	}
 	free(r->entries);
 	free((char *)r->backup);
+	strata_report_free(r->rewound);
+	free((char *)r->tool_table);
 	free(r);
 }
 

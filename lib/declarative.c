@@ -30,6 +30,7 @@
 
 #include "diff.h"
 #include "migration.h"
+#include "foreign.h"
 #include "schema.h"
 #include "scratch.h"
 
@@ -1240,6 +1241,10 @@ int strata_verify(strata_db *db, const char *dev_url, strata_plan **out)
 	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
 	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
 		goto out;
+	/* Another tool's history table (kept when strata adopt took it over)
+	 * is not the application's schema: never drift. */
+	foreign_filter(a);
+	foreign_filter(b);
 	if ((rc = diff_models(db, a, b, NULL, 0, &d)) != 0)
 		goto out;
 	if (plan_add_diff(p, d)) {
@@ -1271,6 +1276,128 @@ out:
 	free(want);
 	free(sql);
 	if (rc && rc != STRATA_EDRIFT)
+		strata_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
+/* ---- adopt --drift -------------------------------------------------------- */
+
+int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
+                       strata_plan **out)
+{
+	struct migration_set ms;
+	strata_report *r = NULL;
+	struct schema *a = NULL, *b = NULL;
+	struct diff *up = NULL, *down = NULL;
+	struct plan_opts po;
+	strata_plan *p = NULL;
+	unsigned char *want = NULL;
+	char *u = NULL, *dn = NULL, *text = NULL;
+	const char *dev_url;
+	size_t i, k;
+	int rc, ntx = 0;
+
+	*out = NULL;
+	memset(&ms, 0, sizeof ms);
+	if (!opts)
+		return db_error(db, STRATA_EUSAGE, "no options");
+	if ((rc = db_check_version(db, "strata_adopt_opts", opts->version,
+	                           STRATA_ADOPT_OPTS_VERSION)) != 0)
+		return rc;
+	dev_url = opts->version >= 2 ? opts->dev_url : NULL;
+	if (!name || !*name)
+		return db_error(db, STRATA_EUSAGE, "the drift migration needs a NAME");
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = strata_status(db, &r)) != 0)
+		return rc;
+	/* The drift is against what the applied migrations make: with one
+	 * pending, edited, missing or failed, that is a guess. */
+	for (i = 0; i < r->n; i++) {
+		const strata_entry *e = &r->entries[i];
+		if (e->state == STRATA_APPLIED)
+			continue;
+		rc = db_error(db, STRATA_EUSAGE, "%s_%s is %s: the drift migration is written only "
+		              "when every migration is applied and unchanged; nothing was written",
+		              e->version, e->name, strata_state_name(e->state));
+		goto out;
+	}
+	if ((rc = load_dir(db, db->dir, &ms, 0)) != 0)
+		goto out;
+	if (!(want = calloc(ms.n + 1, 1)) || !(p = plan_new())) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++)
+		for (k = 0; k < r->n; k++)
+			if (!strcmp(r->entries[k].version, ms.v[i].version))
+				want[i] = 1;
+	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
+		goto out;
+	foreign_filter(a);
+	foreign_filter(b);
+	if ((rc = diff_models(db, a, b, NULL, 0, &up)) != 0 ||
+	    (rc = diff_models(db, b, a, NULL, 1, &down)) != 0)
+		goto out;
+	if (plan_add_diff(p, up)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (up->n == 0)
+		goto out;
+	memset(&po, 0, sizeof po);
+	if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0 ||
+	    (rc = make_sql(db, down, &po, &dn, NULL)) != 0)
+		goto out;
+	free((char *)p->up_sql);
+	p->up_sql = u;
+	p->down_sql = dn;
+	p->no_transaction = ntx;
+	u = dn = NULL;
+	if (opts->dry_run)
+		goto out;
+	if (!(text = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = write_migration(db, db->dir, name, text, p)) == 0 &&
+	    (rc = update_sum(db, db->dir)) == 0) {
+		/* Record it as applied: what it does is already in the database. */
+		const char *base = strrchr(p->files[0], '/');
+		char *ver;
+		base = base ? base + 1 : p->files[0];
+		ver = strndup(base, strspn(base, "0123456789"));
+		if (!ver)
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		else
+			rc = strata_mark(db, ver, 1);
+		free(ver);
+	}
+	if (rc) {
+		/* Nothing half-done: take the file back. */
+		struct sbuf keep = SBUF_INIT;
+		sbuf_adds(&keep, db->errmsg.buf);
+		for (i = 0; i < p->nfiles; i++)
+			unlink(p->files[i]);
+		update_sum(db, db->dir);
+		db_error(db, rc, "%s", keep.buf ? keep.buf : strata_strerror(rc));
+		sbuf_release(&keep);
+	}
+out:
+	strata_report_free(r);
+	diff_free(up);
+	diff_free(down);
+	schema_free(a);
+	schema_free(b);
+	migrations_release(&ms);
+	free(want);
+	free(u);
+	free(dn);
+	free(text);
+	if (rc)
 		strata_plan_free(p);
 	else
 		*out = p;

@@ -16,8 +16,14 @@
 #include "migration.h"
 #include "foreign.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "schema.h"
 
 /* One tool's table. cols: its columns, lower case, sorted, comma-joined.
  * versions: SELECT of (version or name, 1 when that row says the tool
@@ -30,33 +36,53 @@ struct tool {
 	const char *rows;
 	const char *versions;
 	int upto;                /* records only the newest: every file up to it is applied */
+	/* adopt: SELECT of (version or name or hash, batch, applied at, the tool's
+	 * checksum, 1 when stopped halfway), %s the qualified table */
+	const char *adopt;
+	int sum;                 /* what the checksum is (FOREIGN_SUM_*) */
+	int ms_time;             /* applied at is milliseconds since 1970 */
+	const char *alias;       /* --from: the lower-case name */
 };
 
 static const struct tool tools[] = {
 	{ "dbmate", "schema_migrations", NULL, "version", NULL,
-	  "SELECT version, 0 FROM %s", 0 },
+	  "SELECT version, 0 FROM %s", 0,
+	  "SELECT version, NULL, NULL, NULL, 0 FROM %s", FOREIGN_SUM_NONE, 0, "dbmate" },
 	{ "golang-migrate", "schema_migrations", NULL, "dirty,version", NULL,
-	  "SELECT version, CASE WHEN dirty THEN 1 ELSE 0 END FROM %s", 1 },
+	  "SELECT version, CASE WHEN dirty THEN 1 ELSE 0 END FROM %s", 1,
+	  "SELECT version, NULL, NULL, NULL, CASE WHEN dirty THEN 1 ELSE 0 END FROM %s",
+	  FOREIGN_SUM_NONE, 0, "golang-migrate" },
 	{ "goose", "goose_db_version", NULL, "id,is_applied,tstamp,version_id", "version_id <> 0",
 	  /* a version counts when its latest row applied it */
 	  "SELECT version_id, 0 FROM %s WHERE version_id <> 0 GROUP BY version_id "
-	  "HAVING max(id) = max(CASE WHEN is_applied THEN id END)", 0 },
+	  "HAVING max(id) = max(CASE WHEN is_applied THEN id END)", 0,
+	  "SELECT version_id, NULL, max(tstamp), NULL, 0 FROM %s WHERE version_id <> 0 "
+	  "GROUP BY version_id HAVING max(id) = max(CASE WHEN is_applied THEN id END)",
+	  FOREIGN_SUM_NONE, 0, "goose" },
 	{ "Flyway", "flyway_schema_history", NULL,
 	  "checksum,description,execution_time,installed_by,installed_on,installed_rank,script,"
 	  "success,type,version", NULL,
-	  "SELECT version, CASE WHEN success THEN 0 ELSE 1 END FROM %s WHERE version IS NOT NULL", 0 },
+	  "SELECT version, CASE WHEN success THEN 0 ELSE 1 END FROM %s WHERE version IS NOT NULL", 0,
+	  "SELECT version, NULL, installed_on, checksum, CASE WHEN success THEN 0 ELSE 1 END "
+	  "FROM %s WHERE version IS NOT NULL", FOREIGN_SUM_FLYWAY, 0, "flyway" },
 	{ "Prisma", "_prisma_migrations", NULL,
 	  "applied_steps_count,checksum,finished_at,id,logs,migration_name,rolled_back_at,started_at",
 	  "rolled_back_at IS NULL",
 	  "SELECT migration_name, CASE WHEN finished_at IS NULL THEN 1 ELSE 0 END FROM %s "
-	  "WHERE rolled_back_at IS NULL", 0 },
+	  "WHERE rolled_back_at IS NULL", 0,
+	  "SELECT migration_name, NULL, finished_at, checksum, CASE WHEN finished_at IS NULL "
+	  "THEN 1 ELSE 0 END FROM %s WHERE rolled_back_at IS NULL", FOREIGN_SUM_SHA256, 0, "prisma" },
 	{ "TypeORM", "migrations", NULL, "id,name,timestamp", NULL,
-	  "SELECT \"timestamp\", 0 FROM %s", 0 },
+	  "SELECT \"timestamp\", 0 FROM %s", 0,
+	  "SELECT \"timestamp\", NULL, NULL, NULL, 0 FROM %s", FOREIGN_SUM_NONE, 0, "typeorm" },
 	{ "knex", "knex_migrations", NULL, "batch,id,migration_time,name", NULL,
-	  "SELECT name, 0 FROM %s", 0 },
-	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL, 0 },
+	  "SELECT name, 0 FROM %s", 0,
+	  "SELECT name, batch, migration_time, NULL, 0 FROM %s", FOREIGN_SUM_NONE, 0, "knex" },
+	{ "Drizzle", "__drizzle_migrations", "drizzle", "created_at,hash,id", NULL, NULL, 0,
+	  "SELECT hash, NULL, created_at, hash, 0 FROM %s", FOREIGN_SUM_DRIZZLE, 1, "drizzle" },
 	{ "an up/down runner", "_migrations", NULL, "batch,executed_at,id,name", NULL,
-	  "SELECT name, 0 FROM %s", 0 },
+	  "SELECT name, 0 FROM %s", 0,
+	  "SELECT name, batch, executed_at, NULL, 0 FROM %s", FOREIGN_SUM_NONE, 0, "runner" },
 };
 #define NTOOLS (sizeof tools / sizeof tools[0])
 
@@ -343,4 +369,322 @@ void strata_foreign_free(strata_foreign *h)
 	free((char *)h->newest);
 	free((char *)h->baseline);
 	free(h);
+}
+
+/* ---- adopt ---------------------------------------------------------------- */
+
+static int cmp_lower(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+void foreign_rows_release(struct foreign_rows *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].key);
+		free(h->v[i].at);
+		free(h->v[i].sum);
+	}
+	free(h->v);
+	free(h->table);
+	free(h->found);
+	memset(h, 0, sizeof *h);
+}
+
+/* "2023-11-14 22:13:20" of milliseconds since 1970 (UTC); NULL if unreadable. */
+static char *time_of_ms(const char *v)
+{
+	char buf[32];
+	struct tm tm;
+	time_t t;
+	long long ms;
+	char *end;
+
+	if (!v)
+		return NULL;
+	ms = strtoll(v, &end, 10);
+	if (*end || ms <= 0)
+		return NULL;
+	t = (time_t)(ms / 1000);
+	if (!gmtime_r(&t, &tm) || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		return NULL;
+	return strdup(buf);
+}
+
+static int name_is(const struct tool *t, const char *from)
+{
+	return !strcasecmp(from, t->alias) || !strcasecmp(from, t->tool) ||
+	       !strcasecmp(from, t->table) ||
+	       (!strcmp(t->alias, "runner") && !strcasecmp(from, "seed-004")) ||
+	       (!strcmp(t->alias, "golang-migrate") && !strcasecmp(from, "migrate"));
+}
+
+int foreign_known(const char *from)
+{
+	size_t t;
+
+	for (t = 0; t < NTOOLS; t++)
+		if (name_is(&tools[t], from))
+			return 1;
+	return 0;
+}
+
+int foreign_read(strata_db *db, const char *from, struct foreign_rows *out)
+{
+	struct sbuf sql = SBUF_INIT, cols = SBUF_INIT, qt = SBUF_INIT, found = SBUF_INIT;
+	struct sbuf chosen_qt = SBUF_INIT, chosen_disp = SBUF_INIT;
+	struct drv_rows *r = NULL, *rows = NULL;
+	struct drv_err e;
+	const struct tool *chosen = NULL;
+	const char *params[1];
+	size_t i, k, nfound = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	drv_err_init(&e);
+	if (is_pg(db)) {
+		sbuf_adds(&sql, "SELECT n.nspname, c.relname, lower(a.attname), "
+		          "n.nspname = ANY (current_schemas(false)) OR n.nspname = $1 "
+		          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		          "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+		          "AND NOT a.attisdropped WHERE c.relkind IN ('r', 'p') AND c.relname IN (");
+		params[0] = db->pg_schema ? db->pg_schema : "";
+	} else {
+		sbuf_adds(&sql, "SELECT 'main', m.name, lower(p.name), 1 FROM sqlite_schema m "
+		          "JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN (");
+		params[0] = NULL;
+	}
+	for (i = 0; i < NTOOLS; i++) {
+		if (i)
+			sbuf_adds(&sql, ", ");
+		sbuf_add_literal(&sql, tools[i].table);
+	}
+	sbuf_adds(&sql, ") ORDER BY 1, 2, 3");
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = drv_query(db->conn, sql.buf, params, params[0] ? 1 : 0, &r, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot look for other tools' history tables");
+		goto out;
+	}
+	/* Every tool's table with rows: the one asked for, or the only one. */
+	for (i = 0; i < r->nrows; i = k) {
+		const char *nsp = drv_cell(r, i, 0), *rel = drv_cell(r, i, 1);
+		const char *in_path = drv_cell(r, i, 3);
+		size_t t;
+
+		sbuf_reset(&cols);
+		for (k = i; k < r->nrows && !strcmp(drv_cell(r, k, 0), nsp) &&
+		     !strcmp(drv_cell(r, k, 1), rel); k++)
+			sbuf_addf(&cols, "%s%s", k > i ? "," : "", drv_cell(r, k, 2));
+		if (sbuf_failed(&cols)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (t = 0; t < NTOOLS; t++) {
+			const struct tool *tl = &tools[t];
+			struct foreign_history h;
+			if (strcmp(tl->table, rel) != 0 || strcmp(tl->cols, cols.buf) != 0)
+				continue;
+			if (is_pg(db) && (tl->pg_schema ? strcmp(tl->pg_schema, nsp) != 0
+			                                : !(in_path && (in_path[0] == 't' || in_path[0] == '1'))))
+				continue;
+			sbuf_reset(&qt);
+			if (is_pg(db)) {
+				sbuf_add_ident(&qt, nsp);
+				sbuf_addc(&qt, '.');
+			}
+			sbuf_add_ident(&qt, rel);
+			if (sbuf_failed(&qt)) {
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+				goto out;
+			}
+			memset(&h, 0, sizeof h);
+			if ((rc = look_at(db, tl, qt.buf, NULL, &h)) != 0)
+				goto out;
+			if (h.rows > 0) {
+				sbuf_addf(&found, "%s%s ('%s%s%s')", nfound ? ", " : "", tl->tool,
+				          is_pg(db) ? nsp : "", is_pg(db) ? "." : "", rel);
+				nfound++;
+				if (!chosen && (!from || name_is(tl, from))) {
+					chosen = tl;
+					sbuf_reset(&chosen_qt);
+					sbuf_reset(&chosen_disp);
+					sbuf_adds(&chosen_qt, qt.buf);
+					sbuf_addf(&chosen_disp, "%s%s%s", is_pg(db) ? nsp : "",
+					          is_pg(db) ? "." : "", rel);
+				}
+			}
+			foreign_release(&h);
+		}
+	}
+	if (sbuf_failed(&found) || sbuf_failed(&chosen_qt) || sbuf_failed(&chosen_disp)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	out->nfound = nfound;
+	out->found = sbuf_detach(&found);
+	if (!chosen)
+		goto out;
+	out->tool = chosen->tool;
+	out->table = sbuf_detach(&chosen_disp);
+	out->sum = chosen->sum;
+	out->upto = chosen->upto;
+	out->by_hash = chosen->sum == FOREIGN_SUM_DRIZZLE;
+	if (!out->table) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	sbuf_reset(&sql);
+	sbuf_addf(&sql, chosen->adopt, chosen_qt.buf);
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = drv_query(db->conn, sql.buf, NULL, 0, &rows, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot read another tool's history table");
+		goto out;
+	}
+	out->v = calloc(rows->nrows ? rows->nrows : 1, sizeof *out->v);
+	if (!out->v) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < rows->nrows; i++) {
+		struct foreign_entry *fe = &out->v[out->n++];
+		const char *b = drv_cell(rows, i, 1), *st = drv_cell(rows, i, 4);
+		fe->key = xstrdup_or_null(drv_cell(rows, i, 0));
+		fe->batch = b ? strtol(b, NULL, 10) : 0;
+		fe->at = chosen->ms_time ? time_of_ms(drv_cell(rows, i, 2))
+		                         : xstrdup_or_null(drv_cell(rows, i, 2));
+		if (fe->at && strlen(fe->at) > 19)
+			fe->at[19] = '\0'; /* PostgreSQL's fractions */
+		fe->sum = xstrdup_or_null(drv_cell(rows, i, 3));
+		fe->stopped = st && strcmp(st, "0") != 0;
+		if (!fe->key) {
+			rc = db_error(db, STRATA_EPARSE, "%s's history table '%s' has a row without "
+			              "a version", out->tool, out->table);
+			goto out;
+		}
+	}
+out:
+	if (rc)
+		foreign_rows_release(out);
+	drv_rows_free(r);
+	drv_rows_free(rows);
+	sbuf_release(&sql);
+	sbuf_release(&cols);
+	sbuf_release(&qt);
+	sbuf_release(&found);
+	sbuf_release(&chosen_qt);
+	sbuf_release(&chosen_disp);
+	drv_err_release(&e);
+	return rc;
+}
+
+char *foreign_version_of(const char *key)
+{
+	return version_of(key);
+}
+
+/*
+ * Flyway's checksum: CRC-32 over the script's lines, each without its line
+ * ending (a BOM dropped from the first), as a signed 32-bit number.
+ */
+long foreign_flyway_crc(const char *text, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	size_t i = 0;
+
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		int b;
+		if (c == '\r' || c == '\n') {
+			if (c == '\r' && i + 1 < len && text[i + 1] == '\n')
+				i++;
+			continue;
+		}
+		crc ^= c;
+		for (b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return (long)(int32_t)(crc ^ 0xffffffffu);
+}
+
+/*
+ * Drop from a schema model the tables that are another tool's history by
+ * name and columns (kept for that tool after strata adopt took it over):
+ * they are not the application's schema, and never drift.
+ */
+void foreign_filter(struct schema *s)
+{
+	struct sbuf cols = SBUF_INIT;
+	size_t i = 0, t, c;
+
+	while (i < s->ntables) {
+		struct schema_table *tb = s->tables[i];
+		int drop = 0;
+		for (t = 0; t < NTOOLS && !drop; t++) {
+			char **names;
+			if (schema_name_cmp(s, tb->name, tools[t].table) != 0)
+				continue;
+			if (s->engine != SCHEMA_SQLITE && tools[t].pg_schema &&
+			    (!tb->schema || strcmp(tb->schema, tools[t].pg_schema)))
+				continue;
+			names = calloc(tb->ncolumns ? tb->ncolumns : 1, sizeof *names);
+			if (!names)
+				break;
+			for (c = 0; c < tb->ncolumns; c++)
+				names[c] = tb->columns[c].name;
+			qsort(names, tb->ncolumns, sizeof *names, cmp_lower);
+			sbuf_reset(&cols);
+			for (c = 0; c < tb->ncolumns; c++) {
+				const char *p;
+				if (c)
+					sbuf_addc(&cols, ',');
+				for (p = names[c]; *p; p++)
+					sbuf_addc(&cols, (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p));
+			}
+			free(names);
+			drop = !sbuf_failed(&cols) && cols.buf && !strcmp(cols.buf, tools[t].cols);
+		}
+		if (drop)
+			schema_remove_table(s, tb);
+		else
+			i++;
+	}
+	sbuf_release(&cols);
+	/* PostgreSQL: Drizzle's own schema, once its table is gone, when
+	 * nothing else is in it */
+	for (i = 0; s->engine == SCHEMA_PG && i < s->nnamespaces; i++) {
+		struct schema_namespace *ns = s->namespaces[i];
+		int used = 0;
+		if (strcmp(ns->name, "drizzle") != 0)
+			continue;
+		for (c = 0; c < s->ntables && !used; c++)
+			used = s->tables[c]->schema && !strcmp(s->tables[c]->schema, ns->name);
+		for (c = 0; c < s->nviews && !used; c++)
+			used = s->views[c]->schema && !strcmp(s->views[c]->schema, ns->name);
+		for (c = 0; c < s->nenums && !used; c++)
+			used = s->enums[c]->schema && !strcmp(s->enums[c]->schema, ns->name);
+		for (c = 0; c < s->nsequences && !used; c++)
+			used = s->sequences[c]->schema && !strcmp(s->sequences[c]->schema, ns->name);
+		for (c = 0; c < s->nfunctions && !used; c++)
+			used = s->functions[c]->schema && !strcmp(s->functions[c]->schema, ns->name);
+		if (used)
+			continue;
+		free(ns->name);
+		free(ns);
+		memmove(&s->namespaces[i], &s->namespaces[i + 1],
+		        (s->nnamespaces - i - 1) * sizeof *s->namespaces);
+		s->nnamespaces--;
+		break;
+	}
 }

@@ -2243,7 +2243,7 @@ static int lint_path(struct lint_run *r, const char *path)
 /* Every migration of dir, in version order. */
 static int lint_dir(struct lint_run *r, const char *dir)
 {
-	struct migration_set set = { 0, NULL, 0 };
+	struct migration_set set = { 0, NULL, 0, 0 };
 	size_t i;
 	int rc;
 

@@ -14,6 +14,8 @@
 #include "migration.h"
 #include "internal.h"
 
+#include <jansson.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,8 @@
 
 #define MAX_VERSION_LEN 32
 #define MAX_FILE_SIZE ((size_t)64 << 20)   /* a 64 MiB migration is a mistake */
+#define MAX_JOURNAL_SIZE ((size_t)4 << 20) /* Drizzle's meta/_journal.json */
+#define MAX_JOURNAL_ENTRIES 100000
 
 static const char *skip_zeros(const char *s)
 {
@@ -642,7 +646,7 @@ static int read_migration(int dfd, const struct dirent *de, const char *realdir,
 	size_t size;
 	int fd = -1, rc = 0;
 
-	if (listed_as_regular(de))
+	if (de && listed_as_regular(de))
 		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	/* Not listed as a regular file, or no longer one: the checks by name. */
 	if (fd < 0 && (rc = open_by_name(realdir, path, &fd, err)) != 0)
@@ -689,6 +693,172 @@ out:
 	return rc;
 }
 
+/*
+ * A Drizzle folder (drizzle-kit generate): meta/_journal.json lists the
+ * migrations, in order, by tag; each is <tag>.sql, up only, its statements
+ * split by "--> statement-breakpoint" lines (SQL comments to both engines'
+ * parsers, so the file runs as it is). The journal is someone else's file:
+ * its size is bounded, malformed JSON is refused with the file and the
+ * reason, and a tag must be a plain file name of the folder
+ * (<digits>_<letters, digits, _ ->), never a path.
+ */
+static int load_drizzle(const char *dir, const char *realdir, struct migration_set *out,
+                        struct sbuf *err)
+{
+	struct sbuf jpath = SBUF_INIT, path = SBUF_INIT, content = SBUF_INIT;
+	json_t *root = NULL, *entries;
+	json_error_t je;
+	size_t i, n;
+	int rc = 0, fd = -1;
+
+	sbuf_addf(&jpath, "%.*s/meta/_journal.json", dir_len(dir), dir);
+	if (sbuf_failed(&jpath)) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	/* open_by_name: regular file, symlinks only inside the folder */
+	if ((rc = open_by_name(realdir, jpath.buf, &fd, err)) != 0)
+		goto out;
+	for (;;) {
+		ssize_t k;
+		if (sbuf_grow(&content, 65536)) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		k = read(fd, content.buf + content.len, 65536);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			sbuf_setf(err, "%s: cannot read: %s", jpath.buf, strerror(errno));
+			rc = STRATA_EIO;
+			goto out;
+		}
+		if (k == 0)
+			break;
+		content.len += (size_t)k;
+		content.buf[content.len] = '\0';
+		if (content.len > MAX_JOURNAL_SIZE) {
+			sbuf_setf(err, "%s: file is larger than 4 MiB", jpath.buf);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+	}
+	root = json_loadb(content.buf ? content.buf : "", content.len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		sbuf_setf(err, "%s:%d: malformed JSON: %s", jpath.buf, je.line, je.text);
+		rc = STRATA_EPARSE;
+		goto out;
+	}
+	entries = json_is_object(root) ? json_object_get(root, "entries") : NULL;
+	if (!json_is_array(entries)) {
+		sbuf_setf(err, "%s: not a Drizzle journal (no \"entries\" array)", jpath.buf);
+		rc = STRATA_EPARSE;
+		goto out;
+	}
+	n = json_array_size(entries);
+	if (n > MAX_JOURNAL_ENTRIES) {
+		sbuf_setf(err, "%s: more than %d entries", jpath.buf, MAX_JOURNAL_ENTRIES);
+		rc = STRATA_EPARSE;
+		goto out;
+	}
+	out->v = calloc(n ? n : 1, sizeof *out->v);
+	if (!out->v) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(entries, i);
+		json_t *tag = json_is_object(e) ? json_object_get(e, "tag") : NULL;
+		json_t *when = json_is_object(e) ? json_object_get(e, "when") : NULL;
+		struct migration *m = &out->v[out->n];
+		const char *t;
+		char *version = NULL, *name = NULL, *fn = NULL;
+
+		if (!json_is_string(tag)) {
+			sbuf_setf(err, "%s: entry %zu has no \"tag\" string", jpath.buf, i);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		t = json_string_value(tag);
+		fn = strlen(t) < 200 ? malloc(strlen(t) + 5) : NULL;
+		if (fn) {
+			memcpy(fn, t, strlen(t));
+			memcpy(fn + strlen(t), ".sql", 5);
+		}
+		/* split_filename() admits '.' in names: a tag must not have one */
+		if (!fn || strchr(t, '.') || strlen(t) != json_string_length(tag) ||
+		    !split_filename(fn, &version, &name) || !version_valid(version)) {
+			sbuf_setf(err, "%s: entry %zu: tag '%.60s' is not <digits>_<name> (a file of "
+			          "the folder, not a path)", jpath.buf, i, t);
+			free(fn);
+			free(version);
+			free(name);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		memset(m, 0, sizeof *m);
+		m->version = version;
+		m->name = name;
+		m->filename = fn;
+		out->n++;
+		if (out->n > 1 && version_cmp(out->v[out->n - 2].version, version) >= 0) {
+			sbuf_setf(err, "%s: entry %zu: tag '%s' is not after '%s_%s' (the journal's "
+			          "order must be its versions' order)", jpath.buf, i, t,
+			          out->v[out->n - 2].version, out->v[out->n - 2].name);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		if (when && json_is_integer(when))
+			m->when = (long long)json_integer_value(when);
+		sbuf_reset(&path);
+		sbuf_addf(&path, "%.*s/%s", dir_len(dir), dir, fn);
+		if (sbuf_failed(&path) || !(m->path = strdup(path.buf))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		if ((rc = read_migration(-1, NULL, realdir, path.buf, &content, err)) != 0)
+			goto out;
+		if (memchr(content.buf, '\0', content.len)) {
+			sbuf_setf(err, "%s: file contains a NUL byte (is it a binary file?)", path.buf);
+			rc = STRATA_EPARSE;
+			goto out;
+		}
+		util_sha256_hex(content.buf, content.len, m->raw_sha256);
+		if (util_sha256_hex_lf(NULL, content.buf, content.len, m->checksum) != 0 ||
+		    !(m->up.sql = xstrndup(content.buf, content.len))) {
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		m->up.line = 1;
+		m->style = STYLE_PLAIN;
+	}
+	out->drizzle = 1;
+	out->sequence = 1;
+out:
+	if (rc == STRATA_ENOMEM)
+		sbuf_setf(err, "%s: out of memory", jpath.buf ? jpath.buf : dir);
+	if (fd >= 0)
+		close(fd);
+	json_decref(root);
+	sbuf_release(&jpath);
+	sbuf_release(&path);
+	sbuf_release(&content);
+	return rc;
+}
+
+/* Whether dir is a Drizzle folder: it has meta/_journal.json. */
+static int is_drizzle(const char *dir)
+{
+	struct sbuf p = SBUF_INIT;
+	struct stat st;
+	int yes;
+
+	sbuf_addf(&p, "%.*s/meta/_journal.json", dir_len(dir), dir);
+	yes = !sbuf_failed(&p) && lstat(p.buf, &st) == 0;
+	sbuf_release(&p);
+	return yes;
+}
+
 int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err)
 {
 	DIR *d = NULL;
@@ -702,6 +872,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	out->n = 0;
 	out->v = NULL;
 	out->sequence = 0;
+	out->drizzle = 0;
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {
@@ -714,6 +885,10 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	if (!realpath(dir, realdir)) {
 		sbuf_setf(err, "cannot resolve '%s': %s", dir, strerror(errno));
 		rc = STRATA_EIO;
+		goto out;
+	}
+	if (is_drizzle(dir)) {
+		rc = load_drizzle(dir, realdir, out, err);
 		goto out;
 	}
 	sbuf_add(&path, dir, (size_t)dir_len(dir));

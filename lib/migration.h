@@ -26,12 +26,16 @@ struct migration {
 	char checksum[65];
 	struct section up, down;
 	enum marker_style style;
+	char raw_sha256[65];   /* Drizzle folders: SHA-256 of the file as it is (Drizzle's
+	                          hash); "" otherwise */
+	long long when;        /* Drizzle folders: the journal's "when" (ms); 0 otherwise */
 };
 
 struct migration_set {
 	size_t n;
 	struct migration *v;   /* sorted by version */
 	int sequence;          /* the directory numbers its versions 0001, 0002... */
+	int drizzle;           /* a Drizzle folder: meta/_journal.json lists the files */
 };
 
 /* Length of dir without trailing slashes, for printf's %.*s: "db/" joins as "db/x". */

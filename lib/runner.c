@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_FLOCK
@@ -564,8 +565,18 @@ static void up_checksum(const struct migration *m, char out[65])
 		out[0] = '\0';
 }
 
+static int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
+                         const char *state, const char *error, const char *at);
+
 static int record_row(strata_db *db, const struct migration *m, long batch, long ms,
                       const char *state, const char *error)
+{
+	return record_row_at(db, m, batch, ms, state, error, NULL);
+}
+
+/* The row of m; at: when it was applied (NULL: now). */
+static int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
+                         const char *state, const char *error, const char *at)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_err e;
@@ -582,7 +593,7 @@ static int record_row(strata_db *db, const struct migration *m, long batch, long
 	p[1] = m->name;
 	p[2] = m->checksum;
 	p[3] = bs;
-	p[4] = now;
+	p[4] = at ? at : now;
 	p[5] = ds;
 	p[6] = m->down.sql;
 	p[7] = state;
@@ -898,23 +909,34 @@ static int same_set(const strata_report *c, const strata_report *r)
 	return 1;
 }
 
+static int rewind_gone(strata_db *db, const struct migration_set *ms, struct applied_set *as,
+                       int dry_run, strata_report **rout, int *committed);
+
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
 	struct applied_set as = { 0 };
 	strata_report *r = NULL;
 	const struct migration **todo = NULL;
+	strata_report *rw = NULL;
 	size_t ntodo = 0, i;
 	long batch;
 	char now[20];
-	int rc, changed;
+	int rc, changed, rewind = opts->version >= 5 && opts->rewind;
 
 	*rout = NULL;
-	if ((rc = read_applied(db, &as)) != 0)
+	if ((rc = read_applied_ex(db, &as, rewind)) != 0)
 		goto out;
 	if (as.n == 0 && !(opts->version >= 3 && opts->ignore_foreign_history) &&
 	    (rc = refuse_foreign(db, ms)) != 0)
 		goto out;
+	if (rewind) {
+		rc = rewind_gone(db, ms, &as, opts->dry_run, &rw, committed);
+		if (rw && rw->backup)
+			backup = 0; /* taken before the rollbacks: it covers the whole run */
+		if (rc)
+			goto out;
+	}
 	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
 		goto out;
 	todo = calloc(ms->n ? ms->n : 1, sizeof *todo);
@@ -937,6 +959,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	if ((rc = report_new(db, &r, ntodo)) != 0)
 		goto out;
 	*rout = r;
+	r->rewound = rw;
+	rw = NULL;
 	batch = max_batch(&as) + 1;
 	r->batch = ntodo ? batch : 0;
 	r->dry_run = opts->dry_run || opts->check;
@@ -1017,6 +1041,13 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		e->applied_at = strdup(now);
 	}
 out:
+	if (rw) {
+		/* failed before the up's report: keep the backup for finish_run() */
+		if (!*rout && report_new(db, rout, 0) == 0)
+			(*rout)->rewound = rw;
+		else
+			strata_report_free(rw);
+	}
 	free(todo);
 	applied_release(&as);
 	return rc;
@@ -1033,10 +1064,13 @@ static int finish_run(strata_db *db, int rc, int locked, int committed, int chec
 		rc = check ? (rollback(db), 0) : commit(db);
 	if (rc && db->conn && db->conn->in_tx) {
 		rollback(db);
-		if (((r1 && r1->n) || (r2 && r2->n)) && !committed && !check)
+		if (((r1 && (r1->n || (r1->rewound && r1->rewound->n))) || (r2 && r2->n)) &&
+		    !committed && !check)
 			db_note_rolled_back(db);
 	}
-	if (rc)
+	if (rc && r && !r->backup && r->rewound)
+		after_failure(db, r->rewound, committed); /* up --rewind: its backup */
+	else if (rc)
 		after_failure(db, r, committed);
 	if (locked)
 		unlock(db);
@@ -1221,6 +1255,64 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		e->state = STRATA_PENDING;
 		e->duration_ms = util_ms() - t;
 	}
+	return 0;
+}
+
+/*
+ * up with rewind, in the up's transaction: roll back, newest first with the
+ * down SQL recorded when they were applied, the applied migrations whose
+ * files are gone (another branch's), and drop them from *as, so the up goes
+ * on as if they had never been applied. *rout: what was rolled back (NULL
+ * when nothing was). A dry run only reports.
+ */
+static int rewind_gone(strata_db *db, const struct migration_set *ms, struct applied_set *as,
+                       int dry_run, strata_report **rout, int *committed)
+{
+	struct applied **rows;
+	strata_report *r = NULL;
+	size_t i, k, n = 0;
+	int rc;
+
+	*rout = NULL;
+	rows = calloc(as->n ? as->n : 1, sizeof *rows);
+	if (!rows)
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	for (i = 0; i < as->n; i++)
+		if (!migrations_find(ms, as->v[i].version))
+			rows[n++] = &as->v[i];
+	if (n == 0) {
+		free(rows);
+		return 0;
+	}
+	qsort(rows, n, sizeof *rows, cmp_rollback);
+	if ((rc = report_new(db, &r, n)) != 0) {
+		free(rows);
+		return rc;
+	}
+	r->dry_run = dry_run;
+	r->batch = rows[0]->batch;
+	*rout = r;
+	rc = run_down(db, ms, rows, n, dry_run, r, committed);
+	free(rows);
+	if (rc)
+		return rc;
+	/* Forget the rolled-back rows (as stays sorted by version). */
+	for (i = 0, k = 0; i < as->n; i++) {
+		struct applied *a = &as->v[i];
+		if (migrations_find(ms, a->version)) {
+			as->v[k++] = *a;
+			continue;
+		}
+		free(a->version);
+		free(a->name);
+		free(a->checksum);
+		free(a->applied_at);
+		free(a->down_sql);
+		free(a->state);
+		free(a->error);
+		free(a->up_checksum);
+	}
+	as->n = k;
 	return 0;
 }
 
@@ -1885,4 +1977,220 @@ int strata_migration_create(strata_db *db, const char *name, char **path_out)
 	db_clear_error(db);
 	rc = strata_new_migration(db->dir, name, path_out, &msg);
 	return db_error_taken(db, rc, msg, db->dir);
+}
+
+/* ---- adopt ------------------------------------------------------------ */
+
+/* Whether f matches the checksum the tool recorded: of the whole file, or of
+ * its up section (a file the tool ran, given strata's up marker). */
+static int tool_sum_matches(const struct foreign_rows *h, const struct foreign_entry *fe,
+                            const struct migration *m, struct sbuf *content)
+{
+	char hex[65], num[24];
+	const char *texts[2];
+	size_t lens[2], i;
+
+	if (!fe->sum || h->sum == FOREIGN_SUM_NONE || h->sum == FOREIGN_SUM_DRIZZLE)
+		return 1;
+	texts[0] = content->buf ? content->buf : "";
+	lens[0] = content->len;
+	texts[1] = m->up.sql ? m->up.sql : "";
+	lens[1] = strlen(texts[1]);
+	for (i = 0; i < 2; i++) {
+		if (h->sum == FOREIGN_SUM_SHA256) {
+			util_sha256_hex(texts[i], lens[i], hex);
+			if (!strcasecmp(hex, fe->sum))
+				return 1;
+		} else {
+			snprintf(num, sizeof num, "%ld", foreign_flyway_crc(texts[i], lens[i]));
+			if (!strcmp(num, fe->sum))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_entry_version(const void *a, const void *b)
+{
+	return version_cmp(((const strata_entry *)a)->version, ((const strata_entry *)b)->version);
+}
+
+int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out)
+{
+	static const strata_adopt_opts defaults = STRATA_ADOPT_OPTS_INIT;
+	struct migration_set ms = { 0 };
+	struct applied_set as = { 0 };
+	struct foreign_rows h;
+	struct sbuf content = SBUF_INIT;
+	const struct migration **pick = NULL;
+	const struct foreign_entry **from = NULL;
+	strata_report *r = NULL;
+	long t0 = util_ms();
+	size_t i, j, n = 0;
+	int rc, locked = 0, dry_run;
+
+	memset(&h, 0, sizeof h);
+	if (out)
+		*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_adopt_opts", opts->version,
+	                           STRATA_ADOPT_OPTS_VERSION)) != 0)
+		return rc;
+	if (opts->from && !foreign_known(opts->from))
+		return db_error(db, STRATA_EUSAGE, "'%s' is not a tool whose history can be taken "
+		                "over (dbmate, golang-migrate, goose, flyway, prisma, typeorm, knex, "
+		                "drizzle, runner)", opts->from);
+	dry_run = opts->dry_run;
+	rc = start_run(db, &ms, 1, dry_run, &locked);
+	if (rc)
+		goto out;
+	if ((rc = read_applied(db, &as)) != 0)
+		goto out;
+	if (as.n) {
+		rc = db_error(db, STRATA_EUSAGE, "strata's tracking table '%s' already records %zu "
+		              "migration%s: nothing was adopted", db->table, as.n, as.n == 1 ? "" : "s");
+		goto out;
+	}
+	if ((rc = foreign_read(db, opts->from, &h)) != 0)
+		goto out;
+	if (!h.tool) {
+		if (opts->from && h.nfound)
+			rc = db_error(db, STRATA_ENOTFOUND, "no history of %s in the database (found: %s)",
+			              opts->from, h.found);
+		else if (opts->from)
+			rc = db_error(db, STRATA_ENOTFOUND, "no history of %s in the database",
+			              opts->from);
+		else
+			rc = db_error(db, STRATA_ENOTFOUND, "no other tool's history table with rows in "
+			              "the database");
+		goto out;
+	}
+	if (!opts->from && h.nfound > 1) {
+		rc = db_error(db, STRATA_EUSAGE, "more than one tool's history in the database: %s; "
+		              "nothing was adopted", h.found);
+		goto out;
+	}
+	pick = calloc(ms.n + h.n + 1, sizeof *pick);
+	from = calloc(ms.n + h.n + 1, sizeof *from);
+	if (!pick || !from) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Every row first: refuse before anything is recorded. */
+	for (i = 0; i < h.n; i++) {
+		const struct foreign_entry *fe = &h.v[i];
+		const struct migration *m = NULL;
+		char *ver = NULL;
+
+		if (fe->stopped) {
+			rc = db_error(db, STRATA_EFAILED, "%s records '%s' as stopped halfway: nothing "
+			              "was adopted", h.tool, fe->key);
+			goto out;
+		}
+		if (h.by_hash) {
+			for (j = 0; j < ms.n && !m; j++)
+				if (ms.v[j].raw_sha256[0] && !strcasecmp(ms.v[j].raw_sha256, fe->key))
+					m = &ms.v[j];
+			if (!m) {
+				rc = db_error(db, STRATA_EMISSING, "%s's history table '%s' records a migration "
+				              "(hash %.16s...) that no file of %s matches (its file is gone "
+				              "or was edited since it was applied%s): nothing was adopted",
+				              h.tool, h.table, fe->key, db->dir,
+				              ms.drizzle ? "" : "; the directory is not a Drizzle folder");
+				goto out;
+			}
+		} else {
+			ver = foreign_version_of(fe->key);
+			if (!ver) {
+				rc = db_error(db, STRATA_EPARSE, "%s's history table '%s' records '%s', which "
+				              "names no version: nothing was adopted", h.tool, h.table, fe->key);
+				goto out;
+			}
+			m = migrations_find(&ms, ver);
+			if (!m) {
+				rc = db_error(db, STRATA_EMISSING, "%s's history table '%s' records '%s' and "
+				              "%s has no migration of version %s: nothing was adopted",
+				              h.tool, h.table, fe->key, db->dir, ver);
+				free(ver);
+				goto out;
+			}
+			free(ver);
+		}
+		if (fe->sum && h.sum != FOREIGN_SUM_NONE && h.sum != FOREIGN_SUM_DRIZZLE) {
+			sbuf_reset(&content);
+			if (util_read_file(m->path, &content) != 0) {
+				rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", m->path,
+				              util_file_strerror(errno));
+				goto out;
+			}
+			if (!tool_sum_matches(&h, fe, m, &content)) {
+				rc = db_error(db, STRATA_ECHECKSUM, "%s does not match the checksum %s "
+				              "recorded when it applied '%s' (the file was edited since): "
+				              "nothing was adopted", m->path, h.tool, fe->key);
+				goto out;
+			}
+		}
+		if (h.upto) {
+			/* golang-migrate: every file up to its version */
+			for (j = 0; j < ms.n && version_cmp(ms.v[j].version, m->version) <= 0; j++) {
+				pick[n] = &ms.v[j];
+				from[n++] = fe;
+			}
+			continue;
+		}
+		for (j = 0; j < n && pick[j] != m; j++)
+			;
+		if (j < n)
+			continue; /* recorded twice (knex of a .js and a .ts?): once is enough */
+		pick[n] = m;
+		from[n++] = fe;
+	}
+	if ((rc = report_new(db, &r, n)) != 0)
+		goto out;
+	r->dry_run = dry_run;
+	r->tool = h.tool;
+	if (!(r->tool_table = strdup(h.table))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		strata_entry *e = report_add(r, pick[i], NULL);
+		e->state = STRATA_APPLIED;
+		e->batch = from[i]->batch > 0 ? from[i]->batch : 1;
+		e->applied_at = xstrdup_or_null(from[i]->at);
+	}
+	if ((rc = report_ok(db, r)) != 0)
+		goto out;
+	if (r->n > 1)
+		qsort(r->entries, r->n, sizeof *r->entries, cmp_entry_version);
+	if (dry_run)
+		goto out;
+	for (i = 0; i < n; i++) {
+		long batch = from[i]->batch > 0 ? from[i]->batch : 1;
+		if ((rc = record_row_at(db, pick[i], batch, 0, "applied", NULL, from[i]->at)) != 0)
+			goto out;
+	}
+	/* now for the rows whose tool kept no time */
+	for (i = 0; i < r->n; i++)
+		if (!r->entries[i].applied_at) {
+			char now[20];
+			util_now_sql(now);
+			r->entries[i].applied_at = strdup(now);
+		}
+out:
+	rc = finish_run(db, rc, locked, 0, 0, NULL, NULL, t0);
+	if (r)
+		r->total_ms = util_ms() - t0;
+	free(pick);
+	free(from);
+	sbuf_release(&content);
+	foreign_rows_release(&h);
+	applied_release(&as);
+	migrations_release(&ms);
+	if (out && !rc)
+		*out = r;
+	else
+		strata_report_free(r);
+	return rc;
 }

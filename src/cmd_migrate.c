@@ -152,10 +152,19 @@ static int do_up(struct cli *cli, strata_db *db, const strata_up_opts *o, const 
 		strata_report_free(r);
 		return fail_run(cli, db, rc, command);
 	}
-	if (!r->dry_run && r->n)
+	if (!r->dry_run && (r->n || (r->rewound && r->rewound->n)))
 		cli->committed = 1;
-	print_run(cli, db, r, command, o->check ? "checked" : "applied");
-	if (!r->dry_run && r->n)
+	if (r->rewound && cli->json) {
+		json_t *o2 = cli_report_json(cli, db, r, command, r->dry_run);
+		json_object_set_new(o2, "rewound", cli_report_json(cli, db, r->rewound, "down",
+		                                                   r->rewound->dry_run));
+		cli_print_json(o2);
+	} else {
+		if (r->rewound)
+			print_run(cli, db, r->rewound, "down", "rolled back");
+		print_run(cli, db, r, command, o->check ? "checked" : "applied");
+	}
+	if (!r->dry_run && (r->n || (r->rewound && r->rewound->n)))
 		rc = cli_after_change(cli, db);
 	strata_report_free(r);
 	return rc;
@@ -180,7 +189,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0, NULL };
+	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0, NULL, 0 };
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -195,11 +204,13 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_BOOL(0, "ignore-foreign-history", &o.ignore_foreign_history,
 		         "apply even though another tool's history table records migrations"),
+		OPT_BOOL(0, "rewind", &o.rewind,
+		         "first roll back the applied migrations whose files are gone (branch switch)"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata up [--to VERSION] [--steps N] [--dry-run] [--check] "
 	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup] "
-	                   "[--ignore-foreign-history]", opts, argc, argv);
+	                   "[--ignore-foreign-history] [--rewind]", opts, argc, argv);
 	int rc;
 
 	if (n < 0)

@@ -146,15 +146,17 @@ static void add_advice(struct sbuf *sb, const strata_db *db)
 		/* down --to the one before rolls back it and every later one with
 		 * their recorded down SQL; up then applies those with files. */
 		if (a1)
-			sbuf_addf(sb, "; restore the file (another branch has it?), or roll it back with "
-			          "the down SQL recorded when it was applied: 'strata down --to %s' (this "
-			          "also rolls back the migrations after it; 'strata up' then applies those "
-			          "with files again)", a1);
+			sbuf_addf(sb, "; restore the file (another branch has it?), or roll back every "
+			          "applied migration without a file with the down SQL recorded when it was "
+			          "applied and apply what is pending, in one run: 'strata up --rewind' (or "
+			          "'strata down --to %s', which also rolls back the migrations after it; "
+			          "'strata up' then applies those with files again)", a1);
 		else
-			sbuf_adds(sb, "; restore the file (another branch has it?), or roll it back with "
-			          "the down SQL recorded when it was applied: 'strata down --all' (this "
-			          "rolls back every migration; 'strata up' then applies those with files "
-			          "again)");
+			sbuf_adds(sb, "; restore the file (another branch has it?), or roll back every "
+			          "applied migration without a file with the down SQL recorded when it was "
+			          "applied and apply what is pending, in one run: 'strata up --rewind' (or "
+			          "'strata down --all', which rolls back every migration; 'strata up' then "
+			          "applies those with files again)");
 		break;
 	case STRATA_WHY_EDITED_KEPT:
 		if (v)

@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "reset", cmd_reset, CMD_MAY_CREATE, "roll everything back (--hard: drop every object)" },
 	{ "refresh", cmd_refresh, CMD_MAY_CREATE, "reset, then up" },
 	{ "baseline", cmd_baseline, CMD_MAY_CREATE, "record migrations up to VERSION as applied without running them" },
+	{ "adopt", cmd_adopt, CMD_MAY_CREATE, "take over another tool's migration history in place" },
 	{ "mark", cmd_mark, CMD_MAY_CREATE, "repair the tracking table: mark VERSION --applied|--pending" },
 	{ "hash", cmd_hash, 0, "rewrite the integrity file migrations/strata.sum" },
 	{ "inspect", cmd_inspect, 0, "the live schema (--format sql|json|dot|mermaid)" },

@@ -109,11 +109,11 @@ test_expect_success 'an edit outside the up section: up says so, and mark --appl
 	test_grep "^DROP TABLE IF EXISTS b;$" actual
 '
 
-test_expect_success 'a missing file: down --to the one before, then up, is right' '
+test_expect_success 'a missing file: up --rewind (first hint) is right' '
 	three_applied &&
 	rm migrations/0002_create_b.sql &&
 	test_expect_code 1 strata up >out 2>err &&
-	test_grep "0002_create_b was applied but its file is gone; restore the file (another branch has it?), or roll it back with the down SQL recorded when it was applied: .strata down --to 0001. (this also rolls back the migrations after it" err &&
+	test_grep "0002_create_b was applied but its file is gone; restore the file (another branch has it?), or roll back every applied migration without a file with the down SQL recorded when it was applied and apply what is pending, in one run: .strata up --rewind. (or .strata down --to 0001., which also rolls back the migrations after it" err &&
 	$(hint_cmd) >out &&
 	strata up >out &&
 	clean &&
@@ -122,11 +122,11 @@ test_expect_success 'a missing file: down --to the one before, then up, is right
 	has_table c
 '
 
-test_expect_success 'the first migration'"'"'s file missing: down --all, then up, is right' '
+test_expect_success 'the first migration'"'"'s file missing: up --rewind is right, down --all offered' '
 	three_applied &&
 	rm migrations/0001_create_a.sql &&
 	test_expect_code 1 strata up >out 2>err &&
-	test_grep ".strata down --all. (this rolls back every migration" err &&
+	test_grep ".strata up --rewind. (or .strata down --all., which rolls back every migration" err &&
 	$(hint_cmd) >out &&
 	strata up >out &&
 	clean &&
