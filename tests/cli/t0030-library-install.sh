@@ -11,12 +11,11 @@ either library, so an application with its own db_error() links cleanly.'
 test_engines=sqlite
 . "$(dirname "$0")/test-lib.sh"
 
-BUILDDIR=$(dirname "$STRATA")
 BASIC=$FIXTURES/migrations/basic
 export PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
 
 # A sanitizer build's objects need the sanitizer runtime linked in too.
-san=$(meson introspect --buildoptions "$BUILDDIR" 2>/dev/null |
+san=$(meson introspect --buildoptions "$BUILD_DIR" 2>/dev/null |
 	jq -r '.[] | select(.name == "b_sanitize") | .value')
 case $san in ""|none) SANFLAGS= ;; *) SANFLAGS=-fsanitize=$san ;; esac
 
@@ -45,7 +44,7 @@ foreign_globals() {
 }
 
 test_expect_success 'meson install puts the library, header and strata.pc in a root' '
-	meson install -C "$BUILDDIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
+	meson install -C "$BUILD_DIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
 	pc=$(find root -name strata.pc) &&
 	test -n "$pc" &&
 	libdir=$(dirname "$(dirname "$pc")") &&
@@ -148,7 +147,7 @@ test_expect_success 'only strata_* is global in libstrata.a and libstrata.so' '
 	nm -D --defined-only "$libdir/libstrata.so.1.0.0" >syms &&
 	test_grep " T strata_up$" syms &&
 	# the check sees a leak: the uninstalled archive has the internal names
-	foreign_globals "$BUILDDIR/libstrata_objs.a" >leaks &&
+	foreign_globals "$BUILD_DIR/libstrata_objs.a" >leaks &&
 	test_grep "^db_error$" leaks
 '
 
@@ -176,7 +175,7 @@ test_expect_success 'an application defining db_error and version_cmp links with
 	test_cmp expect out &&
 	# and it would clash with the archive that was not localized
 	test_must_fail cc -std=c11 $SANFLAGS -o clash2 clash.c $(pkg-config --cflags strata) \
-		-Wl,--whole-archive "$BUILDDIR/libstrata_objs.a" -Wl,--no-whole-archive \
+		-Wl,--whole-archive "$BUILD_DIR/libstrata_objs.a" -Wl,--no-whole-archive \
 		$(static_libs) 2>err &&
 	test_grep "multiple definition of .db_error" err
 '
@@ -187,6 +186,34 @@ test_expect_success 'scripts/localize-static: usage and a missing archive are er
 	test_must_fail "$SRCDIR/scripts/localize-static" nope.a out.a 2>err &&
 	test_path_is_missing out.a &&
 	test -s err
+'
+
+test_expect_success 'make install, then make uninstall: a release build, into DESTDIR' '
+	# the scratch root of the tests above is no place to find libpq in
+	unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH &&
+	if ! make -C "$SRCDIR" install BUILD_RELEASE="$TRASH/rel" PREFIX=/opt/strata \
+		DESTDIR="$TRASH/stage" >make.log 2>&1; then
+		tail -30 make.log
+		false
+	fi &&
+	meson configure rel >conf &&
+	grep -Eq "^ *fault_injection +false" conf &&
+	test -x stage/opt/strata/bin/strata &&
+	stage/opt/strata/bin/strata --version >actual &&
+	"$STRATA" --version >expect &&
+	test_cmp expect actual &&
+	find stage -name libstrata.a | grep -q . &&
+	find stage -name strata.pc | grep -q . &&
+	find stage -name strata-up.1 | grep -q . &&
+	make -C "$SRCDIR" uninstall BUILD_RELEASE="$TRASH/rel" DESTDIR="$TRASH/stage" >make.log 2>&1 &&
+	test_path_is_missing stage/opt/strata/bin/strata &&
+	if test -d stage; then find stage ! -type d >left; else : >left; fi &&
+	test_must_be_empty left
+'
+
+test_expect_success 'make uninstall with nothing installed: an error, nothing removed' '
+	test_must_fail make -C "$SRCDIR" uninstall BUILD_RELEASE="$TRASH/none" >out 2>err &&
+	test_grep "nothing installed from $TRASH/none" err
 '
 
 test_done

@@ -10,17 +10,16 @@ installed one, else it fails naming the docs page.'
 test_engines=sqlite
 . "$(dirname "$0")/test-lib.sh"
 
-BUILDDIR=$(dirname "$STRATA")
 export MANPAGER=cat PAGER=cat MANWIDTH=100
 
 test_expect_success 'every docs/strata*.md has a page, and every page a docs page' '
 	(cd "$SRCDIR/docs" && ls strata*.md | sed "s/\.md\$/.1/") | sort >expect &&
-	(cd "$BUILDDIR/man" && ls *.1) | sort >actual &&
+	(cd "$BUILD_DIR/man" && ls *.1) | sort >actual &&
 	test_cmp expect actual
 '
 
 test_expect_success 'the pages are clean under mandoc -Tlint' '
-	mandoc -Tlint "$BUILDDIR"/man/*.1 >out 2>&1 &&
+	mandoc -Tlint "$BUILD_DIR"/man/*.1 >out 2>&1 &&
 	test_must_be_empty out
 '
 
@@ -68,7 +67,7 @@ test_expect_success 'help of a command strata does not have: exit 2, the nearest
 '
 
 test_expect_success 'installed: pages in man1 (and links for shared pages); help finds them' '
-	meson install -C "$BUILDDIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
+	meson install -C "$BUILD_DIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
 	man1=$(dirname "$(find root -name strata-up.1)") &&
 	test -n "$man1" &&
 	test_path_is_file "$man1/strata.1" &&

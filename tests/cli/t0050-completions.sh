@@ -10,8 +10,7 @@ tables is offered without editing any script.'
 test_engines=sqlite
 . "$(dirname "$0")/test-lib.sh"
 
-BUILDDIR=$(dirname "$STRATA")
-COMP=$BUILDDIR/completions
+COMP=$BUILD_DIR/completions
 
 # Every option spelling of every command, and of none (the globals).
 all_options() {
@@ -132,7 +131,7 @@ test_expect_success 'gen-completions: usage, missing folder, a failing strata' '
 '
 
 test_expect_success 'installed where bash-completion, zsh and fish look' '
-	meson install -C "$BUILDDIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
+	meson install -C "$BUILD_DIR" --no-rebuild --destdir "$TRASH/root" >log 2>&1 &&
 	find root -path "*/share/bash-completion/completions/strata" | grep -q . &&
 	find root -path "*/share/zsh/site-functions/_strata" | grep -q . &&
 	find root -path "*/share/fish/vendor_completions.d/strata.fish" | grep -q .
