@@ -7,7 +7,11 @@
 #   make test-quick     ./build only
 #   make check-valgrind ./build, with strata run under valgrind
 #   make fuzz           each libFuzzer harness for FUZZ_SECONDS (30)
-#   make clean          remove both build directories
+#   make install        build ./build-release (no test seams) and install it
+#                       under PREFIX (/usr/local), into DESTDIR when set
+#   make uninstall      remove what the last `make install` installed
+#   make dist           a release tarball (meson dist: builds and tests it)
+#   make clean          remove the build directories
 #
 # scripts/bootstrap installs missing Debian packages (or says how); it is
 # quick when everything is there.
@@ -16,8 +20,11 @@ MESON ?= meson
 NINJA ?= ninja
 BUILD ?= build
 BUILD_SAN ?= build-san
+BUILD_RELEASE ?= build-release
+PREFIX ?= /usr/local
 
-.PHONY: all demo test test-quick check-valgrind fuzz clean bootstrap build build-san
+.PHONY: all demo test test-quick check-valgrind fuzz clean bootstrap build build-san \
+	build-release install uninstall dist
 
 all: build
 
@@ -58,5 +65,32 @@ FUZZ_SECONDS ?= 30
 fuzz: bootstrap
 	fuzz/run $(FUZZ_SECONDS)
 
+# What is installed or shipped is a release build: the test builds above
+# carry the STRATA_FAULT seam. PREFIX is applied on every run, so
+# `make install PREFIX=...` after an earlier one installs where it says.
+build-release: bootstrap
+	@test -f $(BUILD_RELEASE)/build.ninja || { rm -rf $(BUILD_RELEASE) && \
+		$(MESON) setup $(BUILD_RELEASE) --buildtype=release -Dfault_injection=false \
+		--prefix=$(PREFIX); }
+	@$(MESON) configure $(BUILD_RELEASE) -Dprefix=$(PREFIX) -Dfault_injection=false
+	$(NINJA) -C $(BUILD_RELEASE)
+
+# DESTDIR (staged installs, packaging) is read by meson install itself.
+install: build-release
+	$(MESON) install -C $(BUILD_RELEASE) --no-rebuild
+
+# Meson's uninstall removes exactly what its install log lists: the files
+# of the last install from $(BUILD_RELEASE), nothing else.
+uninstall:
+	@test -f $(BUILD_RELEASE)/meson-logs/install-log.txt || \
+		{ echo "make uninstall: nothing installed from $(BUILD_RELEASE)" >&2; exit 1; }
+	$(NINJA) -C $(BUILD_RELEASE) uninstall
+
+# A tarball of the committed tree (meson dist refuses uncommitted changes),
+# which meson unpacks, builds and tests before it is kept, in
+# $(BUILD_RELEASE)/meson-dist/.
+dist: build-release
+	$(MESON) dist -C $(BUILD_RELEASE) --formats xztar
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_RELEASE)

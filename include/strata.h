@@ -36,7 +36,29 @@
 extern "C" {
 #endif
 
+/*
+ * The version of this header. STRATA_VERSION_NUMBER is 0xXXYYZZ (major,
+ * minor, patch), for #if; strata_libversion() is the version of the library
+ * actually loaded, which may be newer than the header a program was built
+ * with (the soname changes only when the ABI breaks).
+ */
 #define STRATA_VERSION "0.1.0"
+#define STRATA_VERSION_MAJOR 0
+#define STRATA_VERSION_MINOR 1
+#define STRATA_VERSION_PATCH 0
+#define STRATA_VERSION_NUMBER 0x000100
+
+/*
+ * STRATA_EXTERN marks the public API. libstrata is compiled with
+ * -fvisibility=hidden and STRATA_BUILDING defined, so only what is marked
+ * here is exported from libstrata.so (and left global in libstrata.a):
+ * the library's internal names cannot clash with an application's own.
+ */
+#if defined(STRATA_BUILDING) && defined(__GNUC__)
+#define STRATA_EXTERN __attribute__((visibility("default")))
+#else
+#define STRATA_EXTERN
+#endif
 
 /* Result codes. Negative so that a function may also return a count. */
 enum {
@@ -64,6 +86,9 @@ enum {
 	STRATA_EDRIFT = -21,      /* a check found differences (verify) */
 	STRATA_EFOREIGN = -22     /* another tool's migration history, none of strata's */
 };
+
+/* The library's version, "0.1.0": a static string, never NULL. */
+STRATA_EXTERN const char *strata_libversion(void);
 
 /* Log levels of the messages passed to strata_log_fn. */
 enum { STRATA_LOG_DEBUG = 0, STRATA_LOG_INFO = 1, STRATA_LOG_NOTICE = 2, STRATA_LOG_WARN = 3 };
@@ -112,7 +137,7 @@ typedef struct strata_db strata_db;
  * ^A SQLite path must name a regular file (else STRATA_ENOTADB), or nothing:
  * then the file is created, unless cfg->no_create (STRATA_ENOTFOUND).
  */
-int strata_open(strata_db **out, const char *url, const strata_config *cfg);
+STRATA_EXTERN int strata_open(strata_db **out, const char *url, const strata_config *cfg);
 
 /*
  * A handle not yet connected to any database: ^it holds the configuration
@@ -123,26 +148,26 @@ int strata_open(strata_db **out, const char *url, const strata_config *cfg);
  * STRATA_ECONNECT until strata_connect() succeeds. Same results as
  * strata_open(): *out is a handle unless STRATA_ENOMEM.
  */
-int strata_new(strata_db **out, const strata_config *cfg);
+STRATA_EXTERN int strata_new(strata_db **out, const strata_config *cfg);
 /*
  * Connect a handle from strata_new() to the database at url, as
  * strata_open() does. ^On failure the message is on db, which stays
  * usable for the calls that need no database, and may connect again.
  * ^A handle already connected fails with STRATA_EUSAGE, unchanged.
  */
-int strata_connect(strata_db *db, const char *url);
+STRATA_EXTERN int strata_connect(strata_db *db, const char *url);
 
 /* Disconnect and free the handle. NULL is a no-op. */
-void strata_close(strata_db *db);
+STRATA_EXTERN void strata_close(strata_db *db);
 
 /* The message of the last failed call on db: one line, lent until the next
  * call; "not an error" after a success. ^db NULL: "out of memory". */
-const char *strata_errmsg(const strata_db *db);
+STRATA_EXTERN const char *strata_errmsg(const strata_db *db);
 /* The code of the last failed call on db (0 if it succeeded). ^db NULL:
  * STRATA_ENOMEM. */
-int strata_errcode(const strata_db *db);
+STRATA_EXTERN int strata_errcode(const strata_db *db);
 /* Short English name of a code, such as "checksum mismatch". */
-const char *strata_strerror(int code);
+STRATA_EXTERN const char *strata_strerror(int code);
 
 /*
  * What the last failure on db concerns, finer than its code, for a caller
@@ -199,26 +224,26 @@ enum {
 	STRATA_WHY_NO_SCRATCH = 20      /* PostgreSQL: no scratch database could be created
 	                                   (strata_diff_opts.dev_url names one) */
 };
-int strata_errwhy(const strata_db *db);
-const char *strata_errarg(const strata_db *db, int i);
+STRATA_EXTERN int strata_errwhy(const strata_db *db);
+STRATA_EXTERN const char *strata_errarg(const strata_db *db, int i);
 
 /* The engine behind db: "sqlite" or "postgres". ^"unknown" when db is NULL,
  * not connected yet (strata_new()) or its URL could not be read. A static
  * string or lent for db's lifetime. */
-const char *strata_engine(const strata_db *db);
+STRATA_EXTERN const char *strata_engine(const strata_db *db);
 /* The URL of db with any password replaced by "****". Lent for db's lifetime.
  * ^"" when db is NULL or its URL could not be read. */
-const char *strata_url_redacted(const strata_db *db);
+STRATA_EXTERN const char *strata_url_redacted(const strata_db *db);
 /* The engine a database URL names, without connecting: "sqlite" for
  * sqlite: URLs, "postgres" for postgres:// and postgresql:// URLs and for
  * libpq keyword/value strings ("host=h dbname=d ..."); NULL for anything
  * else (a file path, a malformed URL). A static string. */
-const char *strata_url_engine(const char *url);
+STRATA_EXTERN const char *strata_url_engine(const char *url);
 /* url with every secret it holds (password, ?password=, sslpassword...)
  * replaced by "****", found by the URL's structure; the same text
  * strata_url_redacted() gives for a handle. NULL for NULL or out of
  * memory; else to free(). */
-char *strata_url_redact(const char *url);
+STRATA_EXTERN char *strata_url_redact(const char *url);
 
 /* The state of one migration as status reports it. */
 typedef enum strata_state {
@@ -231,7 +256,7 @@ typedef enum strata_state {
 } strata_state;
 
 /* Name of a state as status prints it: "pending", "applied", "edited", ... */
-const char *strata_state_name(strata_state s);
+STRATA_EXTERN const char *strata_state_name(strata_state s);
 
 /*
  * One migration in a report. Strings are owned by the report.
@@ -288,7 +313,7 @@ typedef struct strata_report {
 	const char *tool_table; /* strata_adopt(): its table as found ("public.schema_migrations") */
 } strata_report;
 
-void strata_report_free(strata_report *r);
+STRATA_EXTERN void strata_report_free(strata_report *r);
 
 /* Options of strata_up(). Initialise with STRATA_UP_OPTS_INIT. */
 typedef struct strata_up_opts {
@@ -338,7 +363,7 @@ typedef struct strata_up_opts {
  * pending set may change while the question waits, and consent is for the
  * set that was shown.
  */
-int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out);
+STRATA_EXTERN int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out);
 
 /*
  * Another migration tool's history found in db (docs/strata-up.md lists the
@@ -366,8 +391,8 @@ typedef struct strata_foreign {
  * strata_foreign_free()), or NULL when there is none; returns 0.
  * The migrations directory is read, when it can be, to work out baseline.
  */
-int strata_foreign_find(strata_db *db, strata_foreign **out);
-void strata_foreign_free(strata_foreign *h);
+STRATA_EXTERN int strata_foreign_find(strata_db *db, strata_foreign **out);
+STRATA_EXTERN void strata_foreign_free(strata_foreign *h);
 
 /* Options of strata_adopt(). Initialise with STRATA_ADOPT_OPTS_INIT. */
 typedef struct strata_adopt_opts {
@@ -400,7 +425,7 @@ typedef struct strata_adopt_opts {
  * (STRATA_ECHECKSUM). ^*out (may be NULL) receives the migrations recorded
  * (or that would be), in version order; its tool and tool_table say whose.
  */
-int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out);
+STRATA_EXTERN int strata_adopt(strata_db *db, const strata_adopt_opts *opts, strata_report **out);
 
 
 /* Options of strata_down(). At most one of steps, to, all is set; none: the last batch. */
@@ -421,7 +446,7 @@ typedef struct strata_down_opts {
  * ^A migration without a down section stops the call with
  * STRATA_EIRREVERSIBLE before anything runs.
  */
-int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out);
+STRATA_EXTERN int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out);
 
 /*
  * redo: roll back the last migration and apply it again; refresh: roll
@@ -429,32 +454,32 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
  * transaction: if the second half fails, the first is undone too. *down
  * and *up (may be NULL) receive the two halves' reports.
  */
-int strata_redo(strata_db *db, strata_report **down, strata_report **up);
-int strata_refresh(strata_db *db, strata_report **down, strata_report **up);
+STRATA_EXTERN int strata_redo(strata_db *db, strata_report **down, strata_report **up);
+STRATA_EXTERN int strata_refresh(strata_db *db, strata_report **down, strata_report **up);
 
 /*
  * Every migration known from the directory and the tracking table, in
  * version order (missing ones at their version), with its state.
  */
-int strata_status(strata_db *db, strata_report **out);
+STRATA_EXTERN int strata_status(strata_db *db, strata_report **out);
 
 /*
  * Record migrations up to and including version as applied without running
  * them (adopting an existing database). Returns how many were recorded.
  */
-int strata_baseline(strata_db *db, const char *version);
+STRATA_EXTERN int strata_baseline(strata_db *db, const char *version);
 
 /*
  * Repair one row of the tracking table: applied=1 records version as applied
  * (from its file), applied=0 removes the record (pending again).
  */
-int strata_mark(strata_db *db, const char *version, int applied);
+STRATA_EXTERN int strata_mark(strata_db *db, const char *version, int applied);
 
 /*
  * One migration's file: *out gets a report of one entry whose sql is the up
  * section and down_sql the down section. Needs no database.
  */
-int strata_show(strata_db *db, const char *version, strata_report **out);
+STRATA_EXTERN int strata_show(strata_db *db, const char *version, strata_report **out);
 
 /*
  * Roll back every migration (down --all). With hard=1, drop instead what
@@ -468,7 +493,7 @@ int strata_show(strata_db *db, const char *version, strata_report **out);
  * SQLite an automatic backup is taken first. Neither asks: a caller that
  * should confirm asks before calling (the CLI does, or needs --yes).
  */
-int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
+STRATA_EXTERN int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
 
 /*
  * What strata_reset(db, 1, ...) would drop, one line per object, for the
@@ -479,15 +504,15 @@ int strata_reset(strata_db *db, int hard, int dry_run, strata_report **out);
  * NULL-terminated array, to free with strata_strings_free(); *n is its
  * length (0: nothing to drop).
  */
-int strata_reset_objects(strata_db *db, char ***out, size_t *n);
+STRATA_EXTERN int strata_reset_objects(strata_db *db, char ***out, size_t *n);
 /* Free a NULL-terminated array of strings from the library; NULL is fine. */
-void strata_strings_free(char **v);
+STRATA_EXTERN void strata_strings_free(char **v);
 
 /*
  * Rewrite <dir>/strata.sum from the files in dir. Needs no database.
  * On error, *errmsg (to free()) says why.
  */
-int strata_hash_dir(const char *dir, char **errmsg);
+STRATA_EXTERN int strata_hash_dir(const char *dir, char **errmsg);
 
 /*
  * Create <dir>/<version>_<name>.sql with empty up and down sections, and
@@ -495,13 +520,13 @@ int strata_hash_dir(const char *dir, char **errmsg);
  * to free(). The version is a UTC timestamp, or the next number of the
  * directory's sequence if it uses one. On error, *errmsg (to free()) says why.
  */
-int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg);
+STRATA_EXTERN int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg);
 /*
  * The same two on db's migrations directory, the message on db (which may
  * be a handle from strata_new(), not connected).
  */
-int strata_sum_write(strata_db *db);
-int strata_migration_create(strata_db *db, const char *name, char **path_out);
+STRATA_EXTERN int strata_sum_write(strata_db *db);
+STRATA_EXTERN int strata_migration_create(strata_db *db, const char *name, char **path_out);
 
 /* ======================================================================
  * Databases themselves (development): create and drop.
@@ -512,11 +537,11 @@ int strata_migration_create(strata_db *db, const char *name, char **path_out);
  * -wal/-shm/-journal on drop; PostgreSQL: CREATE/DROP DATABASE through the
  * server's `postgres` database). On error *errmsg (to free()) says why.
  */
-int strata_create_database(const char *url, char **errmsg);
-int strata_drop_database(const char *url, char **errmsg);
+STRATA_EXTERN int strata_create_database(const char *url, char **errmsg);
+STRATA_EXTERN int strata_drop_database(const char *url, char **errmsg);
 /* The same two, the message on db (any handle; a strata_new() one does). */
-int strata_database_create(strata_db *db, const char *url);
-int strata_database_drop(strata_db *db, const char *url);
+STRATA_EXTERN int strata_database_create(strata_db *db, const char *url);
+STRATA_EXTERN int strata_database_drop(strata_db *db, const char *url);
 
 /* ======================================================================
  * The live schema: inspect, dump, stats.
@@ -533,13 +558,13 @@ enum { STRATA_FORMAT_SQL = 0, STRATA_FORMAT_JSON = 1, STRATA_FORMAT_DOT = 2,
  * The live schema of db in format (STRATA_FORMAT_*). *out receives
  * NUL-terminated text, to free(). JSON: the shape of docs/json-schema-model.md.
  */
-int strata_inspect(strata_db *db, int format, unsigned flags, char **out);
+STRATA_EXTERN int strata_inspect(strata_db *db, int format, unsigned flags, char **out);
 
 /*
  * Canonical schema SQL: deterministic, in dependency order, re-executable in
  * an empty database. Loading a dump and dumping again gives the same bytes.
  */
-int strata_dump(strata_db *db, unsigned flags, char **out);
+STRATA_EXTERN int strata_dump(strata_db *db, unsigned flags, char **out);
 
 typedef struct strata_table_stats {
 	const char *schema;      /* NULL on SQLite */
@@ -555,8 +580,8 @@ typedef struct strata_stats_report {
 	long long total_bytes;       /* the whole database; -1 unknown */
 } strata_stats_report;
 
-int strata_stats(strata_db *db, unsigned flags, strata_stats_report **out);
-void strata_stats_free(strata_stats_report *s);
+STRATA_EXTERN int strata_stats(strata_db *db, unsigned flags, strata_stats_report **out);
+STRATA_EXTERN void strata_stats_free(strata_stats_report *s);
 
 /* ======================================================================
  * Declarative schema: diff, generate, push, verify.
@@ -591,7 +616,7 @@ typedef struct strata_plan {
 	const char **files;      /* generate: the migration files written */
 } strata_plan;
 
-void strata_plan_free(strata_plan *p);
+STRATA_EXTERN void strata_plan_free(strata_plan *p);
 
 typedef struct strata_diff_opts {
 	int version;
@@ -610,7 +635,7 @@ typedef struct strata_diff_opts {
  * db gives the engine (and, on PostgreSQL, the server for scratch
  * databases); it is not changed.
  */
-int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
+STRATA_EXTERN int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
                 strata_plan **out);
 
 typedef struct strata_generate_opts {
@@ -629,7 +654,7 @@ typedef struct strata_generate_opts {
  * directory produces to schema_file, and update strata.sum. Nothing to do:
  * returns 0 with an empty plan and writes nothing.
  */
-int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out);
+STRATA_EXTERN int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out);
 
 typedef struct strata_push_opts {
 	int version;
@@ -663,14 +688,14 @@ typedef struct strata_push_opts {
  * or the rows at stake), nothing is changed and STRATA_EDESTRUCTIVE is
  * returned again with the new plan in *out, to be asked about in turn.
  */
-int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
+STRATA_EXTERN int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
 
 /*
  * Drift: the live schema against what the migrations produce, and every
  * checksum. Returns 0 when all agree, STRATA_EDRIFT when not, with *out
  * listing each difference (live side as TO).
  */
-int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
+STRATA_EXTERN int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
 
 /*
  * Turn drift into a migration: write the migration NAME (a new file of the
@@ -684,7 +709,7 @@ int strata_verify(strata_db *db, const char *dev_url, strata_plan **out);
  * or failed (STRATA_EUSAGE, or the status call's code). opts: only dry_run
  * and dev_url are read. ^*out lists the differences, the SQL, and the file.
  */
-int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
+STRATA_EXTERN int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
                        strata_plan **out);
 
 /* ======================================================================
@@ -721,7 +746,7 @@ typedef struct strata_lint_report {
 	const char *engine;            /* whose rules applied: "sqlite" or "postgres" */
 } strata_lint_report;
 
-void strata_lint_report_free(strata_lint_report *r);
+STRATA_EXTERN void strata_lint_report_free(strata_lint_report *r);
 
 /*
  * Options of strata_lint(). Initialise with STRATA_LINT_OPTS_INIT.
@@ -748,14 +773,14 @@ typedef struct strata_lint_opts {
  * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed
  * (STRATA_EPARSE, "file:line: problem") fails the call, *out NULL.
  */
-int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out);
+STRATA_EXTERN int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out);
 
 /*
  * Lint one migration file's content (len bytes, markers and all) for engine
  * ("sqlite" or "postgres"), reporting it under the name file. Needs no
  * handle: on failure *errmsg (to free()) says why and *out is NULL.
  */
-int strata_lint_text(const char *engine, const char *file, const char *content, size_t len,
+STRATA_EXTERN int strata_lint_text(const char *engine, const char *file, const char *content, size_t len,
                      strata_lint_report **out, char **errmsg);
 
 /* ======================================================================
@@ -781,14 +806,14 @@ typedef struct strata_backup_list {
  * automatic, timestamped one (pruned to keep_backups); else a named
  * snapshot. *path_out (may be NULL) receives the path, to free().
  */
-int strata_backup(strata_db *db, const char *name, char **path_out);
-int strata_backups(strata_db *db, strata_backup_list **out);
-void strata_backup_list_free(strata_backup_list *l);
+STRATA_EXTERN int strata_backup(strata_db *db, const char *name, char **path_out);
+STRATA_EXTERN int strata_backups(strata_db *db, strata_backup_list **out);
+STRATA_EXTERN void strata_backup_list_free(strata_backup_list *l);
 /*
  * Restore a backup (name, or NULL / "latest") over the database through the
  * backup API, after backing up the current state (*undo_path, may be NULL).
  */
-int strata_restore(strata_db *db, const char *name, char **undo_path);
+STRATA_EXTERN int strata_restore(strata_db *db, const char *name, char **undo_path);
 /*
  * strata_restore(), also saying which file it restored: *from_path (may be
  * NULL; to free()) is its path. "latest" is the newest backup strata
@@ -801,7 +826,7 @@ int strata_restore(strata_db *db, const char *name, char **undo_path);
  * changes. The choice and the open happen under the folder's lock, so a
  * prune by another process cannot take the file away halfway.
  */
-int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
+STRATA_EXTERN int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
 
 #ifdef __cplusplus
 }

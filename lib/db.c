@@ -152,6 +152,13 @@ const char *strata_url_redacted(const strata_db *db)
 	return db && db->url.redacted ? db->url.redacted : "";
 }
 
+/* The header's version, compiled in: the loaded library's, whatever header
+ * the program was built with. */
+const char *strata_libversion(void)
+{
+	return STRATA_VERSION;
+}
+
 const char *strata_strerror(int code)
 {
 	switch (code) {

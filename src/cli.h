@@ -33,6 +33,8 @@ struct cli {
 	int ssl;                  /* DATABASE_SSL=true */
 	int committed;            /* the command changed the database: a later failure
 	                             (writing the output) exits EXIT_COMMITTED, never 1 */
+	int complete;             /* --completion-helper: opts_parse() lists the
+	                             command's options and returns -1 */
 	char *owned[16];          /* strings config.c allocated (from .env) */
 	int nowned;
 };
@@ -76,6 +78,11 @@ struct opt {
  */
 int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int argc, char **argv);
 void opts_usage(FILE *f, const char *usage, const struct opt *opts);
+/* For the shell completions (scripts/gen-completions): one line per option
+ * of opts, or of the global options when opts is NULL:
+ * "--long<TAB>-s<TAB>ARG<TAB>help", with an empty field for no short
+ * option and for a flag that takes no value. */
+void opts_complete(FILE *f, struct cli *cli, const struct opt *opts);
 /* 1 when a is a global option whose value is the next argument ("--url",
  * "-u"; not "--url=URL", "-uURL" or a flag such as --json): main() skips
  * it to find the command name, from the same table opts_parse() reads. */
@@ -187,6 +194,8 @@ int cmd_backups(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
 /* cmd_lint.c */
 int cmd_lint(struct cli *, int, char **);
+/* strata.c */
+int cmd_help(struct cli *, int, char **);
 /* Write `dump` output to path (cmd_inspect.c; --dump-schema). */
 int cli_write_dump(struct cli *cli, strata_db *db, const char *path);
 

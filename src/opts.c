@@ -222,6 +222,20 @@ void opts_usage(FILE *f, const char *usage, const struct opt *opts)
 	fprintf(f, "\nglobal options (-u URL, -d DIR, --json, -q, -v ...): see 'strata --help'\n");
 }
 
+void opts_complete(FILE *f, struct cli *cli, const struct opt *opts)
+{
+	const struct opt *o;
+
+	for (o = opts ? opts : global_opts(cli); o->type != OPT_T_END; o++) {
+		char s[3] = { 0 };
+		if (o->shrt) {
+			s[0] = '-';
+			s[1] = o->shrt;
+		}
+		fprintf(f, "--%s\t%s\t%s\t%s\n", o->lng, s, o->argname ? o->argname : "", o->help);
+	}
+}
+
 int opts_global_takes_value(const char *a)
 {
 	struct cli scratch; /* global_opts() wants somewhere to point; only types are read */
@@ -250,6 +264,12 @@ int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int a
 	}
 	if (!opts)
 		opts = none;
+	if (cli->complete) {
+		/* the command's table, for the shell completions: nothing is parsed */
+		opts_complete(stdout, cli, opts);
+		free(pos);
+		return -1;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const struct opt *o = NULL;

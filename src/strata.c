@@ -8,9 +8,13 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 
 static const struct cmd commands[] = {
@@ -39,6 +43,7 @@ static const struct cmd commands[] = {
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
+	{ "help", cmd_help, 0, "open the manual page of strata or of COMMAND" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -74,6 +79,144 @@ static void usage(FILE *f)
 	        "'strata <command> -h' shows a command's options. Exit status: 0 success,\n"
 	        "1 failure (the database unchanged), 2 bad usage or input, 3 a check found something,\n"
 	        "4 the database was changed, then writing the output failed.\n");
+}
+
+static const struct cmd *find_command(const char *name)
+{
+	const struct cmd *c;
+
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* "'x' is not a strata command", with the nearest names when there are. */
+static void unknown_command(const char *name)
+{
+	const char *names[sizeof commands / sizeof commands[0]], *near[2];
+	const struct cmd *c;
+	size_t k = 0, m;
+
+	for (c = commands; c->name; c++)
+		names[k++] = c->name;
+	m = cli_suggest(name, names, k, near);
+	if (m == 1)
+		cli_error("'%s' is not a strata command (did you mean '%s'?)", name, near[0]);
+	else if (m == 2)
+		cli_error("'%s' is not a strata command (did you mean '%s' or '%s'?)", name,
+		          near[0], near[1]);
+	else
+		cli_error("'%s' is not a strata command (see 'strata --help')", name);
+}
+
+/*
+ * Run man with args, quietly when quiet (only the status is wanted); its
+ * exit status, or -1 when it could not be run. SIGPIPE is ignored in strata
+ * (ignore_sigpipe()): man and its pager get the default back.
+ */
+static int run_man(char *const args[], int quiet)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		/* The docs' wide tables do not fit 80 columns: groff's
+		 * "cannot adjust line" says nothing a reader can act on. */
+		if (!getenv("MANROFFOPT"))
+			setenv("MANROFFOPT", "-Wbreak", 1);
+		if (quiet) {
+			FILE *null = freopen("/dev/null", "w", stdout);
+			(void)null;
+			if (!freopen("/dev/null", "w", stderr))
+				_exit(127);
+		}
+		execvp("man", args);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st) == 127 ? -1 : WEXITSTATUS(st);
+}
+
+/*
+ * strata help [COMMAND]: the manual page. The page generated beside this
+ * very program (build/man/, scripts/gen-man) first, so that a build run
+ * from its folder shows its own text, not an older installed one; then the
+ * installed page through man's own search.
+ */
+int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	char page[64], local[PATH_MAX], exe[PATH_MAX];
+	const char *cmd = NULL;
+	ssize_t len;
+	int n, r;
+
+	n = opts_parse(cli, "strata help [COMMAND]", NULL, argc, argv);
+	if (n < 0)
+		return OPTS_EXIT(n);
+	if (n > 1) {
+		cli_error("help: one command at most, not %d", n);
+		return EXIT_USAGE;
+	}
+	if (n == 1) {
+		if (!find_command(argv[1])) {
+			unknown_command(argv[1]);
+			return EXIT_USAGE;
+		}
+		cmd = argv[1];
+		/* commands documented on a sibling's page */
+		if (strcmp(cmd, "backups") == 0 || strcmp(cmd, "restore") == 0)
+			cmd = "backup";
+		else if (strcmp(cmd, "drop") == 0)
+			cmd = "create";
+	}
+	snprintf(page, sizeof page, "%s%s", cmd ? "strata-" : "strata", cmd ? cmd : "");
+
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		char *slash;
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if ((size_t)snprintf(local, sizeof local, "%s/man/%s.1", exe, page) < sizeof local &&
+			    access(local, R_OK) == 0) {
+				char *args[] = { "man", "-l", local, NULL };
+				r = run_man(args, 0);
+				if (r < 0) {
+					cli_error("help: cannot run man to show %s", local);
+					return EXIT_FAIL;
+				}
+				return r == 0 ? EXIT_OK : EXIT_FAIL;
+			}
+		}
+	}
+	{
+		char *where[] = { "man", "-w", page, NULL };
+		char *show[] = { "man", page, NULL };
+		r = run_man(where, 1);
+		if (r < 0) {
+			cli_error("help: cannot run man; the page is docs/%s.md in strata's source", page);
+			return EXIT_FAIL;
+		}
+		if (r != 0) {
+			cli_error("help: no manual page %s(1) is installed; the same text is docs/%s.md "
+			          "in strata's source", page, page);
+			return EXIT_FAIL;
+		}
+		r = run_man(show, 0);
+		return r == 0 ? EXIT_OK : EXIT_FAIL;
+	}
 }
 
 /*
@@ -116,6 +259,38 @@ int main(int argc, char **argv)
 			config_release(&cli);
 			return EXIT_OK;
 		}
+		/* For scripts/gen-completions, so that the shell completions
+		 * come from the tables themselves and cannot drift: the
+		 * commands ("name<TAB>help"), or the options of one command
+		 * (of none: the global options), as opts_complete() prints. */
+		if (strcmp(a, "--list-commands") == 0) {
+			for (c = commands; c->name; c++)
+				printf("%s\t%s\n", c->name, c->help);
+			config_release(&cli);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "--completion-helper") == 0) {
+			char *one[2] = { NULL, NULL };
+			if (i + 1 >= argc) {
+				opts_complete(stdout, &cli, NULL);
+				printf("--help\t-h\t\tshow usage\n--version\t\t\tshow the version\n");
+				config_release(&cli);
+				return EXIT_OK;
+			}
+			c = find_command(argv[i + 1]);
+			if (!c) {
+				unknown_command(argv[i + 1]);
+				config_release(&cli);
+				return EXIT_USAGE;
+			}
+			/* The command's opts_parse() prints its table and returns
+			 * before anything is parsed, opened or created. */
+			cli.complete = 1;
+			one[0] = argv[i + 1];
+			rc = c->fn(&cli, 1, one);
+			config_release(&cli);
+			return rc;
+		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			config_release(&cli);
@@ -130,22 +305,9 @@ int main(int argc, char **argv)
 		config_release(&cli);
 		return EXIT_USAGE;
 	}
-	for (c = commands; c->name; c++)
-		if (strcmp(c->name, argv[i]) == 0)
-			break;
-	if (!c->name) {
-		const char *names[sizeof commands / sizeof commands[0]], *near[2];
-		size_t k = 0, m;
-		for (c = commands; c->name; c++)
-			names[k++] = c->name;
-		m = cli_suggest(argv[i], names, k, near);
-		if (m == 1)
-			cli_error("'%s' is not a strata command (did you mean '%s'?)", argv[i], near[0]);
-		else if (m == 2)
-			cli_error("'%s' is not a strata command (did you mean '%s' or '%s'?)", argv[i],
-			          near[0], near[1]);
-		else
-			cli_error("'%s' is not a strata command (see 'strata --help')", argv[i]);
+	c = find_command(argv[i]);
+	if (!c) {
+		unknown_command(argv[i]);
 		config_release(&cli);
 		return EXIT_USAGE;
 	}
