@@ -395,7 +395,7 @@ static int build_status(strata_db *db, const struct migration_set *ms,
 			e = report_add(r, &ms->v[i], &as->v[j]);
 			if (strcmp(as->v[j].state, "failed") == 0)
 				e->state = STRATA_FAILED;
-			else if (strcmp(ms->v[i].checksum, as->v[j].checksum) != 0)
+			else if (!migration_checksum_is(&ms->v[i], as->v[j].checksum))
 				e->state = STRATA_EDITED;
 			else
 				e->state = STRATA_APPLIED;
@@ -732,7 +732,7 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 			return db_why(db, STRATA_WHY_MISSING, a->version,
 			              i == 0 ? NULL : as->v[i - 1].version, NULL);
 		}
-		if (strcmp(m->checksum, a->checksum) != 0) {
+		if (!migration_checksum_is(m, a->checksum)) {
 			char uc[65];
 			up_checksum(m, uc);
 			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0) {
@@ -1115,7 +1115,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		 * (a fixed down section is used), the one recorded when applied
 		 * once the file is gone or its up section was edited (or cannot be
 		 * compared: applied before strata kept up_checksum). */
-		if (f && strcmp(f->checksum, a->checksum) == 0) {
+		if (f && migration_checksum_is(f, a->checksum)) {
 			m = f;
 			src = STRATA_DOWN_FILE;
 		} else if (f && a->up_checksum) {
@@ -1627,7 +1627,7 @@ int strata_show(strata_db *db, const char *version, strata_report **out)
 	} else if (strcmp(a->state, "failed") == 0) {
 		e->state = STRATA_FAILED;
 	} else {
-		e->state = strcmp(m->checksum, a->checksum) != 0 ? STRATA_EDITED : STRATA_APPLIED;
+		e->state = !migration_checksum_is(m, a->checksum) ? STRATA_EDITED : STRATA_APPLIED;
 	}
 	e->sql = xstrdup_or_null(m->up.sql);
 	e->down_sql = xstrdup_or_null(m->down.sql);
