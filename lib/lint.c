@@ -76,8 +76,9 @@ static const struct rule {
 		"'-- strata:lint-ignore update-without-where'; on a large table, update in batches" },
 	[R_ALTER_COLUMN_TYPE] = { "alter-column-type", STRATA_LINT_ERROR, ENG_PG,
 		"add a new column, backfill it in batches, switch the application, then drop the old "
-		"one; a binary-compatible change (varchar(n) to text or a larger n) does not rewrite: "
-		"suppress it then" },
+		"one; a widening that does not rewrite (varchar(n) to text or a larger n, numeric(p,s) "
+		"to a larger p) is not reported once lint knows the old type (earlier migrations, or "
+		"the database with a URL)" },
 	[R_DROP_VIEW] = { "drop-view", STRATA_LINT_WARNING, ENG_BOTH,
 		"make sure nothing queries the view any more, or replace it with CREATE OR REPLACE VIEW" },
 	[R_CREATE_INDEX] = { "create-index-non-concurrent", STRATA_LINT_ERROR, ENG_PG,
@@ -991,6 +992,22 @@ static char *type_now(struct lint_file *f, const char *table, const char *col)
 
 enum { TC_SAME, TC_SAFE, TC_REWRITE, TC_RISKY };
 
+/* A key as SQL spells it, for messages: "int4" is "integer". */
+static const char *type_shown(const char *key)
+{
+	static const struct { const char *key, *sql; } names[] = {
+		{ "int2", "smallint" }, { "int4", "integer" }, { "int8", "bigint" },
+		{ "float4", "real" }, { "float8", "double precision" }, { "bpchar", "char" },
+		{ "bool", "boolean" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(key, names[i].key) == 0)
+			return names[i].sql;
+	return key;
+}
+
 /* Split a key "name(a,b)" into its name (in base, of size bn) and modifiers. */
 static int key_split(const char *key, char *base, size_t bn, long long *a, long long *b)
 {
@@ -1215,12 +1232,13 @@ static void lint_column_type(struct lint_file *f, const struct lint_stmt *s, con
 	if (tc == TC_REWRITE)
 		EMIT_SIZED(f, s, R_TYPE_REWRITE, table,
 		     "column '%s.%s' changes type from %s to %s: every value converts, but the table "
-		     "and its indexes are rewritten under an ACCESS EXCLUSIVE lock", table, col, from, to);
+		     "and its indexes are rewritten under an ACCESS EXCLUSIVE lock", table, col,
+		     type_shown(from), type_shown(to));
 	else if (tc == TC_RISKY && from && to)
 		EMIT(f, s, R_ALTER_COLUMN_TYPE,
 		     "column '%s.%s' changes type from %s to %s: the table is rewritten under an ACCESS "
 		     "EXCLUSIVE lock, and values that do not convert fail or lose precision",
-		     table, col, from, to);
+		     table, col, type_shown(from), type_shown(to));
 	else if (tc == TC_RISKY)
 		EMIT(f, s, R_ALTER_COLUMN_TYPE,
 		     "column '%s.%s' changes type: the table is rewritten under an ACCESS EXCLUSIVE "
@@ -2839,16 +2857,41 @@ static int lint_path(struct lint_run *r, const char *path)
 	return rc;
 }
 
-/* Every migration of dir, in version order. */
-static int lint_dir(struct lint_run *r, const char *dir)
+/* 1 if the file at path is a migration the database records as applied
+ * (status: applied or edited; the same file name), so not linted. */
+static int is_applied(const strata_report *st, const char *path)
+{
+	const char *base = strrchr(path, '/'), *eb;
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; st && i < st->n; i++) {
+		const strata_entry *e = &st->entries[i];
+		if ((e->state != STRATA_APPLIED && e->state != STRATA_EDITED) || !e->file)
+			continue;
+		eb = strrchr(e->file, '/');
+		eb = eb ? eb + 1 : e->file;
+		if (strcmp(eb, base) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every migration of dir, in version order; those st records as applied
+ * are counted, not linted. */
+static int lint_dir(struct lint_run *r, const char *dir, const strata_report *st)
 {
 	struct migration_set set = { 0, NULL, 0 };
 	size_t i;
 	int rc;
 
 	rc = migrations_load(dir, &set, &r->err);
-	for (i = 0; !rc && i < set.n; i++)
-		rc = lint_path(r, set.v[i].path);
+	for (i = 0; !rc && i < set.n; i++) {
+		if (is_applied(st, set.v[i].path))
+			r->skipped++;
+		else
+			rc = lint_path(r, set.v[i].path);
+	}
 	migrations_release(&set);
 	return rc;
 }
@@ -2900,6 +2943,7 @@ static int run_report(struct lint_run *r, strata_lint_report **out)
 	rep->files = r->files;
 	rep->statements = r->statements;
 	rep->engine = r->engine == ENG_PG ? "postgres" : "sqlite";
+	rep->skipped = r->skipped;
 	r->v = NULL;
 	r->n = 0;
 	*out = rep;
@@ -2924,10 +2968,11 @@ void strata_lint_report_free(strata_lint_report *rep)
 int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out)
 {
 	static const strata_lint_opts defaults = STRATA_LINT_OPTS_INIT;
+	strata_report *applied = NULL;
 	struct lint_run r;
 	struct stat st;
 	size_t i;
-	int rc = 0;
+	int rc = 0, all = 0;
 
 	*out = NULL;
 	db_clear_error(db);
@@ -2960,9 +3005,30 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 	}
 	if (!r.engine)
 		r.engine = ENG_PG;
+	r.large_rows = STRATA_LINT_LARGE_ROWS;
+	if (opts->version >= 2) {
+		all = opts->all;
+		if (opts->large_table_rows > 0)
+			r.large_rows = opts->large_table_rows;
+		r.require_lock_timeout = opts->require_lock_timeout;
+	}
+	r.lock_timeout_ms = db->lock_timeout_ms;
+	/* A database of the engine whose rules apply: its tables' sizes and
+	 * columns' types weigh the findings, and what it has applied is not
+	 * linted again (a migration that ran cannot be made safer). */
+	if (db->conn) {
+		/* sizes and types only from a database the rules are about */
+		if ((unsigned)engine_of(strata_engine(db)) == r.engine)
+			r.conn = db->conn;
+		if (!all) {
+			if ((rc = strata_status(db, &applied)) != 0)
+				return rc;
+			r.pending = 1;
+		}
+	}
 
 	if (!opts->files || !opts->nfiles) {
-		rc = lint_dir(&r, db->dir);
+		rc = lint_dir(&r, db->dir, applied);
 	} else {
 		for (i = 0; !rc && i < opts->nfiles; i++) {
 			const char *p = opts->files[i];
@@ -2970,16 +3036,48 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 				sbuf_setf(&r.err, "an empty file name");
 				rc = STRATA_EUSAGE;
 			} else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				rc = lint_dir(&r, p);
+				rc = lint_dir(&r, p, applied);
+			} else if (is_applied(applied, p)) {
+				r.skipped++;
 			} else {
 				rc = lint_path(&r, p);
 			}
 		}
 	}
+	strata_report_free(applied);
 	if (!rc)
 		rc = run_report(&r, out);
 	if (rc)
 		db_error(db, rc, "%s", r.err.len ? r.err.buf : strata_strerror(rc));
+	run_release(&r);
+	return rc;
+}
+
+int lint_pending(drv_conn *conn, const char *engine, const char *const *files,
+                 const char *const *contents, const size_t *lens, size_t n,
+                 strata_lint_report **out)
+{
+	struct lint_run r;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	memset(&r, 0, sizeof r);
+	sbuf_init(&r.err);
+	r.engine = (unsigned)engine_of(engine);
+	if (!r.engine)
+		r.engine = ENG_PG;
+	r.conn = conn;
+	r.pending = 1;
+	r.large_rows = STRATA_LINT_LARGE_ROWS;
+	for (i = 0; i < n && rc != STRATA_ENOMEM; i++) {
+		/* The files parsed a moment ago; what lint cannot read the
+		 * engine will judge. */
+		rc = lint_content(&r, files[i], contents[i], lens[i]);
+		sbuf_reset(&r.err);
+	}
+	if (rc != STRATA_ENOMEM)
+		rc = run_report(&r, out);
 	run_release(&r);
 	return rc;
 }
