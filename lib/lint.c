@@ -1391,9 +1391,12 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 			name = "?";
 		if (strcmp(sub, "AT_AddColumn") == 0) {
 			json_t *cd = json_object_get(def, "ColumnDef");
+			if (!created)
+				lock_taken(f, s, table);
 			lint_add_column(f, s, table, created, cd);
 			type_set(f, table, jstr(cd, "colname"), json_object_get(cd, "typeName"));
-			if (f->no_tx && !jtrue(cmd, "missing_ok"))
+			/* SQLite has no ADD COLUMN IF NOT EXISTS to advise */
+			if (f->no_tx && !jtrue(cmd, "missing_ok") && f->run->engine == ENG_PG)
 				EMIT(f, s, R_NON_IDEMPOTENT, "ADD COLUMN '%s' without IF NOT EXISTS fails when "
 				     "the migration runs again after stopping partway (transaction:false)",
 				     jstr(cd, "colname") ? jstr(cd, "colname") : "?");
