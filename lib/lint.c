@@ -200,6 +200,7 @@ struct lint_run {
 	 * pending: the files are the pending run, so a table an earlier one
 	 * creates is new in the later ones too. */
 	drv_conn *conn;
+	int sizes;                /* ask conn for table sizes (not in up's transaction) */
 	int pending;
 	long long large_rows;     /* a table of this many rows is large */
 	long lock_timeout_ms;     /* the run sets lock_timeout itself (--lock-timeout) */
@@ -824,7 +825,7 @@ static void size_note(struct lint_file *f, const char *table)
 
 	f->sev = 0;
 	sbuf_reset(&f->note);
-	if (!r->conn || f->probe)
+	if (!r->conn || !r->sizes || f->probe)
 		return;
 	table_size(r, table, &rows, &bytes);
 	if (rows < 0)
@@ -3021,8 +3022,10 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 	 * linted again (a migration that ran cannot be made safer). */
 	if (db->conn) {
 		/* sizes and types only from a database the rules are about */
-		if ((unsigned)engine_of(strata_engine(db)) == r.engine)
+		if ((unsigned)engine_of(strata_engine(db)) == r.engine) {
 			r.conn = db->conn;
+			r.sizes = 1;
+		}
 		if (!all) {
 			if ((rc = strata_status(db, &applied)) != 0)
 				return rc;
@@ -3070,6 +3073,9 @@ int lint_pending(drv_conn *conn, const char *engine, const char *const *files,
 	r.engine = (unsigned)engine_of(engine);
 	if (!r.engine)
 		r.engine = ENG_PG;
+	/* Only the columns' types, read from the catalog by queries that
+	 * cannot fail: this runs inside up's transaction, which a failed
+	 * count (no SELECT right on a table) would abort. */
 	r.conn = conn;
 	r.pending = 1;
 	r.large_rows = STRATA_LINT_LARGE_ROWS;
