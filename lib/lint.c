@@ -200,7 +200,7 @@ struct lint_run {
 	 * pending: the files are the pending run, so a table an earlier one
 	 * creates is new in the later ones too. */
 	drv_conn *conn;
-	int sizes;                /* ask conn for table sizes (not in up's transaction) */
+	int read_sizes;           /* ask conn for table sizes (not in up's transaction) */
 	int pending;
 	long long large_rows;     /* a table of this many rows is large */
 	long lock_timeout_ms;     /* the run sets lock_timeout itself (--lock-timeout) */
@@ -825,7 +825,7 @@ static void size_note(struct lint_file *f, const char *table)
 
 	f->sev = 0;
 	sbuf_reset(&f->note);
-	if (!r->conn || !r->sizes || f->probe)
+	if (!r->conn || !r->read_sizes || f->probe)
 		return;
 	table_size(r, table, &rows, &bytes);
 	if (rows < 0)
@@ -3024,7 +3024,7 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 		/* sizes and types only from a database the rules are about */
 		if ((unsigned)engine_of(strata_engine(db)) == r.engine) {
 			r.conn = db->conn;
-			r.sizes = 1;
+			r.read_sizes = 1;
 		}
 		if (!all) {
 			if ((rc = strata_status(db, &applied)) != 0)

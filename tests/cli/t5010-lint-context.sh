@@ -234,4 +234,34 @@ test_expect_success 'any other change is still an edit' '
 	test_grep "edited after it was applied" err
 '
 
+test_expect_success 'strata.sum: a lint-ignore comment is no edit, and an older sum of the whole file still holds' '
+	base &&
+	strata hash >/dev/null &&
+	sed -i "s/^CREATE TABLE u .*/-- strata:lint-ignore int-primary-key\n&/" migrations/0002_u.sql &&
+	strata up >out 2>err &&
+	test_grep "applied .*0002_u" out &&
+	# a strata.sum an older strata wrote: the hash of the whole file
+	for f in migrations/0001_t.sql migrations/0002_u.sql
+	do
+		echo "$(basename $f) $(tr -d "\r" <$f | sha256sum | cut -d" " -f1)" || return 1
+	done >body &&
+	{ echo "total $(sha256sum <body | cut -d" " -f1)" && cat body; } >migrations/strata.sum &&
+	strata status >out 2>err &&
+	test_grep ! edited out &&
+	cat >migrations/0003_v.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE v (id bigint PRIMARY KEY);
+	-- migrate:down
+	DROP TABLE v;
+	EOF
+	test_must_fail strata up >out 2>err &&
+	test_grep "0003_v.sql is not in the file" err &&
+	strata hash >/dev/null &&
+	strata up >out 2>err &&
+	test_grep "applied .*0003_v" out &&
+	echo "x" >>migrations/0001_t.sql &&
+	test_must_fail strata up >out 2>err &&
+	test_grep "0001_t.sql was edited after it was hashed" err
+'
+
 test_done
