@@ -264,6 +264,10 @@ struct lint_file {
 	 * and words appended to its message: the table's size. */
 	strata_lint_severity sev;
 	struct sbuf note;
+	/* The statement names its table with a schema: the database's
+	 * table of that name on search_path may be another one, so it is
+	 * not asked about (a finding keeps the rule's weight). */
+	int qualified;
 };
 
 struct risky_fn {
@@ -825,7 +829,7 @@ static void size_note(struct lint_file *f, const char *table)
 
 	f->sev = 0;
 	sbuf_reset(&f->note);
-	if (!r->conn || !r->read_sizes || f->probe)
+	if (!r->conn || !r->read_sizes || f->probe || f->qualified)
 		return;
 	table_size(r, table, &rows, &bytes);
 	if (rows < 0)
@@ -979,7 +983,7 @@ static char *type_now(struct lint_file *f, const char *table, const char *col)
 	sbuf_release(&tc);
 	if (k)
 		return r->typev[k - 1] ? strdup(r->typev[k - 1]) : NULL;
-	if (r->engine != ENG_PG)
+	if (r->engine != ENG_PG || f->qualified)
 		return NULL;
 	p[0] = table;
 	p[1] = col;
@@ -1381,6 +1385,7 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 	ot = jstr(n, "objtype");
 	if (ot && strcmp(ot, "OBJECT_TABLE") != 0)
 		return; /* ALTER INDEX, ALTER VIEW ... */
+	f->qualified = jstr(rel, "schemaname") != NULL;
 	json_array_foreach(json_object_get(n, "cmds"), i, it) {
 		cmd = json_object_get(it, "AlterTableCmd");
 		sub = jstr(cmd, "subtype");
@@ -1450,6 +1455,7 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 				     "holding a lock that blocks writes to it", part, table);
 		}
 	}
+	f->qualified = 0;
 }
 
 static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
@@ -2006,6 +2012,7 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		                                    "rel"), "relname"));
 	} else if (strcmp(type, "IndexStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
+		f->qualified = jstr(json_object_get(n, "relation"), "schemaname") != NULL;
 		if (!jtrue(n, "concurrent") && !is_created(f, name)) {
 			lock_taken(f, s, name);
 			EMIT_SIZED(f, s, R_CREATE_INDEX, name,
@@ -2017,6 +2024,7 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 			     "migration runs again after stopping partway (transaction:false), %s",
 			     jtrue(n, "concurrent") ? "and a failed CONCURRENTLY build leaves an invalid "
 			     "index of that name behind" : "as the index is there");
+		f->qualified = 0;
 	} else if (strcmp(type, "DropStmt") == 0) {
 		lint_drop(f, s, n);
 	} else if (strcmp(type, "DropdbStmt") == 0) {

@@ -186,6 +186,20 @@ test_expect_success POSTGRES 'narrowing is still destructive: up asks, nothing r
 	test "$(db_checksum)" = "$before"
 '
 
+test_expect_success POSTGRES 'a table named with its schema is not looked up: judged the worst way' '
+	cat >migrations/0004_narrow.sql <<-\EOF &&
+	-- migrate:up
+	CREATE INDEX t_n2 ON public.t (n);
+	ALTER TABLE public.t ALTER COLUMN price TYPE numeric(30,8);
+	-- migrate:down
+	EOF
+	test_expect_code 3 strata lint --large-table-rows 1000000 >out &&
+	test_grep "0004_narrow.sql:2: error\[create-index-non-concurrent\]: CREATE INDEX on .t. without CONCURRENTLY blocks writes to the table while the index is built$" out &&
+	test_grep "0004_narrow.sql:3: error\[alter-column-type\]: column .t.price. changes type: the table" out &&
+	test_expect_code 1 strata up >out 2>err &&
+	test_grep "0004_narrow.sql:3 .*(alter-column-type)" err
+'
+
 test_expect_success POSTGRES 'int to bigint rewrites but loses nothing: lint reports it, up does not ask' '
 	rm migrations/0004_narrow.sql &&
 	cat >migrations/0004_big.sql <<-\EOF &&
