@@ -81,6 +81,7 @@ static void add_migration(struct migration_set *s, const char *fn, size_t n)
 	if (!m->filename)
 		abort();
 	util_sha256_hex(fn, n, m->checksum);
+	memcpy(m->checksum_raw, m->checksum, sizeof m->checksum_raw);
 }
 
 static void write_all(const char *path, const uint8_t *d, size_t n)

@@ -744,6 +744,8 @@ typedef struct strata_lint_report {
 	size_t suppressed;             /* findings silenced by lint-ignore comments */
 	size_t files, statements;      /* what was looked at */
 	const char *engine;            /* whose rules applied: "sqlite" or "postgres" */
+	/* appended (reports are the library's to allocate): */
+	size_t skipped;                /* applied migrations not linted (a connected db) */
 } strata_lint_report;
 
 STRATA_EXTERN void strata_lint_report_free(strata_lint_report *r);
@@ -751,7 +753,8 @@ STRATA_EXTERN void strata_lint_report_free(strata_lint_report *r);
 /*
  * Options of strata_lint(). Initialise with STRATA_LINT_OPTS_INIT.
  * The engine whose rules apply is engine when set, else the engine named by
- * url's scheme (the URL is only parsed: nothing connects), else db's.
+ * url's scheme (the URL is only parsed: lint never connects by itself),
+ * else db's. Version 2 added the fields after nfiles.
  */
 typedef struct strata_lint_opts {
 	int version;
@@ -760,9 +763,14 @@ typedef struct strata_lint_opts {
 	const char *const *files;  /* migration files (or directories of them) to lint;
 	                              NULL or nfiles 0: every migration of db's directory */
 	size_t nfiles;
+	/* version 2: */
+	int all;                   /* a connected db: lint applied migrations too */
+	long long large_table_rows; /* a table of this many rows is large; 0: STRATA_LINT_LARGE_ROWS */
+	int require_lock_timeout;  /* report lock-timeout-missing (unless db's lock_timeout_ms) */
 } strata_lint_opts;
-#define STRATA_LINT_OPTS_VERSION 1
-#define STRATA_LINT_OPTS_INIT { STRATA_LINT_OPTS_VERSION, NULL, NULL, NULL, 0 }
+#define STRATA_LINT_OPTS_VERSION 2
+#define STRATA_LINT_OPTS_INIT { STRATA_LINT_OPTS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0 }
+#define STRATA_LINT_LARGE_ROWS 100000
 
 /*
  * Lint the up sections of migration files and report what would destroy
@@ -772,6 +780,12 @@ typedef struct strata_lint_opts {
  * slot. opts may be NULL (every migration of the directory, db's engine). ^Findings are not failures: the call returns 0 with *out
  * holding them. ^A file that is missing (STRATA_ENOTFOUND) or malformed
  * (STRATA_EPARSE, "file:line: problem") fails the call, *out NULL.
+ * ^When db is connected (and its engine's rules apply), lint reads it and
+ * changes nothing: migrations it records as applied are not linted unless
+ * opts->all (counted in skipped); a table that an earlier pending
+ * migration creates is new; a lock or rewrite on a table is an error when
+ * the table has at least opts->large_table_rows rows, a warning below; a
+ * type change is judged against the column's type in the database.
  */
 STRATA_EXTERN int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out);
 

@@ -64,6 +64,13 @@ void db_log(strata_db *db, int level, const char *fmt, ...)
 /* lint.c: 1 when rule (a lint rule id) marks a statement that destroys data,
  * or that lint cannot judge (dynamic-sql): `up` asks before running it. */
 int lint_rule_is_destructive(const char *rule);
+/* lint.c: lint the pending migrations files[0..n) (their contents, in the
+ * order they run) for `up`, with the connection conn (NULL: none) saying
+ * what type each column has now, and tables an earlier one creates counted
+ * as new. A file lint cannot read is left out. 0 or STRATA_ENOMEM. */
+int lint_pending(drv_conn *conn, const char *engine, const char *const *files,
+                 const char *const *contents, const size_t *lens, size_t n,
+                 strata_lint_report **out);
 /* 1 when the PostgreSQL script sql calls pg_advisory_unlock_all() (which
  * would release the runner's lock), also from a DO block, a function body
  * or an EXECUTE string; *offset is then where its statement starts. 0 when

@@ -44,7 +44,8 @@ enum rule_id {
 	R_ADD_COLUMN_VOLATILE, R_ADD_COLUMN_NOT_NULL, R_VACUUM_FULL, R_CLUSTER,
 	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
 	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_DYNAMIC_SQL, R_DROP_CASCADE,
-	R_RELEASES_LOCK, R_COUNT
+	R_RELEASES_LOCK, R_TYPE_REWRITE, R_LOCK_TIMEOUT, R_DROP_INDEX, R_INT_PRIMARY_KEY,
+	R_NON_IDEMPOTENT, R_ATTACH_PARTITION, R_ADD_EXCLUDE, R_COUNT
 };
 
 static const struct rule {
@@ -75,8 +76,9 @@ static const struct rule {
 		"'-- strata:lint-ignore update-without-where'; on a large table, update in batches" },
 	[R_ALTER_COLUMN_TYPE] = { "alter-column-type", STRATA_LINT_ERROR, ENG_PG,
 		"add a new column, backfill it in batches, switch the application, then drop the old "
-		"one; a binary-compatible change (varchar(n) to text or a larger n) does not rewrite: "
-		"suppress it then" },
+		"one; a widening that does not rewrite (varchar(n) to text or a larger n, numeric(p,s) "
+		"to a larger p) is not reported once lint knows the old type (earlier migrations, or "
+		"the database with a URL)" },
 	[R_DROP_VIEW] = { "drop-view", STRATA_LINT_WARNING, ENG_BOTH,
 		"make sure nothing queries the view any more, or replace it with CREATE OR REPLACE VIEW" },
 	[R_CREATE_INDEX] = { "create-index-non-concurrent", STRATA_LINT_ERROR, ENG_PG,
@@ -129,6 +131,27 @@ static const struct rule {
 	[R_DROP_CASCADE] = { "drop-cascade", STRATA_LINT_ERROR, ENG_PG,
 		"drop what depends on it first, each by name in a reviewed statement, then drop it "
 		"without CASCADE" },
+	[R_TYPE_REWRITE] = { "alter-column-type-rewrite", STRATA_LINT_ERROR, ENG_PG,
+		"add a new column of the new type, backfill it in batches, switch the application, "
+		"then drop the old one; on a small table, suppress it" },
+	[R_LOCK_TIMEOUT] = { "lock-timeout-missing", STRATA_LINT_ERROR, ENG_PG,
+		"run up with --lock-timeout (e.g. 5s), or start the up section with "
+		"SET lock_timeout = '5s' (SET LOCAL in a migration that runs in a transaction)" },
+	[R_DROP_INDEX] = { "drop-index-non-concurrent", STRATA_LINT_WARNING, ENG_PG,
+		"DROP INDEX CONCURRENTLY, alone in a migration marked '-- migrate:up transaction:false'" },
+	[R_INT_PRIMARY_KEY] = { "int-primary-key", STRATA_LINT_WARNING, ENG_PG,
+		"use bigint (bigserial, or bigint GENERATED ALWAYS AS IDENTITY): changing the type "
+		"later rewrites the table and every table whose foreign keys point at it" },
+	[R_NON_IDEMPOTENT] = { "non-idempotent", STRATA_LINT_WARNING, ENG_BOTH,
+		"write it so a second run is a no-op: CREATE ... IF NOT EXISTS, DROP ... IF EXISTS, "
+		"ADD COLUMN IF NOT EXISTS (a transaction:false migration that stops partway is run again)" },
+	[R_ATTACH_PARTITION] = { "attach-partition", STRATA_LINT_ERROR, ENG_PG,
+		"first add to the partition a CHECK constraint matching its bound NOT VALID, VALIDATE "
+		"it in a later migration, then ATTACH PARTITION (which then skips the scan) and drop "
+		"the check" },
+	[R_ADD_EXCLUDE] = { "add-exclude-constraint", STRATA_LINT_ERROR, ENG_PG,
+		"there is no online way: add it when the table is created or empty, or build a new "
+		"table with the constraint, copy the rows in batches and swap it in" },
 };
 
 /* The rules whose statements destroy data: `up` asks before them. A
@@ -158,9 +181,38 @@ int lint_rule_is_destructive(const char *rule)
 	return 0;
 }
 
+/*
+ * Names without case (SQLite's rule, and PostgreSQL's for unquoted names),
+ * each mapped to a number: a hash table, so that a migration of many
+ * thousand tables is not linted in quadratic time.
+ */
+struct name_map {
+	char **name;
+	size_t *val;
+	size_t cap, n;            /* cap: 0 or a power of two, at most half full */
+};
+
 /* What one call collects: the findings and the counts. */
 struct lint_run {
 	unsigned engine;          /* ENG_SQLITE or ENG_PG */
+	/* Context (docs/strata-lint.md "With a database"): conn, when there is
+	 * one, says how large a table is and what type a column has now;
+	 * pending: the files are the pending run, so a table an earlier one
+	 * creates is new in the later ones too. */
+	drv_conn *conn;
+	int read_sizes;           /* ask conn for table sizes (not in up's transaction) */
+	int pending;
+	long long large_rows;     /* a table of this many rows is large */
+	long lock_timeout_ms;     /* the run sets lock_timeout itself (--lock-timeout) */
+	int require_lock_timeout; /* report lock-timeout-missing */
+	struct name_map created;  /* pending: tables (and "t.c") earlier files created */
+	struct name_map types;    /* "table.column" -> index + 1 in typev: as the files left it */
+	char **typev;
+	size_t ntypes, atypes;
+	struct name_map sizes;    /* table -> index + 1 in rowsv / bytesv */
+	long long *rowsv, *bytesv; /* rows (-1: unknown), bytes (-1: unknown) */
+	size_t nsizes, asizes;
+	size_t skipped;           /* applied migrations not linted */
 	strata_lint_finding *v;
 	size_t n, alloc;
 	size_t errors, warnings, suppressed, files, statements;
@@ -179,16 +231,6 @@ struct held_drop {
 	size_t same_prev;         /* the earlier held drop of the same name, + 1; 0: none */
 };
 
-/*
- * Names without case (SQLite's rule, and PostgreSQL's for unquoted names),
- * each mapped to a number: a hash table, so that a migration of many
- * thousand tables is not linted in quadratic time.
- */
-struct name_map {
-	char **name;
-	size_t *val;
-	size_t cap, n;            /* cap: 0 or a power of two, at most half full */
-};
 
 /* One file being linted. */
 struct lint_file {
@@ -215,6 +257,17 @@ struct lint_file {
 	enum rule_id probe_rule;
 	char *probe_msg;
 	int depth;                /* DO blocks and bodies within each other */
+	/* lock-timeout-missing: a SET of lock_timeout or statement_timeout
+	 * seen so far in the up section; the finding made (once a file) */
+	int timeout_set, timeout_told;
+	/* The next finding's severity when not the rule's (0: the rule's),
+	 * and words appended to its message: the table's size. */
+	strata_lint_severity sev;
+	struct sbuf note;
+	/* The statement names its table with a schema: the database's
+	 * table of that name on search_path may be another one, so it is
+	 * not asked about (a finding keeps the rule's weight). */
+	int qualified;
 };
 
 struct risky_fn {
@@ -422,11 +475,15 @@ static void emit_at(struct lint_file *f, long line, const char *text, size_t tle
 	va_start(ap, fmt);
 	sbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
+	if (f->note.len)
+		sbuf_add(&msg, f->note.buf, f->note.len);
 	sbuf_escape_controls(&msg, 0);
 	x = &r->v[r->n];
 	memset(x, 0, sizeof *x);
 	x->rule = ru->id;
-	x->severity = ru->severity;
+	x->severity = f->sev ? f->sev : ru->severity;
+	if (rid == R_LOCK_TIMEOUT && !r->require_lock_timeout)
+		x->severity = STRATA_LINT_WARNING;
 	x->line = line;
 	x->file = strdup(f->display);
 	x->statement = excerpt(text, tlen);
@@ -447,6 +504,16 @@ static void emit_at(struct lint_file *f, long line, const char *text, size_t tle
 }
 
 #define EMIT(f, s, rid, ...) emit_at((f), (s)->line, (s)->text, (s)->len, (rid), __VA_ARGS__)
+
+/* A finding whose weight is the size of table: with a database, an error
+ * on a large table (its size in the message), a warning on a small or
+ * empty one; without one (or a table it does not have), the rule's own. */
+#define EMIT_SIZED(f, s, rid, table, ...) do { \
+		size_note((f), (table)); \
+		EMIT((f), (s), (rid), __VA_ARGS__); \
+		(f)->sev = 0; \
+		sbuf_reset(&(f)->note); \
+	} while (0)
 
 /* ---- tables this migration created --------------------------------------- */
 
@@ -535,13 +602,17 @@ static void created_add(struct lint_file *f, const char *name)
 		return; /* a function's body: not run yet */
 	if (name && name_put(&f->created, name, 1) != 0)
 		f->run->nomem = 1;
+	/* in a pending run, the later files find it new too */
+	if (name && f->run->pending && name_put(&f->run->created, name, 1) != 0)
+		f->run->nomem = 1;
 }
 
 /* Names compare without case: SQLite's rule, and PostgreSQL's for unquoted
  * names (a quoted "Users" beside users is rare enough to not matter here). */
 static int is_created(const struct lint_file *f, const char *name)
 {
-	return name_get(&f->created, name) != 0;
+	return name_get(&f->created, name) != 0 ||
+	       (f->run->pending && name_get(&f->run->created, name) != 0);
 }
 
 static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char *name)
@@ -644,6 +715,393 @@ static const char *relname(json_t *rangevar)
 	return s ? s : "?";
 }
 
+/* ---- context: the live database ---------------------------------------- */
+
+/* One query on the run's connection; NULL when it failed (lint then knows
+ * less: the rule's own severity applies) or there is no connection. */
+static struct drv_rows *live_query(struct lint_run *r, const char *sql, const char *const *p, int np)
+{
+	struct drv_rows *rows = NULL;
+	struct drv_err e;
+
+	if (!r->conn)
+		return NULL;
+	drv_err_init(&e);
+	if (drv_query(r->conn, sql, p, np, &rows, &e) != 0)
+		rows = NULL;
+	drv_err_release(&e);
+	return rows;
+}
+
+/* Rows in the table called qname (quoted), counted only up to the large
+ * size, so that a huge table costs no more than a large one. */
+static long long bounded_count(struct lint_run *r, const char *qname)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *rows;
+	long long n = -1;
+
+	sbuf_addf(&sql, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %lld) AS strata_lint_count",
+	          qname, r->large_rows);
+	if (!sbuf_failed(&sql) && (rows = live_query(r, sql.buf, NULL, 0)) != NULL) {
+		if (rows->nrows == 1 && drv_cell(rows, 0, 0))
+			n = strtoll(drv_cell(rows, 0, 0), NULL, 10);
+		drv_rows_free(rows);
+	}
+	sbuf_release(&sql);
+	return n;
+}
+
+/*
+ * The size of table (as the statement names it, unqualified) in the live
+ * database: rows (-1: unknown, or no such table) and bytes (-1: unknown).
+ * PostgreSQL: the planner's estimate (pg_class.reltuples), counted up to
+ * the large size where the table was never analysed; SQLite: counted up to
+ * the large size. Looked up once a run.
+ */
+static void table_size(struct lint_run *r, const char *table, long long *rows, long long *bytes)
+{
+	static const char pg_sql[] =
+		"SELECT c.reltuples::bigint, pg_total_relation_size(c.oid), pg_relation_size(c.oid), "
+		"c.relkind::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'm') AND pg_table_is_visible(c.oid)";
+	static const char sqlite_sql[] =
+		"SELECT name FROM sqlite_master WHERE type = 'table' AND name = $1 COLLATE NOCASE";
+	struct drv_rows *q;
+	size_t k;
+
+	*rows = *bytes = -1;
+	if (!r->conn || !table)
+		return;
+	if ((k = name_get(&r->sizes, table)) != 0) {
+		*rows = r->rowsv[k - 1];
+		*bytes = r->bytesv[k - 1];
+		return;
+	}
+	q = live_query(r, r->engine == ENG_PG ? pg_sql : sqlite_sql, &table, 1);
+	if (q && q->nrows == 1 && r->engine == ENG_PG) {
+		const char *tuples = drv_cell(q, 0, 0), *total = drv_cell(q, 0, 1);
+		const char *heap = drv_cell(q, 0, 2), *kind = drv_cell(q, 0, 3);
+		*rows = tuples ? strtoll(tuples, NULL, 10) : -1;
+		*bytes = total ? strtoll(total, NULL, 10) : -1;
+		if (kind && kind[0] == 'p') {
+			*bytes = -1; /* the partitions hold the data */
+			*rows = bounded_count(r, drv_cell(q, 0, 4));
+		} else if (*rows < 0) {
+			/* never analysed (PostgreSQL 14+ says -1) */
+			*rows = heap && strcmp(heap, "0") == 0 ? 0 : bounded_count(r, drv_cell(q, 0, 4));
+		}
+	} else if (q && q->nrows == 1) {
+		struct sbuf qn = SBUF_INIT;
+		sbuf_add_ident(&qn, drv_cell(q, 0, 0));
+		if (!sbuf_failed(&qn))
+			*rows = bounded_count(r, qn.buf);
+		sbuf_release(&qn);
+	}
+	drv_rows_free(q);
+	if (r->nsizes == r->asizes) {
+		size_t na = r->asizes ? 2 * r->asizes : 8;
+		long long *nr = realloc(r->rowsv, na * sizeof *nr), *nb;
+		if (!nr) {
+			r->nomem = 1;
+			return;
+		}
+		r->rowsv = nr;
+		if (!(nb = realloc(r->bytesv, na * sizeof *nb))) {
+			r->nomem = 1;
+			return;
+		}
+		r->bytesv = nb;
+		r->asizes = na;
+	}
+	r->rowsv[r->nsizes] = *rows;
+	r->bytesv[r->nsizes] = *bytes;
+	if (name_put(&r->sizes, table, ++r->nsizes) != 0)
+		r->nomem = 1;
+}
+
+/* The weight of the next finding by the size of table: see EMIT_SIZED. */
+static void size_note(struct lint_file *f, const char *table)
+{
+	struct lint_run *r = f->run;
+	long long rows, bytes;
+
+	f->sev = 0;
+	sbuf_reset(&f->note);
+	if (!r->conn || !r->read_sizes || f->probe || f->qualified)
+		return;
+	table_size(r, table, &rows, &bytes);
+	if (rows < 0)
+		return;
+	if (rows >= r->large_rows) {
+		f->sev = STRATA_LINT_ERROR;
+		sbuf_addf(&f->note, " (table '%s' is large: %s%lld rows", table,
+		          rows == r->large_rows ? "at least " : "about ", rows);
+		if (bytes >= 0)
+			sbuf_addf(&f->note, ", %lld MB", (bytes + (1 << 19)) >> 20);
+		sbuf_addf(&f->note, "; large from %lld rows)", r->large_rows);
+	} else {
+		f->sev = STRATA_LINT_WARNING;
+		sbuf_addf(&f->note, " (table '%s' is small: about %lld rows, under the large-table "
+		          "threshold of %lld)", table, rows, r->large_rows);
+	}
+	if (sbuf_failed(&f->note))
+		r->nomem = 1;
+}
+
+/* ---- column types: what a type change does -------------------------------- */
+
+/*
+ * A column type as a key that compares: the type's own name as
+ * PostgreSQL's grammar resolves it ("int4", "numeric", "varchar"; DECIMAL
+ * and INTEGER are the same as NUMERIC and INT), then its modifiers,
+ * "numeric(18,8)", "varchar(20)", "int4[]". NULL when out of memory or
+ * not a plain type name.
+ */
+static char *type_key(json_t *tn)
+{
+	struct sbuf k = SBUF_INIT;
+	const char *name = last_sval(json_object_get(tn, "names"));
+	json_t *m, *ival;
+	size_t i;
+
+	if (!name)
+		return NULL;
+	/* a serial column is an integer one with a default */
+	if (strcmp(name, "serial") == 0 || strcmp(name, "serial4") == 0)
+		name = "int4";
+	else if (strcmp(name, "bigserial") == 0 || strcmp(name, "serial8") == 0)
+		name = "int8";
+	else if (strcmp(name, "smallserial") == 0 || strcmp(name, "serial2") == 0)
+		name = "int2";
+	sbuf_adds(&k, name);
+	if (json_array_size(json_object_get(tn, "typmods"))) {
+		sbuf_addc(&k, '(');
+		json_array_foreach(json_object_get(tn, "typmods"), i, m) {
+			ival = json_object_get(json_object_get(json_object_get(m, "A_Const"), "ival"), "ival");
+			if (!json_is_integer(ival)) {
+				/* A_Const with ival 0 leaves it out */
+				if (!json_object_get(m, "A_Const")) {
+					sbuf_release(&k);
+					return NULL;
+				}
+			}
+			sbuf_addf(&k, "%s%lld", i ? "," : "", ival ? (long long)json_integer_value(ival) : 0LL);
+		}
+		sbuf_addc(&k, ')');
+	}
+	if (json_array_size(json_object_get(tn, "arrayBounds")))
+		sbuf_adds(&k, "[]");
+	return sbuf_detach(&k);
+}
+
+/* The key of a type as PostgreSQL's format_type() spells it. */
+static char *type_key_of_text(const char *type)
+{
+	struct sbuf sql = SBUF_INIT;
+	PgQueryParseResult pr;
+	json_t *root = NULL, *tn;
+	char *key = NULL;
+
+	sbuf_addf(&sql, "CREATE TABLE strata_lint (c %s)", type);
+	if (sbuf_failed(&sql))
+		return NULL;
+	pr = pg_query_parse(sql.buf);
+	if (!pr.error && pr.parse_tree)
+		root = json_loads(pr.parse_tree, 0, NULL);
+	tn = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
+	tn = json_object_get(json_object_get(tn, "CreateStmt"), "tableElts");
+	tn = json_object_get(json_object_get(json_array_get(tn, 0), "ColumnDef"), "typeName");
+	if (tn)
+		key = type_key(tn);
+	json_decref(root);
+	pg_query_free_parse_result(pr);
+	sbuf_release(&sql);
+	return key;
+}
+
+/* Remember that table.column has the type tn now (NULL: forget it). */
+static void type_set(struct lint_file *f, const char *table, const char *col, json_t *tn)
+{
+	struct lint_run *r = f->run;
+	struct sbuf tc = SBUF_INIT;
+	char *key = tn ? type_key(tn) : NULL;
+	size_t k;
+
+	if (f->probe || !table || !col) {
+		free(key);
+		return;
+	}
+	sbuf_addf(&tc, "%s.%s", table, col);
+	if (sbuf_failed(&tc)) {
+		free(key);
+		r->nomem = 1;
+		return;
+	}
+	if ((k = name_get(&r->types, tc.buf)) != 0) {
+		free(r->typev[k - 1]);
+		r->typev[k - 1] = key; /* NULL: not known any more */
+	} else if (key) {
+		if (r->ntypes == r->atypes) {
+			size_t na = r->atypes ? 2 * r->atypes : 16;
+			char **nv = realloc(r->typev, na * sizeof *nv);
+			if (!nv) {
+				free(key);
+				r->nomem = 1;
+				goto out;
+			}
+			r->typev = nv;
+			r->atypes = na;
+		}
+		r->typev[r->ntypes++] = key;
+		if (name_put(&r->types, tc.buf, r->ntypes) != 0)
+			r->nomem = 1;
+	}
+out:
+	sbuf_release(&tc);
+}
+
+/* The type table.column has before this statement (a key, to free), as the
+ * files so far left it, else as the live database has it; NULL: unknown. */
+static char *type_now(struct lint_file *f, const char *table, const char *col)
+{
+	static const char sql[] =
+		"SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+		"JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = $1 AND a.attname = $2 "
+		"AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') "
+		"AND pg_table_is_visible(c.oid)";
+	struct lint_run *r = f->run;
+	struct sbuf tc = SBUF_INIT;
+	struct drv_rows *q;
+	const char *p[2];
+	char *key = NULL;
+	size_t k;
+
+	sbuf_addf(&tc, "%s.%s", table, col);
+	k = sbuf_failed(&tc) ? 0 : name_get(&r->types, tc.buf);
+	sbuf_release(&tc);
+	if (k)
+		return r->typev[k - 1] ? strdup(r->typev[k - 1]) : NULL;
+	if (r->engine != ENG_PG || f->qualified)
+		return NULL;
+	p[0] = table;
+	p[1] = col;
+	if ((q = live_query(r, sql, p, 2)) != NULL) {
+		if (q->nrows == 1 && drv_cell(q, 0, 0))
+			key = type_key_of_text(drv_cell(q, 0, 0));
+		drv_rows_free(q);
+	}
+	return key;
+}
+
+enum { TC_SAME, TC_SAFE, TC_REWRITE, TC_RISKY };
+
+/* A key as SQL spells it, for messages: "int4" is "integer". */
+static const char *type_shown(const char *key)
+{
+	static const struct { const char *key, *sql; } names[] = {
+		{ "int2", "smallint" }, { "int4", "integer" }, { "int8", "bigint" },
+		{ "float4", "real" }, { "float8", "double precision" }, { "bpchar", "char" },
+		{ "bool", "boolean" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(key, names[i].key) == 0)
+			return names[i].sql;
+	return key;
+}
+
+/* Split a key "name(a,b)" into its name (in base, of size bn) and modifiers. */
+static int key_split(const char *key, char *base, size_t bn, long long *a, long long *b)
+{
+	size_t n = strcspn(key, "([");
+	int nm = 0;
+
+	if (n >= bn || key[n] == '[')
+		return -1; /* arrays: not judged */
+	memcpy(base, key, n);
+	base[n] = '\0';
+	*a = *b = -1;
+	if (key[n] == '(') {
+		char *end;
+		*a = strtoll(key + n + 1, &end, 10);
+		nm = 1;
+		if (*end == ',') {
+			*b = strtoll(end + 1, &end, 10);
+			nm = 2;
+		}
+	}
+	return nm;
+}
+
+static int rank_of(const char *base, const char *const *ladder)
+{
+	int i;
+
+	for (i = 0; ladder[i]; i++)
+		if (strcmp(base, ladder[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * What changing a column from type `from` to type `to` does on PostgreSQL:
+ * TC_SAFE, no rewrite and no value changes (varchar(n) to a larger n or to
+ * text, numeric(p,s) to a larger p of the same s or to plain numeric);
+ * TC_REWRITE, every value converts exactly but the table is rewritten
+ * (smallint to integer to bigint, real to double precision, a numeric with
+ * room for as many digits on both sides of the point); TC_RISKY: anything
+ * else, values may fail to convert or lose precision.
+ */
+static int type_change(const char *from, const char *to)
+{
+	static const char *const ints[] = { "int2", "int4", "int8", NULL };
+	static const char *const floats[] = { "float4", "float8", NULL };
+	char fb[64], tb[64];
+	long long fp, fs, tp, ts;
+	int fn, tn, fr, tr;
+
+	if (strcmp(from, to) == 0)
+		return TC_SAME;
+	fn = key_split(from, fb, sizeof fb, &fp, &fs);
+	tn = key_split(to, tb, sizeof tb, &tp, &ts);
+	if (fn < 0 || tn < 0)
+		return TC_RISKY;
+	if ((strcmp(fb, "varchar") == 0 || strcmp(fb, "text") == 0) &&
+	    (strcmp(tb, "varchar") == 0 || strcmp(tb, "text") == 0)) {
+		/* text and varchar are binary-compatible; only a limit can fail */
+		if (tn == 0)
+			return TC_SAFE;
+		return strcmp(fb, "varchar") == 0 && fn == 1 && tp >= fp ? TC_SAFE : TC_RISKY;
+	}
+	if (strcmp(fb, "numeric") == 0 && strcmp(tb, "numeric") == 0) {
+		if (tn == 0)
+			return TC_SAFE; /* any numeric fits plain numeric, unchanged */
+		if (fn == 0)
+			return TC_RISKY;
+		if (fs < 0)
+			fs = 0;
+		if (ts < 0)
+			ts = 0;
+		if (ts == fs && tp >= fp)
+			return TC_SAFE; /* the same scale, more digits: no rewrite (PostgreSQL 9.2+) */
+		if (ts >= fs && tp - ts >= fp - fs)
+			return TC_REWRITE;
+		return TC_RISKY;
+	}
+	fr = rank_of(fb, ints);
+	tr = rank_of(tb, ints);
+	if (fr >= 0 && fn == 0 && tn == 0 && (tr > fr || (tr < 0 && strcmp(tb, "numeric") == 0)))
+		return TC_REWRITE;
+	fr = rank_of(fb, floats);
+	tr = rank_of(tb, floats);
+	if (fr >= 0 && tr > fr && fn == 0 && tn == 0)
+		return TC_REWRITE;
+	return TC_RISKY;
+}
+
 /* Functions whose value differs per row: as a column default on ADD COLUMN
  * they make PostgreSQL rewrite the table (a stable one such as now() does
  * not, since PostgreSQL 11). */
@@ -725,6 +1183,127 @@ static int only_new_columns(const struct lint_file *f, const char *table, json_t
 	return any;
 }
 
+/*
+ * A statement that takes a lock other sessions queue behind on an existing
+ * table: without lock_timeout it waits for the longest running query, and
+ * everything after it waits for it. Reported once a file, when asked for
+ * (--require-lock-timeout) and neither the run (--lock-timeout) nor an
+ * earlier SET of the up section bounds the wait.
+ */
+static void lock_taken(struct lint_file *f, const struct lint_stmt *s, const char *table)
+{
+	struct lint_run *r = f->run;
+
+	if (!r->require_lock_timeout || r->lock_timeout_ms > 0 || f->timeout_set ||
+	    f->timeout_told || f->probe)
+		return;
+	f->timeout_told = 1;
+	EMIT(f, s, R_LOCK_TIMEOUT, "this statement locks '%s' with no lock_timeout set: it waits "
+	     "behind every running query on the table, and every query after it waits too",
+	     table ? table : "?");
+}
+
+/* SET [LOCAL] lock_timeout / statement_timeout to something other than 0
+ * (which turns it off). In a transaction:false migration SET LOCAL does
+ * nothing. */
+static void note_timeout_set(struct lint_file *f, json_t *n)
+{
+	const char *name = jstr(n, "name"), *kind = jstr(n, "kind");
+	json_t *arg = json_object_get(json_array_get(json_object_get(n, "args"), 0), "A_Const");
+	json_t *iv = json_object_get(json_object_get(arg, "ival"), "ival");
+	const char *sv = jstr(json_object_get(arg, "sval"), "sval");
+
+	if (!name || !kind || strcmp(kind, "VAR_SET_VALUE") != 0 ||
+	    (strcmp(name, "lock_timeout") != 0 && strcmp(name, "statement_timeout") != 0))
+		return;
+	if (jtrue(n, "is_local") && f->no_tx)
+		return;
+	if ((iv && json_integer_value(iv) == 0) || (!iv && (!sv || strcmp(sv, "0") == 0)))
+		return;
+	f->timeout_set = 1;
+}
+
+/* ALTER COLUMN ... TYPE: judged by the type the column has now. */
+static void lint_column_type(struct lint_file *f, const struct lint_stmt *s, const char *table,
+                             const char *col, json_t *coldef)
+{
+	json_t *tn = json_object_get(coldef, "typeName");
+	char *from = type_now(f, table, col), *to = type_key(tn);
+	int tc = from && to ? type_change(from, to) : TC_RISKY;
+
+	/* USING runs an expression of the user's: anything may come of it */
+	if (json_object_get(coldef, "raw_default"))
+		tc = TC_RISKY;
+	if (tc == TC_REWRITE)
+		EMIT_SIZED(f, s, R_TYPE_REWRITE, table,
+		     "column '%s.%s' changes type from %s to %s: every value converts, but the table "
+		     "and its indexes are rewritten under an ACCESS EXCLUSIVE lock", table, col,
+		     type_shown(from), type_shown(to));
+	else if (tc == TC_RISKY && from && to)
+		EMIT(f, s, R_ALTER_COLUMN_TYPE,
+		     "column '%s.%s' changes type from %s to %s: the table is rewritten under an ACCESS "
+		     "EXCLUSIVE lock, and values that do not convert fail or lose precision",
+		     table, col, type_shown(from), type_shown(to));
+	else if (tc == TC_RISKY)
+		EMIT(f, s, R_ALTER_COLUMN_TYPE,
+		     "column '%s.%s' changes type: the table is rewritten under an ACCESS EXCLUSIVE "
+		     "lock, and values that do not convert fail or lose precision", table, col);
+	/* TC_SAME, TC_SAFE: the catalog changes, no row does */
+	type_set(f, table, col, tn);
+	free(from);
+	free(to);
+}
+
+/* A primary key column of a 4-byte (or 2-byte) integer type: it runs out
+ * at 2,147,483,647 rows ever inserted, and widening it later rewrites the
+ * table and every one whose foreign keys point at it. */
+static void int_primary_key(struct lint_file *f, const struct lint_stmt *s, const char *table,
+                            const char *col, json_t *tn)
+{
+	char *key = type_key(tn);
+	const char *name = last_sval(json_object_get(tn, "names"));
+
+	if (key && (strcmp(key, "int4") == 0 || strcmp(key, "int2") == 0))
+		EMIT(f, s, R_INT_PRIMARY_KEY, "primary key '%s.%s' is %s: it overflows after %s rows "
+		     "ever inserted", table ? table : "?", col ? col : "?", name ? name : key,
+		     key[3] == '4' ? "2,147,483,647" : "32,767");
+	free(key);
+}
+
+/* CREATE TABLE: remember its columns' types; an int primary key. */
+static void lint_create_table(struct lint_file *f, const struct lint_stmt *s, json_t *n)
+{
+	const char *table = jstr(json_object_get(n, "relation"), "relname");
+	json_t *it, *cd, *c, *con, *k;
+	size_t i, j, kk;
+
+	json_array_foreach(json_object_get(n, "tableElts"), i, it) {
+		if ((cd = json_object_get(it, "ColumnDef")) != NULL) {
+			type_set(f, table, jstr(cd, "colname"), json_object_get(cd, "typeName"));
+			json_array_foreach(json_object_get(cd, "constraints"), j, c)
+				if (strcmp(jstr(json_object_get(c, "Constraint"), "contype") ?
+				           jstr(json_object_get(c, "Constraint"), "contype") : "",
+				           "CONSTR_PRIMARY") == 0)
+					int_primary_key(f, s, table, jstr(cd, "colname"),
+					                json_object_get(cd, "typeName"));
+		} else if ((con = json_object_get(it, "Constraint")) != NULL &&
+		           strcmp(jstr(con, "contype") ? jstr(con, "contype") : "", "CONSTR_PRIMARY") == 0 &&
+		           json_array_size(json_object_get(con, "keys")) == 1) {
+			/* PRIMARY KEY (id): the column's type is in its definition */
+			const char *kc = jstr(json_object_get(json_array_get(json_object_get(con, "keys"), 0),
+			                                      "String"), "sval");
+			json_array_foreach(json_object_get(n, "tableElts"), kk, k) {
+				cd = json_object_get(k, "ColumnDef");
+				if (cd && kc && jstr(cd, "colname") && strcmp(jstr(cd, "colname"), kc) == 0)
+					int_primary_key(f, s, table, kc, json_object_get(cd, "typeName"));
+			}
+		}
+	}
+	if (f->no_tx && !jtrue(n, "if_not_exists"))
+		EMIT(f, s, R_NON_IDEMPOTENT, "CREATE TABLE '%s' without IF NOT EXISTS fails when the "
+		     "migration runs again after stopping partway (transaction:false)", table ? table : "?");
+}
+
 static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, const char *table,
                             int created, json_t *coldef)
 {
@@ -755,6 +1334,7 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 			not_null = 1;
 		} else if (strcmp(ct, "CONSTR_PRIMARY") == 0) {
 			not_null = unique = 1;
+			int_primary_key(f, s, table, col, json_object_get(coldef, "typeName"));
 		} else if (strcmp(ct, "CONSTR_UNIQUE") == 0) {
 			unique = 1;
 		} else if (strcmp(ct, "CONSTR_DEFAULT") == 0) {
@@ -781,16 +1361,16 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 	if (created)
 		return;
 	if (vf)
-		EMIT(f, s, R_ADD_COLUMN_VOLATILE,
+		EMIT_SIZED(f, s, R_ADD_COLUMN_VOLATILE, table,
 		     "column '%s.%s' is added with a volatile default (%s()): the table is rewritten "
 		     "under an ACCESS EXCLUSIVE lock", table, col, vf);
 	else if (is_serial(json_object_get(coldef, "typeName")) || identity || generated)
-		EMIT(f, s, R_ADD_COLUMN_VOLATILE,
+		EMIT_SIZED(f, s, R_ADD_COLUMN_VOLATILE, table,
 		     "column '%s.%s' is added as %s: the table is rewritten under an ACCESS EXCLUSIVE lock",
 		     table, col, generated ? "a stored generated column"
 		                           : identity ? "an identity column" : "a serial column");
 	if (unique)
-		EMIT(f, s, R_ADD_UNIQUE,
+		EMIT_SIZED(f, s, R_ADD_UNIQUE, table,
 		     "column '%s.%s' is added %s: its index is built under an ACCESS EXCLUSIVE lock",
 		     table, col, not_null ? "as PRIMARY KEY" : "UNIQUE");
 }
@@ -805,6 +1385,7 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 	ot = jstr(n, "objtype");
 	if (ot && strcmp(ot, "OBJECT_TABLE") != 0)
 		return; /* ALTER INDEX, ALTER VIEW ... */
+	f->qualified = jstr(rel, "schemaname") != NULL;
 	json_array_foreach(json_object_get(n, "cmds"), i, it) {
 		cmd = json_object_get(it, "AlterTableCmd");
 		sub = jstr(cmd, "subtype");
@@ -815,20 +1396,32 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 		if (!name)
 			name = "?";
 		if (strcmp(sub, "AT_AddColumn") == 0) {
-			lint_add_column(f, s, table, created, json_object_get(def, "ColumnDef"));
+			json_t *cd = json_object_get(def, "ColumnDef");
+			if (!created)
+				lock_taken(f, s, table);
+			lint_add_column(f, s, table, created, cd);
+			type_set(f, table, jstr(cd, "colname"), json_object_get(cd, "typeName"));
+			/* SQLite has no ADD COLUMN IF NOT EXISTS to advise */
+			if (f->no_tx && !jtrue(cmd, "missing_ok") && f->run->engine == ENG_PG)
+				EMIT(f, s, R_NON_IDEMPOTENT, "ADD COLUMN '%s' without IF NOT EXISTS fails when "
+				     "the migration runs again after stopping partway (transaction:false)",
+				     jstr(cd, "colname") ? jstr(cd, "colname") : "?");
+			continue;
+		}
+		if (strcmp(sub, "AT_AlterColumnType") == 0 && created) {
+			type_set(f, table, name, json_object_get(json_object_get(def, "ColumnDef"), "typeName"));
 			continue;
 		}
 		if (created)
 			continue; /* a table made a moment ago holds no rows and no one's locks */
+		lock_taken(f, s, table);
 		if (strcmp(sub, "AT_DropColumn") == 0) {
 			EMIT(f, s, R_DROP_COLUMN, "column '%s.%s' is dropped with every value in it%s",
 			     table, name, f->run->engine == ENG_SQLITE ? " (SQLite 3.35+)" : "");
 		} else if (strcmp(sub, "AT_AlterColumnType") == 0) {
-			EMIT(f, s, R_ALTER_COLUMN_TYPE,
-			     "column '%s.%s' changes type: the table is rewritten under an ACCESS EXCLUSIVE "
-			     "lock, and values that do not convert fail or lose precision", table, name);
+			lint_column_type(f, s, table, name, json_object_get(def, "ColumnDef"));
 		} else if (strcmp(sub, "AT_SetNotNull") == 0) {
-			EMIT(f, s, R_SET_NOT_NULL,
+			EMIT_SIZED(f, s, R_SET_NOT_NULL, table,
 			     "SET NOT NULL on '%s.%s' scans the whole table under an ACCESS EXCLUSIVE lock",
 			     table, name);
 		} else if (strcmp(sub, "AT_AddConstraint") == 0) {
@@ -837,21 +1430,32 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 			if (!ct)
 				continue;
 			if (strcmp(ct, "CONSTR_FOREIGN") == 0 && !jtrue(con, "skip_validation"))
-				EMIT(f, s, R_ADD_FOREIGN_KEY,
+				EMIT_SIZED(f, s, R_ADD_FOREIGN_KEY, table,
 				     "foreign key on '%s' is validated at once: every row is checked while "
 				     "'%s' and '%s' are locked against writes", table, table,
 				     relname(json_object_get(con, "pktable")));
 			else if (strcmp(ct, "CONSTR_CHECK") == 0 && !jtrue(con, "skip_validation"))
-				EMIT(f, s, R_ADD_CHECK,
+				EMIT_SIZED(f, s, R_ADD_CHECK, table,
 				     "CHECK constraint on '%s' is validated at once: the whole table is scanned "
 				     "under an ACCESS EXCLUSIVE lock", table);
 			else if ((strcmp(ct, "CONSTR_UNIQUE") == 0 || strcmp(ct, "CONSTR_PRIMARY") == 0) &&
 			         !jstr(con, "indexname"))
-				EMIT(f, s, R_ADD_UNIQUE,
+				EMIT_SIZED(f, s, R_ADD_UNIQUE, table,
 				     "%s on '%s' builds its index under an ACCESS EXCLUSIVE lock",
 				     ct[7] == 'U' ? "UNIQUE constraint" : "PRIMARY KEY", table);
+			else if (strcmp(ct, "CONSTR_EXCLUSION") == 0)
+				EMIT_SIZED(f, s, R_ADD_EXCLUDE, table,
+				     "EXCLUDE constraint on '%s' builds its index and checks every row under an "
+				     "ACCESS EXCLUSIVE lock (there is no CONCURRENTLY form)", table);
+		} else if (strcmp(sub, "AT_AttachPartition") == 0) {
+			const char *part = relname(json_object_get(json_object_get(def, "PartitionCmd"), "name"));
+			if (!is_created(f, part))
+				EMIT_SIZED(f, s, R_ATTACH_PARTITION, part,
+				     "ATTACH PARTITION '%s' to '%s' scans the whole partition to check its bound, "
+				     "holding a lock that blocks writes to it", part, table);
 		}
 	}
+	f->qualified = 0;
 }
 
 static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
@@ -869,9 +1473,20 @@ static void lint_drop(struct lint_file *f, const struct lint_stmt *s, json_t *n)
 		name = items ? last_sval(items) : jstr(json_object_get(it, "String"), "sval");
 		if (!name)
 			name = "?";
+		if (f->no_tx && !jtrue(n, "missing_ok") && i == 0)
+			EMIT(f, s, R_NON_IDEMPOTENT, "DROP without IF EXISTS fails when the migration runs "
+			     "again after stopping partway (transaction:false), as '%s' is gone then", name);
+		if (strcmp(type, "OBJECT_INDEX") == 0 && !jtrue(n, "concurrent")) {
+			lock_taken(f, s, name);
+			EMIT(f, s, R_DROP_INDEX, "DROP INDEX '%s' without CONCURRENTLY takes an ACCESS "
+			     "EXCLUSIVE lock on its table: it waits for every query on it, and they for it",
+			     name);
+		}
 		if (strcmp(type, "OBJECT_TABLE") == 0) {
-			if (!is_created(f, name))
+			if (!is_created(f, name)) {
+				lock_taken(f, s, name);
 				hold_drop(f, s, name);
+			}
 		} else if (strcmp(type, "OBJECT_VIEW") == 0 || strcmp(type, "OBJECT_MATVIEW") == 0) {
 			EMIT(f, s, R_DROP_VIEW, "%s '%s' is dropped: queries that read it will fail",
 			     type[7] == 'M' ? "materialized view" : "view", name);
@@ -1389,16 +2004,27 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 	}
 	if (strcmp(type, "CreateStmt") == 0) {
 		created_add(f, jstr(json_object_get(n, "relation"), "relname"));
+		lint_create_table(f, s, n);
+	} else if (strcmp(type, "VariableSetStmt") == 0) {
+		note_timeout_set(f, n);
 	} else if (strcmp(type, "CreateTableAsStmt") == 0) {
 		created_add(f, jstr(json_object_get(json_object_get(json_object_get(n, "into"), "IntoClause"),
 		                                    "rel"), "relname"));
 	} else if (strcmp(type, "IndexStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
+		f->qualified = jstr(json_object_get(n, "relation"), "schemaname") != NULL;
 		if (!jtrue(n, "concurrent") && !is_created(f, name)) {
-			EMIT(f, s, R_CREATE_INDEX,
+			lock_taken(f, s, name);
+			EMIT_SIZED(f, s, R_CREATE_INDEX, name,
 			     "CREATE INDEX on '%s' without CONCURRENTLY blocks writes to the table while "
 			     "the index is built", name ? name : "?");
 		}
+		if (f->no_tx && !jtrue(n, "if_not_exists"))
+			EMIT(f, s, R_NON_IDEMPOTENT, "CREATE INDEX without IF NOT EXISTS fails when the "
+			     "migration runs again after stopping partway (transaction:false), %s",
+			     jtrue(n, "concurrent") ? "and a failed CONCURRENTLY build leaves an invalid "
+			     "index of that name behind" : "as the index is there");
+		f->qualified = 0;
 	} else if (strcmp(type, "DropStmt") == 0) {
 		lint_drop(f, s, n);
 	} else if (strcmp(type, "DropdbStmt") == 0) {
@@ -1457,7 +2083,8 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 			}
 		}
 	} else if (strcmp(type, "ClusterStmt") == 0) {
-		EMIT(f, s, R_CLUSTER, "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
+		name = jstr(json_object_get(n, "relation"), "relname");
+		EMIT_SIZED(f, s, R_CLUSTER, name, "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
 	} else if (strcmp(type, "RefreshMatViewStmt") == 0) {
 		if (!jtrue(n, "concurrent"))
 			EMIT(f, s, R_REFRESH_MATVIEW,
@@ -2059,6 +2686,7 @@ static void file_release(struct lint_file *f)
 	free(f->probe_msg);
 	free(f->lines);
 	sbuf_release(&f->file_ignores);
+	sbuf_release(&f->note);
 }
 
 static int index_lines(struct lint_file *f)
@@ -2146,6 +2774,7 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 	memset(&f, 0, sizeof f);
 	memset(&m, 0, sizeof m);
 	sbuf_init(&f.file_ignores);
+	sbuf_init(&f.note);
 	drv_err_init(&e);
 	rc = migration_parse(&m, display, content, len, &r->err);
 	if (rc)
@@ -2240,16 +2869,41 @@ static int lint_path(struct lint_run *r, const char *path)
 	return rc;
 }
 
-/* Every migration of dir, in version order. */
-static int lint_dir(struct lint_run *r, const char *dir)
+/* 1 if the file at path is a migration the database records as applied
+ * (status: applied or edited; the same file name), so not linted. */
+static int is_applied(const strata_report *st, const char *path)
+{
+	const char *base = strrchr(path, '/'), *eb;
+	size_t i;
+
+	base = base ? base + 1 : path;
+	for (i = 0; st && i < st->n; i++) {
+		const strata_entry *e = &st->entries[i];
+		if ((e->state != STRATA_APPLIED && e->state != STRATA_EDITED) || !e->file)
+			continue;
+		eb = strrchr(e->file, '/');
+		eb = eb ? eb + 1 : e->file;
+		if (strcmp(eb, base) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every migration of dir, in version order; those st records as applied
+ * are counted, not linted. */
+static int lint_dir(struct lint_run *r, const char *dir, const strata_report *st)
 {
 	struct migration_set set = { 0, NULL, 0, 0 };
 	size_t i;
 	int rc;
 
 	rc = migrations_load(dir, &set, &r->err);
-	for (i = 0; !rc && i < set.n; i++)
-		rc = lint_path(r, set.v[i].path);
+	for (i = 0; !rc && i < set.n; i++) {
+		if (is_applied(st, set.v[i].path))
+			r->skipped++;
+		else
+			rc = lint_path(r, set.v[i].path);
+	}
 	migrations_release(&set);
 	return rc;
 }
@@ -2267,6 +2921,14 @@ static void run_release(struct lint_run *r)
 	r->v = NULL;
 	r->n = 0;
 	sbuf_release(&r->err);
+	for (i = 0; i < r->ntypes; i++)
+		free(r->typev[i]);
+	free(r->typev);
+	free(r->rowsv);
+	free(r->bytesv);
+	name_map_release(&r->types);
+	name_map_release(&r->sizes);
+	name_map_release(&r->created);
 }
 
 static int engine_of(const char *name)
@@ -2293,6 +2955,7 @@ static int run_report(struct lint_run *r, strata_lint_report **out)
 	rep->files = r->files;
 	rep->statements = r->statements;
 	rep->engine = r->engine == ENG_PG ? "postgres" : "sqlite";
+	rep->skipped = r->skipped;
 	r->v = NULL;
 	r->n = 0;
 	*out = rep;
@@ -2317,10 +2980,11 @@ void strata_lint_report_free(strata_lint_report *rep)
 int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report **out)
 {
 	static const strata_lint_opts defaults = STRATA_LINT_OPTS_INIT;
+	strata_report *applied = NULL;
 	struct lint_run r;
 	struct stat st;
 	size_t i;
-	int rc = 0;
+	int rc = 0, all = 0;
 
 	*out = NULL;
 	db_clear_error(db);
@@ -2353,9 +3017,32 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 	}
 	if (!r.engine)
 		r.engine = ENG_PG;
+	r.large_rows = STRATA_LINT_LARGE_ROWS;
+	if (opts->version >= 2) {
+		all = opts->all;
+		if (opts->large_table_rows > 0)
+			r.large_rows = opts->large_table_rows;
+		r.require_lock_timeout = opts->require_lock_timeout;
+	}
+	r.lock_timeout_ms = db->lock_timeout_ms;
+	/* A database of the engine whose rules apply: its tables' sizes and
+	 * columns' types weigh the findings, and what it has applied is not
+	 * linted again (a migration that ran cannot be made safer). */
+	if (db->conn) {
+		/* sizes and types only from a database the rules are about */
+		if ((unsigned)engine_of(strata_engine(db)) == r.engine) {
+			r.conn = db->conn;
+			r.read_sizes = 1;
+		}
+		if (!all) {
+			if ((rc = strata_status(db, &applied)) != 0)
+				return rc;
+			r.pending = 1;
+		}
+	}
 
 	if (!opts->files || !opts->nfiles) {
-		rc = lint_dir(&r, db->dir);
+		rc = lint_dir(&r, db->dir, applied);
 	} else {
 		for (i = 0; !rc && i < opts->nfiles; i++) {
 			const char *p = opts->files[i];
@@ -2363,16 +3050,51 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 				sbuf_setf(&r.err, "an empty file name");
 				rc = STRATA_EUSAGE;
 			} else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-				rc = lint_dir(&r, p);
+				rc = lint_dir(&r, p, applied);
+			} else if (is_applied(applied, p)) {
+				r.skipped++;
 			} else {
 				rc = lint_path(&r, p);
 			}
 		}
 	}
+	strata_report_free(applied);
 	if (!rc)
 		rc = run_report(&r, out);
 	if (rc)
 		db_error(db, rc, "%s", r.err.len ? r.err.buf : strata_strerror(rc));
+	run_release(&r);
+	return rc;
+}
+
+int lint_pending(drv_conn *conn, const char *engine, const char *const *files,
+                 const char *const *contents, const size_t *lens, size_t n,
+                 strata_lint_report **out)
+{
+	struct lint_run r;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	memset(&r, 0, sizeof r);
+	sbuf_init(&r.err);
+	r.engine = (unsigned)engine_of(engine);
+	if (!r.engine)
+		r.engine = ENG_PG;
+	/* Only the columns' types, read from the catalog by queries that
+	 * cannot fail: this runs inside up's transaction, which a failed
+	 * count (no SELECT right on a table) would abort. */
+	r.conn = conn;
+	r.pending = 1;
+	r.large_rows = STRATA_LINT_LARGE_ROWS;
+	for (i = 0; i < n && rc != STRATA_ENOMEM; i++) {
+		/* The files parsed a moment ago; what lint cannot read the
+		 * engine will judge. */
+		rc = lint_content(&r, files[i], contents[i], lens[i]);
+		sbuf_reset(&r.err);
+	}
+	if (rc != STRATA_ENOMEM)
+		rc = run_report(&r, out);
 	run_release(&r);
 	return rc;
 }

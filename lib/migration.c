@@ -365,6 +365,82 @@ static int has_sql(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Where a strata directive comment (`-- strata:lint-ignore RULE`,
+ * `-- strata:lint-ignore-file RULE`) starts on the line p[0..n): the offset
+ * of its "--", or -1. Only when the text before it holds no quote, dollar
+ * sign or block comment, so the words inside a string literal are never
+ * taken for one (and a change to that string is still an edit).
+ */
+static long directive_at(const char *p, size_t n)
+{
+	static const char kw[] = "strata:lint-ignore";
+	size_t k = sizeof kw - 1, i, j;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (p[i] == '\'' || p[i] == '"' || p[i] == '$' || (p[i] == '/' && p[i + 1] == '*'))
+			return -1;
+		if (p[i] != '-' || p[i + 1] != '-')
+			continue;
+		j = i + 2;
+		while (j < n && (p[j] == ' ' || p[j] == '\t'))
+			j++;
+		if (n - j < k || strncmp(p + j, kw, k) != 0)
+			return -1; /* any other comment runs to the line end */
+		j += k;
+		/* the words lint reads as one (lib/lint.c ignore_list_at) */
+		if (j == n || p[j] == ' ' || p[j] == '\t' || p[j] == ',' ||
+		    (n - j >= 5 && strncmp(p + j, "-file", 5) == 0))
+			return (long)i;
+		return -1;
+	}
+	return -1;
+}
+
+/*
+ * The content as its checksum reads it: strata's directive comments left
+ * out (a line that holds nothing else goes whole; else the comment and the
+ * blanks before it). They only tell lint what a reviewer accepted and run
+ * nothing, so adding one to an applied migration must not make it
+ * "edited". Returns 1 with the text in out when there was one, 0 when
+ * there was none (out untouched: hash the content itself), -1 out of memory.
+ */
+static int without_directives(const char *content, size_t len, struct sbuf *out)
+{
+	size_t pos = 0, from = 0, next, ll, cut;
+	const char *nl;
+	long at;
+	int any = 0;
+
+	while (pos < len) {
+		nl = memchr(content + pos, '\n', len - pos);
+		next = nl ? (size_t)(nl - content) + 1 : len;
+		ll = (nl ? (size_t)(nl - content) : len) - pos;
+		if (ll && content[pos + ll - 1] == '\r')
+			ll--;
+		at = directive_at(content + pos, ll);
+		if (at >= 0) {
+			any = 1;
+			cut = (size_t)at;
+			while (cut && (content[pos + cut - 1] == ' ' || content[pos + cut - 1] == '\t'))
+				cut--;
+			sbuf_add(out, content + from, pos + cut - from);
+			/* a line of nothing else goes with its line end */
+			from = cut == 0 ? next : pos + ll;
+		}
+		pos = next;
+	}
+	if (!any)
+		return 0;
+	sbuf_add(out, content + from, len - from);
+	return sbuf_failed(out) ? -1 : 1;
+}
+
+int migration_checksum_is(const struct migration *m, const char *recorded)
+{
+	return recorded && (strcmp(m->checksum, recorded) == 0 || strcmp(m->checksum_raw, recorded) == 0);
+}
+
 /* migration_parse(), with the hasher of a whole load (NULL: a one-off). */
 static int parse_with(struct migration *m, const char *display, const char *content,
                       size_t len, struct util_sha256 *hasher, struct sbuf *err)
@@ -476,10 +552,23 @@ static int parse_with(struct migration *m, const char *display, const char *cont
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
-	if (util_sha256_hex_lf(hasher, content, len, m->checksum)) {
+	if (util_sha256_hex_lf(hasher, content, len, m->checksum_raw)) {
 		sbuf_setf(err, "%s: out of memory", display);
 		rc = STRATA_ENOMEM;
 		goto out;
+	}
+	{
+		struct sbuf plain = SBUF_INIT;
+		int any = without_directives(content, len, &plain);
+		if (any < 0 || (any && util_sha256_hex_lf(hasher, plain.buf, plain.len, m->checksum))) {
+			sbuf_release(&plain);
+			sbuf_setf(err, "%s: out of memory", display);
+			rc = STRATA_ENOMEM;
+			goto out;
+		}
+		if (!any)
+			memcpy(m->checksum, m->checksum_raw, sizeof m->checksum);
+		sbuf_release(&plain);
 	}
 	m->up.sql = sbuf_detach(&sec[0]);
 	if (seen_line[1])
@@ -985,18 +1074,36 @@ out:
 	return rc;
 }
 
-void sum_render(const struct migration_set *s, struct sbuf *out)
+/* strata.sum's text for s; have (or NULL): a strata.sum read, whose form
+ * of each file's checksum (with or without directive comments) is kept
+ * where it records the older one. */
+static void sum_render_as(const struct migration_set *s, const char *have, struct sbuf *out)
 {
 	struct sbuf body = SBUF_INIT;
 	char total[65];
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		sbuf_addf(&body, "%s %s\n", s->v[i].filename, s->v[i].checksum);
+	for (i = 0; i < s->n; i++) {
+		const char *sum = s->v[i].checksum, *fn = s->v[i].filename, *at = have;
+		size_t fl = strlen(fn);
+		while (have && (at = strstr(at, fn)) != NULL) {
+			if ((at == have || at[-1] == '\n') && at[fl] == ' ')
+				break;
+			at++;
+		}
+		if (at && strncmp(at + fl + 1, s->v[i].checksum_raw, 64) == 0)
+			sum = s->v[i].checksum_raw;
+		sbuf_addf(&body, "%s %s\n", fn, sum);
+	}
 	util_sha256_hex(body.buf, body.len, total);
 	sbuf_addf(out, "total %s\n", total);
 	sbuf_add(out, body.buf, body.len);
 	sbuf_release(&body);
+}
+
+void sum_render(const struct migration_set *s, struct sbuf *out)
+{
+	sum_render_as(s, NULL, out);
 }
 
 int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
@@ -1015,7 +1122,7 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 		sbuf_setf(err, "%s: cannot read: %s", path.buf, util_file_strerror(errno));
 		goto out;
 	}
-	sum_render(s, &want);
+	sum_render_as(s, have.buf, &want);
 	if (have.len == want.len && memcmp(have.buf, want.buf, want.len) == 0)
 		goto out;
 	/* Name the first file that differs: that is what a person fixes. */
@@ -1029,7 +1136,8 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 			          path.buf, fn);
 			goto out;
 		}
-		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0) {
+		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0 &&
+		    strncmp(at + fl + 1, s->v[i].checksum_raw, 64) != 0) {
 			sbuf_setf(err, "%s: %s was edited after it was hashed",
 			          path.buf, fn);
 			goto out;

@@ -23,7 +23,8 @@ struct migration {
 	char *name;       /* "create_users" */
 	char *filename;   /* "20240101120000_create_users.sql" */
 	char *path;       /* dir + "/" + filename */
-	char checksum[65];
+	char checksum[65];     /* the file's, strata directive comments left out (what is recorded) */
+	char checksum_raw[65]; /* the whole file's, as strata recorded before 2026-12 */
 	struct section up, down;
 	enum marker_style style;
 	char raw_sha256[65];   /* Drizzle folders: SHA-256 of the file as it is (Drizzle's
@@ -53,6 +54,13 @@ int version_valid(const char *s);
 int migration_parse(struct migration *m, const char *display, const char *content,
                     size_t len, struct sbuf *err);
 void migration_release(struct migration *m);
+/*
+ * 1 if recorded (a checksum from the tracking table or strata.sum) is m's:
+ * either form, so a record made before directive comments were left out
+ * still matches the unchanged file, and a file that only gained or lost a
+ * `-- strata:lint-ignore` comment still matches the newer record.
+ */
+int migration_checksum_is(const struct migration *m, const char *recorded);
 
 /*
  * Read every migration of dir, parse and order them. Errors (EPARSE,

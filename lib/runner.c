@@ -396,7 +396,7 @@ static int build_status(strata_db *db, const struct migration_set *ms,
 			e = report_add(r, &ms->v[i], &as->v[j]);
 			if (strcmp(as->v[j].state, "failed") == 0)
 				e->state = STRATA_FAILED;
-			else if (strcmp(ms->v[i].checksum, as->v[j].checksum) != 0)
+			else if (!migration_checksum_is(&ms->v[i], as->v[j].checksum))
 				e->state = STRATA_EDITED;
 			else
 				e->state = STRATA_APPLIED;
@@ -743,7 +743,7 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 			return db_why(db, STRATA_WHY_MISSING, a->version,
 			              i == 0 ? NULL : as->v[i - 1].version, NULL);
 		}
-		if (strcmp(m->checksum, a->checksum) != 0) {
+		if (!migration_checksum_is(m, a->checksum)) {
 			char uc[65];
 			up_checksum(m, uc);
 			if (a->up_checksum && uc[0] && strcmp(uc, a->up_checksum) == 0) {
@@ -791,45 +791,61 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo,
                               int changed)
 {
-	struct sbuf list = SBUF_INIT, content = SBUF_INIT;
+	struct sbuf list = SBUF_INIT, *content = calloc(ntodo ? ntodo : 1, sizeof *content);
+	const char **files = calloc(ntodo ? ntodo : 1, sizeof *files);
+	const char **texts = calloc(ntodo ? ntodo : 1, sizeof *texts);
+	size_t *lens = calloc(ntodo ? ntodo : 1, sizeof *lens);
+	strata_lint_report *rep = NULL;
 	size_t i, j, n = 0;
 	int rc = 0;
 
-	for (i = 0; i < ntodo && !rc; i++) {
-		strata_lint_report *rep = NULL;
-		char *msg = NULL;
-
-		sbuf_reset(&content);
-		if (util_read_file(todo[i]->path, &content) != 0) {
-			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, util_file_strerror(errno));
-			break;
-		}
-		if (strata_lint_text(db->conn->driver->name, todo[i]->path, content.buf, content.len, &rep,
-		                     &msg) != 0) {
-			/* The file parsed a moment ago; what lint cannot read the
-			 * engine will judge. */
-			free(msg);
-			continue;
-		}
-		for (j = 0; j < rep->n; j++) {
-			const strata_lint_finding *f = &rep->findings[j];
-			if (!lint_rule_is_destructive(f->rule))
-				continue;
-			if (n++ < 5)
-				sbuf_addf(&list, "%s%s:%ld %s (%s)", n > 1 ? "; " : "", f->file, f->line,
-				          f->statement, f->rule);
-		}
-		strata_lint_report_free(rep);
+	if (!content || !files || !texts || !lens) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
 	}
-	if (!rc && n)
+	for (i = 0; i < ntodo; i++)
+		sbuf_init(&content[i]);
+	for (i = 0; i < ntodo; i++) {
+		if (util_read_file(todo[i]->path, &content[i]) != 0) {
+			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, util_file_strerror(errno));
+			goto out;
+		}
+		files[i] = todo[i]->path;
+		texts[i] = content[i].buf;
+		lens[i] = content[i].len;
+	}
+	/* One run over every pending file, in order, with the database: a
+	 * table an earlier one creates holds nothing yet, and a column's type
+	 * comes from the files before or the database, so that widening
+	 * numeric(18,8) to numeric(20,8) is not taken for a loss of data. */
+	if (lint_pending(db->conn, db->conn->driver->name, files, texts, lens, ntodo, &rep) != 0) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < rep->n; j++) {
+		const strata_lint_finding *f = &rep->findings[j];
+		if (!lint_rule_is_destructive(f->rule))
+			continue;
+		if (n++ < 5)
+			sbuf_addf(&list, "%s%s:%ld %s (%s)", n > 1 ? "; " : "", f->file, f->line,
+			          f->statement, f->rule);
+	}
+	if (n)
 		rc = db_error(db, STRATA_EDESTRUCTIVE,
 		              "%s%zu destructive statement%s in the pending migrations, nothing was run: "
 		              "%s%s", changed ? "the pending migrations changed after they were confirmed; " : "",
 		              n, n == 1 ? "" : "s", list.buf ? list.buf : "", n > 5 ? "; ..." : "");
-	if (rc)
+out:
+	if (rc && rc != STRATA_ENOMEM && rc != STRATA_EIO)
 		db_why(db, STRATA_WHY_DESTRUCTIVE, NULL, NULL, NULL);
+	strata_lint_report_free(rep);
+	for (i = 0; content && i < ntodo; i++)
+		sbuf_release(&content[i]);
+	free(content);
+	free(files);
+	free(texts);
+	free(lens);
 	sbuf_release(&list);
-	sbuf_release(&content);
 	return rc;
 }
 
@@ -1174,7 +1190,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		 * (a fixed down section is used), the one recorded when applied
 		 * once the file is gone or its up section was edited (or cannot be
 		 * compared: applied before strata kept up_checksum). */
-		if (f && strcmp(f->checksum, a->checksum) == 0) {
+		if (f && migration_checksum_is(f, a->checksum)) {
 			m = f;
 			src = STRATA_DOWN_FILE;
 		} else if (f && a->up_checksum) {
@@ -1744,7 +1760,7 @@ int strata_show(strata_db *db, const char *version, strata_report **out)
 	} else if (strcmp(a->state, "failed") == 0) {
 		e->state = STRATA_FAILED;
 	} else {
-		e->state = strcmp(m->checksum, a->checksum) != 0 ? STRATA_EDITED : STRATA_APPLIED;
+		e->state = !migration_checksum_is(m, a->checksum) ? STRATA_EDITED : STRATA_APPLIED;
 	}
 	e->sql = xstrdup_or_null(m->up.sql);
 	e->down_sql = xstrdup_or_null(m->down.sql);

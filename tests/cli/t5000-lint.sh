@@ -5,9 +5,10 @@ test_description='lint names destructive and lock-heavy statements before they r
 strata lint reads migration files (the up sections) and reports, per
 statement, FILE:LINE: error[rule]: message and a hint; exit 3 when it found
 errors (with --strict, warnings too), 0 otherwise, 2 for bad input. It never
-needs or touches a database: the engine comes from --engine or the scheme of
+needs or changes a database: the engine comes from --engine or the scheme of
 the URL, so the sqlite run of this script covers both rule sets; the
-postgres run only checks that lint leaves a real, reachable database alone.'
+postgres run only checks that lint leaves a real, reachable database alone.
+What lint reads from a database is t5010-lint-context.'
 test_engines='sqlite postgres'
 
 . "$(dirname "$0")/test-lib.sh"
@@ -110,8 +111,8 @@ test_expect_success SQLITE '--engine decides the rules: no lock rules on SQLite'
 	test_grep create-index-non-concurrent out
 '
 
-test_expect_success SQLITE 'the engine comes from the URL, which is never connected to' '
-	test_expect_code 3 strata -u postgres://nobody@127.0.0.1:1/x lint migrations/0002_posts.sql >out 2>err &&
+test_expect_success SQLITE 'the engine comes from the URL; with --offline it is never connected to' '
+	test_expect_code 3 strata -u postgres://nobody@127.0.0.1:1/x lint --offline migrations/0002_posts.sql >out 2>err &&
 	test_must_be_empty err &&
 	test_grep create-index-non-concurrent out &&
 	DATABASE_URL=sqlite:nowhere/app.db test_expect_code 3 strata lint migrations/0002_posts.sql >out 2>err &&
@@ -121,7 +122,7 @@ test_expect_success SQLITE 'the engine comes from the URL, which is never connec
 	strata -u sqlite:app.db lint migrations/0001_users.sql >out &&
 	test_path_is_missing app.db &&
 	echo "DATABASE_URL=postgres://nobody@127.0.0.1:1/x" >.env &&
-	test_expect_code 3 strata lint migrations/0002_posts.sql >out &&
+	test_expect_code 3 strata lint --offline migrations/0002_posts.sql >out &&
 	test_grep create-index-non-concurrent out &&
 	rm .env
 '
@@ -310,7 +311,7 @@ test_expect_success SQLITE 'lint is in the command list' '
 '
 
 # On both engines: the database of DATABASE_URL, reachable or not, is
-# never opened, created or changed.
+# never created or changed (lint only reads it).
 test_expect_success 'lint leaves the database of DATABASE_URL alone' '
 	use_fresh_db &&
 	before=$(db_checksum) &&

@@ -357,6 +357,56 @@ static void test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf(void **s
 	util_sha256_release(NULL);
 }
 
+/* A `-- strata:lint-ignore` comment runs nothing: adding one to an applied
+ * migration must not make it "edited", and a record made before (the whole
+ * file's hash) must still match the unchanged file. */
+static void test_checksum__lint_ignore_comments_are_left_out(void **state)
+{
+	static const char plain[] = "-- migrate:up\nDROP TABLE t;\nDELETE FROM q;\n";
+	static const char *const same[] = {
+		"-- migrate:up\n-- strata:lint-ignore drop-table\nDROP TABLE t;\nDELETE FROM q;\n",
+		"-- migrate:up\r\n  -- strata:lint-ignore drop-table: checked\r\nDROP TABLE t;\r\n"
+		"DELETE FROM q;\r\n",
+		"-- migrate:up\nDROP TABLE t;\nDELETE FROM q; -- strata:lint-ignore delete-without-where\n",
+		"-- strata:lint-ignore-file drop-table\n-- migrate:up\nDROP TABLE t;\nDELETE FROM q;\n",
+		"-- migrate:up\nDROP TABLE t;\nDELETE FROM q;\n-- strata:lint-ignore-file drop-table",
+	};
+	/* what changes what runs stays an edit */
+	static const char *const edited[] = {
+		"-- migrate:up\nDROP TABLE u;\nDELETE FROM q;\n",
+		"-- migrate:up\nDROP TABLE t;\nDELETE FROM q; -- other comment\n",
+		"-- migrate:up\nDROP TABLE t;\nDELETE FROM q WHERE s = '-- strata:lint-ignore x';\n",
+		"-- migrate:up\nDROP TABLE t;\nDELETE FROM q;\n-- strata:lint-ignoreX\n",
+	};
+	struct migration a, b;
+	struct sbuf err = SBUF_INIT;
+	char whole[65];
+	size_t i;
+	(void)state;
+
+	assert_int_equal(parse(&a, plain, &err), 0);
+	assert_string_equal(a.checksum, a.checksum_raw);
+	for (i = 0; i < sizeof same / sizeof same[0]; i++) {
+		assert_int_equal(parse(&b, same[i], &err), 0);
+		assert_string_equal(b.checksum, a.checksum);
+		assert_true(migration_checksum_is(&b, a.checksum));
+		/* the older form is the whole file's hash, still accepted */
+		assert_int_equal(util_sha256_hex_lf(NULL, same[i], strlen(same[i]), whole), 0);
+		assert_string_equal(b.checksum_raw, whole);
+		assert_string_not_equal(b.checksum_raw, a.checksum);
+		assert_true(migration_checksum_is(&b, whole));
+		migration_release(&b);
+	}
+	for (i = 0; i < sizeof edited / sizeof edited[0]; i++) {
+		assert_int_equal(parse(&b, edited[i], &err), 0);
+		assert_false(migration_checksum_is(&b, a.checksum));
+		migration_release(&b);
+	}
+	assert_false(migration_checksum_is(&a, NULL));
+	migration_release(&a);
+	sbuf_release(&err);
+}
+
 /* The ASCII fast path of util_utf8_valid() (eight bytes at a time) must
  * still stop at the first bad byte wherever it falls in a word. */
 static void test_utf8__first_bad_byte_is_found_at_any_offset(void **state)
@@ -643,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_parse__prose_starting_with_UP_is_not_a_marker),
 		cmocka_unit_test(test_checksum__crlf_is_folded_to_lf),
 		cmocka_unit_test(test_checksum__is_sha256_of_the_file_with_crlf_folded_to_lf),
+		cmocka_unit_test(test_checksum__lint_ignore_comments_are_left_out),
 		cmocka_unit_test(test_utf8__first_bad_byte_is_found_at_any_offset),
 		cmocka_unit_test(test_version__order_is_numeric),
 		cmocka_unit_test(test_load__orders_files_and_rejects_duplicate_versions),
