@@ -216,6 +216,29 @@ static int seq_moved_by_column(const struct diff *d, const struct plan_opts *o,
 static void sequence_options(struct sbuf *sb, const struct schema_sequence *q, int alter);
 
 /*
+ * In a DO block: v := where sequence seq (a regclass literal, or with
+ * expr set an expression giving its name) stands, called := whether it
+ * has handed out a value. pg_sequence_last_value() is content with USAGE,
+ * where reading the sequence as a table needs SELECT, and says NULL for a
+ * sequence not yet called (pg_sequences says NULL as well to a role that
+ * may not read it: not called, to the plan, which would start again at 1).
+ */
+static void last_value_into_v_(struct sbuf *sb, const char *seq, int expr)
+{
+	sbuf_adds(sb, "    v := pg_catalog.pg_sequence_last_value(");
+	if (expr)
+		sbuf_adds(sb, seq);
+	else
+		sbuf_add_literal(sb, seq);
+	sbuf_adds(sb, "::pg_catalog.regclass);\n    called := v IS NOT NULL;\n");
+}
+
+static void last_value_into_v(struct sbuf *sb, const char *seq)
+{
+	last_value_into_v_(sb, seq, 0);
+}
+
+/*
  * New bounds for a sequence: ALTER SEQUENCE refuses them while the current
  * value lies outside (a sequence never used sits at its old START). So the
  * sequence restarts at its new START, then goes back to where it was, moved
@@ -226,9 +249,8 @@ static void alter_sequence_bounds(struct sbuf *sb, const struct schema_sequence 
 	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
 
 	qn(&name, q->schema, q->name);
-	sbuf_adds(&body, "    SELECT last_value, is_called INTO v, called FROM ");
-	qn(&body, q->schema, q->name);
-	sbuf_adds(&body, ";\n    ALTER SEQUENCE ");
+	last_value_into_v(&body, name.buf);
+	sbuf_adds(&body, "    ALTER SEQUENCE ");
 	qn(&body, q->schema, q->name);
 	sequence_options(&body, q, 1);
 	sbuf_addf(&body, " RESTART;\n    IF called AND v < %lld THEN\n        PERFORM setval(", q->min_value);
@@ -308,11 +330,11 @@ static void serial_to_identity(struct sbuf *sb, const struct diff_change *c,
 {
 	const struct schema_table *t = c->pair->b;
 	const struct schema_column *cb = c->cb;
-	struct sbuf body = SBUF_INIT;
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
 
-	sbuf_adds(&body, "    SELECT last_value, is_called INTO v, called FROM ");
-	qn(&body, old->schema, old->name);
-	sbuf_adds(&body, ";\n    DROP SEQUENCE ");
+	qn(&name, old->schema, old->name);
+	last_value_into_v(&body, name.buf);
+	sbuf_adds(&body, "    DROP SEQUENCE ");
 	qn(&body, old->schema, old->name);
 	sbuf_adds(&body, ";\n    ");
 	alter_table(&body, t);
@@ -325,9 +347,10 @@ static void serial_to_identity(struct sbuf *sb, const struct diff_change *c,
 	serial_sequence_of(&body, t, cb->name);
 	sbuf_adds(&body, ", v);\n    END IF;\n");
 	add_do_block(sb, body.buf);
-	if (sbuf_failed(&body))
+	if (sbuf_failed(&body) || sbuf_failed(&name))
 		sb->failed = 1;
 	sbuf_release(&body);
+	sbuf_release(&name);
 }
 
 /* identity -> serial: the same the other way; the new sequence takes the
@@ -336,11 +359,12 @@ static void identity_to_serial(struct sbuf *sb, const struct diff_change *c,
                                const struct schema_sequence *q)
 {
 	const struct schema_table *t = c->pair->b;
-	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT, of = SBUF_INIT;
 
-	sbuf_adds(&body, "    EXECUTE format('SELECT last_value, is_called FROM %s', ");
-	serial_sequence_of(&body, t, c->cb->name);
-	sbuf_adds(&body, ") INTO v, called;\n    ");
+	serial_sequence_of(&of, t, c->cb->name);
+	if (!sbuf_failed(&of))
+		last_value_into_v_(&body, of.buf, 1);
+	sbuf_adds(&body, "    ");
 	alter_table(&body, t);
 	sbuf_adds(&body, "ALTER COLUMN ");
 	id(&body, c->cb->name);
@@ -352,10 +376,11 @@ static void identity_to_serial(struct sbuf *sb, const struct diff_change *c,
 	sbuf_add_literal(&body, name.buf);
 	sbuf_adds(&body, ", v);\n    END IF;\n");
 	add_do_block(sb, body.buf);
-	if (sbuf_failed(&body) || sbuf_failed(&name))
+	if (sbuf_failed(&body) || sbuf_failed(&name) || sbuf_failed(&of))
 		sb->failed = 1;
 	sbuf_release(&body);
 	sbuf_release(&name);
+	sbuf_release(&of);
 }
 
 static void alter_column(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
