@@ -208,7 +208,8 @@ static int same_str(const char *a, const char *b)
 }
 
 /* Note the dev database's public schema as it is now (none: nothing to
- * put back). */
+ * put back). Its comment, unless initdb's, is taken off for the run: the
+ * model read there would hold it as the schema file's. */
 static int public_save(strata_db *db, struct scratch *s)
 {
 	struct drv_rows *r = NULL;
@@ -226,6 +227,11 @@ static int public_save(strata_db *db, struct scratch *s)
 	    (drv_cell(r, 0, 1) && !(s->public_owner = strdup(drv_cell(r, 0, 1)))) ||
 	    (drv_cell(r, 0, 2) && !(s->public_acl = strdup(drv_cell(r, 0, 2))))) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (s->public_comment && strcmp(s->public_comment, "standard public schema") != 0 &&
+	    (rc = drv_exec(s->conn, "COMMENT ON SCHEMA public IS NULL", &e)) != 0) {
+		db_error_drv(db, &e, "cannot use the --dev-url database's public schema");
 		goto out;
 	}
 	s->public_saved = 1;

@@ -95,6 +95,49 @@ test_expect_success 'CREATE EXTENSION keeps its VERSION and adds no comment of i
 	test_grep ! "COMMENT ON EXTENSION" ext.sql
 '
 
+test_expect_success 'a schema file'"'"'s matviews are populated in its model unless WITH NO DATA' '
+	db=$(fresh_db) &&
+	strata -u "$db" $dev_opt diff --from "$db" \
+		--to "$FIXTURES/diff/postgres/pgattr-matview-populated/b.sql" >mvp.sql &&
+	for v in public.mv s.mv2 s.mv3
+	do
+		sed -n "/CREATE MATERIALIZED VIEW $v /,/;\$/p" mvp.sql >one.sql &&
+		test -s one.sql &&
+		test_grep ! "WITH NO DATA" one.sql || return 1
+	done &&
+	sed -n "/CREATE MATERIALIZED VIEW public.mv4 /,/;\$/p" mvp.sql >one.sql &&
+	test_grep "WITH NO DATA" one.sql
+'
+
+# A --dev-url database is somebody'"'"'s: what a schema file did to its public
+# schema (which strata never drops) is undone, and does not leak into the
+# model of the next file read there.
+test_expect_success 'the dev database'"'"'s public schema gets its comment, owner and ACL back' '
+	pubdev=$(fresh_db) && db=$(fresh_db) &&
+	db_sql -u "$pubdev" "DO \$\$BEGIN CREATE ROLE t4907_pub_owner;
+		EXCEPTION WHEN duplicate_object THEN NULL; END\$\$;
+		COMMENT ON SCHEMA public IS '"'"'mine'"'"';" &&
+	pub_state="SELECT obj_description(oid, '"'"'pg_namespace'"'"'), nspowner::regrole, nspacl
+		FROM pg_namespace WHERE nspname = '"'"'public'"'"'" &&
+	db_sql -u "$pubdev" "$pub_state" >pub.before &&
+	cat >pub.sql <<-\EOF &&
+	CREATE TABLE t (id integer);
+	COMMENT ON SCHEMA public IS '"'"'theirs'"'"';
+	GRANT CREATE ON SCHEMA public TO PUBLIC;
+	REVOKE USAGE ON SCHEMA public FROM pg_database_owner;
+	ALTER SCHEMA public OWNER TO t4907_pub_owner;
+	EOF
+	strata -u "$db" --dev-url "$pubdev" diff --from "$db" --to pub.sql >pub.out &&
+	test_grep "COMMENT ON SCHEMA public IS '"'"'theirs'"'"'" pub.out &&
+	db_sql -u "$pubdev" "$pub_state" >pub.after &&
+	test_cmp pub.before pub.after &&
+	echo "CREATE TABLE t (id integer);" >plain.sql &&
+	strata -u "$db" --dev-url "$pubdev" diff --from "$db" --to plain.sql >plain.out &&
+	test_grep ! "COMMENT ON SCHEMA" plain.out &&
+	db_sql -u "$pubdev" "$pub_state" >pub.after &&
+	test_cmp pub.before pub.after
+'
+
 test_expect_success 'a populated materialized view is not emptied for WITH NO DATA' '
 	db=$(fresh_db) &&
 	db_sql -u "$db" <"$FIXTURES/diff/postgres/pgattr-matview-no-data/b.sql" &&
