@@ -3612,17 +3612,30 @@ static void remade_comments(struct ctx *x)
 		const struct schema_comment *cb = d->b->comments[i], *ca = NULL;
 		struct diff_change *c;
 
-		for (k = 0; k < ns; k++)
-			if (set[k] == cb)
-				break;
-		if (k < ns)
-			continue; /* set anyway */
 		for (k = 0; k < nc; k++)
 			if (remakes(d, &d->v[cand[k]], cb))
 				break;
 		if (k == nc)
 			continue;
 		hit = cand[k];
+		for (k = 0; k < ns; k++)
+			if (set[k] == cb)
+				break;
+		if (k < ns) {
+			/* Set anyway (comment_changes saw the object remade):
+			 * --per-table still puts it with the object. */
+			for (k = 0; k < n; k++) {
+				c = &d->v[k];
+				if (c->kind == DIFF_SET_COMMENT && c->ob == cb &&
+				    d->v[hit].follows == DIFF_FOLLOWS_AFTER && !c->follows) {
+					c->follows = DIFF_FOLLOWS_AFTER;
+					free(c->owner);
+					c->owner = NULL;
+					set_owner(x, c, d->v[hit].owner);
+				}
+			}
+			continue;
+		}
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];
