@@ -303,8 +303,8 @@ static const char q_comments[] =
 	" JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 	" UNION ALL"
-	" SELECT 'function', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
-	" d.description"
+	" SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,"
+	" pg_get_function_identity_arguments(p.oid), d.description"
 	" FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
 	" JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
@@ -1054,6 +1054,7 @@ static int comment_kind(const char *k, enum schema_object_kind *out)
 		{ "type", SCHEMA_OBJ_TYPE },      { "schema", SCHEMA_OBJ_SCHEMA },
 		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "constraint", SCHEMA_OBJ_CONSTRAINT },
 		{ "function", SCHEMA_OBJ_FUNCTION }, { "extension", SCHEMA_OBJ_EXTENSION },
+		{ "procedure", SCHEMA_OBJ_FUNCTION },
 	};
 	size_t i;
 
@@ -1118,16 +1119,18 @@ static int read_comments(struct ctx *x)
 		return rc;
 	for (i = 0; i < PQntuples(r); i++) {
 		enum schema_object_kind kind;
+		struct schema_comment *cm;
 
 		if (!comment_kind(PQgetvalue(r, i, 0), &kind))
 			continue;
 		/* A comment on an identity or extension sequence, an index behind a
 		 * constraint: still valid COMMENT ON targets, so kept. */
-		if (!schema_add_comment(x->s, kind, cell(r, i, 1), PQgetvalue(r, i, 2), cell(r, i, 3),
-		                        PQgetvalue(r, i, 4))) {
+		if (!(cm = schema_add_comment(x->s, kind, cell(r, i, 1), PQgetvalue(r, i, 2),
+		                              cell(r, i, 3), PQgetvalue(r, i, 4)))) {
 			rc = STRATA_ENOMEM;
 			break;
 		}
+		cm->procedure = !strcmp(PQgetvalue(r, i, 0), "procedure");
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;

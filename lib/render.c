@@ -994,7 +994,8 @@ static void add_sequence_options(const struct schema_sequence *q, struct sbuf *o
 
 void schema_render_comment_target(const struct schema_comment *c, struct sbuf *out)
 {
-	sbuf_adds(out, schema_object_kind_sql(c->kind));
+	sbuf_adds(out, c->kind == SCHEMA_OBJ_FUNCTION && c->procedure ? "PROCEDURE"
+	                                                              : schema_object_kind_sql(c->kind));
 	sbuf_addc(out, ' ');
 	switch (c->kind) {
 	case SCHEMA_OBJ_COLUMN:

@@ -305,6 +305,8 @@ struct schema_comment {
 	char *name;
 	char *sub;
 	char *text;
+	int procedure;           /* FUNCTION: a procedure, which COMMENT ON
+	                            FUNCTION refuses; the same object to diff */
 };
 
 /*
