@@ -1309,6 +1309,13 @@ adds:
 				sbuf_addf(&note, "%sgenerated expression changes", note.len ? "; " : "");
 			}
 		}
+		if (ca->storage != cb->storage || ca->compression != cb->compression ||
+		    ca->has_stats_target != cb->has_stats_target ||
+		    (cb->has_stats_target && ca->stats_target != cb->stats_target)) {
+			what |= DIFF_COL_STORAGE;
+			sbuf_addf(&note, "%sstorage, compression or statistics target changes",
+			          note.len ? "; " : "");
+		}
 		if (ca->identity != cb->identity) {
 			what |= DIFF_COL_IDENTITY;
 			sbuf_addf(&note, "%sidentity changes", note.len ? "; " : "");

@@ -76,7 +76,9 @@ static const char q_columns[] =
 	" a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0, true)"
 	" ELSE pg_get_expr(ad.adbin, ad.adrelid, true) END, a.attgenerated, a.attidentity,"
 	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,"
-	" sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle"
+	" sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
+	" CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, t.typstorage::text,"
+	" %s, a.attstattarget"
 	" FROM pg_attribute a"
 	" JOIN pg_class c ON c.oid = a.attrelid"
 	" JOIN pg_type t ON t.oid = a.atttypid"
@@ -674,12 +676,20 @@ static int read_relations(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
-static int read_columns(struct ctx *x)
+static int read_columns(struct ctx *x, int server_version)
 {
 	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
 	int i, rc;
 
-	if ((rc = run(x, q_columns, "columns", &r)))
+	/* attcompression is PostgreSQL 14's */
+	sbuf_addf(&sql, q_columns, server_version >= 140000 ?
+	          "CASE WHEN a.attcompression <> '' THEN a.attcompression::text END" : "NULL");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "columns", &r);
+	sbuf_release(&sql);
+	if (rc)
 		return rc;
 	for (i = 0; i < PQntuples(r) && !rc; i++) {
 		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
@@ -714,6 +724,16 @@ static int read_columns(struct ctx *x)
 			c->ident.max_value = cell_ll(r, i, 12);
 			c->ident.cache = cell_ll(r, i, 13);
 			c->ident.cycle = cell_bool(r, i, 14);
+		}
+		if (cell(r, i, 15))
+			c->storage = cell(r, i, 15)[0];
+		if (cell(r, i, 16))
+			c->type_storage = cell(r, i, 16)[0];
+		if (cell(r, i, 17))
+			c->compression = cell(r, i, 17)[0];
+		if (cell(r, i, 18) && cell_ll(r, i, 18) != -1) {
+			c->has_stats_target = 1;
+			c->stats_target = (int)cell_ll(r, i, 18);
 		}
 	}
 	PQclear(r);
@@ -1192,7 +1212,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	if ((rc = read_namespaces(&x, schema_name, &oids)))
 		goto out;
 	x.param = oids.buf;
-	if ((rc = read_relations(&x)) || (rc = read_columns(&x)) ||
+	if ((rc = read_relations(&x)) || (rc = read_columns(&x, version)) ||
 	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x, version)) ||
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||

@@ -132,6 +132,7 @@ static void add_column(struct sbuf *sb, const struct schema_table *t, const stru
 	sbuf_adds(sb, "ADD COLUMN ");
 	schema_render_column(c, SCHEMA_PG, sb);
 	end(sb);
+	schema_render_column_settings(t, NULL, c, sb);
 }
 
 static void drop_column(struct sbuf *sb, const struct schema_table *t, const char *name)
@@ -453,6 +454,9 @@ static void alter_column(struct sbuf *sb, const struct diff *d, const struct dif
 		}
 		end(sb);
 	}
+	/* after TYPE, which resets STORAGE to the new type's */
+	if (w & (DIFF_COL_STORAGE | DIFF_COL_TYPE))
+		schema_render_column_settings(t, ca, cb, sb);
 	if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity != SCHEMA_IDENTITY_NONE &&
 	    cb->ident.increment && !schema_identity_opts_equal(&ca->ident, ca->type, &cb->ident, cb->type)) {
 		/* All of them: each SET is checked against the others once. */
@@ -854,6 +858,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_CREATE_TABLE:
 			schema_render_create_table(p->b, SCHEMA_PG, 0, sb);
 			end(sb);
+			for (k = 0; k < p->b->ncolumns; k++)
+				schema_render_column_settings(p->b, NULL, &p->b->columns[k], sb);
 			for (k = 0; k < p->b->nchecks; k++)
 				if (p->b->checks[k].not_valid) {
 					struct sbuf def = SBUF_INIT;

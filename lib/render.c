@@ -715,6 +715,8 @@ void schema_render_column(const struct schema_column *c, int engine, struct sbuf
 		else
 			sbuf_adds(out, c->type);
 	}
+	if (c->compression)
+		sbuf_adds(out, c->compression == 'l' ? " COMPRESSION lz4" : " COMPRESSION pglz");
 	if (c->collation) {
 		sbuf_adds(out, " COLLATE ");
 		schema_add_ident(out, c->collation);
@@ -737,6 +739,63 @@ void schema_render_column(const struct schema_column *c, int engine, struct sbuf
 	}
 	if (c->not_null)
 		sbuf_adds(out, " NOT NULL");
+}
+
+static const char *storage_word(char c)
+{
+	switch (c) {
+	case 'p': return "PLAIN";
+	case 'e': return "EXTERNAL";
+	case 'm': return "MAIN";
+	case 'x': return "EXTENDED";
+	default: return NULL;
+	}
+}
+
+void schema_render_column_settings(const struct schema_table *t, const struct schema_column *a,
+                                   const struct schema_column *c, struct sbuf *out)
+{
+	const char *w;
+	int n = 0;
+
+	/* STORAGE: c's own, or back to its type's */
+	w = storage_word(c->storage ? c->storage : c->type_storage);
+	if (w && (a ? a->storage != c->storage || (c->storage && strcmp(a->type, c->type) != 0)
+	            : c->storage != 0)) {
+		sbuf_adds(out, n++ ? ", " : "ALTER TABLE ");
+		if (n == 1) {
+			schema_add_qname(out, t->schema, t->name);
+			sbuf_addc(out, ' ');
+		}
+		sbuf_adds(out, "ALTER COLUMN ");
+		schema_add_ident(out, c->name);
+		sbuf_addf(out, " SET STORAGE %s", w);
+	}
+	if (a && a->compression != c->compression) {
+		sbuf_adds(out, n++ ? ", " : "ALTER TABLE ");
+		if (n == 1) {
+			schema_add_qname(out, t->schema, t->name);
+			sbuf_addc(out, ' ');
+		}
+		sbuf_adds(out, "ALTER COLUMN ");
+		schema_add_ident(out, c->name);
+		sbuf_adds(out, c->compression == 'l' ? " SET COMPRESSION lz4" :
+		               c->compression == 'p' ? " SET COMPRESSION pglz" : " SET COMPRESSION default");
+	}
+	if (a ? a->has_stats_target != c->has_stats_target ||
+	        (c->has_stats_target && a->stats_target != c->stats_target)
+	      : c->has_stats_target) {
+		sbuf_adds(out, n++ ? ", " : "ALTER TABLE ");
+		if (n == 1) {
+			schema_add_qname(out, t->schema, t->name);
+			sbuf_addc(out, ' ');
+		}
+		sbuf_adds(out, "ALTER COLUMN ");
+		schema_add_ident(out, c->name);
+		sbuf_addf(out, " SET STATISTICS %d", c->has_stats_target ? c->stats_target : -1);
+	}
+	if (n)
+		stmt_end(out);
 }
 
 static void add_constraint_name(struct sbuf *out, const char *name)
@@ -1081,6 +1140,8 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		sbuf_addc(out, '\n');
 		schema_render_create_table(t, SCHEMA_PG, 0, out);
 		stmt_end(out);
+		for (j = 0; j < t->ncolumns; j++)
+			schema_render_column_settings(t, NULL, &t->columns[j], out);
 		add_indexes_of(r, SCHEMA_PG, r->torder[i], 1, out);
 	}
 	for (i = 0; i < s->nsequences; i++) {

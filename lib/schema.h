@@ -117,6 +117,11 @@ struct schema_column {
 	int ordinal;         /* 1-based position as the engine numbers it (PostgreSQL
 	                        attnum: may have gaps from dropped columns) */
 	struct schema_identity_opts ident;  /* identity: its sequence's options */
+	/* PostgreSQL's per-column settings (ALTER COLUMN SET ...), 0 when none: */
+	char storage;        /* attstorage when not the type's: 'p', 'e', 'm', 'x' */
+	char type_storage;   /* the type's own (typstorage), to go back to; not diffed */
+	char compression;    /* 'p' pglz, 'l' lz4 */
+	int has_stats_target, stats_target;  /* SET STATISTICS n (-1: the default) */
 };
 
 struct schema_pk {
@@ -527,6 +532,13 @@ int schema_render_sql(const struct schema *s, int engine, struct sbuf *out);
  * SQLite, rendering a model read back from this text gives this text again. */
 void schema_render_create_table(const struct schema_table *t, int engine, int fks_inline,
                                 struct sbuf *out);
+/* PostgreSQL: "ALTER TABLE t ALTER COLUMN c SET STORAGE .., ALTER COLUMN c
+ * SET STATISTICS ..;\n" for the settings of column c of t that CREATE
+ * TABLE cannot state (COMPRESSION it can: schema_render_column), those
+ * that differ from a's (a NULL: from the defaults; STORAGE again after a
+ * type change, which resets it); nothing when none. */
+void schema_render_column_settings(const struct schema_table *t, const struct schema_column *a,
+                                   const struct schema_column *c, struct sbuf *out);
 /* CREATE [UNIQUE] INDEX from the model (never from ix->sql). */
 void schema_render_create_index(const struct schema_index *ix, int engine, struct sbuf *out);
 /* One foreign key clause: [CONSTRAINT n] FOREIGN KEY (..) REFERENCES t (..) ... */

@@ -150,7 +150,7 @@ test_expect_success 'a populated materialized view is not emptied for WITH NO DA
 	test_cmp expect actual
 '
 
-test_expect_success 'dump keeps NOT VALID, MATCH FULL, WITH NO DATA and storage parameters' '
+test_expect_success 'dump keeps NOT VALID, MATCH FULL, WITH NO DATA, storage parameters and column settings' '
 	db=$(fresh_db) && db2=$(fresh_db) &&
 	db_sql -u "$db" <<-\EOF &&
 	CREATE TABLE p (a integer, b integer, UNIQUE (a, b));
@@ -158,6 +158,8 @@ test_expect_success 'dump keeps NOT VALID, MATCH FULL, WITH NO DATA and storage 
 	    FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL) WITH (fillfactor = 70);
 	ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NO INHERIT NOT VALID;
 	CREATE MATERIALIZED VIEW mv AS SELECT id FROM t WITH NO DATA;
+	ALTER TABLE p ADD COLUMN note text COMPRESSION pglz;
+	ALTER TABLE p ALTER COLUMN note SET STORAGE EXTERNAL, ALTER COLUMN a SET STATISTICS 200;
 	EOF
 	strata -u "$db" dump >dump.sql &&
 	db_sql -u "$db2" <dump.sql &&
