@@ -1741,12 +1741,16 @@ static void option_changes(struct ctx *x, struct diff_table *p)
 			set_owner(x, c, tb->name);
 		}
 	}
-	if (strcmp(ta->options ? ta->options : "", tb->options ? tb->options : "")) {
+	if (strcmp(ta->options ? ta->options : "", tb->options ? tb->options : "") ||
+	    ta->unlogged != tb->unlogged) {
 		p->changed = 1;
 		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
-			set_note(x, c, "storage parameters change");
+			set_note(x, c, ta->unlogged == tb->unlogged ? "storage parameters change" :
+			               tb->unlogged ? "becomes UNLOGGED (rewritten; its rows are lost in a "
+			                              "crash and not replicated)" :
+			               "becomes LOGGED (rewritten, and written to the WAL)");
 			set_owner(x, c, tb->name);
 		}
 	}

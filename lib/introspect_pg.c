@@ -60,7 +60,7 @@ static const char q_namespaces[] =
 static const char q_relations[] =
 	"SELECT c.oid, n.nspname, c.relname, c.relkind,"
 	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,"
-	" c.relispopulated, " RELOPTIONS("c")
+	" c.relispopulated, " RELOPTIONS("c") ", c.relpersistence = 'u'"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm')"
 	" AND " NOT_EXT("pg_class", "c.oid")
@@ -653,6 +653,7 @@ static int read_relations(struct ctx *x)
 				rc = STRATA_ENOMEM;
 				break;
 			}
+			rel->t->unlogged = cell_bool(r, i, 7);
 		} else {
 			char *q = view_query(cell(r, i, 4) ? cell(r, i, 4) : "");
 			struct schema_view *v = q ? schema_add_view(x->s, nsp, name, q) : NULL;

@@ -269,13 +269,20 @@ static void alter_sequence_bounds(struct sbuf *sb, const struct schema_sequence 
 	sbuf_release(&name);
 }
 
-/* Storage parameters: A's reset, B's set ("k=v, k=v" lists, as the
- * catalog's reloptions). The only table option PostgreSQL's model holds. */
+/* LOGGED or UNLOGGED; storage parameters: A's reset, B's set ("k=v, k=v"
+ * lists, as the catalog's reloptions). */
 static void table_options(struct sbuf *sb, const struct schema_table *ta,
                           const struct schema_table *tb)
 {
 	const char *s = ta->options;
 
+	if (ta->unlogged != tb->unlogged) {
+		alter_table(sb, tb);
+		sbuf_adds(sb, tb->unlogged ? "SET UNLOGGED" : "SET LOGGED");
+		end(sb);
+	}
+	if (!strcmp(ta->options ? ta->options : "", tb->options ? tb->options : ""))
+		return;
 	if (s && *s) {
 		/* The names alone: each item is name='value' ('' doubles a quote). */
 		alter_table(sb, tb);

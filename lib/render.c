@@ -853,7 +853,7 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		add_stored(out, t->sql);
 		return;
 	}
-	sbuf_adds(out, "CREATE TABLE ");
+	sbuf_adds(out, t->unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ");
 	schema_add_qname(out, t->schema, t->name);
 	sbuf_adds(out, " (");
 	for (i = 0; i < t->ncolumns; i++) {

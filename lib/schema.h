@@ -166,6 +166,7 @@ struct schema_table {
 	char *schema;            /* NULL on SQLite */
 	char *name;
 	int strict, without_rowid;   /* SQLite table options */
+	int unlogged;            /* PostgreSQL CREATE UNLOGGED TABLE */
 	int virtual_table;       /* SQLite CREATE VIRTUAL TABLE: only name and sql
 	                            are filled (no columns: reading them may need
 	                            the module, which may not be loaded) */

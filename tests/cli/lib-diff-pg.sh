@@ -32,6 +32,8 @@ pg_fingerprint() {
 	SELECT 'WP', schemaname, matviewname, ispopulated FROM pg_matviews ORDER BY 2, 3;
 	SELECT 'RO', n.nspname, c.relname, c.relkind, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 	 WHERE $pg_user_schemas AND c.reloptions IS NOT NULL ORDER BY 2, 3;
+	SELECT 'RP', n.nspname, c.relname, c.relkind, c.relpersistence FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND c.relpersistence <> 'p' ORDER BY 2, 3;
 	SELECT 'D', (pg_identify_object(d.classoid, d.objoid, d.objsubid)).identity, d.description
 	  FROM pg_description d WHERE d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass ORDER BY 2, 3;
 	SELECT 'CS', n.nspname, c.relname, a.attname, a.attstorage, a.attcompression, a.attstattarget
