@@ -582,7 +582,8 @@ static int note_populated(strata_db *db, drv_conn *c, const char *stmt, struct s
 	if (!matview_regclass(stmt, &rel))
 		goto out; /* not found: it stays "not populated", the safe side */
 	param = rel.buf;
-	if ((rc = drv_query(c, "SELECT to_regclass($1)::oid", &param, 1, &r, &e)) != 0) {
+	if ((rc = drv_query(c, "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid", &param, 1, &r,
+	                    &e)) != 0) {
 		rc = db_error_drv(db, &e, "cannot read the schema file's materialized view back");
 		goto out;
 	}
@@ -613,9 +614,12 @@ static int name_populated(strata_db *db, drv_conn *c, struct sbuf *oids,
 		return db_error(db, STRATA_ENOMEM, "out of memory");
 	drv_err_init(&e);
 	param = oids->buf;
+	/* Every name qualified: the file has run, and may have SET a
+	 * search_path that puts its own operators first. */
 	rc = drv_query(c, "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
-	               "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	               "WHERE c.oid = ANY ($1::pg_catalog.oid[]) AND c.relkind = 'm'",
+	               "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+	               "WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) "
+	               "AND c.relkind OPERATOR(pg_catalog.=) 'm'",
 	               &param, 1, &r, &e);
 	if (rc) {
 		rc = db_error_drv(db, &e, "cannot read the schema file's materialized views back");
