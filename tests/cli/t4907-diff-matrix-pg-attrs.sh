@@ -109,6 +109,20 @@ test_expect_success 'a schema file'"'"'s matviews are populated in its model unl
 	test_grep "WITH NO DATA" one.sql
 '
 
+test_expect_success 'the matview read-back runs none of the file'"'"'s functions' '
+	db=$(fresh_db) &&
+	cat >hostile.sql <<-\EOF &&
+	SET search_path = public, pg_catalog;
+	CREATE TABLE t (id integer);
+	CREATE FUNCTION public.to_regclass(text) RETURNS regclass LANGUAGE plpgsql
+	    AS $$BEGIN RAISE EXCEPTION '"'"'the file ran'"'"'; END$$;
+	CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
+	EOF
+	strata -u "$db" $dev_opt diff --from "$db" --to hostile.sql >hostile.out &&
+	test_grep "CREATE MATERIALIZED VIEW public.mv AS" hostile.out &&
+	test_grep ! "WITH NO DATA" hostile.out
+'
+
 # A --dev-url database is somebody'"'"'s: what a schema file did to its public
 # schema (which strata never drops) is undone, and does not leak into the
 # model of the next file read there.
