@@ -193,9 +193,11 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
                      struct diff_hints *hints)
 {
 	struct sbuf text = SBUF_INIT, err = SBUF_INIT;
+	struct schema_names populated = { NULL, 0, 0 };
 	struct scratch s;
+	struct schema_view *v;
 	const char *nul;
-	size_t bad;
+	size_t bad, i;
 	int rc;
 
 	*out = NULL;
@@ -233,11 +235,17 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 	}
 	if ((rc = scratch_open(db, dev_url, &s)) != 0)
 		goto out;
-	rc = sandbox_exec(db, s.conn, text.buf, path);
+	rc = sandbox_exec(db, s.conn, text.buf, path, &populated);
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
 	scratch_close(db, &s);
+	/* The sandbox made every materialized view WITH NO DATA: those the
+	 * file did not are populated in the model it declares. */
+	for (i = 0; !rc && i + 1 < populated.n; i += 2)
+		if ((v = schema_find_view(*out, populated.v[i], populated.v[i + 1])) != NULL)
+			v->with_no_data = 0;
 out:
+	schema_names_release(&populated);
 	sbuf_release(&text);
 	sbuf_release(&err);
 	return rc;

@@ -21,6 +21,7 @@
  */
 #include "diff.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -494,6 +495,31 @@ nomem:
 }
 
 static const char marker[] = "strata:renamed-from";
+/* sqldef's spelling of the same hint: "-- @renamed from=old_name". */
+static const char marker_sqldef[] = "@renamed";
+
+/* Where a hint marker starts in sql[off..eol), NULL when none; *sqldef
+ * says which of the two it is. */
+static const char *find_marker(const char *sql, size_t off, size_t eol, int *sqldef)
+{
+	size_t m;
+
+	for (m = off; m < eol; m++) {
+		if (m + sizeof marker - 1 <= eol && !strncmp(sql + m, marker, sizeof marker - 1)) {
+			*sqldef = 0;
+			return sql + m;
+		}
+		if (m + sizeof marker_sqldef - 1 <= eol &&
+		    !strncmp(sql + m, marker_sqldef, sizeof marker_sqldef - 1) &&
+		    (m + sizeof marker_sqldef - 1 == eol ||
+		     !(isalnum((unsigned char)sql[m + sizeof marker_sqldef - 1]) ||
+		       sql[m + sizeof marker_sqldef - 1] == '_'))) {
+			*sqldef = 1;
+			return sql + m;
+		}
+	}
+	return NULL;
+}
 
 int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct sbuf *err)
 {
@@ -503,13 +529,13 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (!strstr(sql, marker))
+	if (!strstr(sql, marker) && !strstr(sql, marker_sqldef))
 		return 0;
 	if ((rc = scan_tables(sql, engine, &tabs, &ntabs)) != 0)
 		return rc;
 	while (off < len) {
-		size_t eol = off, m, cstart, k, pos, tabi = (size_t)-1, item_at = 0;
-		int is_table = 0;
+		size_t eol = off, cstart, k, pos, tabi = (size_t)-1, item_at = 0;
+		int is_table = 0, sqldef = 0;
 		const char *hit;
 		struct schema_tok t;
 		struct diff_hint h;
@@ -518,12 +544,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 		while (eol < len && sql[eol] != '\n')
 			eol++;
 		line++;
-		hit = NULL;
-		for (m = off; m + sizeof marker - 1 <= eol; m++)
-			if (!strncmp(sql + m, marker, sizeof marker - 1)) {
-				hit = sql + m;
-				break;
-			}
+		hit = find_marker(sql, off, eol, &sqldef);
 		if (!hit) {
 			off = eol + 1;
 			continue;
@@ -538,8 +559,20 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 		}
 		cstart -= 2;
 		/* The old name, after the marker. */
-		pos = (size_t)(hit - sql) + sizeof marker - 1;
+		pos = (size_t)(hit - sql) + (sqldef ? sizeof marker_sqldef : sizeof marker) - 1;
 		schema_tok_next(sql, eol, &pos, &t);
+		if (sqldef) {
+			/* from=NAME */
+			if (!schema_tok_is(sql, &t, "from")) {
+				t.type = SCHEMA_TK_END;
+			} else {
+				schema_tok_next(sql, eol, &pos, &t);
+				if (t.type == SCHEMA_TK_OP && t.len == 1 && sql[t.start] == '=')
+					schema_tok_next(sql, eol, &pos, &t);
+				else
+					t.type = SCHEMA_TK_END;
+			}
+		}
 		if (is_ident(&t)) {
 			struct schema_tok t2;
 			size_t p2 = pos;
@@ -554,7 +587,11 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 				t.type = SCHEMA_TK_END;
 		}
 		if (!is_ident(&t)) {
-			sbuf_setf(err, "%ld: '-- %s' needs the old name after it", line, marker);
+			if (sqldef)
+				sbuf_setf(err, "%ld: '-- %s' needs from=OLD_NAME after it", line,
+				          marker_sqldef);
+			else
+				sbuf_setf(err, "%ld: '-- %s' needs the old name after it", line, marker);
 			rc = STRATA_EPARSE;
 			goto out;
 		}
@@ -597,7 +634,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 			    schema_tok_is(sql, &t, "CHECK") || schema_tok_is(sql, &t, "FOREIGN") ||
 			    schema_tok_is(sql, &t, "EXCLUDE")) {
 				sbuf_setf(err, "%ld: '-- %s' belongs on the line of a CREATE TABLE or of "
-				          "a column definition", line, marker);
+				          "a column definition", line, sqldef ? marker_sqldef : marker);
 				free(h.old);
 				rc = STRATA_EPARSE;
 				goto out;
@@ -1272,9 +1309,20 @@ adds:
 				sbuf_addf(&note, "%sgenerated expression changes", note.len ? "; " : "");
 			}
 		}
+		if (ca->storage != cb->storage || ca->compression != cb->compression ||
+		    ca->has_stats_target != cb->has_stats_target ||
+		    (cb->has_stats_target && ca->stats_target != cb->stats_target)) {
+			what |= DIFF_COL_STORAGE;
+			sbuf_addf(&note, "%sstorage, compression or statistics target changes",
+			          note.len ? "; " : "");
+		}
 		if (ca->identity != cb->identity) {
 			what |= DIFF_COL_IDENTITY;
 			sbuf_addf(&note, "%sidentity changes", note.len ? "; " : "");
+		} else if (cb->identity != SCHEMA_IDENTITY_NONE &&
+		           !schema_identity_opts_equal(&ca->ident, ca->type, &cb->ident, cb->type)) {
+			what |= DIFF_COL_IDENTITY;
+			sbuf_addf(&note, "%sidentity options change", note.len ? "; " : "");
 		}
 		if (!what) {
 			sbuf_release(&note);
@@ -1333,6 +1381,8 @@ static int pk_eq(const struct diff *d, const struct diff_table *p, int ignore_na
 		return 0;
 	if (a->autoincrement != b->autoincrement)
 		return 0;
+	if (a->deferrable != b->deferrable || a->initially_deferred != b->initially_deferred)
+		return 0;
 	return ignore_name || name_eq(d, a->name, b->name);
 }
 
@@ -1349,7 +1399,8 @@ static int check_eq(const struct diff *d, const struct diff_table *p, const stru
                     const struct schema_check *b, int ignore_name)
 {
 	return (ignore_name || name_eq(d, a->name, b->name)) &&
-	       diff_sql_equal(d->engine, a->expression, b->expression, p);
+	       diff_sql_equal(d->engine, a->expression, b->expression, p) &&
+	       a->no_inherit == b->no_inherit && a->not_valid == b->not_valid;
 }
 
 static const struct diff_table *fk_target(const struct diff *d, const struct schema_fk *fk,
@@ -1385,7 +1436,8 @@ static int fk_eq(const struct diff *d, const struct diff_table *p, const struct 
 			return 0;
 	}
 	return a->on_delete == b->on_delete && a->on_update == b->on_update &&
-	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred;
+	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred &&
+	       a->match_full == b->match_full && a->not_valid == b->not_valid;
 }
 
 static char *obj_fk(struct ctx *x, const struct schema_table *t, const struct schema_fk *fk)
@@ -1686,6 +1738,19 @@ static void option_changes(struct ctx *x, struct diff_table *p)
 				         "rowids are not kept");
 			else
 				set_note(x, c, "gets a rowid (no longer WITHOUT ROWID)");
+			set_owner(x, c, tb->name);
+		}
+	}
+	if (strcmp(ta->options ? ta->options : "", tb->options ? tb->options : "") ||
+	    ta->unlogged != tb->unlogged) {
+		p->changed = 1;
+		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+			c->pair = p;
+			c->object = obj_table(x, tb);
+			set_note(x, c, ta->unlogged == tb->unlogged ? "storage parameters change" :
+			               tb->unlogged ? "becomes UNLOGGED (rewritten; its rows are lost in a "
+			                              "crash and not replicated)" :
+			               "becomes LOGGED (rewritten, and written to the WAL)");
 			set_owner(x, c, tb->name);
 		}
 	}
@@ -2242,6 +2307,9 @@ static int index_eq(const struct diff *d, const struct schema_index *a, const st
 		return 0;
 	if (d->engine != SCHEMA_SQLITE && !name_eq(d, a->method, b->method))
 		return 0;
+	if (a->nulls_not_distinct != b->nulls_not_distinct ||
+	    strcmp(a->options ? a->options : "", b->options ? b->options : ""))
+		return 0;
 	for (k = 0; k < a->nkeys; k++) {
 		const struct schema_index_key *ka = &a->keys[k], *kb = &b->keys[k];
 		if ((ka->column == NULL) != (kb->column == NULL))
@@ -2253,7 +2321,8 @@ static int index_eq(const struct diff *d, const struct schema_index *a, const st
 		} else if (!diff_sql_equal(d->engine, ka->expression, kb->expression, p)) {
 			return 0;
 		}
-		if (ka->desc != kb->desc || !name_eq(d, ka->opclass, kb->opclass))
+		if (ka->desc != kb->desc || ka->nulls_first != kb->nulls_first ||
+		    !name_eq(d, ka->opclass, kb->opclass))
 			return 0;
 		if (d->engine == SCHEMA_SQLITE ? (ka->collation || kb->collation) &&
 		                                 !collation_eq(d, ka->collation, kb->collation)
@@ -2468,6 +2537,8 @@ static const char *view_text(const struct schema_view *v)
 static int view_eq(const struct diff *d, const struct schema_view *a, const struct schema_view *b)
 {
 	if (a->materialized != b->materialized)
+		return 0;
+	if (strcmp(a->options ? a->options : "", b->options ? b->options : ""))
 		return 0;
 	if (d->engine == SCHEMA_SQLITE)
 		return diff_sql_equal(d->engine, view_text(a), view_text(b), NULL);
@@ -3240,6 +3311,131 @@ static int comment_key_eq(const struct diff *d, const struct schema_comment *a,
 	       name_eq(d, a->sub, b->sub);
 }
 
+/* 1 when table t of model s has a constraint named name. */
+static int table_has_constraint(const struct diff *d, const struct schema_table *t, const char *name)
+{
+	size_t i;
+
+	if (!t || !name)
+		return 0;
+	if (t->pk.columns.n && name_eq(d, t->pk.name, name))
+		return 1;
+	for (i = 0; i < t->nuniques; i++)
+		if (name_eq(d, t->uniques[i].name, name))
+			return 1;
+	for (i = 0; i < t->nfks; i++)
+		if (name_eq(d, t->fks[i].name, name))
+			return 1;
+	for (i = 0; i < t->nchecks; i++)
+		if (name_eq(d, t->checks[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* 1 when the object a comment of A is on is not in B (its comment goes with
+ * it), for the kinds the type switch in comment_changes() leaves. */
+static int comment_object_gone(const struct diff *d, const struct schema_comment *ca)
+{
+	const struct schema *b = d->b;
+	size_t i;
+
+	switch (ca->kind) {
+	case SCHEMA_OBJ_SCHEMA:
+		for (i = 0; i < b->nnamespaces; i++)
+			if (name_eq(d, b->namespaces[i]->name, ca->name))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_TRIGGER:
+		for (i = 0; i < b->ntriggers; i++)
+			if (name_eq(d, b->triggers[i]->schema, ca->schema) &&
+			    name_eq(d, b->triggers[i]->table, ca->name) &&
+			    name_eq(d, b->triggers[i]->name, ca->sub))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_CONSTRAINT:
+		return !table_has_constraint(d, schema_find_table(b, ca->schema, ca->name), ca->sub);
+	case SCHEMA_OBJ_FUNCTION:
+		for (i = 0; i < b->nfunctions; i++)
+			if (name_eq(d, b->functions[i]->schema, ca->schema) &&
+			    name_eq(d, b->functions[i]->name, ca->name) &&
+			    !strcmp(b->functions[i]->args ? b->functions[i]->args : "",
+			            ca->sub ? ca->sub : ""))
+				return 0;
+		return 1;
+	case SCHEMA_OBJ_EXTENSION:
+		for (i = 0; i < b->nextensions; i++)
+			if (name_eq(d, b->extensions[i]->name, ca->name))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* 1 when the diff makes the object of B's comment cb again (dropped and
+ * created: a view over a changed column, a changed constraint or index),
+ * which takes the comment with it even though A had the same. */
+static int comment_object_remade(const struct diff *d, const struct schema_comment *cb)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+		const struct schema_table *t = c->pair ? c->pair->b : NULL;
+
+		switch (c->kind) {
+		case DIFF_CREATE_VIEW:
+			if ((cb->kind == SCHEMA_OBJ_VIEW || cb->kind == SCHEMA_OBJ_MATVIEW) &&
+			    name_eq(d, c->vb->schema, cb->schema) && name_eq(d, c->vb->name, cb->name))
+				return 1;
+			break;
+		case DIFF_CREATE_INDEX:
+			if (cb->kind == SCHEMA_OBJ_INDEX && name_eq(d, c->ib->schema, cb->schema) &&
+			    name_eq(d, c->ib->name, cb->name))
+				return 1;
+			break;
+		case DIFF_CREATE_TRIGGER:
+			if (cb->kind == SCHEMA_OBJ_TRIGGER && name_eq(d, c->rb->schema, cb->schema) &&
+			    name_eq(d, c->rb->table, cb->name) && name_eq(d, c->rb->name, cb->sub))
+				return 1;
+			break;
+		case DIFF_REBUILD_ENUM: {
+			const struct schema_enum *e = c->ob;
+			if (cb->kind == SCHEMA_OBJ_TYPE && e && name_eq(d, e->schema, cb->schema) &&
+			    name_eq(d, e->name, cb->name))
+				return 1;
+			break;
+		}
+		case DIFF_ADD_CHECK:
+		case DIFF_ADD_UNIQUE:
+		case DIFF_ADD_FK:
+		case DIFF_ADD_PRIMARY_KEY: {
+			const char *n = c->kind == DIFF_ADD_CHECK ? c->kb->name
+			              : c->kind == DIFF_ADD_UNIQUE ? c->ub->name
+			              : c->kind == DIFF_ADD_FK ? c->fb->name : t ? t->pk.name : NULL;
+			if (c->kind == DIFF_ADD_FK)
+				t = c->fk_table;
+			if (cb->kind == SCHEMA_OBJ_CONSTRAINT && t && n && name_eq(d, t->schema, cb->schema) &&
+			    name_eq(d, t->name, cb->name) && name_eq(d, n, cb->sub))
+				return 1;
+			break;
+		}
+		case DIFF_ADD_COLUMN:
+		case DIFF_ALTER_COLUMN:
+			/* A generated column's new expression drops and adds it. */
+			if (c->kind == DIFF_ALTER_COLUMN && !((c->what & DIFF_COL_GENERATED) && c->cb->generated))
+				break;
+			if (cb->kind == SCHEMA_OBJ_COLUMN && t && name_eq(d, t->schema, cb->schema) &&
+			    name_eq(d, t->name, cb->name) && name_eq(d, c->cb->name, cb->sub))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 static void comment_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
@@ -3251,7 +3447,8 @@ static void comment_changes(struct ctx *x)
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];
-		if (ca && !strcmp(ca->text ? ca->text : "", cb->text ? cb->text : ""))
+		if (ca && !strcmp(ca->text ? ca->text : "", cb->text ? cb->text : "") &&
+		    !comment_object_remade(d, cb))
 			continue;
 		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
 			struct sbuf sb = SBUF_INIT;
@@ -3296,7 +3493,8 @@ static void comment_changes(struct ctx *x)
 			gone = !schema_find_enum(d->b, ca->schema, ca->name);
 			break;
 		default:
-			gone = 1; /* schemas, functions, ...: dropped objects take theirs */
+			/* schemas, functions, ...: dropped objects take theirs */
+			gone = comment_object_gone(d, ca);
 			break;
 		}
 		if (gone)
@@ -3425,17 +3623,30 @@ static void remade_comments(struct ctx *x)
 		const struct schema_comment *cb = d->b->comments[i], *ca = NULL;
 		struct diff_change *c;
 
-		for (k = 0; k < ns; k++)
-			if (set[k] == cb)
-				break;
-		if (k < ns)
-			continue; /* set anyway */
 		for (k = 0; k < nc; k++)
 			if (remakes(d, &d->v[cand[k]], cb))
 				break;
 		if (k == nc)
 			continue;
 		hit = cand[k];
+		for (k = 0; k < ns; k++)
+			if (set[k] == cb)
+				break;
+		if (k < ns) {
+			/* Set anyway (comment_changes saw the object remade):
+			 * --per-table still puts it with the object. */
+			for (k = 0; k < n; k++) {
+				c = &d->v[k];
+				if (c->kind == DIFF_SET_COMMENT && c->ob == cb &&
+				    d->v[hit].follows == DIFF_FOLLOWS_AFTER && !c->follows) {
+					c->follows = DIFF_FOLLOWS_AFTER;
+					free(c->owner);
+					c->owner = NULL;
+					set_owner(x, c, d->v[hit].owner);
+				}
+			}
+			continue;
+		}
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];

@@ -79,6 +79,7 @@ enum diff_kind {
 #define DIFF_COL_COLLATE   0x08u
 #define DIFF_COL_GENERATED 0x10u
 #define DIFF_COL_IDENTITY  0x20u
+#define DIFF_COL_STORAGE   0x40u  /* PostgreSQL STORAGE, COMPRESSION, STATISTICS */
 
 /* What an ALTER_SEQUENCE changes. */
 #define DIFF_SEQ_OPTIONS   0x01u  /* type, start, increment, bounds, cache, cycle */

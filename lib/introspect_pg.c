@@ -49,10 +49,18 @@ static const char q_namespaces[] =
 	" AND " NOT_EXT("pg_namespace", "n.oid")
 	" ELSE n.nspname = $1 END ORDER BY n.nspname";
 
+/* Storage parameters and view options as SQL takes them back, the values
+ * quoted ("fillfactor='70', check_option='local'"): a value may hold any
+ * text (an extension's string option). NULL when none. */
+#define RELOPTIONS(c)                                                                   \
+	"(SELECT string_agg(quote_ident(split_part(o, '=', 1)) || '=' ||"                   \
+	" quote_literal(substr(o, strpos(o, '=') + 1)), ', ') FROM unnest(" c ".reloptions) o)"
+
 /* Tables, views and materialized views: the relations the later rows hang on. */
 static const char q_relations[] =
 	"SELECT c.oid, n.nspname, c.relname, c.relkind,"
-	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END"
+	" CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,"
+	" c.relispopulated, " RELOPTIONS("c") ", c.relpersistence = 'u'"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p', 'v', 'm')"
 	" AND " NOT_EXT("pg_class", "c.oid")
@@ -67,12 +75,20 @@ static const char q_columns[] =
 	"SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),"
 	" a.attnotnull, CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0, true)"
 	" ELSE pg_get_expr(ad.adbin, ad.adrelid, true) END, a.attgenerated, a.attidentity,"
-	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END"
+	" CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,"
+	" sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
+	" CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, t.typstorage::text,"
+	" %s, a.attstattarget"
 	" FROM pg_attribute a"
 	" JOIN pg_class c ON c.oid = a.attrelid"
 	" JOIN pg_type t ON t.oid = a.atttypid"
 	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 	" LEFT JOIN pg_collation co ON co.oid = a.attcollation"
+	/* An identity's sequence depends on its column internally ('i'). */
+	" LEFT JOIN LATERAL (SELECT s.* FROM pg_depend dp JOIN pg_sequence s ON s.seqrelid = dp.objid"
+	"  WHERE a.attidentity <> '' AND dp.classid = 'pg_class'::regclass"
+	"  AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = a.attrelid"
+	"  AND dp.refobjsubid = a.attnum AND dp.deptype = 'i' LIMIT 1) sq ON true"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
 	" AND a.attnum > 0 AND NOT a.attisdropped"
 	" ORDER BY a.attrelid, a.attnum";
@@ -89,7 +105,8 @@ static const char q_constraints[] =
 	"  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey) WITH ORDINALITY k(n, o)"
 	"  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) END,"
 	" co.confdeltype, co.confupdtype,"
-	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s"
+	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s,"
+	" co.confmatchtype, co.convalidated"
 	" FROM pg_constraint co"
 	" JOIN pg_class c ON c.oid = co.conrelid"
 	" LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
@@ -112,7 +129,8 @@ static const char q_constraints[] =
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
-	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true)"
+	" pg_get_indexdef(i.indexrelid, 0, true), pg_get_expr(i.indpred, i.indrelid, true),"
+	" %s, " RELOPTIONS("ic")
 	" FROM pg_index i"
 	" JOIN pg_class ic ON ic.oid = i.indexrelid"
 	" JOIN pg_class c ON c.oid = i.indrelid"
@@ -126,7 +144,7 @@ static const char q_indexes[] =
 static const char q_index_keys[] =
 	"SELECT i.indexrelid, k.n <= i.indnkeyatts, a.attname,"
 	" CASE WHEN i.indkey[k.n - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.n, true) END,"
-	" (i.indoption[k.n - 1] & 1) = 1,"
+	" (i.indoption[k.n - 1] & 1) = 1, (i.indoption[k.n - 1] & 2) = 2,"
 	" CASE WHEN a.attnum IS NOT NULL AND i.indcollation[k.n - 1] <> 0"
 	"  AND i.indcollation[k.n - 1] <> a.attcollation THEN coll.collname END,"
 	" CASE WHEN NOT op.opcdefault THEN op.opcname END"
@@ -287,8 +305,8 @@ static const char q_comments[] =
 	" JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 	" UNION ALL"
-	" SELECT 'function', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),"
-	" d.description"
+	" SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname,"
+	" pg_get_function_identity_arguments(p.oid), d.description"
 	" FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
 	" JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
@@ -297,7 +315,10 @@ static const char q_comments[] =
 	" SELECT 'extension', NULL, e.extname, NULL, d.description"
 	" FROM pg_description d JOIN pg_extension e ON d.classoid = 'pg_extension'::regclass"
 	" AND e.oid = d.objoid"
-	" WHERE " IN_NSP("e.extnamespace");
+	" WHERE " IN_NSP("e.extnamespace")
+	/* CREATE EXTENSION sets the control file's comment itself. */
+	" AND d.description IS DISTINCT FROM"
+	" (SELECT a.comment FROM pg_available_extensions a WHERE a.name = e.extname)";
 
 /* A relation by oid: a table (t set) or a view; names lent by the model. */
 struct rel {
@@ -541,6 +562,29 @@ static char *check_expression(const char *def)
 	}
 }
 
+/* 1 when pg_get_constraintdef() text has NO INHERIT after its CHECK (...):
+ * the server prints it there, after the expression's closing parenthesis
+ * (as NOT VALID). */
+static int check_no_inherit(const char *def)
+{
+	size_t len = strlen(def), pos = 0;
+	struct schema_tok t;
+	int depth = 0, no = 0;
+
+	for (;;) {
+		schema_tok_next(def, len, &pos, &t);
+		if (t.type == SCHEMA_TK_END)
+			return 0;
+		if (t.type == SCHEMA_TK_LPAREN)
+			depth++;
+		else if (t.type == SCHEMA_TK_RPAREN)
+			depth--;
+		else if (depth == 0 && no && schema_tok_is(def, &t, "INHERIT"))
+			return 1;
+		no = depth == 0 && schema_tok_is(def, &t, "NO");
+	}
+}
+
 /* pg_get_viewdef() text without its leading blank and final ";". */
 static char *view_query(const char *def)
 {
@@ -605,6 +649,11 @@ static int read_relations(struct ctx *x)
 			}
 			rel->nsp = rel->t->schema;
 			rel->name = rel->t->name;
+			if (schema_set_str(&rel->t->options, cell(r, i, 6))) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
+			rel->t->unlogged = cell_bool(r, i, 7);
 		} else {
 			char *q = view_query(cell(r, i, 4) ? cell(r, i, 4) : "");
 			struct schema_view *v = q ? schema_add_view(x->s, nsp, name, q) : NULL;
@@ -614,6 +663,11 @@ static int read_relations(struct ctx *x)
 				break;
 			}
 			v->materialized = kind == 'm';
+			v->with_no_data = v->materialized && !cell_bool(r, i, 5);
+			if (schema_set_str(&v->options, cell(r, i, 6))) {
+				rc = STRATA_ENOMEM;
+				break;
+			}
 			rel->nsp = v->schema;
 			rel->name = v->name;
 		}
@@ -623,12 +677,20 @@ static int read_relations(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
-static int read_columns(struct ctx *x)
+static int read_columns(struct ctx *x, int server_version)
 {
 	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
 	int i, rc;
 
-	if ((rc = run(x, q_columns, "columns", &r)))
+	/* attcompression is PostgreSQL 14's */
+	sbuf_addf(&sql, q_columns, server_version >= 140000 ?
+	          "CASE WHEN a.attcompression <> '' THEN a.attcompression::text END" : "NULL");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "columns", &r);
+	sbuf_release(&sql);
+	if (rc)
 		return rc;
 	for (i = 0; i < PQntuples(r) && !rc; i++) {
 		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
@@ -656,6 +718,24 @@ static int read_columns(struct ctx *x)
 			c->identity = SCHEMA_IDENTITY_BY_DEFAULT;
 		if (!rc && cell(r, i, 8))
 			rc = schema_set_str(&c->collation, cell(r, i, 8));
+		if (c->identity != SCHEMA_IDENTITY_NONE && cell(r, i, 10)) {
+			c->ident.start = cell_ll(r, i, 9);
+			c->ident.increment = cell_ll(r, i, 10);
+			c->ident.min_value = cell_ll(r, i, 11);
+			c->ident.max_value = cell_ll(r, i, 12);
+			c->ident.cache = cell_ll(r, i, 13);
+			c->ident.cycle = cell_bool(r, i, 14);
+		}
+		if (cell(r, i, 15))
+			c->storage = cell(r, i, 15)[0];
+		if (cell(r, i, 16))
+			c->type_storage = cell(r, i, 16)[0];
+		if (cell(r, i, 17))
+			c->compression = cell(r, i, 17)[0];
+		if (cell(r, i, 18) && cell_ll(r, i, 18) != -1) {
+			c->has_stats_target = 1;
+			c->stats_target = (int)cell_ll(r, i, 18);
+		}
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;
@@ -731,6 +811,8 @@ static int read_constraints(struct ctx *x, int server_version)
 		t = rel->t;
 		switch (PQgetvalue(r, i, 2)[0]) {
 		case 'p':
+			t->pk.deferrable = deferrable;
+			t->pk.initially_deferred = deferred;
 			if (!(rc = schema_set_str(&t->pk.name, name)))
 				rc = names_from_attnums(&t->pk.columns, t, cols);
 			break;
@@ -757,6 +839,8 @@ static int read_constraints(struct ctx *x, int server_version)
 			fk->initially_deferred = deferred;
 			fk->on_delete = schema_fk_action_parse(cell(r, i, 11));
 			fk->on_update = schema_fk_action_parse(cell(r, i, 12));
+			fk->match_full = cell(r, i, 15) && cell(r, i, 15)[0] == 'f';
+			fk->not_valid = !cell_bool(r, i, 16);
 			if ((rc = names_from_attnums(&fk->columns, t, cols)))
 				break;
 			if (cell(r, i, 10))
@@ -768,9 +852,15 @@ static int read_constraints(struct ctx *x, int server_version)
 			break;
 		}
 		case 'c': {
-			char *expr = check_expression(cell(r, i, 13) ? cell(r, i, 13) : "");
-			if (!expr || !table_add_check(t, name, expr))
+			const char *def = cell(r, i, 13) ? cell(r, i, 13) : "";
+			char *expr = check_expression(def);
+			struct schema_check *k = expr ? table_add_check(t, name, expr) : NULL;
+			if (!k)
 				rc = STRATA_ENOMEM;
+			else {
+				k->no_inherit = check_no_inherit(def);
+				k->not_valid = !cell_bool(r, i, 16);
+			}
 			free(expr);
 			break;
 		}
@@ -792,12 +882,18 @@ static int read_constraints(struct ctx *x, int server_version)
 	return rc;
 }
 
-static int read_indexes(struct ctx *x)
+static int read_indexes(struct ctx *x, int server_version)
 {
 	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
 	int i, rc;
 
-	if ((rc = run(x, q_indexes, "indexes", &r)))
+	sbuf_addf(&sql, q_indexes, server_version >= 150000 ? "i.indnullsnotdistinct" : "false");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "indexes", &r);
+	sbuf_release(&sql);
+	if (rc)
 		return rc;
 	for (i = 0; i < PQntuples(r) && !rc; i++) {
 		struct rel *rel = find_rel(x, cell_oid(r, i, 1));
@@ -814,9 +910,11 @@ static int read_indexes(struct ctx *x)
 		x->ixs[x->nixs].oid = cell_oid(r, i, 0);
 		x->ixs[x->nixs++].ix = ix;
 		ix->unique = cell_bool(r, i, 3);
+		ix->nulls_not_distinct = cell_bool(r, i, 7);
 		if (!(rc = schema_set_str(&ix->method, cell(r, i, 4))) &&
-		    !(rc = schema_set_str(&ix->sql, cell(r, i, 5))))
-			rc = schema_set_str(&ix->where, cell(r, i, 6));
+		    !(rc = schema_set_str(&ix->sql, cell(r, i, 5))) &&
+		    !(rc = schema_set_str(&ix->where, cell(r, i, 6))))
+			rc = schema_set_str(&ix->options, cell(r, i, 8));
 	}
 	PQclear(r);
 	if (rc)
@@ -841,8 +939,9 @@ static int read_indexes(struct ctx *x)
 			break;
 		}
 		k->desc = cell_bool(r, i, 4);
-		if (!(rc = schema_set_str(&k->collation, cell(r, i, 5))))
-			rc = schema_set_str(&k->opclass, cell(r, i, 6));
+		k->nulls_first = cell_bool(r, i, 5);
+		if (!(rc = schema_set_str(&k->collation, cell(r, i, 6))))
+			rc = schema_set_str(&k->opclass, cell(r, i, 7));
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;
@@ -976,6 +1075,7 @@ static int comment_kind(const char *k, enum schema_object_kind *out)
 		{ "type", SCHEMA_OBJ_TYPE },      { "schema", SCHEMA_OBJ_SCHEMA },
 		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "constraint", SCHEMA_OBJ_CONSTRAINT },
 		{ "function", SCHEMA_OBJ_FUNCTION }, { "extension", SCHEMA_OBJ_EXTENSION },
+		{ "procedure", SCHEMA_OBJ_FUNCTION },
 	};
 	size_t i;
 
@@ -1040,16 +1140,18 @@ static int read_comments(struct ctx *x)
 		return rc;
 	for (i = 0; i < PQntuples(r); i++) {
 		enum schema_object_kind kind;
+		struct schema_comment *cm;
 
 		if (!comment_kind(PQgetvalue(r, i, 0), &kind))
 			continue;
 		/* A comment on an identity or extension sequence, an index behind a
 		 * constraint: still valid COMMENT ON targets, so kept. */
-		if (!schema_add_comment(x->s, kind, cell(r, i, 1), PQgetvalue(r, i, 2), cell(r, i, 3),
-		                        PQgetvalue(r, i, 4))) {
+		if (!(cm = schema_add_comment(x->s, kind, cell(r, i, 1), PQgetvalue(r, i, 2),
+		                              cell(r, i, 3), PQgetvalue(r, i, 4)))) {
 			rc = STRATA_ENOMEM;
 			break;
 		}
+		cm->procedure = !strcmp(PQgetvalue(r, i, 0), "procedure");
 	}
 	PQclear(r);
 	return rc ? fail_oom(x) : 0;
@@ -1111,8 +1213,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	if ((rc = read_namespaces(&x, schema_name, &oids)))
 		goto out;
 	x.param = oids.buf;
-	if ((rc = read_relations(&x)) || (rc = read_columns(&x)) ||
-	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x)) ||
+	if ((rc = read_relations(&x)) || (rc = read_columns(&x, version)) ||
+	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x, version)) ||
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)))

@@ -132,6 +132,7 @@ static void add_column(struct sbuf *sb, const struct schema_table *t, const stru
 	sbuf_adds(sb, "ADD COLUMN ");
 	schema_render_column(c, SCHEMA_PG, sb);
 	end(sb);
+	schema_render_column_settings(t, NULL, c, sb);
 }
 
 static void drop_column(struct sbuf *sb, const struct schema_table *t, const char *name)
@@ -142,10 +143,259 @@ static void drop_column(struct sbuf *sb, const struct schema_table *t, const cha
 	end(sb);
 }
 
-static void alter_column(struct sbuf *sb, const struct diff_change *c)
+/* Statements as one DO block, for a value that must pass from one to the
+ * next. The dollar-quote tag is one the body does not hold (names are
+ * the user's, and may hold anything). */
+static void add_do_block(struct sbuf *sb, const char *body)
+{
+	struct sbuf tag = SBUF_INIT;
+	int n = 0;
+
+	sbuf_adds(&tag, "$strata$");
+	while (!sbuf_failed(&tag) && strstr(body, tag.buf))
+		sbuf_setf(&tag, "$strata%d$", ++n);
+	sbuf_addf(sb, "DO %s\nDECLARE\n    v bigint;\n    called boolean;\nBEGIN\n%sEND\n%s", tag.buf,
+	          body, tag.buf);
+	if (sbuf_failed(&tag))
+		sb->failed = 1;
+	sbuf_release(&tag);
+	end(sb);
+}
+
+static int seq_owned_by(const struct schema_sequence *q, const struct schema_table *t,
+                        const char *column)
+{
+	return q->owned_by_table && q->owned_by_column && !strcmp(q->owned_by_table, t->name) &&
+	       !strcmp(q->owned_by_column, column) &&
+	       !strcmp(q->schema ? q->schema : "", t->schema ? t->schema : "");
+}
+
+/* A serial column that becomes an identity: the sequence it owned in A,
+ * when the diff drops it. NULL otherwise. */
+static const struct schema_sequence *serial_dropped(const struct diff *d, const struct diff_change *c)
+{
+	size_t i;
+
+	if (c->kind != DIFF_ALTER_COLUMN || c->ca->identity != SCHEMA_IDENTITY_NONE ||
+	    c->cb->identity == SCHEMA_IDENTITY_NONE || !c->ca->default_sql)
+		return NULL;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_DROP_SEQUENCE && seq_owned_by(d->v[i].oa, c->pair->a, c->ca->name))
+			return d->v[i].oa;
+	return NULL;
+}
+
+/* An identity column that becomes serial: the sequence it owns in B, when
+ * the diff creates it. NULL otherwise. */
+static const struct schema_sequence *serial_created(const struct diff *d, const struct diff_change *c)
+{
+	size_t i;
+
+	if (c->kind != DIFF_ALTER_COLUMN || c->ca->identity == SCHEMA_IDENTITY_NONE ||
+	    c->cb->identity != SCHEMA_IDENTITY_NONE)
+		return NULL;
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_CREATE_SEQUENCE && seq_owned_by(d->v[i].ob, c->pair->b, c->cb->name))
+			return d->v[i].ob;
+	return NULL;
+}
+
+/* 1 when sequence q is made or dropped by the column change that moves its
+ * column between serial and identity (alter_column), not on its own. */
+static int seq_moved_by_column(const struct diff *d, const struct plan_opts *o,
+                               const struct schema_sequence *q)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].kind == DIFF_ALTER_COLUMN && plan_selects(o, &d->v[i]) &&
+		    (serial_dropped(d, &d->v[i]) == q || serial_created(d, &d->v[i]) == q))
+			return 1;
+	return 0;
+}
+
+static void sequence_options(struct sbuf *sb, const struct schema_sequence *q, int alter);
+
+/*
+ * In a DO block: v := where sequence seq (a regclass literal, or with
+ * expr set an expression giving its name) stands, called := whether it
+ * has handed out a value. pg_sequence_last_value() is content with USAGE,
+ * where reading the sequence as a table needs SELECT, and says NULL for a
+ * sequence not yet called (pg_sequences says NULL as well to a role that
+ * may not read it: not called, to the plan, which would start again at 1).
+ */
+static void last_value_into_v_(struct sbuf *sb, const char *seq, int expr)
+{
+	sbuf_adds(sb, "    v := pg_catalog.pg_sequence_last_value(");
+	if (expr)
+		sbuf_adds(sb, seq);
+	else
+		sbuf_add_literal(sb, seq);
+	sbuf_adds(sb, "::pg_catalog.regclass);\n    called := v IS NOT NULL;\n");
+}
+
+static void last_value_into_v(struct sbuf *sb, const char *seq)
+{
+	last_value_into_v_(sb, seq, 0);
+}
+
+/*
+ * New bounds for a sequence: ALTER SEQUENCE refuses them while the current
+ * value lies outside (a sequence never used sits at its old START). So the
+ * sequence restarts at its new START, then goes back to where it was, moved
+ * inside the bounds: values it handed out are not handed out again.
+ */
+static void alter_sequence_bounds(struct sbuf *sb, const struct schema_sequence *q)
+{
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
+
+	qn(&name, q->schema, q->name);
+	last_value_into_v(&body, name.buf);
+	sbuf_adds(&body, "    ALTER SEQUENCE ");
+	qn(&body, q->schema, q->name);
+	sequence_options(&body, q, 1);
+	sbuf_addf(&body, " RESTART;\n    IF called AND v < %lld THEN\n        PERFORM setval(", q->min_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_addf(&body, ", %lld, false);\n    ELSIF called AND v > %lld THEN\n        PERFORM setval(",
+	          q->min_value, q->max_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_addf(&body, ", %lld);\n    ELSIF called THEN\n        PERFORM setval(", q->max_value);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_adds(&body, ", v);\n    END IF;\n");
+	add_do_block(sb, body.buf);
+	if (sbuf_failed(&body) || sbuf_failed(&name))
+		sb->failed = 1;
+	sbuf_release(&body);
+	sbuf_release(&name);
+}
+
+/* LOGGED or UNLOGGED; storage parameters: A's reset, B's set ("k=v, k=v"
+ * lists, as the catalog's reloptions). */
+static void table_options(struct sbuf *sb, const struct schema_table *ta,
+                          const struct schema_table *tb)
+{
+	const char *s = ta->options;
+
+	if (ta->unlogged != tb->unlogged) {
+		alter_table(sb, tb);
+		sbuf_adds(sb, tb->unlogged ? "SET UNLOGGED" : "SET LOGGED");
+		end(sb);
+	}
+	if (!strcmp(ta->options ? ta->options : "", tb->options ? tb->options : ""))
+		return;
+	if (s && *s) {
+		/* The names alone: each item is name='value' ('' doubles a quote). */
+		alter_table(sb, tb);
+		sbuf_adds(sb, "RESET (");
+		while (*s) {
+			size_t n = strcspn(s, "=");
+			int quoted = 0;
+			sbuf_add(sb, s, n);
+			for (s += n; *s && (quoted || *s != ','); s++)
+				if (*s == '\'')
+					quoted = !quoted;
+			if (*s == ',') {
+				sbuf_adds(sb, ", ");
+				s++;
+				s += strspn(s, " ");
+			}
+		}
+		sbuf_addc(sb, ')');
+		end(sb);
+	}
+	if (tb->options && *tb->options) {
+		alter_table(sb, tb);
+		sbuf_addf(sb, "SET (%s)", tb->options);
+		end(sb);
+	}
+}
+
+/* "pg_get_serial_sequence('s.t', 'c')": the sequence behind t.c. */
+static void serial_sequence_of(struct sbuf *sb, const struct schema_table *t, const char *column)
+{
+	struct sbuf name = SBUF_INIT;
+
+	qn(&name, t->schema, t->name);
+	sbuf_adds(sb, "pg_get_serial_sequence(");
+	sbuf_add_literal(sb, name.buf);
+	sbuf_adds(sb, ", ");
+	sbuf_add_literal(sb, column);
+	sbuf_addc(sb, ')');
+	if (sbuf_failed(&name))
+		sb->failed = 1;
+	sbuf_release(&name);
+}
+
+/*
+ * serial -> identity: the identity must hand out keys after those the
+ * serial's sequence gave (the rows hold them), and have the name a fresh
+ * identity gets, which the old sequence holds until dropped. So: read the
+ * old sequence, drop it, add the identity, move it on; one DO block, as a
+ * value passes between statements.
+ */
+static void serial_to_identity(struct sbuf *sb, const struct diff_change *c,
+                               const struct schema_sequence *old)
+{
+	const struct schema_table *t = c->pair->b;
+	const struct schema_column *cb = c->cb;
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT;
+
+	qn(&name, old->schema, old->name);
+	last_value_into_v(&body, name.buf);
+	sbuf_adds(&body, "    DROP SEQUENCE ");
+	qn(&body, old->schema, old->name);
+	sbuf_adds(&body, ";\n    ");
+	alter_table(&body, t);
+	sbuf_adds(&body, "ALTER COLUMN ");
+	id(&body, cb->name);
+	sbuf_adds(&body, cb->identity == SCHEMA_IDENTITY_ALWAYS ? " ADD GENERATED ALWAYS AS IDENTITY"
+	                                                       : " ADD GENERATED BY DEFAULT AS IDENTITY");
+	schema_render_identity_opts(&cb->ident, cb->type, &body);
+	sbuf_adds(&body, ";\n    IF called THEN\n        PERFORM setval(");
+	serial_sequence_of(&body, t, cb->name);
+	sbuf_adds(&body, ", v);\n    END IF;\n");
+	add_do_block(sb, body.buf);
+	if (sbuf_failed(&body) || sbuf_failed(&name))
+		sb->failed = 1;
+	sbuf_release(&body);
+	sbuf_release(&name);
+}
+
+/* identity -> serial: the same the other way; the new sequence takes the
+ * name the identity's sequence holds until DROP IDENTITY. */
+static void identity_to_serial(struct sbuf *sb, const struct diff_change *c,
+                               const struct schema_sequence *q)
+{
+	const struct schema_table *t = c->pair->b;
+	struct sbuf body = SBUF_INIT, name = SBUF_INIT, of = SBUF_INIT;
+
+	serial_sequence_of(&of, t, c->cb->name);
+	if (!sbuf_failed(&of))
+		last_value_into_v_(&body, of.buf, 1);
+	sbuf_adds(&body, "    ");
+	alter_table(&body, t);
+	sbuf_adds(&body, "ALTER COLUMN ");
+	id(&body, c->cb->name);
+	sbuf_adds(&body, " DROP IDENTITY;\n    CREATE SEQUENCE ");
+	qn(&body, q->schema, q->name);
+	sequence_options(&body, q, 0);
+	sbuf_adds(&body, ";\n    IF called THEN\n        PERFORM setval(");
+	qn(&name, q->schema, q->name);
+	sbuf_add_literal(&body, name.buf);
+	sbuf_adds(&body, ", v);\n    END IF;\n");
+	add_do_block(sb, body.buf);
+	if (sbuf_failed(&body) || sbuf_failed(&name) || sbuf_failed(&of))
+		sb->failed = 1;
+	sbuf_release(&body);
+	sbuf_release(&name);
+	sbuf_release(&of);
+}
+
+static void alter_column(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
 {
 	const struct schema_table *t = c->pair->b;
 	const struct schema_column *ca = c->ca, *cb = c->cb;
+	const struct schema_sequence *serial_a = serial_dropped(d, c), *serial_b = serial_created(d, c);
 	unsigned w = c->what;
 	int default_dropped = 0;
 
@@ -163,7 +413,9 @@ static void alter_column(struct sbuf *sb, const struct diff_change *c)
 		sbuf_adds(sb, " DROP EXPRESSION");
 		end(sb);
 	}
-	if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity == SCHEMA_IDENTITY_NONE) {
+	if (serial_b) {
+		identity_to_serial(sb, c, serial_b);
+	} else if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity == SCHEMA_IDENTITY_NONE) {
 		alter_table(sb, t);
 		sbuf_adds(sb, "ALTER COLUMN ");
 		id(sb, cb->name);
@@ -193,16 +445,36 @@ static void alter_column(struct sbuf *sb, const struct diff_change *c)
 	if (((w & DIFF_COL_DEFAULT) || (default_dropped && cb->default_sql)) &&
 	    !(default_dropped && !cb->default_sql))
 		set_default(sb, t, cb);
-	if (cb->identity != SCHEMA_IDENTITY_NONE && ca->identity != cb->identity) {
+	if (serial_a) {
+		serial_to_identity(sb, c, serial_a);
+	} else if (cb->identity != SCHEMA_IDENTITY_NONE && ca->identity != cb->identity) {
 		alter_table(sb, t);
 		sbuf_adds(sb, "ALTER COLUMN ");
 		id(sb, cb->name);
-		if (ca->identity == SCHEMA_IDENTITY_NONE)
+		if (ca->identity == SCHEMA_IDENTITY_NONE) {
 			sbuf_adds(sb, cb->identity == SCHEMA_IDENTITY_ALWAYS ? " ADD GENERATED ALWAYS AS IDENTITY"
 			                                                    : " ADD GENERATED BY DEFAULT AS IDENTITY");
-		else
+			schema_render_identity_opts(&cb->ident, cb->type, sb);
+		} else {
 			sbuf_adds(sb, cb->identity == SCHEMA_IDENTITY_ALWAYS ? " SET GENERATED ALWAYS"
 			                                                    : " SET GENERATED BY DEFAULT");
+		}
+		end(sb);
+	}
+	/* after TYPE, which resets STORAGE to the new type's */
+	if (w & (DIFF_COL_STORAGE | DIFF_COL_TYPE))
+		schema_render_column_settings(t, ca, cb, sb);
+	if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity != SCHEMA_IDENTITY_NONE &&
+	    cb->ident.increment && !schema_identity_opts_equal(&ca->ident, ca->type, &cb->ident, cb->type)) {
+		/* All of them: each SET is checked against the others once. */
+		const struct schema_identity_opts *q = &cb->ident;
+		alter_table(sb, t);
+		sbuf_adds(sb, "ALTER COLUMN ");
+		id(sb, cb->name);
+		sbuf_addf(sb, " SET START WITH %lld SET INCREMENT BY %lld SET MINVALUE %lld"
+		              " SET MAXVALUE %lld SET CACHE %lld SET %s",
+		          q->start, q->increment, q->min_value, q->max_value, q->cache,
+		          q->cycle ? "CYCLE" : "NO CYCLE");
 		end(sb);
 	}
 }
@@ -232,10 +504,16 @@ static void alter_add(struct sbuf *sb, const struct schema_table *t, const char 
 /* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
  * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
 static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
-                          const char *def, int new_table)
+                          const char *def, int new_table, int not_valid)
 {
 	alter_add(sb, t, name);
 	sbuf_adds(sb, def);
+	if (not_valid) {
+		/* B's constraint leaves the rows unchecked: so does this one. */
+		sbuf_adds(sb, " NOT VALID");
+		end(sb);
+		return;
+	}
 	if (new_table || !name) {
 		end(sb);
 		return;
@@ -256,7 +534,8 @@ static void add_fk(struct sbuf *sb, const struct diff_change *c)
 	/* The name goes through add_validated; render the rest. */
 	tmp.name = NULL;
 	schema_render_fk(&tmp, &def);
-	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a);
+	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a,
+	              c->fb->not_valid);
 	sbuf_release(&def);
 }
 
@@ -456,6 +735,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				sbuf_adds(sb, " WITH SCHEMA ");
 				id(sb, x->schema);
 			}
+			if (x->version) {
+				sbuf_adds(sb, x->schema ? " VERSION " : " WITH VERSION ");
+				sbuf_add_literal(sb, x->version);
+			}
 			end(sb);
 			break;
 		}
@@ -517,6 +800,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		}
 		case DIFF_CREATE_SEQUENCE: {
 			const struct schema_sequence *q = c->ob;
+			if (seq_moved_by_column(d, o, q))
+				break;
 			sbuf_adds(sb, "CREATE SEQUENCE ");
 			qn(sb, q->schema, q->name);
 			sequence_options(sb, q, 0);
@@ -535,6 +820,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				end(sb);
 			}
 			if (!c->what || (c->what & DIFF_SEQ_OPTIONS)) {
+				if (qa && (qa->min_value != q->min_value || qa->max_value != q->max_value)) {
+					alter_sequence_bounds(sb, q);
+					break;
+				}
 				sbuf_adds(sb, "ALTER SEQUENCE ");
 				qn(sb, q->schema, q->name);
 				sequence_options(sb, q, 1);
@@ -554,6 +843,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_DROP_SEQUENCE: {
 			/* IF EXISTS: a sequence owned by a dropped column went with it. */
 			const struct schema_sequence *q = c->oa;
+			if (seq_moved_by_column(d, o, q))
+				break;
 			sbuf_adds(sb, "DROP SEQUENCE IF EXISTS ");
 			qn(sb, q->schema, q->name);
 			end(sb);
@@ -574,6 +865,16 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_CREATE_TABLE:
 			schema_render_create_table(p->b, SCHEMA_PG, 0, sb);
 			end(sb);
+			for (k = 0; k < p->b->ncolumns; k++)
+				schema_render_column_settings(p->b, NULL, &p->b->columns[k], sb);
+			for (k = 0; k < p->b->nchecks; k++)
+				if (p->b->checks[k].not_valid) {
+					struct sbuf def = SBUF_INIT;
+					sbuf_addf(&def, "CHECK (%s)%s", p->b->checks[k].expression,
+					          p->b->checks[k].no_inherit ? " NO INHERIT" : "");
+					add_validated(sb, p->b, p->b->checks[k].name, def.buf, 1, 1);
+					sbuf_release(&def);
+				}
 			break;
 		case DIFF_DROP_TABLE:
 			sbuf_adds(sb, "DROP TABLE ");
@@ -616,12 +917,13 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				end(sb);
 				break;
 			}
-			alter_column(sb, c);
+			alter_column(sb, d, c);
 			break;
 		case DIFF_ADD_PRIMARY_KEY:
 			alter_add(sb, p->b, p->b->pk.name);
 			sbuf_adds(sb, "PRIMARY KEY ");
 			schema_add_names(sb, &p->b->pk.columns);
+			schema_render_deferrable(p->b->pk.deferrable, p->b->pk.initially_deferred, sb);
 			end(sb);
 			break;
 		case DIFF_DROP_PRIMARY_KEY:
@@ -638,8 +940,9 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		case DIFF_ADD_CHECK: {
 			struct sbuf def = SBUF_INIT;
-			sbuf_addf(&def, "CHECK (%s)", c->kb->expression);
-			add_validated(sb, p->b, c->kb->name, def.buf, 0);
+			sbuf_addf(&def, "CHECK (%s)%s", c->kb->expression,
+			          c->kb->no_inherit ? " NO INHERIT" : "");
+			add_validated(sb, p->b, c->kb->name, def.buf, 0, c->kb->not_valid);
 			sbuf_release(&def);
 			break;
 		}
@@ -688,8 +991,15 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			const struct schema_view *v = c->vb;
 			sbuf_adds(sb, v->materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ");
 			qn(sb, v->schema, v->name);
+			if (v->options)
+				sbuf_addf(sb, " WITH (%s)", v->options);
 			sbuf_adds(sb, " AS\n");
 			add_stmt(sb, v->definition ? v->definition : "SELECT");
+			if (v->materialized && v->with_no_data) {
+				sbuf_truncate(sb, sb->len - 2); /* the ";\n" of add_stmt */
+				sbuf_adds(sb, "\nWITH NO DATA");
+				end(sb);
+			}
 			if (v->materialized)
 				for (k = 0; k < d->b->nindexes; k++)
 					if (!schema_name_cmp(d->b, d->b->indexes[k]->table, v->name) &&
@@ -719,13 +1029,18 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			sbuf_adds(sb, " IS ");
 			if (c->ob)
 				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);
+			else if (cm->kind == SCHEMA_OBJ_SCHEMA && !strcmp(cm->name, "public"))
+				/* initdb's, which the model leaves out (introspect_pg.c) */
+				sbuf_add_literal(sb, "standard public schema");
 			else
 				sbuf_adds(sb, "NULL");
 			end(sb);
 			break;
 		}
-		case DIFF_REBUILD_TABLE:
 		case DIFF_ALTER_TABLE:
+			table_options(sb, p->a, p->b);
+			break;
+		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:
 		case DIFF_KIND_COUNT:
 			/* SQLite only. */

@@ -21,6 +21,7 @@
  * file is executed. Refused statements are named with file:line.
  */
 #include "scratch.h"
+#include "schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,11 +534,114 @@ static int matview_no_data(const char *stmt, size_t len, struct sbuf *out)
 	return 0;
 }
 
-static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *path)
+/*
+ * The materialized view stmt creates, as a regclass literal for
+ * to_regclass() ("s"."name", or "name" alone as the search_path finds it),
+ * into out; 0 when the statement does not say.
+ */
+static int matview_regclass(const char *stmt, struct sbuf *out)
+{
+	json_t *root, *node, *rel;
+	const char *type, *nsp, *name;
+	int ok = 0;
+
+	sbuf_reset(out);
+	if (pg_parse_one(stmt, &root, &type, &node) && strcmp(type, "CreateTableAsStmt") == 0) {
+		rel = json_object_get(json_object_get(node, "into"), "rel");
+		nsp = jstr(rel, "schemaname");
+		name = jstr(rel, "relname");
+		if (name) {
+			if (nsp) {
+				sbuf_add_ident(out, nsp);
+				sbuf_addc(out, '.');
+			}
+			sbuf_add_ident(out, name);
+			ok = !sbuf_failed(out);
+		}
+	}
+	json_decref(root);
+	return ok;
+}
+
+/*
+ * Every materialized view runs WITH NO DATA here, so the catalog says
+ * "not populated" of them all. Those the file leaves populated are noted by
+ * oid as they are made (the search_path of that moment names them; a later
+ * RENAME or SET SCHEMA keeps the oid), then named in populated as
+ * schema, name pairs once the whole file has run.
+ */
+static int note_populated(strata_db *db, drv_conn *c, const char *stmt, struct sbuf *oids)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	struct sbuf rel = SBUF_INIT;
+	const char *param;
+	int rc = 0;
+
+	drv_err_init(&e);
+	if (!matview_regclass(stmt, &rel))
+		goto out; /* not found: it stays "not populated", the safe side */
+	param = rel.buf;
+	if ((rc = drv_query(c, "SELECT pg_catalog.to_regclass($1)::pg_catalog.oid", &param, 1, &r,
+	                    &e)) != 0) {
+		rc = db_error_drv(db, &e, "cannot read the schema file's materialized view back");
+		goto out;
+	}
+	if (r->nrows == 1 && drv_cell(r, 0, 0)) {
+		sbuf_addc(oids, oids->len ? ',' : '{');
+		sbuf_adds(oids, drv_cell(r, 0, 0));
+	}
+out:
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&rel);
+	return rc;
+}
+
+static int name_populated(strata_db *db, drv_conn *c, struct sbuf *oids,
+                          struct schema_names *populated)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	const char *param;
+	size_t i;
+	int rc = 0;
+
+	if (!oids->len)
+		return 0;
+	sbuf_addc(oids, '}');
+	if (sbuf_failed(oids))
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	drv_err_init(&e);
+	param = oids->buf;
+	/* Every name qualified: the file has run, and may have SET a
+	 * search_path that puts its own operators first. */
+	rc = drv_query(c, "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+	               "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+	               "WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) "
+	               "AND c.relkind OPERATOR(pg_catalog.=) 'm'",
+	               &param, 1, &r, &e);
+	if (rc) {
+		rc = db_error_drv(db, &e, "cannot read the schema file's materialized views back");
+		goto out;
+	}
+	for (i = 0; i < r->nrows && !rc; i++)
+		if (drv_cell(r, i, 0) && drv_cell(r, i, 1) &&
+		    (schema_names_add(populated, drv_cell(r, i, 0)) ||
+		     schema_names_add(populated, drv_cell(r, i, 1))))
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+out:
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return rc;
+}
+
+static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *path,
+                      struct schema_names *populated)
 {
 	struct drv_stmts st = { 0, NULL };
 	struct drv_err e;
-	struct sbuf one = SBUF_INIT, why = SBUF_INIT;
+	struct sbuf one = SBUF_INIT, why = SBUF_INIT, oids = SBUF_INIT;
 	unsigned char *what = NULL;
 	size_t i;
 	int rc;
@@ -600,21 +704,34 @@ static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *
 			rc = engine_error(db, &e, text, st.v[i].offset, path);
 			goto out;
 		}
+		if (what[i] == PG_MATVIEW) {
+			sbuf_reset(&one);
+			sbuf_add(&one, text + st.v[i].offset, st.v[i].len);
+			if (sbuf_failed(&one)) {
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (!is_matview_no_data(one.buf) && (rc = note_populated(db, c, one.buf, &oids)))
+				goto out;
+		}
 	}
+	rc = name_populated(db, c, &oids, populated);
 out:
 	free(what);
 	drv_stmts_release(&st);
 	drv_err_release(&e);
 	sbuf_release(&one);
 	sbuf_release(&why);
+	sbuf_release(&oids);
 	return rc;
 }
 
-int sandbox_exec(strata_db *db, drv_conn *c, const char *text, const char *path)
+int sandbox_exec(strata_db *db, drv_conn *c, const char *text, const char *path,
+                 struct schema_names *populated)
 {
 	sqlite3 *h = drv_sqlite_handle(c);
 
 	if (h)
 		return sandbox_sqlite(db, c, h, text, path);
-	return sandbox_pg(db, c, text, path);
+	return sandbox_pg(db, c, text, path, populated);
 }

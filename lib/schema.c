@@ -228,6 +228,7 @@ static void table_free(struct schema_table *t)
 	free(t->schema);
 	free(t->name);
 	free(t->sql);
+	free(t->options);
 	free(t);
 }
 
@@ -250,6 +251,7 @@ static void index_free(struct schema_index *ix)
 	free(ix->table);
 	free(ix->where);
 	free(ix->method);
+	free(ix->options);
 	free(ix->sql);
 	free(ix);
 }
@@ -262,6 +264,7 @@ static void view_free(struct schema_view *v)
 	free(v->name);
 	free(v->definition);
 	free(v->sql);
+	free(v->options);
 	free(v);
 }
 

@@ -194,6 +194,135 @@ static const char dev_objects_sql[] =
 	"AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid "
 	"AND x.objid = d.objid AND x.deptype = 'e')";
 
+/* The public schema's comment, owner and ACL (NULL: the default, spelt out
+ * so that it can be granted back). */
+static const char public_state_sql[] =
+	"SELECT pg_catalog.obj_description(n.oid, 'pg_namespace'), "
+	"pg_catalog.pg_get_userbyid(n.nspowner), "
+	"COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text "
+	"FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'";
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Note the dev database's public schema as it is now (none: nothing to
+ * put back). Its comment, unless initdb's, is taken off for the run: the
+ * model read there would hold it as the schema file's. */
+static int public_save(strata_db *db, struct scratch *s)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	if ((rc = drv_query(s->conn, public_state_sql, NULL, 0, &r, &e)) != 0) {
+		db_error_drv(db, &e, "cannot read the --dev-url database's public schema");
+		goto out;
+	}
+	if (r->nrows != 1)
+		goto out;
+	if ((drv_cell(r, 0, 0) && !(s->public_comment = strdup(drv_cell(r, 0, 0)))) ||
+	    (drv_cell(r, 0, 1) && !(s->public_owner = strdup(drv_cell(r, 0, 1)))) ||
+	    (drv_cell(r, 0, 2) && !(s->public_acl = strdup(drv_cell(r, 0, 2))))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (s->public_comment && strcmp(s->public_comment, "standard public schema") != 0 &&
+	    (rc = drv_exec(s->conn, "COMMENT ON SCHEMA public IS NULL", &e)) != 0) {
+		db_error_drv(db, &e, "cannot use the --dev-url database's public schema");
+		goto out;
+	}
+	s->public_saved = 1;
+out:
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return rc;
+}
+
+static void public_forget(struct scratch *s)
+{
+	free(s->public_comment);
+	free(s->public_owner);
+	free(s->public_acl);
+	s->public_comment = s->public_owner = s->public_acl = NULL;
+	s->public_saved = 0;
+}
+
+/* Give the dev database's public schema back its comment, owner and ACL
+ * where this run changed them; a failure is a warning. */
+static void public_restore(strata_db *db, struct scratch *s)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	struct sbuf sql = SBUF_INIT;
+
+	drv_err_init(&e);
+	if (!s->public_saved)
+		goto out;
+	if (drv_query(s->conn, public_state_sql, NULL, 0, &r, &e) != 0)
+		goto failed;
+	if (r->nrows != 1) {
+		/* the file dropped it: made again, then as it was */
+		drv_rows_free(r);
+		r = NULL;
+		if (drv_exec(s->conn, "CREATE SCHEMA public", &e) != 0 ||
+		    drv_query(s->conn, public_state_sql, NULL, 0, &r, &e) != 0)
+			goto failed;
+		if (r->nrows != 1)
+			goto out;
+	}
+	if (!same_str(drv_cell(r, 0, 0), s->public_comment)) {
+		sbuf_adds(&sql, "COMMENT ON SCHEMA public IS ");
+		if (s->public_comment)
+			sbuf_add_literal(&sql, s->public_comment);
+		else
+			sbuf_adds(&sql, "NULL");
+		sbuf_adds(&sql, ";\n");
+	}
+	if (s->public_owner && !same_str(drv_cell(r, 0, 1), s->public_owner)) {
+		sbuf_adds(&sql, "ALTER SCHEMA public OWNER TO ");
+		sbuf_add_ident(&sql, s->public_owner);
+		sbuf_adds(&sql, ";\n");
+	}
+	/* The ACL: every grantee's privileges revoked, then the saved ones
+	 * granted again (a superuser grants as the owner, who granted them). */
+	if (s->public_acl && !same_str(drv_cell(r, 0, 2), s->public_acl)) {
+		sbuf_adds(&sql,
+		          "DO $strata$\nDECLARE r record;\nBEGIN\n"
+		          "FOR r IN SELECT DISTINCT x.grantee FROM pg_catalog.pg_namespace n, "
+		          "pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) x "
+		          "WHERE n.nspname = 'public' LOOP\n"
+		          "  EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA public FROM %s CASCADE', "
+		          "CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
+		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);\n"
+		          "END LOOP;\n"
+		          "FOR r IN SELECT * FROM pg_catalog.aclexplode(");
+		sbuf_add_literal(&sql, s->public_acl);
+		sbuf_adds(&sql,
+		          "::pg_catalog.aclitem[]) LOOP\n"
+		          "  EXECUTE pg_catalog.format('GRANT %s ON SCHEMA public TO %s%s', "
+		          "r.privilege_type, CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
+		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END, "
+		          "CASE WHEN r.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n"
+		          "END LOOP;\nEND\n$strata$;\n");
+	}
+	if (sbuf_failed(&sql))
+		goto failed;
+	if (sql.len && drv_exec(s->conn, sql.buf, &e) != 0)
+		goto failed;
+	goto out;
+failed:
+	db_log(db, STRATA_LOG_WARN, "cannot give the public schema of the dev database %s back its "
+	       "comment, owner and privileges: %s", s->url.redacted,
+	       e.msg.len ? e.msg.buf : "out of memory");
+out:
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+}
+
 /* A session lock on the dev database, so that two runs sharing it do not
  * fill it at once (and empty each other's work): "strata" "dev". */
 static const char dev_lock_sql[] = "SELECT pg_try_advisory_lock(1937011297, 6579574)";
@@ -298,6 +427,8 @@ static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scra
 		              r->nrows > 1 ? ", ..." : "");
 		goto out;
 	}
+	if ((rc = public_save(db, s)) != 0)
+		goto out;
 	s->dev = 1;
 out:
 	drv_rows_free(r);
@@ -361,8 +492,11 @@ void scratch_close(strata_db *db, struct scratch *s)
 {
 	struct drv_err e;
 
-	if (s->dev && s->conn)
+	if (s->dev && s->conn) {
 		dev_empty(db, s);
+		public_restore(db, s);
+	}
+	public_forget(s);
 	s->dev = 0;
 	drv_close(s->conn);
 	s->conn = NULL;

@@ -14,6 +14,10 @@ struct scratch {
 	char name[64];      /* the database we made on the server, for messages */
 	int drop;           /* made by us: drop it when done */
 	int dev;            /* the user's --dev-url: take out what we made in it */
+	/* A dev database's public schema as found (a schema file may comment
+	 * on it, GRANT on it, give it away): put back when done. */
+	int public_saved;
+	char *public_comment, *public_owner, *public_acl;   /* NULL: none */
 };
 
 /*
@@ -43,7 +47,14 @@ void scratch_close(strata_db *db, struct scratch *s);
  * A statement outside it is refused with STRATA_EPARSE, "path:LINE: ...";
  * SQL the engine rejects is STRATA_EPARSE as well. Migration replays do not
  * come here: the migrations directory is trusted input.
+ *
+ * PostgreSQL makes every materialized view WITH NO DATA, so that no query of
+ * the file runs; those the file leaves populated are appended to populated
+ * as schema, name pairs (two entries each), for the caller to mark in the
+ * model it reads back. SQLite appends nothing.
  */
-int sandbox_exec(strata_db *db, drv_conn *c, const char *text, const char *path);
+struct schema_names;
+int sandbox_exec(strata_db *db, drv_conn *c, const char *text, const char *path,
+                 struct schema_names *populated);
 
 #endif

@@ -29,6 +29,22 @@ pg_fingerprint() {
 	SELECT 'V', schemaname, viewname, definition FROM pg_views
 	 WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 2, 3;
 	SELECT 'W', schemaname, matviewname, definition FROM pg_matviews ORDER BY 2, 3;
+	SELECT 'WP', schemaname, matviewname, ispopulated FROM pg_matviews ORDER BY 2, 3;
+	SELECT 'RO', n.nspname, c.relname, c.relkind, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND c.reloptions IS NOT NULL ORDER BY 2, 3;
+	SELECT 'RP', n.nspname, c.relname, c.relkind, c.relpersistence FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND c.relpersistence <> 'p' ORDER BY 2, 3;
+	SELECT 'D', (pg_identify_object(d.classoid, d.objoid, d.objsubid)).identity, d.description
+	  FROM pg_description d WHERE d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass ORDER BY 2, 3;
+	SELECT 'CS', n.nspname, c.relname, a.attname, a.attstorage, a.attcompression, a.attstattarget
+	  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	  JOIN pg_type t ON t.oid = a.atttypid
+	 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND $pg_user_schemas
+	   AND (a.attstorage <> t.typstorage OR a.attcompression <> '' OR a.attstattarget <> -1)
+	 ORDER BY 2, 3, 4;
+	SELECT 'TD', n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull
+	  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+	 WHERE $pg_user_schemas AND t.typtype = 'd' ORDER BY 2, 3;
 	SELECT 'G', n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid)
 	  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 	 WHERE NOT t.tgisinternal ORDER BY 2, 3, 4;
