@@ -505,6 +505,20 @@ static long group_of(char *const *owners, size_t n, const char *name)
 	return -1;
 }
 
+/* name as the up diff up calls it: a table that up renames is named by
+ * its new name (the down diff names it by its old one, its B side). */
+static const char *up_name(const struct diff *up, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < up->npairs; i++) {
+		const struct diff_table *p = up->pairs[i];
+		if (p->a && p->b && strcmp(p->a->name, p->b->name) != 0 && !strcmp(p->a->name, name))
+			return p->b->name;
+	}
+	return name;
+}
+
 /*
  * --per-table: a foreign key belongs to the later of its own table's
  * migration and the one of the table it references, so that the up of
@@ -514,7 +528,8 @@ static long group_of(char *const *owners, size_t n, const char *name)
  * may run before the other one; so does, in the down, the key of the table
  * the down makes again.
  */
-static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners, size_t n, int down)
+static int move_foreign_keys(strata_db *db, const struct diff *up, struct diff *d,
+                             char *const *owners, size_t n, int down)
 {
 	size_t i;
 
@@ -529,7 +544,7 @@ static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners,
 		    (down && c->kind == DIFF_ADD_FK && c->pair && !c->pair->a))
 			continue;
 		g1 = group_of(owners, n, c->owner);
-		g2 = group_of(owners, n, fk->ref_table);
+		g2 = group_of(owners, n, down ? up_name(up, fk->ref_table) : fk->ref_table);
 		if (g2 <= g1)
 			continue;
 		if (!(o = strdup(owners[g2])))
@@ -578,6 +593,30 @@ static void place_follows(struct diff *d, int down)
 			c->owner = NULL;
 		}
 	}
+}
+
+/*
+ * --per-table: the groups are named after the up's tables; a down change of
+ * a table the up renames names it by its old name, and would fall in no
+ * group (its migration got an empty down section). Name it as the up does.
+ */
+static int down_owners_as_up(strata_db *db, const struct diff *up, struct diff *down)
+{
+	size_t i;
+
+	for (i = 0; i < down->n; i++) {
+		struct diff_change *c = &down->v[i];
+		const char *n = up_name(up, c->owner);
+		char *o;
+
+		if (!c->owner || n == c->owner)
+			continue;
+		if (!(o = strdup(n)))
+			return db_error(db, STRATA_ENOMEM, "out of memory");
+		free(c->owner);
+		c->owner = o;
+	}
+	return 0;
 }
 
 /* Rewrite strata.sum when dir keeps one. */
@@ -703,8 +742,9 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 				goto out;
 			}
 		}
-		if ((rc = move_foreign_keys(db, up, owners, nowners, 0)) != 0 ||
-		    (rc = move_foreign_keys(db, down, owners, nowners, 1)) != 0)
+		if ((rc = down_owners_as_up(db, up, down)) != 0 ||
+		    (rc = move_foreign_keys(db, up, up, owners, nowners, 0)) != 0 ||
+		    (rc = move_foreign_keys(db, up, down, owners, nowners, 1)) != 0)
 			goto out;
 		place_views(up, 0);
 		place_views(down, 1);
