@@ -1316,3 +1316,171 @@ out:
 		*out = p;
 	return rc;
 }
+
+/* ---- strata_check ----------------------------------------------------------------- */
+
+void strata_check_report_free(strata_check_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free((char *)r->entries[i].version);
+		free((char *)r->entries[i].name);
+		free((char *)r->entries[i].path);
+		free((char *)r->entries[i].error);
+		strata_plan_free(r->entries[i].diff);
+	}
+	free(r->entries);
+	free(r);
+}
+
+/* The handle's message into e->error, the handle cleared: a finding of the
+ * check, not the call's error. */
+static int check_keep_error(strata_db *db, strata_check_entry *e)
+{
+	free((char *)e->error);
+	e->error = strdup(db->errmsg.buf ? db->errmsg.buf : "");
+	db_clear_error(db);
+	return e->error ? 0 : db_error(db, STRATA_ENOMEM, "out of memory");
+}
+
+/*
+ * One migration in the scratch connection c: up, down (its schema then
+ * compared with the one before the up), up again. *stop when the scratch
+ * database can no longer be trusted to go on (a down or the second up
+ * failed half-way). 0, or the call's error (a first up failing: the
+ * directory's fault; introspection; memory).
+ */
+static int check_one(strata_db *db, drv_conn *c, const struct migration *m, strata_check_entry *e,
+                     int *stop)
+{
+	struct schema *before = NULL, *after = NULL;
+	struct diff *d = NULL;
+	int rc = 0;
+
+	if (m->down.sql && (rc = introspect_conn(db, c, "cannot read the scratch schema", &before)) != 0)
+		return rc;
+	if (m->up.sql && (rc = db_exec_at(db, c, m->up.sql, m->path, m->up.line, input_code)) != 0)
+		goto out;
+	if (!m->down.sql) {
+		e->state = STRATA_CHECK_NO_DOWN;
+		goto out;
+	}
+	if (db_exec_at(db, c, m->down.sql, m->path, m->down.line, input_code) != 0) {
+		e->state = STRATA_CHECK_DOWN_FAILED;
+		*stop = 1;
+		rc = check_keep_error(db, e);
+		goto out;
+	}
+	if ((rc = introspect_conn(db, c, "cannot read the scratch schema", &after)) != 0 ||
+	    (rc = diff_models(db, before, after, NULL, 0, &d)) != 0)
+		goto out;
+	if (d->n) {
+		e->state = STRATA_CHECK_DIFFERS;
+		if (!(e->diff = plan_new()) || plan_add_diff(e->diff, d)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	} else {
+		e->state = STRATA_CHECK_OK;
+	}
+	/* Up again: the down must leave what the up needs (a leftover
+	 * object makes the second CREATE fail), and the next migration
+	 * starts from what its up made, as it would on a real database. */
+	if (m->up.sql && db_exec_at(db, c, m->up.sql, m->path, m->up.line, input_code) != 0) {
+		if (e->state == STRATA_CHECK_OK)
+			e->state = STRATA_CHECK_REUP_FAILED;
+		*stop = 1;
+		rc = check_keep_error(db, e);
+	}
+out:
+	diff_free(d);
+	schema_free(before);
+	schema_free(after);
+	return rc;
+}
+
+int strata_check(strata_db *db, const strata_check_opts *opts, strata_check_report **out)
+{
+	static const strata_check_opts defaults = STRATA_CHECK_OPTS_INIT;
+	struct migration_set ms;
+	struct scratch s;
+	strata_check_report *r = NULL;
+	size_t i;
+	int rc, stop = 0;
+
+	*out = NULL;
+	memset(&ms, 0, sizeof ms);
+	memset(&s, 0, sizeof s);
+	if (!opts)
+		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_check_opts", opts->version, STRATA_CHECK_OPTS_VERSION)) != 0)
+		return rc;
+	if ((rc = need_db(db)) != 0)
+		return rc;
+	if ((rc = load_dir(db, db->dir, &ms, 1)) != 0)
+		return rc;
+	if (!(r = calloc(1, sizeof *r)) || !(r->entries = calloc(ms.n + 1, sizeof *r->entries))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++) {
+		strata_check_entry *e = &r->entries[i];
+		r->n++;
+		e->state = STRATA_CHECK_NOT_RUN;
+		e->version = strdup(ms.v[i].version);
+		e->name = strdup(ms.v[i].name);
+		e->path = strdup(ms.v[i].path);
+		if (!e->version || !e->name || !e->path) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((rc = scratch_open(db, opts->dev_url, &s)) != 0)
+		goto out;
+	for (i = 0; i < ms.n && !rc; i++) {
+		size_t k;
+
+		rc = check_one(db, s.conn, &ms.v[i], &r->entries[i], &stop);
+		if (rc || !stop)
+			continue;
+		/* The scratch database is left half-way: start again from a new
+		 * one, with the ups up to this one, so that one bad down does
+		 * not hide what the later ones do. */
+		stop = 0;
+		scratch_close(db, &s);
+		if ((rc = scratch_open(db, opts->dev_url, &s)) != 0)
+			break;
+		for (k = 0; k <= i && !rc; k++)
+			if (ms.v[k].up.sql)
+				rc = db_exec_at(db, s.conn, ms.v[k].up.sql, ms.v[k].path, ms.v[k].up.line,
+				                input_code);
+		if (rc) {
+			/* the ups do not replay on their own: the rest is not run */
+			db_clear_error(db);
+			rc = 0;
+			break;
+		}
+	}
+	scratch_close(db, &s);
+	if (rc)
+		goto out;
+	for (i = 0; i < r->n; i++)
+		if (r->entries[i].state == STRATA_CHECK_DIFFERS ||
+		    r->entries[i].state == STRATA_CHECK_DOWN_FAILED ||
+		    r->entries[i].state == STRATA_CHECK_REUP_FAILED)
+			r->failed++;
+	if (r->failed)
+		rc = db_error(db, STRATA_EDRIFT, "%zu migration%s whose down does not restore the schema",
+		              r->failed, r->failed == 1 ? "" : "s");
+out:
+	migrations_release(&ms);
+	if (rc && rc != STRATA_EDRIFT) {
+		strata_check_report_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
