@@ -125,6 +125,28 @@ static int plan_add_file(strata_plan *p, const char *path)
 	return 0;
 }
 
+#ifdef STRATA_FAULT_INJECTION
+/*
+ * The test seam of the convergence guard: with "plan:1" among STRATA_FAULT's
+ * operations (driver.c reads the others), every plan loses its last
+ * statement, as a planner that forgot one would write it.
+ */
+static void fault_plan(struct sbuf *sb)
+{
+	const char *f = getenv("STRATA_FAULT");
+	size_t end;
+
+	if (!f || !strstr(f, "plan:1") || sbuf_failed(sb) || sb->len < 2)
+		return;
+	/* the statements end ";\n": cut after the one before the last */
+	for (end = sb->len - 2; end > 0; end--)
+		if (sb->buf[end - 1] == '\n' && end >= 2 && sb->buf[end - 2] == ';')
+			break;
+	sb->len = end;
+	sb->buf[end] = '\0';
+}
+#endif
+
 /* The SQL of d (restricted by po) into *out (a new string). */
 static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts *po, char **out,
                     int *no_tx)
@@ -143,6 +165,9 @@ static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts 
 		return db_error(db, rc, "cannot write the SQL for this change on %s yet",
 		                d->engine == SCHEMA_SQLITE ? "SQLite" : "PostgreSQL");
 	}
+#ifdef STRATA_FAULT_INJECTION
+	fault_plan(&sb);
+#endif
 	if (no_tx)
 		*no_tx = ntx;
 	*out = sbuf_detach(&sb);
@@ -384,6 +409,46 @@ static int diff_models(strata_db *db, const struct schema *a, const struct schem
 	o.hints_describe_from = hints_from;
 	rc = diff_schemas(a, b, &o, out);
 	return rc ? db_error(db, rc, "out of memory") : 0;
+}
+
+/* Names the differences of d (from what is made to what was wanted) into
+ * sb: "create_table t, add_column u.x, ..." (the first five). */
+static void name_changes(struct sbuf *sb, const struct diff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n && i < 5; i++)
+		sbuf_addf(sb, "%s%s %s", i ? ", " : "", diff_kind_name(d->v[i].kind), d->v[i].object);
+	if (d->n > 5)
+		sbuf_addf(sb, ", and %zu more", d->n - 5);
+}
+
+/*
+ * Convergence: read back what the SQL made on c and compare it with want.
+ * The planners are trusted to write SQL that makes the schema file's
+ * schema; this proves it each time, so that a change strata plans wrong
+ * (or does not model) is an error naming it, never a database left short
+ * of what was asked. 0 when equal; else STRATA_ERROR, "what: ...tail".
+ */
+static int converged(strata_db *db, drv_conn *c, const struct schema *want, const char *what,
+                     const char *tail)
+{
+	struct schema *got = NULL;
+	struct diff *d = NULL;
+	struct sbuf names = SBUF_INIT;
+	int rc;
+
+	if ((rc = introspect_conn(db, c, "cannot read the result back", &got)) != 0)
+		return rc;
+	if ((rc = diff_models(db, got, want, NULL, 0, &d)) == 0 && d->n) {
+		name_changes(&names, d);
+		rc = db_error(db, STRATA_ERROR, "%s (still to do: %s)%s", what,
+		              sbuf_failed(&names) ? "?" : names.buf, tail);
+	}
+	sbuf_release(&names);
+	diff_free(d);
+	schema_free(got);
+	return rc;
 }
 
 /* ---- strata_diff ---------------------------------------------------------- */
@@ -666,6 +731,73 @@ static int write_migration(strata_db *db, const char *dir, const char *name, con
 	return rc;
 }
 
+/* One migration file generate writes: its name (before the version) and SQL. */
+struct gen_file {
+	char *name, *up, *down;
+	int no_tx;
+};
+
+/* --per-table: the plan options of file k (the last, past the tables: "other"). */
+static void gen_plan_opts(struct plan_opts *po, char *const *owners, size_t nowners, size_t k)
+{
+	memset(po, 0, sizeof *po);
+	if (k < nowners)
+		po->owner = owners[k];
+	else
+		po->owner_none = 1;
+}
+
+/* A generated statement that fails is strata's fault, not the input's. */
+static int generated_code(int code)
+{
+	return code == STRATA_ESQL ? STRATA_ERROR : code;
+}
+
+/*
+ * Convergence of generate: in a scratch database, the migrations of ms,
+ * then the new files' ups in order, must make b (the schema file's
+ * schema); then their downs, last to first, must give back a (what the
+ * migrations make). Else an error naming the difference, and nothing is
+ * written. A --per-table set that does not apply in order fails here too.
+ */
+static int generate_converges(strata_db *db, const struct migration_set *ms,
+                              const struct gen_file *f, size_t n, const struct schema *a,
+                              const struct schema *b, const char *dev_url)
+{
+	struct scratch s;
+	struct sbuf where = SBUF_INIT;
+	size_t i;
+	int rc;
+
+	if ((rc = scratch_open(db, dev_url, &s)) != 0)
+		return rc;
+	for (i = 0; i < ms->n && !rc; i++)
+		if (ms->v[i].up.sql)
+			rc = db_exec_at(db, s.conn, ms->v[i].up.sql, ms->v[i].path, ms->v[i].up.line,
+			                input_code);
+	for (i = 0; i < n && !rc; i++) {
+		sbuf_reset(&where);
+		sbuf_addf(&where, "generate: the up of the new migration %s", f[i].name);
+		if ((rc = db_exec_at(db, s.conn, f[i].up, where.buf, 1, generated_code)) != 0)
+			sbuf_adds(&db->errmsg, ": nothing was written");
+	}
+	if (!rc)
+		rc = converged(db, s.conn, b, "generate: the new migration would not make the schema "
+		               "file's schema", ": nothing was written");
+	for (i = n; i > 0 && !rc; i--) {
+		sbuf_reset(&where);
+		sbuf_addf(&where, "generate: the down of the new migration %s", f[i - 1].name);
+		if ((rc = db_exec_at(db, s.conn, f[i - 1].down, where.buf, 1, generated_code)) != 0)
+			sbuf_adds(&db->errmsg, ": nothing was written");
+	}
+	if (!rc)
+		rc = converged(db, s.conn, a, "generate: the new migration's down would not give back "
+		               "the migrations' schema", ": nothing was written");
+	scratch_close(db, &s);
+	sbuf_release(&where);
+	return rc;
+}
+
 int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out)
 {
 	static const strata_generate_opts defaults = STRATA_GENERATE_OPTS_INIT;
@@ -677,7 +809,8 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	strata_plan *p = NULL;
 	const char *schema_file;
 	char **owners = NULL;
-	size_t nowners = 0, i, k;
+	struct gen_file *files = NULL;
+	size_t nowners = 0, nfiles = 0, i, k;
 	int rc, has_none = 0;
 
 	*out = NULL;
@@ -753,42 +886,52 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		for (i = 0; i < up->n && !has_none; i++)
 			has_none = !up->v[i].owner;
 	}
+	/* The files' SQL, all made before any is written, and proven. */
+	nfiles = opts->per_table ? nowners + (size_t)has_none : 1;
+	if (!(files = calloc(nfiles + 1, sizeof *files))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < nfiles; k++) {
+		struct gen_file *f = &files[k];
+		struct sbuf name = SBUF_INIT;
+
+		if (!opts->per_table) {
+			sbuf_adds(&name, opts->name ? opts->name : "");
+			f->up = strdup(p->up_sql);
+			f->down = strdup(p->down_sql);
+			f->no_tx = p->no_transaction;
+			if (!f->up || !f->down)
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		} else {
+			gen_plan_opts(&po, owners, nowners, k);
+			sbuf_addf(&name, "%s_", opts->name ? opts->name : "");
+			add_safe_name(&name, k < nowners ? owners[k] : "other");
+			if ((rc = make_sql(db, up, &po, &f->up, &f->no_tx)) == 0)
+				rc = make_sql(db, down, &po, &f->down, NULL);
+		}
+		if (!rc && !(f->name = sbuf_detach(&name)))
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		sbuf_release(&name);
+		if (rc)
+			goto out;
+	}
+	if ((rc = generate_converges(db, &ms, files, nfiles, a, b, opts->dev_url)) != 0)
+		goto out;
 	if (opts->dry_run)
 		goto out;
-	if (!opts->per_table) {
-		char *text = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction);
-		if (!text) {
-			rc = db_error(db, STRATA_ENOMEM, "out of memory");
-			goto out;
-		}
-		rc = write_migration(db, db->dir, opts->name, text, p);
-		free(text);
-	} else {
-		for (k = 0; k < nowners + (size_t)has_none && !rc; k++) {
-			struct sbuf name = SBUF_INIT;
-			char *u = NULL, *dn = NULL, *text = NULL;
-			int ntx = 0;
+	for (k = 0; k < nfiles && !rc; k++) {
+		char *text;
 
-			memset(&po, 0, sizeof po);
-			if (k < nowners)
-				po.owner = owners[k];
-			else
-				po.owner_none = 1;
-			sbuf_addf(&name, "%s_", opts->name);
-			add_safe_name(&name, k < nowners ? owners[k] : "other");
-			if ((rc = make_sql(db, up, &po, &u, &ntx)) == 0 &&
-			    (rc = make_sql(db, down, &po, &dn, NULL)) == 0) {
-				text = migration_text(up, &po, u, dn, ntx);
-				if (!text || sbuf_failed(&name))
-					rc = db_error(db, STRATA_ENOMEM, "out of memory");
-				else
-					rc = write_migration(db, db->dir, name.buf, text, p);
-			}
-			free(u);
-			free(dn);
-			free(text);
-			sbuf_release(&name);
-		}
+		if (opts->per_table)
+			gen_plan_opts(&po, owners, nowners, k);
+		text = migration_text(up, opts->per_table ? &po : NULL, files[k].up, files[k].down,
+		                      files[k].no_tx);
+		if (!text)
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		else
+			rc = write_migration(db, db->dir, files[k].name, text, p);
+		free(text);
 	}
 	if (!rc)
 		rc = update_sum(db, db->dir);
@@ -803,6 +946,12 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		sbuf_release(&keep);
 	}
 out:
+	for (k = 0; files && k < nfiles; k++) {
+		free(files[k].name);
+		free(files[k].up);
+		free(files[k].down);
+	}
+	free(files);
 	for (k = 0; owners && k < nowners; k++)
 		free(owners[k]);
 	free(owners);
@@ -951,7 +1100,7 @@ static void push_unlock(strata_db *db, int state)
  * the transaction and those run one by one after the commit: the schema
  * change stays all or nothing, and only an index build can fail late.
  */
-static int apply_sql(strata_db *db, const char *sql, int no_tx)
+static int apply_sql(strata_db *db, const char *sql, int no_tx, const struct schema *want)
 {
 	struct sbuf txpart = SBUF_INIT, later = SBUF_INIT;
 	struct drv_stmts st = { 0, NULL };
@@ -992,6 +1141,13 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		push_error(db, sql, &e, " (rolled back: the database is as it was before)");
 		goto out;
 	}
+	/* Before the commit: what the SQL made must be what the file asks
+	 * for, else it is undone (the caller rolls back). An index built
+	 * after the commit is not there yet: then the check comes last. */
+	if (!no_tx && (rc = converged(db, db->conn, want, "push: the database would not match "
+	                              "the schema file", ": rolled back, the database is as it "
+	                              "was before")) != 0)
+		goto out;
 	if ((rc = drv_commit(db->conn, &e)) != 0) {
 		db_error_drv(db, &e, "cannot commit");
 		goto out;
@@ -1007,6 +1163,9 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		}
 		i += n + 1;
 	}
+	if (no_tx)
+		rc = converged(db, db->conn, want, "push: the database does not match the schema "
+		               "file", ": the push is committed; fix the difference by hand or push again");
 out:
 	drv_stmts_release(&st);
 	sbuf_release(&txpart);
@@ -1194,7 +1353,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	}
 	if (opts->dry_run)
 		goto out;
-	rc = apply_sql(db, p->up_sql, p->no_transaction);
+	rc = apply_sql(db, p->up_sql, p->no_transaction, b);
 out:
 	push_unlock(db, locked);
 	diff_free(d);
