@@ -735,6 +735,7 @@ static int write_migration(strata_db *db, const char *dir, const char *name, con
 struct gen_file {
 	char *name, *up, *down;
 	int no_tx;
+	size_t group;   /* --per-table: its group (gen_plan_opts) */
 };
 
 /* --per-table: the plan options of file k (the last, past the tables: "other"). */
@@ -810,7 +811,7 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	const char *schema_file;
 	char **owners = NULL;
 	struct gen_file *files = NULL;
-	size_t nowners = 0, nfiles = 0, i, k;
+	size_t nowners = 0, nfiles = 0, ngroups = 0, i, k;
 	int rc, has_none = 0;
 
 	*out = NULL;
@@ -880,22 +881,29 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		    (rc = move_foreign_keys(db, up, down, owners, nowners, 1)) != 0)
 			goto out;
 		place_views(up, 0);
-		place_views(down, 1);
 		place_follows(up, 0);
-		place_follows(down, 1);
 		for (i = 0; i < up->n && !has_none; i++)
 			has_none = !up->v[i].owner;
+		/* With no "other" migration (nothing of the up outside the
+		 * tables: a view dropped and made again around a column
+		 * change), the down's view drops stay in their table's
+		 * migration, ahead of its changes; "other" would not exist
+		 * to hold them. */
+		if (has_none)
+			place_views(down, 1);
+		place_follows(down, 1);
 	}
 	/* The files' SQL, all made before any is written, and proven. */
-	nfiles = opts->per_table ? nowners + (size_t)has_none : 1;
-	if (!(files = calloc(nfiles + 1, sizeof *files))) {
+	ngroups = opts->per_table ? nowners + (size_t)has_none : 1;
+	if (!(files = calloc(ngroups + 1, sizeof *files))) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < nfiles; k++) {
-		struct gen_file *f = &files[k];
+	for (k = 0; k < ngroups; k++) {
+		struct gen_file *f = &files[nfiles++];
 		struct sbuf name = SBUF_INIT;
 
+		f->group = k;
 		if (!opts->per_table) {
 			sbuf_adds(&name, opts->name ? opts->name : "");
 			f->up = strdup(p->up_sql);
@@ -915,6 +923,20 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		sbuf_release(&name);
 		if (rc)
 			goto out;
+		/* --per-table: a table whose every change moved to another
+		 * table's migration (its foreign key, to the referenced
+		 * table's) has no migration of its own. */
+		if (opts->per_table && !*f->up && !*f->down) {
+			free(f->name);
+			free(f->up);
+			free(f->down);
+			memset(f, 0, sizeof *f);
+			nfiles--;
+		} else if (opts->per_table && !*f->up) {
+			rc = db_error(db, STRATA_ERROR, "generate: the new migration %s would have a down "
+			              "section and no up statement: nothing was written", f->name);
+			goto out;
+		}
 	}
 	if ((rc = generate_converges(db, &ms, files, nfiles, a, b, opts->dev_url)) != 0)
 		goto out;
@@ -924,7 +946,7 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		char *text;
 
 		if (opts->per_table)
-			gen_plan_opts(&po, owners, nowners, k);
+			gen_plan_opts(&po, owners, nowners, files[k].group);
 		text = migration_text(up, opts->per_table ? &po : NULL, files[k].up, files[k].down,
 		                      files[k].no_tx);
 		if (!text)

@@ -10,7 +10,7 @@ test_engines='sqlite postgres'
 
 # apply_all_then_back N: up, verify, down N steps, verify.
 apply_all_then_back() {
-	strata up >/dev/null &&
+	strata up --allow-destructive >/dev/null &&
 	strata verify >verify.out &&
 	strata diff --from "$DATABASE_URL" --to schema.sql --exit-code >/dev/null &&
 	strata down --steps "$1" >/dev/null &&
@@ -93,6 +93,40 @@ test_expect_success POSTGRES 'a renamed table with a serial column: up, down, ve
 	before=$(db_checksum) &&
 	apply_all_then_back $(($(ls migrations | wc -l) - 1)) &&
 	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success POSTGRES 'a table whose only change moves to another'"'"'s migration gets none' '
+	use_fresh_db &&
+	rm -rf migrations && mkdir migrations &&
+	cat >migrations/0001_init.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE p (id integer PRIMARY KEY, name text);
+	CREATE TABLE c (id integer PRIMARY KEY, p_id integer REFERENCES p (id));
+	EOF
+	strata up >/dev/null &&
+	echo "CREATE TABLE c (id integer PRIMARY KEY, p_id integer);" >schema.sql &&
+	strata generate step --per-table --allow-destructive >out &&
+	test_line_count = 1 out &&
+	test_grep "_step_p.sql$" out &&
+	apply_all_then_back 1
+'
+
+test_expect_success POSTGRES 'a view made again around a column change, with no other migration' '
+	use_fresh_db &&
+	rm -rf migrations && mkdir migrations &&
+	cat >migrations/0001_init.sql <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE t (id integer PRIMARY KEY, a text, b integer);
+	CREATE VIEW v AS SELECT a FROM t;
+	EOF
+	strata up >/dev/null &&
+	cat >schema.sql <<-\EOF &&
+	CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, c text);
+	CREATE VIEW v AS SELECT a FROM t;
+	EOF
+	strata generate step --per-table >out &&
+	test_line_count = 1 out &&
+	apply_all_then_back 1
 '
 
 test_expect_success '--per-table without a NAME: exit 2, nothing written' '
