@@ -427,8 +427,10 @@ static void name_changes(struct sbuf *sb, const struct diff *d)
  * Convergence: read back what the SQL made on c and compare it with want.
  * The planners are trusted to write SQL that makes the schema file's
  * schema; this proves it each time, so that a change strata plans wrong
- * (or does not model) is an error naming it, never a database left short
- * of what was asked. 0 when equal; else STRATA_ERROR, "what: ...tail".
+ * is an error naming it, never a database left short of what was asked.
+ * It sees what the schema model holds: a clause the model does not hold
+ * is not compared (the sandbox refuses those it knows of, by file:line).
+ * 0 when equal; else STRATA_ERROR, "what (still to do: ...)tail".
  */
 static int converged(strata_db *db, drv_conn *c, const struct schema *want, const char *what,
                      const char *tail)
