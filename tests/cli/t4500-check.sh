@@ -214,4 +214,33 @@ test_expect_success POSTGRES 'PostgreSQL: a down that leaves a sequence and a ty
 	rm migrations/0003_seq.sql
 '
 
+test_expect_success POSTGRES 'PostgreSQL: a --dev-url that holds a table is refused and left as it was' '
+	dev=$(fresh_db) &&
+	db_sql -u "$dev" "CREATE TABLE precious (x integer); INSERT INTO precious VALUES (42);" &&
+	dev_before=$(db_checksum -u "$dev") &&
+	test_expect_code 2 strata --dev-url "$dev" check 2>err &&
+	test_line_count = 1 err &&
+	test_grep "is not empty (table .*precious)" err &&
+	test "$(db_checksum -u "$dev")" = "$dev_before"
+'
+
+test_expect_success POSTGRES 'PostgreSQL: the scratch databases are dropped, also after a failing down' '
+	mig 0003_bad <<-\EOF &&
+	-- migrate:up
+	CREATE TABLE z (id integer);
+	-- migrate:down
+	DROP TABLE nowhere;
+	EOF
+	test_expect_code 3 strata check >out &&
+	rm migrations/0003_bad.sql &&
+	db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE '"'"'strata\_scratch\_%'"'"'" >left &&
+	test_must_be_empty left
+'
+
+test_expect_success SQLITE 'the SYNOPSIS of docs/strata-check.md is the usage line of check -h' '
+	strata check -h | sed -n "s/^usage: //p" >expect &&
+	sed -n "/^## SYNOPSIS/,/^## /p" "$SRCDIR/docs/strata-check.md" | sed -n "/^strata /p" >actual &&
+	test_cmp expect actual
+'
+
 test_done
