@@ -713,6 +713,62 @@ STRATA_EXTERN int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opt
                        strata_plan **out);
 
 /* ======================================================================
+ * Check: every down section proven in a scratch database (docs/strata-check.md).
+ * ====================================================================== */
+
+typedef enum strata_check_state {
+	STRATA_CHECK_OK = 0,          /* its down gives back the schema before its up */
+	STRATA_CHECK_NO_DOWN = 1,     /* no down section: nothing to prove (irreversible) */
+	STRATA_CHECK_DIFFERS = 2,     /* after its down the schema differs: see diff */
+	STRATA_CHECK_DOWN_FAILED = 3, /* its down section failed: see error */
+	STRATA_CHECK_REUP_FAILED = 4, /* its up failed when run again after its down */
+	STRATA_CHECK_NOT_RUN = 5      /* the replay could not go on to it */
+} strata_check_state;
+
+/* One migration's result. Strings and diff are owned by the report. */
+typedef struct strata_check_entry {
+	const char *version;
+	const char *name;
+	const char *path;
+	strata_check_state state;
+	const char *error;       /* DOWN_FAILED, REUP_FAILED (also DIFFERS when the
+	                            up then failed too): the message; else NULL */
+	strata_plan *diff;       /* DIFFERS: the changes that its up then its down
+	                            made, from the schema before the up (FROM) to
+	                            the one after the down (TO); else NULL */
+} strata_check_entry;
+
+typedef struct strata_check_report {
+	size_t n;
+	strata_check_entry *entries; /* every migration of the directory, in order */
+	size_t failed;               /* entries DIFFERS, DOWN_FAILED or REUP_FAILED */
+} strata_check_report;
+
+typedef struct strata_check_opts {
+	int version;
+	const char *dev_url;     /* PostgreSQL scratch database, as strata_diff_opts */
+} strata_check_opts;
+#define STRATA_CHECK_OPTS_VERSION 1
+#define STRATA_CHECK_OPTS_INIT { STRATA_CHECK_OPTS_VERSION, NULL }
+
+/*
+ * Replay the migrations directory into a scratch database (never db's own
+ * database: SQLite in memory; PostgreSQL the dev_url or a database made and
+ * dropped for the call), one migration at a time: up, down, up. After each
+ * down the schema is compared with the one before its up.
+ * ^Returns 0 when every down section restores it, STRATA_EDRIFT when one
+ * does not (or fails); in both cases *out is the report (free with
+ * strata_check_report_free()). After a down that fails (or an up that fails
+ * after its down) the replay goes on in a new scratch database, where the ups
+ * up to that migration are run first; what follows is NOT_RUN only when they
+ * cannot be. An up that fails the first time is an error in the
+ * directory: STRATA_EPARSE, "file:LINE: message", and *out is NULL, as for
+ * any other error. db is not changed.
+ */
+STRATA_EXTERN int strata_check(strata_db *db, const strata_check_opts *opts, strata_check_report **out);
+STRATA_EXTERN void strata_check_report_free(strata_check_report *r);
+
+/* ======================================================================
  * Lint: a safety report on migration SQL (docs/strata-lint.md).
  * ====================================================================== */
 

@@ -126,6 +126,28 @@ static int plan_add_file(strata_plan *p, const char *path)
 	return 0;
 }
 
+#ifdef STRATA_FAULT_INJECTION
+/*
+ * The test seam of the convergence guard: with "plan:1" among STRATA_FAULT's
+ * operations (driver.c reads the others), every plan loses its last
+ * statement, as a planner that forgot one would write it.
+ */
+static void fault_plan(struct sbuf *sb)
+{
+	const char *f = getenv("STRATA_FAULT");
+	size_t end;
+
+	if (!f || !strstr(f, "plan:1") || sbuf_failed(sb) || sb->len < 2)
+		return;
+	/* the statements end ";\n": cut after the one before the last */
+	for (end = sb->len - 2; end > 0; end--)
+		if (sb->buf[end - 1] == '\n' && end >= 2 && sb->buf[end - 2] == ';')
+			break;
+	sb->len = end;
+	sb->buf[end] = '\0';
+}
+#endif
+
 /* The SQL of d (restricted by po) into *out (a new string). */
 static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts *po, char **out,
                     int *no_tx)
@@ -144,6 +166,9 @@ static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts 
 		return db_error(db, rc, "cannot write the SQL for this change on %s yet",
 		                d->engine == SCHEMA_SQLITE ? "SQLite" : "PostgreSQL");
 	}
+#ifdef STRATA_FAULT_INJECTION
+	fault_plan(&sb);
+#endif
 	if (no_tx)
 		*no_tx = ntx;
 	*out = sbuf_detach(&sb);
@@ -395,6 +420,48 @@ static int diff_models(strata_db *db, const struct schema *a, const struct schem
 	return rc ? db_error(db, rc, "out of memory") : 0;
 }
 
+/* Names the differences of d (from what is made to what was wanted) into
+ * sb: "create_table t, add_column u.x, ..." (the first five). */
+static void name_changes(struct sbuf *sb, const struct diff *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n && i < 5; i++)
+		sbuf_addf(sb, "%s%s %s", i ? ", " : "", diff_kind_name(d->v[i].kind), d->v[i].object);
+	if (d->n > 5)
+		sbuf_addf(sb, ", and %zu more", d->n - 5);
+}
+
+/*
+ * Convergence: read back what the SQL made on c and compare it with want.
+ * The planners are trusted to write SQL that makes the schema file's
+ * schema; this proves it each time, so that a change strata plans wrong
+ * is an error naming it, never a database left short of what was asked.
+ * It sees what the schema model holds: a clause the model does not hold
+ * is not compared (the sandbox refuses those it knows of, by file:line).
+ * 0 when equal; else STRATA_ERROR, "what (still to do: ...)tail".
+ */
+static int converged(strata_db *db, drv_conn *c, const struct schema *want, const char *what,
+                     const char *tail)
+{
+	struct schema *got = NULL;
+	struct diff *d = NULL;
+	struct sbuf names = SBUF_INIT;
+	int rc;
+
+	if ((rc = introspect_conn(db, c, "cannot read the result back", &got)) != 0)
+		return rc;
+	if ((rc = diff_models(db, got, want, NULL, 0, &d)) == 0 && d->n) {
+		name_changes(&names, d);
+		rc = db_error(db, STRATA_ERROR, "%s (still to do: %s)%s", what,
+		              sbuf_failed(&names) ? "?" : names.buf, tail);
+	}
+	sbuf_release(&names);
+	diff_free(d);
+	schema_free(got);
+	return rc;
+}
+
 /* ---- strata_diff ---------------------------------------------------------- */
 
 int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
@@ -514,6 +581,20 @@ static long group_of(char *const *owners, size_t n, const char *name)
 	return -1;
 }
 
+/* name as the up diff up calls it: a table that up renames is named by
+ * its new name (the down diff names it by its old one, its B side). */
+static const char *up_name(const struct diff *up, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < up->npairs; i++) {
+		const struct diff_table *p = up->pairs[i];
+		if (p->a && p->b && strcmp(p->a->name, p->b->name) != 0 && !strcmp(p->a->name, name))
+			return p->b->name;
+	}
+	return name;
+}
+
 /*
  * --per-table: a foreign key belongs to the later of its own table's
  * migration and the one of the table it references, so that the up of
@@ -523,7 +604,8 @@ static long group_of(char *const *owners, size_t n, const char *name)
  * may run before the other one; so does, in the down, the key of the table
  * the down makes again.
  */
-static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners, size_t n, int down)
+static int move_foreign_keys(strata_db *db, const struct diff *up, struct diff *d,
+                             char *const *owners, size_t n, int down)
 {
 	size_t i;
 
@@ -538,7 +620,7 @@ static int move_foreign_keys(strata_db *db, struct diff *d, char *const *owners,
 		    (down && c->kind == DIFF_ADD_FK && c->pair && !c->pair->a))
 			continue;
 		g1 = group_of(owners, n, c->owner);
-		g2 = group_of(owners, n, fk->ref_table);
+		g2 = group_of(owners, n, down ? up_name(up, fk->ref_table) : fk->ref_table);
 		if (g2 <= g1)
 			continue;
 		if (!(o = strdup(owners[g2])))
@@ -589,6 +671,30 @@ static void place_follows(struct diff *d, int down)
 	}
 }
 
+/*
+ * --per-table: the groups are named after the up's tables; a down change of
+ * a table the up renames names it by its old name, and would fall in no
+ * group (its migration got an empty down section). Name it as the up does.
+ */
+static int down_owners_as_up(strata_db *db, const struct diff *up, struct diff *down)
+{
+	size_t i;
+
+	for (i = 0; i < down->n; i++) {
+		struct diff_change *c = &down->v[i];
+		const char *n = up_name(up, c->owner);
+		char *o;
+
+		if (!c->owner || n == c->owner)
+			continue;
+		if (!(o = strdup(n)))
+			return db_error(db, STRATA_ENOMEM, "out of memory");
+		free(c->owner);
+		c->owner = o;
+	}
+	return 0;
+}
+
 /* Rewrite strata.sum when dir keeps one. */
 static int update_sum(strata_db *db, const char *dir)
 {
@@ -636,6 +742,74 @@ static int write_migration(strata_db *db, const char *dir, const char *name, con
 	return rc;
 }
 
+/* One migration file generate writes: its name (before the version) and SQL. */
+struct gen_file {
+	char *name, *up, *down;
+	int no_tx;
+	size_t group;   /* --per-table: its group (gen_plan_opts) */
+};
+
+/* --per-table: the plan options of file k (the last, past the tables: "other"). */
+static void gen_plan_opts(struct plan_opts *po, char *const *owners, size_t nowners, size_t k)
+{
+	memset(po, 0, sizeof *po);
+	if (k < nowners)
+		po->owner = owners[k];
+	else
+		po->owner_none = 1;
+}
+
+/* A generated statement that fails is strata's fault, not the input's. */
+static int generated_code(int code)
+{
+	return code == STRATA_ESQL ? STRATA_ERROR : code;
+}
+
+/*
+ * Convergence of generate: in a scratch database, the migrations of ms,
+ * then the new files' ups in order, must make b (the schema file's
+ * schema); then their downs, last to first, must give back a (what the
+ * migrations make). Else an error naming the difference, and nothing is
+ * written. A --per-table set that does not apply in order fails here too.
+ */
+static int generate_converges(strata_db *db, const struct migration_set *ms,
+                              const struct gen_file *f, size_t n, const struct schema *a,
+                              const struct schema *b, const char *dev_url)
+{
+	struct scratch s;
+	struct sbuf where = SBUF_INIT;
+	size_t i;
+	int rc;
+
+	if ((rc = scratch_open(db, dev_url, &s)) != 0)
+		return rc;
+	for (i = 0; i < ms->n && !rc; i++)
+		if (ms->v[i].up.sql)
+			rc = db_exec_at(db, s.conn, ms->v[i].up.sql, ms->v[i].path, ms->v[i].up.line,
+			                input_code);
+	for (i = 0; i < n && !rc; i++) {
+		sbuf_reset(&where);
+		sbuf_addf(&where, "generate: the up of the new migration %s", f[i].name);
+		if ((rc = db_exec_at(db, s.conn, f[i].up, where.buf, 1, generated_code)) != 0)
+			sbuf_adds(&db->errmsg, ": nothing was written");
+	}
+	if (!rc)
+		rc = converged(db, s.conn, b, "generate: the new migration would not make the schema "
+		               "file's schema", ": nothing was written");
+	for (i = n; i > 0 && !rc; i--) {
+		sbuf_reset(&where);
+		sbuf_addf(&where, "generate: the down of the new migration %s", f[i - 1].name);
+		if ((rc = db_exec_at(db, s.conn, f[i - 1].down, where.buf, 1, generated_code)) != 0)
+			sbuf_adds(&db->errmsg, ": nothing was written");
+	}
+	if (!rc)
+		rc = converged(db, s.conn, a, "generate: the new migration's down would not give back "
+		               "the migrations' schema", ": nothing was written");
+	scratch_close(db, &s);
+	sbuf_release(&where);
+	return rc;
+}
+
 int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out)
 {
 	static const strata_generate_opts defaults = STRATA_GENERATE_OPTS_INIT;
@@ -647,7 +821,8 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	strata_plan *p = NULL;
 	const char *schema_file;
 	char **owners = NULL;
-	size_t nowners = 0, i, k;
+	struct gen_file *files = NULL;
+	size_t nowners = 0, nfiles = 0, ngroups = 0, i, k;
 	int rc, has_none = 0;
 
 	*out = NULL;
@@ -712,52 +887,84 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 				goto out;
 			}
 		}
-		if ((rc = move_foreign_keys(db, up, owners, nowners, 0)) != 0 ||
-		    (rc = move_foreign_keys(db, down, owners, nowners, 1)) != 0)
+		if ((rc = down_owners_as_up(db, up, down)) != 0 ||
+		    (rc = move_foreign_keys(db, up, up, owners, nowners, 0)) != 0 ||
+		    (rc = move_foreign_keys(db, up, down, owners, nowners, 1)) != 0)
 			goto out;
 		place_views(up, 0);
-		place_views(down, 1);
 		place_follows(up, 0);
-		place_follows(down, 1);
 		for (i = 0; i < up->n && !has_none; i++)
 			has_none = !up->v[i].owner;
+		/* With no "other" migration (nothing of the up outside the
+		 * tables: a view dropped and made again around a column
+		 * change), the down's view drops stay in their table's
+		 * migration, ahead of its changes; "other" would not exist
+		 * to hold them. */
+		if (has_none)
+			place_views(down, 1);
+		place_follows(down, 1);
 	}
-	if (opts->dry_run)
+	/* The files' SQL, all made before any is written, and proven. */
+	ngroups = opts->per_table ? nowners + (size_t)has_none : 1;
+	if (!(files = calloc(ngroups + 1, sizeof *files))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
-	if (!opts->per_table) {
-		char *text = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction);
-		if (!text) {
+	}
+	for (k = 0; k < ngroups; k++) {
+		struct gen_file *f = &files[nfiles++];
+		struct sbuf name = SBUF_INIT;
+
+		f->group = k;
+		if (!opts->per_table) {
+			sbuf_adds(&name, opts->name ? opts->name : "");
+			f->up = strdup(p->up_sql);
+			f->down = strdup(p->down_sql);
+			f->no_tx = p->no_transaction;
+			if (!f->up || !f->down)
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		} else {
+			gen_plan_opts(&po, owners, nowners, k);
+			sbuf_addf(&name, "%s_", opts->name ? opts->name : "");
+			add_safe_name(&name, k < nowners ? owners[k] : "other");
+			if ((rc = make_sql(db, up, &po, &f->up, &f->no_tx)) == 0)
+				rc = make_sql(db, down, &po, &f->down, NULL);
+		}
+		if (!rc && !(f->name = sbuf_detach(&name)))
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		sbuf_release(&name);
+		if (rc)
+			goto out;
+		/* --per-table: a table whose every change moved to another
+		 * table's migration (its foreign key, to the referenced
+		 * table's) has no migration of its own. */
+		if (opts->per_table && !*f->up && !*f->down) {
+			free(f->name);
+			free(f->up);
+			free(f->down);
+			memset(f, 0, sizeof *f);
+			nfiles--;
+		} else if (opts->per_table && !*f->up) {
+			rc = db_error(db, STRATA_ERROR, "generate: the new migration %s would have a down "
+			              "section and no up statement: nothing was written", f->name);
 			goto out;
 		}
-		rc = write_migration(db, db->dir, opts->name, text, p);
-		free(text);
-	} else {
-		for (k = 0; k < nowners + (size_t)has_none && !rc; k++) {
-			struct sbuf name = SBUF_INIT;
-			char *u = NULL, *dn = NULL, *text = NULL;
-			int ntx = 0;
+	}
+	if ((rc = generate_converges(db, &ms, files, nfiles, a, b, opts->dev_url)) != 0)
+		goto out;
+	if (opts->dry_run)
+		goto out;
+	for (k = 0; k < nfiles && !rc; k++) {
+		char *text;
 
-			memset(&po, 0, sizeof po);
-			if (k < nowners)
-				po.owner = owners[k];
-			else
-				po.owner_none = 1;
-			sbuf_addf(&name, "%s_", opts->name);
-			add_safe_name(&name, k < nowners ? owners[k] : "other");
-			if ((rc = make_sql(db, up, &po, &u, &ntx)) == 0 &&
-			    (rc = make_sql(db, down, &po, &dn, NULL)) == 0) {
-				text = migration_text(up, &po, u, dn, ntx);
-				if (!text || sbuf_failed(&name))
-					rc = db_error(db, STRATA_ENOMEM, "out of memory");
-				else
-					rc = write_migration(db, db->dir, name.buf, text, p);
-			}
-			free(u);
-			free(dn);
-			free(text);
-			sbuf_release(&name);
-		}
+		if (opts->per_table)
+			gen_plan_opts(&po, owners, nowners, files[k].group);
+		text = migration_text(up, opts->per_table ? &po : NULL, files[k].up, files[k].down,
+		                      files[k].no_tx);
+		if (!text)
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		else
+			rc = write_migration(db, db->dir, files[k].name, text, p);
+		free(text);
 	}
 	if (!rc)
 		rc = update_sum(db, db->dir);
@@ -772,6 +979,12 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		sbuf_release(&keep);
 	}
 out:
+	for (k = 0; files && k < nfiles; k++) {
+		free(files[k].name);
+		free(files[k].up);
+		free(files[k].down);
+	}
+	free(files);
 	for (k = 0; owners && k < nowners; k++)
 		free(owners[k]);
 	free(owners);
@@ -920,7 +1133,7 @@ static void push_unlock(strata_db *db, int state)
  * the transaction and those run one by one after the commit: the schema
  * change stays all or nothing, and only an index build can fail late.
  */
-static int apply_sql(strata_db *db, const char *sql, int no_tx)
+static int apply_sql(strata_db *db, const char *sql, int no_tx, const struct schema *want)
 {
 	struct sbuf txpart = SBUF_INIT, later = SBUF_INIT;
 	struct drv_stmts st = { 0, NULL };
@@ -961,6 +1174,13 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		push_error(db, sql, &e, " (rolled back: the database is as it was before)");
 		goto out;
 	}
+	/* Before the commit: what the SQL made must be what the file asks
+	 * for, else it is undone (the caller rolls back). An index built
+	 * after the commit is not there yet: then the check comes last. */
+	if (!no_tx && (rc = converged(db, db->conn, want, "push: the database would not match "
+	                              "the schema file", ": rolled back, the database is as it "
+	                              "was before")) != 0)
+		goto out;
 	if ((rc = drv_commit(db->conn, &e)) != 0) {
 		db_error_drv(db, &e, "cannot commit");
 		goto out;
@@ -976,6 +1196,9 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx)
 		}
 		i += n + 1;
 	}
+	if (no_tx)
+		rc = converged(db, db->conn, want, "push: the database does not match the schema "
+		               "file", ": the push is committed; fix the difference by hand or push again");
 out:
 	drv_stmts_release(&st);
 	sbuf_release(&txpart);
@@ -1163,7 +1386,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	}
 	if (opts->dry_run)
 		goto out;
-	rc = apply_sql(db, p->up_sql, p->no_transaction);
+	rc = apply_sql(db, p->up_sql, p->no_transaction, b);
 out:
 	push_unlock(db, locked);
 	diff_free(d);
@@ -1409,5 +1632,173 @@ out:
 		strata_plan_free(p);
 	else
 		*out = p;
+	return rc;
+}
+
+/* ---- strata_check ----------------------------------------------------------------- */
+
+void strata_check_report_free(strata_check_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free((char *)r->entries[i].version);
+		free((char *)r->entries[i].name);
+		free((char *)r->entries[i].path);
+		free((char *)r->entries[i].error);
+		strata_plan_free(r->entries[i].diff);
+	}
+	free(r->entries);
+	free(r);
+}
+
+/* The handle's message into e->error, the handle cleared: a finding of the
+ * check, not the call's error. */
+static int check_keep_error(strata_db *db, strata_check_entry *e)
+{
+	free((char *)e->error);
+	e->error = strdup(db->errmsg.buf ? db->errmsg.buf : "");
+	db_clear_error(db);
+	return e->error ? 0 : db_error(db, STRATA_ENOMEM, "out of memory");
+}
+
+/*
+ * One migration in the scratch connection c: up, down (its schema then
+ * compared with the one before the up), up again. *stop when the scratch
+ * database can no longer be trusted to go on (a down or the second up
+ * failed half-way). 0, or the call's error (a first up failing: the
+ * directory's fault; introspection; memory).
+ */
+static int check_one(strata_db *db, drv_conn *c, const struct migration *m, strata_check_entry *e,
+                     int *stop)
+{
+	struct schema *before = NULL, *after = NULL;
+	struct diff *d = NULL;
+	int rc = 0;
+
+	if (m->down.sql && (rc = introspect_conn(db, c, "cannot read the scratch schema", &before)) != 0)
+		return rc;
+	if (m->up.sql && (rc = db_exec_at(db, c, m->up.sql, m->path, m->up.line, input_code)) != 0)
+		goto out;
+	if (!m->down.sql) {
+		e->state = STRATA_CHECK_NO_DOWN;
+		goto out;
+	}
+	if (db_exec_at(db, c, m->down.sql, m->path, m->down.line, input_code) != 0) {
+		e->state = STRATA_CHECK_DOWN_FAILED;
+		*stop = 1;
+		rc = check_keep_error(db, e);
+		goto out;
+	}
+	if ((rc = introspect_conn(db, c, "cannot read the scratch schema", &after)) != 0 ||
+	    (rc = diff_models(db, before, after, NULL, 0, &d)) != 0)
+		goto out;
+	if (d->n) {
+		e->state = STRATA_CHECK_DIFFERS;
+		if (!(e->diff = plan_new()) || plan_add_diff(e->diff, d)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	} else {
+		e->state = STRATA_CHECK_OK;
+	}
+	/* Up again: the down must leave what the up needs (a leftover
+	 * object makes the second CREATE fail), and the next migration
+	 * starts from what its up made, as it would on a real database. */
+	if (m->up.sql && db_exec_at(db, c, m->up.sql, m->path, m->up.line, input_code) != 0) {
+		if (e->state == STRATA_CHECK_OK)
+			e->state = STRATA_CHECK_REUP_FAILED;
+		*stop = 1;
+		rc = check_keep_error(db, e);
+	}
+out:
+	diff_free(d);
+	schema_free(before);
+	schema_free(after);
+	return rc;
+}
+
+int strata_check(strata_db *db, const strata_check_opts *opts, strata_check_report **out)
+{
+	static const strata_check_opts defaults = STRATA_CHECK_OPTS_INIT;
+	struct migration_set ms;
+	struct scratch s;
+	strata_check_report *r = NULL;
+	size_t i;
+	int rc, stop = 0;
+
+	*out = NULL;
+	memset(&ms, 0, sizeof ms);
+	memset(&s, 0, sizeof s);
+	if (!opts)
+		opts = &defaults;
+	if ((rc = db_check_version(db, "strata_check_opts", opts->version, STRATA_CHECK_OPTS_VERSION)) != 0)
+		return rc;
+	if ((rc = need_db(db)) != 0)
+		return rc;
+	if ((rc = load_dir(db, db->dir, &ms, 1)) != 0)
+		return rc;
+	if (!(r = calloc(1, sizeof *r)) || !(r->entries = calloc(ms.n + 1, sizeof *r->entries))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++) {
+		strata_check_entry *e = &r->entries[i];
+		r->n++;
+		e->state = STRATA_CHECK_NOT_RUN;
+		e->version = strdup(ms.v[i].version);
+		e->name = strdup(ms.v[i].name);
+		e->path = strdup(ms.v[i].path);
+		if (!e->version || !e->name || !e->path) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((rc = scratch_open(db, opts->dev_url, &s)) != 0)
+		goto out;
+	for (i = 0; i < ms.n && !rc; i++) {
+		size_t k;
+
+		rc = check_one(db, s.conn, &ms.v[i], &r->entries[i], &stop);
+		if (rc || !stop)
+			continue;
+		/* The scratch database is left half-way: start again from a new
+		 * one, with the ups up to this one, so that one bad down does
+		 * not hide what the later ones do. */
+		stop = 0;
+		scratch_close(db, &s);
+		if ((rc = scratch_open(db, opts->dev_url, &s)) != 0)
+			break;
+		for (k = 0; k <= i && !rc; k++)
+			if (ms.v[k].up.sql)
+				rc = db_exec_at(db, s.conn, ms.v[k].up.sql, ms.v[k].path, ms.v[k].up.line,
+				                input_code);
+		if (rc) {
+			/* the ups do not replay on their own: the rest is not run */
+			db_clear_error(db);
+			rc = 0;
+			break;
+		}
+	}
+	scratch_close(db, &s);
+	if (rc)
+		goto out;
+	for (i = 0; i < r->n; i++)
+		if (r->entries[i].state == STRATA_CHECK_DIFFERS ||
+		    r->entries[i].state == STRATA_CHECK_DOWN_FAILED ||
+		    r->entries[i].state == STRATA_CHECK_REUP_FAILED)
+			r->failed++;
+	if (r->failed)
+		rc = db_error(db, STRATA_EDRIFT, "%zu migration%s whose down does not restore the schema",
+		              r->failed, r->failed == 1 ? "" : "s");
+out:
+	migrations_release(&ms);
+	if (rc && rc != STRATA_EDRIFT) {
+		strata_check_report_free(r);
+		r = NULL;
+	}
+	*out = r;
 	return rc;
 }

@@ -3130,6 +3130,8 @@ static void pg_object_changes(struct ctx *x)
 					c->ob = sb;
 					c->object = obj_named(x, "sequence", sb->schema, sb->name);
 					set_note(x, c, "renamed from %s", sa->name);
+					/* --per-table: with the table whose rename names it */
+					set_owner(x, c, tp->b->name);
 				}
 				if (!sequence_eq(sa, sb) &&
 				    (c = add(x, DIFF_ALTER_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
@@ -3160,6 +3162,11 @@ static void pg_object_changes(struct ctx *x)
 							pair_of_a_name(d, sa->schema, sa->owned_by_table);
 						set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
 					}
+				} else if (sb->owned_by_table) {
+					/* --per-table: a serial column's sequence is made in
+					 * its table's migration, ahead of the table's
+					 * default that calls it, never in a later one */
+					set_owner(x, c, sb->owned_by_table);
 					if (c->what & DIFF_SEQ_OWNER)
 						set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
 						         sb->owned_by_table ? "." : "",
@@ -3172,9 +3179,16 @@ static void pg_object_changes(struct ctx *x)
 			if (ren_a[i] || schema_find_sequence(b, a->sequences[i]->schema, a->sequences[i]->name))
 				continue;
 			if ((c = add(x, DIFF_DROP_SEQUENCE, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
-				c->oa = a->sequences[i];
-				c->object = obj_named(x, "sequence", a->sequences[i]->schema, a->sequences[i]->name);
+				const struct schema_sequence *sa = a->sequences[i];
+				c->oa = sa;
+				c->object = obj_named(x, "sequence", sa->schema, sa->name);
 				set_note(x, c, "its current value is lost");
+				if (sa->owned_by_table) {
+					/* --per-table: dropped with its table (or after
+					 * its column), in that table's migration */
+					const struct diff_table *tp = pair_of_a_name(d, sa->schema, sa->owned_by_table);
+					set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
+				}
 			}
 		}
 		free(ren_a);

@@ -188,6 +188,7 @@ int cmd_diff(struct cli *, int, char **);
 int cmd_generate(struct cli *, int, char **);
 int cmd_push(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
+int cmd_check(struct cli *, int, char **);
 /* cmd_backup.c */
 int cmd_backup(struct cli *, int, char **);
 int cmd_backups(struct cli *, int, char **);

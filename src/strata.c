@@ -37,6 +37,7 @@ static const struct cmd commands[] = {
 	{ "generate", cmd_generate, 0, "write a migration from the migrations' schema to schema.sql" },
 	{ "push", cmd_push, CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
 	{ "verify", cmd_verify, 0, "checksums, missing files, and drift against the migrations" },
+	{ "check", cmd_check, 0, "prove every down section: up, down, up in a scratch database" },
 	{ "backup", cmd_backup, 0, "take a SQLite backup (--name N: a named snapshot)" },
 	{ "backups", cmd_backups, 0, "list SQLite backups" },
 	{ "restore", cmd_restore, CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },

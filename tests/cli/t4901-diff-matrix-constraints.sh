@@ -9,5 +9,6 @@ tests/cli/lib-diff-matrix.sh).'
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
 matrix_run 'pk-* unique-* check-* fk-* autoincrement-* strict-* without-rowid-*'
+matrix_run_per_table 'fk-to-new-table fk-circular-create fk-self-ref-add'
 
 test_done

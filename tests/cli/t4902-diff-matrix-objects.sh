@@ -9,5 +9,8 @@ tests/cli/lib-diff-matrix.sh).'
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
 matrix_run 'table-* index-* view-* matview-* trigger-* function-* schema-* empty-*'
+# generate --per-table over the cases that split across tables: renames,
+# keys between tables, serial columns, views on changed tables.
+matrix_run_per_table 'table-rename* table-add table-drop-referenced view-over-added-column'
 
 test_done
