@@ -165,17 +165,38 @@ static enum src_kind source_kind(const char *src)
 	return SRC_FILE;
 }
 
-static int introspect_conn(strata_db *db, drv_conn *c, const char *what, struct schema **out)
+/* What whose (a phrase: "the database") holds that the model does not
+ * carry is left out of every diff: said, never silent. */
+static void warn_unmodeled(strata_db *db, const struct schema *s, const char *whose)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t i, shown = s->unmodeled.n > 6 ? 5 : s->unmodeled.n;
+
+	if (!s->unmodeled.n)
+		return;
+	for (i = 0; i < shown; i++)
+		sbuf_addf(&sb, "%s%s", i ? ", " : "", s->unmodeled.v[i]);
+	if (shown < s->unmodeled.n)
+		sbuf_addf(&sb, " and %zu more", s->unmodeled.n - shown);
+	db_log(db, STRATA_LOG_WARN, "%s holds what strata's model does not carry, left out of "
+	       "this comparison: %s", whose, sbuf_failed(&sb) ? "(out of memory)" : sb.buf);
+	sbuf_release(&sb);
+}
+
+static int introspect_conn(strata_db *db, drv_conn *c, const char *what, const char *whose,
+                           struct schema **out)
 {
 	struct drv_err e;
 	int rc;
 
 	drv_err_init(&e);
 	rc = drv_introspect(c, NULL, out, &e);
-	if (rc)
+	if (rc) {
 		db_error_drv(db, &e, what);
-	else
+	} else {
 		schema_filter_internal(*out, db->table);
+		warn_unmodeled(db, *out, whose);
+	}
 	drv_err_release(&e);
 	return rc;
 }
@@ -234,7 +255,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 		goto out;
 	rc = sandbox_exec(db, s.conn, text.buf, path);
 	if (!rc)
-		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
+		rc = introspect_conn(db, s.conn, "cannot read the schema back", path, out);
 	scratch_close(db, &s);
 out:
 	sbuf_release(&text);
@@ -261,7 +282,8 @@ static int replay(strata_db *db, const struct migration_set *ms, const unsigned 
 		rc = db_exec_at(db, s.conn, m->up.sql, m->path, m->up.line, input_code);
 	}
 	if (!rc)
-		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back", out);
+		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back",
+		                     "the migrations' schema", out);
 	scratch_close(db, &s);
 	return rc;
 }
@@ -322,7 +344,7 @@ static int load_source(strata_db *db, const char *src, const char *dev_url, stru
 			rc = db_error(db, STRATA_EUSAGE, "cannot diff a %s database (%s) on %s", u.engine,
 			              u.redacted, db->url.engine ? db->url.engine : "?");
 		} else if (same_database(db, &u) && db->conn) {
-			rc = introspect_conn(db, db->conn, "cannot read the schema", out);
+			rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", out);
 		} else if (u.path && strcmp(u.path, ":memory:") != 0 && access(u.path, F_OK) != 0) {
 			rc = db_error(db, STRATA_ENOTFOUND, "%s: no such database file", u.path);
 		} else {
@@ -334,7 +356,7 @@ static int load_source(strata_db *db, const char *src, const char *dev_url, stru
 			if (rc)
 				db_error_drv(db, &e, NULL);
 			else
-				rc = introspect_conn(db, c, "cannot read the schema", out);
+				rc = introspect_conn(db, c, "cannot read the schema", u.redacted, out);
 			drv_close(c);
 		}
 		drv_err_release(&e);
@@ -1096,7 +1118,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 		if ((rc = refuse_managed(db, opts)) != 0)
 			goto out;
 	}
-	if ((rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
+	if ((rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", &a)) != 0)
 		goto out;
 	if ((rc = diff_models(db, a, b, &h, 0, &d)) != 0)
 		goto out;
@@ -1238,7 +1260,7 @@ int strata_verify(strata_db *db, const char *dev_url, strata_plan **out)
 			    (r->entries[k].state == STRATA_APPLIED || r->entries[k].state == STRATA_EDITED))
 				want[i] = 1;
 	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
-	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", &b)) != 0)
 		goto out;
 	if ((rc = diff_models(db, a, b, NULL, 0, &d)) != 0)
 		goto out;

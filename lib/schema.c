@@ -383,6 +383,7 @@ void schema_free(struct schema *s)
 	for (i = 0; i < s->ndeps; i++)
 		dep_free(s->deps[i]);
 	free(s->deps);
+	schema_names_release(&s->unmodeled);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);

@@ -324,6 +324,11 @@ struct schema {
 	struct schema_dep **deps;             size_t ndeps;   /* PostgreSQL; in
 	                            introspection's order, never sorted or searched */
 	size_t deps_alloc_;
+	struct schema_names unmodeled;  /* PostgreSQL introspection: what the
+	                            database holds that the model does not carry
+	                            (a policy, a partitioned table ...), one
+	                            phrase each ("policy p on public.t"), so
+	                            that callers can say so; never diffed */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
