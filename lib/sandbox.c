@@ -898,6 +898,10 @@ static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *
 	drv_err_init(&e);
 	/* The whole file first: nothing runs unless every statement passes. */
 	if ((rc = drv_split(c->driver, text, &st, &e)) != 0) {
+		/* The server may be newer than the parser: say which syntax is read. */
+		if (e.code != STRATA_ENOMEM)
+			sbuf_adds(&e.msg, " (strata parses PostgreSQL 15 syntax: newer clauses, such as "
+			          "16's column STORAGE, are not read)");
 		rc = engine_error(db, &e, text, 0, path);
 		goto out;
 	}
