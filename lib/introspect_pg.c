@@ -299,6 +299,29 @@ static const char q_comments[] =
 	" AND e.oid = d.objoid"
 	" WHERE " IN_NSP("e.extnamespace");
 
+/* Row-level security: the tables' switches, then the policies, written out
+ * in the one form struct schema_policy states (roles sorted, PUBLIC first). */
+static const char q_row_security[] =
+	"SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY c.oid";
+
+static const char q_policies[] =
+	"SELECT n.nspname, c.relname, pol.polname,"
+	" format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s', pol.polname, n.nspname, c.relname,"
+	"  CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+	"  CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+	"  WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,"
+	"  (SELECT string_agg(CASE WHEN u.r = 0 THEN 'PUBLIC' ELSE quote_ident(ro.rolname) END, ', '"
+	"    ORDER BY u.r <> 0, ro.rolname)"
+	"   FROM unnest(pol.polroles) u(r) LEFT JOIN pg_roles ro ON ro.oid = u.r))"
+	" || coalesce(' USING (' || pg_get_expr(pol.polqual, pol.polrelid, true) || ')', '')"
+	" || coalesce(' WITH CHECK (' || pg_get_expr(pol.polwithcheck, pol.polrelid, true) || ')', '')"
+	" FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
+	" ORDER BY n.nspname, c.relname, pol.polname";
+
 /*
  * What the chosen schemas hold that the model does not carry, one phrase a
  * row (struct schema.unmodeled): callers say so rather than report "no
@@ -322,14 +345,6 @@ static const char q_unmodeled[] =
 	" SELECT format('unlogged table %I.%I', n.nspname, c.relname)"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 	REL_WHERE " AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u'"
-	" UNION ALL"
-	" SELECT format('row level security%s on %I.%I',"
-	"  CASE WHEN c.relforcerowsecurity THEN ' (forced)' ELSE '' END, n.nspname, c.relname)"
-	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-	REL_WHERE " AND (c.relrowsecurity OR c.relforcerowsecurity)"
-	" UNION ALL"
-	" SELECT format('policy %I on %I.%I', pol.polname, n.nspname, c.relname)"
-	" FROM pg_policy pol" REL_OF("pol.polrelid") REL_WHERE
 	" UNION ALL"
 	" SELECT format('exclusion constraint %I on %I.%I', co.conname, n.nspname, c.relname)"
 	" FROM pg_constraint co" REL_OF("co.conrelid") REL_WHERE " AND co.contype = 'x'"
@@ -1140,6 +1155,31 @@ static int read_comments(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
+static int read_row_security(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_row_security, "row level security", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		if (!rel || !rel->t)
+			continue;
+		rel->t->row_security = cell_bool(r, i, 1);
+		rel->t->force_row_security = cell_bool(r, i, 2);
+	}
+	PQclear(r);
+	if ((rc = run(x, q_policies, "policies", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		if (!schema_add_policy(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2),
+		                       PQgetvalue(r, i, 1), PQgetvalue(r, i, 3)))
+			rc = STRATA_ENOMEM;
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 static int read_unmodeled(struct ctx *x)
 {
 	PGresult *r = NULL;
@@ -1214,7 +1254,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
-	    (rc = read_unmodeled(&x)))
+	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)))
 		goto out;
 	schema_sort(x.s);
 

@@ -622,16 +622,13 @@ static const char *const alter_carried[] = {
 	"AT_DropNotNull", "AT_SetNotNull", "AT_DropColumn", "AT_AddConstraint", "AT_AlterConstraint",
 	"AT_ValidateConstraint", "AT_DropConstraint", "AT_AlterColumnType", "AT_AddIdentity",
 	"AT_SetIdentity", "AT_DropIdentity", "AT_DropExpression", "AT_SetRelOptions",
-	"AT_ResetRelOptions", NULL,
+	"AT_ResetRelOptions", "AT_EnableRowSecurity", "AT_DisableRowSecurity",
+	"AT_ForceRowSecurity", "AT_NoForceRowSecurity", NULL,
 };
 
 static const char *alter_label(const char *subtype)
 {
 	static const struct { const char *subtype, *label; } labels[] = {
-		{ "AT_EnableRowSecurity", "ENABLE ROW LEVEL SECURITY" },
-		{ "AT_DisableRowSecurity", "DISABLE ROW LEVEL SECURITY" },
-		{ "AT_ForceRowSecurity", "FORCE ROW LEVEL SECURITY" },
-		{ "AT_NoForceRowSecurity", "NO FORCE ROW LEVEL SECURITY" },
 		{ "AT_AttachPartition", "ATTACH PARTITION" }, { "AT_DetachPartition", "DETACH PARTITION" },
 		{ "AT_DetachPartitionFinalize", "DETACH PARTITION" },
 		{ "AT_AddInherit", "INHERIT (table inheritance)" },
@@ -710,8 +707,7 @@ static const char *unmodeled_label(const char *type, json_t *n)
 		{ "CompositeTypeStmt", "CREATE TYPE ... AS (a composite type)" },
 		{ "CreateRangeStmt", "CREATE TYPE ... AS RANGE" },
 		{ "CreateDomainStmt", "CREATE DOMAIN" }, { "AlterDomainStmt", "ALTER DOMAIN" },
-		{ "RuleStmt", "CREATE RULE" }, { "CreatePolicyStmt", "CREATE POLICY" },
-		{ "AlterPolicyStmt", "ALTER POLICY" }, { "CreateStatsStmt", "CREATE STATISTICS" },
+		{ "RuleStmt", "CREATE RULE" }, { "CreateStatsStmt", "CREATE STATISTICS" },
 		{ "AlterStatsStmt", "ALTER STATISTICS" }, { "AlterTypeStmt", "ALTER TYPE ... SET" },
 		{ "AlterCollationStmt", "ALTER COLLATION" },
 		{ "CreateOpClassStmt", "CREATE OPERATOR CLASS" },
