@@ -191,17 +191,38 @@ static enum src_kind source_kind(const char *src)
 	return SRC_FILE;
 }
 
-static int introspect_conn(strata_db *db, drv_conn *c, const char *what, struct schema **out)
+/* What whose (a phrase: "the database") holds that the model does not
+ * carry is left out of every diff: said, never silent. */
+static void warn_unmodeled(strata_db *db, const struct schema *s, const char *whose)
+{
+	struct sbuf sb = SBUF_INIT;
+	size_t i, shown = s->unmodeled.n > 6 ? 5 : s->unmodeled.n;
+
+	if (!s->unmodeled.n || !whose)
+		return;
+	for (i = 0; i < shown; i++)
+		sbuf_addf(&sb, "%s%s", i ? ", " : "", s->unmodeled.v[i]);
+	if (shown < s->unmodeled.n)
+		sbuf_addf(&sb, " and %zu more", s->unmodeled.n - shown);
+	db_log(db, STRATA_LOG_WARN, "%s holds what strata's model does not carry, left out of "
+	       "this comparison: %s", whose, sbuf_failed(&sb) ? "(out of memory)" : sb.buf);
+	sbuf_release(&sb);
+}
+
+static int introspect_conn(strata_db *db, drv_conn *c, const char *what, const char *whose,
+                           struct schema **out)
 {
 	struct drv_err e;
 	int rc;
 
 	drv_err_init(&e);
 	rc = drv_introspect(c, NULL, out, &e);
-	if (rc)
+	if (rc) {
 		db_error_drv(db, &e, what);
-	else
+	} else {
 		schema_filter_internal(*out, db->table);
+		warn_unmodeled(db, *out, whose);
+	}
 	drv_err_release(&e);
 	return rc;
 }
@@ -262,7 +283,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 		goto out;
 	rc = sandbox_exec(db, s.conn, text.buf, path, &populated);
 	if (!rc)
-		rc = introspect_conn(db, s.conn, "cannot read the schema back", out);
+		rc = introspect_conn(db, s.conn, "cannot read the schema back", path, out);
 	scratch_close(db, &s);
 	/* The sandbox made every materialized view WITH NO DATA: those the
 	 * file did not are populated in the model it declares. */
@@ -295,7 +316,8 @@ static int replay(strata_db *db, const struct migration_set *ms, const unsigned 
 		rc = db_exec_at(db, s.conn, m->up.sql, m->path, m->up.line, input_code);
 	}
 	if (!rc)
-		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back", out);
+		rc = introspect_conn(db, s.conn, "cannot read the migrations' schema back",
+		                     "the migrations' schema", out);
 	scratch_close(db, &s);
 	return rc;
 }
@@ -356,7 +378,7 @@ static int load_source(strata_db *db, const char *src, const char *dev_url, stru
 			rc = db_error(db, STRATA_EUSAGE, "cannot diff a %s database (%s) on %s", u.engine,
 			              u.redacted, db->url.engine ? db->url.engine : "?");
 		} else if (same_database(db, &u) && db->conn) {
-			rc = introspect_conn(db, db->conn, "cannot read the schema", out);
+			rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", out);
 		} else if (u.path && strcmp(u.path, ":memory:") != 0 && access(u.path, F_OK) != 0) {
 			rc = db_error(db, STRATA_ENOTFOUND, "%s: no such database file", u.path);
 		} else {
@@ -368,7 +390,7 @@ static int load_source(strata_db *db, const char *src, const char *dev_url, stru
 			if (rc)
 				db_error_drv(db, &e, NULL);
 			else
-				rc = introspect_conn(db, c, "cannot read the schema", out);
+				rc = introspect_conn(db, c, "cannot read the schema", u.redacted, out);
 			drv_close(c);
 		}
 		drv_err_release(&e);
@@ -449,7 +471,7 @@ static int converged(strata_db *db, drv_conn *c, const struct schema *want, cons
 	struct sbuf names = SBUF_INIT;
 	int rc;
 
-	if ((rc = introspect_conn(db, c, "cannot read the result back", &got)) != 0)
+	if ((rc = introspect_conn(db, c, "cannot read the result back", NULL, &got)) != 0)
 		return rc;
 	if ((rc = diff_models(db, got, want, NULL, 0, &d)) == 0 && d->n) {
 		name_changes(&names, d);
@@ -1328,7 +1350,7 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 		if ((rc = refuse_managed(db, opts)) != 0)
 			goto out;
 	}
-	if ((rc = introspect_conn(db, db->conn, "cannot read the schema", &a)) != 0)
+	if ((rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", &a)) != 0)
 		goto out;
 	if ((rc = diff_models(db, a, b, &h, 0, &d)) != 0)
 		goto out;
@@ -1470,7 +1492,7 @@ int strata_verify(strata_db *db, const char *dev_url, strata_plan **out)
 			    (r->entries[k].state == STRATA_APPLIED || r->entries[k].state == STRATA_EDITED))
 				want[i] = 1;
 	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
-	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", &b)) != 0)
 		goto out;
 	/* Another tool's history table (kept when strata adopt took it over)
 	 * is not the application's schema: never drift. */
@@ -1566,7 +1588,7 @@ int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char 
 			if (!strcmp(r->entries[k].version, ms.v[i].version))
 				want[i] = 1;
 	if ((rc = replay(db, &ms, want, dev_url, &a)) != 0 ||
-	    (rc = introspect_conn(db, db->conn, "cannot read the schema", &b)) != 0)
+	    (rc = introspect_conn(db, db->conn, "cannot read the schema", "the database", &b)) != 0)
 		goto out;
 	foreign_filter(a);
 	foreign_filter(b);
@@ -1678,7 +1700,7 @@ static int check_one(strata_db *db, drv_conn *c, const struct migration *m, stra
 	struct diff *d = NULL;
 	int rc = 0;
 
-	if (m->down.sql && (rc = introspect_conn(db, c, "cannot read the scratch schema", &before)) != 0)
+	if (m->down.sql && (rc = introspect_conn(db, c, "cannot read the scratch schema", NULL, &before)) != 0)
 		return rc;
 	if (m->up.sql && (rc = db_exec_at(db, c, m->up.sql, m->path, m->up.line, input_code)) != 0)
 		goto out;
@@ -1692,7 +1714,7 @@ static int check_one(strata_db *db, drv_conn *c, const struct migration *m, stra
 		rc = check_keep_error(db, e);
 		goto out;
 	}
-	if ((rc = introspect_conn(db, c, "cannot read the scratch schema", &after)) != 0 ||
+	if ((rc = introspect_conn(db, c, "cannot read the scratch schema", NULL, &after)) != 0 ||
 	    (rc = diff_models(db, before, after, NULL, 0, &d)) != 0)
 		goto out;
 	if (d->n) {

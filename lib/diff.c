@@ -78,6 +78,9 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_CREATE_TRIGGER] = "create_trigger",
 	[DIFF_DROP_TRIGGER] = "drop_trigger",
 	[DIFF_SET_COMMENT] = "set_comment",
+	[DIFF_CREATE_POLICY] = "create_policy",
+	[DIFF_DROP_POLICY] = "drop_policy",
+	[DIFF_ALTER_ROW_SECURITY] = "alter_row_security",
 };
 
 const char *diff_kind_name(enum diff_kind k)
@@ -2867,6 +2870,100 @@ static void trigger_changes(struct ctx *x)
 	free(drop);
 }
 
+/* ---- row-level security (PostgreSQL) ---------------------------------------------------- */
+
+/* The policy of s with t's schema, name and table, the table mapped
+ * through its pair, as trigger_peer() does. */
+static const struct schema_policy *policy_peer(const struct diff *d, const struct schema *s,
+                                               const struct schema_policy *t, int to_b)
+{
+	const struct diff_table *p = to_b ? pair_of_a_name(d, t->schema, t->table)
+	                                  : pair_of_b_name(d, t->schema, t->table);
+	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
+	const char *table = p ? (other ? other->name : NULL) : t->table;
+	size_t i;
+
+	if (!table)
+		return NULL;
+	for (i = 0; i < s->npolicies; i++) {
+		const struct schema_policy *r = s->policies[i];
+		if (name_eq(d, r->schema, t->schema) && name_eq(d, r->name, t->name) &&
+		    name_eq(d, r->table, table))
+			return r;
+	}
+	return NULL;
+}
+
+/* Kept as is: the same text on a table that is not disturbed (PostgreSQL
+ * refuses to change the type of, or drop, a column a policy uses). */
+static int policy_kept(const struct diff *d, const struct schema_policy *a,
+                       const struct schema_policy *b)
+{
+	const struct diff_table *p = pair_of_a_name(d, a->schema, a->table);
+
+	return diff_sql_equal(d->engine, a->sql, b->sql, NULL) && !(p && disturbs(d, p));
+}
+
+/* Policies are dropped where triggers are (first) and made where they are
+ * (last); a dropped table takes its own. ENABLE/FORCE ROW LEVEL SECURITY is
+ * set with the table's other changes, after CREATE TABLE. */
+static void policy_changes(struct ctx *x)
+{
+	struct diff *d = x->d;
+	size_t i;
+
+	for (i = 0; i < d->a->npolicies; i++) {
+		const struct schema_policy *pa = d->a->policies[i];
+		const struct schema_policy *pb = policy_peer(d, d->b, pa, 1);
+		const struct diff_table *p = pair_of_a_name(d, pa->schema, pa->table);
+		struct diff_change *c;
+
+		if ((p && !p->b) || (pb && policy_kept(d, pa, pb)))
+			continue;
+		if ((c = add(x, DIFF_DROP_POLICY, DIFF_P_DROP_TRIGGER, STRATA_CHANGE_SAFE))) {
+			c->oa = pa;
+			c->ob = pb;
+			c->implied = pb && diff_sql_equal(d->engine, pa->sql, pb->sql, NULL);
+			c->object = obj_named(x, "policy", pa->schema, pa->name);
+			if (c->implied)
+				set_note(x, c, "dropped around changes to %s, then re-created", pa->table);
+			else if (pb)
+				set_note(x, c, "its definition changes: dropped and created again");
+			set_owner(x, c, p && p->b ? p->b->name : pa->table);
+		}
+	}
+	for (i = 0; i < d->b->npolicies; i++) {
+		const struct schema_policy *pb = d->b->policies[i];
+		const struct schema_policy *pa = policy_peer(d, d->a, pb, 0);
+		struct diff_change *c;
+
+		if (pa && policy_kept(d, pa, pb))
+			continue;
+		if ((c = add(x, DIFF_CREATE_POLICY, DIFF_P_CREATE_TRIGGER, STRATA_CHANGE_SAFE))) {
+			c->oa = pa;
+			c->ob = pb;
+			c->implied = pa && diff_sql_equal(d->engine, pa->sql, pb->sql, NULL);
+			c->object = obj_named(x, "policy", pb->schema, pb->name);
+			if (c->implied)
+				set_note(x, c, "re-created after the changes to %s", pb->table);
+			set_owner(x, c, pb->table);
+		}
+	}
+	for (i = 0; i < d->npairs; i++) {
+		struct diff_table *p = d->pairs[i];
+		struct diff_change *c;
+
+		if (!p->b || ((p->a ? p->a->row_security : 0) == p->b->row_security &&
+		              (p->a ? p->a->force_row_security : 0) == p->b->force_row_security))
+			continue;
+		if ((c = add(x, DIFF_ALTER_ROW_SECURITY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+			c->pair = p;
+			c->object = obj_named(x, "table", p->b->schema, p->b->name);
+			set_owner(x, c, p->b->name);
+		}
+	}
+}
+
 /* ---- PostgreSQL objects ---------------------------------------------------------------- */
 
 static int labels_extend(const struct schema_names *a, const struct schema_names *b)
@@ -3836,6 +3933,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		view_changes(&x);
 	if (!x.oom)
 		trigger_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		policy_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		comment_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)

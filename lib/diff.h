@@ -69,6 +69,9 @@ enum diff_kind {
 	DIFF_CREATE_TRIGGER,
 	DIFF_DROP_TRIGGER,
 	DIFF_SET_COMMENT,         /* oa: old comment or NULL, ob: new comment or NULL */
+	DIFF_CREATE_POLICY,       /* PostgreSQL; ob: the policy in B (oa: in A when made again) */
+	DIFF_DROP_POLICY,         /* oa: the policy in A */
+	DIFF_ALTER_ROW_SECURITY,  /* pair: ENABLE / FORCE ROW LEVEL SECURITY differ */
 	DIFF_KIND_COUNT
 };
 

@@ -320,6 +320,102 @@ static const char q_comments[] =
 	" AND d.description IS DISTINCT FROM"
 	" (SELECT a.comment FROM pg_available_extensions a WHERE a.name = e.extname)";
 
+/* Row-level security: the tables' switches, then the policies, written out
+ * in the one form struct schema_policy states (roles sorted, PUBLIC first). */
+static const char q_row_security[] =
+	"SELECT c.oid, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY c.oid";
+
+static const char q_policies[] =
+	"SELECT n.nspname, c.relname, pol.polname,"
+	" format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s', pol.polname, n.nspname, c.relname,"
+	"  CASE WHEN pol.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+	"  CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'"
+	"  WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,"
+	"  (SELECT string_agg(CASE WHEN u.r = 0 THEN 'PUBLIC' ELSE quote_ident(ro.rolname) END, ', '"
+	"    ORDER BY u.r <> 0, ro.rolname)"
+	"   FROM unnest(pol.polroles) u(r) LEFT JOIN pg_roles ro ON ro.oid = u.r))"
+	" || coalesce(' USING (' || pg_get_expr(pol.polqual, pol.polrelid, true) || ')', '')"
+	" || coalesce(' WITH CHECK (' || pg_get_expr(pol.polwithcheck, pol.polrelid, true) || ')', '')"
+	" FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
+	" ORDER BY n.nspname, c.relname, pol.polname";
+
+/*
+ * What the chosen schemas hold that the model does not carry, one phrase a
+ * row (struct schema.unmodeled): callers say so rather than report "no
+ * difference" over it. Extension members are the extension's, as elsewhere.
+ */
+#define REL_OF(alias) " JOIN pg_class c ON c.oid = " alias \
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+#define REL_WHERE " WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
+static const char q_unmodeled[] =
+	"SELECT w FROM ("
+	"SELECT format('partitioned table %I.%I', n.nspname, c.relname) AS w"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	REL_WHERE " AND c.relkind = 'p'"
+	" UNION ALL"
+	" SELECT format(CASE WHEN c.relispartition THEN 'partition %I.%I of %I.%I'"
+	"  ELSE 'table %I.%I inheriting from %I.%I' END, n.nspname, c.relname, pn.nspname, p.relname)"
+	" FROM pg_inherits i" REL_OF("i.inhrelid")
+	" JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	REL_WHERE " AND c.relkind IN ('r', 'p', 'f')"
+	" UNION ALL"
+	" SELECT format('exclusion constraint %I on %I.%I', co.conname, n.nspname, c.relname)"
+	" FROM pg_constraint co" REL_OF("co.conrelid") REL_WHERE " AND co.contype = 'x'"
+	" UNION ALL"
+	" SELECT format('rule %I on %I.%I', r.rulename, n.nspname, c.relname)"
+	" FROM pg_rewrite r" REL_OF("r.ev_class") REL_WHERE " AND r.rulename <> '_RETURN'"
+	" UNION ALL"
+	" SELECT format('%s trigger %I on %I.%I', CASE t.tgenabled WHEN 'D' THEN 'disabled'"
+	"  WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE REPLICA' END, t.tgname, n.nspname, c.relname)"
+	" FROM pg_trigger t" REL_OF("t.tgrelid") REL_WHERE
+	" AND NOT t.tgisinternal AND t.tgenabled <> 'O'"
+	" UNION ALL"
+	" SELECT format('foreign table %I.%I', n.nspname, c.relname)"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	REL_WHERE " AND c.relkind = 'f'"
+	" UNION ALL"
+	" SELECT format('table %I.%I in publication %I', n.nspname, c.relname, pub.pubname)"
+	" FROM pg_publication_rel pr JOIN pg_publication pub ON pub.oid = pr.prpubid"
+	REL_OF("pr.prrelid") REL_WHERE
+	" UNION ALL"
+	" SELECT format('%s %I.%I', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'"
+	"  WHEN 'c' THEN 'composite type' ELSE 'base type' END, n.nspname, t.typname)"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" WHERE " IN_NSP("t.typnamespace") " AND " NOT_EXT("pg_type", "t.oid")
+	" AND (t.typtype IN ('d', 'r') OR (t.typtype = 'b' AND t.typcategory <> 'A')"
+	"  OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid"
+	"   AND tc.relkind = 'c')))"
+	" UNION ALL"
+	" SELECT format('aggregate %I.%I(%s)', n.nspname, p.proname,"
+	"  pg_get_function_identity_arguments(p.oid))"
+	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('a', 'w') AND " NOT_EXT("pg_proc", "p.oid")
+	" UNION ALL"
+	" SELECT format('operator %I.%s', n.nspname, o.oprname)"
+	" FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace"
+	" WHERE " IN_NSP("o.oprnamespace") " AND " NOT_EXT("pg_operator", "o.oid")
+	" UNION ALL"
+	" SELECT format('collation %I.%I', n.nspname, co.collname)"
+	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL"
+	" SELECT format('statistics object %I.%I', n.nspname, st.stxname)"
+	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" UNION ALL"
+	" SELECT format('text search configuration %I.%I', n.nspname, ts.cfgname)"
+	" FROM pg_ts_config ts JOIN pg_namespace n ON n.oid = ts.cfgnamespace"
+	" WHERE " IN_NSP("ts.cfgnamespace") " AND " NOT_EXT("pg_ts_config", "ts.oid")
+	" UNION ALL"
+	" SELECT format('operator class %I.%I', n.nspname, oc.opcname)"
+	" FROM pg_opclass oc JOIN pg_namespace n ON n.oid = oc.opcnamespace"
+	" WHERE " IN_NSP("oc.opcnamespace") " AND " NOT_EXT("pg_opclass", "oc.oid")
+	") u ORDER BY w";
+
 /* A relation by oid: a table (t set) or a view; names lent by the model. */
 struct rel {
 	unsigned long oid;
@@ -1157,6 +1253,44 @@ static int read_comments(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
+static int read_row_security(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_row_security, "row level security", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		if (!rel || !rel->t)
+			continue;
+		rel->t->row_security = cell_bool(r, i, 1);
+		rel->t->force_row_security = cell_bool(r, i, 2);
+	}
+	PQclear(r);
+	if ((rc = run(x, q_policies, "policies", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		if (!schema_add_policy(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2),
+		                       PQgetvalue(r, i, 1), PQgetvalue(r, i, 3)))
+			rc = STRATA_ENOMEM;
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_unmodeled(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_unmodeled, "objects", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		rc = schema_names_add(&x->s->unmodeled, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1217,7 +1351,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_constraints(&x, version)) || (rc = read_indexes(&x, version)) ||
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
-	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)))
+	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
+	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)))
 		goto out;
 	schema_sort(x.s);
 

@@ -1037,6 +1037,33 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			end(sb);
 			break;
 		}
+		case DIFF_CREATE_POLICY:
+			add_stmt(sb, ((const struct schema_policy *)c->ob)->sql);
+			break;
+		case DIFF_DROP_POLICY: {
+			const struct schema_policy *po = c->oa;
+			sbuf_adds(sb, "DROP POLICY ");
+			id(sb, po->name);
+			sbuf_adds(sb, " ON ");
+			qn(sb, po->schema, po->table);
+			end(sb);
+			break;
+		}
+		case DIFF_ALTER_ROW_SECURITY: {
+			int en = p->a ? p->a->row_security : 0, fo = p->a ? p->a->force_row_security : 0;
+			sbuf_adds(sb, "ALTER TABLE ");
+			qn(sb, p->b->schema, p->b->name);
+			if (en != p->b->row_security)
+				sbuf_adds(sb, p->b->row_security ? " ENABLE ROW LEVEL SECURITY" :
+				                                   " DISABLE ROW LEVEL SECURITY");
+			if (en != p->b->row_security && fo != p->b->force_row_security)
+				sbuf_adds(sb, ",");
+			if (fo != p->b->force_row_security)
+				sbuf_adds(sb, p->b->force_row_security ? " FORCE ROW LEVEL SECURITY" :
+				                                         " NO FORCE ROW LEVEL SECURITY");
+			end(sb);
+			break;
+		}
 		case DIFF_ALTER_TABLE:
 			table_options(sb, p->a, p->b);
 			break;

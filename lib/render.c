@@ -1203,6 +1203,24 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		add_stripped(out, s->triggers[i]->sql);
 		stmt_end(out);
 	}
+	for (i = 0; i < s->ntables; i++) {
+		const struct schema_table *t = s->tables[i];
+		if (!t->row_security && !t->force_row_security)
+			continue;
+		sbuf_adds(out, "\nALTER TABLE ");
+		schema_add_qname(out, t->schema, t->name);
+		if (t->row_security)
+			sbuf_adds(out, t->force_row_security ? " ENABLE ROW LEVEL SECURITY," :
+			                                       " ENABLE ROW LEVEL SECURITY");
+		if (t->force_row_security)
+			sbuf_adds(out, " FORCE ROW LEVEL SECURITY");
+		stmt_end(out);
+	}
+	for (i = 0; i < s->npolicies; i++) {
+		sbuf_addc(out, '\n');
+		add_stripped(out, s->policies[i]->sql);
+		stmt_end(out);
+	}
 	for (i = 0; i < s->ncomments; i++) {
 		sbuf_adds(out, "\nCOMMENT ON ");
 		schema_render_comment_target(s->comments[i], out);

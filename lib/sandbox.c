@@ -362,14 +362,18 @@ static const char *const pg_schema_stmts[] = {
 	"CreateTransformStmt", NULL,
 };
 
-enum { PG_RUN, PG_SKIP, PG_MATVIEW, PG_REFUSE };
+/* PG_UNMODELED: allowed, but the model does not carry it (refused);
+ * PG_IGNORE: privileges and owners, not run (see pg_modeled()). */
+enum { PG_RUN, PG_SKIP, PG_MATVIEW, PG_REFUSE, PG_UNMODELED, PG_IGNORE };
+
+static int pg_decide(const char *type, json_t *n, struct sbuf *why, long *loc);
 
 /*
- * Decide one parsed statement (type, node): PG_RUN, PG_SKIP (transaction
- * control: the statements run one by one anyway), PG_MATVIEW (run WITH NO
- * DATA), or PG_REFUSE with why filled.
+ * Whether one parsed statement (type, node) may run: PG_RUN, PG_SKIP
+ * (transaction control: the statements run one by one anyway), PG_MATVIEW
+ * (run WITH NO DATA), or PG_REFUSE with why filled.
  */
-static int pg_decide(const char *type, json_t *n, struct sbuf *why)
+static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
 {
 	const char *s;
 	size_t i;
@@ -412,9 +416,11 @@ static int pg_decide(const char *type, json_t *n, struct sbuf *why)
 			int d;
 			if (!t)
 				continue;
-			d = pg_decide(t, v, why);
+			d = pg_decide(t, v, why, loc);
 			if (d == PG_RUN)
 				continue;
+			if (d == PG_UNMODELED)
+				return d;
 			if (d != PG_REFUSE)
 				sbuf_addf(why, "%s inside CREATE SCHEMA", t);
 			return PG_REFUSE;
@@ -459,6 +465,320 @@ static int pg_decide(const char *type, json_t *n, struct sbuf *why)
 	else
 		sbuf_addf(why, "this statement (%s)", type);
 	return PG_REFUSE;
+}
+
+/* ---- what the model carries ------------------------------------------------------ */
+
+/*
+ * The model (schema.h) is all diff, generate and push see of a schema file:
+ * a statement that makes what the model does not carry would run here, be
+ * read back without it, and be left out of the plan without a word (push
+ * "in sync" while the database lacks it). So those are refused too, before
+ * anything runs, naming the construct and its line (docs/postgresql.md
+ * lists them). Each entry goes when the model learns the construct.
+ *
+ * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
+ * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
+ * NULLS NOT DISTINCT, WITH (...) storage parameters, view options).
+ *
+ * Privileges and owners (GRANT, REVOKE, ALTER ... OWNER TO) are not the
+ * schema strata manages: they are skipped, with a warning, and stay as they
+ * are in the target (docs/postgresql.md).
+ */
+
+/* The "location" of node n (a byte offset in the statement), or -1. */
+static long node_loc(json_t *n)
+{
+	json_t *l = json_object_get(n, "location");
+
+	return json_is_integer(l) ? (long)json_integer_value(l) : -1;
+}
+
+static int refuse_at(struct sbuf *why, long *loc, json_t *n, const char *what)
+{
+	sbuf_adds(why, what);
+	if (n && node_loc(n) >= 0)
+		*loc = node_loc(n);
+	return PG_UNMODELED;
+}
+
+/* One Constraint node, of a table or (with its attribute nodes following)
+ * of a column. */
+static int constraint_unmodeled(json_t *con, struct sbuf *why, long *loc)
+{
+	const char *t = jstr(con, "contype");
+
+	if (!t)
+		return PG_RUN;
+	if (!strcmp(t, "CONSTR_EXCLUSION"))
+		return refuse_at(why, loc, con, "an EXCLUDE constraint");
+	if (json_array_size(json_object_get(con, "including")))
+		return refuse_at(why, loc, con, "INCLUDE on a PRIMARY KEY or UNIQUE constraint");
+	if (jstr(con, "indexspace"))
+		return refuse_at(why, loc, con, "USING INDEX TABLESPACE");
+	if (json_array_size(json_object_get(con, "fk_del_set_cols")))
+		return refuse_at(why, loc, con, "ON DELETE SET NULL/DEFAULT with a column list");
+	return PG_RUN;
+}
+
+static int column_unmodeled(json_t *col, struct sbuf *why, long *loc)
+{
+	size_t i;
+	json_t *it;
+	int d;
+
+	json_array_foreach(json_object_get(col, "constraints"), i, it)
+		if ((d = constraint_unmodeled(json_object_get(it, "Constraint"), why, loc)) != PG_RUN)
+			return d;
+	return PG_RUN;
+}
+
+/* relpersistence of a RangeVar: 'u' unlogged, 't' temporary. */
+static int persistence_unmodeled(json_t *rv, const char *what, struct sbuf *why, long *loc)
+{
+	const char *p = jstr(rv, "relpersistence");
+
+	/* UNLOGGED tables are carried (SET LOGGED / SET UNLOGGED); views and
+	 * sequences are not. */
+	if (p && !strcmp(p, "u") && strcmp(what, "table") != 0) {
+		sbuf_addf(why, "an UNLOGGED %s", what);
+		return refuse_at(why, loc, rv, "");
+	}
+	if (p && !strcmp(p, "t")) {
+		sbuf_addf(why, "a TEMPORARY %s", what);
+		return refuse_at(why, loc, rv, "");
+	}
+	return PG_RUN;
+}
+
+static int create_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
+{
+	json_t *rel = json_object_get(n, "relation"), *it;
+	const char *am = jstr(n, "accessMethod");
+	size_t i;
+	int d;
+
+	if ((d = persistence_unmodeled(rel, "table", why, loc)) != PG_RUN)
+		return d;
+	if (json_object_get(n, "partspec"))
+		return refuse_at(why, loc, json_object_get(n, "partspec"), "PARTITION BY (a partitioned table)");
+	if (json_object_get(n, "partbound"))
+		return refuse_at(why, loc, json_object_get(n, "partbound"), "PARTITION OF (a partition)");
+	if (json_array_size(json_object_get(n, "inhRelations")))
+		return refuse_at(why, loc, json_object_get(json_array_get(json_object_get(n, "inhRelations"), 0),
+		                 "RangeVar"), "INHERITS (table inheritance)");
+	if (json_object_get(n, "ofTypename"))
+		return refuse_at(why, loc, rel, "CREATE TABLE ... OF a composite type");
+	if (am && strcmp(am, "heap") != 0)
+		return refuse_at(why, loc, rel, "a table access method (USING)");
+	if (jstr(n, "tablespacename"))
+		return refuse_at(why, loc, rel, "TABLESPACE");
+	json_array_foreach(json_object_get(n, "tableElts"), i, it) {
+		json_t *c;
+		if ((c = json_object_get(it, "ColumnDef")) != NULL)
+			d = column_unmodeled(c, why, loc);
+		else if ((c = json_object_get(it, "Constraint")) != NULL)
+			d = constraint_unmodeled(c, why, loc);
+		else
+			d = PG_RUN;
+		if (d != PG_RUN)
+			return d;
+	}
+	return PG_RUN;
+}
+
+/* ALTER TABLE (and ALTER INDEX, VIEW, SEQUENCE ...) subcommands whose result
+ * the model carries; the rest are refused, named from this table. */
+static const char *const alter_carried[] = {
+	"AT_AddColumn", "AT_AddColumnToView", "AT_ColumnDefault", "AT_CookedColumnDefault",
+	"AT_DropNotNull", "AT_SetNotNull", "AT_DropColumn", "AT_AddConstraint", "AT_AlterConstraint",
+	"AT_ValidateConstraint", "AT_DropConstraint", "AT_AlterColumnType", "AT_AddIdentity",
+	"AT_SetIdentity", "AT_DropIdentity", "AT_DropExpression", "AT_SetRelOptions",
+	"AT_ResetRelOptions", "AT_EnableRowSecurity", "AT_DisableRowSecurity",
+	"AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_SetLogged", "AT_SetUnLogged",
+	"AT_SetStorage", "AT_SetCompression", "AT_SetStatistics", NULL,
+};
+
+static const char *alter_label(const char *subtype)
+{
+	static const struct { const char *subtype, *label; } labels[] = {
+		{ "AT_AttachPartition", "ATTACH PARTITION" }, { "AT_DetachPartition", "DETACH PARTITION" },
+		{ "AT_DetachPartitionFinalize", "DETACH PARTITION" },
+		{ "AT_AddInherit", "INHERIT (table inheritance)" },
+		{ "AT_DropInherit", "NO INHERIT (table inheritance)" },
+		{ "AT_SetLogged", "SET LOGGED" }, { "AT_SetUnLogged", "SET UNLOGGED" },
+		{ "AT_SetStatistics", "ALTER COLUMN SET STATISTICS" },
+		{ "AT_SetOptions", "ALTER COLUMN SET (attribute options)" },
+		{ "AT_ResetOptions", "ALTER COLUMN RESET (attribute options)" },
+		{ "AT_SetStorage", "ALTER COLUMN SET STORAGE" },
+		{ "AT_SetCompression", "ALTER COLUMN SET COMPRESSION" },
+		{ "AT_ClusterOn", "CLUSTER ON" }, { "AT_DropCluster", "SET WITHOUT CLUSTER" },
+		{ "AT_SetTableSpace", "SET TABLESPACE" }, { "AT_SetAccessMethod", "SET ACCESS METHOD" },
+		{ "AT_ReplicaIdentity", "REPLICA IDENTITY" },
+		{ "AT_AddOf", "OF a composite type" }, { "AT_DropOf", "NOT OF" },
+		{ "AT_EnableTrig", "ENABLE TRIGGER" }, { "AT_EnableAlwaysTrig", "ENABLE ALWAYS TRIGGER" },
+		{ "AT_EnableReplicaTrig", "ENABLE REPLICA TRIGGER" },
+		{ "AT_DisableTrig", "DISABLE TRIGGER" }, { "AT_EnableTrigAll", "ENABLE TRIGGER ALL" },
+		{ "AT_DisableTrigAll", "DISABLE TRIGGER ALL" }, { "AT_EnableTrigUser", "ENABLE TRIGGER USER" },
+		{ "AT_DisableTrigUser", "DISABLE TRIGGER USER" }, { "AT_EnableRule", "ENABLE RULE" },
+		{ "AT_EnableAlwaysRule", "ENABLE ALWAYS RULE" }, { "AT_EnableReplicaRule", "ENABLE REPLICA RULE" },
+		{ "AT_DisableRule", "DISABLE RULE" }, { "AT_GenericOptions", "OPTIONS (...)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (!strcmp(labels[i].subtype, subtype))
+			return labels[i].label;
+	return NULL;
+}
+
+static int alter_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
+{
+	json_t *cmds = json_object_get(n, "cmds"), *it;
+	size_t i, owners = 0;
+	int d;
+
+	json_array_foreach(cmds, i, it) {
+		json_t *cmd = json_object_get(it, "AlterTableCmd"), *def = json_object_get(cmd, "def");
+		const char *st = jstr(cmd, "subtype");
+
+		if (!st)
+			continue;
+		if (!strcmp(st, "AT_ChangeOwner")) {
+			owners++;
+			continue;
+		}
+		if (!in_list(alter_carried, st)) {
+			if (alter_label(st))
+				sbuf_addf(why, "ALTER ... %s", alter_label(st));
+			else
+				sbuf_addf(why, "ALTER ... (%s)", st);
+			return refuse_at(why, loc, json_object_get(n, "relation"), "");
+		}
+		if (json_object_get(def, "ColumnDef"))
+			d = column_unmodeled(json_object_get(def, "ColumnDef"), why, loc);
+		else if (json_object_get(def, "Constraint"))
+			d = constraint_unmodeled(json_object_get(def, "Constraint"), why, loc);
+		else
+			d = PG_RUN;
+		if (d != PG_RUN)
+			return d;
+	}
+	if (owners && owners == json_array_size(cmds))
+		return PG_IGNORE;
+	if (owners) {
+		sbuf_adds(why, "OWNER TO together with other changes in one ALTER");
+		return refuse_at(why, loc, json_object_get(n, "relation"), "");
+	}
+	return PG_RUN;
+}
+
+/* Statement kinds the model does not carry at all. */
+static const char *unmodeled_label(const char *type, json_t *n)
+{
+	static const struct { const char *type, *label; } labels[] = {
+		{ "CompositeTypeStmt", "CREATE TYPE ... AS (a composite type)" },
+		{ "CreateRangeStmt", "CREATE TYPE ... AS RANGE" },
+		{ "CreateDomainStmt", "CREATE DOMAIN" }, { "AlterDomainStmt", "ALTER DOMAIN" },
+		{ "RuleStmt", "CREATE RULE" }, { "CreateStatsStmt", "CREATE STATISTICS" },
+		{ "AlterStatsStmt", "ALTER STATISTICS" }, { "AlterTypeStmt", "ALTER TYPE ... SET" },
+		{ "AlterCollationStmt", "ALTER COLLATION" },
+		{ "CreateOpClassStmt", "CREATE OPERATOR CLASS" },
+		{ "CreateOpFamilyStmt", "CREATE OPERATOR FAMILY" },
+		{ "AlterOpFamilyStmt", "ALTER OPERATOR FAMILY" }, { "AlterOperatorStmt", "ALTER OPERATOR" },
+		{ "AlterTSDictionaryStmt", "ALTER TEXT SEARCH DICTIONARY" },
+		{ "AlterTSConfigurationStmt", "ALTER TEXT SEARCH CONFIGURATION" },
+		{ "CreateConversionStmt", "CREATE CONVERSION" }, { "CreateCastStmt", "CREATE CAST" },
+		{ "CreateTransformStmt", "CREATE TRANSFORM" },
+	};
+	static const struct { const char *kind, *label; } defines[] = {
+		{ "OBJECT_AGGREGATE", "CREATE AGGREGATE" }, { "OBJECT_OPERATOR", "CREATE OPERATOR" },
+		{ "OBJECT_TYPE", "CREATE TYPE (a base or shell type)" },
+		{ "OBJECT_COLLATION", "CREATE COLLATION" },
+		{ "OBJECT_TSPARSER", "CREATE TEXT SEARCH PARSER" },
+		{ "OBJECT_TSDICTIONARY", "CREATE TEXT SEARCH DICTIONARY" },
+		{ "OBJECT_TSTEMPLATE", "CREATE TEXT SEARCH TEMPLATE" },
+		{ "OBJECT_TSCONFIGURATION", "CREATE TEXT SEARCH CONFIGURATION" },
+	};
+	const char *k;
+	size_t i;
+
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (!strcmp(labels[i].type, type))
+			return labels[i].label;
+	if (strcmp(type, "DefineStmt") != 0)
+		return NULL;
+	k = jstr(n, "kind");
+	for (i = 0; k && i < sizeof defines / sizeof defines[0]; i++)
+		if (!strcmp(defines[i].kind, k))
+			return defines[i].label;
+	return "this DEFINE statement";
+}
+
+/* COMMENT ON the kinds the model keeps comments of (schema_comment). */
+static const char *const comment_kinds[] = {
+	"OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_INDEX",
+	"OBJECT_SEQUENCE", "OBJECT_TYPE", "OBJECT_SCHEMA", "OBJECT_TRIGGER", "OBJECT_TABCONSTRAINT",
+	"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_EXTENSION", NULL,
+};
+
+/*
+ * A statement pg_allowed() lets run: PG_RUN when the model carries what it
+ * makes, PG_IGNORE for privileges and owners, else PG_UNMODELED with why
+ * filled and *loc the offset of the construct in the statement (or -1).
+ */
+static int pg_modeled(const char *type, json_t *n, struct sbuf *why, long *loc)
+{
+	const char *s;
+
+	if ((s = unmodeled_label(type, n)) != NULL)
+		return refuse_at(why, loc, NULL, s);
+	if (!strcmp(type, "CreateStmt"))
+		return create_table_unmodeled(n, why, loc);
+	if (!strcmp(type, "AlterTableStmt"))
+		return alter_table_unmodeled(n, why, loc);
+	if (!strcmp(type, "IndexStmt")) {
+		if (jstr(n, "tableSpace"))
+			return refuse_at(why, loc, NULL, "TABLESPACE on an index");
+		return PG_RUN;
+	}
+	if (!strcmp(type, "ViewStmt"))
+		return persistence_unmodeled(json_object_get(n, "view"), "view", why, loc);
+	if (!strcmp(type, "CreateSeqStmt"))
+		return persistence_unmodeled(json_object_get(n, "sequence"), "sequence", why, loc);
+	if (!strcmp(type, "CreateTableAsStmt")) {
+		json_t *into = json_object_get(n, "into");
+		if (jstr(into, "tableSpaceName"))
+			return refuse_at(why, loc, NULL, "TABLESPACE on a materialized view");
+		if (jstr(into, "accessMethod") && strcmp(jstr(into, "accessMethod"), "heap") != 0)
+			return refuse_at(why, loc, NULL, "a materialized view's access method (USING)");
+		return PG_RUN;
+	}
+	if (!strcmp(type, "CommentStmt")) {
+		s = jstr(n, "objtype");
+		if (s && !in_list(comment_kinds, s)) {
+			sbuf_addf(why, "COMMENT ON %s", s + strlen("OBJECT_"));
+			return PG_UNMODELED;
+		}
+		return PG_RUN;
+	}
+	if (!strcmp(type, "CreateSchemaStmt") && json_object_get(n, "authrole"))
+		return refuse_at(why, loc, NULL, "CREATE SCHEMA ... AUTHORIZATION (owners are not carried)");
+	if (!strcmp(type, "GrantStmt") || !strcmp(type, "AlterOwnerStmt"))
+		return PG_IGNORE;
+	return PG_RUN;
+}
+
+/* Decide one parsed statement: pg_allowed(), then pg_modeled() for what may
+ * run. */
+static int pg_decide(const char *type, json_t *n, struct sbuf *why, long *loc)
+{
+	int d = pg_allowed(type, n, why, loc), m;
+
+	if (d != PG_RUN && d != PG_MATVIEW)
+		return d;
+	m = pg_modeled(type, n, why, loc);
+	return m == PG_RUN ? d : m;
 }
 
 /* Parse one statement; *type and *node borrow from *root (json_decref it). */
@@ -643,12 +963,17 @@ static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *
 	struct drv_err e;
 	struct sbuf one = SBUF_INIT, why = SBUF_INIT, oids = SBUF_INIT;
 	unsigned char *what = NULL;
-	size_t i;
+	size_t i, ignored = 0, first_ignored = 0;
+	long loc;
 	int rc;
 
 	drv_err_init(&e);
 	/* The whole file first: nothing runs unless every statement passes. */
 	if ((rc = drv_split(c->driver, text, &st, &e)) != 0) {
+		/* The server may be newer than the parser: say which syntax is read. */
+		if (e.code != STRATA_ENOMEM)
+			sbuf_adds(&e.msg, " (strata parses PostgreSQL 15 syntax: newer clauses, such as "
+			          "16's column STORAGE, are not read)");
 		rc = engine_error(db, &e, text, 0, path);
 		goto out;
 	}
@@ -673,7 +998,8 @@ static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *
 			goto out;
 		}
 		sbuf_reset(&why);
-		what[i] = (unsigned char)pg_decide(type, node, &why);
+		loc = -1;
+		what[i] = (unsigned char)pg_decide(type, node, &why, &loc);
 		json_decref(root);
 		if (what[i] == PG_REFUSE) {
 			rc = db_error(db, STRATA_EPARSE, "%s:%ld: %s is not allowed in a schema file: it may "
@@ -681,9 +1007,26 @@ static int sandbox_pg(strata_db *db, drv_conn *c, const char *text, const char *
 			              sbuf_failed(&why) ? "this statement" : why.buf);
 			goto out;
 		}
+		if (what[i] == PG_UNMODELED) {
+			size_t at = st.v[i].offset;
+			if (loc >= 0 && (size_t)loc < st.v[i].len)
+				at += (size_t)loc;
+			rc = db_error(db, STRATA_EPARSE, "%s:%ld: %s is not supported in a schema file: "
+			              "strata's model does not carry it, so diff, generate and push would "
+			              "leave it out", path, util_line_of(text, at),
+			              sbuf_failed(&why) ? "this statement" : why.buf);
+			goto out;
+		}
+		if (what[i] == PG_IGNORE && !ignored++)
+			first_ignored = st.v[i].offset;
 	}
+	/* Not silently: push leaves privileges and owners as the target has them. */
+	if (ignored)
+		db_log(db, STRATA_LOG_WARN, "%s:%ld: GRANT, REVOKE and OWNER TO are not applied (%zu "
+		       "statement%s): strata does not manage privileges or owners", path,
+		       util_line_of(text, first_ignored), ignored, ignored == 1 ? "" : "s");
 	for (i = 0; i < st.n; i++) {
-		if (what[i] == PG_SKIP)
+		if (what[i] == PG_SKIP || what[i] == PG_IGNORE)
 			continue;
 		if (what[i] == PG_MATVIEW) {
 			if (!matview_no_data(text + st.v[i].offset, st.v[i].len, &one)) {

@@ -268,6 +268,17 @@ static void view_free(struct schema_view *v)
 	free(v);
 }
 
+static void policy_free(struct schema_policy *po)
+{
+	if (!po)
+		return;
+	free(po->schema);
+	free(po->name);
+	free(po->table);
+	free(po->sql);
+	free(po);
+}
+
 static void trigger_free(struct schema_trigger *tr)
 {
 	if (!tr)
@@ -386,6 +397,10 @@ void schema_free(struct schema *s)
 	for (i = 0; i < s->ndeps; i++)
 		dep_free(s->deps[i]);
 	free(s->deps);
+	for (i = 0; i < s->npolicies; i++)
+		policy_free(s->policies[i]);
+	free(s->policies);
+	schema_names_release(&s->unmodeled);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);
@@ -562,6 +577,23 @@ struct schema_trigger *schema_add_trigger(struct schema *s, const char *nsp, con
 	}
 	s->triggers[s->ntriggers++] = tr;
 	return tr;
+}
+
+struct schema_policy *schema_add_policy(struct schema *s, const char *nsp, const char *name,
+                                        const char *table, const char *sql)
+{
+	struct schema_policy *po;
+
+	if (RESERVE(s->policies, s->npolicies, s->policies_alloc_) ||
+	    !(po = calloc(1, sizeof(*po))))
+		return NULL;
+	if (dup_all((char **[]){ &po->schema, &po->name, &po->table, &po->sql },
+	            (const char *const[]){ nsp, name, table, sql }, 4)) {
+		free(po);
+		return NULL;
+	}
+	s->policies[s->npolicies++] = po;
+	return po;
 }
 
 struct schema_namespace *schema_add_namespace(struct schema *s, const char *name)

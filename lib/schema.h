@@ -184,6 +184,8 @@ struct schema_table {
 	char *options;           /* PostgreSQL storage parameters ("fillfactor=70, ..."),
 	                            NULL when none */
 	size_t columns_alloc_, uniques_alloc_, fks_alloc_, checks_alloc_;
+	int row_security;        /* PostgreSQL ENABLE ROW LEVEL SECURITY */
+	int force_row_security;  /* PostgreSQL FORCE ROW LEVEL SECURITY */
 };
 
 struct schema_index_key {
@@ -237,6 +239,17 @@ struct schema_trigger {
 };
 
 /* PostgreSQL only from here on: SQLite models leave these arrays empty. */
+
+/* A row-level security policy. PostgreSQL has no deparser for policies:
+ * introspection writes sql from pg_policy, always in one form (CREATE
+ * POLICY name ON schema.table AS PERMISSIVE|RESTRICTIVE FOR cmd TO roles
+ * [USING (...)] [WITH CHECK (...)]), so that two models compare. */
+struct schema_policy {
+	char *schema;
+	char *name;
+	char *table;             /* the table it is on, same schema */
+	char *sql;               /* no trailing semicolon */
+};
 
 struct schema_namespace {
 	char *name;
@@ -358,6 +371,15 @@ struct schema {
 	struct schema_dep **deps;             size_t ndeps;   /* PostgreSQL; in
 	                            introspection's order, never sorted or searched */
 	size_t deps_alloc_;
+	struct schema_policy **policies;      size_t npolicies;  /* PostgreSQL; in
+	                            (schema, table, name) order as introspection
+	                            gives them; never sorted by schema_sort() */
+	size_t policies_alloc_;
+	struct schema_names unmodeled;  /* PostgreSQL introspection: what the
+	                            database holds that the model does not carry
+	                            (a policy, a partitioned table ...), one
+	                            phrase each ("policy p on public.t"), so
+	                            that callers can say so; never diffed */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -402,6 +424,8 @@ struct schema_function *schema_add_function(struct schema *s, const char *nsp, c
 struct schema_comment *schema_add_comment(struct schema *s, enum schema_object_kind kind,
                                           const char *nsp, const char *name, const char *sub,
                                           const char *text);
+struct schema_policy *schema_add_policy(struct schema *s, const char *nsp, const char *name,
+                                        const char *table, const char *sql);
 struct schema_dep *schema_add_dep(struct schema *s, enum schema_object_kind kind, const char *nsp,
                                   const char *name, const char *sub,
                                   enum schema_object_kind ref_kind, const char *ref_nsp,

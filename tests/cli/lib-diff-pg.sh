@@ -81,6 +81,11 @@ pg_fingerprint() {
 	SELECT 'R', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), obj_description(p.oid, 'pg_proc')
 	  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 	 WHERE $pg_user_schemas AND obj_description(p.oid, 'pg_proc') IS NOT NULL ORDER BY 2, 3, 4;
+	SELECT 'L', n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity
+	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY 2, 3;
+	SELECT 'Y', schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check
+	  FROM pg_policies ORDER BY 2, 3, 4;
 	EOF
 }
 
