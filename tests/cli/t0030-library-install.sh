@@ -9,6 +9,7 @@ compiles as pedantic C11 and as C++; and nothing but strata_* is global in
 either library, so an application with its own db_error() links cleanly.'
 
 test_engines=sqlite
+test_builds=plain
 . "$(dirname "$0")/test-lib.sh"
 
 BASIC=$FIXTURES/migrations/basic

@@ -9,6 +9,7 @@ strata runs and the example app builds against the packaged library
 through pkg-config.'
 
 test_engines=sqlite
+test_builds=plain
 . "$(dirname "$0")/test-lib.sh"
 
 BASIC=$FIXTURES/migrations/basic
