@@ -109,6 +109,30 @@ test_expect_success JSONSCHEMA 'exit 3 is a result, not a failure: ok false and 
 	test_grep "nothere.sql" msg
 '
 
+test_expect_success JSONSCHEMA 'check, adopt, adopt --drift' '
+	rm -rf migrations &&
+	mkdir migrations &&
+	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n" \
+		>migrations/0001_create_a.sql &&
+	printf -- "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nSELECT 1;\n" \
+		>migrations/0002_create_b.sql &&
+	use_fresh_db &&
+	db_sql "CREATE TABLE a (id INTEGER); CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+	        INSERT INTO schema_migrations VALUES ('"'0001'"');" &&
+	test_expect_code 3 strata --json check >out &&
+	check check &&
+	test "$(json_get out "\$.failed")" = 1 &&
+	test "$(json_get out "\$.migrations[1].state")" = differs &&
+	strata --json adopt --dry-run >out && check adopt#history &&
+	strata --json adopt >out && check adopt#history &&
+	test "$(json_get out "\$.tool")" = dbmate &&
+	strata --json up >out && check run &&
+	db_sql "CREATE TABLE hotfix (id INTEGER)" &&
+	strata --json adopt --drift hotfix >out && check adopt#drift &&
+	json_get out "\$.up_sql" >up.sql &&
+	test_grep -i "create table.*hotfix" up.sql
+'
+
 test_expect_success JSONSCHEMA 'create, drop and backups' '
 	case "$STRATA_TEST_ENGINE" in
 	sqlite)
