@@ -990,6 +990,14 @@ static int parse_replaces(struct migration *m, const char *content, size_t len, 
 				}
 				i = w;
 			}
+			/* Only older versions, in order: a squash cannot hide a later file. */
+			for (i = 1; i < m->nreplaces; i++)
+				if (version_cmp(m->replaces[i - 1], m->replaces[i]) >= 0) {
+					sbuf_setf(err, "%s: strata:replaces must list versions in "
+					          "ascending order, ending with its own (%s)", m->path,
+					          m->version);
+					return STRATA_EPARSE;
+				}
 			if (!m->nreplaces || version_cmp(m->replaces[m->nreplaces - 1], m->version)) {
 				sbuf_setf(err, "%s: strata:replaces must list the versions it replaces, "
 				          "ending with its own (%s)", m->path, m->version);

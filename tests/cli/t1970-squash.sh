@@ -117,6 +117,26 @@ test_expect_success 'the replaced files deleted: an old database still reads as 
 	test_grep "^ok" out
 '
 
+test_expect_success 'a malformed replaces line is refused: exit 2, nothing changed' '
+	before=$(db_checksum) &&
+	cp migrations/0003_all.sql keep &&
+	sed "1s/.*/-- strata:replaces 0001 0004 0003/" keep >migrations/0003_all.sql &&
+	test_expect_code 2 strata up >out 2>err &&
+	test_grep "0003_all.sql: strata:replaces must list versions in ascending order" err &&
+	sed "1s/.*/-- strata:replaces 0001 x 0003/" keep >migrations/0003_all.sql &&
+	test_expect_code 2 strata status >out 2>err &&
+	test_grep "is not a version" err &&
+	cp keep migrations/0003_all.sql &&
+	test "$(db_checksum)" = "$before"
+'
+
+test_expect_success 'strata.sum is kept with a squash' '
+	strata hash >/dev/null &&
+	strata status >out &&
+	test_grep "^0003  *all  *applied" out &&
+	! grep -q "0001_users" migrations/strata.sum
+'
+
 test_expect_success 'rolling the squash back on a fully applied database drops it all' '
 	strata down >out &&
 	test_grep "0004_tags" out &&
