@@ -44,21 +44,24 @@ struct applied_set {
 	struct applied *v; /* by version */
 };
 
+static void applied_free_one(struct applied *a)
+{
+	free(a->version);
+	free(a->name);
+	free(a->checksum);
+	free(a->applied_at);
+	free(a->down_sql);
+	free(a->state);
+	free(a->error);
+	free(a->up_checksum);
+}
+
 static void applied_release(struct applied_set *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		struct applied *a = &s->v[i];
-		free(a->version);
-		free(a->name);
-		free(a->checksum);
-		free(a->applied_at);
-		free(a->down_sql);
-		free(a->state);
-		free(a->error);
-		free(a->up_checksum);
-	}
+	for (i = 0; i < s->n; i++)
+		applied_free_one(&s->v[i]);
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
@@ -274,16 +277,7 @@ static int read_applied(strata_db *db, struct applied_set *out)
 
 static void applied_drop(struct applied_set *s, size_t i)
 {
-	struct applied one = { 0 };
-	struct applied_set tmp;
-
-	one = s->v[i];
-	tmp.n = 1;
-	tmp.v = malloc(sizeof one);
-	if (tmp.v) {
-		tmp.v[0] = one;
-		applied_release(&tmp);
-	}
+	applied_free_one(&s->v[i]);
 	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
 	s->n--;
 }
