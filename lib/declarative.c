@@ -1703,6 +1703,15 @@ int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *nam
 		              "nothing was written", opts->to, db->dir);
 		goto out;
 	}
+	/* A database that ran an earlier squash has its version recorded, not
+	 * those it replaced, so a squash over it could not tell that database
+	 * from a partly applied one. */
+	for (i = 0; i <= last; i++)
+		if (ms.v[i].nreplaces) {
+			rc = db_error(db, STRATA_EUSAGE, "%s is itself a squash: squashing over a "
+			              "squash is not supported; nothing was written", ms.v[i].filename);
+			goto out;
+		}
 	if (!(want = calloc(ms.n + 1, 1)) || !(p = plan_new())) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
@@ -1733,14 +1742,9 @@ int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *nam
 	p->down_sql = dn;
 	p->no_transaction = ntx;
 	u = dn = NULL;
-	/* The versions replaced: a squash among them stands for its own. */
 	sbuf_adds(&text, "-- strata:replaces");
-	for (i = 0; i <= last; i++) {
-		size_t k;
-		for (k = 0; k + 1 < ms.v[i].nreplaces; k++)
-			sbuf_addf(&text, " %s", ms.v[i].replaces[k]);
+	for (i = 0; i <= last; i++)
 		sbuf_addf(&text, " %s", ms.v[i].version);
-	}
 	sbuf_addc(&text, '\n');
 	if (!(body = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction))) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");

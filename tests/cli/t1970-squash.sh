@@ -36,6 +36,9 @@ test_expect_success 'bad input: unknown --to, no NAME, no --to: exit 2, nothing 
 	test_grep "missing NAME" err &&
 	test_expect_code 2 strata squash all >out 2>err &&
 	test_grep "to VERSION is required" err &&
+	test_expect_code 2 strata squash --to 0003 nickname >out 2>err &&
+	test_grep "migrations/0003_nickname.sql exists; nothing was written" err &&
+	test_grep "ALTER TABLE users ADD COLUMN nickname" migrations/0003_nickname.sql &&
 	test "$(ls migrations | wc -l)" = 3
 '
 
@@ -58,8 +61,9 @@ test_expect_success 'squash writes VERSION_NAME.sql with the replaces marker, up
 	test_grep -i "create table.*posts" migrations/0003_all.sql &&
 	test_grep -i "nickname" migrations/0003_all.sql &&
 	test "$(db_checksum)" = "$before" &&
-	test_expect_code 2 strata squash --to 0003 all >out 2>err &&
-	test_grep "exists" err &&
+	test_expect_code 2 strata squash --to 0003 again >out 2>err &&
+	test_grep "0003_all.sql is itself a squash: squashing over a squash is not supported" err &&
+	test_path_is_missing migrations/0003_again.sql &&
 	printf -- "-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\n-- migrate:down\nDROP TABLE tags;\n" \
 		>migrations/0004_tags.sql
 '
