@@ -712,6 +712,35 @@ STRATA_EXTERN int strata_verify(strata_db *db, const char *dev_url, strata_plan 
 STRATA_EXTERN int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
                        strata_plan **out);
 
+/* Options of strata_squash(). Initialise with STRATA_SQUASH_OPTS_INIT. */
+typedef struct strata_squash_opts {
+	int version;
+	const char *to;      /* the last version replaced (required) */
+	const char *dev_url; /* where to replay the migrations (as strata_diff_opts.dev_url);
+	                        NULL: a scratch database */
+	int dry_run;         /* compute, write nothing */
+} strata_squash_opts;
+#define STRATA_SQUASH_OPTS_VERSION 1
+#define STRATA_SQUASH_OPTS_INIT { STRATA_SQUASH_OPTS_VERSION, NULL, NULL, 0 }
+
+/*
+ * Squash the migrations up to opts->to into one: write the file
+ * "<to>_<name>.sql" in the migrations directory, whose up section creates
+ * the schema those migrations make (replayed in a scratch database) from
+ * nothing, whose down section drops it, and whose first line,
+ * `-- strata:replaces V1 ... <to>`, names the versions it stands for; and
+ * update strata.sum. The replaced files are not touched: while they are
+ * there the squash covers them, and they can be deleted. ^A database where
+ * every replaced version is applied counts the squash as applied; one with
+ * none runs only the squash; one with some but not all is refused by
+ * strata_status(), strata_up() and strata_down() (STRATA_EUSAGE).
+ * ^STRATA_EUSAGE, nothing written, when no migration has version to,
+ * when name is empty or not a migration name, or when the file exists. The database is
+ * not changed. ^*out lists the file and the SQL.
+ */
+STRATA_EXTERN int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *name,
+                  strata_plan **out);
+
 /* ======================================================================
  * Check: every down section proven in a scratch database (docs/strata-check.md).
  * ====================================================================== */

@@ -20,6 +20,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1650,6 +1651,155 @@ out:
 	free(u);
 	free(dn);
 	free(text);
+	if (rc)
+		strata_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
+/* ---- strata_squash ----------------------------------------------------------------- */
+
+int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *name, strata_plan **out)
+{
+	struct migration_set ms;
+	struct schema *a = NULL, *none = NULL;
+	struct diff *up = NULL, *down = NULL;
+	struct plan_opts po;
+	struct sbuf text = SBUF_INIT, path = SBUF_INIT;
+	strata_plan *p = NULL;
+	unsigned char *want = NULL;
+	char *u = NULL, *dn = NULL, *body = NULL;
+	size_t i, last = 0;
+	int rc, ntx = 0, found = 0, fd;
+
+	*out = NULL;
+	memset(&ms, 0, sizeof ms);
+	if (!opts)
+		return db_error(db, STRATA_EUSAGE, "no options");
+	if ((rc = db_check_version(db, "strata_squash_opts", opts->version,
+	                           STRATA_SQUASH_OPTS_VERSION)) != 0)
+		return rc;
+	if (!name || !*name)
+		return db_error(db, STRATA_EUSAGE, "the squash migration needs a NAME");
+	if (!opts->to || !*opts->to)
+		return db_error(db, STRATA_EUSAGE, "the squash needs the last version it replaces");
+	if ((rc = need_conn(db)) != 0)
+		return rc;
+	if ((rc = load_dir(db, db->dir, &ms, 1)) != 0)
+		goto out;
+	if (ms.drizzle) {
+		rc = db_error(db, STRATA_EUNSUPPORTED, "%s is a Drizzle folder: its journal lists "
+		              "the files, so they are not squashed here", db->dir);
+		goto out;
+	}
+	for (i = 0; i < ms.n; i++)
+		if (!version_cmp(ms.v[i].version, opts->to)) {
+			found = 1;
+			last = i;
+		}
+	if (!found) {
+		rc = db_error(db, STRATA_EUSAGE, "no migration with version %s in %s; "
+		              "nothing was written", opts->to, db->dir);
+		goto out;
+	}
+	/* A database that ran an earlier squash has its version recorded, not
+	 * those it replaced, so a squash over it could not tell that database
+	 * from a partly applied one. */
+	for (i = 0; i <= last; i++)
+		if (ms.v[i].nreplaces) {
+			rc = db_error(db, STRATA_EUSAGE, "%s is itself a squash: squashing over a "
+			              "squash is not supported; nothing was written", ms.v[i].filename);
+			goto out;
+		}
+	if (!(want = calloc(ms.n + 1, 1)) || !(p = plan_new())) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* "Nothing" is the scratch database as it starts (PostgreSQL's public
+	 * schema and what the server puts there), not an empty model. */
+	if ((rc = replay(db, &ms, want, opts->dev_url, &none)) != 0)
+		goto out;
+	for (i = 0; i <= last; i++)
+		want[i] = 1;
+	if ((rc = replay(db, &ms, want, opts->dev_url, &a)) != 0)
+		goto out;
+	foreign_filter(a);
+	foreign_filter(none);
+	if ((rc = diff_models(db, none, a, NULL, 0, &up)) != 0 ||
+	    (rc = diff_models(db, a, none, NULL, 1, &down)) != 0)
+		goto out;
+	if (plan_add_diff(p, up)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	memset(&po, 0, sizeof po);
+	if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0 ||
+	    (rc = make_sql(db, down, &po, &dn, NULL)) != 0)
+		goto out;
+	free((char *)p->up_sql);
+	p->up_sql = u;
+	p->down_sql = dn;
+	p->no_transaction = ntx;
+	u = dn = NULL;
+	sbuf_adds(&text, "-- strata:replaces");
+	for (i = 0; i <= last; i++)
+		sbuf_addf(&text, " %s", ms.v[i].version);
+	sbuf_addc(&text, '\n');
+	if (!(body = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction))) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	sbuf_adds(&text, body);
+	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(db->dir), db->dir, ms.v[last].version, name);
+	if (sbuf_failed(&text) || sbuf_failed(&path) || plan_add_file(p, path.buf)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+	    strlen(name) || name[0] == '.') {
+		rc = db_error(db, STRATA_EUSAGE, "'%s' is not a migration name (letters, digits, _ - .)",
+		              name);
+		goto out;
+	}
+	if (opts->dry_run)
+		goto out;
+	/* Never over a file that is there: O_EXCL. */
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		rc = errno == EEXIST ? db_error(db, STRATA_EUSAGE, "%s exists; nothing was written",
+		                                path.buf)
+		                     : db_error(db, STRATA_EIO, "cannot create %s: %s", path.buf,
+		                                strerror(errno));
+		goto out;
+	}
+	close(fd);
+	rc = util_write_file(path.buf, text.buf, text.len);
+	if (rc)
+		rc = db_error(db, rc, "cannot write %s: %s", path.buf, strerror(errno));
+	if (!rc)
+		rc = update_sum(db, db->dir);
+	if (rc) {
+		/* Nothing half-done: take the file back. */
+		struct sbuf keep = SBUF_INIT;
+		sbuf_adds(&keep, db->errmsg.buf);
+		unlink(path.buf);
+		update_sum(db, db->dir);
+		db_error(db, rc, "%s", keep.buf ? keep.buf : strata_strerror(rc));
+		sbuf_release(&keep);
+	}
+out:
+	diff_free(up);
+	diff_free(down);
+	schema_free(a);
+	schema_free(none);
+	migrations_release(&ms);
+	free(want);
+	free(u);
+	free(dn);
+	free(body);
+	sbuf_release(&text);
+	sbuf_release(&path);
 	if (rc)
 		strata_plan_free(p);
 	else

@@ -80,6 +80,9 @@ void migration_release(struct migration *m)
 	free(m->path);
 	free(m->up.sql);
 	free(m->down.sql);
+	for (size_t i = 0; i < m->nreplaces; i++)
+		free(m->replaces[i]);
+	free(m->replaces);
 	memset(m, 0, sizeof *m);
 }
 
@@ -948,6 +951,110 @@ static int is_drizzle(const char *dir)
 	return yes;
 }
 
+/*
+ * A squash file's `-- strata:replaces V1 V2 ...` line (at a line start,
+ * before its up marker or anywhere: the first one counts): the versions it
+ * stands for. The file's own version must be the last of them, so it sorts
+ * where the replaced ones did.
+ */
+static int parse_replaces(struct migration *m, const char *content, size_t len, struct sbuf *err)
+{
+	static const char kw[] = "-- strata:replaces";
+	size_t pos = 0, k = sizeof kw - 1;
+
+	while (pos < len) {
+		const char *nl = memchr(content + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - content) : len, i;
+
+		if (end - pos > k && !strncmp(content + pos, kw, k) &&
+		    (content[pos + k] == ' ' || content[pos + k] == '\t')) {
+			for (i = pos + k; i < end;) {
+				size_t w;
+				char **nv;
+				while (i < end && (content[i] == ' ' || content[i] == '\t' || content[i] == '\r'))
+					i++;
+				if (i == end)
+					break;
+				for (w = i; w < end && content[w] != ' ' && content[w] != '\t' &&
+				            content[w] != '\r'; w++)
+					;
+				if (!(nv = realloc(m->replaces, (m->nreplaces + 1) * sizeof *nv)))
+					return STRATA_ENOMEM;
+				m->replaces = nv;
+				if (!(nv[m->nreplaces] = strndup(content + i, w - i)))
+					return STRATA_ENOMEM;
+				if (!version_valid(nv[m->nreplaces++])) {
+					sbuf_setf(err, "%s: strata:replaces: '%.40s' is not a version", m->path,
+					          nv[m->nreplaces - 1]);
+					return STRATA_EPARSE;
+				}
+				i = w;
+			}
+			/* Only older versions, in order: a squash cannot hide a later file. */
+			for (i = 1; i < m->nreplaces; i++)
+				if (version_cmp(m->replaces[i - 1], m->replaces[i]) >= 0) {
+					sbuf_setf(err, "%s: strata:replaces must list versions in "
+					          "ascending order, ending with its own (%s)", m->path,
+					          m->version);
+					return STRATA_EPARSE;
+				}
+			if (!m->nreplaces || version_cmp(m->replaces[m->nreplaces - 1], m->version)) {
+				sbuf_setf(err, "%s: strata:replaces must list the versions it replaces, "
+				          "ending with its own (%s)", m->path, m->version);
+				return STRATA_EPARSE;
+			}
+			return 0;
+		}
+		pos = end + 1;
+	}
+	return 0;
+}
+
+/* 1 if version v is one that a squash in s (other than s->v[self]) replaces. */
+static int replaced_by_other(const struct migration_set *s, size_t self)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++) {
+		if (i == self || !s->v[i].nreplaces)
+			continue;
+		for (k = 0; k < s->v[i].nreplaces; k++)
+			if (!version_cmp(s->v[i].replaces[k], s->v[self].version))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The files a squash replaces may stay until the user deletes them: they
+ * are covered by it, so the set holds the squash alone (and the version
+ * the squash shares with the last of them is not a duplicate).
+ */
+static int drop_replaced(struct migration_set *s)
+{
+	unsigned char *drop;
+	size_t i, j = 0;
+
+	if (s->n < 2)
+		return 0;
+	if (!(drop = calloc(s->n, 1)))
+		return STRATA_ENOMEM;
+	for (i = 0; i < s->n; i++)
+		drop[i] = !s->v[i].nreplaces && replaced_by_other(s, i);
+	for (i = 0; i < s->n; i++) {
+		if (drop[i]) {
+			migration_release(&s->v[i]);
+			continue;
+		}
+		if (j != i)
+			s->v[j] = s->v[i];
+		j++;
+	}
+	s->n = j;
+	free(drop);
+	return 0;
+}
+
 int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err)
 {
 	DIR *d = NULL;
@@ -1033,6 +1140,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			goto out;
 		}
 		rc = parse_with(&m, path.buf, content.buf, content.len, &hasher, err);
+		if (!rc)
+			rc = parse_replaces(&m, content.buf, content.len, err);
 		if (rc) {
 			migration_release(&m);
 			goto out;
@@ -1054,6 +1163,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_mig);
+	if ((rc = drop_replaced(out)) != 0)
+		goto out;
 	for (i = 1; i < out->n; i++) {
 		if (version_cmp(out->v[i - 1].version, out->v[i].version) == 0) {
 			sbuf_setf(err, "%s: version %s is also used by %s", out->v[i].path, out->v[i].version,

@@ -30,6 +30,9 @@ struct migration {
 	char raw_sha256[65];   /* Drizzle folders: SHA-256 of the file as it is (Drizzle's
 	                          hash); "" otherwise */
 	long long when;        /* Drizzle folders: the journal's "when" (ms); 0 otherwise */
+	char **replaces;       /* a squash (`-- strata:replaces V...`): the versions it
+	                          stands for, its own last; NULL otherwise */
+	size_t nreplaces;
 };
 
 struct migration_set {

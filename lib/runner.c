@@ -44,21 +44,24 @@ struct applied_set {
 	struct applied *v; /* by version */
 };
 
+static void applied_free_one(struct applied *a)
+{
+	free(a->version);
+	free(a->name);
+	free(a->checksum);
+	free(a->applied_at);
+	free(a->down_sql);
+	free(a->state);
+	free(a->error);
+	free(a->up_checksum);
+}
+
 static void applied_release(struct applied_set *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++) {
-		struct applied *a = &s->v[i];
-		free(a->version);
-		free(a->name);
-		free(a->checksum);
-		free(a->applied_at);
-		free(a->down_sql);
-		free(a->state);
-		free(a->error);
-		free(a->up_checksum);
-	}
+	for (i = 0; i < s->n; i++)
+		applied_free_one(&s->v[i]);
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
@@ -272,6 +275,98 @@ static int read_applied(strata_db *db, struct applied_set *out)
 	return read_applied_ex(db, out, 0);
 }
 
+static void applied_drop(struct applied_set *s, size_t i)
+{
+	applied_free_one(&s->v[i]);
+	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
+	s->n--;
+}
+
+/*
+ * A squash (a file with `-- strata:replaces`) against the tracking table.
+ * Its own row recorded with its checksum: it ran here; rows of the versions
+ * it replaces that are still there are folded into it. Every replaced
+ * version recorded (the old files ran here): the squash counts as applied,
+ * in their place (in memory: the table is not changed; rolling the squash
+ * back deletes them all). None recorded: it is pending, as any file. Some
+ * but not all: the database is somewhere the squash does not describe, so
+ * it is refused, naming which are applied and which not.
+ */
+static int squash_applied(strata_db *db, const struct migration_set *ms, struct applied_set *as,
+                          int with_down)
+{
+	size_t i, k;
+
+	for (i = 0; i < ms->n; i++) {
+		const struct migration *m = &ms->v[i];
+		struct applied *own;
+		struct sbuf have = SBUF_INIT, lack = SBUF_INIT;
+		size_t nhave = 0;
+		int rc = 0;
+
+		if (!m->nreplaces)
+			continue;
+		own = applied_find(as, m->version);
+		if (own && migration_checksum_is(m, own->checksum)) {
+			/* the squash itself ran: anything left of the old rows is its */
+			for (k = 0; k + 1 < m->nreplaces; k++) {
+				struct applied *a = applied_find(as, m->replaces[k]);
+				if (a)
+					applied_drop(as, (size_t)(a - as->v));
+			}
+			continue;
+		}
+		for (k = 0; k < m->nreplaces; k++) {
+			struct applied *a = applied_find(as, m->replaces[k]);
+			struct sbuf *sb = a && strcmp(a->state, "failed") ? &have : &lack;
+			if (a && strcmp(a->state, "failed"))
+				nhave++;
+			sbuf_addf(sb, "%s%s", sb->len ? ", " : "", m->replaces[k]);
+		}
+		if (nhave == m->nreplaces) {
+			char *ck = strdup(m->checksum), *dn = NULL;
+			long batch = 0;
+			if (with_down && m->down.sql && !(dn = strdup(m->down.sql)))
+				rc = STRATA_ENOMEM;
+			if (!ck)
+				rc = STRATA_ENOMEM;
+			for (k = 0; !rc && k + 1 < m->nreplaces; k++) {
+				struct applied *a = applied_find(as, m->replaces[k]);
+				if (a->batch > batch)
+					batch = a->batch;
+				applied_drop(as, (size_t)(a - as->v));
+			}
+			if (rc) {
+				free(ck);
+				free(dn);
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			} else {
+				own = applied_find(as, m->version);
+				if (own->batch < batch)
+					own->batch = batch;
+				free(own->checksum);
+				own->checksum = ck;
+				free(own->up_checksum);
+				own->up_checksum = NULL;
+				if (with_down) {
+					free(own->down_sql);
+					own->down_sql = dn;
+				}
+			}
+		} else if (nhave) {
+			rc = db_error(db, STRATA_EUSAGE, "%s replaces migrations %s to %s, but only %s %s "
+			              "applied here (not %s): the squash cannot stand for them; "
+			              "nothing was changed", m->filename, m->replaces[0], m->version, have.buf,
+			              nhave > 1 ? "are" : "is", lack.buf);
+		}
+		sbuf_release(&have);
+		sbuf_release(&lack);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static long max_batch(const struct applied_set *a)
 {
 	long b = 0;
@@ -432,6 +527,8 @@ int strata_status(strata_db *db, strata_report **out)
 	if (rc)
 		return rc;
 	rc = read_applied(db, &as);
+	if (!rc)
+		rc = squash_applied(db, &ms, &as, 0);
 	if (!rc)
 		rc = build_status(db, &ms, &as, out);
 	applied_release(&as);
@@ -941,7 +1038,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	int rc, changed, rewind = opts->version >= 5 && opts->rewind;
 
 	*rout = NULL;
-	if ((rc = read_applied_ex(db, &as, rewind)) != 0)
+	if ((rc = read_applied_ex(db, &as, rewind)) != 0 ||
+	    (rc = squash_applied(db, ms, &as, rewind)) != 0)
 		goto out;
 	if (as.n == 0 && !(opts->version >= 3 && opts->ignore_foreign_history) &&
 	    (rc = refuse_foreign(db, ms)) != 0)
@@ -1268,6 +1366,14 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		sbuf_release(&where);
 		if (rc || (rc = delete_row(db, a->version)) != 0)
 			return rc;
+		{
+			/* a squash standing for the rows of what it replaced: they go with it */
+			const struct migration *sq = migrations_find(ms, a->version);
+			size_t k;
+			for (k = 0; sq && k + 1 < sq->nreplaces; k++)
+				if ((rc = delete_row(db, sq->replaces[k])) != 0)
+					return rc;
+		}
 		e->state = STRATA_PENDING;
 		e->duration_ms = util_ms() - t;
 	}
@@ -1412,7 +1518,8 @@ static int down_common(strata_db *db, long steps, const char *to, int all, int d
 		goto out;
 	if (then_up && !dry_run && (rc = ensure_tracking(db)) != 0)
 		goto out;
-	if ((rc = read_applied_ex(db, &as, 1)) != 0)
+	if ((rc = read_applied_ex(db, &as, 1)) != 0 ||
+	    (rc = squash_applied(db, &ms, &as, 1)) != 0)
 		goto out;
 	if (to && !migrations_find(&ms, to) && !applied_find(&as, to)) {
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s (in %s or applied)",

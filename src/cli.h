@@ -177,6 +177,7 @@ int cmd_baseline(struct cli *, int, char **);
 int cmd_mark(struct cli *, int, char **);
 int cmd_hash(struct cli *, int, char **);
 int cmd_adopt(struct cli *, int, char **);  /* cmd_adopt.c */
+int cmd_squash(struct cli *, int, char **); /* cmd_squash.c */
 int cmd_create(struct cli *, int, char **);   /* cmd_db.c */
 int cmd_drop(struct cli *, int, char **);
 /* cmd_inspect.c */

@@ -34,6 +34,7 @@ static const struct cmd commands[] = {
 	{ "dump", cmd_dump, 0, "canonical schema SQL, deterministic, for review in git" },
 	{ "stats", cmd_stats, 0, "tables with row counts and sizes" },
 	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
+	{ "squash", cmd_squash, 0, "write one migration that replaces every migration up to VERSION" },
 	{ "generate", cmd_generate, 0, "write a migration from the migrations' schema to schema.sql" },
 	{ "push", cmd_push, CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
 	{ "verify", cmd_verify, 0, "checksums, missing files, and drift against the migrations" },
