@@ -128,4 +128,16 @@ test_expect_success POSTGRES 'PostgreSQL: serial columns, enums and views conver
 	test "$(db_checksum -u "$db")" = "$before"
 '
 
+test_expect_success POSTGRES 'PostgreSQL: a down the engine cannot run (an extension with no way back) is written with a warning' '
+	db=$(fresh_db) &&
+	rm -rf pgm && mkdir pgm &&
+	printf -- "-- migrate:up\nCREATE EXTENSION IF NOT EXISTS hstore VERSION '"'"'1.4'"'"';\n-- migrate:down\nDROP EXTENSION hstore;\n" \
+		>pgm/0001_hstore.sql &&
+	echo "CREATE EXTENSION IF NOT EXISTS hstore VERSION '"'"'1.5'"'"';" >ext.sql &&
+	strata -u "$db" -d pgm -s ext.sql generate hstore_up >out 2>err &&
+	test_grep "warning: generate: the down of the new migration .*hstore.*1.4.*its down will fail the same way" err &&
+	ls pgm >files &&
+	test_line_count = 2 files
+'
+
 test_done
