@@ -1544,6 +1544,28 @@ out:
 	return rc;
 }
 
+/* The SQL of a plan's up and down, made from the two diffs (default plan
+ * options) and hung on p. */
+static int plan_set_sql(strata_db *db, strata_plan *p, const struct diff *up,
+                        const struct diff *down)
+{
+	struct plan_opts po;
+	char *u = NULL, *dn = NULL;
+	int rc, ntx = 0;
+
+	memset(&po, 0, sizeof po);
+	if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0 ||
+	    (rc = make_sql(db, down, &po, &dn, NULL)) != 0) {
+		free(u);
+		return rc;
+	}
+	free((char *)p->up_sql);
+	p->up_sql = u;
+	p->down_sql = dn;
+	p->no_transaction = ntx;
+	return 0;
+}
+
 /* ---- adopt --drift -------------------------------------------------------- */
 
 int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char *name,
@@ -1553,13 +1575,12 @@ int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char 
 	strata_report *r = NULL;
 	struct schema *a = NULL, *b = NULL;
 	struct diff *up = NULL, *down = NULL;
-	struct plan_opts po;
 	strata_plan *p = NULL;
 	unsigned char *want = NULL;
-	char *u = NULL, *dn = NULL, *text = NULL;
+	char *text = NULL;
 	const char *dev_url;
 	size_t i, k;
-	int rc, ntx = 0;
+	int rc;
 
 	*out = NULL;
 	memset(&ms, 0, sizeof ms);
@@ -1610,15 +1631,8 @@ int strata_adopt_drift(strata_db *db, const strata_adopt_opts *opts, const char 
 	}
 	if (up->n == 0)
 		goto out;
-	memset(&po, 0, sizeof po);
-	if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0 ||
-	    (rc = make_sql(db, down, &po, &dn, NULL)) != 0)
+	if ((rc = plan_set_sql(db, p, up, down)) != 0)
 		goto out;
-	free((char *)p->up_sql);
-	p->up_sql = u;
-	p->down_sql = dn;
-	p->no_transaction = ntx;
-	u = dn = NULL;
 	if (opts->dry_run)
 		goto out;
 	if (!(text = migration_text(up, NULL, p->up_sql, p->down_sql, p->no_transaction))) {
@@ -1656,8 +1670,6 @@ out:
 	schema_free(b);
 	migrations_release(&ms);
 	free(want);
-	free(u);
-	free(dn);
 	free(text);
 	if (rc)
 		strata_plan_free(p);
@@ -1673,13 +1685,12 @@ int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *nam
 	struct migration_set ms;
 	struct schema *a = NULL, *none = NULL;
 	struct diff *up = NULL, *down = NULL;
-	struct plan_opts po;
 	struct sbuf text = SBUF_INIT, path = SBUF_INIT;
 	strata_plan *p = NULL;
 	unsigned char *want = NULL;
-	char *u = NULL, *dn = NULL, *body = NULL;
+	char *body = NULL;
 	size_t i, last = 0;
-	int rc, ntx = 0, found = 0, fd;
+	int rc, found = 0, fd;
 
 	*out = NULL;
 	memset(&ms, 0, sizeof ms);
@@ -1741,15 +1752,8 @@ int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *nam
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
-	memset(&po, 0, sizeof po);
-	if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0 ||
-	    (rc = make_sql(db, down, &po, &dn, NULL)) != 0)
+	if ((rc = plan_set_sql(db, p, up, down)) != 0)
 		goto out;
-	free((char *)p->up_sql);
-	p->up_sql = u;
-	p->down_sql = dn;
-	p->no_transaction = ntx;
-	u = dn = NULL;
 	sbuf_adds(&text, "-- strata:replaces");
 	for (i = 0; i <= last; i++)
 		sbuf_addf(&text, " %s", ms.v[i].version);
@@ -1803,8 +1807,6 @@ out:
 	schema_free(none);
 	migrations_release(&ms);
 	free(want);
-	free(u);
-	free(dn);
 	free(body);
 	sbuf_release(&text);
 	sbuf_release(&path);
