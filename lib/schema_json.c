@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema.h"
 #include "strata.h"
@@ -1130,6 +1131,8 @@ static int is_true(json_t *f, const char *key)
 	return json_is_object(f) && json_is_true(json_object_get(f, key));
 }
 
+static char *index_name(const struct res *r, json_t *ix);
+
 static void res_table_sql(const struct res *all, size_t n, size_t ri, int engine, struct sbuf *out)
 {
 	const struct res *r = &all[ri];
@@ -1208,19 +1211,13 @@ static void res_table_sql(const struct res *all, size_t n, size_t ri, int engine
 	json_array_foreach(json_object_get(r->root, "indexes"), i, v) {
 		sbuf_adds(out, json_is_true(json_object_get(v, "unique")) ? "CREATE UNIQUE INDEX "
 		                                                           : "CREATE INDEX ");
-		if ((s = json_string_value(json_object_get(v, "name")))) {
-			schema_add_ident(out, s);
-		} else {
-			/* t_a_b_idx: the name PostgreSQL would choose, both engines. */
-			struct sbuf nm = SBUF_INIT;
-			sbuf_adds(&nm, r->name);
-			json_array_foreach(json_object_get(v, "fields"), j, a)
-				sbuf_addf(&nm, "_%s", json_string_value(a));
-			sbuf_adds(&nm, "_idx");
-			if (sbuf_failed(&nm))
+		{
+			char *nm = index_name(r, v);
+			if (!nm)
 				out->failed = 1;
-			schema_add_ident(out, nm.buf);
-			sbuf_release(&nm);
+			else
+				schema_add_ident(out, nm);
+			free(nm);
 		}
 		sbuf_adds(out, " ON ");
 		schema_add_ident(out, r->name);
@@ -1237,26 +1234,115 @@ static void res_table_sql(const struct res *all, size_t n, size_t ri, int engine
 	}
 }
 
+/* A table or index name, for the check that no name is used twice. */
+struct used_name {
+	char *name;
+	size_t res;
+	long index;     /* -1: the table itself; else its indexes[index] */
+};
+
+static int cmp_used_nocase(const void *x, const void *y)
+{
+	const struct used_name *a = x, *b = y;
+	int c = strcasecmp(a->name, b->name);
+
+	return c ? c : a->res != b->res ? (a->res < b->res ? -1 : 1) : (a->index < b->index ? -1 : 1);
+}
+
+static int cmp_used_case(const void *x, const void *y)
+{
+	const struct used_name *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	return c ? c : a->res != b->res ? (a->res < b->res ? -1 : 1) : (a->index < b->index ? -1 : 1);
+}
+
+/* The name of r's index ix: its own, or <table>_<fields>_idx (the name
+ * PostgreSQL would choose, on both engines). A new string, NULL when out
+ * of memory. */
+static char *index_name(const struct res *r, json_t *ix)
+{
+	struct sbuf nm = SBUF_INIT;
+	const char *s = json_string_value(json_object_get(ix, "name"));
+	json_t *a;
+	size_t j;
+
+	if (s)
+		return strdup(s);
+	sbuf_adds(&nm, r->name);
+	json_array_foreach(json_object_get(ix, "fields"), j, a)
+		sbuf_addf(&nm, "_%s", json_string_value(a));
+	sbuf_adds(&nm, "_idx");
+	return sbuf_detach(&nm);
+}
+
+/* Tables and indexes share one namespace on both engines: a name used
+ * twice is named where it is used the second time (sorted: n log n). */
+static int check_names(struct res *r, size_t n, int engine)
+{
+	struct used_name *v;
+	size_t nv = 0, alloc = n, i;
+	json_t *ix;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		alloc += json_array_size(json_object_get(r[i].root, "indexes"));
+	if (!(v = calloc(alloc ? alloc : 1, sizeof *v)))
+		return STRATA_ENOMEM;
+	for (i = 0; i < n && !rc; i++) {
+		size_t k;
+		v[nv].name = strdup(r[i].name);
+		v[nv].res = i;
+		v[nv++].index = -1;
+		json_array_foreach(json_object_get(r[i].root, "indexes"), k, ix) {
+			v[nv].name = index_name(&r[i], ix);
+			v[nv].res = i;
+			v[nv++].index = (long)k;
+		}
+	}
+	for (i = 0; i < nv; i++)
+		if (!v[i].name)
+			rc = STRATA_ENOMEM;
+	if (!rc)
+		qsort(v, nv, sizeof *v, engine == SCHEMA_PG ? cmp_used_case : cmp_used_nocase);
+	for (i = 1; i < nv && !rc; i++) {
+		const struct used_name *a = &v[i - 1], *b = &v[i];
+		struct jctx *c = &r[b->res].c;
+		size_t mark;
+
+		if (engine == SCHEMA_PG ? strcmp(a->name, b->name) : strcasecmp(a->name, b->name))
+			continue;
+		if (b->index < 0) {
+			mark = jpush_key(c, "name", 0);
+		} else {
+			mark = jpush_key(c, "indexes", 0);
+			jpush_key(c, NULL, (size_t)b->index);
+		}
+		if (a->index < 0 && b->index < 0)
+			rc = jfail(c, "table '%s' is defined twice (also in %s)", b->name, r[a->res].c.file);
+		else
+			rc = jfail(c, "the name '%s' is used twice (also by %s in %s)", b->name,
+			           a->index < 0 ? "a table" : "an index", r[a->res].c.file);
+		jpop(c, mark);
+	}
+	for (i = 0; i < nv; i++)
+		free(v[i].name);
+	free(v);
+	return rc;
+}
+
 static int resources_sql(struct res *r, size_t n, int engine, struct sbuf *sql)
 {
 	const char *k;
 	json_t *v;
 	size_t i;
-	int rc, t;
+	int rc;
 
 	for (i = 0; i < n; i++)
 		if ((rc = res_check(&r[i])) != 0)
 			return rc;
-	for (i = 0; i < n; i++) {
-		t = res_find(r, i, engine, r[i].name);
-		if (t >= 0) {
-			size_t mark = jpush_key(&r[i].c, "name", 0);
-			rc = jfail(&r[i].c, "table '%s' is defined twice (also in %s)", r[i].name,
-			           r[t].c.file);
-			jpop(&r[i].c, mark);
-			return rc;
-		}
-	}
+	if ((rc = check_names(r, n, engine)) != 0)
+		return rc;
 	for (i = 0; i < n; i++)
 		if ((rc = res_refs(r, n, i)) != 0)
 			return rc;

@@ -103,6 +103,9 @@ static void test_schema_json__every_mistake_names_file_and_path(void **state)
 	expect_error("{\"name\": \"t\", \"fields\": {\"a\": \"text\"}, \"checks\": [\"a); DROP TABLE x; --\"]}",
 	             "$.checks[0]: ");
 	expect_error("{\"name\": \"t\", \"fields\": {}}", "$.fields: an object of fields");
+	expect_error("{\"name\": \"t\", \"fields\": {\"a\": \"text\"}, \"indexes\": [{\"name\": \"T\", "
+	             "\"fields\": [\"a\"]}]}",
+	             "$.indexes[0]: the name 'T' is used twice (also by a table in meta/t.json)");
 	expect_error("{\"name\": 1, \"fields\": {\"a\": \"text\"}}", "$.name: a string was expected");
 	expect_error("{\"name\": \"t\", \"name\": \"u\"}", "meta/t.json:1:");
 	expect_error("[1, 2", "meta/t.json:1:");
