@@ -398,9 +398,15 @@ int schema_source_is_folder(const char *path)
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
 	    list_folder(path, &names, &n, &njson, &nsql, &err) != 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], "strata.sum"))
-			goto out;
+	/* strata's integrity file; a Drizzle folder's journal (up-only
+	 * migrations without markers, migration.c). */
+	sbuf_addf(&p, "%s/strata.sum", path);
+	if (lstat(p.buf, &st) == 0)
+		goto out;
+	sbuf_reset(&p);
+	sbuf_addf(&p, "%s/meta/_journal.json", path);
+	if (lstat(p.buf, &st) == 0)
+		goto out;
 	/* Drizzle keeps meta/_journal.json beside its migrations, one level
 	 * down: JSON here, beside no migration, is a schema. */
 	folder = n > 0;

@@ -82,9 +82,10 @@ int schema_source_hints(const struct schema_parts *p, int engine, struct diff_hi
 
 /*
  * For diff's SRC: 1 when the directory at path is a schema folder (it holds
- * *.json files, or .sql files none of which carries a migration marker), 0
- * when it is a migrations directory (or empty, or unreadable: the
- * migrations' loader says why).
+ * *.json or .sql files, none with a migration marker), 0 when it is a
+ * migrations directory (a .sql file with a marker, a strata.sum, a Drizzle
+ * meta/_journal.json; or empty, or unreadable: the migrations' loader says
+ * why).
  */
 int schema_source_is_folder(const char *path);
 
