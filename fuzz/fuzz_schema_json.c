@@ -33,10 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Split at "\n---\n"; each part in an exact-size copy, so that ASan
 	 * sees any read past its end. */
 	for (i = 0; i <= size && n < MAX_FILES; i++) {
-		int cut = i == size || (n + 1 < MAX_FILES && i + 5 <= size &&
+		int cut = i == size || (n + 1 < MAX_FILES && i >= start && i + 5 <= size &&
 		                        !memcmp(data + i, "\n---\n", 5));
 		if (!cut)
 			continue;
+		if (start > i)          /* "\n---\n" at the very end */
+			start = i;
 		copies[n] = malloc(i - start ? i - start : 1);
 		if (!copies[n])
 			abort();
