@@ -231,8 +231,7 @@ static int read_folder(const char *dir, int engine, struct schema_parts *out, st
 		goto out;
 	}
 	if (njson && nsql) {
-		sbuf_setf(err, "%s: the schema folder holds both .json and .sql files; one kind, "
-		          "please", dir);
+		sbuf_setf(err, "%s: the schema folder holds both .json and .sql files", dir);
 		rc = STRATA_EPARSE;
 		goto out;
 	}
