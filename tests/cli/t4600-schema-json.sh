@@ -88,6 +88,17 @@ test_expect_success 'a field added to a definition is one ADD COLUMN' '
 	test_line_count = 1 out
 '
 
+test_expect_success 'an autoIncrement key counts up by itself' '
+	rm -rf counted && mkdir counted &&
+	echo "{\"name\": \"items\", \"fields\": {\"id\": {\"type\": \"integer\", \"primary\": true, \"autoIncrement\": true}, \"label\": \"text\"}}" >counted/items.json &&
+	url=$(fresh_db) &&
+	strata -u "$url" -s counted push >out &&
+	db_sql -u "$url" "INSERT INTO items (label) VALUES ('"'"'a'"'"'); INSERT INTO items (label) VALUES ('"'"'b'"'"');" &&
+	test "$(db_sql -u "$url" "SELECT max(id) FROM items")" = 2 &&
+	strata -u "$url" diff --from "$url" --to counted --exit-code >out &&
+	test_must_be_empty out
+'
+
 test_expect_success 'inspect --format json, read back as --to: no difference' '
 	db_sql "CREATE VIEW titles AS SELECT title FROM posts" &&
 	strata inspect --format json >m.json &&

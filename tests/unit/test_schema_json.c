@@ -103,6 +103,8 @@ static void test_schema_json__every_mistake_names_file_and_path(void **state)
 	expect_error("{\"name\": \"t\", \"fields\": {\"a\": \"text\"}, \"checks\": [\"a); DROP TABLE x; --\"]}",
 	             "$.checks[0]: ");
 	expect_error("{\"name\": \"t\", \"fields\": {}}", "$.fields: an object of fields");
+	expect_error("{\"name\": \"t\", \"fields\": {\"a\": {\"type\": \"text\", \"primary\": true, "
+	             "\"autoIncrement\": true}}}", "$.fields.a.autoIncrement: only an integer primary");
 	expect_error("{\"name\": \"t\", \"fields\": {\"a\": \"text\"}, \"indexes\": [{\"name\": \"T\", "
 	             "\"fields\": [\"a\"]}]}",
 	             "$.indexes[0]: the name 'T' is used twice (also by a table in meta/t.json)");
