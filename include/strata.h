@@ -601,6 +601,20 @@ STRATA_EXTERN void strata_strings_free(char **v);
 STRATA_EXTERN int strata_hash_dir(const char *dir, char **errmsg);
 
 /*
+ * The C source of db's migrations directory as a strata_migration_source,
+ * for `strata embed`: it defines `const strata_migration_source
+ * strata_embedded_migrations` (and nothing else global) holding every
+ * migration's file name, content and checksum, and strata.sum's text when
+ * the directory has one. A program compiled with it and given
+ * &strata_embedded_migrations as strata_config.source migrates with no
+ * files. Needs no database (db may be from strata_new()). ^The directory
+ * is read and checked as strata_up() reads it: a malformed file
+ * (STRATA_EPARSE) or a strata.sum that does not match (STRATA_ECHECKSUM)
+ * fails the call, *out NULL. ^On success *out is the text, to free().
+ */
+STRATA_EXTERN int strata_embed(strata_db *db, char **out);
+
+/*
  * Create <dir>/<version>_<name>.sql with empty up and down sections, and
  * update strata.sum if present. *path_out (may be NULL) receives the path,
  * to free(). The version is a UTC timestamp, or the next number of the
