@@ -1284,6 +1284,7 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 	strata_report *r = NULL;
 	strata_up_opts local;
 	struct run_hooks hooks;
+	const char *from;
 	long t0 = util_ms();
 	size_t i;
 	int rc, locked = 0, committed = 0;
@@ -1316,13 +1317,14 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		db->hooks = &hooks;
 	}
 	rc = start_run(db, &ms, 1, opts->dry_run, &locked);
+	from = db->source ? "the embedded migrations" : db->dir;
 	if (!rc && opts->to) {
 		const struct migration *m = named_migration(&ms, opts->to);
 		if (!m)
 			rc = version_valid(opts->to) ?
 			     db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to,
-			              db->dir) :
-			     db_error(db, STRATA_ENOTFOUND, "no migration '%s' in %s", opts->to, db->dir);
+			              from) :
+			     db_error(db, STRATA_ENOTFOUND, "no migration '%s' in %s", opts->to, from);
 		else if (!(local.to = strdup(m->version)))
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		opts = &local;
@@ -1332,7 +1334,7 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 			rc = db_error(db, STRATA_ENOTFOUND, "no migration %s%s%s in %s",
 			              opts->only[i] && version_valid(opts->only[i]) ? "with version " : "'",
 			              opts->only[i] ? opts->only[i] : "(null)",
-			              opts->only[i] && version_valid(opts->only[i]) ? "" : "'", db->dir);
+			              opts->only[i] && version_valid(opts->only[i]) ? "" : "'", from);
 	if (!rc)
 		rc = up_in_tx(db, &ms, opts, 1, &r, &committed);
 	rc = finish_run(db, rc, locked, committed, opts->check, r, NULL, t0);
