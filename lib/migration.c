@@ -10,6 +10,8 @@
  * because a typo in a marker silently moves SQL into the wrong section.
  * Section text keeps the file's line numbering (a section records the line
  * it starts on), so engine errors can point at the user's line.
+ * migration_from_text() and migrations_finish() hold migrations that come
+ * from memory (source.c: compiled into a program) to the same rules.
  *
  * The files-only commands live here too: `strata hash` (strata_hash_dir,
  * strata_sum_write) and `strata new` (strata_new_migration, serialised by

@@ -3,7 +3,8 @@
  * logic over the driver vtable.
  *
  * Every run follows one order, and the order is the safety promise:
- *   1. read and validate every file (nothing touched yet);
+ *   1. read and validate every file (nothing touched yet): of the
+ *      directory, or of strata_config.source (source.c), alike;
  *   2. take the runner's lock (PostgreSQL advisory lock; SQLite's BEGIN
  *      IMMEDIATE is both lock and transaction);
  *   3. read the tracking table inside the transaction, so a runner that
@@ -12,6 +13,12 @@
  *   5. run every migration and its tracking row in that one transaction,
  *      committing only at the end; transaction:false migrations split the
  *      run into segments and are recorded as failed until they finish.
+ *      The caller's hooks (hook.c) are called around each migration inside
+ *      that transaction, after-each before the commit, so a hook that says
+ *      stop is one more failure of the run.
+ *
+ * up of named migrations (strata_up_opts.only) is the same run with the
+ * pending set narrowed to them: every other check still sees every file.
  *
  * The tracking table itself (its DDL, upgrades, reading and writing rows)
  * is tracking.c's.
@@ -24,8 +31,8 @@
 #include <sqlite3.h>
 
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
