@@ -5,7 +5,9 @@
  * key validated under ACCESS EXCLUSIVE ...), each with the safe way.
  *
  * Statements are split by the engine's driver (the same split the runner
- * uses, so lines match its errors) and parsed with libpg_query, the real
+ * uses, so lines match its errors; a script PostgreSQL's grammar refuses
+ * is cut by the scanner instead, split_pg_fallback() in split_pg.c, so the
+ * good statements are still read) and parsed with libpg_query, the real
  * PostgreSQL grammar, into a JSON tree that the rules read. SQLite SQL
  * mostly parses too; where it does not (AUTOINCREMENT, INSERT OR REPLACE,
  * triggers, PRAGMA), a token-level reading with schema_tok_* catches the
