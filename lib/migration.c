@@ -599,6 +599,10 @@ void migrations_release(struct migration_set *s)
 {
 	size_t i;
 
+	if (s->borrowed) {
+		memset(s, 0, sizeof *s);
+		return;
+	}
 	for (i = 0; i < s->n; i++)
 		migration_release(&s->v[i]);
 	free(s->v);

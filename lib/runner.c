@@ -381,7 +381,22 @@ static long max_batch(const struct applied_set *a)
 static int load_files(strata_db *db, struct migration_set *ms, int check_sum)
 {
 	struct sbuf err = SBUF_INIT;
-	int rc = migrations_load(db->dir, ms, &err);
+	int rc;
+
+	/* A fleet read the files once for every target (lib/fleet.c). */
+	if (db->shared) {
+		if (check_sum && db->shared->sum_rc) {
+			db_error(db, db->shared->sum_rc, "%s",
+			         db->shared->sum_err ? db->shared->sum_err : "out of memory");
+			if (db->shared->sum_rc == STRATA_ECHECKSUM)
+				db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+			return db->shared->sum_rc;
+		}
+		*ms = db->shared->set;
+		ms->borrowed = 1;
+		return 0;
+	}
+	rc = migrations_load(db->dir, ms, &err);
 
 	if (!rc && check_sum)
 		rc = sum_check(db->dir, ms, &err);
