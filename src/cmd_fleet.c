@@ -170,7 +170,7 @@ int cmd_fleet(struct cli *cli, int argc, char **argv)
 {
 	const char *spec = NULL, *to = NULL;
 	long jobs = 0, canary = 0, max_failures = 0, steps = 0;
-	int dry_run = 0, allow_destructive = 0, allow_ooo = 0, all = 0, rc, n, code;
+	int dry_run = 0, allow_destructive = 0, allow_ooo = 0, all = 0, no_backup = 0, rc, n, code;
 	strata_up_opts up = STRATA_UP_OPTS_INIT;
 	strata_down_opts down = STRATA_DOWN_OPTS_INIT;
 	strata_fleet_opts fo = STRATA_FLEET_OPTS_INIT;
@@ -194,6 +194,7 @@ int cmd_fleet(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "allow-destructive", &allow_destructive, "up: run SQL that destroys data"),
 		OPT_BOOL(0, "allow-out-of-order", &allow_ooo, "up: apply pending migrations older than "
 		         "the newest applied"),
+		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backups"),
 		OPT_END(),
 	};
 
@@ -260,7 +261,7 @@ int cmd_fleet(struct cli *cli, int argc, char **argv)
 	cfg.lock_timeout_ms = cli->lock_timeout_ms;
 	cfg.statement_timeout_ms = cli->statement_timeout_ms;
 	cfg.keep_backups = (int)cli->keep;
-	cfg.no_backup = cli->no_backup;
+	cfg.no_backup = cli->no_backup || no_backup;
 	cfg.log = cli_log;
 	cfg.log_payload = cli;
 	if (strata_new(&db, &cfg) != 0) {
