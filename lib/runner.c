@@ -746,6 +746,36 @@ static int delete_row(strata_db *db, const char *version)
 	return rc;
 }
 
+/*
+ * PostgreSQL: a hot standby (a multi-host URL without
+ * target_session_attrs=read-write may land on one, and a primary that
+ * failed over becomes one) or a session that defaults to read-only
+ * transactions would fail at the first write, after the lock and the
+ * checks: say it before anything runs.
+ */
+static int pg_writable_check(strata_db *db)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_query(db->conn, "SELECT pg_catalog.pg_is_in_recovery()::text, "
+	               "pg_catalog.current_setting('default_transaction_read_only')",
+	               NULL, 0, &r, &e);
+	if (rc)
+		rc = db_error_drv(db, &e, "cannot ask the server whether it is a standby");
+	else if (r->nrows == 1 && drv_cell(r, 0, 0) && !strcmp(drv_cell(r, 0, 0), "true"))
+		rc = db_error(db, STRATA_EREADONLY, "the PostgreSQL server of '%s' is a standby "
+		              "(in recovery, read-only): nothing was run", db->url.redacted);
+	else if (r->nrows == 1 && drv_cell(r, 0, 1) && !strcmp(drv_cell(r, 0, 1), "on"))
+		rc = db_error(db, STRATA_EREADONLY, "the PostgreSQL session of '%s' is read-only "
+		              "(default_transaction_read_only is on): nothing was run", db->url.redacted);
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return rc;
+}
+
 static int readonly_check(strata_db *db)
 {
 	/* SQLite opens a write-protected file read-only without a word; say so
@@ -754,7 +784,7 @@ static int readonly_check(strata_db *db)
 	const char *file;
 
 	if (!h)
-		return 0;
+		return pg_writable_check(db);
 	if (sqlite3_db_readonly(h, "main") == 1)
 		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
 	/* SQLite writes its journal beside the file: a folder it cannot write
