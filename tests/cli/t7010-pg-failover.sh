@@ -142,4 +142,10 @@ test_expect_success 'a failover mid-run fails the run; the rerun finishes it, no
 	test_grep "nothing to apply" out
 '
 
+test_expect_success 'a scratch database through the multi-host URL: verify on the new primary' '
+	strata -u "$HA" verify >out 2>err &&
+	test_must_be_empty err &&
+	test "$(pq $S "$ha_dir/s" "SELECT count(*) FROM pg_database WHERE datname LIKE '"'strata_%'"'")" = 0
+'
+
 test_done
