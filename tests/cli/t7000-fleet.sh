@@ -213,7 +213,15 @@ test_expect_success POSTGRES 'a PostgreSQL fleet from pg-query: database names o
 	test "$(grep -c " ok  *1 " out)" = 2 &&
 	test "$(db_checksum -u "$d2")" = "$before" &&
 	test "$(db_sql -u "$d1" "SELECT count(*) FROM strata_migrations")" = 1 &&
-	test "$(db_sql -u "$d3" "SELECT count(*) FROM strata_migrations")" = 1
+	test "$(db_sql -u "$d3" "SELECT count(*) FROM strata_migrations")" = 1 &&
+	strata fleet status --targets "$spec" >out &&
+	test "$(grep -c " ok  *0 " out)" = 2 &&
+	test_grep "/$n2 .* ok  *1 " out &&
+	test_expect_code 3 strata fleet verify --targets "$spec" >out 2>err &&
+	test_grep "/$n2 .* found " out &&
+	test "$(grep -c " ok  *0 " out)" = 2 &&
+	test_grep ! s3cret-test-pw out &&
+	test -z "$(db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE '"'strata_scratch%'"'")"
 '
 
 test_expect_success POSTGRES 'pg-query: a query that fails or finds nothing is exit 2; the query cannot write' '
