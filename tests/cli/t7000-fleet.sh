@@ -107,6 +107,8 @@ test_expect_success SQLITE 'bad specs: exit 2, the file and line named, nothing 
 	test_must_be_empty out &&
 	test_expect_code 2 strata fleet up --targets @missing.txt >out 2>err &&
 	test_grep "cannot read missing.txt" err &&
+	test_expect_code 2 strata fleet up --targets @tenants >out 2>err &&
+	test_grep "cannot read tenants: a directory" err &&
 	printf "%s\n" "# tenants" "sqlite:tenants/t001.db" "" "tenants/t002.db" >list.txt &&
 	cp tenants/t002.db t002.before &&
 	test_expect_code 2 strata fleet up --targets @list.txt >out 2>err &&
