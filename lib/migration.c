@@ -1080,6 +1080,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	out->v = NULL;
 	out->sequence = 0;
 	out->drizzle = 0;
+	out->borrowed = 0;
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {
