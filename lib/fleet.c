@@ -504,6 +504,7 @@ static void run_one(struct fleet *f, size_t i)
 	cfg.busy_timeout_ms = f->lead->busy_timeout_ms;
 	cfg.keep_backups = f->lead->keep_backups;
 	cfg.no_backup = f->lead->no_backup;
+	cfg.source = f->lead->source;
 	cfg.log = f->lead->log ? target_log : NULL;
 	cfg.log_payload = &tl;
 	/* A fleet names databases that exist: a missing one is a failure of
@@ -666,8 +667,10 @@ int strata_fleet(strata_db *db, const char *const *urls, size_t n, const strata_
 	f.opts = opts;
 	/* Read and check the files once, before any target: a bad file is
 	 * every target's failure, and no database is opened for it. */
-	if (opts->command == STRATA_FLEET_UP || opts->command == STRATA_FLEET_DOWN ||
-	    opts->command == STRATA_FLEET_STATUS) {
+	/* (Compiled-in migrations, strata_config.source, are in memory
+	 * already: each target reads them from there.) */
+	if (!db->source && (opts->command == STRATA_FLEET_UP || opts->command == STRATA_FLEET_DOWN ||
+	                    opts->command == STRATA_FLEET_STATUS)) {
 		if ((rc = shared_load(db, &f.shared)) != 0)
 			return rc;
 		if (opts->command == STRATA_FLEET_UP && f.shared->sum_rc) {
