@@ -45,6 +45,7 @@ static const struct cmd commands[] = {
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
+	{ "studio", cmd_studio, 0, "a local page and JSON API on 127.0.0.1 (--allow-write: up, down, backup)" },
 	{ "help", cmd_help, 0, "open the manual page of strata or of COMMAND" },
 	{ NULL, NULL, 0, NULL },
 };
