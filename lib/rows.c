@@ -104,10 +104,12 @@ int strata_rows_read(strata_db *db, const strata_rows_opts *o, strata_rows **out
 
 	*out = NULL;
 	drv_err_init(&e);
-	if (!o || !o->table)
-		return db_error(db, STRATA_EUSAGE, "no table given");
+	if (!o)
+		return db_error(db, STRATA_EUSAGE, "no strata_rows_opts given");
 	if ((rc = db_check_version(db, "strata_rows_opts", o->version, STRATA_ROWS_OPTS_VERSION)))
 		return rc;
+	if (!o->table || !*o->table)
+		return db_error(db, STRATA_EUSAGE, "no table given");
 	if ((rc = inspect_load(db, 0, &s)))
 		return rc;
 	t = find_table(s, o->schema, o->table, &ambiguous);
