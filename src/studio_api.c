@@ -11,13 +11,15 @@
  * which checks every name against the live schema.
  *
  * Arguments from the request never reach a command line unchecked: a
- * version must look like one (letters, digits, '_', '.', '-', not first).
+ * version must look like one (letters, digits, '_', '.', '-'; neither of the
+ * last two first).
  */
 #include "cli.h"
 #include "studio.h"
 #include "sbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -32,6 +34,9 @@
 extern char **environ;
 
 #define MAX_OUTPUT (64L * 1024 * 1024)
+
+/* Held from pipe() until the child has its copy (run_self). */
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The environment of a child: ours, with the studio's database and folders
  * set (so that neither a .env file nor the parent's variables decide). */
@@ -120,8 +125,19 @@ static int run_self(struct studio *s, const char *const *args, struct sbuf *out,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 
-	if (!(env = child_env(s, hold)) || pipe(pipefd) < 0) {
-		sbuf_adds(out, "cannot run a command: out of resources");
+	if (!(env = child_env(s, hold))) {
+		sbuf_adds(out, "cannot run a command: out of memory");
+		goto out;
+	}
+	/* A child started by another request at the same time must not
+	 * inherit this pipe (its end would keep ours from seeing EOF): the
+	 * ends are close-on-exec (dup2 clears the flag on the child's copy),
+	 * set before any other thread can spawn. */
+	pthread_mutex_lock(&spawn_lock);
+	if (pipe(pipefd) < 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) < 0) {
+		pthread_mutex_unlock(&spawn_lock);
+		sbuf_adds(out, "cannot run a command: out of file descriptors");
 		goto out;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -144,6 +160,7 @@ static int run_self(struct studio *s, const char *const *args, struct sbuf *out,
 	posix_spawnattr_destroy(&at);
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	pthread_mutex_unlock(&spawn_lock);
 	if (w != 0) {
 		pid = -1;
 		sbuf_addf(out, "cannot run %s: %s", s->exe, strerror(w));
@@ -176,7 +193,7 @@ static int run_self(struct studio *s, const char *const *args, struct sbuf *out,
 	rc = 0;
 out:
 	if (pid > 0) {
-		int wst;
+		int wst = 0;
 		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 			;
 		*status = WIFEXITED(wst) ? WEXITSTATUS(wst) : EXIT_FAIL;
@@ -223,7 +240,7 @@ static int version_ok(const char *v)
 {
 	const char *p;
 
-	if (!v || !*v || *v == '-' || strlen(v) > 200)
+	if (!v || !*v || *v == '-' || *v == '.' || strlen(v) > 200)
 		return 0;
 	for (p = v; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
