@@ -10,6 +10,10 @@
  * because a typo in a marker silently moves SQL into the wrong section.
  * Section text keeps the file's line numbering (a section records the line
  * it starts on), so engine errors can point at the user's line.
+ *
+ * The files-only commands live here too: `strata hash` (strata_hash_dir,
+ * strata_sum_write) and `strata new` (strata_new_migration, serialised by
+ * a lock on the directory), which touch no database.
  */
 #include "migration.h"
 #include "internal.h"
@@ -25,6 +29,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef HAVE_FLOCK
+#include <sys/file.h>
+#endif
 
 #define MAX_VERSION_LEN 32
 #define MAX_FILE_SIZE ((size_t)64 << 20)   /* a 64 MiB migration is a mistake */
@@ -1281,4 +1288,223 @@ out:
 	sbuf_release(&path);
 	sbuf_release(&body);
 	return rc;
+}
+
+/* ---- files only ------------------------------------------------------- */
+
+int strata_hash_dir(const char *dir, char **errmsg)
+{
+	struct migration_set ms = { 0 };
+	struct sbuf err = SBUF_INIT;
+	int rc;
+
+	*errmsg = NULL;
+	rc = migrations_load(dir, &ms, &err);
+	if (!rc)
+		rc = sum_write(dir, &ms, &err);
+	if (rc)
+		*errmsg = sbuf_detach(&err);
+	sbuf_release(&err);
+	migrations_release(&ms);
+	return rc;
+}
+
+/* The message of a call made through its errmsg form, onto db. */
+static int db_error_taken(strata_db *db, int rc, char *msg, const char *dir)
+{
+	if (!rc)
+		return 0;
+	db_error(db, rc, "%s", msg ? msg : strata_strerror(rc));
+	free(msg);
+	if (rc == STRATA_ECHECKSUM)
+		db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+	else if (rc == STRATA_ENOTFOUND && access(dir, F_OK) != 0 && errno == ENOENT)
+		db_why(db, STRATA_WHY_NO_DIR, dir, NULL, NULL);
+	return rc;
+}
+
+int strata_sum_write(strata_db *db)
+{
+	char *msg = NULL;
+
+	int rc;
+
+	db_clear_error(db);
+	rc = strata_hash_dir(db->dir, &msg);
+	return db_error_taken(db, rc, msg, db->dir);
+}
+
+/* A name that stays a plain file name: letters, digits, _ and -. */
+static int name_ok(const char *name)
+{
+	size_t i;
+
+	if (!*name || strlen(name) > 200)
+		return 0;
+	for (i = 0; name[i]; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!(c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z')))
+			return 0;
+	}
+	return 1;
+}
+
+/* mkdir -p: dbmate users keep db/migrations. */
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir), *q;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (q = p + 1; *q && !rc; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (!rc && mkdir(p, 0777) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/*
+ * Concurrent `new`s (a script, two terminals) each read the directory,
+ * pick the version after the last and write: without a lock two of them
+ * pick one version. An exclusive flock() on the directory itself holds
+ * from the read to the strata.sum rewrite, and leaves no file behind.
+ * Returns the descriptor to close (which unlocks), or -1 with errno.
+ */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir_p(dir) != 0)
+			return -1;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+#ifdef HAVE_FLOCK
+	/* A file system without locks (ENOLCK on some NFS setups) still gets
+	 * the exclusive create: no file is ever overwritten, only the
+	 * one-version-each promise is lost there. */
+	while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+		;
+#endif
+	return fd;
+}
+
+int strata_new_migration(const char *dir, const char *name, char **path_out, char **errmsg)
+{
+	struct migration_set ms = { 0 };
+	struct sbuf err = SBUF_INIT, path = SBUF_INIT, version = SBUF_INIT;
+	/* The template follows the markers of the directory's newest file. */
+	static const char *const bodies[] = {
+		[STYLE_DBMATE] = "-- migrate:up\n\n\n-- migrate:down\n\n",
+		[STYLE_PLAIN] = "-- UP\n\n\n-- DOWN\n\n",
+		[STYLE_GOOSE] = "-- +goose Up\n\n\n-- +goose Down\n\n",
+	};
+	const char *body = bodies[STYLE_DBMATE];
+	int rc, dfd = -1;
+
+	if (path_out)
+		*path_out = NULL;
+	*errmsg = NULL;
+	if (!name_ok(name)) {
+		sbuf_setf(&err, "'%s' is not a migration name (use letters, digits, _ and -)", name);
+		rc = STRATA_EUSAGE;
+		goto out;
+	}
+	if ((dfd = lock_dir(dir)) < 0) {
+		int e = errno;
+		sbuf_setf(&err, "cannot create or open directory '%s': %s", dir, strerror(e));
+		rc = e == ENOTDIR ? STRATA_EPARSE : STRATA_EIO;
+		goto out;
+	}
+	rc = migrations_load(dir, &ms, &err);
+	if (!rc && ms.n)
+		body = bodies[ms.v[ms.n - 1].style];
+	/* A strata.sum that is already wrong is not silently blessed by
+	 * rewriting it with the new file. */
+	if (!rc)
+		rc = sum_check(dir, &ms, &err);
+	if (rc)
+		goto out;
+	if (ms.sequence) {
+		/* Keep the directory's own numbering: width of the last version. */
+		const char *last = ms.v[ms.n - 1].version;
+		unsigned long long v = strtoull(last, NULL, 10) + 1;
+		sbuf_addf(&version, "%0*llu", (int)strlen(last), v);
+	} else {
+		char now[15];
+		util_now_version(now);
+		sbuf_adds(&version, now);
+		if (ms.n && version_cmp(now, ms.v[ms.n - 1].version) <= 0) {
+			/* Two `new`s in one second, or a clock behind: stay ordered,
+			 * one second after the last (still a time of day), or one
+			 * more than a last version that is no timestamp. */
+			const char *last = ms.v[ms.n - 1].version;
+			sbuf_reset(&version);
+			if (util_version_after(last, now) == 0)
+				sbuf_adds(&version, now);
+			else
+				sbuf_addf(&version, "%llu", strtoull(last, NULL, 10) + 1);
+		}
+	}
+	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(dir), dir, version.buf, name);
+	if (sbuf_failed(&path)) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	rc = util_create_file(path.buf, body, strlen(body));
+	if (rc && errno == EEXIST) {
+		sbuf_setf(&err, "%s already exists", path.buf);
+		goto out;
+	} else if (rc) {
+		sbuf_setf(&err, "cannot write %s: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	/* strata.sum, when the directory keeps one, follows every new file. */
+	{
+		struct sbuf sp = SBUF_INIT;
+		sbuf_addf(&sp, "%.*s/strata.sum", dir_len(dir), dir);
+		if (access(sp.buf, F_OK) == 0) {
+			migrations_release(&ms);
+			rc = migrations_load(dir, &ms, &err);
+			if (!rc)
+				rc = sum_write(dir, &ms, &err);
+		}
+		sbuf_release(&sp);
+		if (rc)
+			goto out;
+	}
+	if (path_out)
+		*path_out = sbuf_detach(&path);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (rc)
+		*errmsg = sbuf_failed(&err) ? strdup("out of memory") : sbuf_detach(&err);
+	sbuf_release(&err);
+	sbuf_release(&path);
+	sbuf_release(&version);
+	migrations_release(&ms);
+	return rc;
+}
+
+int strata_migration_create(strata_db *db, const char *name, char **path_out)
+{
+	char *msg = NULL;
+
+	int rc;
+
+	db_clear_error(db);
+	rc = strata_new_migration(db->dir, name, path_out, &msg);
+	return db_error_taken(db, rc, msg, db->dir);
 }

@@ -14,8 +14,11 @@
  * On SQLite the SQL is the engine's own stored CREATE text: re-executing it
  * stores the same text again, so dump -> load -> dump gives the same bytes.
  * PostgreSQL SQL is built from the model (introspect_pg.c fills it).
+ *
+ * Files: this one holds what the renderers share (render_int.h) and the
+ * SQL; render_json.c the JSON, render_diagram.c DOT and Mermaid.
  */
-#include "schema.h"
+#include "render_int.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -25,14 +28,14 @@
 
 /* ---- shared helpers -------------------------------------------------------- */
 
-static int lower_ascii(int c)
+int lower_ascii(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
 /* Names of objects on the same table or in the same namespace compare as
  * the engine does; this is schema_name_cmp() without a schema at hand. */
-static int name_cmp(int engine, const char *a, const char *b)
+int name_cmp(int engine, const char *a, const char *b)
 {
 	if (!a || !b)
 		return a ? 1 : b ? -1 : 0;
@@ -108,20 +111,6 @@ static void stmt_end(struct sbuf *sb)
 
 /* ---- dependency order ------------------------------------------------------- */
 
-/*
- * The objects of one kind, sorted by name for lookups: entries point into
- * the model's array by index.
- */
-struct name_index {
-	int engine;
-	size_t n;
-	struct name_entry {
-		const char *schema;
-		const char *name;
-		size_t i;
-	} *v;
-};
-
 static int cmp_entry_ci(const void *x, const void *y)
 {
 	const struct name_entry *a = x, *b = y;
@@ -164,7 +153,7 @@ static void name_index_sort(struct name_index *ix)
 		      ix->engine == SCHEMA_SQLITE ? cmp_entry_ci : cmp_entry_cs);
 }
 
-static int name_index_tables(struct name_index *ix, const struct schema *s)
+int name_index_tables(struct name_index *ix, const struct schema *s)
 {
 	size_t i;
 
@@ -205,7 +194,7 @@ static size_t name_index_first(const struct name_index *ix, const char *name)
 }
 
 /* Index of the object named (nsp, name), nsp NULL matching any; -1 if none. */
-static long name_index_find(const struct name_index *ix, const char *nsp, const char *name)
+long name_index_find(const struct name_index *ix, const char *nsp, const char *name)
 {
 	size_t k;
 
@@ -400,27 +389,6 @@ out:
 	return rc;
 }
 
-/*
- * Indexes and triggers grouped by the table or view they are on, so that
- * each renderer finds an object's dependents without scanning them all
- * (a 2,000-table schema has 4,000 indexes). Owners are numbered tables
- * first, then views; bucket nowners holds those whose owner is not in the
- * model. Each bucket keeps the model's order.
- */
-struct attach {
-	size_t nowners;
-	size_t *start;   /* nowners + 2 entries */
-	size_t *items;
-};
-
-/* Everything the renderers share, built once per call. */
-struct rctx {
-	const struct schema *s;
-	struct name_index tables, views;
-	struct attach indexes, triggers;
-	size_t *torder, *vorder;
-};
-
 /* The owner number of the object on (nsp, table). */
 static size_t owner_of(const struct rctx *r, const char *nsp, const char *table)
 {
@@ -464,7 +432,7 @@ static void attach_release(struct attach *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static void rctx_release(struct rctx *r)
+void rctx_release(struct rctx *r)
 {
 	free(r->tables.v);
 	free(r->views.v);
@@ -474,7 +442,7 @@ static void rctx_release(struct rctx *r)
 	free(r->vorder);
 }
 
-static int rctx_init(struct rctx *r, const struct schema *s, int with_order)
+int rctx_init(struct rctx *r, const struct schema *s, int with_order)
 {
 	size_t *owner = malloc((s->nindexes + s->ntriggers + 1) * sizeof(*owner));
 	size_t nowners = s->ntables + s->nviews, i;
@@ -1246,633 +1214,3 @@ int schema_render_sql(const struct schema *s, int engine, struct sbuf *out)
 	return sbuf_failed(out) ? STRATA_ENOMEM : 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------- */
-
-/*
- * Building fails only when out of memory; rather than test every call, a
- * failed value is counted in *bad and the document dropped at the end
- * (jansson's setters take a NULL value and fail cleanly).
- */
-struct jb {
-	int bad;
-};
-
-/* A string value that is valid UTF-8 whatever the name's bytes: jansson
- * refuses invalid UTF-8, and a name is whatever bytes the engine took. */
-static json_t *jstr(const char *s)
-{
-	json_t *v;
-	struct sbuf sb = SBUF_INIT;
-	const unsigned char *p;
-
-	if (!s)
-		return json_null();
-	if ((v = json_string(s)))
-		return v;
-	for (p = (const unsigned char *)s; *p; p++)
-		sbuf_addc(&sb, *p < 0x80 ? (char)*p : '?');
-	v = sbuf_failed(&sb) ? NULL : json_string(sb.buf);
-	sbuf_release(&sb);
-	return v;
-}
-
-/* The _new setters take v over even when they fail; without a container,
- * v is dropped here so that nothing leaks either way. */
-static void jset(struct jb *b, json_t *o, const char *key, json_t *v)
-{
-	if (!o) {
-		json_decref(v);
-		b->bad++;
-	} else if (!v || json_object_set_new(o, key, v)) {
-		b->bad++;
-	}
-}
-
-static void jpush(struct jb *b, json_t *a, json_t *v)
-{
-	if (!a) {
-		json_decref(v);
-		b->bad++;
-	} else if (!v || json_array_append_new(a, v)) {
-		b->bad++;
-	}
-}
-
-static json_t *jnames(struct jb *b, const struct schema_names *l)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		jpush(b, a, jstr(l->v[i]));
-	return a;
-}
-
-static json_t *json_index(struct jb *b, const struct schema_index *ix)
-{
-	json_t *o = json_object(), *keys = json_array();
-	size_t i;
-
-	jset(b, o, "name", jstr(ix->name));
-	jset(b, o, "unique", json_boolean(ix->unique));
-	for (i = 0; i < ix->nkeys; i++) {
-		const struct schema_index_key *k = &ix->keys[i];
-		json_t *ko = json_object();
-
-		jset(b, ko, "column", jstr(k->column));
-		jset(b, ko, "expression", jstr(k->expression));
-		jset(b, ko, "desc", json_boolean(k->desc));
-		jset(b, ko, "collation", jstr(k->collation));
-		jset(b, ko, "opclass", jstr(k->opclass));
-		jpush(b, keys, ko);
-	}
-	jset(b, o, "columns", keys);
-	jset(b, o, "include", jnames(b, &ix->include));
-	jset(b, o, "where", jstr(ix->where));
-	jset(b, o, "method", jstr(ix->method));
-	jset(b, o, "sql", jstr(ix->sql));
-	return o;
-}
-
-static json_t *json_trigger(struct jb *b, const struct schema_trigger *tr)
-{
-	json_t *o = json_object();
-
-	jset(b, o, "name", jstr(tr->name));
-	jset(b, o, "sql", jstr(tr->sql));
-	return o;
-}
-
-/* The indexes and triggers on owner (see struct attach), as arrays. */
-static void json_attached(struct jb *b, const struct rctx *r, json_t *o, size_t owner)
-{
-	json_t *ixs = json_array(), *trs = json_array();
-	size_t k;
-
-	for (k = r->indexes.start[owner]; k < r->indexes.start[owner + 1]; k++)
-		jpush(b, ixs, json_index(b, r->s->indexes[r->indexes.items[k]]));
-	for (k = r->triggers.start[owner]; k < r->triggers.start[owner + 1]; k++)
-		jpush(b, trs, json_trigger(b, r->s->triggers[r->triggers.items[k]]));
-	jset(b, o, "indexes", ixs);
-	jset(b, o, "triggers", trs);
-}
-
-static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
-{
-	const struct schema_table *t = r->s->tables[ti];
-	json_t *o = json_object(), *cols = json_array(), *arr;
-	size_t i;
-
-	jset(b, o, "name", jstr(t->name));
-	jset(b, o, "schema", jstr(t->schema));
-	jset(b, o, "strict", json_boolean(t->strict));
-	jset(b, o, "without_rowid", json_boolean(t->without_rowid));
-	jset(b, o, "virtual", json_boolean(t->virtual_table));
-	for (i = 0; i < t->ncolumns; i++) {
-		const struct schema_column *c = &t->columns[i];
-		json_t *co = json_object(), *g = json_null();
-
-		jset(b, co, "name", jstr(c->name));
-		jset(b, co, "type", jstr(c->type));
-		jset(b, co, "not_null", json_boolean(c->not_null));
-		jset(b, co, "default", jstr(c->default_sql));
-		jset(b, co, "collation", jstr(c->collation));
-		if (c->generated) {
-			json_decref(g);
-			g = json_object();
-			jset(b, g, "expression", jstr(c->generated));
-			jset(b, g, "stored", json_boolean(c->generated_stored));
-		}
-		jset(b, co, "generated", g);
-		jset(b, co, "identity",
-		     c->identity == SCHEMA_IDENTITY_ALWAYS       ? json_string("always")
-		     : c->identity == SCHEMA_IDENTITY_BY_DEFAULT ? json_string("by default")
-		                                                 : json_null());
-		jset(b, co, "primary_key", json_boolean(table_pk_position(t, c->name) > 0));
-		jset(b, co, "hidden", json_boolean(c->hidden));
-		jpush(b, cols, co);
-	}
-	jset(b, o, "columns", cols);
-	if (t->pk.columns.n) {
-		json_t *pk = json_object();
-
-		jset(b, pk, "name", jstr(t->pk.name));
-		jset(b, pk, "columns", jnames(b, &t->pk.columns));
-		jset(b, pk, "autoincrement", json_boolean(t->pk.autoincrement));
-		jset(b, pk, "deferrable", json_boolean(t->pk.deferrable));
-		jset(b, pk, "initially_deferred", json_boolean(t->pk.initially_deferred));
-		jset(b, o, "primary_key", pk);
-	} else {
-		jset(b, o, "primary_key", json_null());
-	}
-	arr = json_array();
-	for (i = 0; i < t->nuniques; i++) {
-		json_t *u = json_object();
-
-		jset(b, u, "name", jstr(t->uniques[i].name));
-		jset(b, u, "columns", jnames(b, &t->uniques[i].columns));
-		jset(b, u, "deferrable", json_boolean(t->uniques[i].deferrable));
-		jset(b, u, "initially_deferred", json_boolean(t->uniques[i].initially_deferred));
-		jset(b, u, "nulls_not_distinct", json_boolean(t->uniques[i].nulls_not_distinct));
-		jpush(b, arr, u);
-	}
-	jset(b, o, "unique", arr);
-	arr = json_array();
-	for (i = 0; i < t->nfks; i++) {
-		const struct schema_fk *fk = &t->fks[i];
-		json_t *f = json_object();
-
-		jset(b, f, "name", jstr(fk->name));
-		jset(b, f, "columns", jnames(b, &fk->columns));
-		jset(b, f, "ref_schema", jstr(fk->ref_schema));
-		jset(b, f, "ref_table", jstr(fk->ref_table));
-		jset(b, f, "ref_columns", jnames(b, &fk->ref_columns));
-		jset(b, f, "on_delete", json_string(schema_fk_action_sql(fk->on_delete)));
-		jset(b, f, "on_update", json_string(schema_fk_action_sql(fk->on_update)));
-		jset(b, f, "deferrable", json_boolean(fk->deferrable));
-		jset(b, f, "initially_deferred", json_boolean(fk->initially_deferred));
-		jpush(b, arr, f);
-	}
-	jset(b, o, "foreign_keys", arr);
-	arr = json_array();
-	for (i = 0; i < t->nchecks; i++) {
-		json_t *c = json_object();
-
-		jset(b, c, "name", jstr(t->checks[i].name));
-		jset(b, c, "expression", jstr(t->checks[i].expression));
-		jset(b, c, "no_inherit", json_boolean(t->checks[i].no_inherit));
-		jpush(b, arr, c);
-	}
-	jset(b, o, "checks", arr);
-	json_attached(b, r, o, ti);
-	jset(b, o, "sql", jstr(t->sql));
-	return o;
-}
-
-json_t *schema_to_json(const struct schema *s)
-{
-	struct jb b = { 0 };
-	struct rctx r;
-	json_t *root, *arr;
-	size_t i, j;
-
-	if (rctx_init(&r, s, 0))
-		return NULL;
-	root = json_object();
-	jset(&b, root, "engine", json_string(s->engine == SCHEMA_SQLITE ? "sqlite" : "postgres"));
-	arr = json_array();
-	for (i = 0; i < s->nnamespaces; i++)
-		jpush(&b, arr, jstr(s->namespaces[i]->name));
-	jset(&b, root, "schemas", arr);
-	arr = json_array();
-	for (i = 0; i < s->ntables; i++)
-		jpush(&b, arr, json_table(&b, &r, i));
-	jset(&b, root, "tables", arr);
-	arr = json_array();
-	for (i = 0; i < s->nviews; i++) {
-		const struct schema_view *v = s->views[i];
-		json_t *o = json_object();
-
-		jset(&b, o, "name", jstr(v->name));
-		jset(&b, o, "schema", jstr(v->schema));
-		jset(&b, o, "materialized", json_boolean(v->materialized));
-		if (v->materialized)
-			jset(&b, o, "with_no_data", json_boolean(v->with_no_data));
-		jset(&b, o, "definition", jstr(v->definition));
-		json_attached(&b, &r, o, s->ntables + i);
-		jset(&b, o, "sql", jstr(v->sql));
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "views", arr);
-	arr = json_array();
-	for (i = 0; i < s->nenums; i++) {
-		json_t *o = json_object();
-
-		jset(&b, o, "name", jstr(s->enums[i]->name));
-		jset(&b, o, "schema", jstr(s->enums[i]->schema));
-		jset(&b, o, "labels", jnames(&b, &s->enums[i]->labels));
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "enums", arr);
-	arr = json_array();
-	for (i = 0; i < s->nsequences; i++) {
-		const struct schema_sequence *q = s->sequences[i];
-		json_t *o = json_object(), *owned = json_null();
-
-		jset(&b, o, "name", jstr(q->name));
-		jset(&b, o, "schema", jstr(q->schema));
-		jset(&b, o, "type", jstr(q->type));
-		jset(&b, o, "start", json_integer(q->start));
-		jset(&b, o, "increment", json_integer(q->increment));
-		jset(&b, o, "min_value", json_integer(q->min_value));
-		jset(&b, o, "max_value", json_integer(q->max_value));
-		jset(&b, o, "cache", json_integer(q->cache));
-		jset(&b, o, "cycle", json_boolean(q->cycle));
-		if (q->owned_by_table) {
-			json_decref(owned);
-			owned = json_object();
-			jset(&b, owned, "table", jstr(q->owned_by_table));
-			jset(&b, owned, "column", jstr(q->owned_by_column));
-		}
-		jset(&b, o, "owned_by", owned);
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "sequences", arr);
-	arr = json_array();
-	for (i = 0; i < s->nextensions; i++) {
-		json_t *o = json_object();
-
-		jset(&b, o, "name", jstr(s->extensions[i]->name));
-		jset(&b, o, "schema", jstr(s->extensions[i]->schema));
-		jset(&b, o, "version", jstr(s->extensions[i]->version));
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "extensions", arr);
-	arr = json_array();
-	for (i = 0; i < s->nfunctions; i++) {
-		json_t *o = json_object();
-
-		jset(&b, o, "name", jstr(s->functions[i]->name));
-		jset(&b, o, "schema", jstr(s->functions[i]->schema));
-		jset(&b, o, "args", jstr(s->functions[i]->args));
-		jset(&b, o, "sql", jstr(s->functions[i]->sql));
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "functions", arr);
-	arr = json_array();
-	for (i = 0; i < s->ncomments; i++) {
-		const struct schema_comment *c = s->comments[i];
-		json_t *o = json_object();
-		char kind[24];
-
-		/* "MATERIALIZED VIEW" -> "materialized view" */
-		for (j = 0; schema_object_kind_sql(c->kind)[j] && j + 1 < sizeof(kind); j++)
-			kind[j] = (char)lower_ascii((unsigned char)schema_object_kind_sql(c->kind)[j]);
-		kind[j] = '\0';
-		jset(&b, o, "kind", json_string(kind));
-		jset(&b, o, "schema", jstr(c->schema));
-		jset(&b, o, "name", jstr(c->name));
-		jset(&b, o, "sub", jstr(c->sub));
-		jset(&b, o, "text", jstr(c->text));
-		jpush(&b, arr, o);
-	}
-	jset(&b, root, "comments", arr);
-	rctx_release(&r);
-	if (b.bad) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
-}
-
-/* ---- Graphviz DOT ----------------------------------------------------------- */
-
-/*
- * Text inside an HTML-like label: the XML entities, control characters as
- * spaces, and bytes that are not UTF-8 as '?', since dot rejects them. Node
- * ids and ports are generated (t3, c0), never taken from names, so no name
- * can break the syntax.
- */
-static void dot_text(struct sbuf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		size_t n = 0, k;
-
-		if (*p < 0x80) {
-			switch (*p) {
-			case '&': sbuf_adds(out, "&amp;"); break;
-			case '<': sbuf_adds(out, "&lt;"); break;
-			case '>': sbuf_adds(out, "&gt;"); break;
-			case '"': sbuf_adds(out, "&quot;"); break;
-			case '\'': sbuf_adds(out, "&#39;"); break;
-			default: sbuf_addc(out, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p); break;
-			}
-			p++;
-			continue;
-		}
-		/* A UTF-8 sequence is copied whole, or its lead byte replaced. */
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			n = 2;
-		else if ((*p & 0xf0) == 0xe0)
-			n = 3;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			n = 4;
-		for (k = 1; k < n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				break;
-		if (n && k == n) {
-			sbuf_add(out, p, n);
-			p += n;
-		} else {
-			sbuf_addc(out, '?');
-			p++;
-		}
-	}
-}
-
-/* 1 when column name of t is in one of its foreign keys. */
-static int in_fk(const struct schema_table *t, const char *name)
-{
-	size_t i, j;
-
-	for (i = 0; i < t->nfks; i++)
-		for (j = 0; j < t->fks[i].columns.n; j++)
-			if (!name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->fks[i].columns.v[j], name))
-				return 1;
-	return 0;
-}
-
-static long column_index(const struct schema_table *t, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < t->ncolumns; i++)
-		if (!name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->columns[i].name, name))
-			return (long)i;
-	return -1;
-}
-
-int schema_render_dot(const struct schema *s, struct sbuf *out)
-{
-	struct name_index ix = { 0 };
-	struct schema_names missing = { 0 };
-	size_t i, j;
-	int rc;
-
-	if ((rc = name_index_tables(&ix, s)))
-		return rc;
-	sbuf_adds(out, "digraph schema {\n"
-	               "    graph [rankdir=LR, fontname=\"Helvetica\"];\n"
-	               "    node [shape=plaintext, fontname=\"Helvetica\", fontsize=10];\n"
-	               "    edge [fontname=\"Helvetica\", fontsize=9];\n");
-	for (i = 0; i < s->ntables; i++) {
-		const struct schema_table *t = s->tables[i];
-
-		sbuf_addf(out, "    t%zu [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\""
-		               " CELLPADDING=\"4\">\n", i);
-		sbuf_adds(out, "        <TR><TD BGCOLOR=\"#dddddd\"><B>");
-		if (t->schema && strcmp(t->schema, "public")) {
-			dot_text(out, t->schema);
-			sbuf_addc(out, '.');
-		}
-		dot_text(out, t->name);
-		sbuf_adds(out, "</B></TD></TR>\n");
-		for (j = 0; j < t->ncolumns; j++) {
-			const struct schema_column *c = &t->columns[j];
-			int pk = table_pk_position(t, c->name) > 0, fk = in_fk(t, c->name);
-
-			sbuf_addf(out, "        <TR><TD PORT=\"c%zu\" ALIGN=\"LEFT\">", j);
-			if (pk)
-				sbuf_adds(out, "<U>");
-			dot_text(out, c->name);
-			if (pk)
-				sbuf_adds(out, "</U>");
-			if (c->type && *c->type) {
-				sbuf_adds(out, " <FONT COLOR=\"#555555\">");
-				dot_text(out, c->type);
-				sbuf_adds(out, "</FONT>");
-			}
-			if (pk || fk)
-				sbuf_adds(out, pk && fk ? " PK FK" : pk ? " PK" : " FK");
-			sbuf_adds(out, "</TD></TR>\n");
-		}
-		sbuf_adds(out, "    </TABLE>>];\n");
-	}
-	for (i = 0; i < s->ntables; i++) {
-		const struct schema_table *t = s->tables[i];
-
-		for (j = 0; j < t->nfks; j++) {
-			const struct schema_fk *fk = &t->fks[j];
-			long w = name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
-			                         fk->ref_table);
-			long from = fk->columns.n ? column_index(t, fk->columns.v[0]) : -1, to = -1;
-
-			if (w < 0) {
-				/* A reference to a table the model does not hold: a dashed
-				 * node of its own, once per name. */
-				size_t k;
-
-				for (k = 0; k < missing.n && strcmp(missing.v[k], fk->ref_table); k++)
-					;
-				if (k == missing.n) {
-					if (schema_names_add(&missing, fk->ref_table)) {
-						rc = STRATA_ENOMEM;
-						goto out;
-					}
-					sbuf_addf(out, "    x%zu [shape=box, style=dashed, label=<", k);
-					dot_text(out, fk->ref_table);
-					sbuf_adds(out, ">];\n");
-				}
-				sbuf_addf(out, "    t%zu", i);
-				if (from >= 0)
-					sbuf_addf(out, ":c%ld", from);
-				sbuf_addf(out, " -> x%zu", k);
-			} else {
-				const struct schema_table *rt = s->tables[w];
-
-				if (fk->ref_columns.n)
-					to = column_index(rt, fk->ref_columns.v[0]);
-				sbuf_addf(out, "    t%zu", i);
-				if (from >= 0)
-					sbuf_addf(out, ":c%ld", from);
-				sbuf_addf(out, " -> t%ld", w);
-				if (to >= 0)
-					sbuf_addf(out, ":c%ld", to);
-			}
-			if (fk->name) {
-				sbuf_adds(out, " [label=<");
-				dot_text(out, fk->name);
-				sbuf_adds(out, ">]");
-			}
-			sbuf_adds(out, ";\n");
-		}
-	}
-	sbuf_adds(out, "}\n");
-	rc = sbuf_failed(out) ? STRATA_ENOMEM : 0;
-out:
-	free(ix.v);
-	schema_names_release(&missing);
-	return rc;
-}
-
-/* ---- Mermaid ---------------------------------------------------------------- */
-
-/*
- * Mermaid's ER grammar takes entity and attribute names made of letters,
- * digits, '_' and '-', starting with a letter or '_'; types also take "()[]".
- * Anything else becomes '_', and entity names made equal by that get a
- * numeric suffix, in model order, so the result is still deterministic.
- */
-static void mermaid_word(struct sbuf *out, const char *s, int is_type)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	if (!*p || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-		sbuf_addc(out, '_');
-	for (; *p; p++) {
-		int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		         (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		         (is_type && (*p == '(' || *p == ')' || *p == '[' || *p == ']'));
-
-		sbuf_addc(out, ok ? (char)*p : '_');
-	}
-}
-
-/* Label text in double quotes: no quote, no control character. */
-static void mermaid_label(struct sbuf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	sbuf_addc(out, '"');
-	for (; *p; p++)
-		sbuf_addc(out, *p == '"' ? '\'' : *p < 0x20 ? ' ' : (char)*p);
-	sbuf_addc(out, '"');
-}
-
-int schema_render_mermaid(const struct schema *s, struct sbuf *out)
-{
-	struct name_index ix = { 0 };
-	char **ent = calloc(s->ntables + 1, sizeof(*ent));
-	struct sbuf w = SBUF_INIT;
-	size_t i, j, k;
-	int rc;
-
-	if (!ent)
-		return STRATA_ENOMEM;
-	if ((rc = name_index_tables(&ix, s)))
-		goto out;
-	/* Entity names first: sanitised and made unique. */
-	for (i = 0; i < s->ntables; i++) {
-		const struct schema_table *t = s->tables[i];
-		int n = 1;
-
-		sbuf_reset(&w);
-		if (t->schema && strcmp(t->schema, "public")) {
-			mermaid_word(&w, t->schema, 0);
-			sbuf_adds(&w, "__");
-		}
-		mermaid_word(&w, t->name, 0);
-		for (;;) {
-			for (k = 0; k < i && strcmp(ent[k], w.buf); k++)
-				;
-			if (k == i)
-				break;
-			/* Taken: try name_2, name_3 ... */
-			if (n > 1)
-				sbuf_truncate(&w, strrchr(w.buf, '_') - w.buf);
-			sbuf_addf(&w, "_%d", ++n);
-		}
-		if (sbuf_failed(&w) || !(ent[i] = strdup(w.buf))) {
-			rc = STRATA_ENOMEM;
-			goto out;
-		}
-	}
-	sbuf_adds(out, "erDiagram\n");
-	for (i = 0; i < s->ntables; i++) {
-		const struct schema_table *t = s->tables[i];
-
-		sbuf_addf(out, "    %s {\n", ent[i]);
-		for (j = 0; j < t->ncolumns; j++) {
-			const struct schema_column *c = &t->columns[j];
-			int pk = table_pk_position(t, c->name) > 0, fk = in_fk(t, c->name);
-
-			sbuf_adds(out, "        ");
-			mermaid_word(out, c->type && *c->type ? c->type : "any", 1);
-			sbuf_addc(out, ' ');
-			mermaid_word(out, c->name, 0);
-			if (pk || fk)
-				sbuf_adds(out, pk && fk ? " PK, FK" : pk ? " PK" : " FK");
-			sbuf_addc(out, '\n');
-		}
-		sbuf_adds(out, "    }\n");
-	}
-	for (i = 0; i < s->ntables; i++) {
-		const struct schema_table *t = s->tables[i];
-
-		for (j = 0; j < t->nfks; j++) {
-			const struct schema_fk *fk = &t->fks[j];
-			long to = name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
-			                          fk->ref_table);
-			int optional = 0;
-			struct sbuf label = SBUF_INIT;
-
-			if (to < 0)
-				continue; /* Mermaid would invent an empty entity */
-			/* Nullable referencing columns: the parent is optional. */
-			for (k = 0; k < fk->columns.n; k++) {
-				long c = column_index(t, fk->columns.v[k]);
-
-				if (c >= 0 && !t->columns[c].not_null)
-					optional = 1;
-			}
-			if (fk->name) {
-				sbuf_adds(&label, fk->name);
-			} else {
-				for (k = 0; k < fk->columns.n; k++) {
-					if (k)
-						sbuf_adds(&label, ", ");
-					sbuf_adds(&label, fk->columns.v[k]);
-				}
-			}
-			if (sbuf_failed(&label)) {
-				sbuf_release(&label);
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			sbuf_addf(out, "    %s %s--o{ %s : ", ent[to], optional ? "|o" : "||", ent[i]);
-			mermaid_label(out, label.buf);
-			sbuf_addc(out, '\n');
-			sbuf_release(&label);
-		}
-	}
-	rc = sbuf_failed(out) ? STRATA_ENOMEM : 0;
-out:
-	for (i = 0; i < s->ntables; i++)
-		free(ent[i]);
-	free(ent);
-	free(ix.v);
-	sbuf_release(&w);
-	return rc;
-}

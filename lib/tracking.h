@@ -1,0 +1,52 @@
+/*
+ * tracking.h: the tracking table's rows in memory and the functions that
+ * read and write them (tracking.c), for runner.c. Every function takes a
+ * connected handle (db->conn) and leaves its error on db.
+ */
+#ifndef STRATA_TRACKING_H
+#define STRATA_TRACKING_H
+
+#include "internal.h"
+#include "migration.h"
+
+/* One row of the tracking table. */
+struct applied {
+	char *version, *name, *checksum, *applied_at, *down_sql, *state, *error;
+	char *up_checksum; /* of the up section as applied; NULL: applied before strata kept it */
+	long batch, duration_ms;
+};
+
+struct applied_set {
+	size_t n;
+	struct applied *v; /* by version */
+};
+
+void applied_release(struct applied_set *s);
+/* The row of version, or NULL (binary search: s is sorted). */
+struct applied *applied_find(const struct applied_set *s, const char *version);
+/* Remove row i of s. */
+void applied_drop(struct applied_set *s, size_t i);
+/* The highest batch number of a, 0 when empty. */
+long max_batch(const struct applied_set *a);
+
+/* 1 when db's connection is PostgreSQL's. */
+int is_pg(strata_db *db);
+
+/* Create the tracking table when missing, and upgrade an older one. */
+int ensure_tracking(strata_db *db);
+/* Read every row (sorted by version); a missing table reads as empty.
+ * with_down: read down_sql itself, else only whether there is one. */
+int read_applied_ex(strata_db *db, struct applied_set *out, int with_down);
+int read_applied(strata_db *db, struct applied_set *out);
+
+/* The hash of m's up section as up_checksum keeps it ("" when out of memory). */
+void up_checksum(const struct migration *m, char out[65]);
+/* Insert or replace m's row; at: when it was applied (NULL: now). */
+int record_row(strata_db *db, const struct migration *m, long batch, long ms,
+               const char *state, const char *error);
+int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
+                  const char *state, const char *error, const char *at);
+/* Delete the row of version. */
+int delete_row(strata_db *db, const char *version);
+
+#endif
