@@ -119,9 +119,10 @@ function drawDiagram(model) {
       if (refRow < 0) refRow = 0;
       const y2 = r.y + HEAD + ROW * refRow + 10;
       let d;
-      if (r === b) {
-        const x = b.x + b.w;
-        d = "M" + x + "," + y1 + " C" + (x + 40) + "," + y1 + " " + (x + 40) + "," + y2 + " " + x + "," + y2;
+      if (r === b || r.cx === b.cx) {
+        /* itself, or a table in the same column: a loop on the right */
+        const x = b.x + b.w, x2 = r.x + r.w, out = Math.max(x, x2) + 40;
+        d = "M" + x + "," + y1 + " C" + out + "," + y1 + " " + out + "," + y2 + " " + x2 + "," + y2;
       } else {
         const right = r.x > b.x + b.w / 2;
         const x1 = right ? b.x + b.w : b.x, x2 = right ? r.x : r.x + r.w;

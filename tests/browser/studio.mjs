@@ -36,13 +36,15 @@ const browser = await chromium.launch({
 let code = 0;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // generous: CI runs the sanitizer build on a busy machine
+  page.setDefaultTimeout(60000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   // an API answer of 4xx/5xx is logged as "Failed to load resource": the
   // refusals are meant; script errors are not
   page.on("console", (m) => { if (m.type() === "error" && !/^Failed to load resource/.test(m.text())) errors.push(m.text()); });
   await page.goto(url);
-  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   check(!new URL(page.url()).searchParams.get("token"), "the token left the address bar");
   {
     const names = await page.$$eval("#diagram-svg g.tbl", (gs) => gs.map((g) => g.getAttribute("data-table")));
@@ -83,13 +85,13 @@ try {
   check(await page.isVisible("#actions"), "--allow-write: the write buttons are shown");
   // a failed migration stops up: the page says so and changes nothing
   await page.click("#do-up");
-  await page.locator("#result", { hasText: "failed" }).waitFor({ timeout: 20000 });
+  await page.locator("#result", { hasText: "failed" }).waitFor({ timeout: 60000 });
   const refused = await page.textContent("#result");
   check(/recorded as failed/.test(refused), "apply is refused while a migration is failed: " + refused.slice(0, 70));
   await page.screenshot({ path: shots + "/refused.png" });
   execSync(between, { stdio: "inherit" });
   await page.reload();
-  await page.waitForSelector("body[data-ready='1']", { timeout: 20000 });
+  await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   for (const [step, want] of [["up", upSql], ["down", downSql]]) {
     await page.click(step === "up" ? "#do-up" : "#do-down");
     await page.waitForSelector("#confirm[open]");
@@ -97,7 +99,7 @@ try {
     check(sql.includes(want), "the confirmation of " + step + " shows its SQL first (" + want + ")");
     await page.screenshot({ path: shots + "/confirm-" + step + ".png" });
     await page.click("#confirm-yes");
-    await page.locator("#result", { hasText: step === "up" ? /^applied/ : /^rolled back/ }).waitFor({ timeout: 20000 });
+    await page.locator("#result", { hasText: step === "up" ? /^applied/ : /^rolled back/ }).waitFor({ timeout: 60000 });
     check(true, "the page says: " + await page.textContent("#result"));
     await page.screenshot({ path: shots + "/after-" + step + ".png", fullPage: true });
   }
