@@ -536,6 +536,8 @@ STRATA_EXTERN int strata_migration_create(strata_db *db, const char *name, char 
  * Create / drop the database named by url (SQLite: the file, with its
  * -wal/-shm/-journal on drop; PostgreSQL: CREATE/DROP DATABASE through the
  * server's `postgres` database). On error *errmsg (to free()) says why.
+ * Dropping a database that is not there changes nothing and returns
+ * STRATA_ENOTFOUND (for SQLite, stray -wal/-shm/-journal files still go).
  */
 STRATA_EXTERN int strata_create_database(const char *url, char **errmsg);
 STRATA_EXTERN int strata_drop_database(const char *url, char **errmsg);
