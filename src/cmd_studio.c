@@ -70,7 +70,7 @@ int cmd_studio(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (port < 0 || port > 65535) {
-		cli_error("studio: --port must be from 1 to 65535, not %ld", port);
+		cli_error("studio: --port must be from 0 (any free port) to 65535, not %ld", port);
 		return EXIT_USAGE;
 	}
 	if (cli->json) {
