@@ -121,6 +121,19 @@ static int run_self(struct studio *s, const char *const *args, struct sbuf *out,
 		argv[n++] = "--keep";
 		argv[n++] = keep.buf;
 	}
+	/* the same side effects of up and down as from the command line */
+	if (s->cli->dump_schema) {
+		argv[n++] = "--dump-schema";
+		argv[n++] = s->cli->dump_schema;
+	}
+	if (s->cli->before_each) {
+		argv[n++] = "--before-each";
+		argv[n++] = s->cli->before_each;
+	}
+	if (s->cli->after_each) {
+		argv[n++] = "--after-each";
+		argv[n++] = s->cli->after_each;
+	}
 	for (i = 0; args[i] && n < 30; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
