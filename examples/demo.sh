@@ -46,3 +46,8 @@ printf '\n\033[1m$ example-app sqlite:app.db migrations   (an app migrating at s
 "$app" sqlite:app.db migrations
 echo
 echo "demo finished: every step above ran against a real SQLite file."
+# The demo's folder goes when it ends: the command makes its own copy.
+echo "To look at the example in a browser, strata studio serves a page on 127.0.0.1"
+echo "(open the address it prints; Ctrl-C stops it):"
+printf '\n  cd "$(mktemp -d)" && cp -R %s/examples/migrations . && export DATABASE_URL=sqlite:demo.db &&\n' "$top"
+printf '    %s -q create && %s -q up && %s studio\n\n' "$strata" "$strata" "$strata"

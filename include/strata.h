@@ -1036,7 +1036,7 @@ STRATA_EXTERN int strata_restore(strata_db *db, const char *name, char **undo_pa
  */
 STRATA_EXTERN int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
 
-/* ======================================================================
+/* ===============================================================
  * Fleets: one command over many databases (docs/strata-fleet.md).
  * ====================================================================== */
 
@@ -1155,6 +1155,37 @@ STRATA_EXTERN int strata_fleet_targets(strata_db *db, const char *spec, char ***
  */
 STRATA_EXTERN int strata_fleet(strata_db *db, const char *const *urls, size_t n,
                                const strata_fleet_opts *opts, strata_fleet_report **out);
+=======
+/*
+ * One page of one table's rows, for a viewer (strata studio). The table
+ * (and, PostgreSQL, its schema) and the filter's column must be in the live
+ * schema (what strata_inspect() shows; views are not read): a name that is
+ * not is STRATA_ENOTFOUND, and no SQL is run with it. ^Names are quoted from
+ * the model's copy and the filter text is passed as a parameter, never
+ * pasted into SQL. The rows are ordered by the primary key (SQLite without
+ * one: rowid). filter: rows whose filter_column, cast to text, contains it
+ * (case-sensitive). limit <= 0 means 50, more than STRATA_ROWS_MAX means
+ * STRATA_ROWS_MAX. *out is the caller's (strata_rows_free()); NULL on failure.
+ */
+#define STRATA_ROWS_MAX 1000
+typedef struct strata_rows_opts {
+	int version;
+	const char *schema;         /* PostgreSQL; NULL: the only table so named */
+	const char *table;
+	long offset, limit;
+	const char *filter_column;  /* NULL or "": every row */
+	const char *filter;
+} strata_rows_opts;
+#define STRATA_ROWS_OPTS_VERSION 1
+#define STRATA_ROWS_OPTS_INIT { STRATA_ROWS_OPTS_VERSION, NULL, NULL, 0, 0, NULL, NULL }
+typedef struct strata_rows {
+	size_t ncols, nrows;
+	char **columns;       /* ncols names */
+	char **cells;         /* nrows * ncols, row-major, as text; NULL for SQL NULL */
+	long long total;      /* rows that match the filter, on every page */
+} strata_rows;
+STRATA_EXTERN int strata_rows_read(strata_db *db, const strata_rows_opts *o, strata_rows **out);
+STRATA_EXTERN void strata_rows_free(strata_rows *r);
 
 #ifdef __cplusplus
 }

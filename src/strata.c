@@ -47,6 +47,7 @@ static const struct cmd commands[] = {
 	{ "fleet", cmd_fleet, CMD_MAY_CREATE, "run up, down, status, verify or lint on many databases" },
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
+	{ "studio", cmd_studio, 0, "a local page and JSON API on 127.0.0.1 (--allow-write: up, down, backup)" },
 	{ "help", cmd_help, 0, "open the manual page of strata or of COMMAND" },
 	{ NULL, NULL, 0, NULL },
 };
