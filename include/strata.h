@@ -1155,7 +1155,6 @@ STRATA_EXTERN int strata_fleet_targets(strata_db *db, const char *spec, char ***
  */
 STRATA_EXTERN int strata_fleet(strata_db *db, const char *const *urls, size_t n,
                                const strata_fleet_opts *opts, strata_fleet_report **out);
-=======
 /*
  * One page of one table's rows, for a viewer (strata studio). The table
  * (and, PostgreSQL, its schema) and the filter's column must be in the live
