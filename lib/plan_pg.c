@@ -391,6 +391,51 @@ static void identity_to_serial(struct sbuf *sb, const struct diff_change *c,
 	sbuf_release(&of);
 }
 
+static void identity_sets(struct sbuf *sb, const struct schema_identity_opts *q)
+{
+	sbuf_addf(sb, " SET START WITH %lld SET INCREMENT BY %lld SET MINVALUE %lld"
+	              " SET MAXVALUE %lld SET CACHE %lld SET %s",
+	          q->start, q->increment, q->min_value, q->max_value, q->cache,
+	          q->cycle ? "CYCLE" : "NO CYCLE");
+}
+
+/*
+ * New bounds for an identity column's sequence: as alter_sequence_bounds,
+ * since ALTER COLUMN ... SET MINVALUE is refused while the current value
+ * (a sequence never used sits at its old START) lies outside. RESTART goes
+ * to the new START; a sequence that handed out values goes back to where it
+ * was, moved inside the bounds.
+ */
+static void identity_bounds(struct sbuf *sb, const struct schema_table *t,
+                            const struct schema_column *cb)
+{
+	const struct schema_identity_opts *q = &cb->ident;
+	struct sbuf body = SBUF_INIT, of = SBUF_INIT;
+
+	serial_sequence_of(&of, t, cb->name);
+	if (!sbuf_failed(&of))
+		last_value_into_v_(&body, of.buf, 1);
+	sbuf_adds(&body, "    ");
+	alter_table(&body, t);
+	sbuf_adds(&body, "ALTER COLUMN ");
+	id(&body, cb->name);
+	identity_sets(&body, q);
+	sbuf_addf(&body, " RESTART;\n    IF called AND v < %lld THEN\n        PERFORM setval(",
+	          q->min_value);
+	sbuf_adds(&body, of.buf);
+	sbuf_addf(&body, ", %lld, false);\n    ELSIF called AND v > %lld THEN\n        PERFORM setval(",
+	          q->min_value, q->max_value);
+	sbuf_adds(&body, of.buf);
+	sbuf_addf(&body, ", %lld);\n    ELSIF called THEN\n        PERFORM setval(", q->max_value);
+	sbuf_adds(&body, of.buf);
+	sbuf_adds(&body, ", v);\n    END IF;\n");
+	add_do_block(sb, body.buf);
+	if (sbuf_failed(&body) || sbuf_failed(&of))
+		sb->failed = 1;
+	sbuf_release(&body);
+	sbuf_release(&of);
+}
+
 static void alter_column(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
 {
 	const struct schema_table *t = c->pair->b;
@@ -466,15 +511,17 @@ static void alter_column(struct sbuf *sb, const struct diff *d, const struct dif
 		schema_render_column_settings(t, ca, cb, sb);
 	if (ca->identity != SCHEMA_IDENTITY_NONE && cb->identity != SCHEMA_IDENTITY_NONE &&
 	    cb->ident.increment && !schema_identity_opts_equal(&ca->ident, ca->type, &cb->ident, cb->type)) {
-		/* All of them: each SET is checked against the others once. */
 		const struct schema_identity_opts *q = &cb->ident;
+		if (!ca->ident.increment || ca->ident.min_value != q->min_value ||
+		    ca->ident.max_value != q->max_value) {
+			identity_bounds(sb, t, cb);
+			return;
+		}
+		/* All of them: each SET is checked against the others once. */
 		alter_table(sb, t);
 		sbuf_adds(sb, "ALTER COLUMN ");
 		id(sb, cb->name);
-		sbuf_addf(sb, " SET START WITH %lld SET INCREMENT BY %lld SET MINVALUE %lld"
-		              " SET MAXVALUE %lld SET CACHE %lld SET %s",
-		          q->start, q->increment, q->min_value, q->max_value, q->cache,
-		          q->cycle ? "CYCLE" : "NO CYCLE");
+		identity_sets(sb, q);
 		end(sb);
 	}
 }
