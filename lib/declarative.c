@@ -595,7 +595,7 @@ static char *late_text(const char *up_sql, const char *down_sql)
 	          "-- or an index build, each statement in a transaction of its own; it can run again\n"
 	          "-- after stopping partway (an index whose build failed is dropped and built anew)\n");
 	sbuf_adds(&sb, up_sql);
-	sbuf_adds(&sb, "\n-- migrate:down\n");
+	sbuf_adds(&sb, "\n-- migrate:down transaction:false\n");
 	sbuf_adds(&sb, down_sql);
 	return sbuf_detach(&sb);
 }
