@@ -965,6 +965,7 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0)
 			goto out;
 		po.safe = safe ? PLAN_SAFE_DOWN : 0;
+		po.up = up;
 		if ((rc = make_sql(db, down, &po, &dn, NULL)) != 0) {
 			free(u);
 			goto out;
@@ -1045,6 +1046,7 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 			po.safe = safe ? PLAN_SAFE_MAIN : 0;
 			if ((rc = make_sql(db, up, &po, &f->up, &f->no_tx)) == 0) {
 				po.safe = safe ? PLAN_SAFE_DOWN : 0;
+				po.up = up;
 				rc = make_sql(db, down, &po, &f->down, NULL);
 			}
 		}
@@ -1056,7 +1058,9 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		/* --per-table: a table whose every change moved to another
 		 * table's migration (its foreign key, to the referenced
 		 * table's) has no migration of its own. */
-		if (opts->per_table && !*f->up && !*f->down) {
+		if ((opts->per_table || safe) && !*f->up && !*f->down) {
+			/* (safe: all of it in the late part, an index on an
+			 * existing table) */
 			free(f->name);
 			free(f->up);
 			free(f->down);

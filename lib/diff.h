@@ -225,6 +225,8 @@ struct plan_opts {
 	int owner_none;           /* with owner NULL: only the changes without owner */
 	int safe;                 /* PostgreSQL, generate's lock-safe forms (PLAN_SAFE_*);
 	                             0: the plain forms */
+	const struct diff *up;    /* PLAN_SAFE_DOWN: the up diff whose late part's
+	                             down runs first */
 };
 
 /*

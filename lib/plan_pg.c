@@ -97,20 +97,19 @@ static void not_null_check_name(struct sbuf *sb, const struct schema_table *t,
 }
 
 /*
- * 1 when index ix is built CONCURRENTLY in the late part: its table is in
- * both models (a table made here is empty and unseen), and no foreign key
- * this diff adds (down: drops) references the table, since one may need a
- * unique index of it to exist first (down: to exist until it is gone).
- * down: d is the down diff and ix one it drops, named on the pairs' A side.
+ * 1 when index ix, created by up diff d, is built CONCURRENTLY in the late
+ * part: its table is in both models (a table made here is empty and
+ * unseen), and no foreign key this diff adds references the table, since
+ * one may need a unique index of it to exist first.
  */
-static int late_index(const struct diff *d, const struct schema_index *ix, int down)
+static int late_index(const struct diff *d, const struct schema_index *ix)
 {
 	size_t k;
 	int old = 0;
 
 	for (k = 0; k < d->npairs && !old; k++) {
-		const struct schema_table *t = down ? d->pairs[k]->a : d->pairs[k]->b;
-		if (d->pairs[k]->a && d->pairs[k]->b && !schema_name_cmp(d->b, t->name, ix->table) &&
+		const struct schema_table *t = d->pairs[k]->b;
+		if (d->pairs[k]->a && t && !schema_name_cmp(d->b, t->name, ix->table) &&
 		    !schema_name_cmp(d->b, t->schema, ix->schema))
 			old = 1;
 	}
@@ -118,12 +117,26 @@ static int late_index(const struct diff *d, const struct schema_index *ix, int d
 		return 0;
 	for (k = 0; k < d->n; k++) {
 		const struct diff_change *c = &d->v[k];
-		const struct schema_fk *fk = c->kind == (down ? DIFF_DROP_FK : DIFF_ADD_FK) ?
-		                             (down ? c->fa : c->fb) : NULL;
-		if (fk && fk->ref_table && !schema_name_cmp(d->b, fk->ref_table, ix->table))
+		if (c->kind == DIFF_ADD_FK && c->fb->ref_table &&
+		    !schema_name_cmp(d->b, c->fb->ref_table, ix->table))
 			return 0;
 	}
 	return 1;
+}
+
+/* 1 when the down diff's drop of index ix is done by the late part's down
+ * of up diff up (its index, built there). */
+static int late_index_dropped(const struct diff *up, const struct schema_index *ix)
+{
+	size_t k;
+
+	for (k = 0; up && k < up->n; k++) {
+		const struct diff_change *c = &up->v[k];
+		if (c->kind == DIFF_CREATE_INDEX && !schema_name_cmp(up->b, c->ib->name, ix->name) &&
+		    !schema_name_cmp(up->b, c->ib->schema, ix->schema))
+			return late_index(up, c->ib);
+	}
+	return 0;
 }
 
 /* CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS, after a DROP INDEX
@@ -178,7 +191,7 @@ static void plan_late(const struct diff *d, const struct plan_opts *o, struct sb
 			continue;
 		switch (c->kind) {
 		case DIFF_CREATE_INDEX:
-			if (!late_index(d, c->ib, 0))
+			if (!late_index(d, c->ib))
 				break;
 			if (down) {
 				sbuf_adds(sb, "DROP INDEX CONCURRENTLY IF EXISTS ");
@@ -609,6 +622,13 @@ static void alter_column(struct sbuf *sb, const struct diff *d, const struct dif
 		sbuf_adds(sb, " IS NOT NULL) NOT VALID");
 		end(sb);
 	} else if (w & DIFF_COL_NULL) {
+		if (!cb->not_null && safe == PLAN_SAFE_DOWN && c->pair->a) {
+			/* The up's stand-in check, left when its late part never ran. */
+			alter_table(sb, t);
+			sbuf_adds(sb, "DROP CONSTRAINT IF EXISTS ");
+			not_null_check_name(sb, c->pair->a, ca);
+			end(sb);
+		}
 		alter_table(sb, t);
 		sbuf_adds(sb, "ALTER COLUMN ");
 		id(sb, cb->name);
@@ -1156,7 +1176,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				    !schema_name_cmp(d->b, d->pairs[k]->b->name, ix->table) &&
 				    !schema_name_cmp(d->b, d->pairs[k]->b->schema, ix->schema))
 					on_old_table = 1;
-			if (o && o->safe == PLAN_SAFE_MAIN && late_index(d, ix, 0))
+			if (o && o->safe == PLAN_SAFE_MAIN && late_index(d, ix))
 				break; /* built CONCURRENTLY in the late part */
 			create_index(sb, ix, o && o->concurrent_indexes && on_old_table);
 			if (o && o->concurrent_indexes && on_old_table)
@@ -1164,7 +1184,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_DROP_INDEX:
-			if (o && o->safe == PLAN_SAFE_DOWN && late_index(d, c->ia, 1))
+			if (o && o->safe == PLAN_SAFE_DOWN && late_index_dropped(o->up, c->ia))
 				break; /* the late part's down drops it */
 			sbuf_adds(sb, "DROP INDEX ");
 			qn(sb, c->ia->schema, c->ia->name);

@@ -144,7 +144,8 @@ same_schema() {
 }
 
 # The property of issue 20: strata's own output passes strata's own lint.
-# Offline, so every lock rule keeps its error severity whatever the rows;
+# Against A (so a table an earlier generated file creates is new), with
+# every table of a row or more large: each lock rule keeps its error;
 # left out are the rules a migration that does what b.sql asks cannot
 # avoid: data it destroys or converts, and rewrites with no lock-free form.
 # Not yet written in a safe form, so left out too: add-unique-constraint
@@ -156,7 +157,7 @@ lint_exempt='["drop-table", "drop-column", "drop-schema", "drop-cascade", "alter
 lint_generated() {
 	local code=0
 	sed -n "s/^created //p" gen.out >gen.files &&
-	{ strata -u "$a" lint --offline --json $(cat gen.files) >lint.json || code=$?; } &&
+	{ strata -u "$a" lint --large-table-rows 1 --json $(cat gen.files) >lint.json || code=$?; } &&
 	{ test $code = 0 || test $code = 3; } &&
 	jq -r --argjson ex "$lint_exempt" '.findings[] | select(.severity == "error") |
 		select(.rule as $r | $ex | index($r) | not) |
