@@ -750,9 +750,12 @@ typedef struct strata_generate_opts {
 	/* version 2: */
 	int from_db;             /* the current state is the live database, not
 	                            the schema the migrations directory makes */
+	/* version 3: */
+	int plain;               /* PostgreSQL: the plain forms, all in one migration;
+	                            0 (and versions 1, 2): the lock-safe forms (below) */
 } strata_generate_opts;
-#define STRATA_GENERATE_OPTS_VERSION 2
-#define STRATA_GENERATE_OPTS_INIT { STRATA_GENERATE_OPTS_VERSION, NULL, NULL, NULL, 0, 0, 0 }
+#define STRATA_GENERATE_OPTS_VERSION 3
+#define STRATA_GENERATE_OPTS_INIT { STRATA_GENERATE_OPTS_VERSION, NULL, NULL, NULL, 0, 0, 0, 0 }
 
 /*
  * Write the migration (up and down) that takes the schema the migrations
@@ -762,6 +765,16 @@ typedef struct strata_generate_opts {
  * database's, read and never changed; the migration is still written to the
  * migrations directory. schema_file may be any desired-state source
  * (docs/schema-json.md): a .sql file, a JSON model, a folder.
+ *
+ * ^On PostgreSQL, unless plain, what would lock an existing table for a
+ * scan or an index build goes to a second migration, "<name>_concurrent",
+ * marked transaction:false and written after the first: indexes on
+ * existing tables (DROP INDEX CONCURRENTLY IF EXISTS, then CREATE INDEX
+ * CONCURRENTLY IF NOT EXISTS, so it can run again after a failed build),
+ * the VALIDATE CONSTRAINT of CHECKs and foreign keys the first adds NOT
+ * VALID, and SET NOT NULL through a CHECK (col IS NOT NULL) added NOT
+ * VALID by the first and validated, then dropped, by the second. The
+ * plan's up_sql and down_sql then hold both, in the order they run.
  */
 STRATA_EXTERN int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out);
 

@@ -580,6 +580,48 @@ static char *migration_text(const struct diff *up, const struct plan_opts *po, c
 	return sbuf_detach(&sb);
 }
 
+/* The text of generate's late migration (PLAN_SAFE_LATE): outside a
+ * transaction, each statement on its own. */
+static char *late_text(const char *up_sql, const char *down_sql)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_adds(&sb, "-- migrate:up transaction:false\n"
+	          "-- strata: what would lock the tables of the migration before this one for a scan\n"
+	          "-- or an index build, each statement in a transaction of its own; it can run again\n"
+	          "-- after stopping partway (an index whose build failed is dropped and built anew)\n");
+	sbuf_adds(&sb, up_sql);
+	sbuf_adds(&sb, "\n-- migrate:down transaction:false\n");
+	sbuf_adds(&sb, down_sql);
+	return sbuf_detach(&sb);
+}
+
+/* The plan's SQL shows the late part too, where it runs: up after, down before. */
+static int plan_append_late(strata_db *db, strata_plan *p, const char *up, const char *down)
+{
+	struct sbuf u = SBUF_INIT, d = SBUF_INIT;
+	static const char *note = "-- then, outside a transaction (a migration of its own, "
+	                          "transaction:false):\n";
+
+	sbuf_adds(&u, p->up_sql ? p->up_sql : "");
+	sbuf_addf(&u, "\n%s", note);
+	sbuf_adds(&u, up);
+	sbuf_adds(&d, "-- first, outside a transaction (the down of the migration of its own):\n");
+	sbuf_adds(&d, down);
+	sbuf_adds(&d, "\n-- then:\n");
+	sbuf_adds(&d, p->down_sql ? p->down_sql : "");
+	if (sbuf_failed(&u) || sbuf_failed(&d)) {
+		sbuf_release(&u);
+		sbuf_release(&d);
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	free((char *)p->up_sql);
+	free((char *)p->down_sql);
+	p->up_sql = sbuf_detach(&u);
+	p->down_sql = sbuf_detach(&d);
+	return 0;
+}
+
 /* A file-name-safe spelling of a table name. */
 static void add_safe_name(struct sbuf *sb, const char *s)
 {
@@ -784,6 +826,37 @@ static int generated_code(int code)
 	return code == STRATA_ESQL ? STRATA_ERROR : code;
 }
 
+/* A generated script run in conn: one call, or, when it is to run outside
+ * a transaction (no_tx), statement by statement, as the runner does (a
+ * multi-statement call is one implicit transaction on PostgreSQL). */
+static int exec_script(strata_db *db, drv_conn *conn, const char *sql, int no_tx, const char *where)
+{
+	struct drv_stmts st = { 0, NULL };
+	struct drv_err e;
+	struct sbuf one = SBUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (!no_tx)
+		return db_exec_at(db, conn, sql, where, 1, generated_code);
+	drv_err_init(&e);
+	if ((rc = drv_split(conn->driver, sql, &st, &e)) != 0)
+		rc = db_error_drv(db, &e, where);
+	for (i = 0; !rc && i < st.n; i++) {
+		sbuf_reset(&one);
+		sbuf_add(&one, sql + st.v[i].offset, st.v[i].len);
+		if (sbuf_failed(&one))
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		else
+			rc = db_exec_at(db, conn, one.buf, where, (long)util_line_of(sql, st.v[i].offset),
+			                generated_code);
+	}
+	sbuf_release(&one);
+	drv_stmts_release(&st);
+	drv_err_release(&e);
+	return rc;
+}
+
 /*
  * Convergence of generate: in a scratch database, the migrations of ms,
  * then the new files' ups in order, must make b (the schema file's
@@ -815,7 +888,7 @@ static int generate_converges(strata_db *db, const struct migration_set *ms,
 	for (i = 0; i < n && !rc; i++) {
 		sbuf_reset(&where);
 		sbuf_addf(&where, "generate: the up of the new migration %s", f[i].name);
-		if ((rc = db_exec_at(db, s.conn, f[i].up, where.buf, 1, generated_code)) != 0)
+		if ((rc = exec_script(db, s.conn, f[i].up, f[i].no_tx, where.buf)) != 0)
 			sbuf_adds(&db->errmsg, ": nothing was written");
 	}
 	if (!rc)
@@ -828,7 +901,7 @@ static int generate_converges(strata_db *db, const struct migration_set *ms,
 	for (i = n; i > 0 && !rc && !down_fails; i--) {
 		sbuf_reset(&where);
 		sbuf_addf(&where, "the down of the new migration %s", f[i - 1].name);
-		if (db_exec_at(db, s.conn, f[i - 1].down, where.buf, 1, generated_code) != 0) {
+		if (exec_script(db, s.conn, f[i - 1].down, f[i - 1].no_tx, where.buf) != 0) {
 			db_log(db, STRATA_LOG_WARN, "generate: %s; the migration is written, and its down "
 			       "will fail the same way: write its down section by hand", db->errmsg.buf);
 			db_clear_error(db);
@@ -854,10 +927,10 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	strata_plan *p = NULL;
 	const char *schema_file;
 	char **owners = NULL;
-	struct gen_file *files = NULL;
+	struct gen_file *files = NULL, late = { NULL, NULL, NULL, 1, 0 };
 	struct sbuf base = SBUF_INIT;
 	size_t nowners = 0, nfiles = 0, ngroups = 0, i, k;
-	int rc, has_none = 0;
+	int rc, has_none = 0, safe;
 
 	*out = NULL;
 	memset(&h, 0, sizeof h);
@@ -902,12 +975,16 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	}
 	if (up->n == 0)
 		goto out;
+	safe = up->engine == SCHEMA_PG && !(opts->version >= 3 && opts->plain);
 	memset(&po, 0, sizeof po);
 	{
 		char *u = NULL, *dn = NULL;
 		int ntx = 0;
+		po.safe = safe ? PLAN_SAFE_MAIN : 0;
 		if ((rc = make_sql(db, up, &po, &u, &ntx)) != 0)
 			goto out;
+		po.safe = safe ? PLAN_SAFE_DOWN : 0;
+		po.up = up;
 		if ((rc = make_sql(db, down, &po, &dn, NULL)) != 0) {
 			free(u);
 			goto out;
@@ -916,6 +993,15 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		p->up_sql = u;
 		p->down_sql = dn;
 		p->no_transaction = ntx;
+		if (safe) {
+			po.safe = PLAN_SAFE_LATE;
+			if ((rc = make_sql(db, up, &po, &late.up, NULL)) != 0)
+				goto out;
+			po.safe = PLAN_SAFE_LATE_DOWN;
+			if ((rc = make_sql(db, up, &po, &late.down, NULL)) != 0)
+				goto out;
+		}
+		po.safe = 0;
 	}
 	/* The groups of --per-table: each table's changes, in order of first
 	 * appearance; changes of no table (views) last. */
@@ -976,8 +1062,12 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 			gen_plan_opts(&po, owners, nowners, k);
 			sbuf_addf(&name, "%s_", opts->name ? opts->name : "");
 			add_safe_name(&name, k < nowners ? owners[k] : "other");
-			if ((rc = make_sql(db, up, &po, &f->up, &f->no_tx)) == 0)
+			po.safe = safe ? PLAN_SAFE_MAIN : 0;
+			if ((rc = make_sql(db, up, &po, &f->up, &f->no_tx)) == 0) {
+				po.safe = safe ? PLAN_SAFE_DOWN : 0;
+				po.up = up;
 				rc = make_sql(db, down, &po, &f->down, NULL);
+			}
 		}
 		if (!rc && !(f->name = sbuf_detach(&name)))
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
@@ -987,7 +1077,9 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		/* --per-table: a table whose every change moved to another
 		 * table's migration (its foreign key, to the referenced
 		 * table's) has no migration of its own. */
-		if (opts->per_table && !*f->up && !*f->down) {
+		if ((opts->per_table || safe) && !*f->up && !*f->down) {
+			/* (safe: all of it in the late part, an index on an
+			 * existing table) */
 			free(f->name);
 			free(f->up);
 			free(f->down);
@@ -999,6 +1091,21 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 			goto out;
 		}
 	}
+	/* The late part: one migration after all the others. */
+	if (late.up && *late.up) {
+		struct gen_file *f = &files[nfiles++];
+		struct sbuf name = SBUF_INIT;
+		sbuf_addf(&name, "%s_concurrent", opts->name ? opts->name : "");
+		*f = late;
+		f->group = ngroups;
+		memset(&late, 0, sizeof late);
+		if (!(f->name = sbuf_detach(&name))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = plan_append_late(db, p, f->up, f->down)) != 0)
+			goto out;
+	}
 	if ((rc = generate_converges(db, &ms, base.len ? base.buf : NULL, files, nfiles, a, b,
 	                             opts->dev_url)) != 0)
 		goto out;
@@ -1009,8 +1116,11 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 
 		if (opts->per_table)
 			gen_plan_opts(&po, owners, nowners, files[k].group);
-		text = migration_text(up, opts->per_table ? &po : NULL, files[k].up, files[k].down,
-		                      files[k].no_tx);
+		if (files[k].group == ngroups)  /* the late part: its changes are named in the first */
+			text = late_text(files[k].up, files[k].down);
+		else
+			text = migration_text(up, opts->per_table ? &po : NULL, files[k].up, files[k].down,
+			                      files[k].no_tx);
 		if (!text)
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		else
@@ -1036,6 +1146,8 @@ out:
 		free(files[k].down);
 	}
 	free(files);
+	free(late.up);
+	free(late.down);
 	for (k = 0; owners && k < nowners; k++)
 		free(owners[k]);
 	free(owners);

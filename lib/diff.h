@@ -223,7 +223,24 @@ struct plan_opts {
 	const char *owner;        /* only the changes of this owner (per-table
 	                             migrations); NULL: all */
 	int owner_none;           /* with owner NULL: only the changes without owner */
+	int safe;                 /* PostgreSQL, generate's lock-safe forms (PLAN_SAFE_*);
+	                             0: the plain forms */
+	const struct diff *up;    /* PLAN_SAFE_DOWN: the up diff whose late part's
+	                             down runs first */
 };
+
+/*
+ * The lock-safe forms split a migration in two: the main part, in a
+ * transaction, and a late part marked transaction:false, run after it:
+ * indexes on existing tables built CONCURRENTLY, constraints added NOT
+ * VALID in the main part and validated in the late one (each validation
+ * its own transaction, under SHARE UPDATE EXCLUSIVE), SET NOT NULL through
+ * a validated CHECK (col IS NOT NULL). PLAN_SAFE_MAIN and PLAN_SAFE_LATE
+ * plan the up diff; PLAN_SAFE_LATE_DOWN, from the up diff too, the late
+ * part's down; PLAN_SAFE_DOWN the down diff, leaving out the index drops
+ * the late part's down does.
+ */
+enum { PLAN_SAFE_MAIN = 1, PLAN_SAFE_LATE = 2, PLAN_SAFE_LATE_DOWN = 3, PLAN_SAFE_DOWN = 4 };
 
 /* 1 when change c is selected by o's owner filter. */
 int plan_selects(const struct plan_opts *o, const struct diff_change *c);

@@ -17,7 +17,11 @@
  *   - a generated column whose expression changes is dropped and added
  *     (PostgreSQL 15 cannot alter the expression; the values are computed);
  *   - with concurrent indexes, indexes on existing tables are built
- *     CONCURRENTLY, which cannot run in a transaction: *no_tx says so.
+ *     CONCURRENTLY, which cannot run in a transaction: *no_tx says so;
+ *   - with o->safe (generate's default), what locks an existing table for
+ *     a scan or a build moves to a late part of its own (diff.h,
+ *     PLAN_SAFE_*): CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT, and
+ *     SET NOT NULL through a validated CHECK (col IS NOT NULL).
  * Every name goes through schema_add_ident / schema_add_qname.
  */
 #include "diff.h"
@@ -58,6 +62,179 @@ static void add_stmt(struct sbuf *sb, const char *sql)
 		n--;
 	sbuf_add(sb, sql, n);
 	end(sb);
+}
+
+static void alter_add(struct sbuf *sb, const struct schema_table *t, const char *name);
+
+/* ---- the lock-safe forms' late part (diff.h, PLAN_SAFE_*) ------------------ */
+
+/* 1 when the foreign key change c is on a table this diff creates. */
+static int fk_on_new_table(const struct diff_change *c)
+{
+	return c->implied && c->pair && !c->pair->a;
+}
+
+/* The name of the CHECK (col IS NOT NULL) that stands in for SET NOT NULL
+ * until it is validated: "<table>_<column>_not_null", cut to PostgreSQL's
+ * 63 bytes on a character boundary. */
+static void not_null_check_name(struct sbuf *sb, const struct schema_table *t,
+                                const struct schema_column *c)
+{
+	struct sbuf n = SBUF_INIT;
+	size_t len;
+
+	sbuf_addf(&n, "%s_%s_not_null", t->name, c->name);
+	len = n.len;
+	if (len > 63) {
+		len = 63;
+		while (len && ((unsigned char)n.buf[len] & 0xC0) == 0x80)
+			len--;
+	}
+	if (!sbuf_failed(&n))
+		sbuf_truncate(&n, len);
+	id(sb, sbuf_failed(&n) ? "strata_not_null" : n.buf);
+	sbuf_release(&n);
+}
+
+/*
+ * 1 when index ix, created by up diff d, is built CONCURRENTLY in the late
+ * part: its table is in both models (a table made here is empty and
+ * unseen), and no foreign key this diff adds references the table, since
+ * one may need a unique index of it to exist first.
+ */
+static int late_index(const struct diff *d, const struct schema_index *ix)
+{
+	size_t k;
+	int old = 0;
+
+	for (k = 0; k < d->npairs && !old; k++) {
+		const struct schema_table *t = d->pairs[k]->b;
+		if (d->pairs[k]->a && t && !schema_name_cmp(d->b, t->name, ix->table) &&
+		    !schema_name_cmp(d->b, t->schema, ix->schema))
+			old = 1;
+	}
+	if (!old)
+		return 0;
+	for (k = 0; k < d->n; k++) {
+		const struct diff_change *c = &d->v[k];
+		if (c->kind == DIFF_ADD_FK && c->fb->ref_table &&
+		    !schema_name_cmp(d->b, c->fb->ref_table, ix->table))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when the down diff's drop of index ix is done by the late part's down
+ * of up diff up (its index, built there). */
+static int late_index_dropped(const struct diff *up, const struct schema_index *ix)
+{
+	size_t k;
+
+	for (k = 0; up && k < up->n; k++) {
+		const struct diff_change *c = &up->v[k];
+		if (c->kind == DIFF_CREATE_INDEX && !schema_name_cmp(up->b, c->ib->name, ix->name) &&
+		    !schema_name_cmp(up->b, c->ib->schema, ix->schema))
+			return late_index(up, c->ib);
+	}
+	return 0;
+}
+
+/* CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS, after a DROP INDEX
+ * CONCURRENTLY IF EXISTS: a build that failed leaves an INVALID index of
+ * that name, which the next run drops and builds again. */
+static void create_index_late(struct sbuf *sb, const struct schema_index *ix)
+{
+	struct sbuf tmp = SBUF_INIT;
+	const char *sql;
+
+	sbuf_adds(sb, "DROP INDEX CONCURRENTLY IF EXISTS ");
+	qn(sb, ix->schema, ix->name);
+	end(sb);
+	if (ix->sql) {
+		sql = ix->sql;
+	} else {
+		schema_render_create_index(ix, SCHEMA_PG, &tmp);
+		sql = tmp.buf;
+	}
+	if (!strncmp(sql, "CREATE UNIQUE INDEX ", 20)) {
+		sbuf_adds(sb, "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ");
+		add_stmt(sb, sql + 20);
+	} else if (!strncmp(sql, "CREATE INDEX ", 13)) {
+		sbuf_adds(sb, "CREATE INDEX CONCURRENTLY IF NOT EXISTS ");
+		add_stmt(sb, sql + 13);
+	} else {
+		add_stmt(sb, sql);
+	}
+	sbuf_release(&tmp);
+}
+
+static void validate(struct sbuf *sb, const struct schema_table *t, const char *name)
+{
+	alter_table(sb, t);
+	sbuf_adds(sb, "VALIDATE CONSTRAINT ");
+	id(sb, name);
+	end(sb);
+}
+
+/* The late part of up diff d (o->safe PLAN_SAFE_LATE), or its down
+ * (PLAN_SAFE_LATE_DOWN): every statement stands alone, outside a
+ * transaction, and may run again after a failure. */
+static void plan_late(const struct diff *d, const struct plan_opts *o, struct sbuf *sb)
+{
+	int down = o->safe == PLAN_SAFE_LATE_DOWN;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diff_change *c = &d->v[i];
+
+		if (!plan_selects(o, c))
+			continue;
+		switch (c->kind) {
+		case DIFF_CREATE_INDEX:
+			if (!late_index(d, c->ib))
+				break;
+			if (down) {
+				sbuf_adds(sb, "DROP INDEX CONCURRENTLY IF EXISTS ");
+				qn(sb, c->ib->schema, c->ib->name);
+				end(sb);
+			} else {
+				create_index_late(sb, c->ib);
+			}
+			break;
+		case DIFF_ADD_CHECK:
+			if (!down && c->kb->name && !c->kb->not_valid)
+				validate(sb, c->pair->b, c->kb->name);
+			break;
+		case DIFF_ADD_FK:
+			if (!down && c->fb->name && !c->fb->not_valid && !fk_on_new_table(c))
+				validate(sb, c->fk_table, c->fb->name);
+			break;
+		case DIFF_ALTER_COLUMN:
+			if (c->phase < DIFF_P_RENAME_TABLE || !(c->what & DIFF_COL_NULL) || !c->cb->not_null)
+				break;
+			if (down)
+				break; /* the main part's down makes it nullable */
+			alter_table(sb, c->pair->b);
+			sbuf_adds(sb, "VALIDATE CONSTRAINT ");
+			not_null_check_name(sb, c->pair->b, c->cb);
+			end(sb);
+			/* PostgreSQL 12+ takes the validated CHECK as proof: no scan. */
+			sbuf_adds(sb, "-- strata:lint-ignore set-not-null: the validated CHECK above spares the scan "
+			          "(PostgreSQL 12+)\n");
+			alter_table(sb, c->pair->b);
+			sbuf_adds(sb, "ALTER COLUMN ");
+			id(sb, c->cb->name);
+			sbuf_adds(sb, " SET NOT NULL");
+			end(sb);
+			alter_table(sb, c->pair->b);
+			sbuf_adds(sb, "DROP CONSTRAINT IF EXISTS ");
+			not_null_check_name(sb, c->pair->b, c->cb);
+			end(sb);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 /* ---- columns ------------------------------------------------------------- */
@@ -436,7 +613,7 @@ static void identity_bounds(struct sbuf *sb, const struct schema_table *t,
 	sbuf_release(&of);
 }
 
-static void alter_column(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
+static void alter_column(struct sbuf *sb, const struct diff *d, const struct diff_change *c, int safe)
 {
 	const struct schema_table *t = c->pair->b;
 	const struct schema_column *ca = c->ca, *cb = c->cb;
@@ -480,7 +657,23 @@ static void alter_column(struct sbuf *sb, const struct diff *d, const struct dif
 	}
 	if (w & (DIFF_COL_TYPE | DIFF_COL_COLLATE))
 		column_type(sb, t, ca, cb);
-	if (w & DIFF_COL_NULL) {
+	if ((w & DIFF_COL_NULL) && cb->not_null && safe == PLAN_SAFE_MAIN) {
+		/* The scan, in the late part, under a lighter lock. */
+		alter_add(sb, t, NULL);
+		sbuf_adds(sb, "CONSTRAINT ");
+		not_null_check_name(sb, t, cb);
+		sbuf_adds(sb, " CHECK (");
+		id(sb, cb->name);
+		sbuf_adds(sb, " IS NOT NULL) NOT VALID");
+		end(sb);
+	} else if (w & DIFF_COL_NULL) {
+		if (!cb->not_null && safe == PLAN_SAFE_DOWN && c->pair->a) {
+			/* The up's stand-in check, left when its late part never ran. */
+			alter_table(sb, t);
+			sbuf_adds(sb, "DROP CONSTRAINT IF EXISTS ");
+			not_null_check_name(sb, c->pair->a, ca);
+			end(sb);
+		}
 		alter_table(sb, t);
 		sbuf_adds(sb, "ALTER COLUMN ");
 		id(sb, cb->name);
@@ -551,7 +744,7 @@ static void alter_add(struct sbuf *sb, const struct schema_table *t, const char 
 /* ADD CONSTRAINT ... NOT VALID, then VALIDATE: on a table with rows the
  * scan takes SHARE UPDATE EXCLUSIVE, not the ACCESS EXCLUSIVE of a plain ADD. */
 static void add_validated(struct sbuf *sb, const struct schema_table *t, const char *name,
-                          const char *def, int new_table, int not_valid)
+                          const char *def, int new_table, int not_valid, int safe)
 {
 	alter_add(sb, t, name);
 	sbuf_adds(sb, def);
@@ -567,13 +760,15 @@ static void add_validated(struct sbuf *sb, const struct schema_table *t, const c
 	}
 	sbuf_adds(sb, " NOT VALID");
 	end(sb);
+	if (safe == PLAN_SAFE_MAIN)
+		return; /* validated in the late part, in a transaction of its own */
 	alter_table(sb, t);
 	sbuf_adds(sb, "VALIDATE CONSTRAINT ");
 	id(sb, name);
 	end(sb);
 }
 
-static void add_fk(struct sbuf *sb, const struct diff_change *c)
+static void add_fk(struct sbuf *sb, const struct diff_change *c, int safe)
 {
 	struct sbuf def = SBUF_INIT;
 	struct schema_fk tmp = *c->fb;
@@ -581,8 +776,7 @@ static void add_fk(struct sbuf *sb, const struct diff_change *c)
 	/* The name goes through add_validated; render the rest. */
 	tmp.name = NULL;
 	schema_render_fk(&tmp, &def);
-	add_validated(sb, c->fk_table, c->fb->name, def.buf, c->implied && c->pair && !c->pair->a,
-	              c->fb->not_valid);
+	add_validated(sb, c->fk_table, c->fb->name, def.buf, fk_on_new_table(c), c->fb->not_valid, safe);
 	sbuf_release(&def);
 }
 
@@ -750,6 +944,11 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 	int owned_done = 0;
 
 	*no_tx = 0;
+	if (o && (o->safe == PLAN_SAFE_LATE || o->safe == PLAN_SAFE_LATE_DOWN)) {
+		plan_late(d, o, sb);
+		*no_tx = 1;
+		return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
+	}
 	for (i = 0; i <= d->n; i++) {
 		const struct diff_change *c = i < d->n ? &d->v[i] : NULL;
 		const struct diff_table *p;
@@ -919,7 +1118,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 					struct sbuf def = SBUF_INIT;
 					sbuf_addf(&def, "CHECK (%s)%s", p->b->checks[k].expression,
 					          p->b->checks[k].no_inherit ? " NO INHERIT" : "");
-					add_validated(sb, p->b, p->b->checks[k].name, def.buf, 1, 1);
+					add_validated(sb, p->b, p->b->checks[k].name, def.buf, 1, 1, 0);
 					sbuf_release(&def);
 				}
 			break;
@@ -964,7 +1163,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				end(sb);
 				break;
 			}
-			alter_column(sb, d, c);
+			alter_column(sb, d, c, o ? o->safe : 0);
 			break;
 		case DIFF_ADD_PRIMARY_KEY:
 			alter_add(sb, p->b, p->b->pk.name);
@@ -989,7 +1188,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			struct sbuf def = SBUF_INIT;
 			sbuf_addf(&def, "CHECK (%s)%s", c->kb->expression,
 			          c->kb->no_inherit ? " NO INHERIT" : "");
-			add_validated(sb, p->b, c->kb->name, def.buf, 0, c->kb->not_valid);
+			add_validated(sb, p->b, c->kb->name, def.buf, 0, c->kb->not_valid, o ? o->safe : 0);
 			sbuf_release(&def);
 			break;
 		}
@@ -1011,7 +1210,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			drop_constraint(sb, c->fk_table, c->fa->name);
 			break;
 		case DIFF_ADD_FK:
-			add_fk(sb, c);
+			add_fk(sb, c, o ? o->safe : 0);
 			break;
 		case DIFF_CREATE_INDEX: {
 			const struct schema_index *ix = c->ib;
@@ -1024,12 +1223,16 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				    !schema_name_cmp(d->b, d->pairs[k]->b->name, ix->table) &&
 				    !schema_name_cmp(d->b, d->pairs[k]->b->schema, ix->schema))
 					on_old_table = 1;
+			if (o && o->safe == PLAN_SAFE_MAIN && late_index(d, ix))
+				break; /* built CONCURRENTLY in the late part */
 			create_index(sb, ix, o && o->concurrent_indexes && on_old_table);
 			if (o && o->concurrent_indexes && on_old_table)
 				*no_tx = 1;
 			break;
 		}
 		case DIFF_DROP_INDEX:
+			if (o && o->safe == PLAN_SAFE_DOWN && late_index_dropped(o->up, c->ia))
+				break; /* the late part's down drops it */
 			sbuf_adds(sb, "DROP INDEX ");
 			qn(sb, c->ia->schema, c->ia->name);
 			end(sb);

@@ -198,20 +198,21 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 int cmd_generate(struct cli *cli, int argc, char **argv)
 {
 	strata_generate_opts o = STRATA_GENERATE_OPTS_INIT;
-	int dry_run = 0, per_table = 0, allow = 0, from_db = 0, rc;
+	int dry_run = 0, per_table = 0, allow = 0, from_db = 0, plain = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	size_t i;
 	const struct opt opts[] = {
 		OPT_DRY_RUN(&dry_run),
 		OPT_BOOL(0, "per-table", &per_table, "write one migration per changed table"),
+		OPT_BOOL(0, "plain", &plain, "PostgreSQL: one migration, no CONCURRENTLY or late validation"),
 		OPT_BOOL(0, "allow-destructive", &allow, "do not ask about destructive changes"),
 		OPT_BOOL(0, "from-db", &from_db,
 		         "start from the live database, not the migrations' schema"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata generate NAME [--dry-run] [--per-table] [--allow-destructive] "
-	                   "[--from-db]", opts, argc, argv);
+	int n = opts_parse(cli, "strata generate NAME [--dry-run] [--per-table] [--plain] "
+	                   "[--allow-destructive] [--from-db]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -226,6 +227,7 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 	o.dev_url = cli->dev_url;
 	o.per_table = per_table;
 	o.from_db = from_db;
+	o.plain = plain;
 	/* Look first: destructive changes are named and asked for before any
 	 * file is written. */
 	o.dry_run = 1;

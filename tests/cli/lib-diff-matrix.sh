@@ -143,6 +143,28 @@ same_schema() {
 	test_must_be_empty diff.out
 }
 
+# The property of issue 20: strata's own output passes strata's own lint.
+# Against A (so a table an earlier generated file creates is new), with
+# every table of a row or more large: each lock rule keeps its error;
+# left out are the rules a migration that does what b.sql asks cannot
+# avoid: data it destroys or converts, and rewrites with no lock-free form.
+# Not yet written in a safe form, so left out too: add-unique-constraint
+# (CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX).
+lint_exempt='["drop-table", "drop-column", "drop-schema", "drop-cascade", "alter-column-type",
+ "alter-column-type-rewrite", "add-column-not-null", "add-column-volatile-default",
+ "add-exclude-constraint", "add-unique-constraint"]'
+
+lint_generated() {
+	local code=0
+	sed -n "s/^created //p" gen.out >gen.files &&
+	{ strata -u "$a" lint --large-table-rows 1 --json $(cat gen.files) >lint.json || code=$?; } &&
+	{ test $code = 0 || test $code = 3; } &&
+	jq -r --argjson ex "$lint_exempt" '.findings[] | select(.severity == "error") |
+		select(.rule as $r | $ex | index($r) | not) |
+		"\(.file):\(.line): \(.rule): \(.message)"' lint.json >lint.errors &&
+	test_must_be_empty lint.errors
+}
+
 # run_case DIR [per-table]: with per-table, generate --per-table writes the
 # step as one migration per table (and "other"); up applies them all, down
 # --steps takes them all back, and verify must pass after each.
@@ -177,12 +199,27 @@ run_case() {
 	fi &&
 	shared_values_sql "$a" "$fb" >shared.sql &&
 	values "$a" shared.sql >values.before &&
+	# A step that must fail is all or nothing only as one migration: the
+	# plain forms (a late transaction:false part commits on its own).
+	if test -n "$up_fails$down_fails"
+	then
+		gen_opt="$gen_opt --plain"
+	fi &&
 	strata -u "$a" $dev_opt -s "$dir/b.sql" generate step $gen_opt --allow-destructive >gen.out &&
+	nfiles=$(grep -c "^created " gen.out || :) &&
 	if test -z "$per_table"
 	then
-		test_line_count = 1 gen.out
-	else
-		nfiles=$(grep -c "^created " gen.out || :)
+		# one migration, and on PostgreSQL maybe its late part
+		# (step_concurrent, transaction:false) after it
+		case $nfiles,$STRATA_TEST_ENGINE in
+		0,*|1,*) ;;
+		2,postgres) test_grep "^created migrations/[0-9]*_step_concurrent.sql$" gen.out ;;
+		*) false ;;
+		esac
+	fi &&
+	if test "$nfiles" -gt 0 && test -z "$up_fails$down_fails"
+	then
+		lint_generated
 	fi &&
 	if grep "^nothing to generate" gen.out
 	then

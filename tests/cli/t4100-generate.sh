@@ -220,4 +220,80 @@ test_expect_success POSTGRES 'PostgreSQL: generate, up, down' '
 	test_grep "^ok" out
 '
 
+test_expect_success POSTGRES 'PostgreSQL: the lock-safe forms go to a late transaction:false migration' '
+	use_fresh_db &&
+	mkdir safe &&
+	cat >safe-schema.sql <<-\EOF &&
+	CREATE TABLE acct (id bigint PRIMARY KEY, email text, n int);
+	EOF
+	strata -d safe -s safe-schema.sql generate init >out &&
+	test_line_count = 1 out &&
+	strata -d safe up >/dev/null &&
+	db_sql "INSERT INTO acct VALUES (1, '"'a'"', 1), (2, '"'a'"', 2)" &&
+	cat >safe-schema.sql <<-\EOF &&
+	CREATE TABLE acct (id bigint PRIMARY KEY, email text NOT NULL, n int CHECK (n > 0));
+	CREATE INDEX acct_email ON acct (email);
+	CREATE TABLE fresh (id bigint PRIMARY KEY, a bigint);
+	CREATE INDEX fresh_a ON fresh (a);
+	EOF
+	strata -d safe -s safe-schema.sql generate second >out &&
+	test_line_count = 2 out &&
+	main=$(sed -n "1s/^created //p" out) &&
+	late=$(sed -n "2s/^created //p" out) &&
+	case $late in *_second_concurrent.sql) ;; *) false ;; esac &&
+	test_grep "^-- migrate:up$" "$main" &&
+	test_grep "^CREATE INDEX fresh_a ON public.fresh" "$main" &&
+	test_grep "CHECK (email IS NOT NULL) NOT VALID;" "$main" &&
+	test_grep "CHECK (n > 0) NOT VALID;" "$main" &&
+	test_grep ! "^CREATE INDEX.*acct_email\|^ALTER.*VALIDATE\|^ALTER.*SET NOT NULL" "$main" &&
+	test_grep "^-- migrate:up transaction:false$" "$late" &&
+	test_grep "^-- migrate:down transaction:false$" "$late" &&
+	test_grep "^DROP INDEX CONCURRENTLY IF EXISTS public.acct_email;" "$late" &&
+	test_grep "^CREATE INDEX CONCURRENTLY IF NOT EXISTS acct_email ON public.acct" "$late" &&
+	test_grep "VALIDATE CONSTRAINT acct_email_not_null;" "$late" &&
+	test_grep "ALTER COLUMN email SET NOT NULL;" "$late" &&
+	strata -d safe lint --offline "$main" "$late" >lint.out &&
+	strata -d safe up >/dev/null &&
+	strata diff --from "$DATABASE_URL" --to safe-schema.sql --exit-code &&
+	strata -d safe down >/dev/null &&
+	strata -d safe verify >out &&
+	test_grep "^ok" out
+'
+
+test_expect_success POSTGRES 'PostgreSQL: the late migration runs again after a failed concurrent build' '
+	cat >safe-schema.sql <<-\EOF &&
+	CREATE TABLE acct (id bigint PRIMARY KEY, email text, n int);
+	CREATE UNIQUE INDEX acct_email ON acct (email);
+	EOF
+	rm safe/*_second*.sql &&
+	strata -d safe -s safe-schema.sql generate uniq >out &&
+	test_line_count = 1 out &&
+	late=$(sed -n "1s/^created //p" out) &&
+	case $late in *_uniq_concurrent.sql) ;; *) false ;; esac &&
+	test_must_fail strata -d safe up 2>up.err &&
+	db_sql "SELECT indisvalid FROM pg_index WHERE indexrelid = '"'acct_email'"'::regclass" >actual &&
+	echo f >expect && test_cmp expect actual &&
+	db_sql "UPDATE acct SET email = '"'b'"' WHERE id = 2" &&
+	v=$(basename "$late" | sed "s/_.*//") &&
+	strata -d safe mark "$v" --pending >/dev/null &&
+	strata -d safe up >/dev/null &&
+	db_sql "SELECT indisvalid FROM pg_index WHERE indexrelid = '"'acct_email'"'::regclass" >actual &&
+	echo t >expect && test_cmp expect actual
+'
+
+test_expect_success POSTGRES 'PostgreSQL: --plain writes one migration with the plain forms' '
+	cat >safe-schema.sql <<-\EOF &&
+	CREATE TABLE acct (id bigint PRIMARY KEY, email text, n int);
+	CREATE UNIQUE INDEX acct_email ON acct (email);
+	CREATE INDEX acct_n ON acct (n);
+	EOF
+	strata -d safe -s safe-schema.sql generate plain_one --plain >out &&
+	test_line_count = 1 out &&
+	file=$(sed "s/^created //" out) &&
+	test_grep "^-- migrate:up$" "$file" &&
+	test_grep "^CREATE INDEX acct_n ON public.acct" "$file" &&
+	test_expect_code 3 strata -d safe lint --offline "$file" >lint.out &&
+	test_grep "create-index-non-concurrent" lint.out
+'
+
 test_done
