@@ -5,8 +5,10 @@
  * How: tables are paired first (by name, or by a renamed-from hint), then
  * each pair's columns (by name, or hint); every other comparison goes
  * through that pairing, so a CHECK or an index that names a renamed column
- * still matches its old self. Then the SQLite planner says which pairs
- * ALTER TABLE cannot take: those are rebuilt, which drops their indexes and
+ * still matches its old self. Then the engine's needs_rebuild hook (given
+ * in struct diff_opts by the caller, from the driver: SQLite's planner;
+ * diff.c calls no planner) says which pairs ALTER TABLE cannot take:
+ * those are rebuilt, which drops their indexes and
  * triggers, so those come back as changes of their own. Then views and
  * triggers that stand on anything that changes are dropped before it and
  * re-created after. On PostgreSQL, what stands on a function or view that
@@ -1533,9 +1535,9 @@ static void table_changes(struct ctx *x)
 		constraint_changes(x, p, 1);
 		column_changes(x, p, 2);
 		option_changes(x, p);
-		if (x->oom || d->engine != SCHEMA_SQLITE || !p->changed || d->n == first)
+		if (x->oom || !x->o || !x->o->needs_rebuild || !p->changed || d->n == first)
 			continue;
-		r = plan_sqlite_needs_rebuild(d, p, &why);
+		r = x->o->needs_rebuild(d, p, &why);
 		if (r < 0) {
 			x->oom = 1;
 			continue;

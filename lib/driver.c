@@ -128,6 +128,22 @@ const struct strata_driver *driver_for(const struct strata_url *u)
 	return NULL;
 }
 
+const struct strata_driver *driver_for_engine(int engine)
+{
+	return engine == SCHEMA_SQLITE ? &drv_sqlite : engine == SCHEMA_PG ? &drv_pg : NULL;
+}
+
+int engine_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	if (!strcmp(name, "sqlite") || !strcmp(name, "sqlite3"))
+		return SCHEMA_SQLITE;
+	if (!strcmp(name, "postgres") || !strcmp(name, "postgresql"))
+		return SCHEMA_PG;
+	return -1;
+}
+
 int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
                   struct drv_err *err)
 {
@@ -321,4 +337,46 @@ int drv_wipe_schema(drv_conn *c, struct drv_err *err)
 		return STRATA_EUNSUPPORTED;
 	}
 	return c->driver->wipe_schema(c, err);
+}
+
+/* ---- version 2: engine knowledge ---- */
+
+void drv_tracking_ddl(drv_conn *c, const char *qtable, const char *pg_schema, struct sbuf *out)
+{
+	c->driver->tracking_ddl(qtable, pg_schema, out);
+}
+
+int drv_tracking_exists(drv_conn *c, const char *table, const char *qtable, int *exists,
+                        int *has_up, struct drv_err *err)
+{
+	int rc;
+
+	*exists = 0;
+	if (has_up)
+		*has_up = 0;
+	/* no FAULT here: the method's own queries go through drv_query(),
+	 * which counts them as the core's queries were counted before */
+	rc = c->driver->tracking_exists(c, table, qtable, exists, has_up, err);
+	if (rc && !err->code)
+		drv_err_set(err, rc, "%s failed without a message", c->driver->name);
+	return rc;
+}
+
+int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
+              struct drv_err *err)
+{
+	if (!c->driver->stats) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s has no statistics", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->stats(c, model, st, exact, err);
+}
+
+int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
+             struct sbuf *sql, int *no_tx)
+{
+	*no_tx = 0;
+	if (!d || !d->plan)
+		return STRATA_EUNSUPPORTED;
+	return d->plan(df, o, sql, no_tx);
 }

@@ -29,6 +29,8 @@
 #include <libpq-fe.h>
 #include <pg_query.h>
 
+#include "catalog.h"
+#include "diff.h"
 #include "introspect.h"
 
 struct pgc {
@@ -1517,7 +1519,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 1,
+	.version = 2,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1537,4 +1539,11 @@ const struct strata_driver drv_pg = {
 	.drop_db = pg_drop_db,
 	.wipe = pg_wipe,
 	.wipe_schema = pg_wipe_schema,
+	/* version 2; lib/catalog_pg.c, lib/plan_pg.c */
+	.engine = SCHEMA_PG,
+	.tracking_ddl = cat_pg_tracking_ddl,
+	.tracking_exists = cat_pg_tracking_exists,
+	.stats = cat_pg_stats,
+	.plan = plan_pg,
+	.needs_rebuild = NULL,
 };

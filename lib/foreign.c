@@ -96,7 +96,7 @@ void foreign_release(struct foreign_history *h)
 
 static int is_pg(strata_db *db)
 {
-	return strcmp(db->conn->driver->name, "postgres") == 0;
+	return db->conn->driver->engine == SCHEMA_PG;
 }
 
 /* The version a recorded value stands for: its leading digits ("0003" of

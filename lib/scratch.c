@@ -30,7 +30,7 @@
 
 static int is_pg_engine(const strata_db *db)
 {
-	return db->url.engine && strcmp(db->url.engine, "postgres") == 0;
+	return engine_from_name(db->url.engine) == SCHEMA_PG;
 }
 
 /* A copy of the PostgreSQL URL u with its database name replaced by name. */

@@ -41,7 +41,7 @@ static struct schema *model(const char *sql)
 static struct diff *diff_sql(const char *a, const char *b, struct schema **ma, struct schema **mb,
                              struct diff_hints *h)
 {
-	struct diff_opts o = { NULL, 0 };
+	struct diff_opts o = { NULL, 0, plan_sqlite_needs_rebuild };
 	struct sbuf err = SBUF_INIT;
 	struct diff *d = NULL;
 
@@ -471,7 +471,7 @@ static void test_diff__the_down_diff_reads_the_hints_backwards(void **state)
 	struct schema *a, *b;
 	struct diff_hints h;
 	struct sbuf err = SBUF_INIT;
-	struct diff_opts o = { NULL, 1 };
+	struct diff_opts o = { NULL, 1, plan_sqlite_needs_rebuild };
 	struct diff *d = NULL;
 	const char *bsql = "CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT -- strata:renamed-from a\n);";
 	(void)state;
@@ -680,7 +680,7 @@ static void test_diff_pg__a_constraint_named_after_a_renamed_column_is_renamed(v
 	struct schema_unique *u;
 	struct diff_hints h;
 	struct sbuf err = SBUF_INIT;
-	struct diff_opts o = { NULL, 0 };
+	struct diff_opts o = { NULL, 0, NULL };
 	struct diff *d = NULL;
 	char *sql;
 	(void)state;
