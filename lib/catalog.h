@@ -19,6 +19,8 @@ int cat_sqlite_tracking_exists(drv_conn *c, const char *table, const char *qtabl
                                int *has_up, struct drv_err *err);
 int cat_sqlite_stats(drv_conn *c, const struct schema *model, strata_stats_report *st,
                      int exact, struct drv_err *err);
+int cat_sqlite_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                                struct drv_err *err);
 int cat_sqlite_plan(const struct diff *d, const struct plan_opts *o, struct sbuf *sql,
                     int *no_tx);
 
@@ -28,6 +30,8 @@ int cat_pg_tracking_exists(drv_conn *c, const char *table, const char *qtable, i
                            int *has_up, struct drv_err *err);
 int cat_pg_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
                  struct drv_err *err);
+int cat_pg_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                            struct drv_err *err);
 
 /* tracking.c: the tracking table's columns in its first version, as
  * CREATE TABLE IF NOT EXISTS qtable (...), which both engines read alike. */

@@ -132,3 +132,38 @@ out:
 	drv_rows_free(rows);
 	return rc;
 }
+
+/* What wipe_schema drops, for the question reset --hard asks first: the
+ * first schema of search_path and the tracking schema with what is in
+ * them, never another schema. */
+static const char wipe_list_sql[] =
+	"WITH s AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname IN "
+	"  (current_schema(), CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) "
+	"  AND pg_has_role(n.nspowner, 'USAGE')) "
+	"SELECT 'schema ' || quote_ident(s.nspname), 0, s.nspname FROM s "
+	"UNION ALL "
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' "
+	"  WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table ' ELSE 'table ' END "
+	"  || quote_ident(s.nspname) || '.' || quote_ident(c.relname), 1, c.relname "
+	"FROM pg_class c JOIN s ON c.relnamespace = s.oid "
+	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
+	"  AND d.objid = c.oid AND d.deptype IN ('a', 'i')) "
+	"UNION ALL "
+	"SELECT 'type ' || quote_ident(s.nspname) || '.' || quote_ident(t.typname), 2, t.typname "
+	"FROM pg_type t JOIN s ON t.typnamespace = s.oid WHERE t.typtype IN ('e', 'd', 'r') "
+	"UNION ALL "
+	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END "
+	"  || quote_ident(s.nspname) || '.' || quote_ident(p.proname) || '(' "
+	"  || pg_get_function_identity_arguments(p.oid) || ')', 3, p.proname "
+	"FROM pg_proc p JOIN s ON p.pronamespace = s.oid "
+	"ORDER BY 2, 3, 1";
+
+int cat_pg_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                            struct drv_err *err)
+{
+	const char *params[1];
+
+	params[0] = pg_schema ? pg_schema : "";
+	return drv_query(c, wipe_list_sql, params, 1, out, err);
+}

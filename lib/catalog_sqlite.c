@@ -135,6 +135,20 @@ out:
 	return rc;
 }
 
+/* What wipe_schema drops, for the question reset --hard asks first: every
+ * table and view of the file. */
+static const char wipe_list_sql[] =
+	"SELECT type || ' ' || name FROM main.sqlite_schema "
+	"WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+	"ORDER BY type, name";
+
+int cat_sqlite_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                                struct drv_err *err)
+{
+	(void)pg_schema;
+	return drv_query(c, wipe_list_sql, NULL, 0, out, err);
+}
+
 /* plan_sqlite() as the vtable's planner: SQLite runs every statement of a
  * plan inside the transaction. */
 int cat_sqlite_plan(const struct diff *d, const struct plan_opts *o, struct sbuf *sql,

@@ -362,6 +362,17 @@ int drv_tracking_exists(drv_conn *c, const char *table, const char *qtable, int 
 	return rc;
 }
 
+int drv_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                         struct drv_err *err)
+{
+	*out = NULL;
+	if (!c->driver->wipe_schema_list) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot list its objects", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->wipe_schema_list(c, pg_schema, out, err);
+}
+
 int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
               struct drv_err *err)
 {

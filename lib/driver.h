@@ -11,7 +11,8 @@
  *   version 1: open .. wipe_schema.
  *   version 2: engine, and the engine knowledge the core used to hold
  *              itself: the tracking table's DDL and existence query
- *              (tracking.c), the catalog queries of `stats` (stats.c), and
+ *              (tracking.c), the catalog queries of `stats` (stats.c),
+ *              what wipe_schema would drop (reset --hard asks first), and
  *              the planner hooks (declarative.c passes needs_rebuild into
  *              the differ through struct diff_opts, so diff.c never calls
  *              a planner). Their SQL lives in catalog_sqlite.c and
@@ -206,6 +207,13 @@ struct strata_driver {
 	 * phrase to free) when the table must be rebuilt, 0 when not,
 	 * STRATA_ENOMEM. NULL: the engine alters every table in place. */
 	int (*needs_rebuild)(const struct diff *d, const struct diff_table *p, char **why);
+
+	/* What wipe_schema would drop, one row per object, its first cell a
+	 * phrase ("table users", "schema app"), for reset --hard to ask
+	 * about first. pg_schema: the tracking table's schema (NULL: none
+	 * given). */
+	int (*wipe_schema_list)(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+	                        struct drv_err *err);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -261,6 +269,8 @@ int drv_wipe_schema(drv_conn *c, struct drv_err *err);
 void drv_tracking_ddl(drv_conn *c, const char *qtable, const char *pg_schema, struct sbuf *out);
 int drv_tracking_exists(drv_conn *c, const char *table, const char *qtable, int *exists,
                         int *has_up, struct drv_err *err);
+int drv_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                         struct drv_err *err);
 int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
               struct drv_err *err);
 /* d's planner; STRATA_EUNSUPPORTED when d has none. */

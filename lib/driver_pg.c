@@ -1546,4 +1546,5 @@ const struct strata_driver drv_pg = {
 	.stats = cat_pg_stats,
 	.plan = plan_pg,
 	.needs_rebuild = NULL,
+	.wipe_schema_list = cat_pg_wipe_schema_list,
 };

@@ -776,6 +776,7 @@ const struct strata_driver drv_sqlite = {
 	.stats = cat_sqlite_stats,
 	.plan = cat_sqlite_plan,
 	.needs_rebuild = plan_sqlite_needs_rebuild,
+	.wipe_schema_list = cat_sqlite_wipe_schema_list,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)
