@@ -21,6 +21,8 @@ int cat_sqlite_stats(drv_conn *c, const struct schema *model, strata_stats_repor
                      int exact, struct drv_err *err);
 int cat_sqlite_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
                                 struct drv_err *err);
+int cat_sqlite_scratch_url(const struct strata_url *target, const char *name, char **url,
+                           int *made);
 int cat_sqlite_plan(const struct diff *d, const struct plan_opts *o, struct sbuf *sql,
                     int *no_tx);
 
@@ -30,6 +32,7 @@ int cat_pg_tracking_exists(drv_conn *c, const char *table, const char *qtable, i
                            int *has_up, struct drv_err *err);
 int cat_pg_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
                  struct drv_err *err);
+int cat_pg_scratch_url(const struct strata_url *target, const char *name, char **url, int *made);
 int cat_pg_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
                             struct drv_err *err);
 

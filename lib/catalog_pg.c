@@ -167,3 +167,33 @@ int cat_pg_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows 
 	params[0] = pg_schema ? pg_schema : "";
 	return drv_query(c, wipe_list_sql, params, 1, out, err);
 }
+
+/* A copy of the PostgreSQL URL u with its database name replaced by name. */
+static char *url_with_db(const char *u, const char *name)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char *auth = strstr(u, "://"), *q, *slash;
+
+	if (!auth || (strchr(u, '=') && strchr(u, '=') < auth)) {
+		/* a libpq keyword/value string: a later dbname wins */
+		sbuf_addf(&sb, "%s dbname='%s'", u, name);
+		return sbuf_detach(&sb);
+	}
+	auth += 3;
+	q = auth + strcspn(auth, "?#");
+	slash = memchr(auth, '/', (size_t)(q - auth));
+	sbuf_add(&sb, u, (size_t)((slash ? slash : q) - u));
+	sbuf_addf(&sb, "/%s", name);
+	sbuf_adds(&sb, q);
+	return sbuf_detach(&sb);
+}
+
+int cat_pg_scratch_url(const struct strata_url *target, const char *name, char **url, int *made)
+{
+	*made = 1;
+	*url = NULL;
+	if (!name)
+		return 0;
+	*url = url_with_db(target->conninfo, name);
+	return *url ? 0 : STRATA_ENOMEM;
+}

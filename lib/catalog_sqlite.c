@@ -149,6 +149,17 @@ int cat_sqlite_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_r
 	return drv_query(c, wipe_list_sql, NULL, 0, out, err);
 }
 
+/* A private in-memory database: opening it makes it, closing it drops it. */
+int cat_sqlite_scratch_url(const struct strata_url *target, const char *name, char **url,
+                           int *made)
+{
+	(void)target;
+	(void)name;
+	*made = 0;
+	*url = strdup("sqlite::memory:");
+	return *url ? 0 : STRATA_ENOMEM;
+}
+
 /* plan_sqlite() as the vtable's planner: SQLite runs every statement of a
  * plan inside the transaction. */
 int cat_sqlite_plan(const struct diff *d, const struct plan_opts *o, struct sbuf *sql,

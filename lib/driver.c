@@ -383,6 +383,16 @@ int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, 
 	return c->driver->stats(c, model, st, exact, err);
 }
 
+int drv_scratch_url(const struct strata_driver *d, const struct strata_url *target,
+                    const char *name, char **url, int *made)
+{
+	*url = NULL;
+	*made = 0;
+	if (!d->scratch_url)
+		return STRATA_EUNSUPPORTED;
+	return d->scratch_url(target, name, url, made);
+}
+
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx)
 {

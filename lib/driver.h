@@ -12,7 +12,8 @@
  *   version 2: engine, and the engine knowledge the core used to hold
  *              itself: the tracking table's DDL and existence query
  *              (tracking.c), the catalog queries of `stats` (stats.c),
- *              what wipe_schema would drop (reset --hard asks first), and
+ *              what wipe_schema would drop (reset --hard asks first),
+ *              where a scratch database is (scratch.c opens and drops it), and
  *              the planner hooks (declarative.c passes needs_rebuild into
  *              the differ through struct diff_opts, so diff.c never calls
  *              a planner). Their SQL lives in catalog_sqlite.c and
@@ -214,6 +215,14 @@ struct strata_driver {
 	 * given). */
 	int (*wipe_schema_list)(drv_conn *c, const char *pg_schema, struct drv_rows **out,
 	                        struct drv_err *err);
+
+	/* Where a scratch database for target (scratch.c) is: *url, a new URL
+	 * string to free. *made 0: a private database that opening makes and
+	 * closing drops (SQLite's memory; name unused); 1: one called name on
+	 * target's server, which the caller makes with create_db and drops
+	 * with drop_db (name NULL: only *made is asked; *url may be NULL).
+	 * Needs no connection. 0 or STRATA_ENOMEM. */
+	int (*scratch_url)(const struct strata_url *target, const char *name, char **url, int *made);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -273,6 +282,8 @@ int drv_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **o
                          struct drv_err *err);
 int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
               struct drv_err *err);
+int drv_scratch_url(const struct strata_driver *d, const struct strata_url *target,
+                    const char *name, char **url, int *made);
 /* d's planner; STRATA_EUNSUPPORTED when d has none. */
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx);

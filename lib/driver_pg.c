@@ -1547,4 +1547,5 @@ const struct strata_driver drv_pg = {
 	.plan = plan_pg,
 	.needs_rebuild = NULL,
 	.wipe_schema_list = cat_pg_wipe_schema_list,
+	.scratch_url = cat_pg_scratch_url,
 };

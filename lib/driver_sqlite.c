@@ -777,6 +777,7 @@ const struct strata_driver drv_sqlite = {
 	.plan = cat_sqlite_plan,
 	.needs_rebuild = plan_sqlite_needs_rebuild,
 	.wipe_schema_list = cat_sqlite_wipe_schema_list,
+	.scratch_url = cat_sqlite_scratch_url,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)
