@@ -312,6 +312,30 @@ test_expect_success 'a script for another engine is skipped' '
 	grep "^1..0 # SKIP" out
 '
 
+test_expect_success 'test_builds=sanitized: skipped on a plain build when the run has a sanitizer build' '
+	cat >once.sh <<-EOF &&
+	#!/bin/bash
+	test_builds=sanitized
+	. "$SRCDIR/tests/cli/test-lib.sh"
+	test_expect_success "runs" "true"
+	test_done
+	EOF
+	mkdir -p plain/meson-info &&
+	echo "[{\"name\": \"b_sanitize\", \"value\": \"none\"}]" \
+		>plain/meson-info/intro-buildoptions.json &&
+	STRATA_BUILD_DIR=$PWD/plain STRATA_TEST_RUN_SANITIZED=1 STRATA_TEST_ENGINE=sqlite \
+		bash ./once.sh >out &&
+	grep "^1..0 # SKIP .*test_builds=sanitized" out &&
+	STRATA_BUILD_DIR=$PWD/plain STRATA_TEST_ENGINE=sqlite bash ./once.sh >out &&
+	grep "^ok 1 - runs" out &&
+	mkdir -p san/meson-info &&
+	echo "[{\"name\": \"b_sanitize\", \"value\": \"address,undefined\"}]" \
+		>san/meson-info/intro-buildoptions.json &&
+	STRATA_BUILD_DIR=$PWD/san STRATA_TEST_RUN_SANITIZED=1 STRATA_TEST_ENGINE=sqlite \
+		bash ./once.sh >out &&
+	grep "^ok 1 - runs" out
+'
+
 test_expect_success 'a passing script exits 0 and removes its trash directory' '
 	run_sub_test passing <<-\EOF &&
 	test_expect_success "records its trash" "echo \"\$TRASH\" >\"\$PARENT_TRASH/where\""

@@ -133,6 +133,17 @@ test_expect_success JSONSCHEMA 'check, adopt, adopt --drift' '
 	test_grep -i "create table.*hotfix" up.sql
 '
 
+test_expect_success JSONSCHEMA 'squash, and squash --dry-run' '
+	strata --json squash --dry-run --to 0002 base >out && check misc#squash &&
+	test "$(json_get out "\$.dry_run")" = 1 &&
+	test_path_is_missing migrations/0002_base.sql &&
+	strata --json squash --to 0002 base >out && check misc#squash &&
+	test "$(json_get out "\$.dry_run")" = 0 &&
+	test_path_is_file migrations/0002_base.sql &&
+	json_get out "\$.up_sql" >up.sql &&
+	test_grep -i "create table.*\<b\>" up.sql
+'
+
 test_expect_success JSONSCHEMA 'create, drop and backups' '
 	case "$STRATA_TEST_ENGINE" in
 	sqlite)

@@ -4,10 +4,12 @@ test_description='the diff matrix: columns
 For each fixture pair A -> B under tests/fixtures/diff/<engine>/, the
 generated migration takes a database at A (with rows) to B, keeping the
 values of the columns both share, and its down takes it back to A (see
-tests/cli/lib-diff-matrix.sh).'
+tests/cli/lib-diff-matrix.sh). Columns named col-a* to col-d* here, the rest in
+t4908.'
+test_builds=sanitized
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
-matrix_run 'col-*'
+matrix_run 'col-[a-d]*'
 
 test_done

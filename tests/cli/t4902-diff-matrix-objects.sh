@@ -5,6 +5,7 @@ For each fixture pair A -> B under tests/fixtures/diff/<engine>/, the
 generated migration takes a database at A (with rows) to B, keeping the
 values of the columns both share, and its down takes it back to A (see
 tests/cli/lib-diff-matrix.sh).'
+test_builds=sanitized
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 

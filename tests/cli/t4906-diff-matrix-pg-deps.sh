@@ -9,6 +9,7 @@ fixture pair pgdep-* under tests/fixtures/diff/postgres/, the generated
 migration takes a database at A (with rows) to B and its down back to A
 (see tests/cli/lib-diff-matrix.sh).'
 test_engines=postgres
+test_builds=sanitized
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 

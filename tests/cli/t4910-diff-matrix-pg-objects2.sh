@@ -10,6 +10,7 @@ database at A (with rows) to B and its down back to A, diff(B, B) is
 empty (see tests/cli/lib-diff-matrix.sh; the fingerprint reads
 pg_policies and relrowsecurity).'
 test_engines=postgres
+test_builds=sanitized
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
