@@ -15,6 +15,11 @@
  *   lock         the lock is not taken (STRATA_ELOCKED), as at a timeout.
  * Tests use it to prove that a run failing at any point leaves the database
  * as it was. A release build reads no STRATA_FAULT at all.
+ *
+ * It is also the one place that maps an engine's name, number (engine.h)
+ * and driver onto each other (driver_for, driver_for_engine,
+ * engine_from_name). The version 2 methods' wrappers inject no fault of
+ * their own: their queries go through drv_query() and are counted there.
  */
 #include "driver.h"
 

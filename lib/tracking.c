@@ -4,6 +4,10 @@
  * dropped), reading its rows into a struct applied_set sorted by version,
  * and writing and deleting one migration's row. runner.c calls these
  * inside the run's transaction, so a failed run leaves the table as it was.
+ * What differs per engine (where the table's schema is made, how its
+ * existence is asked) is the driver's: drv_tracking_ddl() and
+ * drv_tracking_exists() (catalog_sqlite.c, catalog_pg.c). The rest is
+ * plain SQL both engines read alike.
  */
 #include "tracking.h"
 #include "catalog.h"
