@@ -84,7 +84,8 @@ enum {
 	STRATA_EUNSUPPORTED = -19, /* the engine cannot do this */
 	STRATA_EFULL = -20,       /* the disk is full */
 	STRATA_EDRIFT = -21,      /* a check found differences (verify) */
-	STRATA_EFOREIGN = -22     /* another tool's migration history, none of strata's */
+	STRATA_EFOREIGN = -22,    /* another tool's migration history, none of strata's */
+	STRATA_EHOOK = -23        /* a before-each or after-each hook stopped the run */
 };
 
 /* The library's version, "0.1.0": a static string, never NULL. */
@@ -100,9 +101,48 @@ enum { STRATA_LOG_DEBUG = 0, STRATA_LOG_INFO = 1, STRATA_LOG_NOTICE = 2, STRATA_
 typedef void (*strata_log_fn)(void *payload, int level, const char *msg);
 
 /*
+ * Migrations that are not files of a directory: compiled into the program
+ * (`strata embed -o FILE.c` writes such a source), or produced by it.
+ * ^A file's name is what it would be called in a directory
+ * ("0001_create_users.sql") and is held to the same rules; its content is
+ * parsed, hashed and refused exactly as a file's would be. ^checksum, when
+ * not NULL, is the SHA-256 (64 lowercase hex digits) of the content as
+ * strata records it: a content that does not hash to it fails the call
+ * with STRATA_ECHECKSUM, before anything runs.
+ */
+typedef struct strata_migration_file {
+	const char *name;        /* "0001_create_users.sql" */
+	const char *content;     /* the file's bytes (need not be NUL-terminated) */
+	size_t len;
+	const char *checksum;    /* expected SHA-256 as recorded, or NULL */
+} strata_migration_file;
+
+/*
+ * ^Either a list (files[0..n)) or a callback: next(payload, i, &f) fills f
+ * with the i-th migration (i from 0, in any order of versions) and returns
+ * 1, or returns 0 after the last one, or a negative STRATA_E* code to fail
+ * the load (with message "<label>: cannot read the migrations"). What next
+ * lends must stay valid until the call that asked for it returns.
+ * ^sum, when not NULL, is the text of strata.sum as it was beside the
+ * files (strata embed copies it): it is enforced as the file is.
+ * ^The source is not copied: it must outlive every handle it is set on.
+ */
+typedef struct strata_migration_source {
+	int version;             /* STRATA_MIGRATION_SOURCE_VERSION */
+	const char *label;       /* how messages name the source ("embedded"); NULL: "embedded" */
+	size_t n;
+	const strata_migration_file *files;
+	int (*next)(void *payload, size_t i, strata_migration_file *f); /* used when files is NULL */
+	void *payload;
+	const char *sum;         /* strata.sum's text, or NULL: none */
+} strata_migration_source;
+#define STRATA_MIGRATION_SOURCE_VERSION 1
+
+/*
  * Configuration of a handle, copied by strata_open(): strings are duplicated,
  * so the struct may be freed right after. Initialise with STRATA_CONFIG_INIT
- * and set what you need; fields are only ever appended (version 2: no_create).
+ * and set what you need; fields are only ever appended (version 2: no_create;
+ * version 3: source).
  */
 typedef struct strata_config {
 	int version;               /* STRATA_CONFIG_VERSION */
@@ -120,10 +160,15 @@ typedef struct strata_config {
 	int no_create;             /* 1: a SQLite file that does not exist is an error
 	                              (STRATA_ENOTFOUND, "no such database file: PATH")
 	                              instead of being created; for read-only work */
+	/* version 3: */
+	const strata_migration_source *source; /* the migrations, from memory instead of
+	                              dir (which is then only named in messages, never
+	                              read); not copied: it must outlive the handle.
+	                              NULL: the directory */
 } strata_config;
 
-#define STRATA_CONFIG_VERSION 2
-#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL, 0 }
+#define STRATA_CONFIG_VERSION 3
+#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL, 0, NULL }
 
 typedef struct strata_db strata_db;
 
@@ -315,6 +360,30 @@ typedef struct strata_report {
 
 STRATA_EXTERN void strata_report_free(strata_report *r);
 
+/*
+ * Hooks: called before and after each migration of a run, in the order
+ * the migrations run (docs/c-api.md, "Hooks"). ^Not called by a dry run or
+ * a check. ^before: after every file was read and checked, the lock taken
+ * and the run's transaction open, just before the migration's SQL runs.
+ * ^after: once its SQL ran and its tracking row is written, in the same
+ * open transaction: BEFORE the run commits (a transaction:false migration:
+ * after its own segment committed). Another connection (the hook's own)
+ * sees none of the run's changes until the whole run commits.
+ * ^A hook that returns non-zero stops the run: everything rolls back as on
+ * any failure (STRATA_EHOOK; the database as it was before the call), and
+ * the message names the hook, the migration and the value returned, with
+ * *msg after it when the hook set one (malloc()ed; the library frees it).
+ */
+typedef struct strata_hook_info {
+	const char *when;        /* "before" or "after" */
+	const char *direction;   /* "up" or "down" */
+	const char *version;     /* "0002" */
+	const char *name;        /* "create_users" */
+	const char *url;         /* the database, password redacted */
+	int no_transaction;      /* the migration runs outside the run's transaction */
+} strata_hook_info;
+typedef int (*strata_hook_fn)(void *payload, const strata_hook_info *info, char **msg);
+
 /* Options of strata_up(). Initialise with STRATA_UP_OPTS_INIT. */
 typedef struct strata_up_opts {
 	int version;
@@ -347,13 +416,26 @@ typedef struct strata_up_opts {
 	                            rewound lists what was rolled back. A gone migration
 	                            without recorded down SQL: STRATA_EIRREVERSIBLE,
 	                            nothing run */
+	/* version 6: */
+	const char *const *only; /* apply exactly these (each a version or a file name,
+	                            "0002" or "0002_users.sql"), in version order, and
+	                            nothing else; those already applied are left out.
+	                            One older than an applied migration needs
+	                            allow_out_of_order. Not with to or steps
+	                            (STRATA_EUSAGE); one that names no migration:
+	                            STRATA_ENOTFOUND; nothing run in either case */
+	size_t nonly;
+	strata_hook_fn before_each; /* hooks (strata_hook_fn above); NULL: none */
+	strata_hook_fn after_each;
+	void *hook_payload;
 } strata_up_opts;
-#define STRATA_UP_OPTS_VERSION 5
-#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, NULL, 0 }
+#define STRATA_UP_OPTS_VERSION 6
+#define STRATA_UP_OPTS_INIT { STRATA_UP_OPTS_VERSION, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, NULL, 0, NULL, NULL, NULL }
 
 /*
  * Apply pending migrations in version order, all in one transaction (with
  * segments only around transaction:false migrations), as one new batch.
+ * ^to may also be a file name ("0002_users.sql", version 6 on).
  * ^Every pending file is read and validated before anything runs.
  * ^On failure the database is as before the call, and the message names the
  * file, the line and the engine's message.
@@ -435,9 +517,13 @@ typedef struct strata_down_opts {
 	const char *to;    /* roll back every migration newer than this version */
 	int all;           /* roll back everything */
 	int dry_run;
+	/* version 2: */
+	strata_hook_fn before_each; /* hooks, as strata_up_opts's; NULL: none */
+	strata_hook_fn after_each;
+	void *hook_payload;
 } strata_down_opts;
-#define STRATA_DOWN_OPTS_VERSION 1
-#define STRATA_DOWN_OPTS_INIT { STRATA_DOWN_OPTS_VERSION, 0, NULL, 0, 0 }
+#define STRATA_DOWN_OPTS_VERSION 2
+#define STRATA_DOWN_OPTS_INIT { STRATA_DOWN_OPTS_VERSION, 0, NULL, 0, 0, NULL, NULL, NULL }
 
 /*
  * Roll back, newest first, each with its file's down section, or the down
@@ -515,6 +601,20 @@ STRATA_EXTERN void strata_strings_free(char **v);
 STRATA_EXTERN int strata_hash_dir(const char *dir, char **errmsg);
 
 /*
+ * The C source of db's migrations directory as a strata_migration_source,
+ * for `strata embed`: it defines `const strata_migration_source
+ * strata_embedded_migrations` (and nothing else global) holding every
+ * migration's file name, content and checksum, and strata.sum's text when
+ * the directory has one. A program compiled with it and given
+ * &strata_embedded_migrations as strata_config.source migrates with no
+ * files. Needs no database (db may be from strata_new()). ^The directory
+ * is read and checked as strata_up() reads it: a malformed file
+ * (STRATA_EPARSE) or a strata.sum that does not match (STRATA_ECHECKSUM)
+ * fails the call, *out NULL. ^On success *out is the text, to free().
+ */
+STRATA_EXTERN int strata_embed(strata_db *db, char **out);
+
+/*
  * Create <dir>/<version>_<name>.sql with empty up and down sections, and
  * update strata.sum if present. *path_out (may be NULL) receives the path,
  * to free(). The version is a UTC timestamp, or the next number of the
@@ -536,6 +636,8 @@ STRATA_EXTERN int strata_migration_create(strata_db *db, const char *name, char 
  * Create / drop the database named by url (SQLite: the file, with its
  * -wal/-shm/-journal on drop; PostgreSQL: CREATE/DROP DATABASE through the
  * server's `postgres` database). On error *errmsg (to free()) says why.
+ * Dropping a database that is not there changes nothing and returns
+ * STRATA_ENOTFOUND (for SQLite, stray -wal/-shm/-journal files still go).
  */
 STRATA_EXTERN int strata_create_database(const char *url, char **errmsg);
 STRATA_EXTERN int strata_drop_database(const char *url, char **errmsg);

@@ -47,6 +47,14 @@ int strata_new(strata_db **out, const strata_config *cfg)
 	db->log_payload = cfg->log_payload;
 	/* A caller built against version 1 knows nothing of no_create. */
 	db->no_create = cfg->version >= 2 && cfg->no_create;
+	/* version 3: migrations from memory (source.c); checked now, so that
+	 * every later call can trust it */
+	db->source = cfg->version >= 3 ? cfg->source : NULL;
+	if (db->source && (rc = db_check_version(db, "strata_migration_source", db->source->version,
+	                                         STRATA_MIGRATION_SOURCE_VERSION)) != 0) {
+		*out = db;
+		return rc;
+	}
 	*out = db;
 	return 0;
 }
@@ -185,6 +193,7 @@ const char *strata_strerror(int code)
 	case STRATA_EFULL: return "disk full";
 	case STRATA_EDRIFT: return "differences found";
 	case STRATA_EFOREIGN: return "another tool's migration history";
+	case STRATA_EHOOK: return "a hook stopped the run";
 	default: return "unknown error";
 	}
 }

@@ -1360,6 +1360,26 @@ static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_e
 	return rc;
 }
 
+/* Whether database name is on the server: 1, 0, or an error (< 0). */
+static int admin_exists(PGconn *pg, const char *name, struct drv_err *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = PQexecParams(pg, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+	                             1, NULL, params, NULL, NULL, 0);
+	struct pgc tmp;
+	int rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		memset(&tmp, 0, sizeof tmp);
+		tmp.pg = pg;
+		rc = fail_result(&tmp, res, err);
+	} else {
+		rc = PQntuples(res) > 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /* CREATE DATABASE, or DROP DATABASE IF EXISTS, for the database url names. */
 static int admin_create_drop(const struct strata_url *url, int drop, struct drv_err *err)
 {
@@ -1370,6 +1390,17 @@ static int admin_create_drop(const struct strata_url *url, int drop, struct drv_
 
 	if ((rc = admin_connect(url, &pg, &name, err)) != 0)
 		goto out;
+	/* Nothing to drop: the caller is told so rather than told it dropped
+	 * something (DROP ... IF EXISTS still closes the race with another
+	 * session dropping it first). */
+	if (drop && (rc = admin_exists(pg, name, err)) <= 0) {
+		if (rc == 0) {
+			err_reset(err, STRATA_ENOTFOUND);
+			sbuf_setf(&err->msg, "database \"%s\" does not exist", name);
+			rc = STRATA_ENOTFOUND;
+		}
+		goto out;
+	}
 	sbuf_adds(&sql, drop ? "DROP DATABASE IF EXISTS " : "CREATE DATABASE ");
 	sbuf_add_ident(&sql, name);
 	/* Sessions left on a development database (an editor, a crashed app)

@@ -665,8 +665,13 @@ static int sq_drop_db(const struct strata_url *url, struct drv_err *err)
 	struct sbuf p = SBUF_INIT;
 	int rc = 0;
 
+	int missing;
+
 	if (strcmp(url->path, ":memory:") == 0)
 		return 0;
+	/* No file: nothing to drop (its leftovers go all the same), and the
+	 * caller is told so rather than told it dropped something. */
+	missing = access(url->path, F_OK) != 0 && errno == ENOENT;
 	if (unlink_if(url->path))
 		rc = -1;
 	sbuf_addf(&p, "%s-wal", url->path);
@@ -684,6 +689,10 @@ static int sq_drop_db(const struct strata_url *url, struct drv_err *err)
 	if (rc) {
 		drv_err_set(err, STRATA_EIO, "cannot delete '%s': %s", url->path, strerror(errno));
 		return STRATA_EIO;
+	}
+	if (missing) {
+		drv_err_set(err, STRATA_ENOTFOUND, "no such database file: %s", url->path);
+		return STRATA_ENOTFOUND;
 	}
 	return 0;
 }

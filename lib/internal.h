@@ -27,7 +27,20 @@ struct strata_db {
 	char *errarg[3];                 /* what it names (strata_errarg()), owned */
 	struct sbuf qtable;              /* the tracking table, quoted and qualified */
 	int tracking_ready;              /* the tracking table is known to exist */
+	const strata_migration_source *source; /* strata_config.source (version 3): lent */
+	const struct run_hooks *hooks;   /* during strata_up()/strata_down(): the caller's
+	                                    hooks (hook.c); NULL otherwise */
 };
+
+/* hook.c: the before-each/after-each callbacks of the current run. */
+struct run_hooks {
+	strata_hook_fn before, after;
+	void *payload;
+};
+/* Call db->hooks' before (after = 0) or after hook for one migration, when
+ * set. 0, or STRATA_EHOOK with the message on db. */
+int hook_call(strata_db *db, int after, const char *direction, const char *version,
+              const char *name, int no_tx);
 
 /* Set the handle's error (the one helper that does, as sqlite3ErrorWithMsg). Returns code. */
 int db_error(strata_db *db, int code, const char *fmt, ...)

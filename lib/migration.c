@@ -10,6 +10,8 @@
  * because a typo in a marker silently moves SQL into the wrong section.
  * Section text keeps the file's line numbering (a section records the line
  * it starts on), so engine errors can point at the user's line.
+ * migration_from_text() and migrations_finish() hold migrations that come
+ * from memory (source.c: compiled into a program) to the same rules.
  *
  * The files-only commands live here too: `strata hash` (strata_hash_dir,
  * strata_sum_write) and `strata new` (strata_new_migration, serialised by
@@ -1069,7 +1071,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	struct sbuf path = SBUF_INIT, content = SBUF_INIT;
 	struct util_sha256 hasher = UTIL_SHA256_INIT;
 	char realdir[PATH_MAX];
-	size_t alloc = 0, i, nseq = 0, prefix;
+	size_t alloc = 0, prefix;
 	int rc = 0;
 
 	out->n = 0;
@@ -1165,22 +1167,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			alloc = na;
 		}
 		out->v[out->n++] = m;
-		if (version[0] == '0' || strlen(version) < 14)
-			nseq++;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof *out->v, cmp_mig);
-	if ((rc = drop_replaced(out)) != 0)
-		goto out;
-	for (i = 1; i < out->n; i++) {
-		if (version_cmp(out->v[i - 1].version, out->v[i].version) == 0) {
-			sbuf_setf(err, "%s: version %s is also used by %s", out->v[i].path, out->v[i].version,
-			          out->v[i - 1].filename);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-	}
-	out->sequence = out->n > 0 && nseq == out->n;
+	rc = migrations_finish(out, err);
 out:
 	if (d)
 		closedir(d);
@@ -1189,6 +1177,70 @@ out:
 	util_sha256_release(&hasher);
 	if (rc)
 		migrations_release(out);
+	return rc;
+}
+
+int migrations_finish(struct migration_set *s, struct sbuf *err)
+{
+	size_t i, nseq = 0;
+	int rc;
+
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof *s->v, cmp_mig);
+	if ((rc = drop_replaced(s)) != 0)
+		return rc;
+	for (i = 0; i < s->n; i++) {
+		if (i > 0 && version_cmp(s->v[i - 1].version, s->v[i].version) == 0) {
+			sbuf_setf(err, "%s: version %s is also used by %s", s->v[i].path, s->v[i].version,
+			          s->v[i - 1].filename);
+			return STRATA_EPARSE;
+		}
+		if (s->v[i].version[0] == '0' || strlen(s->v[i].version) < 14)
+			nseq++;
+	}
+	s->sequence = s->n > 0 && nseq == s->n;
+	return 0;
+}
+
+int migration_from_text(struct migration *m, const char *filename, const char *path,
+                        const char *content, size_t len, struct util_sha256 *hasher,
+                        struct sbuf *err)
+{
+	size_t fl = strlen(filename);
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (!util_utf8_valid(filename, fl, NULL)) {
+		sbuf_setf(err, "%s: a file name is not valid UTF-8", path);
+		return STRATA_EPARSE;
+	}
+	if (strchr(filename, '/') || !split_filename(filename, &m->version, &m->name)) {
+		migration_release(m);
+		sbuf_setf(err, "%s: file name is not <version>_<name>.sql (version: digits; name: letters, digits, _ - .)",
+		          path);
+		return STRATA_EPARSE;
+	}
+	if (!version_valid(m->version)) {
+		sbuf_setf(err, "%s: version '%.40s%s' is longer than %d digits", path, m->version,
+		          strlen(m->version) > 40 ? "..." : "", MAX_VERSION_LEN);
+		migration_release(m);
+		return STRATA_EPARSE;
+	}
+	if (len > MAX_FILE_SIZE) {
+		migration_release(m);
+		return too_big(path, err);
+	}
+	m->filename = strdup(filename);
+	m->path = strdup(path);
+	if (!m->filename || !m->path) {
+		migration_release(m);
+		return STRATA_ENOMEM;
+	}
+	rc = parse_with(m, path, content, len, hasher, err);
+	if (!rc)
+		rc = parse_replaces(m, content, len, err);
+	if (rc)
+		migration_release(m);
 	return rc;
 }
 
@@ -1224,11 +1276,49 @@ void sum_render(const struct migration_set *s, struct sbuf *out)
 	sum_render_as(s, NULL, out);
 }
 
+int sum_check_text(const char *where, const char *have, const struct migration_set *s,
+                   struct sbuf *err)
+{
+	struct sbuf want = SBUF_INIT;
+	size_t i, hl = strlen(have);
+	int rc = 0;
+
+	sum_render_as(s, have, &want);
+	if (sbuf_failed(&want)) {
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	if (hl == want.len && memcmp(have, want.buf, want.len) == 0)
+		goto out;
+	/* Name the first file that differs: that is what a person fixes. */
+	rc = STRATA_ECHECKSUM;
+	for (i = 0; i < s->n; i++) {
+		const char *fn = s->v[i].filename;
+		const char *at = strstr(have, fn);
+		size_t fl = strlen(fn);
+		if (!at || (at != have && at[-1] != '\n') || at[fl] != ' ') {
+			sbuf_setf(err, "%s: %s is not in the file (a new migration?)",
+			          where, fn);
+			goto out;
+		}
+		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0 &&
+		    strncmp(at + fl + 1, s->v[i].checksum_raw, 64) != 0) {
+			sbuf_setf(err, "%s: %s was edited after it was hashed",
+			          where, fn);
+			goto out;
+		}
+	}
+	sbuf_setf(err, "%s: does not match the migrations (a file was removed or the sum edited)",
+	          where);
+out:
+	sbuf_release(&want);
+	return rc;
+}
+
 int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 {
-	struct sbuf path = SBUF_INIT, have = SBUF_INIT, want = SBUF_INIT;
+	struct sbuf path = SBUF_INIT, have = SBUF_INIT;
 	int rc;
-	size_t i;
 
 	sbuf_addf(&path, "%.*s/strata.sum", dir_len(dir), dir);
 	rc = util_read_file(path.buf, &have);
@@ -1240,33 +1330,10 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 		sbuf_setf(err, "%s: cannot read: %s", path.buf, util_file_strerror(errno));
 		goto out;
 	}
-	sum_render_as(s, have.buf, &want);
-	if (have.len == want.len && memcmp(have.buf, want.buf, want.len) == 0)
-		goto out;
-	/* Name the first file that differs: that is what a person fixes. */
-	rc = STRATA_ECHECKSUM;
-	for (i = 0; i < s->n; i++) {
-		const char *fn = s->v[i].filename;
-		const char *at = strstr(have.buf, fn);
-		size_t fl = strlen(fn);
-		if (!at || (at != have.buf && at[-1] != '\n') || at[fl] != ' ') {
-			sbuf_setf(err, "%s: %s is not in the file (a new migration?)",
-			          path.buf, fn);
-			goto out;
-		}
-		if (strncmp(at + fl + 1, s->v[i].checksum, 64) != 0 &&
-		    strncmp(at + fl + 1, s->v[i].checksum_raw, 64) != 0) {
-			sbuf_setf(err, "%s: %s was edited after it was hashed",
-			          path.buf, fn);
-			goto out;
-		}
-	}
-	sbuf_setf(err, "%s: does not match the migrations (a file was removed or the sum edited)",
-	          path.buf);
+	rc = sum_check_text(path.buf, have.buf ? have.buf : "", s, err);
 out:
 	sbuf_release(&path);
 	sbuf_release(&have);
-	sbuf_release(&want);
 	return rc;
 }
 

@@ -74,9 +74,35 @@ void migrations_release(struct migration_set *s);
 /* The migration of that version, or NULL. */
 struct migration *migrations_find(const struct migration_set *s, const char *version);
 
+/* After the migrations of a set are added in any order: sort them, drop
+ * what a squash replaces, refuse a version used twice, see whether the
+ * versions are a sequence. 0 or STRATA_EPARSE / STRATA_ENOMEM. */
+int migrations_finish(struct migration_set *s, struct sbuf *err);
+/* One migration from a file's name and content held in memory (source.c):
+ * the name is checked as migrations_load() checks a directory entry's, the
+ * content parsed as a file's; path names it in messages. hasher as
+ * util_sha256_hex_lf()'s (NULL: a one-off). On failure m is released. */
+struct util_sha256;
+int migration_from_text(struct migration *m, const char *filename, const char *path,
+                        const char *content, size_t len, struct util_sha256 *hasher,
+                        struct sbuf *err);
+/* source.c: the migrations of a strata_migration_source (strata_config
+ * version 3), checked as migrations_load() checks a directory's, and the
+ * source's strata.sum enforced when it has one (check_sum). */
+struct strata_migration_source;
+int migrations_load_source(const struct strata_migration_source *src, struct migration_set *out,
+                           int check_sum, struct sbuf *err);
+/* The content of the migration called filename in src, into out (emptied
+ * first): 0, STRATA_ENOTFOUND, or the source's or STRATA_ENOMEM. */
+int source_content(const struct strata_migration_source *src, const char *filename,
+                   struct sbuf *out);
+
 /* strata.sum: the expected text for a set, and the check when the file exists. */
 void sum_render(const struct migration_set *s, struct sbuf *out);
 int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err);
+/* The check against strata.sum's text have; where names it in messages. */
+int sum_check_text(const char *where, const char *have, const struct migration_set *s,
+                   struct sbuf *err);
 int sum_write(const char *dir, const struct migration_set *s, struct sbuf *err);
 
 #endif

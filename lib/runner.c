@@ -3,7 +3,8 @@
  * logic over the driver vtable.
  *
  * Every run follows one order, and the order is the safety promise:
- *   1. read and validate every file (nothing touched yet);
+ *   1. read and validate every file (nothing touched yet): of the
+ *      directory, or of strata_config.source (source.c), alike;
  *   2. take the runner's lock (PostgreSQL advisory lock; SQLite's BEGIN
  *      IMMEDIATE is both lock and transaction);
  *   3. read the tracking table inside the transaction, so a runner that
@@ -12,6 +13,12 @@
  *   5. run every migration and its tracking row in that one transaction,
  *      committing only at the end; transaction:false migrations split the
  *      run into segments and are recorded as failed until they finish.
+ *      The caller's hooks (hook.c) are called around each migration inside
+ *      that transaction, after-each before the commit, so a hook that says
+ *      stop is one more failure of the run.
+ *
+ * up of named migrations (strata_up_opts.only) is the same run with the
+ * pending set narrowed to them: every other check still sees every file.
  *
  * The tracking table itself (its DDL, upgrades, reading and writing rows)
  * is tracking.c's.
@@ -25,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +139,21 @@ static int squash_applied(strata_db *db, const struct migration_set *ms, struct 
 static int load_files(strata_db *db, struct migration_set *ms, int check_sum)
 {
 	struct sbuf err = SBUF_INIT;
-	int rc = migrations_load(db->dir, ms, &err);
+	int rc;
 
+	/* compiled-in migrations (source.c): the same checks, strata.sum included */
+	if (db->source) {
+		rc = migrations_load_source(db->source, ms, check_sum, &err);
+		if (rc) {
+			db_error(db, rc, "%s", sbuf_failed(&err) || !err.len ? "out of memory" : err.buf);
+			if (rc == STRATA_ECHECKSUM && strstr(err.buf, "strata.sum"))
+				db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+			migrations_release(ms);
+		}
+		sbuf_release(&err);
+		return rc;
+	}
+	rc = migrations_load(db->dir, ms, &err);
 	if (!rc && check_sum)
 		rc = sum_check(db->dir, ms, &err);
 	if (rc) {
@@ -472,6 +493,37 @@ static void db_note_rolled_back(strata_db *db)
 
 /* ---- up --------------------------------------------------------------- */
 
+/* The migration that arg names: a version, or a file name (a path's last
+ * part: "migrations/0002_users.sql" names 0002_users.sql). NULL if none. */
+static const struct migration *named_migration(const struct migration_set *ms, const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+	size_t i;
+
+	if (version_valid(arg))
+		return migrations_find(ms, arg);
+	base = base ? base + 1 : arg;
+	for (i = 0; i < ms->n; i++)
+		if (!strcmp(ms->v[i].filename, base))
+			return &ms->v[i];
+	return NULL;
+}
+
+/* 1 when opts (version 6) names m in only[], or names nothing. */
+static int wanted(const strata_up_opts *opts, const struct migration *m)
+{
+	size_t k;
+
+	if (!opts || opts->version < 6 || !opts->nonly)
+		return 1;
+	for (k = 0; k < opts->nonly; k++) {
+		const char *a = opts->only[k], *base = strrchr(a, '/');
+		if (version_valid(a) ? !version_cmp(a, m->version) : !strcmp(base ? base + 1 : a, m->filename))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * The refusals of an up, each with the way out that ends in a right
  * database (the tracking table telling the truth and the schema what the
@@ -479,7 +531,8 @@ static void db_note_rolled_back(strata_db *db)
  * an up section would leave the edit unapplied for good.
  */
 static int refuse_problems(strata_db *db, const struct migration_set *ms,
-                           const struct applied_set *as, int allow_ooo)
+                           const struct applied_set *as, int allow_ooo,
+                           const strata_up_opts *filter)
 {
 	const char *newest = NULL;
 	const struct applied *last = NULL; /* what a redo would roll back */
@@ -535,6 +588,9 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 		const struct migration *m = &ms->v[i];
 		if (version_cmp(m->version, newest) >= 0)
 			break;
+		/* up FILE...: only the migrations it would apply */
+		if (!wanted(filter, m))
+			continue;
 		if (!applied_find(as, m->version)) {
 			db_error(db, STRATA_EORDER, "%s is older than the newest applied migration %s "
 			         "(merged from another branch?)", m->path, newest);
@@ -574,7 +630,8 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	for (i = 0; i < ntodo; i++)
 		sbuf_init(&content[i]);
 	for (i = 0; i < ntodo; i++) {
-		if (util_read_file(todo[i]->path, &content[i]) != 0) {
+		if (db->source ? source_content(db->source, todo[i]->filename, &content[i]) != 0 :
+		    util_read_file(todo[i]->path, &content[i]) != 0) {
 			rc = db_error(db, STRATA_EIO, "%s: cannot read: %s", todo[i]->path, util_file_strerror(errno));
 			goto out;
 		}
@@ -722,7 +779,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		if (rc)
 			goto out;
 	}
-	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order)) != 0)
+	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order, opts)) != 0)
 		goto out;
 	todo = calloc(ms->n ? ms->n : 1, sizeof *todo);
 	if (!todo) {
@@ -733,7 +790,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		const struct migration *m = &ms->v[i];
 		if (opts->to && version_cmp(m->version, opts->to) > 0)
 			break;
-		if (applied_find(&as, m->version))
+		if (applied_find(&as, m->version) || !wanted(opts, m))
 			continue;
 		if (opts->steps > 0 && (long)ntodo >= opts->steps)
 			break;
@@ -776,9 +833,14 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		strata_entry *e = &r->entries[i];
 		long t = util_ms();
 
+		if (m->up.no_tx && opts->check)
+			continue; /* cannot be tried and undone */
+		/* before the segment before it commits: a hook that says stop
+		 * leaves the run undone (hook.c) */
+		if (!opts->check &&
+		    (rc = hook_call(db, 0, "up", m->version, m->name, m->up.no_tx)) != 0)
+			goto out;
 		if (m->up.no_tx) {
-			if (opts->check)
-				continue; /* cannot be tried and undone */
 			/* Commit what came before, then record the migration as failed
 			 * first: if we die halfway, status tells the truth. */
 			if ((rc = record_row(db, m, batch, 0, "failed",
@@ -824,6 +886,10 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		e->state = STRATA_APPLIED;
 		e->duration_ms = util_ms() - t;
 		e->applied_at = strdup(now);
+		/* in the run's open transaction, before its commit */
+		if (!opts->check &&
+		    (rc = hook_call(db, 1, "up", m->version, m->name, m->up.no_tx)) != 0)
+			goto out;
 	}
 out:
 	if (rw) {
@@ -894,7 +960,11 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 	static const strata_up_opts defaults = STRATA_UP_OPTS_INIT;
 	struct migration_set ms = { 0 };
 	strata_report *r = NULL;
+	strata_up_opts local;
+	struct run_hooks hooks;
+	const char *from;
 	long t0 = util_ms();
+	size_t i;
 	int rc, locked = 0, committed = 0;
 
 	if (out)
@@ -903,16 +973,51 @@ int strata_up(strata_db *db, const strata_up_opts *opts, strata_report **out)
 		opts = &defaults;
 	if ((rc = db_check_version(db, "strata_up_opts", opts->version, STRATA_UP_OPTS_VERSION)) != 0)
 		return rc;
+	/* a copy with to resolved to a version; only the fields of the
+	 * caller's version are read from it */
+	memset(&local, 0, sizeof local);
+	memcpy(&local, opts, opts->version >= 6 ? sizeof local : offsetof(strata_up_opts, only));
+	local.to = NULL;
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "steps is negative");
-	if (opts->to && !version_valid(opts->to))
+	/* version 6: a file name for to, the migrations named, the hooks */
+	if (opts->to && !version_valid(opts->to) && (opts->version < 6 || !strstr(opts->to, ".sql")))
 		return db_error(db, STRATA_EUSAGE, "'%s' is not a version", opts->to);
+	if (opts->version >= 6 && opts->nonly && (opts->to || opts->steps))
+		return db_error(db, STRATA_EUSAGE, "migrations named together with %s",
+		                opts->to ? "to" : "steps");
+	if (opts->version >= 6 && opts->nonly && !opts->only)
+		return db_error(db, STRATA_EUSAGE, "nonly is set and only is NULL");
+	if (opts->version >= 6 && (opts->before_each || opts->after_each)) {
+		hooks.before = opts->before_each;
+		hooks.after = opts->after_each;
+		hooks.payload = opts->hook_payload;
+		db->hooks = &hooks;
+	}
 	rc = start_run(db, &ms, 1, opts->dry_run, &locked);
-	if (!rc && opts->to && !migrations_find(&ms, opts->to))
-		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to, db->dir);
+	from = db->source ? "the embedded migrations" : db->dir;
+	if (!rc && opts->to) {
+		const struct migration *m = named_migration(&ms, opts->to);
+		if (!m)
+			rc = version_valid(opts->to) ?
+			     db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", opts->to,
+			              from) :
+			     db_error(db, STRATA_ENOTFOUND, "no migration '%s' in %s", opts->to, from);
+		else if (!(local.to = strdup(m->version)))
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		opts = &local;
+	}
+	for (i = 0; !rc && opts->version >= 6 && i < opts->nonly; i++)
+		if (!opts->only[i] || !named_migration(&ms, opts->only[i]))
+			rc = db_error(db, STRATA_ENOTFOUND, "no migration %s%s%s in %s",
+			              opts->only[i] && version_valid(opts->only[i]) ? "with version " : "'",
+			              opts->only[i] ? opts->only[i] : "(null)",
+			              opts->only[i] && version_valid(opts->only[i]) ? "" : "'", from);
 	if (!rc)
 		rc = up_in_tx(db, &ms, opts, 1, &r, &committed);
 	rc = finish_run(db, rc, locked, committed, opts->check, r, NULL, t0);
+	db->hooks = NULL;
+	free((char *)local.to);
 	migrations_release(&ms);
 	/* A refused set goes back to be shown and confirmed (strata.h). */
 	if (out && (!rc || (rc == STRATA_EDESTRUCTIVE && r)))
@@ -1021,6 +1126,10 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 			sbuf_adds(&where, m->path);
 		else
 			sbuf_addf(&where, "%s_%s (down SQL recorded when applied)", a->version, a->name);
+		if ((rc = hook_call(db, 0, "down", a->version, a->name, e->no_transaction)) != 0) {
+			sbuf_release(&where);
+			return rc;
+		}
 		if (e->no_transaction) {
 			if ((rc = commit(db)) == 0) {
 				*committed = 1;
@@ -1047,6 +1156,8 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		}
 		e->state = STRATA_PENDING;
 		e->duration_ms = util_ms() - t;
+		if ((rc = hook_call(db, 1, "down", a->version, a->name, e->no_transaction)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -1239,6 +1350,7 @@ int strata_refresh(strata_db *db, strata_report **down, strata_report **up)
 int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out)
 {
 	static const strata_down_opts defaults = STRATA_DOWN_OPTS_INIT;
+	struct run_hooks hooks;
 	int rc;
 
 	if (out)
@@ -1251,7 +1363,15 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 		return db_error(db, STRATA_EUSAGE, "more than one of steps, to and all is set");
 	if (opts->steps < 0)
 		return db_error(db, STRATA_EUSAGE, "steps is negative");
-	return down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, 0, out, NULL);
+	if (opts->version >= 2 && (opts->before_each || opts->after_each)) {
+		hooks.before = opts->before_each;
+		hooks.after = opts->after_each;
+		hooks.payload = opts->hook_payload;
+		db->hooks = &hooks;
+	}
+	rc = down_common(db, opts->steps, opts->to, opts->all, opts->dry_run, 0, out, NULL);
+	db->hooks = NULL;
+	return rc;
 }
 
 void strata_strings_free(char **v)

@@ -473,6 +473,7 @@ out:
 void scratch_close(strata_db *db, struct scratch *s)
 {
 	struct drv_err e;
+	int rc;
 
 	if (s->dev && s->conn) {
 		dev_empty(db, s);
@@ -484,7 +485,8 @@ void scratch_close(strata_db *db, struct scratch *s)
 	s->conn = NULL;
 	if (s->drop) {
 		drv_err_init(&e);
-		if (drv_drop_db(driver_for(&s->url), &s->url, &e) != 0)
+		rc = drv_drop_db(driver_for(&s->url), &s->url, &e);
+		if (rc != 0 && rc != STRATA_ENOTFOUND) /* gone already: nothing left */
 			db_log(db, STRATA_LOG_WARN, "cannot drop the scratch database %s: %s; drop it by "
 			       "hand: DROP DATABASE %s", s->name, e.msg.buf, s->name);
 		drv_err_release(&e);

@@ -25,6 +25,8 @@ struct cli {
 	const char *dev_url;      /* --dev-url */
 	const char *pg_schema;    /* --pg-schema */
 	const char *dump_schema;  /* --dump-schema, STRATA_DUMP */
+	const char *before_each;  /* --before-each, STRATA_BEFORE_EACH (hook.c) */
+	const char *after_each;   /* --after-each, STRATA_AFTER_EACH */
 	long lock_timeout_ms, statement_timeout_ms;
 	long keep;                /* --keep */
 	int json, yes, quiet, verbose, color, all;
@@ -96,6 +98,10 @@ size_t cli_suggest(const char *word, const char *const *names, size_t n, const c
 /* Parse "500ms", "5s", "2min", "1h" (or "0") into *ms. Returns 0, -2 for a
  * number without a unit (5 what?), -1 for anything else. */
 int parse_duration(const char *s, long *ms);
+
+/* hook.c: the strata_hook_fn of up and down (payload: the cli), running
+ * cli->before_each or cli->after_each through /bin/sh. */
+int cli_hook(void *payload, const strata_hook_info *info, char **msg);
 
 /* config.c */
 int config_load(struct cli *cli);         /* .env, then the environment; 0 or an exit status */
@@ -178,6 +184,7 @@ int cmd_mark(struct cli *, int, char **);
 int cmd_hash(struct cli *, int, char **);
 int cmd_adopt(struct cli *, int, char **);  /* cmd_adopt.c */
 int cmd_squash(struct cli *, int, char **); /* cmd_squash.c */
+int cmd_embed(struct cli *, int, char **);  /* cmd_embed.c */
 int cmd_create(struct cli *, int, char **);   /* cmd_db.c */
 int cmd_drop(struct cli *, int, char **);
 /* cmd_inspect.c */

@@ -116,6 +116,13 @@ static int db_cmd(struct cli *cli, int argc, char **argv, int create)
 	/* a handle not connected: the error slot (the database may not exist) */
 	if ((rc = strata_new(&db, NULL)) == 0)
 		rc = create ? strata_database_create(db, cli->url) : strata_database_drop(db, cli->url);
+	if (rc == STRATA_ENOTFOUND && !create) {
+		/* as dropdb --if-exists: the end state asked for, said as it is */
+		if (!cli->json)
+			cli_say(cli, "nothing to drop: %s\n", cli_errmsg(db));
+		strata_close(db);
+		return EXIT_OK;
+	}
 	if (rc) {
 		cli_error("%s: %s", argv[0], db ? cli_errmsg(db) : strata_strerror(rc));
 		strata_close(db);

@@ -76,6 +76,26 @@ static void print_run(struct cli *cli, strata_db *db, const strata_report *r, co
 		       !strcmp(verb, "applied") && r->batch ? "" : "", r->total_ms);
 }
 
+/*
+ * --before-each / --after-each: 0, or EXIT_USAGE for an empty command (an
+ * unset shell variable, most often). hooks: the command runs them, else
+ * (redo, refresh, reset) a set hook is said to be skipped, not silently.
+ */
+static int hooks_ok(struct cli *cli, const char *command, int hooks)
+{
+	if ((cli->before_each && !*cli->before_each) || (cli->after_each && !*cli->after_each)) {
+		cli_error("%s: --%s-each needs a command", command,
+		          cli->before_each && !*cli->before_each ? "before" : "after");
+		return EXIT_USAGE;
+	}
+	if (!hooks && (cli->before_each || cli->after_each) && !cli->quiet) {
+		fflush(stdout);
+		fprintf(stderr, "strata: warning: %s runs no before-each/after-each hooks (only up "
+		        "and down do)\n", command);
+	}
+	return 0;
+}
+
 int cli_after_change(struct cli *cli, strata_db *db)
 {
 	if (cli->dump_schema)
@@ -189,7 +209,7 @@ static int do_down(struct cli *cli, strata_db *db, const strata_down_opts *o, co
 int cmd_up(struct cli *cli, int argc, char **argv)
 {
 	/* steps -1 until given, so that --steps 0 is a mistake, not "no limit" */
-	strata_up_opts o = { STRATA_UP_OPTS_VERSION, NULL, -1, 0, 0, 0, 0, 0, NULL, 0 };
+	strata_up_opts o = STRATA_UP_OPTS_INIT;
 	int allow_destructive = 0, no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -208,16 +228,36 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 		         "first roll back the applied migrations whose files are gone (branch switch)"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata up [--to VERSION] [--steps N] [--dry-run] [--check] "
-	                   "[--allow-out-of-order] [--allow-destructive] [--no-backup] "
-	                   "[--ignore-foreign-history] [--rewind]", opts, argc, argv);
-	int rc;
+	int n, rc;
 
+	o.steps = -1;
+	n = opts_parse(cli, "strata up [FILE|VERSION...] [--to VERSION|FILE] [--steps N] [--dry-run] "
+	               "[--check] [--allow-out-of-order] [--allow-destructive] [--no-backup] "
+	               "[--ignore-foreign-history] [--rewind]", opts, argc, argv);
 	if (n < 0)
 		return OPTS_EXIT(n);
-	if (n > 0) {
-		cli_error("up: unexpected argument '%s' (did you mean --to %s?)", argv[1], argv[1]);
+	if (n > 0 && (o.to || o.steps >= 0 || o.rewind)) {
+		cli_error("up: migrations named with %s: give either the migrations or %s",
+		          o.to ? "--to" : o.steps >= 0 ? "--steps" : "--rewind",
+		          o.to ? "--to" : o.steps >= 0 ? "--steps" : "--rewind");
 		return EXIT_USAGE;
+	}
+	if (n > 0) {
+		int i;
+		for (i = 1; i <= n; i++)
+			if (!*argv[i]) {
+				cli_error("up: an empty migration name");
+				return EXIT_USAGE;
+			}
+		o.only = (const char *const *)argv + 1;
+		o.nonly = (size_t)n;
+	}
+	if ((rc = hooks_ok(cli, "up", 1)) != 0)
+		return rc;
+	if (cli->before_each || cli->after_each) {
+		o.before_each = cli->before_each ? cli_hook : NULL;
+		o.after_each = cli->after_each ? cli_hook : NULL;
+		o.hook_payload = cli;
 	}
 	if (o.steps == 0) {
 		cli_error("up: --steps needs a number of at least 1");
@@ -236,7 +276,7 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 
 int cmd_down(struct cli *cli, int argc, char **argv)
 {
-	strata_down_opts o = { STRATA_DOWN_OPTS_VERSION, -1, NULL, 0, 0 };
+	strata_down_opts o = STRATA_DOWN_OPTS_INIT;
 	int no_backup = 0;
 	strata_db *db;
 	const struct opt opts[] = {
@@ -247,12 +287,20 @@ int cmd_down(struct cli *cli, int argc, char **argv)
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata down [--steps N | --to VERSION | --all] [--dry-run] [--no-backup]", opts,
-	                   argc, argv);
-	int rc;
+	int n, rc;
 
+	o.steps = -1;
+	n = opts_parse(cli, "strata down [--steps N | --to VERSION | --all] [--dry-run] [--no-backup]", opts,
+	               argc, argv);
 	if (n < 0)
 		return OPTS_EXIT(n);
+	if ((rc = hooks_ok(cli, "down", 1)) != 0)
+		return rc;
+	if (cli->before_each || cli->after_each) {
+		o.before_each = cli->before_each ? cli_hook : NULL;
+		o.after_each = cli->after_each ? cli_hook : NULL;
+		o.hook_payload = cli;
+	}
 	if (n > 0) {
 		cli_error("down: unexpected argument '%s' ('down --to %s' rolls back every migration "
 		          "newer than %s and keeps it; 'down --steps N' the last N)", argv[1], argv[1],
@@ -355,6 +403,8 @@ static int down_then_up(struct cli *cli, int argc, char **argv, const char *usag
 		return EXIT_USAGE;
 	}
 	cli->no_backup = no_backup;
+	if ((rc = hooks_ok(cli, argv[0], 0)) != 0)
+		return rc;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	/* refresh rolls every migration back first: as reset does, it asks */
@@ -440,6 +490,8 @@ int cmd_reset(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cli->no_backup = no_backup;
+	if (!dry && (rc = hooks_ok(cli, "reset", 0)) != 0)
+		return rc;
 	if ((rc = cli_open(cli, &db)) != 0)
 		return rc;
 	if (!dry && !cli->yes && (rc = reset_confirm(cli, db, hard, "reset")) != EXIT_OK)

@@ -185,6 +185,8 @@ int config_load(struct cli *cli)
 	cli->dir = setting(cli, dotenv, "STRATA_DIR");
 	cli->schema_file = setting(cli, dotenv, "STRATA_SCHEMA");
 	cli->dump_schema = setting(cli, dotenv, "STRATA_DUMP");
+	cli->before_each = setting(cli, dotenv, "STRATA_BEFORE_EACH");
+	cli->after_each = setting(cli, dotenv, "STRATA_AFTER_EACH");
 	cli->table = setting(cli, dotenv, "STRATA_TABLE");
 	cli->dev_url = setting(cli, dotenv, "STRATA_DEV_URL");
 	cli->pg_schema = setting(cli, dotenv, "STRATA_PG_SCHEMA");

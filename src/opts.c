@@ -130,6 +130,8 @@ static const struct opt *global_opts(struct cli *c)
 		OPT_STRING(0, "dev-url", &c->dev_url, "URL", "scratch database for PostgreSQL diffing"),
 		OPT_STRING(0, "pg-schema", &c->pg_schema, "NAME", "PostgreSQL schema of the tracking table"),
 		OPT_STRING(0, "dump-schema", &c->dump_schema, "FILE", "write the schema dump after up/down"),
+		OPT_STRING(0, "before-each", &c->before_each, "CMD", "shell command run before each migration of up/down"),
+		OPT_STRING(0, "after-each", &c->after_each, "CMD", "shell command run after each migration of up/down"),
 		OPT_DURATION(0, "lock-timeout", &c->lock_timeout_ms, "PostgreSQL lock_timeout per migration"),
 		OPT_DURATION(0, "statement-timeout", &c->statement_timeout_ms, "PostgreSQL statement_timeout per migration"),
 		OPT_LONG(0, "keep", &c->keep, "N", "automatic SQLite backups kept (default 5)"),

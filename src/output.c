@@ -173,7 +173,11 @@ static void add_advice(struct sbuf *sb, const strata_db *db)
 			          "created may be lost)" : "", v);
 		break;
 	case STRATA_WHY_OUT_OF_ORDER:
-		sbuf_adds(sb, "; apply it with 'strata up --allow-out-of-order'");
+		if (v)
+			sbuf_addf(sb, "; apply it with 'strata up --allow-out-of-order' (with every "
+			          "pending migration), or alone with 'strata up %s --allow-out-of-order'", v);
+		else
+			sbuf_adds(sb, "; apply it with 'strata up --allow-out-of-order'");
 		break;
 	case STRATA_WHY_DESTRUCTIVE:
 		sbuf_adds(sb, "; give --allow-destructive, or acknowledge each in its file with "

@@ -34,6 +34,7 @@ static const struct cmd commands[] = {
 	{ "dump", cmd_dump, 0, "canonical schema SQL, deterministic, for review in git" },
 	{ "stats", cmd_stats, 0, "tables with row counts and sizes" },
 	{ "diff", cmd_diff, 0, "SQL that turns --from SRC into --to SRC" },
+	{ "embed", cmd_embed, 0, "write the migrations as C source to compile into a program" },
 	{ "squash", cmd_squash, 0, "write one migration that replaces every migration up to VERSION" },
 	{ "generate", cmd_generate, 0, "write a migration from the migrations' schema to schema.sql" },
 	{ "push", cmd_push, CMD_MAY_CREATE, "apply schema.sql straight to the database (development)" },
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 	        "      --statement-timeout D  PostgreSQL statement_timeout per migration\n"
 	        "      --pg-schema NAME     PostgreSQL schema of the tracking table\n"
 	        "      --dump-schema FILE   write `dump` output after every up/down (env STRATA_DUMP)\n"
+	        "      --before-each CMD, --after-each CMD   shell command run around each migration\n"
+	        "                           of up and down (env STRATA_BEFORE_EACH, STRATA_AFTER_EACH)\n"
 	        "      --keep N             automatic SQLite backups kept (default 5)\n"
 	        "  -q, --quiet  -v, --verbose  --no-color  -h, --help  --version\n"
 	        "\n"

@@ -6,9 +6,34 @@
  *
  * It applies whatever is pending (waiting if another instance is doing so),
  * prints what it did, and would then start serving.
+ *
+ * Built with -DAPP_EMBEDDED and the output of `strata embed -o
+ * migrations.c`, it carries its migrations inside the binary and takes no
+ * directory (docs/c-api.md, "Migrations compiled in"):
+ *
+ *   strata embed -o migrations.c
+ *   cc -DAPP_EMBEDDED main.c migrations.c $(pkg-config --cflags --libs strata)
+ *   example-app DATABASE_URL
+ *
+ * That build also shows a hook: a line before each migration runs.
  */
 #include <stdio.h>
 #include <strata.h>
+
+#ifdef APP_EMBEDDED
+/* defined by the file strata embed wrote */
+extern const strata_migration_source strata_embedded_migrations;
+
+/* Before each migration, in the run's transaction: returning non-zero
+ * would stop the run and roll it back. */
+static int before_each(void *payload, const strata_hook_info *info, char **msg)
+{
+	(void)payload;
+	(void)msg;
+	printf("app: migrating %s_%s (%s)\n", info->version, info->name, info->direction);
+	return 0;
+}
+#endif
 
 static void on_log(void *payload, int level, const char *msg)
 {
@@ -26,11 +51,20 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc;
 
+#ifdef APP_EMBEDDED
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DATABASE_URL\n", argv[0]);
+		return 2;
+	}
+	cfg.source = &strata_embedded_migrations;
+	up.before_each = before_each;
+#else
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s DATABASE_URL MIGRATIONS_DIR\n", argv[0]);
 		return 2;
 	}
 	cfg.dir = argv[2];
+#endif
 	cfg.log = on_log;
 	rc = strata_open(&db, argv[1], &cfg);
 	if (rc == STRATA_OK)

@@ -221,8 +221,14 @@ test_expect_success 'a boolean flag given a value: exit 2' '
 
 test_expect_success 'an unexpected argument: exit 2' '
 	good_first &&
-	refused 2 up 0001 &&
-	test_grep "^strata: error: up: unexpected argument '\''0001'\''" err
+	refused 2 down 0001 &&
+	test_grep "^strata: error: down: unexpected argument '\''0001'\''" err
+'
+
+test_expect_success 'up of a migration that does not exist: exit 1, nothing run' '
+	good_first &&
+	refused 1 up 0009 &&
+	test_grep "^strata: error: no migration with version 0009 in migrations$" err
 '
 
 for url in foo://x mysql://u@localhost/db "sqlite" "postgres//nohost" "not a url"

@@ -199,10 +199,27 @@ then
 		test_path_is_missing "$(test_sqlite_path_ "$DATABASE_URL")" &&
 		strata -y drop >out 2>err &&
 		test_grep ! "^backup:" out &&
+		test_grep "^nothing to drop: no such database file: " out &&
+		test_grep ! "dropped" out &&
 		ls "$(dirname "$(test_sqlite_path_ "$DATABASE_URL")")/.strata-backups" >after &&
 		test_cmp before after
 	'
 fi
+
+test_expect_success 'drop of a database that is not there says so, and create then makes it' '
+	case "$STRATA_TEST_ENGINE" in
+	sqlite) url=sqlite:$TRASH/never.db ;;
+	*) url=${STRATA_TEST_PG_URL%/*}/t_never_made_$$ ;;
+	esac &&
+	strata -y -u "$url" drop >out 2>err &&
+	test_grep "^nothing to drop: " out &&
+	test_grep ! "dropped" out &&
+	test_must_be_empty err &&
+	strata -u "$url" create >out &&
+	test_grep "^created the database" out &&
+	strata -y -u "$url" --no-backup drop >out &&
+	test_grep "^dropped the database" out
+'
 
 if test_have_engine postgres
 then

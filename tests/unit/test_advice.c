@@ -414,6 +414,9 @@ static void test_advice__create_and_drop_report_on_the_handle(void **state)
 	assert_int_equal(strata_database_create(db, url), 0);
 	assert_int_equal(access(strchr(url, ':') + 1, F_OK), 0);
 	assert_int_equal(strata_database_drop(db, url), 0);
+	/* nothing left to drop: said, not "dropped" */
+	assert_int_equal(strata_database_drop(db, url), STRATA_ENOTFOUND);
+	assert_non_null(strstr(strata_errmsg(db), "no such database file"));
 	assert_int_equal(strata_database_create(db, "mysql://x"), STRATA_EURL);
 	assert_non_null(strstr(strata_errmsg(db), "mysql"));
 	strata_close(db);
