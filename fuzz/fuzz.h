@@ -59,7 +59,7 @@ static inline int fuzz_known(const char *id)
 	} while (0)
 
 /* A NUL-terminated copy of data, cut at its first NUL (the parsers below take
- * C strings, which argv, the environment and sq_split's callers give them). */
+ * C strings, which argv, the environment and the splitters' callers give them). */
 static inline char *fuzz_cstr(const unsigned char *data, size_t size)
 {
 	const unsigned char *z = memchr(data, 0, size);

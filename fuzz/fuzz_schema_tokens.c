@@ -1,7 +1,8 @@
 /*
  * fuzz_schema_tokens.c: the SQL tokenizer of the schema model
- * (schema_tok_next / schema_tok_is / schema_tok_name, lib/schema.c), which
- * reads SQLite's stored CREATE text, CHECK expressions and index keys.
+ * (schema_tok_next / schema_tok_is / schema_tok_name, lib/schema.c, on the
+ * scanner lib/sqlscan.c), which reads SQLite's stored CREATE text, CHECK
+ * expressions and index keys.
  *
  * Promises checked (schema.h): it never reads past len and never fails;
  * every token is inside the text, after the previous one, and moves on

@@ -1,13 +1,15 @@
 /*
- * fuzz_split_pg.c: the PostgreSQL statement splitter (drv_pg.split in
- * lib/driver_pg.c: libpg_query's parser, then a parse of the statements
- * that may not run in a transaction) on arbitrary text.
+ * fuzz_split_pg.c: the PostgreSQL statement splitter (drv_pg.split,
+ * split_pg() in lib/split_pg.c: libpg_query's parser, then a parse of the
+ * statements that may not run in a transaction) on arbitrary text, and the
+ * scanner's split lint falls back on (split_pg_fallback(), lib/sqlscan.c's
+ * PostgreSQL rules).
  *
  * Promises checked beyond memory safety: 0, STRATA_ESQL for text the
  * grammar refuses (one-line message, SQLSTATE 42601, a location inside the
  * text) or STRATA_ENOMEM; statements in order, not overlapping, inside the
  * text, not empty, starting at a token; a no_tx reason is a short static
- * text.
+ * text. The fallback: 0 or STRATA_ENOMEM, the same shape of statements.
  */
 // needs: drv_pg
 #include <ctype.h>
@@ -16,6 +18,7 @@
 
 #include "driver.h"
 #include "fuzz.h"
+#include "sqlscan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,6 +56,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		           "statement %zu ends with blank", i);
 		if (s->no_tx)
 			FUZZ_CHECK(strlen(s->no_tx) < 80, "no_tx reason too long");
+		prev_end = s->offset + s->len;
+	}
+	drv_stmts_release(&st);
+	rc = split_pg_fallback(sql, &st);
+	FUZZ_CHECK(rc == 0 || rc == STRATA_ENOMEM, "fallback rc %d", rc);
+	for (i = 0, prev_end = 0; rc == 0 && i < st.n; i++) {
+		const struct drv_stmt *s = &st.v[i];
+		FUZZ_CHECK(s->offset >= prev_end && s->len > 0 && s->offset + s->len <= n,
+		           "fallback statement %zu: %zu+%zu of %zu, previous end %zu", i, s->offset,
+		           s->len, n, prev_end);
+		FUZZ_CHECK(!isspace((unsigned char)sql[s->offset]) &&
+		           !isspace((unsigned char)sql[s->offset + s->len - 1]),
+		           "fallback statement %zu not trimmed", i);
 		prev_end = s->offset + s->len;
 	}
 	drv_stmts_release(&st);

@@ -1,6 +1,7 @@
 /*
  * fuzz_split_sqlite.c: the SQLite statement splitter (drv_sqlite.split,
- * sq_split in lib/driver_sqlite.c) on arbitrary text.
+ * split_sqlite() in lib/split_sqlite.c, on the scanner lib/sqlscan.c) on
+ * arbitrary text.
  *
  * Promises checked beyond memory safety: the split succeeds (only memory
  * can fail it); statements are in order, do not overlap, lie inside the

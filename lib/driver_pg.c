@@ -1,6 +1,6 @@
 /*
- * driver_pg.c: the PostgreSQL driver (driver.h), on libpq, with libpg_query
- * to split scripts the way the server's own grammar does.
+ * driver_pg.c: the PostgreSQL driver (driver.h), on libpq. Scripts are
+ * split the way the server's own grammar does, by libpg_query (split_pg.c).
  *
  * Inside a transaction, exec sends a whole script in one round trip: libpq
  * pipeline mode, one extended-protocol query per statement, one Sync. The
@@ -25,13 +25,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 #include <libpq-fe.h>
-#include <pg_query.h>
 
 #include "catalog.h"
 #include "diff.h"
 #include "introspect.h"
+#include "sqlscan.h"
 
 struct pgc {
 	drv_conn base;          /* first, as driver.h requires */
@@ -167,21 +166,6 @@ static int check_alive(struct pgc *c, struct drv_err *err)
 	return fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost");
 }
 
-/* Byte length of the first nchars UTF-8 characters of s[0..len): the server
- * and libpg_query count error positions in characters. */
-static size_t utf8_bytes(const char *s, size_t len, long nchars)
-{
-	size_t i = 0;
-
-	while (i < len && nchars > 0) {
-		i++;
-		while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
-			i++;
-		nchars--;
-	}
-	return i;
-}
-
 /*
  * Point err at the failing statement st of sql. When the server gave a
  * position inside the statement, offset moves to it (so the runner's line is
@@ -199,7 +183,7 @@ static void locate(struct drv_err *err, const PGresult *res, const char *sql,
 	if (pos) {
 		p = strtol(pos, &end, 10);
 		if (*end == '\0' && p > 0)
-			off += utf8_bytes(sql + st->offset, st->len, p - 1);
+			off += sqlscan_utf8_bytes(sql + st->offset, st->len, p - 1);
 	}
 	err->offset = (long)off;
 	err->stmt_len = (long)(st->offset + st->len - off);
@@ -236,370 +220,6 @@ static void drop_notice(void *arg, const PGresult *res)
 {
 	(void)arg;
 	(void)res;
-}
-
-/* ---- splitting --------------------------------------------------------- */
-
-/* Skip white space and comments (PostgreSQL's nest) from i, up to end. */
-static size_t skip_blank(const char *s, size_t i, size_t end)
-{
-	while (i < end) {
-		if (isspace((unsigned char)s[i])) {
-			i++;
-		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
-			while (i < end && s[i] != '\n')
-				i++;
-		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-			int depth = 1;
-			i += 2;
-			while (i < end && depth) {
-				if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-					depth++;
-					i += 2;
-				} else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/') {
-					depth--;
-					i += 2;
-				} else {
-					i++;
-				}
-			}
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
-static int has_word_ci(const char *s, size_t len, const char *w)
-{
-	size_t n = strlen(w), i;
-
-	for (i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, w, n) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Which statements are worth a full parse to classify. Parsing every
- * statement into JSON would cost more than splitting (a data migration's
- * INSERT of 100k rows); a statement can only have one of the properties we
- * look for if its first word and one of these words appear in it.
- */
-static const struct {
-	const char *first;
-	const char *needles[5];
-} worth_parsing[] = {
-	{ "CREATE", { "CONCURRENTLY", "DATABASE", "TABLESPACE", "SUBSCRIPTION", NULL } },
-	{ "DROP", { "CONCURRENTLY", "DATABASE", "TABLESPACE", NULL } },
-	{ "ALTER", { "CONCURRENTLY", "TABLESPACE", "SYSTEM", NULL } },
-	{ "REINDEX", { "", NULL } },
-	{ "VACUUM", { "", NULL } },
-	{ "CLUSTER", { "", NULL } },
-	{ "DISCARD", { "", NULL } },
-	{ "BEGIN", { "", NULL } },
-	{ "START", { "", NULL } },
-	{ "COMMIT", { "", NULL } },
-	{ "END", { "", NULL } },
-	{ "ROLLBACK", { "", NULL } },
-	{ "ABORT", { "", NULL } },
-	{ "PREPARE", { "", NULL } },
-	{ "COPY", { "", NULL } },
-};
-
-static int should_parse(const char *s, size_t len)
-{
-	size_t w = 0, i, k;
-
-	while (w < len && isalpha((unsigned char)s[w]))
-		w++;
-	for (i = 0; i < sizeof worth_parsing / sizeof worth_parsing[0]; i++) {
-		if (strlen(worth_parsing[i].first) != w ||
-		    strncasecmp(s, worth_parsing[i].first, w) != 0)
-			continue;
-		for (k = 0; worth_parsing[i].needles[k]; k++)
-			if (has_word_ci(s + w, len - w, worth_parsing[i].needles[k]))
-				return 1;
-		return 0;
-	}
-	return 0;
-}
-
-static int jtrue(json_t *o, const char *key)
-{
-	return json_is_true(json_object_get(o, key));
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* The value of boolean option name in a DefElem list: dflt when absent,
- * true when given without a value (REINDEX (CONCURRENTLY) ...). */
-static int defelem_bool(json_t *list, const char *name, int dflt)
-{
-	size_t i;
-	json_t *it, *de, *arg, *v;
-	const char *s;
-
-	json_array_foreach(list, i, it) {
-		de = json_object_get(it, "DefElem");
-		s = jstr(de, "defname");
-		if (!s || strcmp(s, name) != 0)
-			continue;
-		arg = json_object_get(de, "arg");
-		if (!arg)
-			return 1;
-		/* libpg_query leaves out fields that are zero or false. */
-		if ((v = json_object_get(arg, "String")) != NULL) {
-			s = jstr(v, "sval");
-			return !(s && (strcasecmp(s, "false") == 0 || strcasecmp(s, "off") == 0 ||
-			               strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0));
-		}
-		if ((v = json_object_get(arg, "Boolean")) != NULL)
-			return jtrue(v, "boolval");
-		if ((v = json_object_get(arg, "Integer")) != NULL)
-			return json_integer_value(json_object_get(v, "ival")) != 0;
-		return 1;
-	}
-	return dflt;
-}
-
-/*
- * Why the statement (node type, node) cannot run in a transaction block:
- * the cases where PostgreSQL 15 calls PreventInTransactionBlock(). The
- * strings are static: they end up in struct drv_stmt.
- */
-static const char *no_tx_reason(const char *type, json_t *n)
-{
-	const char *s;
-	size_t i;
-	json_t *it, *cmd;
-
-	if (strcmp(type, "IndexStmt") == 0)
-		return jtrue(n, "concurrent") ? "CREATE INDEX CONCURRENTLY" : NULL;
-	if (strcmp(type, "DropStmt") == 0)
-		return jtrue(n, "concurrent") ? "DROP INDEX CONCURRENTLY" : NULL;
-	if (strcmp(type, "ReindexStmt") == 0) {
-		if (defelem_bool(json_object_get(n, "params"), "concurrently", 0))
-			return "REINDEX CONCURRENTLY";
-		s = jstr(n, "kind");
-		if (s && strcmp(s, "REINDEX_OBJECT_SCHEMA") == 0)
-			return "REINDEX SCHEMA";
-		if (s && strcmp(s, "REINDEX_OBJECT_DATABASE") == 0)
-			return "REINDEX DATABASE";
-		if (s && strcmp(s, "REINDEX_OBJECT_SYSTEM") == 0)
-			return "REINDEX SYSTEM";
-		return NULL;
-	}
-	if (strcmp(type, "VacuumStmt") == 0)
-		return jtrue(n, "is_vacuumcmd") ? "VACUUM" : NULL; /* ANALYZE is fine */
-	if (strcmp(type, "CreatedbStmt") == 0)
-		return "CREATE DATABASE";
-	if (strcmp(type, "DropdbStmt") == 0)
-		return "DROP DATABASE";
-	if (strcmp(type, "AlterSystemStmt") == 0)
-		return "ALTER SYSTEM";
-	if (strcmp(type, "CreateTableSpaceStmt") == 0)
-		return "CREATE TABLESPACE";
-	if (strcmp(type, "DropTableSpaceStmt") == 0)
-		return "DROP TABLESPACE";
-	if (strcmp(type, "AlterDatabaseStmt") == 0) {
-		json_array_foreach(json_object_get(n, "options"), i, it) {
-			s = jstr(json_object_get(it, "DefElem"), "defname");
-			if (s && strcmp(s, "tablespace") == 0)
-				return "ALTER DATABASE SET TABLESPACE";
-		}
-		return NULL;
-	}
-	if (strcmp(type, "ClusterStmt") == 0)
-		return json_object_get(n, "relation") ? NULL : "CLUSTER without a table";
-	if (strcmp(type, "DiscardStmt") == 0) {
-		s = jstr(n, "target");
-		return s && strcmp(s, "DISCARD_ALL") == 0 ? "DISCARD ALL" : NULL;
-	}
-	if (strcmp(type, "CreateSubscriptionStmt") == 0) {
-		/* Only creating the replication slot refuses a transaction;
-		 * connect = false implies create_slot = false. */
-		json_t *o = json_object_get(n, "options");
-		if (defelem_bool(o, "create_slot", 1) && defelem_bool(o, "connect", 1))
-			return "CREATE SUBSCRIPTION (with create_slot)";
-		return NULL;
-	}
-	if (strcmp(type, "AlterTableStmt") == 0) {
-		json_array_foreach(json_object_get(n, "cmds"), i, it) {
-			cmd = json_object_get(it, "AlterTableCmd");
-			s = jstr(cmd, "subtype");
-			if (s && strcmp(s, "AT_DetachPartition") == 0 &&
-			    jtrue(json_object_get(json_object_get(cmd, "def"), "PartitionCmd"), "concurrent"))
-				return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
-		}
-		return NULL;
-	}
-	if (strcmp(type, "TransactionStmt") == 0) {
-		/* SAVEPOINT, RELEASE and ROLLBACK TO work inside the runner's
-		 * transaction; the others would end it or nest in it. */
-		static const char *const ends[] = {
-			"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
-			"TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE", "TRANS_STMT_COMMIT_PREPARED",
-			"TRANS_STMT_ROLLBACK_PREPARED",
-		};
-		s = jstr(n, "kind");
-		for (i = 0; s && i < sizeof ends / sizeof ends[0]; i++)
-			if (strcmp(s, ends[i]) == 0)
-				return "transaction control (BEGIN/COMMIT)";
-		return NULL;
-	}
-	return NULL;
-}
-
-/* COPY with the client as one end cannot work: exec has no data to send
- * and no place for rows. */
-static const char *copy_reason(const char *type, json_t *n)
-{
-	if (strcmp(type, "CopyStmt") != 0 || json_object_get(n, "filename") || jtrue(n, "is_program"))
-		return NULL;
-	return jtrue(n, "is_from") ? "COPY FROM STDIN" : "COPY TO STDOUT";
-}
-
-/*
- * Parse the one statement s[0..len) and classify it. Returns 0 or
- * STRATA_ENOMEM; a statement that does not parse alone (it parsed within
- * its script, so this should not happen) is left unclassified.
- */
-static int classify(const char *s, size_t len, const char **no_tx, const char **copy)
-{
-	char *text = xstrndup(s, len);
-	PgQueryParseResult r;
-	json_t *root = NULL, *stmt, *node;
-	const char *type;
-
-	*no_tx = *copy = NULL;
-	if (!text)
-		return STRATA_ENOMEM;
-	r = pg_query_parse(text);
-	if (r.error || !r.parse_tree)
-		goto out;
-	root = json_loads(r.parse_tree, 0, NULL);
-	stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
-	if (!json_is_object(stmt) || json_object_size(stmt) != 1)
-		goto out;
-	type = json_object_iter_key(json_object_iter(stmt));
-	node = json_object_iter_value(json_object_iter(stmt));
-	*no_tx = no_tx_reason(type, node);
-	*copy = copy_reason(type, node);
-out:
-	json_decref(root);
-	pg_query_free_parse_result(r);
-	free(text);
-	return 0;
-}
-
-/* A syntax error from libpg_query, located in sql (cursorpos is 1-based,
- * in characters, into the whole script). */
-static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *err)
-{
-	size_t len = strlen(sql), off;
-	PgQuerySplitResult sc;
-	int i;
-
-	fail_text(err, STRATA_ESQL, NULL, e->message);
-	memcpy(err->sqlstate, "42601", 6);
-	if (e->cursorpos <= 0)
-		return err->code;
-	off = utf8_bytes(sql, len, e->cursorpos - 1);
-	err->offset = (long)off;
-	/* The scanner splits where the parser could not: it finds the end of
-	 * the statement around the error, unless the error is an unterminated
-	 * quote that swallowed the rest. */
-	sc = pg_query_split_with_scanner(sql);
-	if (!sc.error) {
-		for (i = 0; i < sc.n_stmts; i++) {
-			size_t a = (size_t)sc.stmts[i]->stmt_location;
-			size_t b = sc.stmts[i]->stmt_len ? a + (size_t)sc.stmts[i]->stmt_len : len;
-			if (a <= off && off < b) {
-				err->stmt_len = (long)(b - off);
-				break;
-			}
-		}
-	}
-	pg_query_free_split_result(sc);
-	if (err->stmt_len < 0)
-		err->stmt_len = (long)(len - off);
-	return err->code;
-}
-
-enum { SPLIT_FOR_RUNNER = 0, SPLIT_FOR_EXEC = 1 };
-
-/*
- * Split sql into out with libpg_query. Each statement starts at its first
- * token (libpg_query starts it right after the previous semicolon, comments
- * and all) and ends before trailing white space. SPLIT_FOR_RUNNER flags what
- * cannot run in a transaction; SPLIT_FOR_EXEC instead refuses client COPY.
- */
-static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv_err *err)
-{
-	PgQuerySplitResult r;
-	size_t len = strlen(sql), a, b;
-	const char *no_tx, *copy;
-	int i, rc = 0;
-
-	out->n = 0;
-	out->v = NULL;
-	r = pg_query_split_with_parser(sql);
-	if (r.error) {
-		rc = fail_syntax(sql, r.error, err);
-		goto out;
-	}
-	if (r.n_stmts == 0)
-		goto out;
-	out->v = calloc((size_t)r.n_stmts, sizeof *out->v);
-	if (!out->v) {
-		rc = fail_nomem(err);
-		goto out;
-	}
-	for (i = 0; i < r.n_stmts; i++) {
-		a = (size_t)r.stmts[i]->stmt_location;
-		b = r.stmts[i]->stmt_len ? a + (size_t)r.stmts[i]->stmt_len : len;
-		if (b > len)
-			b = len;
-		a = skip_blank(sql, a, b);
-		while (b > a && isspace((unsigned char)sql[b - 1]))
-			b--;
-		if (a == b)
-			continue;
-		no_tx = copy = NULL;
-		if ((mode == SPLIT_FOR_EXEC ? strncasecmp(sql + a, "COPY", 4) == 0
-		                            : should_parse(sql + a, b - a)) &&
-		    classify(sql + a, b - a, &no_tx, &copy)) {
-			rc = fail_nomem(err);
-			goto out;
-		}
-		if (mode == SPLIT_FOR_EXEC && copy) {
-			err_reset(err, STRATA_ESQL);
-			sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
-			          "(INSERT) or COPY from a file on the server", copy);
-			err->offset = (long)a;
-			err->stmt_len = (long)(b - a);
-			rc = err->code;
-			goto out;
-		}
-		out->v[out->n].offset = a;
-		out->v[out->n].len = b - a;
-		out->v[out->n].no_tx = mode == SPLIT_FOR_RUNNER ? no_tx : NULL;
-		out->n++;
-	}
-out:
-	pg_query_free_split_result(r);
-	if (rc)
-		drv_stmts_release(out);
-	return rc;
-}
-
-static int pg_split_method(const char *sql, struct drv_stmts *out, struct drv_err *err)
-{
-	return pg_split(sql, out, SPLIT_FOR_RUNNER, err);
 }
 
 /* ---- connecting -------------------------------------------------------- */
@@ -980,7 +600,7 @@ static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
 	struct drv_stmts st = { 0, NULL };
 	int rc;
 
-	rc = pg_split(sql, &st, SPLIT_FOR_EXEC, err);
+	rc = split_pg_exec(sql, &st, err);
 	if (rc || st.n == 0)
 		goto out;
 	if ((rc = check_alive(c, err)) != 0)
@@ -1561,7 +1181,7 @@ const struct strata_driver drv_pg = {
 	.rollback = pg_rollback,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
-	.split = pg_split_method,
+	.split = split_pg,
 	.set_timeouts = pg_set_timeouts,
 	.table_name = pg_table_name,
 	/* lib/introspect_pg.c */

@@ -24,6 +24,7 @@
 #include "catalog.h"
 #include "diff.h"
 #include "introspect.h"
+#include "sqlscan.h"
 
 struct sqlite_conn {
 	drv_conn base;
@@ -233,27 +234,6 @@ static int sq_open(drv_conn **out, const struct strata_url *url, const struct dr
 	return 0;
 }
 
-/* Offset of the first token of a statement, past whitespace and comments. */
-static size_t skip_ws_comments(const char *s, size_t i, size_t end)
-{
-	while (i < end) {
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
-			i++;
-		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
-			while (i < end && s[i] != '\n')
-				i++;
-		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-			i += 2;
-			while (i + 1 < end && !(s[i] == '*' && s[i + 1] == '/'))
-				i++;
-			i = i + 2 <= end ? i + 2 : end;
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
 static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
@@ -263,7 +243,7 @@ static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 	int rc;
 
 	while (*p) {
-		size_t start = skip_ws_comments(sql, (size_t)(p - sql), len);
+		size_t start = sqlscan_skip_blank(SQLSCAN_SQLITE, sql, (size_t)(p - sql), len);
 		if (start >= len)
 			break;
 		st = NULL;
@@ -401,220 +381,6 @@ static int sq_rollback(drv_conn *base, struct drv_err *err)
 	if (sqlite3_get_autocommit(c->db))
 		return 0;
 	return simple(c, "ROLLBACK", err);
-}
-
-/* Is the statement's first word w? */
-static int first_word(const char *s, size_t len, const char *w)
-{
-	size_t n = strlen(w);
-
-	return len >= n && strncasecmp(s, w, n) == 0 &&
-	       (len == n || !(((s[n] | 32) >= 'a' && (s[n] | 32) <= 'z') || s[n] == '_'));
-}
-
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int word_char(char c)
-{
-	return ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/*
- * The PRAGMAs that do not do their work inside a transaction: SQLite
- * ignores a change of journal_mode or foreign_keys there (the statement
- * succeeds, nothing changes), page_size and auto_vacuum only change at a
- * VACUUM (which cannot run in one), synchronous refuses ("Safety level may
- * not be changed inside a transaction") and wal_checkpoint finds the
- * database locked. Reading a setting (no "=" or "(") is harmless.
- */
-static const char *pragma_reason(const char *s, size_t len)
-{
-	static const struct { const char *name, *why; int any; } pragmas[] = {
-		{ "journal_mode", "PRAGMA journal_mode (ignored inside a transaction)", 0 },
-		{ "foreign_keys", "PRAGMA foreign_keys (a no-op inside a transaction)", 0 },
-		{ "synchronous", "PRAGMA synchronous", 0 },
-		{ "page_size", "PRAGMA page_size (takes effect at a VACUUM)", 0 },
-		{ "auto_vacuum", "PRAGMA auto_vacuum (takes effect at a VACUUM)", 0 },
-		{ "wal_checkpoint", "PRAGMA wal_checkpoint", 1 },
-	};
-	const char *p = s + 6, *e = s + len, *name;
-	size_t nl, k;
-
-	while (p < e && is_ws(*p))
-		p++;
-	name = p;
-	while (p < e && word_char(*p))
-		p++;
-	if (p < e && *p == '.') {   /* schema.pragma */
-		name = ++p;
-		while (p < e && word_char(*p))
-			p++;
-	}
-	nl = (size_t)(p - name);
-	while (p < e && is_ws(*p))
-		p++;
-	for (k = 0; k < sizeof pragmas / sizeof *pragmas; k++)
-		if (nl == strlen(pragmas[k].name) && strncasecmp(name, pragmas[k].name, nl) == 0 &&
-		    (pragmas[k].any || (p < e && (*p == '=' || *p == '('))))
-			return pragmas[k].why;
-	return NULL;
-}
-
-/* Why a statement cannot run inside strata's transaction, or NULL. */
-static const char *no_tx_reason(const char *s, size_t len)
-{
-	if (first_word(s, len, "PRAGMA"))
-		return pragma_reason(s, len);
-	if (first_word(s, len, "VACUUM"))
-		return "VACUUM";
-	if (first_word(s, len, "BEGIN") || first_word(s, len, "COMMIT") || first_word(s, len, "END"))
-		return "transaction control (BEGIN/COMMIT)";
-	if (first_word(s, len, "ROLLBACK")) {
-		/* ROLLBACK TO a savepoint is fine inside a transaction */
-		const char *p = s + 8, *e = s + len;
-		while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-			p++;
-		if (first_word(p, (size_t)(e - p), "TO"))
-			return NULL;
-		if (first_word(p, (size_t)(e - p), "TRANSACTION")) {
-			p += 11;
-			while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-				p++;
-			if (first_word(p, (size_t)(e - p), "TO"))
-				return NULL;
-		}
-		return "transaction control (BEGIN/COMMIT)";
-	}
-	return NULL;
-}
-
-static int is_word_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '$' || (unsigned char)ch >= 0x80;
-}
-
-/*
- * Split a script into statements. sqlite3_complete() knows where a
- * statement ends (CREATE TRIGGER bodies included); we ask it on the text of
- * the current statement only, and only where it could say yes: its state
- * machine ends a statement that does not start with CREATE or EXPLAIN at
- * the first semicolon, and a trigger only at "END ;". Asking at every
- * semicolon of a long trigger was quadratic.
- */
-static int sq_split(const char *sql, struct drv_stmts *out, struct drv_err *err)
-{
-	size_t n = strlen(sql), start = 0, i, alloc = 0;
-	struct sbuf cur = SBUF_INIT;
-	char q = 0;
-	/* Of the current statement: its first word is CREATE or EXPLAIN (-1:
-	 * no word yet), semicolons seen, the last token was the word END. */
-	int creates = -1, semis = 0, after_end = 0;
-
-	out->n = 0;
-	out->v = NULL;
-	for (i = 0; i <= n; i++) {
-		char ch = i < n ? sql[i] : ';';
-		int end = 0;
-
-		if (i == n)
-			q = 0; /* an open string ends with the text */
-		if (q) {
-			if (ch == q)
-				q = 0;
-			continue;
-		}
-		if (ch == '\'' || ch == '"' || ch == '`') {
-			q = ch;
-			after_end = 0;
-			if (creates < 0)
-				creates = 0;
-			continue;
-		}
-		if (ch == '[') {
-			q = ']';
-			after_end = 0;
-			if (creates < 0)
-				creates = 0;
-			continue;
-		}
-		if (is_word_char(ch)) {
-			size_t w = i;
-			while (w < n && is_word_char(sql[w]))
-				w++;
-			after_end = w - i == 3 && strncasecmp(sql + i, "END", 3) == 0;
-			if (creates < 0)
-				creates = (w - i == 6 && strncasecmp(sql + i, "CREATE", 6) == 0) ||
-				          (w - i == 7 && strncasecmp(sql + i, "EXPLAIN", 7) == 0);
-			i = w - 1;
-			continue;
-		}
-		if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
-			while (i < n && sql[i] != '\n')
-				i++;
-			if (i >= n)
-				i = n - 1; /* so the loop still reaches the end */
-			continue;
-		}
-		if (ch == '/' && i + 1 < n && sql[i + 1] == '*') {
-			i += 2;
-			while (i + 1 < n && !(sql[i] == '*' && sql[i + 1] == '/'))
-				i++;
-			i++;
-			if (i >= n)
-				i = n - 1;
-			continue;
-		}
-		if (ch != ';') {
-			if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '\f') {
-				after_end = 0;
-				if (creates < 0)
-					creates = 0;
-			}
-			continue;
-		}
-		if (i == n || creates <= 0) {
-			end = 1;
-		} else if (semis++ == 0 || after_end) {
-			sbuf_reset(&cur);
-			sbuf_add(&cur, sql + start, i + 1 - start);
-			if (sbuf_failed(&cur))
-				goto nomem;
-			end = sqlite3_complete(cur.buf);
-		}
-		after_end = 0;
-		if (end) {
-			size_t s = skip_ws_comments(sql, start, i < n ? i : n);
-			if (s < (i < n ? i : n)) {
-				struct drv_stmt *st;
-				if (out->n == alloc) {
-					size_t na = alloc ? 2 * alloc : 16;
-					struct drv_stmt *nv = realloc(out->v, na * sizeof *nv);
-					if (!nv)
-						goto nomem;
-					out->v = nv;
-					alloc = na;
-				}
-				st = &out->v[out->n++];
-				st->offset = s;
-				st->len = (i < n ? i + 1 : n) - s;
-				st->no_tx = no_tx_reason(sql + s, st->len);
-			}
-			start = i + 1;
-			creates = -1;
-			semis = 0;
-		}
-	}
-	sbuf_release(&cur);
-	return 0;
-nomem:
-	sbuf_release(&cur);
-	drv_stmts_release(out);
-	drv_err_set(err, STRATA_ENOMEM, "out of memory");
-	return STRATA_ENOMEM;
 }
 
 static void sq_table_name(drv_conn *base, const char *table, struct sbuf *out)
@@ -770,7 +536,7 @@ const struct strata_driver drv_sqlite = {
 	.rollback = sq_rollback,
 	.lock = NULL,
 	.unlock = NULL,
-	.split = sq_split,
+	.split = split_sqlite,
 	.set_timeouts = NULL,
 	.table_name = sq_table_name,
 	.introspect = sq_introspect,

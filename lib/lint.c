@@ -5,7 +5,9 @@
  * key validated under ACCESS EXCLUSIVE ...), each with the safe way.
  *
  * Statements are split by the engine's driver (the same split the runner
- * uses, so lines match its errors) and parsed with libpg_query, the real
+ * uses, so lines match its errors; a script PostgreSQL's grammar refuses
+ * is cut by the scanner instead, split_pg_fallback() in split_pg.c, so the
+ * good statements are still read) and parsed with libpg_query, the real
  * PostgreSQL grammar, into a JSON tree that the rules read. SQLite SQL
  * mostly parses too; where it does not (AUTOINCREMENT, INSERT OR REPLACE,
  * triggers, PRAGMA), a token-level reading with schema_tok_* catches the
@@ -20,6 +22,7 @@
 #include "internal.h"
 #include "migration.h"
 #include "schema.h"
+#include "sqlscan.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -2469,113 +2472,6 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 	pg_query_free_parse_result(pr);
 }
 
-/* Skip white space and -- and nested block comments from i, up to end. */
-static size_t skip_blank(const char *s, size_t i, size_t end)
-{
-	while (i < end) {
-		if (isspace((unsigned char)s[i])) {
-			i++;
-		} else if (s[i] == '-' && i + 1 < end && s[i + 1] == '-') {
-			while (i < end && s[i] != '\n')
-				i++;
-		} else if (s[i] == '/' && i + 1 < end && s[i + 1] == '*') {
-			int depth = 1;
-			i += 2;
-			while (i < end && depth) {
-				if (s[i] == '/' && i + 1 < end && s[i + 1] == '*')
-					depth++, i += 2;
-				else if (s[i] == '*' && i + 1 < end && s[i + 1] == '/')
-					depth--, i += 2;
-				else
-					i++;
-			}
-		} else {
-			break;
-		}
-	}
-	return i;
-}
-
-/* The end of a dollar-quote opening at s[i] ("$$" or "$tag$"), or 0 if
- * none opens there. */
-static size_t dollar_tag(const char *s, size_t i, size_t len)
-{
-	size_t j = i + 1;
-
-	if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))
-		return 0; /* part of an identifier such as a$b */
-	while (j < len && (isalnum((unsigned char)s[j]) || s[j] == '_' || (unsigned char)s[j] >= 0x80))
-		j++;
-	if (j < len && s[j] == '$' && !(j > i + 1 && isdigit((unsigned char)s[i + 1])))
-		return j + 1;
-	return 0;
-}
-
-/*
- * PostgreSQL statements when the parser's split fails (one bad statement
- * fails the whole script): a split at semicolons outside quotes, dollar
- * quotes and comments, so the good statements are still linted and the bad
- * one is reported `unparsed`. (libpg_query's scanner split drops what does
- * not start with a keyword, which is exactly the statement to report.)
- */
-static int fallback_split(const char *sql, struct drv_stmts *out)
-{
-	size_t len = strlen(sql), i = 0, start = 0, alloc = 0, a, b, t;
-
-	out->n = 0;
-	out->v = NULL;
-	while (i <= len) {
-		if (i < len && sql[i] != ';') {
-			char c = sql[i];
-			if (c == '\'' || c == '"') {
-				int esc = c == '\'' && i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e');
-				for (i++; i < len; i++) {
-					if (esc && sql[i] == '\\' && i + 1 < len)
-						i++;
-					else if (sql[i] == c && i + 1 < len && sql[i + 1] == c)
-						i++;
-					else if (sql[i] == c)
-						break;
-				}
-				i++;
-			} else if (c == '$' && (t = dollar_tag(sql, i, len)) != 0) {
-				size_t tl = t - i;
-				for (i = t; i + tl <= len && strncmp(sql + i, sql + t - tl, tl) != 0; i++)
-					;
-				i = i + tl <= len ? i + tl : len;
-			} else if ((c == '-' && i + 1 < len && sql[i + 1] == '-') ||
-			           (c == '/' && i + 1 < len && sql[i + 1] == '*')) {
-				i = skip_blank(sql, i, len);
-			} else {
-				i++;
-			}
-			continue;
-		}
-		a = skip_blank(sql, start, i < len ? i : len);
-		b = i < len ? i : len;
-		while (b > a && isspace((unsigned char)sql[b - 1]))
-			b--;
-		if (a < b) {
-			if (out->n == alloc) {
-				size_t na = alloc ? 2 * alloc : 16;
-				struct drv_stmt *nv = realloc(out->v, na * sizeof *nv);
-				if (!nv) {
-					drv_stmts_release(out);
-					return STRATA_ENOMEM;
-				}
-				out->v = nv;
-				alloc = na;
-			}
-			memset(&out->v[out->n], 0, sizeof out->v[0]);
-			out->v[out->n].offset = a;
-			out->v[out->n].len = b - a;
-			out->n++;
-		}
-		start = ++i;
-	}
-	return 0;
-}
-
 /* ---- the runner's lock ------------------------------------------------------ */
 
 /* Does the tree n call pg_advisory_unlock_all(), or hold a string that
@@ -2629,7 +2525,7 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 	rc = drv_split(&drv_pg, sql, &st, &e);
 	if (rc == STRATA_ENOMEM)
 		goto out;
-	if (rc && (rc = fallback_split(sql, &st)) != 0)
+	if (rc && (rc = split_pg_fallback(sql, &st)) != 0)
 		goto out;
 	for (i = 0; i < st.n && !hit; i++) {
 		char *text;
@@ -2801,7 +2697,7 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 		goto out;
 	if (rc) {
 		known = 0;
-		if ((rc = fallback_split(sql, &st)) != 0)
+		if ((rc = split_pg_fallback(sql, &st)) != 0)
 			goto out;
 	}
 	line = m.up.line;

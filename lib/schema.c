@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlscan.h"
 #include "strata.h"
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -1172,141 +1173,22 @@ void schema_add_qname(struct sbuf *sb, const char *nsp, const char *name)
 
 /* ---- SQL tokens ----------------------------------------------------------- */
 
-static int is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+/* The scanner's token kinds begin with schema_tok_type's, in its order. */
+_Static_assert((int)SQLTK_OP == (int)SCHEMA_TK_OP && (int)SQLTK_WORD == (int)SCHEMA_TK_WORD,
+               "enum sqlscan_type starts as enum schema_tok_type");
 
-static int is_ident_start(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static int is_ident_char(int c)
-{
-	return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-/* Past a quoted run that starts at p (on the opening quote) and ends with
- * close, where a doubled close stands for itself when doubling is allowed. */
-static size_t skip_quoted(const char *sql, size_t len, size_t p, char close, int doubling)
-{
-	for (p++; p < len; p++) {
-		if (sql[p] != close)
-			continue;
-		if (doubling && p + 1 < len && sql[p + 1] == close) {
-			p++;
-			continue;
-		}
-		return p + 1;
-	}
-	return len;
-}
-
+/* SQLite's rules read what the model holds on both engines: PostgreSQL's
+ * server-written texts (index keys, view definitions) quote no other way
+ * that matters here, and [ x ] in them is only ever an array subscript,
+ * taken alike on both sides of a comparison. */
 void schema_tok_next(const char *sql, size_t len, size_t *pos, struct schema_tok *t)
 {
-	size_t p = *pos;
-	const unsigned char *u = (const unsigned char *)sql;
+	struct sqlscan_tok k;
 
-	/* Whitespace and comments. */
-	for (;;) {
-		while (p < len && is_space(u[p]))
-			p++;
-		if (p + 1 < len && sql[p] == '-' && sql[p + 1] == '-') {
-			while (p < len && sql[p] != '\n')
-				p++;
-		} else if (p + 1 < len && sql[p] == '/' && sql[p + 1] == '*') {
-			p += 2;
-			while (p < len && !(sql[p] == '*' && p + 1 < len && sql[p + 1] == '/'))
-				p++;
-			p = p < len ? p + 2 : len;
-		} else {
-			break;
-		}
-	}
-	t->start = p;
-	if (p >= len) {
-		t->type = SCHEMA_TK_END;
-		t->start = len;
-		t->len = 0;
-		*pos = len;
-		return;
-	}
-	switch (sql[p]) {
-	case '\'':
-		t->type = SCHEMA_TK_STRING;
-		p = skip_quoted(sql, len, p, '\'', 1);
-		break;
-	case '"':
-		t->type = SCHEMA_TK_QUOTED;
-		p = skip_quoted(sql, len, p, '"', 1);
-		break;
-	case '`':
-		t->type = SCHEMA_TK_QUOTED;
-		p = skip_quoted(sql, len, p, '`', 1);
-		break;
-	case '[':
-		t->type = SCHEMA_TK_QUOTED;
-		p = skip_quoted(sql, len, p, ']', 0);
-		break;
-	case '(': t->type = SCHEMA_TK_LPAREN; p++; break;
-	case ')': t->type = SCHEMA_TK_RPAREN; p++; break;
-	case ',': t->type = SCHEMA_TK_COMMA; p++; break;
-	case ';': t->type = SCHEMA_TK_SEMI; p++; break;
-	case '?': case ':': case '@': case '$':
-		if (sql[p] == ':' && p + 1 < len && sql[p + 1] == ':') {
-			/* PostgreSQL's cast operator, not a variable. */
-			t->type = SCHEMA_TK_OP;
-			p += 2;
-			break;
-		}
-		t->type = SCHEMA_TK_VARIABLE;
-		for (p++; p < len && (is_ident_char(u[p]) || sql[p] == ':'); p++)
-			;
-		break;
-	default:
-		if ((sql[p] >= '0' && sql[p] <= '9') ||
-		    (sql[p] == '.' && p + 1 < len && sql[p + 1] >= '0' && sql[p + 1] <= '9')) {
-			t->type = SCHEMA_TK_NUMBER;
-			for (p++; p < len; p++) {
-				if ((sql[p] == '+' || sql[p] == '-') && (sql[p - 1] == 'e' || sql[p - 1] == 'E'))
-					continue;
-				if (!(is_ident_char(u[p]) || sql[p] == '.'))
-					break;
-			}
-		} else if (sql[p] == '.') {
-			t->type = SCHEMA_TK_DOT;
-			p++;
-		} else if (is_ident_start(u[p])) {
-			/* A one-letter prefix glued to a string is a blob or escape literal. */
-			if (p + 1 < len && sql[p + 1] == '\'' && strchr("xXeEbBnN", sql[p])) {
-				t->type = SCHEMA_TK_STRING;
-				p = skip_quoted(sql, len, p + 1, '\'', 1);
-				break;
-			}
-			t->type = SCHEMA_TK_WORD;
-			for (p++; p < len && is_ident_char(u[p]); p++)
-				;
-		} else {
-			static const char *const two[] = { "||", "<=", ">=", "<>", "!=", "==", "<<",
-			                                   ">>", "->", "::" };
-			size_t i;
-
-			t->type = SCHEMA_TK_OP;
-			for (i = 0; i < sizeof(two) / sizeof(two[0]); i++)
-				if (p + 1 < len && sql[p] == two[i][0] && sql[p + 1] == two[i][1])
-					break;
-			if (i == sizeof(two) / sizeof(two[0]))
-				p++;
-			else if (two[i][0] == '-' && p + 2 < len && sql[p + 2] == '>')
-				p += 3; /* ->> */
-			else
-				p += 2;
-		}
-		break;
-	}
-	t->len = p - t->start;
-	*pos = p;
+	sqlscan_token(SQLSCAN_SQLITE, sql, len, pos, &k);
+	t->type = (enum schema_tok_type)k.type;
+	t->start = k.start;
+	t->len = k.len;
 }
 
 int schema_tok_is(const char *sql, const struct schema_tok *t, const char *kw)

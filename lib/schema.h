@@ -495,11 +495,12 @@ void schema_add_qname(struct sbuf *sb, const char *nsp, const char *name);
 /* ---- SQL tokens ---------------------------------------------------------- */
 
 /*
- * A small tokenizer over SQLite's (and mostly PostgreSQL's) lexical syntax,
- * for the few places that read SQL text the engines do not take apart for
- * us: CHECK expressions, generated columns and constraint names in SQLite's
- * stored CREATE TABLE, index key expressions, view dependencies. It never
- * reads past len and never fails: unterminated strings, quoted names and
+ * The tokens of SQL text the engines do not take apart for us: CHECK
+ * expressions, generated columns and constraint names in SQLite's stored
+ * CREATE TABLE, index key expressions, view dependencies. They are the
+ * scanner's (sqlscan.h) by SQLite's rules, which also read PostgreSQL's
+ * server-written texts, white space and comments skipped. It never reads
+ * past len and never fails: unterminated strings, quoted names and
  * comments run to the end of the text.
  */
 enum schema_tok_type {

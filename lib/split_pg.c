@@ -1,0 +1,449 @@
+/*
+ * split_pg.c: PostgreSQL scripts cut into statements (drv_pg.split), with
+ * libpg_query: the server's own grammar decides where a statement ends, so
+ * BEGIN ATOMIC bodies, dollar quotes and E'' strings come out whole. The
+ * few statements that may not run in a transaction (CREATE INDEX
+ * CONCURRENTLY, VACUUM ...) are found by parsing them alone into a JSON
+ * tree; a script the grammar refuses is an error located at the bad token.
+ * What the grammar cannot serve, lint's reading of a refused script, is cut
+ * by the scanner (sqlscan.c, PostgreSQL's rules) in split_pg_fallback().
+ */
+#include "driver.h"
+#include "sqlscan.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <pg_query.h>
+
+static void err_reset(struct drv_err *err, int code)
+{
+	err->code = code;
+	err->sqlstate[0] = '\0';
+	err->offset = -1;
+	err->stmt_len = -1;
+	err->why = 0;
+	sbuf_reset(&err->msg);
+	sbuf_reset(&err->detail);
+	sbuf_reset(&err->hint);
+}
+
+/* err = code with text flattened to one line, as driver_pg.c words its
+ * messages (libpg_query quotes the statement, newlines and all). */
+static int fail_text(struct drv_err *err, int code, const char *text)
+{
+	int space = 0, any = 0;
+
+	err_reset(err, code);
+	for (; text && *text; text++) {
+		if (isspace((unsigned char)*text)) {
+			space = 1;
+			continue;
+		}
+		if (space && any)
+			sbuf_addc(&err->msg, ' ');
+		sbuf_addc(&err->msg, *text);
+		space = 0;
+		any = 1;
+	}
+	if (!err->msg.len)
+		sbuf_adds(&err->msg, "unknown error");
+	sbuf_escape_controls(&err->msg, 0);
+	if (sbuf_failed(&err->msg)) {
+		err->code = STRATA_ENOMEM;
+		sbuf_reset(&err->msg);
+		sbuf_adds(&err->msg, "out of memory");
+	}
+	return err->code;
+}
+
+static int fail_nomem(struct drv_err *err)
+{
+	return fail_text(err, STRATA_ENOMEM, "out of memory");
+}
+
+static int has_word_ci(const char *s, size_t len, const char *w)
+{
+	size_t n = strlen(w), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (strncasecmp(s + i, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which statements are worth a full parse to classify. Parsing every
+ * statement into JSON would cost more than splitting (a data migration's
+ * INSERT of 100k rows); a statement can only have one of the properties we
+ * look for if its first word and one of these words appear in it.
+ */
+static const struct {
+	const char *first;
+	const char *needles[5];
+} worth_parsing[] = {
+	{ "CREATE", { "CONCURRENTLY", "DATABASE", "TABLESPACE", "SUBSCRIPTION", NULL } },
+	{ "DROP", { "CONCURRENTLY", "DATABASE", "TABLESPACE", NULL } },
+	{ "ALTER", { "CONCURRENTLY", "TABLESPACE", "SYSTEM", NULL } },
+	{ "REINDEX", { "", NULL } },
+	{ "VACUUM", { "", NULL } },
+	{ "CLUSTER", { "", NULL } },
+	{ "DISCARD", { "", NULL } },
+	{ "BEGIN", { "", NULL } },
+	{ "START", { "", NULL } },
+	{ "COMMIT", { "", NULL } },
+	{ "END", { "", NULL } },
+	{ "ROLLBACK", { "", NULL } },
+	{ "ABORT", { "", NULL } },
+	{ "PREPARE", { "", NULL } },
+	{ "COPY", { "", NULL } },
+};
+
+static int should_parse(const char *s, size_t len)
+{
+	size_t w = 0, i, k;
+
+	while (w < len && isalpha((unsigned char)s[w]))
+		w++;
+	for (i = 0; i < sizeof worth_parsing / sizeof worth_parsing[0]; i++) {
+		if (strlen(worth_parsing[i].first) != w ||
+		    strncasecmp(s, worth_parsing[i].first, w) != 0)
+			continue;
+		for (k = 0; worth_parsing[i].needles[k]; k++)
+			if (has_word_ci(s + w, len - w, worth_parsing[i].needles[k]))
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static int jtrue(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The value of boolean option name in a DefElem list: dflt when absent,
+ * true when given without a value (REINDEX (CONCURRENTLY) ...). */
+static int defelem_bool(json_t *list, const char *name, int dflt)
+{
+	size_t i;
+	json_t *it, *de, *arg, *v;
+	const char *s;
+
+	json_array_foreach(list, i, it) {
+		de = json_object_get(it, "DefElem");
+		s = jstr(de, "defname");
+		if (!s || strcmp(s, name) != 0)
+			continue;
+		arg = json_object_get(de, "arg");
+		if (!arg)
+			return 1;
+		/* libpg_query leaves out fields that are zero or false. */
+		if ((v = json_object_get(arg, "String")) != NULL) {
+			s = jstr(v, "sval");
+			return !(s && (strcasecmp(s, "false") == 0 || strcasecmp(s, "off") == 0 ||
+			               strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0));
+		}
+		if ((v = json_object_get(arg, "Boolean")) != NULL)
+			return jtrue(v, "boolval");
+		if ((v = json_object_get(arg, "Integer")) != NULL)
+			return json_integer_value(json_object_get(v, "ival")) != 0;
+		return 1;
+	}
+	return dflt;
+}
+
+/*
+ * Why the statement (node type, node) cannot run in a transaction block:
+ * the cases where PostgreSQL 15 calls PreventInTransactionBlock(). The
+ * strings are static: they end up in struct drv_stmt.
+ */
+static const char *no_tx_reason(const char *type, json_t *n)
+{
+	const char *s;
+	size_t i;
+	json_t *it, *cmd;
+
+	if (strcmp(type, "IndexStmt") == 0)
+		return jtrue(n, "concurrent") ? "CREATE INDEX CONCURRENTLY" : NULL;
+	if (strcmp(type, "DropStmt") == 0)
+		return jtrue(n, "concurrent") ? "DROP INDEX CONCURRENTLY" : NULL;
+	if (strcmp(type, "ReindexStmt") == 0) {
+		if (defelem_bool(json_object_get(n, "params"), "concurrently", 0))
+			return "REINDEX CONCURRENTLY";
+		s = jstr(n, "kind");
+		if (s && strcmp(s, "REINDEX_OBJECT_SCHEMA") == 0)
+			return "REINDEX SCHEMA";
+		if (s && strcmp(s, "REINDEX_OBJECT_DATABASE") == 0)
+			return "REINDEX DATABASE";
+		if (s && strcmp(s, "REINDEX_OBJECT_SYSTEM") == 0)
+			return "REINDEX SYSTEM";
+		return NULL;
+	}
+	if (strcmp(type, "VacuumStmt") == 0)
+		return jtrue(n, "is_vacuumcmd") ? "VACUUM" : NULL; /* ANALYZE is fine */
+	if (strcmp(type, "CreatedbStmt") == 0)
+		return "CREATE DATABASE";
+	if (strcmp(type, "DropdbStmt") == 0)
+		return "DROP DATABASE";
+	if (strcmp(type, "AlterSystemStmt") == 0)
+		return "ALTER SYSTEM";
+	if (strcmp(type, "CreateTableSpaceStmt") == 0)
+		return "CREATE TABLESPACE";
+	if (strcmp(type, "DropTableSpaceStmt") == 0)
+		return "DROP TABLESPACE";
+	if (strcmp(type, "AlterDatabaseStmt") == 0) {
+		json_array_foreach(json_object_get(n, "options"), i, it) {
+			s = jstr(json_object_get(it, "DefElem"), "defname");
+			if (s && strcmp(s, "tablespace") == 0)
+				return "ALTER DATABASE SET TABLESPACE";
+		}
+		return NULL;
+	}
+	if (strcmp(type, "ClusterStmt") == 0)
+		return json_object_get(n, "relation") ? NULL : "CLUSTER without a table";
+	if (strcmp(type, "DiscardStmt") == 0) {
+		s = jstr(n, "target");
+		return s && strcmp(s, "DISCARD_ALL") == 0 ? "DISCARD ALL" : NULL;
+	}
+	if (strcmp(type, "CreateSubscriptionStmt") == 0) {
+		/* Only creating the replication slot refuses a transaction;
+		 * connect = false implies create_slot = false. */
+		json_t *o = json_object_get(n, "options");
+		if (defelem_bool(o, "create_slot", 1) && defelem_bool(o, "connect", 1))
+			return "CREATE SUBSCRIPTION (with create_slot)";
+		return NULL;
+	}
+	if (strcmp(type, "AlterTableStmt") == 0) {
+		json_array_foreach(json_object_get(n, "cmds"), i, it) {
+			cmd = json_object_get(it, "AlterTableCmd");
+			s = jstr(cmd, "subtype");
+			if (s && strcmp(s, "AT_DetachPartition") == 0 &&
+			    jtrue(json_object_get(json_object_get(cmd, "def"), "PartitionCmd"), "concurrent"))
+				return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
+		}
+		return NULL;
+	}
+	if (strcmp(type, "TransactionStmt") == 0) {
+		/* SAVEPOINT, RELEASE and ROLLBACK TO work inside the runner's
+		 * transaction; the others would end it or nest in it. */
+		static const char *const ends[] = {
+			"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
+			"TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE", "TRANS_STMT_COMMIT_PREPARED",
+			"TRANS_STMT_ROLLBACK_PREPARED",
+		};
+		s = jstr(n, "kind");
+		for (i = 0; s && i < sizeof ends / sizeof ends[0]; i++)
+			if (strcmp(s, ends[i]) == 0)
+				return "transaction control (BEGIN/COMMIT)";
+		return NULL;
+	}
+	return NULL;
+}
+
+/* COPY with the client as one end cannot work: exec has no data to send
+ * and no place for rows. */
+static const char *copy_reason(const char *type, json_t *n)
+{
+	if (strcmp(type, "CopyStmt") != 0 || json_object_get(n, "filename") || jtrue(n, "is_program"))
+		return NULL;
+	return jtrue(n, "is_from") ? "COPY FROM STDIN" : "COPY TO STDOUT";
+}
+
+/*
+ * Parse the one statement s[0..len) and classify it. Returns 0 or
+ * STRATA_ENOMEM; a statement that does not parse alone (it parsed within
+ * its script, so this should not happen) is left unclassified.
+ */
+static int classify(const char *s, size_t len, const char **no_tx, const char **copy)
+{
+	char *text = xstrndup(s, len);
+	PgQueryParseResult r;
+	json_t *root = NULL, *stmt, *node;
+	const char *type;
+
+	*no_tx = *copy = NULL;
+	if (!text)
+		return STRATA_ENOMEM;
+	r = pg_query_parse(text);
+	if (r.error || !r.parse_tree)
+		goto out;
+	root = json_loads(r.parse_tree, 0, NULL);
+	stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
+	if (!json_is_object(stmt) || json_object_size(stmt) != 1)
+		goto out;
+	type = json_object_iter_key(json_object_iter(stmt));
+	node = json_object_iter_value(json_object_iter(stmt));
+	*no_tx = no_tx_reason(type, node);
+	*copy = copy_reason(type, node);
+out:
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(text);
+	return 0;
+}
+
+/* A syntax error from libpg_query, located in sql (cursorpos is 1-based,
+ * in characters, into the whole script). */
+static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *err)
+{
+	size_t len = strlen(sql), off;
+	PgQuerySplitResult sc;
+	int i;
+
+	fail_text(err, STRATA_ESQL, e->message);
+	memcpy(err->sqlstate, "42601", 6);
+	if (e->cursorpos <= 0)
+		return err->code;
+	off = sqlscan_utf8_bytes(sql, len, e->cursorpos - 1);
+	err->offset = (long)off;
+	/* The scanner splits where the parser could not: it finds the end of
+	 * the statement around the error, unless the error is an unterminated
+	 * quote that swallowed the rest. */
+	sc = pg_query_split_with_scanner(sql);
+	if (!sc.error) {
+		for (i = 0; i < sc.n_stmts; i++) {
+			size_t a = (size_t)sc.stmts[i]->stmt_location;
+			size_t b = sc.stmts[i]->stmt_len ? a + (size_t)sc.stmts[i]->stmt_len : len;
+			if (a <= off && off < b) {
+				err->stmt_len = (long)(b - off);
+				break;
+			}
+		}
+	}
+	pg_query_free_split_result(sc);
+	if (err->stmt_len < 0)
+		err->stmt_len = (long)(len - off);
+	return err->code;
+}
+
+enum { SPLIT_FOR_RUNNER = 0, SPLIT_FOR_EXEC = 1 };
+
+/*
+ * Split sql into out with libpg_query. Each statement starts at its first
+ * token (libpg_query starts it right after the previous semicolon, comments
+ * and all) and ends before trailing white space. SPLIT_FOR_RUNNER flags what
+ * cannot run in a transaction; SPLIT_FOR_EXEC instead refuses client COPY.
+ */
+static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv_err *err)
+{
+	PgQuerySplitResult r;
+	size_t len = strlen(sql), a, b;
+	const char *no_tx, *copy;
+	int i, rc = 0;
+
+	out->n = 0;
+	out->v = NULL;
+	r = pg_query_split_with_parser(sql);
+	if (r.error) {
+		rc = fail_syntax(sql, r.error, err);
+		goto out;
+	}
+	if (r.n_stmts == 0)
+		goto out;
+	out->v = calloc((size_t)r.n_stmts, sizeof *out->v);
+	if (!out->v) {
+		rc = fail_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < r.n_stmts; i++) {
+		a = (size_t)r.stmts[i]->stmt_location;
+		b = r.stmts[i]->stmt_len ? a + (size_t)r.stmts[i]->stmt_len : len;
+		if (b > len)
+			b = len;
+		a = sqlscan_skip_blank(SQLSCAN_PG, sql, a, b);
+		while (b > a && isspace((unsigned char)sql[b - 1]))
+			b--;
+		if (a == b)
+			continue;
+		no_tx = copy = NULL;
+		if ((mode == SPLIT_FOR_EXEC ? strncasecmp(sql + a, "COPY", 4) == 0
+		                            : should_parse(sql + a, b - a)) &&
+		    classify(sql + a, b - a, &no_tx, &copy)) {
+			rc = fail_nomem(err);
+			goto out;
+		}
+		if (mode == SPLIT_FOR_EXEC && copy) {
+			err_reset(err, STRATA_ESQL);
+			sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
+			          "(INSERT) or COPY from a file on the server", copy);
+			err->offset = (long)a;
+			err->stmt_len = (long)(b - a);
+			rc = err->code;
+			goto out;
+		}
+		out->v[out->n].offset = a;
+		out->v[out->n].len = b - a;
+		out->v[out->n].no_tx = mode == SPLIT_FOR_RUNNER ? no_tx : NULL;
+		out->n++;
+	}
+out:
+	pg_query_free_split_result(r);
+	if (rc)
+		drv_stmts_release(out);
+	return rc;
+}
+
+int split_pg(const char *sql, struct drv_stmts *out, struct drv_err *err)
+{
+	return pg_split(sql, out, SPLIT_FOR_RUNNER, err);
+}
+
+int split_pg_exec(const char *sql, struct drv_stmts *out, struct drv_err *err)
+{
+	return pg_split(sql, out, SPLIT_FOR_EXEC, err);
+}
+
+
+/*
+ * A split at the semicolons the scanner finds outside strings, dollar
+ * quotes, quoted names and comments, for a script the grammar refuses (one
+ * bad statement fails the whole script): lint still reads the good
+ * statements and reports the bad one `unparsed`. (libpg_query's own
+ * scanner split drops what does not start with a keyword, which is exactly
+ * the statement to report.)
+ */
+int split_pg_fallback(const char *sql, struct drv_stmts *out)
+{
+	size_t len = strlen(sql), pos = 0, start = 0, alloc = 0, a, b;
+	struct sqlscan_tok t;
+
+	out->n = 0;
+	out->v = NULL;
+	for (;;) {
+		sqlscan_next(SQLSCAN_PG, sql, len, &pos, &t);
+		if (t.type != SQLTK_SEMI && t.type != SQLTK_END)
+			continue;
+		a = sqlscan_skip_blank(SQLSCAN_PG, sql, start, t.start);
+		b = t.start;
+		while (b > a && sqlscan_is_space(SQLSCAN_PG, (unsigned char)sql[b - 1]))
+			b--;
+		if (a < b) {
+			if (out->n == alloc) {
+				size_t na = alloc ? 2 * alloc : 16;
+				struct drv_stmt *nv = realloc(out->v, na * sizeof *nv);
+				if (!nv) {
+					drv_stmts_release(out);
+					return STRATA_ENOMEM;
+				}
+				out->v = nv;
+				alloc = na;
+			}
+			memset(&out->v[out->n], 0, sizeof out->v[0]);
+			out->v[out->n].offset = a;
+			out->v[out->n].len = b - a;
+			out->n++;
+		}
+		if (t.type == SQLTK_END)
+			return 0;
+		start = pos;
+	}
+}
