@@ -1029,6 +1029,126 @@ STRATA_EXTERN int strata_restore(strata_db *db, const char *name, char **undo_pa
  */
 STRATA_EXTERN int strata_restore_from(strata_db *db, const char *name, char **from_path, char **undo_path);
 
+/* ======================================================================
+ * Fleets: one command over many databases (docs/strata-fleet.md).
+ * ====================================================================== */
+
+/* What strata_fleet() runs on each target. */
+typedef enum strata_fleet_command {
+	STRATA_FLEET_UP = 1,      /* strata_up() with opts->up */
+	STRATA_FLEET_DOWN = 2,    /* strata_down() with opts->down */
+	STRATA_FLEET_STATUS = 3,  /* strata_status() */
+	STRATA_FLEET_VERIFY = 4,  /* strata_verify() with opts->dev_url */
+	STRATA_FLEET_LINT = 5     /* strata_lint() with opts->lint, connected to the target */
+} strata_fleet_command;
+
+/* How one target fared. */
+typedef enum strata_fleet_outcome {
+	STRATA_FLEET_OK = 0,       /* the call succeeded */
+	STRATA_FLEET_FOUND = 1,    /* verify: differences; lint: errors; status: a
+	                              migration edited, missing, out of order or failed */
+	STRATA_FLEET_FAILED = 2,   /* the call failed: the target is as before its run
+	                              (the call's own promise), see code and error */
+	STRATA_FLEET_SKIPPED = 3   /* not run: a canary failed, max_failures was
+	                              reached, or *opts->stop was set */
+} strata_fleet_outcome;
+
+/* One target's result. Strings are owned by the report (or lent for the
+ * callback). */
+typedef struct strata_fleet_result {
+	size_t index;              /* its position in the targets given */
+	const char *url;           /* its URL with any password replaced by "****" */
+	strata_fleet_outcome outcome;
+	int code;                  /* FAILED: the call's STRATA_E* (FOUND: STRATA_EDRIFT
+	                              for verify); else 0 */
+	const char *error;         /* FAILED: the call's message, one line; else NULL */
+	long count;                /* up: migrations applied; down: rolled back; status:
+	                              pending; verify: differences; lint: findings */
+	long duration_ms;          /* wall time of its run, connecting included */
+} strata_fleet_result;
+
+typedef struct strata_fleet_report {
+	size_t n;
+	strata_fleet_result *results; /* one per target, in the order given */
+	size_t ok, found, failed, skipped;
+	long total_ms;
+	int stopped;                  /* *opts->stop was seen set */
+} strata_fleet_report;
+STRATA_EXTERN void strata_fleet_report_free(strata_fleet_report *r);
+
+/*
+ * The per-target callback: r (lent for the call) is the result of the
+ * target that just finished, done how many have finished so far, total
+ * how many there are. ^Calls never overlap: they are made one at a time,
+ * under the fleet's lock, from whichever worker thread finished the
+ * target, so a callback needs no lock of its own (and should be quick).
+ */
+typedef void (*strata_fleet_fn)(void *payload, const strata_fleet_result *r, size_t done,
+                                size_t total);
+
+/* Options of strata_fleet(). Initialise with STRATA_FLEET_OPTS_INIT. */
+typedef struct strata_fleet_opts {
+	int version;
+	strata_fleet_command command;
+	int jobs;                  /* targets run at once, each by its own thread with its
+	                              own handle; 0: the number of online processors */
+	size_t canary;             /* run the first canary targets first; if one fails,
+	                              skip the rest */
+	size_t max_failures;       /* once this many failed, start no more; 0: no limit */
+	const strata_up_opts *up;     /* STRATA_FLEET_UP; NULL: defaults */
+	const strata_down_opts *down; /* STRATA_FLEET_DOWN; NULL: the last batch */
+	const strata_lint_opts *lint; /* STRATA_FLEET_LINT; NULL: defaults */
+	const char *dev_url;       /* STRATA_FLEET_VERIFY, as strata_verify() */
+	strata_fleet_fn on_result; /* NULL: none */
+	void *payload;
+	const volatile int *stop;  /* NULL, or a flag (set from a signal handler, say):
+	                              once non-zero no target is started; those running
+	                              finish their run */
+} strata_fleet_opts;
+#define STRATA_FLEET_OPTS_VERSION 1
+#define STRATA_FLEET_OPTS_INIT { STRATA_FLEET_OPTS_VERSION, STRATA_FLEET_UP, 0, 0, 0, NULL, NULL, \
+                                 NULL, NULL, NULL, NULL, NULL }
+
+/*
+ * The database URLs a fleet spec names, for strata_fleet(): *out a
+ * NULL-terminated array (free with strata_strings_free()), *n its length.
+ * Specs:
+ *  - "sqlite:GLOB": the files matching the glob(7) pattern, sorted
+ *    ("sqlite:tenants/t[0-9]*.db"); ^no match is STRATA_EUSAGE;
+ *  - "@FILE": one URL per line; blank lines and lines starting with '#' are
+ *    skipped; ^a line that is no database URL, or that repeats an earlier
+ *    one, is STRATA_EPARSE, "FILE:LINE: problem"; an unreadable file
+ *    STRATA_ENOTFOUND or STRATA_EIO;
+ *  - "pg-query:URL?sql=SELECT...": the rows of the query, run read-only on
+ *    the PostgreSQL database URL (sql is the last parameter and runs to the
+ *    end of the spec, %XX decoded); the first column of each row is a
+ *    database URL, or the name of a database on that server (URL with its
+ *    database replaced, its other parameters kept).
+ * ^An empty list is STRATA_EUSAGE. db (from strata_new() is enough) takes
+ * the error; it is not changed.
+ */
+STRATA_EXTERN int strata_fleet_targets(strata_db *db, const char *spec, char ***out, size_t *n);
+
+/*
+ * Run one command against every database of urls[0..n), jobs at a time,
+ * each target through its own handle made with db's configuration (its
+ * migrations directory, tracking table, timeouts, backups, log: a notice
+ * is passed on prefixed with the target's redacted URL), never creating a
+ * database that is not there. ^The migrations directory is read, parsed and
+ * checked once, before any target is opened: a malformed file fails the
+ * call (STRATA_EPARSE), nothing opened; for up, down and status every target
+ * then uses that one reading. ^A target that fails never stops or changes
+ * another (except through canary and max_failures, which only skip).
+ * ^Returns 0 when every target succeeded; STRATA_EDRIFT when none failed or
+ * was skipped but some found something; STRATA_ERROR ("N of M databases
+ * failed", on db) when any failed or was skipped. In all three cases *out
+ * is the report (free with strata_fleet_report_free()); on any other
+ * failure *out is NULL and no target was run. db is any handle (one from
+ * strata_new() is enough); it is not connected to anything by the call.
+ */
+STRATA_EXTERN int strata_fleet(strata_db *db, const char *const *urls, size_t n,
+                               const strata_fleet_opts *opts, strata_fleet_report **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,8 @@
 #include "driver.h"
 #include "fileio.h"
 
+struct migration_shared; /* migration.h */
+
 struct strata_db {
 	struct strata_url url;
 	drv_conn *conn;                  /* NULL when the connection failed */
@@ -27,6 +29,9 @@ struct strata_db {
 	char *errarg[3];                 /* what it names (strata_errarg()), owned */
 	struct sbuf qtable;              /* the tracking table, quoted and qualified */
 	int tracking_ready;              /* the tracking table is known to exist */
+	const struct migration_shared *shared; /* lib/fleet.c: the migration files, read
+	                                  once for a whole fleet and lent; NULL: the
+	                                  runner reads db->dir itself */
 	const strata_migration_source *source; /* strata_config.source (version 3): lent */
 	const struct run_hooks *hooks;   /* during strata_up()/strata_down(): the caller's
 	                                    hooks (hook.c); NULL otherwise */

@@ -2790,7 +2790,7 @@ static int is_applied(const strata_report *st, const char *path)
  * are counted, not linted. */
 static int lint_dir(struct lint_run *r, const char *dir, const strata_report *st)
 {
-	struct migration_set set = { 0, NULL, 0, 0 };
+	struct migration_set set = { 0 };
 	size_t i;
 	int rc;
 

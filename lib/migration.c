@@ -608,6 +608,10 @@ void migrations_release(struct migration_set *s)
 {
 	size_t i;
 
+	if (s->borrowed) {
+		memset(s, 0, sizeof *s);
+		return;
+	}
 	for (i = 0; i < s->n; i++)
 		migration_release(&s->v[i]);
 	free(s->v);
@@ -1078,6 +1082,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 	out->v = NULL;
 	out->sequence = 0;
 	out->drizzle = 0;
+	out->borrowed = 0;
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {

@@ -40,6 +40,21 @@ struct migration_set {
 	struct migration *v;   /* sorted by version */
 	int sequence;          /* the directory numbers its versions 0001, 0002... */
 	int drizzle;           /* a Drizzle folder: meta/_journal.json lists the files */
+	int borrowed;          /* a copy of a struct migration_shared's set: its
+	                          release frees nothing (the owner's does) */
+};
+
+/*
+ * A set read, parsed and checked once, and lent, read-only, to many handles
+ * at once (lib/fleet.c: one per target of a fleet, in parallel threads):
+ * the runner borrows it instead of reading the directory again. sum_rc and
+ * sum_err: what sum_check() said of it (0 and NULL: strata.sum agrees or is
+ * absent), for the calls that check the sum.
+ */
+struct migration_shared {
+	struct migration_set set;
+	int sum_rc;
+	char *sum_err;
 };
 
 /* Length of dir without trailing slashes, for printf's %.*s: "db/" joins as "db/x". */

@@ -141,6 +141,20 @@ static int load_files(strata_db *db, struct migration_set *ms, int check_sum)
 	struct sbuf err = SBUF_INIT;
 	int rc;
 
+	/* A fleet read the files once for every target (lib/fleet.c). */
+	if (db->shared) {
+		if (check_sum && db->shared->sum_rc) {
+			db_error(db, db->shared->sum_rc, "%s",
+			         db->shared->sum_err ? db->shared->sum_err : "out of memory");
+			if (db->shared->sum_rc == STRATA_ECHECKSUM)
+				db_why(db, STRATA_WHY_SUM_STALE, NULL, NULL, NULL);
+			return db->shared->sum_rc;
+		}
+		*ms = db->shared->set;
+		ms->borrowed = 1;
+		return 0;
+	}
+
 	/* compiled-in migrations (source.c): the same checks, strata.sum included */
 	if (db->source) {
 		rc = migrations_load_source(db->source, ms, check_sum, &err);
@@ -423,6 +437,36 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	return rc;
 }
 
+/*
+ * PostgreSQL: a hot standby (a multi-host URL without
+ * target_session_attrs=read-write may land on one, and a primary that
+ * failed over becomes one) or a session that defaults to read-only
+ * transactions would fail at the first write, after the lock and the
+ * checks: say it before anything runs.
+ */
+static int pg_writable_check(strata_db *db)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	int rc;
+
+	drv_err_init(&e);
+	rc = drv_query(db->conn, "SELECT pg_catalog.pg_is_in_recovery()::text, "
+	               "pg_catalog.current_setting('default_transaction_read_only')",
+	               NULL, 0, &r, &e);
+	if (rc)
+		rc = db_error_drv(db, &e, "cannot ask the server whether it is a standby");
+	else if (r->nrows == 1 && drv_cell(r, 0, 0) && !strcmp(drv_cell(r, 0, 0), "true"))
+		rc = db_error(db, STRATA_EREADONLY, "the PostgreSQL server of '%s' is a standby "
+		              "(in recovery, read-only): nothing was run", db->url.redacted);
+	else if (r->nrows == 1 && drv_cell(r, 0, 1) && !strcmp(drv_cell(r, 0, 1), "on"))
+		rc = db_error(db, STRATA_EREADONLY, "the PostgreSQL session of '%s' is read-only "
+		              "(default_transaction_read_only is on): nothing was run", db->url.redacted);
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return rc;
+}
+
 static int readonly_check(strata_db *db)
 {
 	/* SQLite opens a write-protected file read-only without a word; say so
@@ -431,7 +475,7 @@ static int readonly_check(strata_db *db)
 	const char *file;
 
 	if (!h)
-		return 0;
+		return pg_writable_check(db);
 	if (sqlite3_db_readonly(h, "main") == 1)
 		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
 	/* SQLite writes its journal beside the file: a folder it cannot write

@@ -203,6 +203,8 @@ int cmd_backups(struct cli *, int, char **);
 int cmd_restore(struct cli *, int, char **);
 /* cmd_lint.c */
 int cmd_lint(struct cli *, int, char **);
+/* cmd_fleet.c */
+int cmd_fleet(struct cli *, int, char **);
 /* strata.c */
 int cmd_help(struct cli *, int, char **);
 /* Write `dump` output to path (cmd_inspect.c; --dump-schema). */

@@ -44,6 +44,7 @@ static const struct cmd commands[] = {
 	{ "backups", cmd_backups, 0, "list SQLite backups" },
 	{ "restore", cmd_restore, CMD_MAY_CREATE, "restore a SQLite backup (NAME or latest)" },
 	{ "lint", cmd_lint, 0, "safety report on migration SQL (destructive and lock-heavy statements)" },
+	{ "fleet", cmd_fleet, CMD_MAY_CREATE, "run up, down, status, verify or lint on many databases" },
 	{ "create", cmd_create, 0, "create the database itself (development)" },
 	{ "drop", cmd_drop, 0, "drop the database itself (development)" },
 	{ "help", cmd_help, 0, "open the manual page of strata or of COMMAND" },
