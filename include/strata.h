@@ -747,14 +747,21 @@ typedef struct strata_generate_opts {
 	const char *dev_url;
 	int dry_run;             /* compute, write nothing */
 	int per_table;           /* one migration per changed table */
+	/* version 2: */
+	int from_db;             /* the current state is the live database, not
+	                            the schema the migrations directory makes */
 } strata_generate_opts;
-#define STRATA_GENERATE_OPTS_VERSION 1
-#define STRATA_GENERATE_OPTS_INIT { STRATA_GENERATE_OPTS_VERSION, NULL, NULL, NULL, 0, 0 }
+#define STRATA_GENERATE_OPTS_VERSION 2
+#define STRATA_GENERATE_OPTS_INIT { STRATA_GENERATE_OPTS_VERSION, NULL, NULL, NULL, 0, 0, 0 }
 
 /*
  * Write the migration (up and down) that takes the schema the migrations
  * directory produces to schema_file, and update strata.sum. Nothing to do:
  * returns 0 with an empty plan and writes nothing.
+ * ^With from_db (version 2), the schema it starts from is the live
+ * database's, read and never changed; the migration is still written to the
+ * migrations directory. schema_file may be any desired-state source
+ * (docs/schema-json.md): a .sql file, a JSON model, a folder.
  */
 STRATA_EXTERN int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan **out);
 

@@ -33,6 +33,7 @@
 #include "migration.h"
 #include "foreign.h"
 #include "schema.h"
+#include "schema_source.h"
 #include "scratch.h"
 
 #include "backup.h"
@@ -188,7 +189,7 @@ static enum src_kind source_kind(const char *src)
 	    strata_url_engine(src))
 		return SRC_URL;
 	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
-		return SRC_DIR;
+		return schema_source_is_folder(src) ? SRC_FILE : SRC_DIR;
 	return SRC_FILE;
 }
 
@@ -235,12 +236,14 @@ static int input_code(int code)
 	return code == STRATA_ESQL ? STRATA_EPARSE : code;
 }
 
-/* A schema file -> its model (through a scratch database) and its hints. */
+/* A schema source (a .sql file, JSON, a folder: schema_source.c) -> its
+ * model (through a scratch database) and its hints. */
 static int load_file(strata_db *db, const char *path, const char *dev_url, struct schema **out,
                      struct diff_hints *hints)
 {
-	struct sbuf text = SBUF_INIT, err = SBUF_INIT;
+	struct sbuf err = SBUF_INIT;
 	struct schema_names populated = { NULL, 0, 0 };
+	struct schema_parts parts = { NULL, 0 };
 	struct scratch s;
 	struct schema_view *v;
 	const char *nul;
@@ -248,41 +251,34 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 	int rc;
 
 	*out = NULL;
-	rc = util_read_file(path, &text);
+	rc = schema_source_read(path, engine_of(db), &parts, &err);
 	if (rc) {
-		/* what was read before the error (up to 64 MiB) is ours to free */
-		if (rc == STRATA_ENOTFOUND)
-			db_error(db, rc, "%s: no such schema file", path);
-		else
-			db_error(db, rc, "cannot read %s: %s", path, util_file_strerror(errno));
-		sbuf_release(&text);
-		return rc;
-	}
-	if (sbuf_failed(&text)) {
-		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		rc = db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
 		goto out;
 	}
-	/* The engines read SQL as a C string: a NUL would end the file there,
-	 * and push would drop every table defined after it. */
-	if ((nul = memchr(text.buf, '\0', text.len)) != NULL) {
-		rc = db_error(db, STRATA_EPARSE, "%s:%ld: NUL byte in the schema file", path,
-		              util_line_of(text.buf, (size_t)(nul - text.buf)));
-		goto out;
-	}
-	if (!util_utf8_valid(text.buf, text.len, &bad)) {
-		rc = db_error(db, STRATA_EPARSE, "%s:%ld: invalid UTF-8", path, util_line_of(text.buf, bad));
-		goto out;
-	}
-	if (hints) {
-		rc = diff_hints_parse(text.buf, engine_of(db), hints, &err);
-		if (rc) {
-			rc = db_error(db, rc, "%s:%s", path, sbuf_failed(&err) ? "out of memory" : err.buf);
+	for (i = 0; i < parts.n; i++) {
+		const struct schema_part *pt = &parts.v[i];
+		/* The engines read SQL as a C string: a NUL would end the file
+		 * there, and push would drop every table defined after it. */
+		if ((nul = memchr(pt->text, '\0', pt->len)) != NULL) {
+			rc = db_error(db, STRATA_EPARSE, "%s:%ld: NUL byte in the schema file", pt->path,
+			              util_line_of(pt->text, (size_t)(nul - pt->text)));
+			goto out;
+		}
+		if (!util_utf8_valid(pt->text, pt->len, &bad)) {
+			rc = db_error(db, STRATA_EPARSE, "%s:%ld: invalid UTF-8", pt->path,
+			              util_line_of(pt->text, bad));
 			goto out;
 		}
 	}
+	if (hints && (rc = schema_source_hints(&parts, engine_of(db), hints, &err)) != 0) {
+		rc = db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
+		goto out;
+	}
 	if ((rc = scratch_open(db, dev_url, &s)) != 0)
 		goto out;
-	rc = sandbox_exec(db, s.conn, text.buf, path, &populated);
+	for (i = 0; i < parts.n && !rc; i++)
+		rc = sandbox_exec(db, s.conn, parts.v[i].text, parts.v[i].path, &populated);
 	if (!rc)
 		rc = introspect_conn(db, s.conn, "cannot read the schema back", path, out);
 	scratch_close(db, &s);
@@ -293,7 +289,7 @@ static int load_file(strata_db *db, const char *path, const char *dev_url, struc
 			v->with_no_data = 0;
 out:
 	schema_names_release(&populated);
-	sbuf_release(&text);
+	schema_parts_release(&parts);
 	sbuf_release(&err);
 	return rc;
 }
@@ -798,8 +794,8 @@ static int generated_code(int code)
  * written. A --per-table set that does not apply in order fails here too.
  */
 static int generate_converges(strata_db *db, const struct migration_set *ms,
-                              const struct gen_file *f, size_t n, const struct schema *a,
-                              const struct schema *b, const char *dev_url)
+                              const char *base_sql, const struct gen_file *f, size_t n,
+                              const struct schema *a, const struct schema *b, const char *dev_url)
 {
 	struct scratch s;
 	struct sbuf where = SBUF_INIT;
@@ -808,6 +804,12 @@ static int generate_converges(strata_db *db, const struct migration_set *ms,
 
 	if ((rc = scratch_open(db, dev_url, &s)) != 0)
 		return rc;
+	/* --from-db: the live schema (as dump prints it) stands for the
+	 * migrations. */
+	if (base_sql && (rc = db_exec_at(db, s.conn, base_sql, "generate --from-db: the live "
+	                                 "schema, made again in a scratch database", 1,
+	                                 generated_code)) != 0)
+		sbuf_adds(&db->errmsg, ": nothing was written");
 	for (i = 0; i < ms->n && !rc; i++)
 		if (ms->v[i].up.sql)
 			rc = db_exec_at(db, s.conn, ms->v[i].up.sql, ms->v[i].path, ms->v[i].up.line,
@@ -855,6 +857,7 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 	const char *schema_file;
 	char **owners = NULL;
 	struct gen_file *files = NULL;
+	struct sbuf base = SBUF_INIT;
 	size_t nowners = 0, nfiles = 0, ngroups = 0, i, k;
 	int rc, has_none = 0;
 
@@ -873,8 +876,24 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 		return db_error(db, STRATA_EUSAGE, "generate needs a migration NAME");
 	if ((rc = load_dir(db, db->dir, &ms, 0)) != 0)
 		return rc;
-	if ((rc = replay(db, &ms, NULL, opts->dev_url, &a)) != 0 ||
-	    (rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0)
+	if (opts->version >= 2 && opts->from_db) {
+		/* The live database is the current state: read (never
+		 * changed), and to prove the migration, made again from its
+		 * dump in the scratch database instead of the replay. */
+		migrations_release(&ms);
+		memset(&ms, 0, sizeof ms);
+		if ((rc = need_conn(db)) != 0 ||
+		    (rc = introspect_conn(db, db->conn, "cannot read the schema", "the database",
+		                          &a)) != 0)
+			goto out;
+		if (schema_render_sql(a, engine_of(db), &base) != 0) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+	} else if ((rc = replay(db, &ms, NULL, opts->dev_url, &a)) != 0) {
+		goto out;
+	}
+	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0)
 		goto out;
 	if ((rc = diff_models(db, a, b, &h, 0, &up)) != 0 ||
 	    (rc = diff_models(db, b, a, &h, 1, &down)) != 0)
@@ -982,7 +1001,8 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 			goto out;
 		}
 	}
-	if ((rc = generate_converges(db, &ms, files, nfiles, a, b, opts->dev_url)) != 0)
+	if ((rc = generate_converges(db, &ms, base.len ? base.buf : NULL, files, nfiles, a, b,
+	                             opts->dev_url)) != 0)
 		goto out;
 	if (opts->dry_run)
 		goto out;
@@ -1027,6 +1047,7 @@ out:
 	schema_free(b);
 	diff_hints_release(&h);
 	migrations_release(&ms);
+	sbuf_release(&base);
 	if (rc)
 		strata_plan_free(p);
 	else

@@ -198,7 +198,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 int cmd_generate(struct cli *cli, int argc, char **argv)
 {
 	strata_generate_opts o = STRATA_GENERATE_OPTS_INIT;
-	int dry_run = 0, per_table = 0, allow = 0, rc;
+	int dry_run = 0, per_table = 0, allow = 0, from_db = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	size_t i;
@@ -206,10 +206,12 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 		OPT_DRY_RUN(&dry_run),
 		OPT_BOOL(0, "per-table", &per_table, "write one migration per changed table"),
 		OPT_BOOL(0, "allow-destructive", &allow, "do not ask about destructive changes"),
+		OPT_BOOL(0, "from-db", &from_db,
+		         "start from the live database, not the migrations' schema"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata generate NAME [--dry-run] [--per-table] [--allow-destructive]",
-	                   opts, argc, argv);
+	int n = opts_parse(cli, "strata generate NAME [--dry-run] [--per-table] [--allow-destructive] "
+	                   "[--from-db]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -223,6 +225,7 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 	o.name = argv[1];
 	o.dev_url = cli->dev_url;
 	o.per_table = per_table;
+	o.from_db = from_db;
 	/* Look first: destructive changes are named and asked for before any
 	 * file is written. */
 	o.dry_run = 1;
@@ -256,7 +259,8 @@ int cmd_generate(struct cli *cli, int argc, char **argv)
 		cli_print_json(j);
 	} else if (!cli->quiet) {
 		if (p->n == 0) {
-			printf("nothing to generate: the migrations already produce %s\n",
+			printf("nothing to generate: the %s already produce%s %s\n",
+			       from_db ? "database" : "migrations", from_db ? "s" : "",
 			       cli->schema_file ? cli->schema_file : "schema.sql");
 		} else if (dry_run) {
 			printf("-- migrate:up%s\n", p->no_transaction ? " transaction:false" : "");

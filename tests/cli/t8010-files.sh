@@ -189,11 +189,11 @@ test_expect_success 'a schema file that is a FIFO with no writer is refused, no 
 	one_error 2 "cannot read fifo: not a regular file" -- strata generate x --dry-run -s fifo
 '
 
-test_expect_success 'a schema file that is /dev/null or a directory is refused' '
+test_expect_success 'a schema file that is /dev/null, or an empty folder, is refused' '
 	at_base &&
 	mkdir sdir &&
 	one_error 2 "not a regular file" -- strata -s /dev/null push --dry-run &&
-	one_error 2 "a directory, not a file" -- strata -s sdir push --dry-run
+	one_error 2 "sdir: no .json or .sql file in the schema folder" -- strata -s sdir push --dry-run
 '
 
 test_expect_success 'a schema file over 64 MiB is refused with the limit named' '
