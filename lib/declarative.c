@@ -40,7 +40,7 @@
 
 static int is_pg_engine(const strata_db *db)
 {
-	return db->url.engine && strcmp(db->url.engine, "postgres") == 0;
+	return engine_from_name(db->url.engine) == SCHEMA_PG;
 }
 
 static int engine_of(const strata_db *db)
@@ -158,7 +158,7 @@ static int make_sql(strata_db *db, const struct diff *d, const struct plan_opts 
 	int rc, ntx = 0;
 
 	*out = NULL;
-	rc = d->engine == SCHEMA_SQLITE ? plan_sqlite(d, po, &sb) : plan_pg(d, po, &sb, &ntx);
+	rc = drv_plan(driver_for_engine(d->engine), d, po, &sb, &ntx);
 	if (!rc && sbuf_failed(&sb))
 		rc = STRATA_ENOMEM;
 	if (rc) {
@@ -435,6 +435,8 @@ static int diff_models(strata_db *db, const struct schema *a, const struct schem
 	memset(&o, 0, sizeof o);
 	o.hints = h;
 	o.hints_describe_from = hints_from;
+	o.needs_rebuild = driver_for_engine(a->engine) ? driver_for_engine(a->engine)->needs_rebuild
+	                                               : NULL;
 	rc = diff_schemas(a, b, &o, out);
 	return rc ? db_error(db, rc, "out of memory") : 0;
 }

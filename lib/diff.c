@@ -5,8 +5,10 @@
  * How: tables are paired first (by name, or by a renamed-from hint), then
  * each pair's columns (by name, or hint); every other comparison goes
  * through that pairing, so a CHECK or an index that names a renamed column
- * still matches its old self. Then the SQLite planner says which pairs
- * ALTER TABLE cannot take: those are rebuilt, which drops their indexes and
+ * still matches its old self. Then the engine's needs_rebuild hook (given
+ * in struct diff_opts by the caller, from the driver: SQLite's planner;
+ * diff.c calls no planner) says which pairs ALTER TABLE cannot take:
+ * those are rebuilt, which drops their indexes and
  * triggers, so those come back as changes of their own. Then views and
  * triggers that stand on anything that changes are dropped before it and
  * re-created after. On PostgreSQL, what stands on a function or view that
@@ -1533,9 +1535,9 @@ static void table_changes(struct ctx *x)
 		constraint_changes(x, p, 1);
 		column_changes(x, p, 2);
 		option_changes(x, p);
-		if (x->oom || d->engine != SCHEMA_SQLITE || !p->changed || d->n == first)
+		if (x->oom || !x->o || !x->o->needs_rebuild || !p->changed || d->n == first)
 			continue;
-		r = plan_sqlite_needs_rebuild(d, p, &why);
+		r = x->o->needs_rebuild(d, p, &why);
 		if (r < 0) {
 			x->oom = 1;
 			continue;
@@ -2134,29 +2136,46 @@ static int trigger_eq(const struct diff *d, const struct schema_trigger *a, cons
 }
 
 /*
- * A trigger's name is unique per table, not per schema (PostgreSQL: every
- * table may have its own set_updated_at): the trigger of the other model
- * with the same schema, name and table, the table mapped through its pair
- * (to_b: s is B and t's table is A's; else s is A and t's table is B's).
+ * A trigger's or a policy's name is unique per table, not per schema
+ * (PostgreSQL: every table may have its own set_updated_at): the object of
+ * that kind in the other model with the same schema, name and table, the
+ * table mapped through its pair (to_b: s is B and the table is A's; else s
+ * is A and the table is B's). Triggers and policies are dropped and made
+ * again around a re-made table alike, and are paired by this one search.
  */
-const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
-                                          const struct schema_trigger *t, int to_b)
+static const void *table_object_peer(const struct diff *d, enum diff_peer kind,
+                                     const struct schema *s, const char *nsp, const char *name,
+                                     const char *on, int to_b)
 {
-	const struct diff_table *p = to_b ? pair_of_a_name(d, t->schema, t->table)
-	                                  : pair_of_b_name(d, t->schema, t->table);
+	const struct diff_table *p = to_b ? pair_of_a_name(d, nsp, on) : pair_of_b_name(d, nsp, on);
 	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
-	const char *table = p ? (other ? other->name : NULL) : t->table;
-	size_t i;
+	const char *table = p ? (other ? other->name : NULL) : on;
+	size_t i, n = kind == DIFF_PEER_TRIGGER ? s->ntriggers : s->npolicies;
 
 	if (!table)
 		return NULL;
-	for (i = 0; i < s->ntriggers; i++) {
-		const struct schema_trigger *r = s->triggers[i];
-		if (name_eq(d, r->schema, t->schema) && name_eq(d, r->name, t->name) &&
-		    name_eq(d, r->table, table))
-			return r;
+	for (i = 0; i < n; i++) {
+		const struct schema_trigger *r = kind == DIFF_PEER_TRIGGER ? s->triggers[i] : NULL;
+		const struct schema_policy *q = kind == DIFF_PEER_POLICY ? s->policies[i] : NULL;
+		const char *rs = r ? r->schema : q->schema, *rn = r ? r->name : q->name;
+		const char *rt = r ? r->table : q->table;
+
+		if (name_eq(d, rs, nsp) && name_eq(d, rn, name) && name_eq(d, rt, table))
+			return r ? (const void *)r : (const void *)q;
 	}
 	return NULL;
+}
+
+const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
+                                          const struct schema_trigger *t, int to_b)
+{
+	return table_object_peer(d, DIFF_PEER_TRIGGER, s, t->schema, t->name, t->table, to_b);
+}
+
+const struct schema_policy *policy_peer(const struct diff *d, const struct schema *s,
+                                        const struct schema_policy *t, int to_b)
+{
+	return table_object_peer(d, DIFF_PEER_POLICY, s, t->schema, t->name, t->table, to_b);
 }
 
 /* 1 when the view trigger t fires on is dropped (and, if B keeps it, made

@@ -177,9 +177,17 @@ struct diff_hints {
 int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct sbuf *err);
 void diff_hints_release(struct diff_hints *h);
 
+struct diff_table;
+struct diff;
 struct diff_opts {
 	const struct diff_hints *hints;  /* may be NULL */
 	int hints_describe_from;         /* the hints belong to A (a down diff) */
+	/* Whether the engine's ALTER TABLE can take table pair p (the
+	 * driver's needs_rebuild, driver.h: SQLite's plan_sqlite_needs_rebuild):
+	 * 1 and *why (to free) when p must be rebuilt, 0 when not,
+	 * STRATA_ENOMEM. NULL: every changed table is altered in place. The
+	 * differ asks it and never calls a planner itself. */
+	int (*needs_rebuild)(const struct diff *d, const struct diff_table *p, char **why);
 };
 
 struct diff {
@@ -255,7 +263,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sql, i
 
 /*
  * SQLite: whether ALTER TABLE can take pair p from A to B, given the
- * table-level changes of p in d (diff.c asks before it orders the list).
+ * table-level changes of p in d (the differ asks, through
+ * diff_opts.needs_rebuild, before it orders the list).
  * Returns 1 and fills *why (a phrase, to free()) when the table must be
  * rebuilt; 0 when ALTER TABLE can do it; STRATA_ENOMEM.
  */

@@ -42,8 +42,13 @@ int check_eq(const struct diff *d, const struct diff_table *p, const struct sche
 char *obj_check(struct ctx *x, const struct schema_table *t, const struct schema_check *k);
 int disturbs(const struct diff *d, const struct diff_table *p);
 char *obj_named(struct ctx *x, const char *what, const char *nsp, const char *name);
+/* The kinds of object that are named per table (table_object_peer, diff.c). */
+enum diff_peer { DIFF_PEER_TRIGGER, DIFF_PEER_POLICY };
+/* The trigger (policy) of s that is t's peer in the other model (diff.c). */
 const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
                                           const struct schema_trigger *t, int to_b);
+const struct schema_policy *policy_peer(const struct diff *d, const struct schema *s,
+                                        const struct schema_policy *t, int to_b);
 
 /* ---- diff_rename.c ---- */
 const char *hint_from(struct ctx *x, const char *nsp, const char *table, const char *column,

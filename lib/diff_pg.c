@@ -234,28 +234,6 @@ void function_dependents(struct ctx *x)
 
 /* ---- row-level security (PostgreSQL) ---------------------------------------------------- */
 
-/* The policy of s with t's schema, name and table, the table mapped
- * through its pair, as trigger_peer() does. */
-static const struct schema_policy *policy_peer(const struct diff *d, const struct schema *s,
-                                               const struct schema_policy *t, int to_b)
-{
-	const struct diff_table *p = to_b ? pair_of_a_name(d, t->schema, t->table)
-	                                  : pair_of_b_name(d, t->schema, t->table);
-	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
-	const char *table = p ? (other ? other->name : NULL) : t->table;
-	size_t i;
-
-	if (!table)
-		return NULL;
-	for (i = 0; i < s->npolicies; i++) {
-		const struct schema_policy *r = s->policies[i];
-		if (name_eq(d, r->schema, t->schema) && name_eq(d, r->name, t->name) &&
-		    name_eq(d, r->table, table))
-			return r;
-	}
-	return NULL;
-}
-
 /* Kept as is: the same text on a table that is not disturbed (PostgreSQL
  * refuses to change the type of, or drop, a column a policy uses). */
 static int policy_kept(const struct diff *d, const struct schema_policy *a,

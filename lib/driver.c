@@ -15,6 +15,11 @@
  *   lock         the lock is not taken (STRATA_ELOCKED), as at a timeout.
  * Tests use it to prove that a run failing at any point leaves the database
  * as it was. A release build reads no STRATA_FAULT at all.
+ *
+ * It is also the one place that maps an engine's name, number (engine.h)
+ * and driver onto each other (driver_for, driver_for_engine,
+ * engine_from_name). The version 2 methods' wrappers inject no fault of
+ * their own: their queries go through drv_query() and are counted there.
  */
 #include "driver.h"
 
@@ -126,6 +131,22 @@ const struct strata_driver *driver_for(const struct strata_url *u)
 	if (strcmp(u->engine, "postgres") == 0)
 		return &drv_pg;
 	return NULL;
+}
+
+const struct strata_driver *driver_for_engine(int engine)
+{
+	return engine == SCHEMA_SQLITE ? &drv_sqlite : engine == SCHEMA_PG ? &drv_pg : NULL;
+}
+
+int engine_from_name(const char *name)
+{
+	if (!name)
+		return -1;
+	if (!strcmp(name, "sqlite") || !strcmp(name, "sqlite3"))
+		return SCHEMA_SQLITE;
+	if (!strcmp(name, "postgres") || !strcmp(name, "postgresql"))
+		return SCHEMA_PG;
+	return -1;
 }
 
 int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
@@ -321,4 +342,67 @@ int drv_wipe_schema(drv_conn *c, struct drv_err *err)
 		return STRATA_EUNSUPPORTED;
 	}
 	return c->driver->wipe_schema(c, err);
+}
+
+/* ---- version 2: engine knowledge ---- */
+
+void drv_tracking_ddl(drv_conn *c, const char *qtable, const char *pg_schema, struct sbuf *out)
+{
+	c->driver->tracking_ddl(qtable, pg_schema, out);
+}
+
+int drv_tracking_exists(drv_conn *c, const char *table, const char *qtable, int *exists,
+                        int *has_up, struct drv_err *err)
+{
+	int rc;
+
+	*exists = 0;
+	if (has_up)
+		*has_up = 0;
+	/* no FAULT here: the method's own queries go through drv_query(),
+	 * which counts them as the core's queries were counted before */
+	rc = c->driver->tracking_exists(c, table, qtable, exists, has_up, err);
+	if (rc && !err->code)
+		drv_err_set(err, rc, "%s failed without a message", c->driver->name);
+	return rc;
+}
+
+int drv_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                         struct drv_err *err)
+{
+	*out = NULL;
+	if (!c->driver->wipe_schema_list) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s cannot list its objects", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->wipe_schema_list(c, pg_schema, out, err);
+}
+
+int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
+              struct drv_err *err)
+{
+	if (!c->driver->stats) {
+		drv_err_set(err, STRATA_EUNSUPPORTED, "%s has no statistics", c->driver->name);
+		return STRATA_EUNSUPPORTED;
+	}
+	return c->driver->stats(c, model, st, exact, err);
+}
+
+int drv_scratch_url(const struct strata_driver *d, const struct strata_url *target,
+                    const char *name, char **url, int *made)
+{
+	*url = NULL;
+	*made = 0;
+	if (!d->scratch_url)
+		return STRATA_EUNSUPPORTED;
+	return d->scratch_url(target, name, url, made);
+}
+
+int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
+             struct sbuf *sql, int *no_tx)
+{
+	*no_tx = 0;
+	if (!d || !d->plan)
+		return STRATA_EUNSUPPORTED;
+	return d->plan(df, o, sql, no_tx);
 }

@@ -8,7 +8,16 @@
  * into test builds only).
  *
  * Versioning: `version` comes first and methods are only ever appended.
- *   version 1: everything below.
+ *   version 1: open .. wipe_schema.
+ *   version 2: engine, and the engine knowledge the core used to hold
+ *              itself: the tracking table's DDL and existence query
+ *              (tracking.c), the catalog queries of `stats` (stats.c),
+ *              what wipe_schema would drop (reset --hard asks first),
+ *              where a scratch database is (scratch.c opens and drops it), and
+ *              the planner hooks (declarative.c passes needs_rebuild into
+ *              the differ through struct diff_opts, so diff.c never calls
+ *              a planner). Their SQL lives in catalog_sqlite.c and
+ *              catalog_pg.c, beside each driver.
  *
  * Errors: a method that fails returns a negative STRATA_E* code and fills
  * the struct drv_err it was given (message one line, no trailing newline,
@@ -18,10 +27,14 @@
 #define STRATA_DRIVER_H
 
 #include <stddef.h>
+#include "engine.h"
 #include "sbuf.h"
 #include "strata.h"
 
-struct schema; /* lib/schema.h */
+struct schema;     /* lib/schema.h */
+struct diff;       /* lib/diff.h */
+struct diff_table;
+struct plan_opts;
 
 /* A parsed database URL (url.c). All strings owned by the struct. */
 struct strata_url {
@@ -162,6 +175,54 @@ struct strata_driver {
 	 * migrations' unqualified objects go) and the tracking schema, dropped
 	 * and created again with their owner and grants; never another schema. */
 	int (*wipe_schema)(drv_conn *c, struct drv_err *err);
+
+	/* ---- version 2 ---- */
+
+	int engine;             /* SCHEMA_SQLITE, SCHEMA_PG (engine.h) */
+
+	/* Append to out the SQL that creates the tracking table qtable (quoted
+	 * and qualified, as table_name gives it) when it is missing, with the
+	 * schema it lives in (pg_schema; NULL: the connection's default): the
+	 * table's first version; later columns are added by tracking.c's
+	 * upgrades. Needs no connection. */
+	void (*tracking_ddl)(const char *qtable, const char *pg_schema, struct sbuf *out);
+	/* Whether the tracking table exists (*exists) and has the columns of
+	 * its first upgrade (*has_up: up_checksum), in one query. table: the
+	 * name as configured; qtable: as table_name quoted it. */
+	int (*tracking_exists)(drv_conn *c, const char *table, const char *qtable, int *exists,
+	                       int *has_up, struct drv_err *err);
+
+	/* `stats`: st holds one entry per table of model, in its order, named,
+	 * rows and bytes -1; fill rows (rows_estimated when estimated), bytes
+	 * (indexes included) and st->total_bytes from the engine's catalogs.
+	 * exact: count rows rather than estimate. A number the engine cannot
+	 * give stays -1. */
+	int (*stats)(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
+	             struct drv_err *err);
+
+	/* The planner: the SQL of d's changes (restricted by o) appended to
+	 * sql; *no_tx set when a statement cannot run in a transaction.
+	 * 0 or STRATA_ENOMEM / STRATA_EUNSUPPORTED. Needs no connection. */
+	int (*plan)(const struct diff *d, const struct plan_opts *o, struct sbuf *sql, int *no_tx);
+	/* Whether ALTER TABLE can take table pair p of d: 1 and *why (a
+	 * phrase to free) when the table must be rebuilt, 0 when not,
+	 * STRATA_ENOMEM. NULL: the engine alters every table in place. */
+	int (*needs_rebuild)(const struct diff *d, const struct diff_table *p, char **why);
+
+	/* What wipe_schema would drop, one row per object, its first cell a
+	 * phrase ("table users", "schema app"), for reset --hard to ask
+	 * about first. pg_schema: the tracking table's schema (NULL: none
+	 * given). */
+	int (*wipe_schema_list)(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+	                        struct drv_err *err);
+
+	/* Where a scratch database for target (scratch.c) is: *url, a new URL
+	 * string to free. *made 0: a private database that opening makes and
+	 * closing drops (SQLite's memory; name unused); 1: one called name on
+	 * target's server, which the caller makes with create_db and drops
+	 * with drop_db (name NULL: only *made is asked; *url may be NULL).
+	 * Needs no connection. 0 or STRATA_ENOMEM. */
+	int (*scratch_url)(const struct strata_url *target, const char *name, char **url, int *made);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -184,6 +245,11 @@ char *url_redact(const char *url);
 /* driver.c: the driver of a URL's engine (NULL for none), and the wrappers
  * the core calls. */
 const struct strata_driver *driver_for(const struct strata_url *u);
+/* The driver of engine (SCHEMA_*), NULL for none. */
+const struct strata_driver *driver_for_engine(int engine);
+/* The engine a name means ("sqlite", "sqlite3", "postgres", "postgresql",
+ * as URLs and `lint --engine` spell it), -1 for none. */
+int engine_from_name(const char *name);
 /* create_db / drop_db of d, or STRATA_EUNSUPPORTED when d has none. A
  * database that already exists: the message says so, and on PostgreSQL
  * err->sqlstate is 42P04 (duplicate_database), to tell it by. */
@@ -209,5 +275,17 @@ int drv_introspect(drv_conn *c, const char *schema_name, struct schema **out,
                    struct drv_err *err);
 int drv_wipe(drv_conn *c, struct drv_err *err);
 int drv_wipe_schema(drv_conn *c, struct drv_err *err);
+void drv_tracking_ddl(drv_conn *c, const char *qtable, const char *pg_schema, struct sbuf *out);
+int drv_tracking_exists(drv_conn *c, const char *table, const char *qtable, int *exists,
+                        int *has_up, struct drv_err *err);
+int drv_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
+                         struct drv_err *err);
+int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, int exact,
+              struct drv_err *err);
+int drv_scratch_url(const struct strata_driver *d, const struct strata_url *target,
+                    const char *name, char **url, int *made);
+/* d's planner; STRATA_EUNSUPPORTED when d has none. */
+int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
+             struct sbuf *sql, int *no_tx);
 
 #endif

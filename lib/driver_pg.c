@@ -27,6 +27,8 @@
 
 #include <libpq-fe.h>
 
+#include "catalog.h"
+#include "diff.h"
 #include "introspect.h"
 #include "sqlscan.h"
 
@@ -1168,7 +1170,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 1,
+	.version = 2,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1188,4 +1190,13 @@ const struct strata_driver drv_pg = {
 	.drop_db = pg_drop_db,
 	.wipe = pg_wipe,
 	.wipe_schema = pg_wipe_schema,
+	/* version 2; lib/catalog_pg.c, lib/plan_pg.c */
+	.engine = SCHEMA_PG,
+	.tracking_ddl = cat_pg_tracking_ddl,
+	.tracking_exists = cat_pg_tracking_exists,
+	.stats = cat_pg_stats,
+	.plan = plan_pg,
+	.needs_rebuild = NULL,
+	.wipe_schema_list = cat_pg_wipe_schema_list,
+	.scratch_url = cat_pg_scratch_url,
 };

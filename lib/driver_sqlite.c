@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog.h"
+#include "diff.h"
 #include "introspect.h"
 #include "sqlscan.h"
 
@@ -523,7 +525,7 @@ static int sq_wipe(drv_conn *base, struct drv_err *err)
 }
 
 const struct strata_driver drv_sqlite = {
-	.version = 1,
+	.version = 2,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
@@ -542,6 +544,15 @@ const struct strata_driver drv_sqlite = {
 	.drop_db = sq_drop_db,
 	.wipe = sq_wipe,
 	.wipe_schema = sq_wipe,
+	/* version 2; lib/catalog_sqlite.c, lib/plan_sqlite.c */
+	.engine = SCHEMA_SQLITE,
+	.tracking_ddl = cat_sqlite_tracking_ddl,
+	.tracking_exists = cat_sqlite_tracking_exists,
+	.stats = cat_sqlite_stats,
+	.plan = cat_sqlite_plan,
+	.needs_rebuild = plan_sqlite_needs_rebuild,
+	.wipe_schema_list = cat_sqlite_wipe_schema_list,
+	.scratch_url = cat_sqlite_scratch_url,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)

@@ -11,6 +11,10 @@
  * Prisma and the up/down runner record), the version up to which a
  * `strata baseline` records exactly what the tool applied is worked out;
  * when anything does not line up, it is left unknown rather than guessed.
+ *
+ * One detection (detect(): the catalog query and the shape test) serves
+ * both `up`'s refusal (foreign_find, the first table found) and `adopt`
+ * (foreign_read, every table found named, one chosen and read).
  */
 #include "internal.h"
 #include "migration.h"
@@ -96,7 +100,7 @@ void foreign_release(struct foreign_history *h)
 
 static int is_pg(strata_db *db)
 {
-	return strcmp(db->conn->driver->name, "postgres") == 0;
+	return db->conn->driver->engine == SCHEMA_PG;
 }
 
 /* The version a recorded value stands for: its leading digits ("0003" of
@@ -228,16 +232,31 @@ out:
 	return rc;
 }
 
-int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_history *out)
+/*
+ * Called by detect() for each history table found with rows: tool tl's
+ * table, quoted and qualified (qt) and as shown (disp), and what look_at()
+ * saw in it (h: the callee may take its contents, leaving it zeroed).
+ * 1 stops the search, 0 goes on, negative is an error (on db's handle).
+ */
+typedef int (*found_fn)(strata_db *db, const struct tool *tl, const char *qt, const char *disp,
+                        struct foreign_history *h, void *payload);
+
+/*
+ * The detection, for `up`'s refusal (foreign_find) and adopt's reading
+ * (foreign_read) alike: one catalog query for every candidate table with
+ * its columns, then each table whose name and columns are a tool's (and,
+ * on PostgreSQL, whose schema is that tool's or on the search path) is
+ * looked at (look_at, with ms when given); those with rows go to fn.
+ */
+static int detect(strata_db *db, const struct migration_set *ms, found_fn fn, void *payload)
 {
 	struct sbuf sql = SBUF_INIT, cols = SBUF_INIT, qt = SBUF_INIT, disp = SBUF_INIT;
 	struct drv_rows *r = NULL;
 	struct drv_err e;
 	const char *params[1];
 	size_t i, k;
-	int rc;
+	int rc, stop = 0;
 
-	memset(out, 0, sizeof *out);
 	drv_err_init(&e);
 	/* Every candidate table with its columns, one row per column. */
 	if (is_pg(db)) {
@@ -268,7 +287,7 @@ int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_h
 		goto out;
 	}
 	/* One table at a time: [i, k) are its columns. */
-	for (i = 0; i < r->nrows && !out->tool; i = k) {
+	for (i = 0; i < r->nrows && !stop; i = k) {
 		const char *nsp = drv_cell(r, i, 0), *rel = drv_cell(r, i, 1);
 		const char *in_path = drv_cell(r, i, 3);
 		size_t t;
@@ -281,8 +300,10 @@ int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_h
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
 		}
-		for (t = 0; t < NTOOLS; t++) {
+		for (t = 0; t < NTOOLS && !stop; t++) {
 			const struct tool *tl = &tools[t];
+			struct foreign_history h;
+
 			if (strcmp(tl->table, rel) != 0 || strcmp(tl->cols, cols.buf) != 0)
 				continue;
 			if (is_pg(db) && (tl->pg_schema ? strcmp(tl->pg_schema, nsp) != 0
@@ -301,29 +322,55 @@ int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_h
 				rc = db_error(db, STRATA_ENOMEM, "out of memory");
 				goto out;
 			}
-			if ((rc = look_at(db, tl, qt.buf, ms, out)) != 0)
+			memset(&h, 0, sizeof h);
+			if ((rc = look_at(db, tl, qt.buf, ms, &h)) != 0) {
+				foreign_release(&h);
 				goto out;
-			if (out->rows > 0) {
-				out->tool = tl->tool;
-				out->table = sbuf_detach(&disp);
-				if (!out->table) {
-					rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			}
+			if (h.rows > 0 && (rc = fn(db, tl, qt.buf, disp.buf, &h, payload)) != 0) {
+				foreign_release(&h);
+				if (rc < 0)
 					goto out;
-				}
+				rc = 0;
+				stop = 1;
 				break;
 			}
-			foreign_release(out);
+			foreign_release(&h);
 		}
 	}
 out:
-	if (rc)
-		foreign_release(out);
 	drv_rows_free(r);
 	sbuf_release(&sql);
 	sbuf_release(&cols);
 	sbuf_release(&qt);
 	sbuf_release(&disp);
 	drv_err_release(&e);
+	return rc;
+}
+
+/* foreign_find's: the first table found is the one. */
+static int found_first(strata_db *db, const struct tool *tl, const char *qt, const char *disp,
+                       struct foreign_history *h, void *payload)
+{
+	struct foreign_history *out = payload;
+
+	(void)qt;
+	*out = *h;
+	memset(h, 0, sizeof *h);
+	out->tool = tl->tool;
+	if (!(out->table = strdup(disp)))
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	return 1;
+}
+
+int foreign_find(strata_db *db, const struct migration_set *ms, struct foreign_history *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = detect(db, ms, found_first, out);
+	if (rc)
+		foreign_release(out);
 	return rc;
 }
 
@@ -431,107 +478,61 @@ int foreign_known(const char *from)
 	return 0;
 }
 
+/* foreign_read's: every table found is named; the one asked for, or the
+ * first, is chosen. */
+struct found_all {
+	const char *from;
+	struct sbuf found, chosen_qt, chosen_disp;
+	size_t nfound;
+	const struct tool *chosen;
+};
+
+static int found_all(strata_db *db, const struct tool *tl, const char *qt, const char *disp,
+                     struct foreign_history *h, void *payload)
+{
+	struct found_all *f = payload;
+
+	(void)db;
+	(void)h;
+	sbuf_addf(&f->found, "%s%s ('%s')", f->nfound ? ", " : "", tl->tool, disp);
+	f->nfound++;
+	if (!f->chosen && (!f->from || name_is(tl, f->from))) {
+		f->chosen = tl;
+		sbuf_reset(&f->chosen_qt);
+		sbuf_reset(&f->chosen_disp);
+		sbuf_adds(&f->chosen_qt, qt);
+		sbuf_adds(&f->chosen_disp, disp);
+	}
+	return 0;
+}
+
 int foreign_read(strata_db *db, const char *from, struct foreign_rows *out)
 {
-	struct sbuf sql = SBUF_INIT, cols = SBUF_INIT, qt = SBUF_INIT, found = SBUF_INIT;
-	struct sbuf chosen_qt = SBUF_INIT, chosen_disp = SBUF_INIT;
-	struct drv_rows *r = NULL, *rows = NULL;
+	struct found_all f = { from, SBUF_INIT, SBUF_INIT, SBUF_INIT, 0, NULL };
+	struct sbuf sql = SBUF_INIT;
+	struct drv_rows *rows = NULL;
 	struct drv_err e;
-	const struct tool *chosen = NULL;
-	const char *params[1];
-	size_t i, k, nfound = 0;
+	const struct tool *chosen;
+	size_t i, nfound;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	drv_err_init(&e);
-	if (is_pg(db)) {
-		sbuf_adds(&sql, "SELECT n.nspname, c.relname, lower(a.attname), "
-		          "n.nspname = ANY (current_schemas(false)) OR n.nspname = $1 "
-		          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-		          "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
-		          "AND NOT a.attisdropped WHERE c.relkind IN ('r', 'p') AND c.relname IN (");
-		params[0] = db->pg_schema ? db->pg_schema : "";
-	} else {
-		sbuf_adds(&sql, "SELECT 'main', m.name, lower(p.name), 1 FROM sqlite_schema m "
-		          "JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name IN (");
-		params[0] = NULL;
-	}
-	for (i = 0; i < NTOOLS; i++) {
-		if (i)
-			sbuf_adds(&sql, ", ");
-		sbuf_add_literal(&sql, tools[i].table);
-	}
-	sbuf_adds(&sql, ") ORDER BY 1, 2, 3");
-	if (sbuf_failed(&sql)) {
-		rc = db_error(db, STRATA_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = drv_query(db->conn, sql.buf, params, params[0] ? 1 : 0, &r, &e);
-	if (rc) {
-		rc = db_error_drv(db, &e, "cannot look for other tools' history tables");
-		goto out;
-	}
 	/* Every tool's table with rows: the one asked for, or the only one. */
-	for (i = 0; i < r->nrows; i = k) {
-		const char *nsp = drv_cell(r, i, 0), *rel = drv_cell(r, i, 1);
-		const char *in_path = drv_cell(r, i, 3);
-		size_t t;
-
-		sbuf_reset(&cols);
-		for (k = i; k < r->nrows && !strcmp(drv_cell(r, k, 0), nsp) &&
-		     !strcmp(drv_cell(r, k, 1), rel); k++)
-			sbuf_addf(&cols, "%s%s", k > i ? "," : "", drv_cell(r, k, 2));
-		if (sbuf_failed(&cols)) {
-			rc = db_error(db, STRATA_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (t = 0; t < NTOOLS; t++) {
-			const struct tool *tl = &tools[t];
-			struct foreign_history h;
-			if (strcmp(tl->table, rel) != 0 || strcmp(tl->cols, cols.buf) != 0)
-				continue;
-			if (is_pg(db) && (tl->pg_schema ? strcmp(tl->pg_schema, nsp) != 0
-			                                : !(in_path && (in_path[0] == 't' || in_path[0] == '1'))))
-				continue;
-			sbuf_reset(&qt);
-			if (is_pg(db)) {
-				sbuf_add_ident(&qt, nsp);
-				sbuf_addc(&qt, '.');
-			}
-			sbuf_add_ident(&qt, rel);
-			if (sbuf_failed(&qt)) {
-				rc = db_error(db, STRATA_ENOMEM, "out of memory");
-				goto out;
-			}
-			memset(&h, 0, sizeof h);
-			if ((rc = look_at(db, tl, qt.buf, NULL, &h)) != 0)
-				goto out;
-			if (h.rows > 0) {
-				sbuf_addf(&found, "%s%s ('%s%s%s')", nfound ? ", " : "", tl->tool,
-				          is_pg(db) ? nsp : "", is_pg(db) ? "." : "", rel);
-				nfound++;
-				if (!chosen && (!from || name_is(tl, from))) {
-					chosen = tl;
-					sbuf_reset(&chosen_qt);
-					sbuf_reset(&chosen_disp);
-					sbuf_adds(&chosen_qt, qt.buf);
-					sbuf_addf(&chosen_disp, "%s%s%s", is_pg(db) ? nsp : "",
-					          is_pg(db) ? "." : "", rel);
-				}
-			}
-			foreign_release(&h);
-		}
-	}
-	if (sbuf_failed(&found) || sbuf_failed(&chosen_qt) || sbuf_failed(&chosen_disp)) {
+	if ((rc = detect(db, NULL, found_all, &f)) != 0)
+		goto out;
+	chosen = f.chosen;
+	nfound = f.nfound;
+	if (sbuf_failed(&f.found) || sbuf_failed(&f.chosen_qt) || sbuf_failed(&f.chosen_disp)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
 	out->nfound = nfound;
-	out->found = sbuf_detach(&found);
+	out->found = sbuf_detach(&f.found);
 	if (!chosen)
 		goto out;
 	out->tool = chosen->tool;
-	out->table = sbuf_detach(&chosen_disp);
+	out->table = sbuf_detach(&f.chosen_disp);
 	out->sum = chosen->sum;
 	out->upto = chosen->upto;
 	out->by_hash = chosen->sum == FOREIGN_SUM_DRIZZLE;
@@ -540,7 +541,7 @@ int foreign_read(strata_db *db, const char *from, struct foreign_rows *out)
 		goto out;
 	}
 	sbuf_reset(&sql);
-	sbuf_addf(&sql, chosen->adopt, chosen_qt.buf);
+	sbuf_addf(&sql, chosen->adopt, f.chosen_qt.buf);
 	if (sbuf_failed(&sql)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
@@ -575,14 +576,11 @@ int foreign_read(strata_db *db, const char *from, struct foreign_rows *out)
 out:
 	if (rc)
 		foreign_rows_release(out);
-	drv_rows_free(r);
 	drv_rows_free(rows);
 	sbuf_release(&sql);
-	sbuf_release(&cols);
-	sbuf_release(&qt);
-	sbuf_release(&found);
-	sbuf_release(&chosen_qt);
-	sbuf_release(&chosen_disp);
+	sbuf_release(&f.found);
+	sbuf_release(&f.chosen_qt);
+	sbuf_release(&f.chosen_disp);
 	drv_err_release(&e);
 	return rc;
 }

@@ -38,7 +38,8 @@
 #define MAX_FILE_SIZE ((size_t)64 << 20)  /* as migration.c: a 64 MiB migration is a mistake */
 #define EXCERPT_MAX 100                   /* bytes of a statement's first line kept */
 
-enum { ENG_SQLITE = 1, ENG_PG = 2, ENG_BOTH = 3 };
+/* The engines a rule applies to: a set of engine.h's engines, one bit each. */
+enum { ENG_SQLITE = 1 << SCHEMA_SQLITE, ENG_PG = 1 << SCHEMA_PG, ENG_BOTH = ENG_SQLITE | ENG_PG };
 
 enum rule_id {
 	R_DROP_TABLE, R_DROP_COLUMN, R_DROP_SCHEMA, R_DROP_DATABASE, R_TRUNCATE,
@@ -2829,11 +2830,9 @@ static void run_release(struct lint_run *r)
 
 static int engine_of(const char *name)
 {
-	if (!strcmp(name, "sqlite") || !strcmp(name, "sqlite3"))
-		return ENG_SQLITE;
-	if (!strcmp(name, "postgres") || !strcmp(name, "postgresql"))
-		return ENG_PG;
-	return 0;
+	int e = engine_from_name(name);
+
+	return e < 0 ? 0 : 1 << e;
 }
 
 /* Hand the findings over as a report (the run keeps nothing). */

@@ -4,7 +4,9 @@
  * SQLite's ALTER TABLE can rename a table, rename a column, add a column
  * and drop a column, each with conditions (lang_altertable.html); anything
  * else is the documented 12-step rebuild. plan_sqlite_needs_rebuild() holds
- * those conditions; diff.c asks it per table before ordering the changes.
+ * those conditions; it is SQLite's driver's needs_rebuild hook, which the
+ * caller hands the differ in struct diff_opts, so diff.c asks it per table
+ * before ordering the changes without calling into this file.
  *
  * Objects are created from their stored CREATE text in B (sqlite_schema.sql),
  * never re-rendered, so what the file says is what the database gets: a

@@ -1418,40 +1418,6 @@ int strata_down(strata_db *db, const strata_down_opts *opts, strata_report **out
 	return rc;
 }
 
-/*
- * What reset --hard drops, for the question it asks first: on SQLite every
- * table and view of the file; on PostgreSQL the first schema of search_path
- * and the tracking schema with what is in them, never another schema (see
- * drv_wipe_schema()).
- */
-static const char reset_objects_sqlite[] =
-	"SELECT type || ' ' || name FROM main.sqlite_schema "
-	"WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-	"ORDER BY type, name";
-
-static const char reset_objects_pg[] =
-	"WITH s AS (SELECT n.oid, n.nspname FROM pg_namespace n WHERE n.nspname IN "
-	"  (current_schema(), CASE WHEN $1 = '' THEN current_schema() ELSE $1 END) "
-	"  AND pg_has_role(n.nspowner, 'USAGE')) "
-	"SELECT 'schema ' || quote_ident(s.nspname), 0, s.nspname FROM s "
-	"UNION ALL "
-	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' "
-	"  WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table ' ELSE 'table ' END "
-	"  || quote_ident(s.nspname) || '.' || quote_ident(c.relname), 1, c.relname "
-	"FROM pg_class c JOIN s ON c.relnamespace = s.oid "
-	"WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition "
-	"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
-	"  AND d.objid = c.oid AND d.deptype IN ('a', 'i')) "
-	"UNION ALL "
-	"SELECT 'type ' || quote_ident(s.nspname) || '.' || quote_ident(t.typname), 2, t.typname "
-	"FROM pg_type t JOIN s ON t.typnamespace = s.oid WHERE t.typtype IN ('e', 'd', 'r') "
-	"UNION ALL "
-	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END "
-	"  || quote_ident(s.nspname) || '.' || quote_ident(p.proname) || '(' "
-	"  || pg_get_function_identity_arguments(p.oid) || ')', 3, p.proname "
-	"FROM pg_proc p JOIN s ON p.pronamespace = s.oid "
-	"ORDER BY 2, 3, 1";
-
 void strata_strings_free(char **v)
 {
 	size_t i;
@@ -1465,7 +1431,6 @@ void strata_strings_free(char **v)
 
 int strata_reset_objects(strata_db *db, char ***out, size_t *n)
 {
-	const char *params[1];
 	struct drv_rows *rows = NULL;
 	struct drv_err e;
 	char **v = NULL;
@@ -1477,10 +1442,8 @@ int strata_reset_objects(strata_db *db, char ***out, size_t *n)
 	db_clear_error(db);
 	if ((rc = need_conn(db)) != 0)
 		return rc;
-	params[0] = db->pg_schema ? db->pg_schema : "";
 	drv_err_init(&e);
-	rc = is_pg(db) ? drv_query(db->conn, reset_objects_pg, params, 1, &rows, &e) :
-	     drv_query(db->conn, reset_objects_sqlite, NULL, 0, &rows, &e);
+	rc = drv_wipe_schema_list(db->conn, db->pg_schema, &rows, &e);
 	if (rc) {
 		db_error_drv(db, &e, "cannot list what reset --hard would drop");
 		goto out;

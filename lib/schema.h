@@ -55,8 +55,9 @@
 #include <stddef.h>
 #include "sbuf.h"
 
-/* The engine a model came from; selects name comparison and rendering. */
-enum { SCHEMA_SQLITE = 0, SCHEMA_PG = 1 };
+/* The engine a model came from (engine.h); selects name comparison and
+ * rendering. */
+#include "engine.h"
 
 /* A growable list of owned strings (column lists, enum labels). */
 struct schema_names {

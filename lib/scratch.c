@@ -5,7 +5,9 @@
  *
  * SQLite: always a private in-memory database. PostgreSQL: the --dev-url
  * database, or else one made for the occasion on the target's server
- * (strata_scratch_<pid>_<n>) and dropped before the call returns.
+ * (strata_scratch_<pid>_<n>) and dropped before the call returns. Which of
+ * the two an engine has, and the URL, is the driver's (scratch_url,
+ * driver.h; catalog_*.c); the proofs below stay here, per engine.
  *
  * A dev database is somebody's database, so it is proven safe first: it is
  * not the target (the two servers are asked who they are: postmaster start
@@ -30,27 +32,7 @@
 
 static int is_pg_engine(const strata_db *db)
 {
-	return db->url.engine && strcmp(db->url.engine, "postgres") == 0;
-}
-
-/* A copy of the PostgreSQL URL u with its database name replaced by name. */
-static char *url_with_db(const char *u, const char *name)
-{
-	struct sbuf sb = SBUF_INIT;
-	const char *auth = strstr(u, "://"), *q, *slash;
-
-	if (!auth || (strchr(u, '=') && strchr(u, '=') < auth)) {
-		/* a libpq keyword/value string: a later dbname wins */
-		sbuf_addf(&sb, "%s dbname='%s'", u, name);
-		return sbuf_detach(&sb);
-	}
-	auth += 3;
-	q = auth + strcspn(auth, "?#");
-	slash = memchr(auth, '/', (size_t)(q - auth));
-	sbuf_add(&sb, u, (size_t)((slash ? slash : q) - u));
-	sbuf_addf(&sb, "/%s", name);
-	sbuf_adds(&sb, q);
-	return sbuf_detach(&sb);
+	return engine_from_name(db->url.engine) == SCHEMA_PG;
 }
 
 /* ---- SQLite: the files --------------------------------------------------- */
@@ -518,7 +500,9 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	struct drv_open_opts o;
 	struct drv_err e;
 	struct strata_url du;
-	int rc, attempt;
+	const struct strata_driver *d;
+	char *u = NULL;
+	int rc, attempt, made = 0;
 
 	memset(s, 0, sizeof *s);
 	memset(&du, 0, sizeof du);
@@ -539,16 +523,28 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 			goto out;
 		}
 	}
-	if (!is_pg_engine(db)) {
-		if (dev_url && *dev_url && (rc = dev_check_sqlite(db, &du)) != 0)
-			goto out;
-		rc = url_parse("sqlite::memory:", &s->url, &e);
+	if (!is_pg_engine(db) && dev_url && *dev_url && (rc = dev_check_sqlite(db, &du)) != 0)
+		goto out;
+	/* The engine says where its scratch database is (driver.h,
+	 * scratch_url): a private one that opening makes (SQLite's memory),
+	 * whatever --dev-url said, or one to create on the target's server.
+	 * Without a target, SQLite's. */
+	d = driver_for_engine(is_pg_engine(db) ? SCHEMA_PG : SCHEMA_SQLITE);
+	if ((rc = drv_scratch_url(d, &db->url, NULL, &u, &made)) != 0) {
+		rc = db_error(db, rc, "%s", rc == STRATA_ENOMEM ? "out of memory"
+		                            : "no scratch database for this engine");
+		goto out;
+	}
+	if (!made) {
+		rc = url_parse(u, &s->url, &e);
+		free(u);
 		if (!rc)
 			rc = drv_open(&s->conn, &s->url, &o, &e);
 		if (rc)
 			db_error_drv(db, &e, "cannot open a scratch database");
 		goto out;
 	}
+	free(u);
 	if (dev_url && *dev_url) {
 		s->url = du;
 		memset(&du, 0, sizeof du);
@@ -559,11 +555,10 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	 * again with the next number if two runs meet. */
 	rc = STRATA_ERROR;
 	for (attempt = 1; attempt <= 20; attempt++) {
-		char *u;
-
 		snprintf(s->name, sizeof s->name, "strata_scratch_%ld_%d", (long)getpid(), attempt);
-		if (!(u = url_with_db(db->url.conninfo, s->name))) {
-			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		if ((rc = drv_scratch_url(d, &db->url, s->name, &u, &made)) != 0) {
+			rc = db_error(db, rc, "%s", rc == STRATA_ENOMEM ? "out of memory"
+			                            : "no scratch database for this engine");
 			goto out;
 		}
 		url_release(&s->url);

@@ -4,8 +4,13 @@
  * dropped), reading its rows into a struct applied_set sorted by version,
  * and writing and deleting one migration's row. runner.c calls these
  * inside the run's transaction, so a failed run leaves the table as it was.
+ * What differs per engine (where the table's schema is made, how its
+ * existence is asked) is the driver's: drv_tracking_ddl() and
+ * drv_tracking_exists() (catalog_sqlite.c, catalog_pg.c). The rest is
+ * plain SQL both engines read alike.
  */
 #include "tracking.h"
+#include "catalog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +63,7 @@ struct applied *applied_find(const struct applied_set *s, const char *version)
 
 int is_pg(strata_db *db)
 {
-	return strcmp(db->conn->driver->name, "postgres") == 0;
+	return db->conn->driver->engine == SCHEMA_PG;
 }
 
 /*
@@ -68,52 +73,22 @@ int is_pg(strata_db *db)
  */
 static int tracking_exists(strata_db *db, int *exists, int *has_up)
 {
-	struct drv_rows *r = NULL;
 	struct drv_err e;
-	const char *params[1];
 	int rc;
 
 	drv_err_init(&e);
-	if (is_pg(db)) {
-		params[0] = db->qtable.buf;
-		rc = drv_query(db->conn, "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
-		               "pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'up_checksum' "
-		               "AND NOT attisdropped)", params, 1, &r, &e);
-	} else {
-		params[0] = db->table;
-		rc = drv_query(db->conn,
-		               "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
-		               "name = $1) > 0, (SELECT count(*) FROM pragma_table_info($1) WHERE "
-		               "name = 'up_checksum') > 0",
-		               params, 1, &r, &e);
-	}
-	if (rc) {
+	rc = drv_tracking_exists(db->conn, db->table, db->qtable.buf, exists, has_up, &e);
+	if (rc)
 		db_error_drv(db, &e, "cannot read the tracking table");
-	} else {
-		const char *v = r->nrows ? drv_cell(r, 0, 0) : NULL;
-		const char *u = r->nrows ? drv_cell(r, 0, 1) : NULL;
-		*exists = v && (v[0] == 't' || v[0] == '1');
-		if (has_up)
-			*has_up = u && (u[0] == 't' || u[0] == '1');
-	}
-	drv_rows_free(r);
 	drv_err_release(&e);
 	return rc;
 }
 
-int ensure_tracking(strata_db *db)
+/* The table's first version; both engines' DDL (catalog_*.c) is this,
+ * PostgreSQL's after the schema it lives in. */
+void tracking_table_ddl(const char *qtable, struct sbuf *out)
 {
-	struct sbuf sql = SBUF_INIT;
-	struct drv_err e;
-	int rc, exists = 0, has_up = 0;
-
-	drv_err_init(&e);
-	if (is_pg(db) && db->pg_schema) {
-		sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-		sbuf_add_ident(&sql, db->pg_schema);
-		sbuf_adds(&sql, ";\n");
-	}
-	sbuf_addf(&sql,
+	sbuf_addf(out,
 	          "CREATE TABLE IF NOT EXISTS %s (\n"
 	          "  version TEXT PRIMARY KEY,\n"
 	          "  name TEXT NOT NULL,\n"
@@ -125,7 +100,17 @@ int ensure_tracking(strata_db *db)
 	          "  state TEXT NOT NULL DEFAULT 'applied',\n"
 	          "  error TEXT,\n"
 	          "  up_checksum TEXT\n"
-	          ")", db->qtable.buf);
+	          ")", qtable);
+}
+
+int ensure_tracking(strata_db *db)
+{
+	struct sbuf sql = SBUF_INIT;
+	struct drv_err e;
+	int rc, exists = 0, has_up = 0;
+
+	drv_err_init(&e);
+	drv_tracking_ddl(db->conn, db->qtable.buf, db->pg_schema, &sql);
 	if (sbuf_failed(&sql)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;

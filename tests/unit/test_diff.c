@@ -41,7 +41,7 @@ static struct schema *model(const char *sql)
 static struct diff *diff_sql(const char *a, const char *b, struct schema **ma, struct schema **mb,
                              struct diff_hints *h)
 {
-	struct diff_opts o = { NULL, 0 };
+	struct diff_opts o = { NULL, 0, plan_sqlite_needs_rebuild };
 	struct sbuf err = SBUF_INIT;
 	struct diff *d = NULL;
 
@@ -307,6 +307,45 @@ static void test_diff__dropped_tables_go_before_the_tables_they_reference(void *
 	done(&f);
 }
 
+/* diff.c calls no planner: the rebuild decision comes only through
+ * diff_opts.needs_rebuild (the driver's hook), and without it every table
+ * is altered in place. */
+static int says_rebuild(const struct diff *d, const struct diff_table *p, char **why)
+{
+	(void)d;
+	(void)p;
+	*why = strdup("the test says so");
+	return *why ? 1 : STRATA_ENOMEM;
+}
+
+static void test_diff__the_rebuild_decision_is_the_options_hook(void **state)
+{
+	struct schema *a = model("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);");
+	struct schema *b = model("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);");
+	struct diff_opts o = { NULL, 0, NULL };
+	struct diff *d = NULL;
+	(void)state;
+
+	assert_int_equal(diff_schemas(a, b, &o, &d), 0);
+	assert_null(find(d, DIFF_REBUILD_TABLE));
+	assert_non_null(find(d, DIFF_ALTER_COLUMN));
+	diff_free(d);
+	o.needs_rebuild = plan_sqlite_needs_rebuild;
+	assert_int_equal(diff_schemas(a, b, &o, &d), 0);
+	assert_non_null(find(d, DIFF_REBUILD_TABLE));
+	diff_free(d);
+	/* a table ALTER TABLE could take is rebuilt when the hook says so */
+	schema_free(b);
+	b = model("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, c TEXT);");
+	o.needs_rebuild = says_rebuild;
+	assert_int_equal(diff_schemas(a, b, &o, &d), 0);
+	assert_non_null(find(d, DIFF_REBUILD_TABLE));
+	assert_non_null(strstr(find(d, DIFF_REBUILD_TABLE)->note, "the test says so"));
+	diff_free(d);
+	schema_free(a);
+	schema_free(b);
+}
+
 static void test_diff__views_are_dropped_before_their_columns_change_and_made_after(void **state)
 {
 	struct fixture f;
@@ -471,7 +510,7 @@ static void test_diff__the_down_diff_reads_the_hints_backwards(void **state)
 	struct schema *a, *b;
 	struct diff_hints h;
 	struct sbuf err = SBUF_INIT;
-	struct diff_opts o = { NULL, 1 };
+	struct diff_opts o = { NULL, 1, plan_sqlite_needs_rebuild };
 	struct diff *d = NULL;
 	const char *bsql = "CREATE TABLE t (id INTEGER PRIMARY KEY, title TEXT -- strata:renamed-from a\n);";
 	(void)state;
@@ -680,7 +719,7 @@ static void test_diff_pg__a_constraint_named_after_a_renamed_column_is_renamed(v
 	struct schema_unique *u;
 	struct diff_hints h;
 	struct sbuf err = SBUF_INIT;
-	struct diff_opts o = { NULL, 0 };
+	struct diff_opts o = { NULL, 0, NULL };
 	struct diff *d = NULL;
 	char *sql;
 	(void)state;
@@ -834,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_diff__strict_on_is_data_dependent),
 		cmocka_unit_test(test_diff__created_tables_come_after_the_tables_they_reference),
 		cmocka_unit_test(test_diff__dropped_tables_go_before_the_tables_they_reference),
+		cmocka_unit_test(test_diff__the_rebuild_decision_is_the_options_hook),
 		cmocka_unit_test(test_diff__views_are_dropped_before_their_columns_change_and_made_after),
 		cmocka_unit_test(test_diff__a_view_on_a_view_is_made_after_it_and_dropped_before),
 		cmocka_unit_test(test_diff__indexes_of_a_rebuilt_table_are_made_again),
