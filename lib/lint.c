@@ -2012,8 +2012,12 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 	} else if (strcmp(type, "VariableSetStmt") == 0) {
 		note_timeout_set(f, n);
 	} else if (strcmp(type, "CreateTableAsStmt") == 0) {
-		created_add(f, jstr(json_object_get(json_object_get(json_object_get(n, "into"), "IntoClause"),
-		                                    "rel"), "relname"));
+		/* CREATE TABLE AS, CREATE MATERIALIZED VIEW: into is an IntoClause
+		 * field of its own, not a Node, so the JSON does not wrap it */
+		json_t *into = json_object_get(n, "into");
+		if (json_object_get(into, "IntoClause"))
+			into = json_object_get(into, "IntoClause");
+		created_add(f, jstr(json_object_get(into, "rel"), "relname"));
 	} else if (strcmp(type, "IndexStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
 		f->qualified = jstr(json_object_get(n, "relation"), "schemaname") != NULL;

@@ -230,6 +230,21 @@ static void test_lint__concurrent_index_in_a_transaction_is_an_error(void **stat
 	       "create-index-non-concurrent", 0);
 }
 
+/* An index on a table or materialized view the same migration creates
+ * blocks no one: it is empty (CREATE TABLE AS and CREATE MATERIALIZED VIEW
+ * count as creating, as CREATE TABLE does). */
+static void test_lint__index_on_what_the_migration_created_is_fine(void **state)
+{
+	(void)state;
+	expect("postgres", "CREATE TABLE t (id int);\nCREATE INDEX i ON t (id);", 0,
+	       "create-index-non-concurrent", 0);
+	expect("postgres", "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;\nCREATE INDEX i ON mv (x);", 0,
+	       "create-index-non-concurrent", 0);
+	expect("postgres", "CREATE TABLE c AS SELECT 1 AS x;\nCREATE INDEX i ON c (x);", 0,
+	       "create-index-non-concurrent", 0);
+	expect("postgres", "CREATE INDEX i ON mv (x);", 0, "create-index-non-concurrent", 1);
+}
+
 /* SQLite's rebuild (strata generate writes it): the drop of the old table
  * is a rebuild, not the loss of the table; findings stay in line order. */
 /* Issue 20's rules: each fires on its example, not on the safe way. */
@@ -829,6 +844,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lint__every_rule_fires_on_its_example_and_not_on_the_safe_way),
 		cmocka_unit_test(test_lint__concurrent_index_in_a_transaction_is_an_error),
+		cmocka_unit_test(test_lint__index_on_what_the_migration_created_is_fine),
 		cmocka_unit_test(test_lint__a_table_rebuild_is_a_warning_not_a_drop),
 		cmocka_unit_test(test_lint__robustness_rules),
 		cmocka_unit_test(test_lint__begin_commit_in_a_migration_is_named),
