@@ -205,8 +205,21 @@ test_expect_success 'an out-of-order migration: the hinted up --allow-out-of-ord
 	strata up >out &&
 	mv b.sql migrations/0002_create_b.sql &&
 	test_expect_code 1 strata up >out 2>err &&
-	test_grep "apply it with .strata up --allow-out-of-order.$" err &&
+	test_grep "apply it with .strata up --allow-out-of-order. (with every pending migration)" err &&
 	$(hint_cmd) >out &&
+	clean &&
+	has_table b
+'
+
+test_expect_success 'an out-of-order migration: the hinted up VERSION --allow-out-of-order is right too' '
+	three_applied &&
+	strata down --to 0001 >out &&
+	mv migrations/0002_create_b.sql b.sql &&
+	strata up >out &&
+	mv b.sql migrations/0002_create_b.sql &&
+	test_expect_code 1 strata up >out 2>err &&
+	test_grep "or alone with .strata up 0002 --allow-out-of-order.$" err &&
+	$(grep -o "'"'"'strata [^'"'"']*'"'"'" err | sed -n 2p | tr -d "'"'"'") >out &&
 	clean &&
 	has_table b
 '
