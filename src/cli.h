@@ -208,6 +208,8 @@ int cmd_fleet(struct cli *, int, char **);
 /* cmd_studio.c */
 int cmd_studio(struct cli *, int, char **);
 /* strata.c */
+/* Whether name is one of strata's commands (strata up down: two commands). */
+int cli_is_command(const char *name);
 int cmd_help(struct cli *, int, char **);
 /* Write `dump` output to path (cmd_inspect.c; --dump-schema). */
 int cli_write_dump(struct cli *cli, strata_db *db, const char *path);

@@ -248,6 +248,11 @@ int cmd_up(struct cli *cli, int argc, char **argv)
 			if (!*argv[i]) {
 				cli_error("up: an empty migration name");
 				return EXIT_USAGE;
+			} else if (cli_is_command(argv[i])) {
+				/* no migration is named so (a version or a file
+				 * name): a second command, given by mistake */
+				cli_error("up: unexpected argument '%s' (one command at a time)", argv[i]);
+				return EXIT_USAGE;
 			}
 		o.only = (const char *const *)argv + 1;
 		o.nonly = (size_t)n;

@@ -98,6 +98,11 @@ static const struct cmd *find_command(const char *name)
 	return NULL;
 }
 
+int cli_is_command(const char *name)
+{
+	return find_command(name) != NULL;
+}
+
 /* "'x' is not a strata command", with the nearest names when there are. */
 static void unknown_command(const char *name)
 {
