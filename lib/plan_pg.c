@@ -168,6 +168,54 @@ static void create_index_late(struct sbuf *sb, const struct schema_index *ix)
 	sbuf_release(&tmp);
 }
 
+/* COMMENT ON the object of cm IS its text (NULL: none; initdb's for public). */
+static void set_comment(struct sbuf *sb, const struct schema_comment *cm, int has_text)
+{
+	sbuf_adds(sb, "COMMENT ON ");
+	schema_render_comment_target(cm, sb);
+	sbuf_adds(sb, " IS ");
+	if (has_text)
+		sbuf_add_literal(sb, cm->text);
+	else if (cm->kind == SCHEMA_OBJ_SCHEMA && !strcmp(cm->name, "public"))
+		/* initdb's, which the model leaves out (introspect_pg.c) */
+		sbuf_add_literal(sb, "standard public schema");
+	else
+		sbuf_adds(sb, "NULL");
+	end(sb);
+}
+
+/* The comment model m holds on index ix, or NULL. */
+static const struct schema_comment *index_comment(const struct schema *m,
+                                                  const struct schema_index *ix)
+{
+	size_t k;
+
+	for (k = 0; k < m->ncomments; k++) {
+		const struct schema_comment *cm = m->comments[k];
+		if (cm->kind == SCHEMA_OBJ_INDEX && !schema_name_cmp(m, cm->name, ix->name) &&
+		    !schema_name_cmp(m, cm->schema, ix->schema))
+			return cm;
+	}
+	return NULL;
+}
+
+/* 1 when cm is on an index up diff d builds in the late part: the comment
+ * goes there too, after the build (the index does not exist before). */
+static int comment_on_late_index(const struct diff *d, const struct schema_comment *cm)
+{
+	size_t k;
+
+	if (cm->kind != SCHEMA_OBJ_INDEX)
+		return 0;
+	for (k = 0; k < d->n; k++) {
+		const struct diff_change *c = &d->v[k];
+		if (c->kind == DIFF_CREATE_INDEX && !schema_name_cmp(d->b, c->ib->name, cm->name) &&
+		    !schema_name_cmp(d->b, c->ib->schema, cm->schema) && late_index(d, c->ib))
+			return 1;
+	}
+	return 0;
+}
+
 static void validate(struct sbuf *sb, const struct schema_table *t, const char *name)
 {
 	alter_table(sb, t);
@@ -198,7 +246,10 @@ static void plan_late(const struct diff *d, const struct plan_opts *o, struct sb
 				qn(sb, c->ib->schema, c->ib->name);
 				end(sb);
 			} else {
+				const struct schema_comment *cm = index_comment(d->b, c->ib);
 				create_index_late(sb, c->ib);
+				if (cm)
+					set_comment(sb, cm, 1);
 			}
 			break;
 		case DIFF_ADD_CHECK:
@@ -1274,17 +1325,9 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		case DIFF_SET_COMMENT: {
 			const struct schema_comment *cm = c->ob ? c->ob : c->oa;
-			sbuf_adds(sb, "COMMENT ON ");
-			schema_render_comment_target(cm, sb);
-			sbuf_adds(sb, " IS ");
-			if (c->ob)
-				sbuf_add_literal(sb, ((const struct schema_comment *)c->ob)->text);
-			else if (cm->kind == SCHEMA_OBJ_SCHEMA && !strcmp(cm->name, "public"))
-				/* initdb's, which the model leaves out (introspect_pg.c) */
-				sbuf_add_literal(sb, "standard public schema");
-			else
-				sbuf_adds(sb, "NULL");
-			end(sb);
+			if (o && o->safe == PLAN_SAFE_MAIN && comment_on_late_index(d, cm))
+				break; /* set in the late part, after the build */
+			set_comment(sb, cm, c->ob != NULL);
 			break;
 		}
 		case DIFF_CREATE_POLICY:
