@@ -23,6 +23,7 @@
  */
 #include "driver.h"
 
+#include <ctype.h>
 #include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -405,4 +406,56 @@ int drv_plan(const struct strata_driver *d, const struct diff *df, const struct 
 	if (!d || !d->plan)
 		return STRATA_EUNSUPPORTED;
 	return d->plan(df, o, sql, no_tx);
+}
+
+/* ---- messages shared by the drivers and their splitters ---------------- */
+
+/* Append s with every run of white space (libpq's "\n\t" continuation lines,
+ * the server's "FATAL:  ") folded to one space, trimmed at both ends. */
+void drv_add_flat(struct sbuf *sb, const char *s)
+{
+	int space = 0, any = 0;
+
+	for (; s && *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && any)
+			sbuf_addc(sb, ' ');
+		sbuf_addc(sb, *s);
+		space = 0;
+		any = 1;
+	}
+}
+
+/* err, emptied and set to code (no SQLSTATE, offset or reason yet). */
+void drv_err_reset(struct drv_err *err, int code)
+{
+	err->code = code;
+	err->sqlstate[0] = '\0';
+	err->offset = -1;
+	err->stmt_len = -1;
+	err->why = 0;
+	sbuf_reset(&err->msg);
+	sbuf_reset(&err->detail);
+	sbuf_reset(&err->hint);
+}
+
+/* err = code, prefix + the flattened text, on one line and printable;
+ * "out of memory" when that could not be said. Returns the code. */
+int drv_fail_text(struct drv_err *err, int code, const char *prefix, const char *text)
+{
+	drv_err_reset(err, code);
+	sbuf_adds(&err->msg, prefix);
+	drv_add_flat(&err->msg, text);
+	if (!err->msg.len)
+		sbuf_adds(&err->msg, "unknown error");
+	sbuf_escape_controls(&err->msg, 0);
+	if (sbuf_failed(&err->msg)) {
+		err->code = STRATA_ENOMEM;
+		sbuf_reset(&err->msg);
+		sbuf_adds(&err->msg, "out of memory");
+	}
+	return err->code;
 }

@@ -63,6 +63,13 @@ void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+/* s appended with every run of white space folded to one space, trimmed. */
+void drv_add_flat(struct sbuf *sb, const char *s);
+/* e emptied and set to code. */
+void drv_err_reset(struct drv_err *e, int code);
+/* e = code, prefix (or NULL) + text flattened to one printable line; "out
+ * of memory" when that could not be said. Returns e->code. */
+int drv_fail_text(struct drv_err *e, int code, const char *prefix, const char *text);
 
 /* Rows of a query, every cell as text (NULL for SQL NULL). */
 struct drv_rows {

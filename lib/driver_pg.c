@@ -46,57 +46,9 @@ struct pgc {
 
 /* ---- messages ---------------------------------------------------------- */
 
-/* Append s with every run of white space (libpq's "\n\t" continuation lines,
- * the server's "FATAL:  ") folded to one space, trimmed at both ends. */
-static void add_flat(struct sbuf *sb, const char *s)
-{
-	int space = 0, any = 0;
-
-	for (; s && *s; s++) {
-		if (isspace((unsigned char)*s)) {
-			space = 1;
-			continue;
-		}
-		if (space && any)
-			sbuf_addc(sb, ' ');
-		sbuf_addc(sb, *s);
-		space = 0;
-		any = 1;
-	}
-}
-
-static void err_reset(struct drv_err *err, int code)
-{
-	err->code = code;
-	err->sqlstate[0] = '\0';
-	err->offset = -1;
-	err->stmt_len = -1;
-	err->why = 0;
-	sbuf_reset(&err->msg);
-	sbuf_reset(&err->detail);
-	sbuf_reset(&err->hint);
-}
-
-/* err = code, prefix + the flattened text. */
-static int fail_text(struct drv_err *err, int code, const char *prefix, const char *text)
-{
-	err_reset(err, code);
-	sbuf_adds(&err->msg, prefix);
-	add_flat(&err->msg, text);
-	if (!err->msg.len)
-		sbuf_adds(&err->msg, "unknown error");
-	sbuf_escape_controls(&err->msg, 0);
-	if (sbuf_failed(&err->msg)) {
-		err->code = STRATA_ENOMEM;
-		sbuf_reset(&err->msg);
-		sbuf_adds(&err->msg, "out of memory");
-	}
-	return err->code;
-}
-
 static int fail_nomem(struct drv_err *err)
 {
-	return fail_text(err, STRATA_ENOMEM, NULL, "out of memory");
+	return drv_fail_text(err, STRATA_ENOMEM, NULL, "out of memory");
 }
 
 /* SQLSTATE class 08 (connection exception) and 57P0x (the server ended the
@@ -145,14 +97,14 @@ static int fail_result(struct pgc *c, const PGresult *res, struct drv_err *err)
 		prim = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		                                         : PQerrorMessage(c->pg);
 	}
-	fail_text(err, lost ? STRATA_ECONNECT : STRATA_ESQL,
+	drv_fail_text(err, lost ? STRATA_ECONNECT : STRATA_ESQL,
 	          lost ? "connection to the server was lost: " : NULL, prim);
 	sbuf_release(&why);
 	if (state && strlen(state) == 5)
 		memcpy(err->sqlstate, state, 6);
 	if (res) {
-		add_flat(&err->detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
-		add_flat(&err->hint, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+		drv_add_flat(&err->detail, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+		drv_add_flat(&err->hint, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
 	}
 	return err->code;
 }
@@ -163,7 +115,7 @@ static int check_alive(struct pgc *c, struct drv_err *err)
 {
 	if (PQstatus(c->pg) == CONNECTION_OK)
 		return 0;
-	return fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost");
+	return drv_fail_text(err, STRATA_ECONNECT, NULL, "connection to the server was lost");
 }
 
 /*
@@ -199,7 +151,7 @@ static void on_notice(void *arg, const PGresult *res)
 	if (!c->log)
 		return;
 	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-	add_flat(&sb, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	drv_add_flat(&sb, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 	/* A WARNING is one; a NOTICE (RAISE NOTICE in a migration, "drop
 	 * cascades to ...") is information the user sees with -v; the "...
 	 * already exists, skipping" of IF [NOT] EXISTS, which strata's own
@@ -269,13 +221,13 @@ static int fail_connect(PGconn *pg, struct drv_err *err)
 	const char *msg = pg ? PQerrorMessage(pg) : "out of memory";
 
 	if (pg && is_missing_db(msg)) {
-		err_reset(err, STRATA_ENOTFOUND);
+		drv_err_reset(err, STRATA_ENOTFOUND);
 		sbuf_setf(&err->msg, "database \"%s\" does not exist", PQdb(pg));
 		sbuf_escape_controls(&err->msg, 0);
 		err->why = STRATA_WHY_NO_DATABASE;
 		return err->code;
 	}
-	return fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg);
+	return drv_fail_text(err, pg ? STRATA_ECONNECT : STRATA_ENOMEM, NULL, msg);
 }
 
 /*
@@ -307,7 +259,7 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 			add_parse_error(&why, perr);
 		else
 			sbuf_adds(&why, "out of memory");
-		rc = fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM, NULL, why.buf);
+		rc = drv_fail_text(err, perr ? STRATA_EURL : STRATA_ENOMEM, NULL, why.buf);
 		sbuf_release(&why);
 		goto out;
 	}
@@ -420,7 +372,7 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 	if (opts && opts->pg_schema) {
 		c->schema = strdup(opts->pg_schema);
 	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		rc = fail_text(err, STRATA_ERROR, NULL, "no schema on search_path");
+		rc = drv_fail_text(err, STRATA_ERROR, NULL, "no schema on search_path");
 		err->why = STRATA_WHY_NO_SCHEMA;
 		goto out;
 	} else {
@@ -512,7 +464,7 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 		res = PQexec(c->pg, "ROLLBACK");
 		PQclear(res);
 		if (!rc) {
-			rc = fail_text(err, STRATA_ESQL, NULL,
+			rc = drv_fail_text(err, STRATA_ESQL, NULL,
 			               "the script began a transaction and did not end it (rolled back)");
 			err->offset = (long)st->v[st->n - 1].offset;
 			err->stmt_len = (long)st->v[st->n - 1].len;
@@ -587,7 +539,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQexitPipelineMode(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
 	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-		rc = fail_text(err, STRATA_ESQL, NULL,
+		rc = drv_fail_text(err, STRATA_ESQL, NULL,
 		               "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
 		               "mark the migration transaction:false");
 	}
@@ -630,7 +582,7 @@ static int pg_query_method(drv_conn *dc, const char *sql, const char *const *par
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		if (is_copy(s)) {
 			res = finish_copy(c, res);
-			rc = fail_text(err, STRATA_ESQL, NULL,
+			rc = drv_fail_text(err, STRATA_ESQL, NULL,
 			               "COPY to or from the client is not supported here");
 			goto out;
 		}
@@ -702,7 +654,7 @@ static int lock_still_held(struct pgc *c, struct drv_err *err)
 		return 0;
 	if (rc == 0) {
 		c->lock_lost = 1;
-		err_reset(err, STRATA_ELOCKED);
+		drv_err_reset(err, STRATA_ELOCKED);
 		sbuf_setf(&err->msg, "strata's migration lock was released during the run (by "
 		          "pg_advisory_unlock_all() or pg_advisory_unlock() in a migration?), so "
 		          "another runner may be applying the same migrations: not committed");
@@ -729,7 +681,7 @@ static int pg_commit(drv_conn *dc, struct drv_err *err)
 		rc = fail_result(c, res, err);
 	else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
 		/* COMMIT of a failed transaction rolls back without an error. */
-		rc = fail_text(err, STRATA_ESQL, NULL,
+		rc = drv_fail_text(err, STRATA_ESQL, NULL,
 		               "the transaction was rolled back: a statement in it had failed");
 	PQclear(res);
 	return rc;
@@ -740,7 +692,7 @@ static int pg_rollback(drv_conn *dc, struct drv_err *err)
 	struct pgc *c = (struct pgc *)dc;
 
 	if (PQstatus(c->pg) != CONNECTION_OK)
-		return fail_text(err, STRATA_ECONNECT, NULL,
+		return drv_fail_text(err, STRATA_ECONNECT, NULL,
 		                 "connection to the server was lost (the server rolled back)");
 	/* Nothing to undo when the script ended the transaction itself; saying
 	 * ROLLBACK then would only earn a WARNING in the log. */
@@ -825,7 +777,7 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 		c->holds_lock = 1;
 		memcpy(c->lock_key, id, sizeof id);
 	} else if (rc == STRATA_ESQL && strcmp(err->sqlstate, "55P03") == 0) {
-		err_reset(err, STRATA_ELOCKED);
+		drv_err_reset(err, STRATA_ELOCKED);
 		sbuf_setf(&err->msg, "another strata run held the lock for more than %ld ms "
 		          "(advisory lock on %s)", c->busy_timeout_ms, key);
 		rc = STRATA_ELOCKED;
@@ -834,7 +786,7 @@ static int pg_lock(drv_conn *dc, const char *key, struct drv_err *err)
 		struct drv_err e2;
 		drv_err_init(&e2);
 		if (simple(c, rc ? "ROLLBACK" : "COMMIT", &e2) && !rc)
-			rc = fail_text(err, e2.code, NULL, e2.msg.buf);
+			rc = drv_fail_text(err, e2.code, NULL, e2.msg.buf);
 		drv_err_release(&e2);
 	}
 out:
@@ -859,7 +811,7 @@ static int pg_unlock(drv_conn *dc, const char *key, struct drv_err *err)
 	}
 	rc = lock_call(c, "SELECT pg_advisory_unlock($1::bigint)", id, err);
 	if (rc == 0) {
-		err_reset(err, STRATA_ERROR);
+		drv_err_reset(err, STRATA_ERROR);
 		sbuf_setf(&err->msg, "the advisory lock on %s was not held", key);
 		return STRATA_ERROR;
 	}
@@ -937,7 +889,7 @@ static int admin_connect(const struct strata_url *url, PGconn **out, char **dbna
 	if (!name) {
 		res = PQexec(*out, "SELECT session_user");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-			rc = fail_text(err, STRATA_ECONNECT, NULL, PQerrorMessage(*out));
+			rc = drv_fail_text(err, STRATA_ECONNECT, NULL, PQerrorMessage(*out));
 			goto out;
 		}
 		name = PQgetvalue(res, 0, 0);
@@ -966,7 +918,7 @@ static int admin_run(PGconn *pg, const char *sql, const char *name, struct drv_e
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		if (state && strcmp(state, "42P04") == 0) {
-			err_reset(err, STRATA_ERROR);
+			drv_err_reset(err, STRATA_ERROR);
 			sbuf_setf(&err->msg, "database \"%s\" already exists", name);
 			memcpy(err->sqlstate, "42P04", 6); /* what a caller tells it by */
 			rc = STRATA_ERROR;
@@ -1015,7 +967,7 @@ static int admin_create_drop(const struct strata_url *url, int drop, struct drv_
 	 * session dropping it first). */
 	if (drop && (rc = admin_exists(pg, name, err)) <= 0) {
 		if (rc == 0) {
-			err_reset(err, STRATA_ENOTFOUND);
+			drv_err_reset(err, STRATA_ENOTFOUND);
 			sbuf_setf(&err->msg, "database \"%s\" does not exist", name);
 			rc = STRATA_ENOTFOUND;
 		}

@@ -19,50 +19,10 @@
 #include <jansson.h>
 #include <pg_query.h>
 
-static void err_reset(struct drv_err *err, int code)
-{
-	err->code = code;
-	err->sqlstate[0] = '\0';
-	err->offset = -1;
-	err->stmt_len = -1;
-	err->why = 0;
-	sbuf_reset(&err->msg);
-	sbuf_reset(&err->detail);
-	sbuf_reset(&err->hint);
-}
-
-/* err = code with text flattened to one line, as driver_pg.c words its
- * messages (libpg_query quotes the statement, newlines and all). */
-static int fail_text(struct drv_err *err, int code, const char *text)
-{
-	int space = 0, any = 0;
-
-	err_reset(err, code);
-	for (; text && *text; text++) {
-		if (isspace((unsigned char)*text)) {
-			space = 1;
-			continue;
-		}
-		if (space && any)
-			sbuf_addc(&err->msg, ' ');
-		sbuf_addc(&err->msg, *text);
-		space = 0;
-		any = 1;
-	}
-	if (!err->msg.len)
-		sbuf_adds(&err->msg, "unknown error");
-	sbuf_escape_controls(&err->msg, 0);
-	if (sbuf_failed(&err->msg)) {
-		err->code = STRATA_ENOMEM;
-		sbuf_reset(&err->msg);
-		sbuf_adds(&err->msg, "out of memory");
-	}
-	return err->code;
-}
 
 static int fail_nomem(struct drv_err *err)
 {
-	return fail_text(err, STRATA_ENOMEM, "out of memory");
+	return drv_fail_text(err, STRATA_ENOMEM, NULL, "out of memory");
 }
 
 static int has_word_ci(const char *s, size_t len, const char *w)
@@ -299,7 +259,7 @@ static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *e
 	PgQuerySplitResult sc;
 	int i;
 
-	fail_text(err, STRATA_ESQL, e->message);
+	drv_fail_text(err, STRATA_ESQL, NULL, e->message);
 	memcpy(err->sqlstate, "42601", 6);
 	if (e->cursorpos <= 0)
 		return err->code;
@@ -372,7 +332,7 @@ static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv
 			goto out;
 		}
 		if (mode == SPLIT_FOR_EXEC && copy) {
-			err_reset(err, STRATA_ESQL);
+			drv_err_reset(err, STRATA_ESQL);
 			sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
 			          "(INSERT) or COPY from a file on the server", copy);
 			err->offset = (long)a;
