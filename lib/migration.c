@@ -1160,18 +1160,8 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			migration_release(&m);
 			goto out;
 		}
-		if (out->n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			struct migration *nv = realloc(out->v, na * sizeof *nv);
-			if (!nv) {
-				migration_release(&m);
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			out->v = nv;
-			alloc = na;
-		}
-		out->v[out->n++] = m;
+		if ((rc = migrations_push(out, &alloc, &m)) != 0)
+			goto out;
 	}
 	rc = migrations_finish(out, err);
 out:
@@ -1183,6 +1173,24 @@ out:
 	if (rc)
 		migrations_release(out);
 	return rc;
+}
+
+/* m appended to s (alloc: s's capacity, grown by doubling); on failure m
+ * is released. 0 or STRATA_ENOMEM. */
+int migrations_push(struct migration_set *s, size_t *alloc, struct migration *m)
+{
+	if (s->n == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 64;
+		struct migration *nv = realloc(s->v, na * sizeof *nv);
+		if (!nv) {
+			migration_release(m);
+			return STRATA_ENOMEM;
+		}
+		s->v = nv;
+		*alloc = na;
+	}
+	s->v[s->n++] = *m;
+	return 0;
 }
 
 int migrations_finish(struct migration_set *s, struct sbuf *err)

@@ -93,6 +93,9 @@ struct migration *migrations_find(const struct migration_set *s, const char *ver
  * what a squash replaces, refuse a version used twice, see whether the
  * versions are a sequence. 0 or STRATA_EPARSE / STRATA_ENOMEM. */
 int migrations_finish(struct migration_set *s, struct sbuf *err);
+/* m appended to s (*alloc: its capacity); on failure m is released.
+ * 0 or STRATA_ENOMEM. */
+int migrations_push(struct migration_set *s, size_t *alloc, struct migration *m);
 /* One migration from a file's name and content held in memory (source.c):
  * the name is checked as migrations_load() checks a directory entry's, the
  * content parsed as a file's; path names it in messages. hasher as

@@ -84,18 +84,8 @@ int migrations_load_source(const strata_migration_source *src, struct migration_
 			rc = STRATA_ECHECKSUM;
 			goto out;
 		}
-		if (out->n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			struct migration *nv = realloc(out->v, na * sizeof *nv);
-			if (!nv) {
-				migration_release(&m);
-				rc = STRATA_ENOMEM;
-				goto out;
-			}
-			out->v = nv;
-			alloc = na;
-		}
-		out->v[out->n++] = m;
+		if ((rc = migrations_push(out, &alloc, &m)) != 0)
+			goto out;
 	}
 	if ((rc = migrations_finish(out, err)) != 0)
 		goto out;
