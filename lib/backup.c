@@ -22,12 +22,19 @@
  * opened once and held open, so a prune running meanwhile cannot take it
  * away halfway.
  *
- * Every copy goes through SQLite's online backup API, never a file copy:
+ * How a backup is copied:
  *  - A backup reads through a second, read-only connection holding one read
  *    transaction for the whole copy: one consistent snapshot while other
  *    processes read and write, WAL or not. Inside a run's write transaction
  *    it is also the only way: sqlite3_backup_step() answers SQLITE_BUSY
  *    forever when its source connection is in a write transaction.
+ *  - When the database file itself is that snapshot (always with a rollback
+ *    journal, whose writers wait for our SHARED lock; in WAL mode once a
+ *    checkpoint has put every committed page in the file: file_copy_ok()
+ *    says why that suffices), the file is copied as it is, in 4 MiB reads
+ *    through the read connection's own file handle, then checked to open
+ *    as the snapshot. Otherwise SQLite's online backup API copies the
+ *    snapshot page by page: same result, about three times the time.
  *  - It is written to a hidden temporary file (O_EXCL, mode 0600), fsynced,
  *    then linked to its final name and the folder fsynced: a crash or a full
  *    disk never leaves half a backup under a backup's name.
