@@ -1674,7 +1674,10 @@ static void rename_notes(struct ctx *x)
 		if (dr->kind == DIFF_DROP_TABLE) {
 			for (j = 0; j < d->n; j++) {
 				struct diff_change *cr = &d->v[j];
-				if (cr->kind != DIFF_CREATE_TABLE || !same_columns(d, dr->pair->a, cr->pair->b))
+				/* the hint renames within a schema: a table of the same
+				 * columns in another schema is not one it can keep */
+				if (cr->kind != DIFF_CREATE_TABLE || !same_columns(d, dr->pair->a, cr->pair->b) ||
+				    !name_eq(d, dr->pair->a->schema, cr->pair->b->schema))
 					continue;
 				set_note(x, dr, "drops table %s and its rows; possible rename of %s to %s (add "
 				         "'-- strata:renamed-from %s' to the CREATE TABLE %s line to keep them)",

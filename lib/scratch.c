@@ -350,6 +350,65 @@ static int target_identity(strata_db *db, struct pg_id *id, struct drv_err *e)
 	return rc;
 }
 
+/*
+ * The target's unqualified names live in its current schema: the first
+ * schema of its search_path that exists, which is "$user" for a role with
+ * a schema of its own name. The scratch database must put a schema file's
+ * unqualified objects in that same schema, or every table would seem to
+ * move between schemas (a drop and a create, rows lost). So the scratch
+ * session gets the target's effective search_path, its first schema made
+ * there when missing (ours: a made database is dropped, and a dev database
+ * is emptied of what this run made). Nothing to do when it is public.
+ */
+static const char target_path_sql[] =
+	"SELECT current_schema(), (SELECT string_agg(quote_ident(p.s), ', ' ORDER BY p.i) "
+	"FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i))";
+
+static int match_search_path(strata_db *db, struct scratch *s)
+{
+	struct drv_open_opts o;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	struct sbuf sql = SBUF_INIT;
+	drv_conn *c = db->conn;
+	const char *params[1];
+	int rc;
+
+	drv_err_init(&e);
+	if (!c) {
+		memset(&o, 0, sizeof o);
+		o.busy_timeout_ms = db->busy_timeout_ms;
+		if ((rc = drv_open(&c, &db->url, &o, &e)) != 0) {
+			db_error_drv(db, &e, "cannot read the target's search_path");
+			goto out;
+		}
+	}
+	if ((rc = drv_query(c, target_path_sql, NULL, 0, &r, &e)) != 0) {
+		db_error_drv(db, &e, "cannot read the target's search_path");
+		goto out;
+	}
+	if (r->nrows != 1 || !drv_cell(r, 0, 0) || !strcmp(drv_cell(r, 0, 0), "public"))
+		goto out;
+	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+	sbuf_add_ident(&sql, drv_cell(r, 0, 0));
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	params[0] = drv_cell(r, 0, 1);
+	if ((rc = drv_exec(s->conn, sql.buf, &e)) != 0 ||
+	    (rc = drv_query(s->conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
+	                    params, 1, NULL, &e)) != 0)
+		db_error_drv(db, &e, "cannot give the scratch database the target's default schema");
+out:
+	if (c != db->conn)
+		drv_close(c);
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	return rc;
+}
+
 static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scratch *s)
 {
 	struct pg_id dev_id, target_id;
@@ -548,7 +607,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	if (dev_url && *dev_url) {
 		s->url = du;
 		memset(&du, 0, sizeof du);
-		rc = dev_open_pg(db, &o, s);
+		if ((rc = dev_open_pg(db, &o, s)) == 0 && db->url.engine)
+			rc = match_search_path(db, s);
 		goto out;
 	}
 	/* A database of our own on the target's server; the name is taken
@@ -584,6 +644,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	rc = drv_open(&s->conn, &s->url, &o, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot open the scratch database");
+	else if (db->url.engine)
+		rc = match_search_path(db, s);
 out:
 	url_release(&du);
 	drv_err_release(&e);
