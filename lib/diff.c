@@ -45,6 +45,7 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_CREATE_ENUM] = "create_enum",
 	[DIFF_DROP_ENUM] = "drop_enum",
 	[DIFF_ADD_ENUM_VALUE] = "add_enum_value",
+	[DIFF_RENAME_ENUM_VALUE] = "rename_enum_value",
 	[DIFF_REBUILD_ENUM] = "rebuild_enum",
 	[DIFF_CREATE_SEQUENCE] = "create_sequence",
 	[DIFF_DROP_SEQUENCE] = "drop_sequence",
