@@ -7,12 +7,15 @@
  * database, or else one made for the occasion on the target's server
  * (strata_scratch_<pid>_<n>) and dropped before the call returns. Which of
  * the two an engine has, and the URL, is the driver's (scratch_url,
- * driver.h; catalog_*.c); the proofs below stay here, per engine.
+ * driver.h; catalog_*.c). A --dev-url beside a private scratch database is
+ * only proven safe, by its driver (dev_check: SQLite's compares the files);
+ * one on a server is used, and the proofs for that kind, which need a
+ * session on it and on the target, are below.
  *
  * A dev database is somebody's database, so it is proven safe first: it is
  * not the target (the two servers are asked who they are: postmaster start
  * time, port, database oid, and the cluster's system identifier when the
- * role may read it; SQLite compares the files), it holds no user object, and
+ * role may read it), it holds no user object, and
  * no other strata run is using it (an advisory lock for the session). When
  * done, strata drops what this run made there and nothing else: the database
  * was empty, so whatever is there now is ours; public itself is never
@@ -28,69 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-static int is_pg_engine(const strata_db *db)
-{
-	return engine_from_name(db->url.engine) == SCHEMA_PG;
-}
-
-/* ---- SQLite: the files --------------------------------------------------- */
-
-/* 1 when paths a and b name the same file (hard links and symbolic links
- * included), 0 when not or when either does not exist. */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	char *ra, *rb;
-	int same;
-
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-		return 0;
-	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-		return 1;
-	ra = realpath(a, NULL);
-	rb = realpath(b, NULL);
-	same = ra && rb && strcmp(ra, rb) == 0;
-	free(ra);
-	free(rb);
-	return same;
-}
-
-/* A SQLite --dev-url: not the target, and empty. Opened read-only: strata
- * never writes to it (the scratch work runs in memory). A file that does not
- * exist holds nothing to protect. */
-static int dev_check_sqlite(strata_db *db, const struct strata_url *u)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = 0, src;
-
-	if (strcmp(u->path, ":memory:") == 0)
-		return 0;
-	if (db->url.path && strcmp(db->url.path, ":memory:") != 0 && same_file(u->path, db->url.path))
-		return db_error(db, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
-		                "must be a separate, empty one", u->redacted);
-	if (access(u->path, F_OK) != 0)
-		return 0;
-	src = sqlite3_open_v2(u->path, &h, SQLITE_OPEN_READONLY, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_prepare_v2(h, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
-		                         "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid LIMIT 1", -1, &st, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is not empty (%s %s): a dev database must "
-		              "hold no objects", u->redacted, (const char *)sqlite3_column_text(st, 0),
-		              (const char *)sqlite3_column_text(st, 1));
-	else if (src != SQLITE_DONE)
-		rc = db_error(db, (src & 0xff) == SQLITE_NOTADB ? STRATA_ENOTADB : STRATA_ECONNECT,
-		              "--dev-url %s: cannot read it: %s", u->redacted,
-		              h ? sqlite3_errmsg(h) : "out of memory");
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return rc;
-}
 
 /* ---- PostgreSQL: who the server is ------------------------------------------ */
 
@@ -582,16 +522,21 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 			goto out;
 		}
 	}
-	if (!is_pg_engine(db) && dev_url && *dev_url && (rc = dev_check_sqlite(db, &du)) != 0)
-		goto out;
 	/* The engine says where its scratch database is (driver.h,
 	 * scratch_url): a private one that opening makes (SQLite's memory),
 	 * whatever --dev-url said, or one to create on the target's server.
 	 * Without a target, SQLite's. */
-	d = driver_for_engine(is_pg_engine(db) ? SCHEMA_PG : SCHEMA_SQLITE);
-	if ((rc = drv_scratch_url(d, &db->url, NULL, &u, &made)) != 0) {
-		rc = db_error(db, rc, "%s", rc == STRATA_ENOMEM ? "out of memory"
-		                            : "no scratch database for this engine");
+	d = db->url.engine ? driver_for(&db->url) : driver_for_engine(SCHEMA_SQLITE);
+	if (!d || (rc = drv_scratch_url(d, &db->url, NULL, &u, &made)) != 0) {
+		rc = db_error(db, d ? rc : STRATA_EUNSUPPORTED, "%s", d && rc == STRATA_ENOMEM
+		              ? "out of memory" : "no scratch database for this engine");
+		goto out;
+	}
+	/* A private scratch: a --dev-url is only proven safe (its driver's
+	 * dev_check), never used. */
+	if (!made && dev_url && *dev_url && (rc = drv_dev_check(d, &du, &db->url, &e)) != 0) {
+		free(u);
+		db_error_drv(db, &e, NULL);
 		goto out;
 	}
 	if (!made) {
