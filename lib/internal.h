@@ -64,6 +64,10 @@ int db_why(strata_db *db, int why, const char *a0, const char *a1, const char *a
  * GIT_ERROR_CHECK_VERSION: a struct that skipped its _INIT (version 0) or
  * comes from a newer header would be read field by field wrongly. */
 int db_check_version(strata_db *db, const char *type, int version, int known);
+/* runner.c: STRATA_EREADONLY, said before anything runs, when the database
+ * cannot be written (a read-only SQLite file or folder, a PostgreSQL standby
+ * or read-only session); 0 when it can. */
+int db_writable_check(strata_db *db);
 /* Take a driver error onto the handle, prefixed by context when not NULL. */
 int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
 /* Run sql, which begins at line first_line of the file named where, on c. On
