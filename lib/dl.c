@@ -185,11 +185,6 @@ int dl_need_pq(struct drv_err *err)
 	return need(&pq_lib, pq_once, err);
 }
 
-const char *dl_pq_missing(void)
-{
-	return dl_need_pq(NULL) ? pq_lib.msg : NULL;
-}
-
 /* ---- libpg_query ------------------------------------------------------------ */
 
 static struct dl_lib pg_query_lib;
@@ -282,11 +277,6 @@ static void pg_query_once(void)
 int dl_need_pg_query(struct drv_err *err)
 {
 	return need(&pg_query_lib, pg_query_once, err);
-}
-
-const char *dl_pg_query_missing(void)
-{
-	return dl_need_pg_query(NULL) ? pg_query_lib.msg : NULL;
 }
 
 const struct dl_pg_query_api *dl_pg_query(void)

@@ -54,9 +54,5 @@ void dl_load(struct dl_lib *lib);
  */
 int dl_need_pq(struct drv_err *err);
 int dl_need_pg_query(struct drv_err *err);
-/* The same, for callers with a message buffer of their own: NULL when
- * loaded, else the message (static, lives as long as the process). */
-const char *dl_pq_missing(void);
-const char *dl_pg_query_missing(void);
 
 #endif
