@@ -111,8 +111,8 @@ void dl_load(struct dl_lib *lib)
 		say_missing(lib, why.buf);
 		sbuf_release(&why);
 		lib->rc = STRATA_EUNSUPPORTED;
-		/* The table may be half filled: never used, since rc says so.
-		 * The library stays loaded: unloading what dlopen() ran the
+		/* bind() writes the table only whole, so it is as it was. The
+		 * library stays loaded: unloading what dlopen() ran the
 		 * constructors of is not worth the risk for a failure path. */
 	}
 	sbuf_release(&path);
