@@ -25,7 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libpq-fe.h>
+#include "dl_pq.h"
 
 #include "catalog.h"
 #include "diff.h"
@@ -248,6 +248,9 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 	int rc = 0;
 
 	*out = NULL;
+	/* Every connection starts here, so libpq is loaded here (dl.c). */
+	if ((rc = dl_need_pq(err)) != 0)
+		return rc;
 	opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		struct sbuf why = SBUF_INIT;
@@ -875,6 +878,8 @@ static int admin_connect(const struct strata_url *url, PGconn **out, char **dbna
 
 	*out = NULL;
 	*dbname = NULL;
+	if ((rc = dl_need_pq(err)) != 0)
+		return rc;
 	opts = PQconninfoParse(url->conninfo, &perr);
 	name = opt_val(opts, "dbname");
 	if (!name)
