@@ -429,6 +429,16 @@ out:
 
 static int is_copy(ExecStatusType st);
 
+static int same_text(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int same_server(PGconn *a, PGconn *b)
+{
+	return same_text(PQhost(a), PQhost(b)) && same_text(PQport(a), PQport(b));
+}
+
 static void peer_open(struct pgc *c)
 {
 	struct drv_err e;
@@ -436,7 +446,12 @@ static void peer_open(struct pgc *c)
 	struct sbuf sb = SBUF_INIT;
 
 	drv_err_init(&e);
-	if (connect_url(c->conninfo, NULL, &c->peer, &e) == 0) {
+	if (connect_url(c->conninfo, NULL, &c->peer, &e) == 0 && !same_server(c->pg, c->peer)) {
+		/* a URL of several hosts: pids of another server mean nothing */
+		drv_fail_text(&e, STRATA_ECONNECT, NULL, "it reached another server than the run's");
+		PQfinish(c->peer);
+		c->peer = NULL;
+	} else if (c->peer) {
 		PQsetNoticeReceiver(c->peer, drop_notice, NULL);
 		res = PQexec(c->peer, "SET application_name = 'strata watcher'; "
 		                      "SET default_transaction_read_only = on; "
@@ -485,8 +500,10 @@ static void peer_locate(struct pgc *c, const char *sql, const char *query)
 		return;
 	for (i = c->w_cur; i < c->w_st->n; i++) {
 		const struct drv_stmt *st = &c->w_st->v[i];
-		size_t k = st->len < n ? st->len : n;
-		if (strncmp(sql + st->offset, query, k) == 0) {
+		/* the whole text, or the server's cut of a longer one
+		 * (track_activity_query_size, 1024 bytes by default) */
+		if ((st->len == n || (st->len > n && n >= 1000)) &&
+		    strncmp(sql + st->offset, query, n) == 0) {
 			c->w_cur = i;
 			watch_at(&c->watch, st->offset);
 			return;

@@ -148,10 +148,10 @@ test_expect_success POSTGRES 'a watcher that cannot connect says so once, and th
 		ALTER TABLE strata_migrations OWNER TO $role" &&
 	test_when_finished "drop_role $role" &&
 	url=$(printf "%s\n" "$DATABASE_URL" | sed "s|://[^@]*@|://$role:Sekr1t-w@|") &&
-	mig 0003_slow.sql "SELECT pg_sleep(0.6);" "SELECT 1;" &&
+	printf -- "-- migrate:up transaction:false\nSELECT 1;\nSELECT pg_sleep(0.6);\n-- migrate:down\nSELECT 1;\n" >migrations/0003_slow.sql &&
 	STRATA_TEST_WATCH_MS=100 strata -u "$url" -v up >out 2>err &&
 	test "$(grep -c "cannot see what statements wait for (no second connection): .*too many connections" err)" = 1 &&
-	test_grep "^strata: migrations/0003_slow.sql:2: running for [0-9]*s$" err &&
+	test_grep "^strata: migrations/0003_slow.sql:3: running for [0-9]*s$" err &&
 	test_grep ! -F "Sekr1t-w" err &&
 	test_grep "^applied *0003_slow" out
 '
