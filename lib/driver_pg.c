@@ -15,6 +15,10 @@
  * libpq's and the server's own messages (which do not hold the password)
  * pass as they are; libpq's complaints about a connection string it cannot
  * parse, which quote pieces of it, are replaced by our own words.
+ *
+ * When the embedder asked for progress, exec waits for its results through
+ * poll() and, while a statement runs long, asks a second connection what
+ * it waits for (the section "watching a long statement").
  */
 #include "driver.h"
 
@@ -490,6 +494,27 @@ static void add_shown(struct sbuf *sb, const char *s, const char *pass)
 	sbuf_release(&flat);
 }
 
+/* add_shown(), cut after max characters (" ..." then): the password is
+ * hidden in the whole text first, so that no cut leaves a piece of it. */
+static void add_cut(struct sbuf *sb, const char *s, const char *pass, size_t max)
+{
+	struct sbuf all = SBUF_INIT;
+	size_t i, chars = 0;
+
+	add_shown(&all, s, pass);
+	for (i = 0; i < all.len; i++) {
+		if (((unsigned char)all.buf[i] & 0xC0) == 0x80)
+			continue; /* inside a UTF-8 sequence */
+		if (chars++ == max) {
+			sbuf_truncate(&all, i);
+			sbuf_adds(&all, " ...");
+			break;
+		}
+	}
+	sbuf_add(sb, all.buf, all.len);
+	sbuf_release(&all);
+}
+
 /* Which of exec's statements the server runs (its text as
  * pg_stat_activity shows it, maybe cut), from the one last seen on. */
 static void peer_locate(struct pgc *c, const char *sql, const char *query)
@@ -518,7 +543,7 @@ static const char peer_sql[] =
 	"  THEN 'table' WHEN r.relkind = 'i' THEN 'index' ELSE 'relation' END, n.nspname, r.relname) "
 	"  FROM pg_catalog.pg_class r JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
 	"  WHERE r.oid = w.relation), "
-	" b.pid, b.application_name, b.state, left(b.query, 60), length(b.query) > 60, "
+	" b.pid, b.application_name, b.state, b.query, NULL, "
 	" extract(epoch FROM now() - b.state_change)::bigint, "
 	" (SELECT count(DISTINCT p) FROM unnest(pg_catalog.pg_blocking_pids(a.pid)) p) "
 	"FROM pg_catalog.pg_stat_activity a "
@@ -575,8 +600,8 @@ static void peer_ask(struct pgc *c, struct sbuf *msg)
 	sbuf_addf(msg, "', %s", PQgetisnull(res, 0, 6) ? "state unknown" : PQgetvalue(res, 0, 6));
 	if (!PQgetisnull(res, 0, 7) && *PQgetvalue(res, 0, 7)) {
 		sbuf_adds(msg, ": '");
-		add_shown(msg, PQgetvalue(res, 0, 7), pass);
-		sbuf_adds(msg, strcmp(PQgetvalue(res, 0, 8), "t") == 0 ? " ...'" : "'");
+		add_cut(msg, PQgetvalue(res, 0, 7), pass, 60);
+		sbuf_adds(msg, "'");
 	}
 	if (!PQgetisnull(res, 0, 9))
 		sbuf_addf(msg, ", for %ss", PQgetvalue(res, 0, 9));

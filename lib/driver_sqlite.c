@@ -6,7 +6,10 @@
  * sleeps (and says once that it waits) until busy_timeout_ms has passed.
  * exec() prepares and steps one statement at a time with the tail pointer,
  * so a failure knows exactly which statement, and sqlite3_error_offset()
- * where in it, went wrong.
+ * where in it, went wrong. When the embedder asked for progress, exec()
+ * also sets a progress handler and an update hook for its own run (and
+ * removes them after): a statement that runs long reports its time and
+ * the rows written so far (watch.h).
  */
 #include "driver.h"
 #include "internal.h"
