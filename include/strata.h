@@ -186,7 +186,8 @@ typedef struct strata_config {
 	                              NULL: the directory */
 	/* version 4: */
 	int progress;              /* 1: also send STRATA_LOG_PROGRESS messages to log
-	                              (what a long statement does and waits for) */
+	                              (what a long statement does and waits for); the
+	                              targets of strata_fleet() never send them */
 } strata_config;
 
 #define STRATA_CONFIG_VERSION 4
