@@ -35,6 +35,7 @@ struct strata_db {
 	const strata_migration_source *source; /* strata_config.source (version 3): lent */
 	const struct run_hooks *hooks;   /* during strata_up()/strata_down(): the caller's
 	                                    hooks (hook.c); NULL otherwise */
+	int progress;                    /* strata_config.progress (version 4), with a log */
 };
 
 /* hook.c: the before-each/after-each callbacks of the current run. */

@@ -92,7 +92,10 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 	int rc;
 
 	drv_err_init(&e);
+	c->watch_where = where;
+	c->watch_line = first_line;
 	rc = drv_exec(c, sql, &e);
+	c->watch_where = NULL;
 	if (rc) {
 		struct sbuf ctx = SBUF_INIT;
 		long line = first_line;
