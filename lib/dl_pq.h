@@ -39,12 +39,14 @@
 	X(PQgetResult) \
 	X(PQgetisnull) \
 	X(PQgetvalue) \
+	X(PQhost) \
 	X(PQisBusy) \
 	X(PQnfields) \
 	X(PQntuples) \
 	X(PQparameterStatus) \
 	X(PQpass) \
 	X(PQpipelineSync) \
+	X(PQport) \
 	X(PQputCopyEnd) \
 	X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
@@ -94,12 +96,14 @@ extern struct dl_pq_api dl_pq_api;
 #define PQgetResult (dl_pq_api.f_PQgetResult)
 #define PQgetisnull (dl_pq_api.f_PQgetisnull)
 #define PQgetvalue (dl_pq_api.f_PQgetvalue)
+#define PQhost (dl_pq_api.f_PQhost)
 #define PQisBusy (dl_pq_api.f_PQisBusy)
 #define PQnfields (dl_pq_api.f_PQnfields)
 #define PQntuples (dl_pq_api.f_PQntuples)
 #define PQparameterStatus (dl_pq_api.f_PQparameterStatus)
 #define PQpass (dl_pq_api.f_PQpass)
 #define PQpipelineSync (dl_pq_api.f_PQpipelineSync)
+#define PQport (dl_pq_api.f_PQport)
 #define PQputCopyEnd (dl_pq_api.f_PQputCopyEnd)
 #define PQresultErrorField (dl_pq_api.f_PQresultErrorField)
 #define PQresultErrorMessage (dl_pq_api.f_PQresultErrorMessage)
