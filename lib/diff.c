@@ -1405,7 +1405,7 @@ static int references_b(const struct diff *d, const struct schema_table *from,
 		if (name_eq(d, from->fks[i].ref_table, to->name) && name_eq(d, nsp, to->schema))
 			return 1;
 	}
-	return 0;
+	return d->engine == SCHEMA_PG && table_is_child_of(d, from, to);
 }
 
 /* Depth-first: every table t references comes before t. */
@@ -1535,6 +1535,8 @@ static void table_changes(struct ctx *x)
 		constraint_changes(x, p, 1);
 		column_changes(x, p, 2);
 		option_changes(x, p);
+		if (d->engine == SCHEMA_PG)
+			partition_changes(x, p);
 		if (x->oom || !x->o || !x->o->needs_rebuild || !p->changed || d->n == first)
 			continue;
 		r = x->o->needs_rebuild(d, p, &why);

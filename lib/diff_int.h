@@ -64,5 +64,10 @@ void pg_object_changes(struct ctx *x);
 void remake_dependent_functions(struct ctx *x);
 void comment_changes(struct ctx *x);
 void remade_comments(struct ctx *x);
+/* Partitioning and inheritance (issue 22): 1 when t is a partition or an
+ * INHERITS child of parent; the ALTER_TABLE changes (DIFF_TBL_*) of pair p. */
+int table_is_child_of(const struct diff *d, const struct schema_table *t,
+                      const struct schema_table *parent);
+void partition_changes(struct ctx *x, struct diff_table *p);
 
 #endif

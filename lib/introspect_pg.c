@@ -114,10 +114,15 @@ static const char q_constraints[] =
 	" LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype = 'u'"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
 	" AND co.contype IN ('p', 'u', 'f', 'c')"
+	/* Not the clones of a partitioned table's constraints (on its
+	 * partitions, or a foreign key's on the partitions it references). */
+	" AND co.conparentid = 0 AND (co.conislocal OR NOT c.relispartition)"
 	" ORDER BY co.conrelid, co.conname";
 
 /* Standalone indexes: not those behind a PRIMARY KEY, UNIQUE or EXCLUDE
- * constraint, which depend on their constraint internally. Asked of
+ * constraint, which depend on their constraint internally, nor a
+ * partition's index attached to its partitioned parent's (the parent's
+ * index makes it, struct schema_table). Asked of
  * pg_depend, whose index answers it whatever the planner's statistics say
  * (pg_constraint.conindid has no index: right after a migration created
  * thousands of tables, stale statistics made that anti-join a nested loop
@@ -125,7 +130,8 @@ static const char q_constraints[] =
 #define STANDALONE_INDEX \
 	"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass" \
 	" AND d.objid = i.indexrelid AND d.refclassid = 'pg_constraint'::regclass" \
-	" AND d.deptype = 'i')"
+	" AND d.deptype = 'i')" \
+	" AND NOT EXISTS (SELECT 1 FROM pg_inherits pi WHERE pi.inhrelid = i.indexrelid)"
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
@@ -343,6 +349,28 @@ static const char q_policies[] =
 	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 	" ORDER BY n.nspname, c.relname, pol.polname";
 
+/* Partitioned tables (their key) and partitions (their parent and bound). */
+static const char q_partitions[] =
+	"SELECT c.oid, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,"
+	" pn.nspname, p.relname,"
+	" CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END"
+	" FROM pg_class c"
+	" LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
+	" LEFT JOIN pg_class p ON p.oid = i.inhparent"
+	" LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND (c.relkind = 'p' OR c.relispartition)"
+	" ORDER BY c.oid";
+
+/* INHERITS parents of the tables that are not partitions, in order. */
+static const char q_inherits[] =
+	"SELECT i.inhrelid, pn.nspname, p.relname"
+	" FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+	" JOIN pg_class p ON p.oid = i.inhparent"
+	" JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+	" ORDER BY i.inhrelid, i.inhseqno";
+
 /*
  * What the chosen schemas hold that the model does not carry, one phrase a
  * row (struct schema.unmodeled): callers say so rather than report "no
@@ -353,15 +381,16 @@ static const char q_policies[] =
 #define REL_WHERE " WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 static const char q_unmodeled[] =
 	"SELECT w FROM ("
-	"SELECT format('partitioned table %I.%I', n.nspname, c.relname) AS w"
-	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-	REL_WHERE " AND c.relkind = 'p'"
-	" UNION ALL"
-	" SELECT format(CASE WHEN c.relispartition THEN 'partition %I.%I of %I.%I'"
-	"  ELSE 'table %I.%I inheriting from %I.%I' END, n.nspname, c.relname, pn.nspname, p.relname)"
-	" FROM pg_inherits i" REL_OF("i.inhrelid")
-	" JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
-	REL_WHERE " AND c.relkind IN ('r', 'p', 'f')"
+	/* A partition's columns are its parent's (struct schema_table): a
+	 * default of its own is not carried. */
+	"SELECT format('default of column %I of partition %I.%I', a.attname, n.nspname, c.relname) AS w"
+	" FROM pg_attribute a" REL_OF("a.attrelid")
+	" JOIN pg_inherits i ON i.inhrelid = c.oid"
+	" JOIN pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname"
+	" LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+	" LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum"
+	REL_WHERE " AND c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
+	" AND pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid)"
 	" UNION ALL"
 	" SELECT format('exclusion constraint %I on %I.%I', co.conname, n.nspname, c.relname)"
 	" FROM pg_constraint co" REL_OF("co.conrelid") REL_WHERE " AND co.contype = 'x'"
@@ -1291,6 +1320,49 @@ static int read_unmodeled(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
+/* Partitioning and inheritance (struct schema_table). Last of the table
+ * reads: a partition's columns are dropped from the model only after its
+ * own constraints, which name them by number, are read. */
+static int read_partitions(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_partitions, "partitions", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		struct schema_table *t;
+
+		if (!rel || !(t = rel->t))
+			continue;
+		if ((rc = schema_set_str(&t->partition_key, cell(r, i, 1))))
+			break;
+		if (!cell(r, i, 4))
+			continue;
+		if ((rc = schema_set_str(&t->part_of_schema, cell(r, i, 2))) ||
+		    (rc = schema_set_str(&t->part_of, cell(r, i, 3))) ||
+		    (rc = schema_set_str(&t->partition_bound, cell(r, i, 4))))
+			break;
+		table_clear_columns(t);
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+	if ((rc = run(x, q_inherits, "inheritance", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+
+		if (!rel || !rel->t)
+			continue;
+		if (!(rc = schema_names_add(&rel->t->inherits_schemas, PQgetvalue(r, i, 1))))
+			rc = schema_names_add(&rel->t->inherits, PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1352,7 +1424,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
-	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)))
+	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
+	    (rc = read_partitions(&x)))
 		goto out;
 	schema_sort(x.s);
 
