@@ -567,8 +567,8 @@ const char *col_to_b(const struct diff *d, const struct diff_table *p, const cha
 
 	if (!p || !p->b)
 		return name;
-	if (!p->a)
-		return name;
+	if (!p->a || p->b->part_of)
+		return name; /* a partition's columns are its parent's (schema.h) */
 	for (j = 0; j < p->b->ncolumns; j++)
 		if (p->from[j] && name_eq(d, p->from[j]->name, name))
 			return p->b->columns[j].name;
@@ -1493,7 +1493,7 @@ static void table_changes(struct ctx *x)
 	order = ordered_pairs(x, 1, &n);
 	for (k = 0; order && k < n; k++) {
 		struct diff_table *p = order[k];
-		if ((c = add(x, DIFF_CREATE_TABLE, DIFF_P_CREATE_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = add(x, DIFF_CREATE_TABLE, partition_phase(d, p), STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, p->b);
 			set_owner(x, c, p->b->name);

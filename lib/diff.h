@@ -102,6 +102,10 @@ enum diff_phase {
 	DIFF_P_CREATE_TABLE = 70,
 	DIFF_P_ALTER_TABLE = 80,
 	DIFF_P_DROP_TABLE = 90,
+	DIFF_P_ATTACH = 93,       /* PostgreSQL: partitions detached and attached again
+	                             with a new bound, once the partitions B drops
+	                             are gone and the parents' columns altered */
+	DIFF_P_CREATE_PARTITION = 96, /* then new partitions, in the room that leaves */
 	DIFF_P_CREATE_INDEX = 100,
 	DIFF_P_ADD_FK = 110,
 	DIFF_P_CREATE_VIEW = 120,

@@ -1180,7 +1180,7 @@ void partition_changes(struct ctx *x, struct diff_table *p)
 	    (!same_table_a_b(x->d, a->part_of_schema, a->part_of, b->part_of_schema, b->part_of) ||
 	     !str_eq(a->partition_bound, b->partition_bound))) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ATTACH, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->what = DIFF_TBL_PARTITION;
 			add_display(&sb, b->schema, b->name);
@@ -1235,4 +1235,10 @@ int diff_pg_refused(const struct schema *a, const struct schema *b, struct sbuf 
 		return 1;
 	}
 	return 0;
+}
+
+int partition_phase(const struct diff *d, const struct diff_table *p)
+{
+	return d->engine == SCHEMA_PG && p->b && p->b->part_of ? DIFF_P_CREATE_PARTITION
+	                                                       : DIFF_P_CREATE_TABLE;
 }

@@ -1349,6 +1349,24 @@ static int read_partitions(struct ctx *x)
 	PQclear(r);
 	if (rc)
 		return fail_oom(x);
+	/* pg_get_indexdef() says ON ONLY for a partitioned table's index, which
+	 * would make it alone; the model's index is made on the partitions too
+	 * (theirs are attached to it and not in the model). */
+	for (i = 0; (size_t)i < x->nixs && !rc; i++) {
+		struct schema_index *ix = x->ixs[i].ix;
+		const char *on = ix->sql ? strstr(ix->sql, " ON ONLY ") : NULL;
+		struct sbuf sb = SBUF_INIT;
+
+		if (!on)
+			continue;
+		sbuf_add(&sb, ix->sql, (size_t)(on - ix->sql));
+		sbuf_adds(&sb, " ON ");
+		sbuf_adds(&sb, on + strlen(" ON ONLY "));
+		rc = sbuf_failed(&sb) ? STRATA_ENOMEM : schema_set_str(&ix->sql, sb.buf);
+		sbuf_release(&sb);
+	}
+	if (rc)
+		return fail_oom(x);
 	if ((rc = run(x, q_inherits, "inheritance", &r)))
 		return rc;
 	for (i = 0; i < PQntuples(r) && !rc; i++) {
