@@ -1529,6 +1529,8 @@ static void table_changes(struct ctx *x)
 			option_changes(x, p);
 			continue;
 		}
+		if (d->engine == SCHEMA_PG)
+			unparent_changes(x, p);
 		column_changes(x, p, 0);
 		constraint_changes(x, p, 0);
 		column_changes(x, p, 1);

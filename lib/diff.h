@@ -86,7 +86,9 @@ enum diff_kind {
 
 /* What an ALTER_TABLE changes on PostgreSQL (0: options, UNLOGGED). */
 #define DIFF_TBL_PARTITION 0x01u  /* a partition's parent or bound: DETACH, ATTACH */
-#define DIFF_TBL_INHERIT   0x02u  /* INHERITS parents: NO INHERIT, INHERIT */
+#define DIFF_TBL_INHERIT   0x02u  /* INHERIT the parents B adds */
+#define DIFF_TBL_NO_INHERIT 0x04u /* NO INHERIT the parents B drops (ahead of
+                                     the table's column and CHECK drops) */
 
 /* What an ALTER_SEQUENCE changes. */
 #define DIFF_SEQ_OPTIONS   0x01u  /* type, start, increment, bounds, cache, cycle */

@@ -69,6 +69,9 @@ void remade_comments(struct ctx *x);
 int table_is_child_of(const struct diff *d, const struct schema_table *t,
                       const struct schema_table *parent);
 void partition_changes(struct ctx *x, struct diff_table *p);
+/* NO INHERIT of the parents pair p's table loses: ahead of its column and
+ * CHECK drops, which PostgreSQL refuses on what is still inherited. */
+void unparent_changes(struct ctx *x, struct diff_table *p);
 /* The phase of pair p's CREATE TABLE: DIFF_P_CREATE_PARTITION for a new
  * PostgreSQL partition, else DIFF_P_CREATE_TABLE. */
 int partition_phase(const struct diff *d, const struct diff_table *p);

@@ -1169,6 +1169,37 @@ static int same_parents(const struct diff *d, const struct diff_table *p)
 	return 1;
 }
 
+/* 1 when B's table of pair p inherits from a table A's did not (which
+ * 'b'), or A's from one B's does not ('a'). */
+static int parent_added_or_lost(const struct diff *d, const struct diff_table *p, int which)
+{
+	const struct schema_table *from = which == 'b' ? p->b : p->a, *to = which == 'b' ? p->a : p->b;
+	size_t i, j;
+
+	for (i = 0; i < from->inherits.n; i++) {
+		int found = 0;
+		for (j = 0; j < to->inherits.n && !found; j++) {
+			const char *fn = i < from->inherits_schemas.n ? from->inherits_schemas.v[i] : NULL;
+			const char *tn = j < to->inherits_schemas.n ? to->inherits_schemas.v[j] : NULL;
+			found = which == 'b' ? same_table_a_b(d, tn, to->inherits.v[j], fn, from->inherits.v[i])
+			                     : same_table_a_b(d, fn, from->inherits.v[i], tn, to->inherits.v[j]);
+		}
+		if (!found)
+			return 1;
+	}
+	return 0;
+}
+
+static int has_new_parent(const struct diff *d, const struct diff_table *p)
+{
+	return parent_added_or_lost(d, p, 'b');
+}
+
+static int has_lost_parent(const struct diff *d, const struct diff_table *p)
+{
+	return parent_added_or_lost(d, p, 'a');
+}
+
 void partition_changes(struct ctx *x, struct diff_table *p)
 {
 	const struct schema_table *a = p->a, *b = p->b;
@@ -1191,17 +1222,36 @@ void partition_changes(struct ctx *x, struct diff_table *p)
 			set_owner(x, c, b->name);
 		}
 	}
-	if (!same_parents(x->d, p)) {
+	if (!same_parents(x->d, p) && has_new_parent(x->d, p)) {
 		p->changed = 1;
 		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->what = DIFF_TBL_INHERIT;
 			add_display(&sb, b->schema, b->name);
 			c->object = detach(x, &sb);
-			set_note(x, c, "%s", b->inherits.n ? "INHERITS parents change" :
-			                     "no longer inherits (its columns stay)");
+			set_note(x, c, "inherits from another table (INHERIT)");
 			set_owner(x, c, b->name);
 		}
+	}
+}
+
+void unparent_changes(struct ctx *x, struct diff_table *p)
+{
+	const struct schema_table *b = p->b;
+	struct diff_change *c;
+	struct sbuf sb = SBUF_INIT;
+
+	if (same_parents(x->d, p) || !has_lost_parent(x->d, p))
+		return;
+	p->changed = 1;
+	if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->what = DIFF_TBL_NO_INHERIT;
+		add_display(&sb, b->schema, b->name);
+		c->object = detach(x, &sb);
+		set_note(x, c, "no longer inherits from a table (NO INHERIT): the columns it "
+		         "inherited stay, its own");
+		set_owner(x, c, b->name);
 	}
 }
 

@@ -1478,9 +1478,7 @@ static void partition_plan(struct sbuf *sb, const struct diff *d, const struct d
 		sbuf_addf(sb, " %s", b->partition_bound ? b->partition_bound : "DEFAULT");
 		end(sb);
 	}
-	if (!(c->what & DIFF_TBL_INHERIT))
-		return;
-	for (i = 0; i < a->inherits.n; i++) {
+	for (i = 0; (c->what & DIFF_TBL_NO_INHERIT) && i < a->inherits.n; i++) {
 		t = table_now(d, parent_nsp(a, i), a->inherits.v[i]);
 		if (t && has_parent(b, t))
 			continue;
@@ -1492,7 +1490,7 @@ static void partition_plan(struct sbuf *sb, const struct diff *d, const struct d
 			qn(sb, parent_nsp(a, i), a->inherits.v[i]);
 		end(sb);
 	}
-	for (i = 0; i < b->inherits.n; i++) {
+	for (i = 0; (c->what & DIFF_TBL_INHERIT) && i < b->inherits.n; i++) {
 		size_t j;
 		int kept = 0;
 		for (j = 0; j < a->inherits.n && !kept; j++) {
