@@ -144,4 +144,21 @@ test_expect_success 'push makes partitions and INHERITS; dump prints them; diff 
 	test_must_be_empty out
 '
 
+test_expect_success 'the JSON model carries them: inspect --format json reads back the same' '
+	strata -u "$other" inspect --format json >model.json &&
+	jq -c ".tables[] | select(.name == \"child\") | [.partition_key, .partition_of, .inherits]" \
+		model.json >actual &&
+	echo "[null,null,[{\"schema\":\"public\",\"name\":\"base\"},{\"schema\":\"public\",\"name\":\"tag\"}]]" >expect &&
+	test_cmp expect actual &&
+	strata -u "$other2" inspect --format json >model2.json &&
+	jq -c ".tables[] | select(.name == \"orders_us\") | [.partition_key, .partition_of, .columns]" \
+		model2.json >actual &&
+	echo "[\"RANGE (id)\",{\"schema\":\"public\",\"name\":\"orders\",\"bound\":\"FOR VALUES IN ('"'"'r3'"'"')\"},[]]" >expect &&
+	test_cmp expect actual &&
+	strata -u "$other" $dev_opt diff --from "$other" --to model.json --exit-code >out &&
+	test_must_be_empty out &&
+	strata -u "$other2" $dev_opt diff --from "$other2" --to model2.json --exit-code >out &&
+	test_must_be_empty out
+'
+
 test_done
