@@ -349,27 +349,24 @@ static const char q_policies[] =
 	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 	" ORDER BY n.nspname, c.relname, pol.polname";
 
-/* Partitioned tables (their key) and partitions (their parent and bound). */
+/* Partitioned tables (their key), partitions (their parent and bound) and
+ * children of INHERITS (their parents in order, as JSON [[schema, name]]):
+ * one row for each table that has any. */
 static const char q_partitions[] =
 	"SELECT c.oid, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,"
 	" pn.nspname, p.relname,"
-	" CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END"
+	" CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END,"
+	" CASE WHEN NOT c.relispartition THEN (SELECT json_agg(json_build_array(n2.nspname, p2.relname)"
+	"  ORDER BY i2.inhseqno) FROM pg_inherits i2 JOIN pg_class p2 ON p2.oid = i2.inhparent"
+	"  JOIN pg_namespace n2 ON n2.oid = p2.relnamespace WHERE i2.inhrelid = c.oid) END"
 	" FROM pg_class c"
 	" LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
 	" LEFT JOIN pg_class p ON p.oid = i.inhparent"
 	" LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
-	" AND (c.relkind = 'p' OR c.relispartition)"
+	" AND (c.relkind = 'p' OR c.relispartition"
+	"  OR EXISTS (SELECT 1 FROM pg_inherits x WHERE x.inhrelid = c.oid))"
 	" ORDER BY c.oid";
-
-/* INHERITS parents of the tables that are not partitions, in order. */
-static const char q_inherits[] =
-	"SELECT i.inhrelid, pn.nspname, p.relname"
-	" FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-	" JOIN pg_class p ON p.oid = i.inhparent"
-	" JOIN pg_namespace pn ON pn.oid = p.relnamespace"
-	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-	" ORDER BY i.inhrelid, i.inhseqno";
 
 /*
  * What the chosen schemas hold that the model does not carry, one phrase a
@@ -1320,6 +1317,29 @@ static int read_unmodeled(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
+/* [[schema, name], ...] (q_partitions) into t's INHERITS parents. */
+static int parents_from_json(struct schema_table *t, const char *text)
+{
+	json_t *a = json_loads(text, 0, NULL), *it;
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return STRATA_ENOMEM; /* the server's json_agg is well formed: only OOM fails */
+	}
+	json_array_foreach(a, i, it) {
+		const char *nsp = json_string_value(json_array_get(it, 0));
+		const char *name = json_string_value(json_array_get(it, 1));
+		if (nsp && name && !(rc = schema_names_add(&t->inherits_schemas, nsp)))
+			rc = schema_names_add(&t->inherits, name);
+		if (rc)
+			break;
+	}
+	json_decref(a);
+	return rc;
+}
+
 /* Partitioning and inheritance (struct schema_table). Last of the table
  * reads: a partition's columns are dropped from the model only after its
  * own constraints, which name them by number, are read. */
@@ -1337,6 +1357,8 @@ static int read_partitions(struct ctx *x)
 		if (!rel || !(t = rel->t))
 			continue;
 		if ((rc = schema_set_str(&t->partition_key, cell(r, i, 1))))
+			break;
+		if (cell(r, i, 5) && (rc = parents_from_json(t, cell(r, i, 5))))
 			break;
 		if (!cell(r, i, 4))
 			continue;
@@ -1367,18 +1389,7 @@ static int read_partitions(struct ctx *x)
 	}
 	if (rc)
 		return fail_oom(x);
-	if ((rc = run(x, q_inherits, "inheritance", &r)))
-		return rc;
-	for (i = 0; i < PQntuples(r) && !rc; i++) {
-		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
-
-		if (!rel || !rel->t)
-			continue;
-		if (!(rc = schema_names_add(&rel->t->inherits_schemas, PQgetvalue(r, i, 1))))
-			rc = schema_names_add(&rel->t->inherits, PQgetvalue(r, i, 2));
-	}
-	PQclear(r);
-	return rc ? fail_oom(x) : 0;
+	return 0;
 }
 
 /* ---- the whole ------------------------------------------------------------ */
