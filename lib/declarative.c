@@ -430,8 +430,16 @@ static int diff_models(strata_db *db, const struct schema *a, const struct schem
                        const struct diff_hints *h, int hints_from, struct diff **out)
 {
 	struct diff_opts o;
+	struct sbuf why = SBUF_INIT;
 	int rc;
 
+	*out = NULL;
+	if (diff_pg_refused(a, b, &why)) {
+		rc = sbuf_failed(&why) ? db_error(db, STRATA_ENOMEM, "out of memory")
+		                       : db_error(db, STRATA_EUNSUPPORTED, "%s", why.buf);
+		sbuf_release(&why);
+		return rc;
+	}
 	memset(&o, 0, sizeof o);
 	o.hints = h;
 	o.hints_describe_from = hints_from;

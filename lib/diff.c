@@ -568,8 +568,8 @@ const char *col_to_b(const struct diff *d, const struct diff_table *p, const cha
 
 	if (!p || !p->b)
 		return name;
-	if (!p->a)
-		return name;
+	if (!p->a || p->b->part_of)
+		return name; /* a partition's columns are its parent's (schema.h) */
 	for (j = 0; j < p->b->ncolumns; j++)
 		if (p->from[j] && name_eq(d, p->from[j]->name, name))
 			return p->b->columns[j].name;
@@ -1406,7 +1406,7 @@ static int references_b(const struct diff *d, const struct schema_table *from,
 		if (name_eq(d, from->fks[i].ref_table, to->name) && name_eq(d, nsp, to->schema))
 			return 1;
 	}
-	return 0;
+	return d->engine == SCHEMA_PG && table_is_child_of(d, from, to);
 }
 
 /* Depth-first: every table t references comes before t. */
@@ -1494,7 +1494,7 @@ static void table_changes(struct ctx *x)
 	order = ordered_pairs(x, 1, &n);
 	for (k = 0; order && k < n; k++) {
 		struct diff_table *p = order[k];
-		if ((c = add(x, DIFF_CREATE_TABLE, DIFF_P_CREATE_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = add(x, DIFF_CREATE_TABLE, partition_phase(d, p), STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, p->b);
 			set_owner(x, c, p->b->name);
@@ -1530,12 +1530,16 @@ static void table_changes(struct ctx *x)
 			option_changes(x, p);
 			continue;
 		}
+		if (d->engine == SCHEMA_PG)
+			unparent_changes(x, p);
 		column_changes(x, p, 0);
 		constraint_changes(x, p, 0);
 		column_changes(x, p, 1);
 		constraint_changes(x, p, 1);
 		column_changes(x, p, 2);
 		option_changes(x, p);
+		if (d->engine == SCHEMA_PG)
+			partition_changes(x, p);
 		if (x->oom || !x->o || !x->o->needs_rebuild || !p->changed || d->n == first)
 			continue;
 		r = x->o->needs_rebuild(d, p, &why);

@@ -85,6 +85,12 @@ enum diff_kind {
 #define DIFF_COL_IDENTITY  0x20u
 #define DIFF_COL_STORAGE   0x40u  /* PostgreSQL STORAGE, COMPRESSION, STATISTICS */
 
+/* What an ALTER_TABLE changes on PostgreSQL (0: options, UNLOGGED). */
+#define DIFF_TBL_PARTITION 0x01u  /* a partition's parent or bound: DETACH, ATTACH */
+#define DIFF_TBL_INHERIT   0x02u  /* INHERIT the parents B adds */
+#define DIFF_TBL_NO_INHERIT 0x04u /* NO INHERIT the parents B drops (ahead of
+                                     the table's column and CHECK drops) */
+
 /* What an ALTER_SEQUENCE changes. */
 #define DIFF_SEQ_OPTIONS   0x01u  /* type, start, increment, bounds, cache, cycle */
 #define DIFF_SEQ_OWNER     0x02u  /* OWNED BY */
@@ -99,6 +105,10 @@ enum diff_phase {
 	DIFF_P_CREATE_TABLE = 70,
 	DIFF_P_ALTER_TABLE = 80,
 	DIFF_P_DROP_TABLE = 90,
+	DIFF_P_ATTACH = 93,       /* PostgreSQL: partitions detached and attached again
+	                             with a new bound, once the partitions B drops
+	                             are gone and the parents' columns altered */
+	DIFF_P_CREATE_PARTITION = 96, /* then new partitions, in the room that leaves */
 	DIFF_P_CREATE_INDEX = 100,
 	DIFF_P_ADD_FK = 110,
 	DIFF_P_CREATE_VIEW = 120,
@@ -141,7 +151,8 @@ struct diff_change {
 	const char *label;       /* ADD_ENUM_VALUE: the value; ob's string, borrowed */
 	const char *old_name, *new_name; /* constraint names (RENAME_CONSTRAINT; DROP/ADD
 	                            PRIMARY KEY), borrowed from the models */
-	unsigned what;           /* ALTER_COLUMN: DIFF_COL_*; ALTER_SEQUENCE: DIFF_SEQ_* */
+	unsigned what;           /* ALTER_COLUMN: DIFF_COL_*; ALTER_SEQUENCE: DIFF_SEQ_*;
+	                            ALTER_TABLE: DIFF_TBL_* */
 	const struct schema_table *fk_table; /* ADD_FK / DROP_FK: the table holding it */
 	char *owner;             /* the table the change belongs to (per-table
 	                            migrations), B's name when it has one; NULL: none */
@@ -215,6 +226,14 @@ struct diff {
  */
 int diff_schemas(const struct schema *a, const struct schema *b, const struct diff_opts *o,
                  struct diff **out);
+/*
+ * PostgreSQL: what no ALTER can take from a to b, which the differ refuses
+ * rather than drop and re-create a table: a table that becomes
+ * partitioned or stops being so, a changed partition key, a table that
+ * becomes a partition or stops being one. 1 with one line in why (naming
+ * the table) when refused, else 0.
+ */
+int diff_pg_refused(const struct schema *a, const struct schema *b, struct sbuf *why);
 void diff_free(struct diff *d);
 
 /* "create_table", "drop_column", ... as strata_change.kind spells it. */

@@ -65,5 +65,16 @@ void pg_object_changes(struct ctx *x);
 void remake_dependent_functions(struct ctx *x);
 void comment_changes(struct ctx *x);
 void remade_comments(struct ctx *x);
+/* Partitioning and inheritance (issue 22): 1 when t is a partition or an
+ * INHERITS child of parent; the ALTER_TABLE changes (DIFF_TBL_*) of pair p. */
+int table_is_child_of(const struct diff *d, const struct schema_table *t,
+                      const struct schema_table *parent);
+void partition_changes(struct ctx *x, struct diff_table *p);
+/* NO INHERIT of the parents pair p's table loses: ahead of its column and
+ * CHECK drops, which PostgreSQL refuses on what is still inherited. */
+void unparent_changes(struct ctx *x, struct diff_table *p);
+/* The phase of pair p's CREATE TABLE: DIFF_P_CREATE_PARTITION for a new
+ * PostgreSQL partition, else DIFF_P_CREATE_TABLE. */
+int partition_phase(const struct diff *d, const struct diff_table *p);
 
 #endif

@@ -1213,3 +1213,172 @@ out:
 	free(cand);
 	free(set);
 }
+
+/* ---- partitioning and inheritance (PostgreSQL, issue 22) -------------------------- */
+
+/* 1 when A's table nsp.name is B's table bnsp.bname (the same, or renamed). */
+static int same_table_a_b(const struct diff *d, const char *nsp, const char *name,
+                          const char *bnsp, const char *bname)
+{
+	const struct diff_table *q = pair_of_a_name(d, nsp, name);
+
+	if (q && q->b)
+		return name_eq(d, q->b->schema, bnsp) && name_eq(d, q->b->name, bname);
+	return name_eq(d, nsp, bnsp) && name_eq(d, name, bname);
+}
+
+int table_is_child_of(const struct diff *d, const struct schema_table *t,
+                      const struct schema_table *parent)
+{
+	size_t i;
+
+	if (t->part_of && name_eq(d, t->part_of, parent->name) &&
+	    name_eq(d, t->part_of_schema, parent->schema))
+		return 1;
+	for (i = 0; i < t->inherits.n; i++)
+		if (name_eq(d, t->inherits.v[i], parent->name) &&
+		    name_eq(d, i < t->inherits_schemas.n ? t->inherits_schemas.v[i] : NULL, parent->schema))
+			return 1;
+	return 0;
+}
+
+/* 1 when A's INHERITS list of pair p is B's, parent by parent. */
+static int same_parents(const struct diff *d, const struct diff_table *p)
+{
+	const struct schema_table *a = p->a, *b = p->b;
+	size_t i;
+
+	if (a->inherits.n != b->inherits.n)
+		return 0;
+	for (i = 0; i < a->inherits.n; i++)
+		if (!same_table_a_b(d, i < a->inherits_schemas.n ? a->inherits_schemas.v[i] : NULL,
+		                    a->inherits.v[i],
+		                    i < b->inherits_schemas.n ? b->inherits_schemas.v[i] : NULL,
+		                    b->inherits.v[i]))
+			return 0;
+	return 1;
+}
+
+/* 1 when B's table of pair p inherits from a table A's did not (which
+ * 'b'), or A's from one B's does not ('a'). */
+static int parent_added_or_lost(const struct diff *d, const struct diff_table *p, int which)
+{
+	const struct schema_table *from = which == 'b' ? p->b : p->a, *to = which == 'b' ? p->a : p->b;
+	size_t i, j;
+
+	for (i = 0; i < from->inherits.n; i++) {
+		int found = 0;
+		for (j = 0; j < to->inherits.n && !found; j++) {
+			const char *fn = i < from->inherits_schemas.n ? from->inherits_schemas.v[i] : NULL;
+			const char *tn = j < to->inherits_schemas.n ? to->inherits_schemas.v[j] : NULL;
+			found = which == 'b' ? same_table_a_b(d, tn, to->inherits.v[j], fn, from->inherits.v[i])
+			                     : same_table_a_b(d, fn, from->inherits.v[i], tn, to->inherits.v[j]);
+		}
+		if (!found)
+			return 1;
+	}
+	return 0;
+}
+
+static int has_new_parent(const struct diff *d, const struct diff_table *p)
+{
+	return parent_added_or_lost(d, p, 'b');
+}
+
+static int has_lost_parent(const struct diff *d, const struct diff_table *p)
+{
+	return parent_added_or_lost(d, p, 'a');
+}
+
+void partition_changes(struct ctx *x, struct diff_table *p)
+{
+	const struct schema_table *a = p->a, *b = p->b;
+	struct diff_change *c;
+	struct sbuf sb = SBUF_INIT;
+
+	/* A partition on both sides (diff_pg_refused stops the rest). */
+	if (a->part_of && b->part_of &&
+	    (!same_table_a_b(x->d, a->part_of_schema, a->part_of, b->part_of_schema, b->part_of) ||
+	     !str_eq(a->partition_bound, b->partition_bound))) {
+		p->changed = 1;
+		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ATTACH, STRATA_CHANGE_DATA_DEPENDENT))) {
+			c->pair = p;
+			c->what = DIFF_TBL_PARTITION;
+			add_display(&sb, b->schema, b->name);
+			c->object = detach(x, &sb);
+			set_note(x, c, "partition detached and attached again %s: fails if a row "
+			         "does not fit the new bound (rows are never moved)",
+			         b->partition_bound ? b->partition_bound : "DEFAULT");
+			set_owner(x, c, b->name);
+		}
+	}
+	if (!same_parents(x->d, p) && has_new_parent(x->d, p)) {
+		p->changed = 1;
+		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+			c->pair = p;
+			c->what = DIFF_TBL_INHERIT;
+			add_display(&sb, b->schema, b->name);
+			c->object = detach(x, &sb);
+			set_note(x, c, "inherits from another table (INHERIT)");
+			set_owner(x, c, b->name);
+		}
+	}
+}
+
+void unparent_changes(struct ctx *x, struct diff_table *p)
+{
+	const struct schema_table *b = p->b;
+	struct diff_change *c;
+	struct sbuf sb = SBUF_INIT;
+
+	if (same_parents(x->d, p) || !has_lost_parent(x->d, p))
+		return;
+	p->changed = 1;
+	if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		c->pair = p;
+		c->what = DIFF_TBL_NO_INHERIT;
+		add_display(&sb, b->schema, b->name);
+		c->object = detach(x, &sb);
+		set_note(x, c, "no longer inherits from a table (NO INHERIT): the columns it "
+		         "inherited stay, its own");
+		set_owner(x, c, b->name);
+	}
+}
+
+int diff_pg_refused(const struct schema *a, const struct schema *b, struct sbuf *why)
+{
+	size_t i;
+
+	if (a->engine != SCHEMA_PG)
+		return 0;
+	for (i = 0; i < b->ntables; i++) {
+		const struct schema_table *tb = b->tables[i];
+		const struct schema_table *ta = schema_find_table(a, tb->schema, tb->name);
+		const char *what = NULL;
+
+		if (!ta)
+			continue;
+		if (!ta->partition_key != !tb->partition_key)
+			what = tb->partition_key ? "becomes partitioned" : "stops being partitioned";
+		else if (!str_eq(ta->partition_key, tb->partition_key))
+			what = "changes its partition key";
+		else if (!ta->part_of != !tb->part_of)
+			what = tb->part_of ? "becomes a partition" : "stops being a partition";
+		if (!what)
+			continue;
+		sbuf_adds(why, "table ");
+		add_display(why, tb->schema, tb->name);
+		sbuf_addf(why, " %s (%s -> %s): PostgreSQL cannot do that in place, and strata will not "
+		          "drop and re-create it", what,
+		          ta->partition_key ? ta->partition_key : ta->part_of ? "a partition" : "a plain table",
+		          tb->partition_key ? tb->partition_key : tb->part_of ? "a partition" : "a plain table");
+		return 1;
+	}
+	return 0;
+}
+
+int partition_phase(const struct diff *d, const struct diff_table *p)
+{
+	return d->engine == SCHEMA_PG && p->b && p->b->part_of ? DIFF_P_CREATE_PARTITION
+	                                                       : DIFF_P_CREATE_TABLE;
+}

@@ -114,10 +114,15 @@ static const char q_constraints[] =
 	" LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype = 'u'"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
 	" AND co.contype IN ('p', 'u', 'f', 'c')"
+	/* Not the clones of a partitioned table's constraints (on its
+	 * partitions, or a foreign key's on the partitions it references). */
+	" AND co.conparentid = 0 AND (co.conislocal OR NOT c.relispartition)"
 	" ORDER BY co.conrelid, co.conname";
 
 /* Standalone indexes: not those behind a PRIMARY KEY, UNIQUE or EXCLUDE
- * constraint, which depend on their constraint internally. Asked of
+ * constraint, which depend on their constraint internally, nor a
+ * partition's index attached to its partitioned parent's (the parent's
+ * index makes it, struct schema_table). Asked of
  * pg_depend, whose index answers it whatever the planner's statistics say
  * (pg_constraint.conindid has no index: right after a migration created
  * thousands of tables, stale statistics made that anti-join a nested loop
@@ -125,7 +130,8 @@ static const char q_constraints[] =
 #define STANDALONE_INDEX \
 	"NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass" \
 	" AND d.objid = i.indexrelid AND d.refclassid = 'pg_constraint'::regclass" \
-	" AND d.deptype = 'i')"
+	" AND d.deptype = 'i')" \
+	" AND NOT EXISTS (SELECT 1 FROM pg_inherits pi WHERE pi.inhrelid = i.indexrelid)"
 
 static const char q_indexes[] =
 	"SELECT i.indexrelid, i.indrelid, ic.relname, i.indisunique, am.amname,"
@@ -343,6 +349,25 @@ static const char q_policies[] =
 	" WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 	" ORDER BY n.nspname, c.relname, pol.polname";
 
+/* Partitioned tables (their key), partitions (their parent and bound) and
+ * children of INHERITS (their parents in order, as JSON [[schema, name]]):
+ * one row for each table that has any. */
+static const char q_partitions[] =
+	"SELECT c.oid, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,"
+	" pn.nspname, p.relname,"
+	" CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid, true) END,"
+	" CASE WHEN NOT c.relispartition THEN (SELECT json_agg(json_build_array(n2.nspname, p2.relname)"
+	"  ORDER BY i2.inhseqno) FROM pg_inherits i2 JOIN pg_class p2 ON p2.oid = i2.inhparent"
+	"  JOIN pg_namespace n2 ON n2.oid = p2.relnamespace WHERE i2.inhrelid = c.oid) END"
+	" FROM pg_class c"
+	" LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid"
+	" LEFT JOIN pg_class p ON p.oid = i.inhparent"
+	" LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
+	" AND (c.relkind = 'p' OR c.relispartition"
+	"  OR EXISTS (SELECT 1 FROM pg_inherits x WHERE x.inhrelid = c.oid))"
+	" ORDER BY c.oid";
+
 /*
  * What the chosen schemas hold that the model does not carry, one phrase a
  * row (struct schema.unmodeled): callers say so rather than report "no
@@ -353,15 +378,16 @@ static const char q_policies[] =
 #define REL_WHERE " WHERE " IN_NSP("c.relnamespace") " AND " NOT_EXT("pg_class", "c.oid")
 static const char q_unmodeled[] =
 	"SELECT w FROM ("
-	"SELECT format('partitioned table %I.%I', n.nspname, c.relname) AS w"
-	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-	REL_WHERE " AND c.relkind = 'p'"
-	" UNION ALL"
-	" SELECT format(CASE WHEN c.relispartition THEN 'partition %I.%I of %I.%I'"
-	"  ELSE 'table %I.%I inheriting from %I.%I' END, n.nspname, c.relname, pn.nspname, p.relname)"
-	" FROM pg_inherits i" REL_OF("i.inhrelid")
-	" JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
-	REL_WHERE " AND c.relkind IN ('r', 'p', 'f')"
+	/* A partition's columns are its parent's (struct schema_table): a
+	 * default of its own is not carried. */
+	"SELECT format('default of column %I of partition %I.%I', a.attname, n.nspname, c.relname) AS w"
+	" FROM pg_attribute a" REL_OF("a.attrelid")
+	" JOIN pg_inherits i ON i.inhrelid = c.oid"
+	" JOIN pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname"
+	" LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+	" LEFT JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum"
+	REL_WHERE " AND c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
+	" AND pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid)"
 	" UNION ALL"
 	" SELECT format('exclusion constraint %I on %I.%I', co.conname, n.nspname, c.relname)"
 	" FROM pg_constraint co" REL_OF("co.conrelid") REL_WHERE " AND co.contype = 'x'"
@@ -1291,6 +1317,81 @@ static int read_unmodeled(struct ctx *x)
 	return rc ? fail_oom(x) : 0;
 }
 
+/* [[schema, name], ...] (q_partitions) into t's INHERITS parents. */
+static int parents_from_json(struct schema_table *t, const char *text)
+{
+	json_t *a = json_loads(text, 0, NULL), *it;
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return STRATA_ENOMEM; /* the server's json_agg is well formed: only OOM fails */
+	}
+	json_array_foreach(a, i, it) {
+		const char *nsp = json_string_value(json_array_get(it, 0));
+		const char *name = json_string_value(json_array_get(it, 1));
+		if (nsp && name && !(rc = schema_names_add(&t->inherits_schemas, nsp)))
+			rc = schema_names_add(&t->inherits, name);
+		if (rc)
+			break;
+	}
+	json_decref(a);
+	return rc;
+}
+
+/* Partitioning and inheritance (struct schema_table). Last of the table
+ * reads: a partition's columns are dropped from the model only after its
+ * own constraints, which name them by number, are read. */
+static int read_partitions(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_partitions, "partitions", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct rel *rel = find_rel(x, cell_oid(r, i, 0));
+		struct schema_table *t;
+
+		if (!rel || !(t = rel->t))
+			continue;
+		if ((rc = schema_set_str(&t->partition_key, cell(r, i, 1))))
+			break;
+		if (cell(r, i, 5) && (rc = parents_from_json(t, cell(r, i, 5))))
+			break;
+		if (!cell(r, i, 4))
+			continue;
+		if ((rc = schema_set_str(&t->part_of_schema, cell(r, i, 2))) ||
+		    (rc = schema_set_str(&t->part_of, cell(r, i, 3))) ||
+		    (rc = schema_set_str(&t->partition_bound, cell(r, i, 4))))
+			break;
+		table_clear_columns(t);
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+	/* pg_get_indexdef() says ON ONLY for a partitioned table's index, which
+	 * would make it alone; the model's index is made on the partitions too
+	 * (theirs are attached to it and not in the model). */
+	for (i = 0; (size_t)i < x->nixs && !rc; i++) {
+		struct schema_index *ix = x->ixs[i].ix;
+		const char *on = ix->sql ? strstr(ix->sql, " ON ONLY ") : NULL;
+		struct sbuf sb = SBUF_INIT;
+
+		if (!on)
+			continue;
+		sbuf_add(&sb, ix->sql, (size_t)(on - ix->sql));
+		sbuf_adds(&sb, " ON ");
+		sbuf_adds(&sb, on + strlen(" ON ONLY "));
+		rc = sbuf_failed(&sb) ? STRATA_ENOMEM : schema_set_str(&ix->sql, sb.buf);
+		sbuf_release(&sb);
+	}
+	if (rc)
+		return fail_oom(x);
+	return 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1352,7 +1453,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_triggers(&x, version)) || (rc = read_enums(&x)) ||
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
-	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)))
+	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
+	    (rc = read_partitions(&x)))
 		goto out;
 	schema_sort(x.s);
 

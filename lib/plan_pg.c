@@ -65,6 +65,10 @@ static void add_stmt(struct sbuf *sb, const char *sql)
 }
 
 static void alter_add(struct sbuf *sb, const struct schema_table *t, const char *name);
+/* Partitioning and inheritance (issue 22), at the end of this file. */
+static void partition_plan(struct sbuf *sb, const struct diff *d, const struct diff_change *c);
+static int done_by_parent(const struct diff *d, const struct diff_change *c);
+static int is_partitioned(const struct diff *d, const char *nsp, const char *name);
 
 /* ---- the lock-safe forms' late part (diff.h, PLAN_SAFE_*) ------------------ */
 
@@ -113,8 +117,8 @@ static int late_index(const struct diff *d, const struct schema_index *ix)
 		    !schema_name_cmp(d->b, t->schema, ix->schema))
 			old = 1;
 	}
-	if (!old)
-		return 0;
+	if (!old || is_partitioned(d, ix->schema, ix->table))
+		return 0; /* no CONCURRENTLY on a partitioned table */
 	for (k = 0; k < d->n; k++) {
 		const struct diff_change *c = &d->v[k];
 		if (c->kind == DIFF_ADD_FK && c->fb->ref_table &&
@@ -235,7 +239,7 @@ static void plan_late(const struct diff *d, const struct plan_opts *o, struct sb
 	for (i = 0; i < d->n; i++) {
 		const struct diff_change *c = &d->v[i];
 
-		if (!plan_selects(o, c))
+		if (!plan_selects(o, c) || done_by_parent(d, c))
 			continue;
 		switch (c->kind) {
 		case DIFF_CREATE_INDEX:
@@ -257,7 +261,8 @@ static void plan_late(const struct diff *d, const struct plan_opts *o, struct sb
 				validate(sb, c->pair->b, c->kb->name);
 			break;
 		case DIFF_ADD_FK:
-			if (!down && c->fb->name && !c->fb->not_valid && !fk_on_new_table(c))
+			if (!down && c->fb->name && !c->fb->not_valid && !fk_on_new_table(c) &&
+			    !c->fk_table->partition_key)
 				validate(sb, c->fk_table, c->fb->name);
 			break;
 		case DIFF_ALTER_COLUMN:
@@ -827,7 +832,12 @@ static void add_fk(struct sbuf *sb, const struct diff_change *c, int safe)
 	/* The name goes through add_validated; render the rest. */
 	tmp.name = NULL;
 	schema_render_fk(&tmp, &def);
-	add_validated(sb, c->fk_table, c->fb->name, def.buf, fk_on_new_table(c), c->fb->not_valid, safe);
+	/* PostgreSQL 15 has no NOT VALID foreign key on a partitioned table. */
+	if (c->fk_table->partition_key && !fk_on_new_table(c) && !c->fb->not_valid)
+		sbuf_adds(sb, "-- strata:lint-ignore add-foreign-key: PostgreSQL cannot add a foreign key "
+		          "NOT VALID on a partitioned table\n");
+	add_validated(sb, c->fk_table, c->fb->name, def.buf,
+	              fk_on_new_table(c) || c->fk_table->partition_key, c->fb->not_valid, safe);
 	sbuf_release(&def);
 }
 
@@ -1021,6 +1031,8 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		if (!plan_selects(o, c))
 			continue;
 		p = c->pair;
+		if (done_by_parent(d, c))
+			continue;
 		switch (c->kind) {
 		case DIFF_CREATE_SCHEMA:
 			sbuf_adds(sb, "CREATE SCHEMA ");
@@ -1295,6 +1307,11 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 					on_old_table = 1;
 			if (o && o->safe == PLAN_SAFE_MAIN && late_index(d, ix))
 				break; /* built CONCURRENTLY in the late part */
+			if (on_old_table && is_partitioned(d, ix->schema, ix->table)) {
+				sbuf_adds(sb, "-- strata:lint-ignore create-index-non-concurrent: PostgreSQL "
+				          "cannot build a partitioned table's index CONCURRENTLY\n");
+				on_old_table = 0;
+			}
 			create_index(sb, ix, o && o->concurrent_indexes && on_old_table);
 			if (o && o->concurrent_indexes && on_old_table)
 				*no_tx = 1;
@@ -1377,7 +1394,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			break;
 		}
 		case DIFF_ALTER_TABLE:
-			table_options(sb, p->a, p->b);
+			if (c->what)
+				partition_plan(sb, d, c);
+			else
+				table_options(sb, p->a, p->b);
 			break;
 		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:
@@ -1387,4 +1407,166 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		}
 	}
 	return sbuf_failed(sb) ? STRATA_ENOMEM : 0;
+}
+
+/* ---- partitioning and inheritance (issue 22) ------------------------------ */
+
+/* The table of the diff named nsp.name in A, as it is named during the
+ * ALTER phase: B's name when it is renamed (renames come first). NULL when
+ * the diff does not know it. */
+static const struct schema_table *table_now(const struct diff *d, const char *nsp,
+                                            const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < d->npairs; k++) {
+		const struct diff_table *q = d->pairs[k];
+		if (q->a && !schema_name_cmp(d->a, q->a->name, name) &&
+		    !schema_name_cmp(d->a, q->a->schema, nsp))
+			return q->b ? q->b : q->a;
+	}
+	return NULL;
+}
+
+/* The pair whose B (which 'b') or A table is nsp.name. */
+static const struct diff_table *pair_named(const struct diff *d, int which, const char *nsp,
+                                           const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < d->npairs; k++) {
+		const struct schema_table *t = which == 'b' ? d->pairs[k]->b : d->pairs[k]->a;
+		if (t && !schema_name_cmp(d->b, t->name, name) && !schema_name_cmp(d->b, t->schema, nsp))
+			return d->pairs[k];
+	}
+	return NULL;
+}
+
+static int is_partitioned(const struct diff *d, const char *nsp, const char *name)
+{
+	const struct diff_table *q = pair_named(d, 'b', nsp, name);
+
+	return q && q->b->partition_key;
+}
+
+static const char *parent_nsp(const struct schema_table *t, size_t i)
+{
+	return i < t->inherits_schemas.n ? t->inherits_schemas.v[i] : NULL;
+}
+
+static int has_parent(const struct schema_table *t, const struct schema_table *parent)
+{
+	size_t i;
+
+	for (i = 0; parent && i < t->inherits.n; i++)
+		if (!strcmp(t->inherits.v[i], parent->name) && !strcmp(parent_nsp(t, i) ? parent_nsp(t, i) : "",
+		                                                      parent->schema ? parent->schema : ""))
+			return 1;
+	return 0;
+}
+
+/*
+ * DETACH PARTITION from A's parent, ATTACH PARTITION to B's with B's bound
+ * (the server checks the rows; none are moved); NO INHERIT the parents B
+ * drops, INHERIT those it adds (the child has their columns by then: its
+ * column changes come first).
+ */
+static void partition_plan(struct sbuf *sb, const struct diff *d, const struct diff_change *c)
+{
+	const struct schema_table *a = c->pair->a, *b = c->pair->b, *t;
+	size_t i;
+
+	if (c->what & DIFF_TBL_PARTITION) {
+		/* Both hold ACCESS EXCLUSIVE on the partition (a plain DETACH does
+		 * anyway), so a CHECK validated ahead would not shorten it. */
+		t = table_now(d, a->part_of_schema, a->part_of);
+		sbuf_adds(sb, "ALTER TABLE ");
+		if (t)
+			qn(sb, t->schema, t->name);
+		else
+			qn(sb, a->part_of_schema, a->part_of);
+		sbuf_adds(sb, " DETACH PARTITION ");
+		qn(sb, b->schema, b->name);
+		end(sb);
+		sbuf_adds(sb, "-- strata:lint-ignore attach-partition: attached again with its new "
+		          "bound, which the server checks against the rows\n");
+		sbuf_adds(sb, "ALTER TABLE ");
+		qn(sb, b->part_of_schema, b->part_of);
+		sbuf_adds(sb, " ATTACH PARTITION ");
+		qn(sb, b->schema, b->name);
+		sbuf_addf(sb, " %s", b->partition_bound ? b->partition_bound : "DEFAULT");
+		end(sb);
+	}
+	for (i = 0; (c->what & DIFF_TBL_NO_INHERIT) && i < a->inherits.n; i++) {
+		t = table_now(d, parent_nsp(a, i), a->inherits.v[i]);
+		if (t && has_parent(b, t))
+			continue;
+		alter_table(sb, b);
+		sbuf_adds(sb, "NO INHERIT ");
+		if (t)
+			qn(sb, t->schema, t->name);
+		else
+			qn(sb, parent_nsp(a, i), a->inherits.v[i]);
+		end(sb);
+	}
+	for (i = 0; (c->what & DIFF_TBL_INHERIT) && i < b->inherits.n; i++) {
+		size_t j;
+		int kept = 0;
+		for (j = 0; j < a->inherits.n && !kept; j++) {
+			t = table_now(d, parent_nsp(a, j), a->inherits.v[j]);
+			kept = t && !strcmp(t->name, b->inherits.v[i]) &&
+			       !strcmp(t->schema ? t->schema : "", parent_nsp(b, i) ? parent_nsp(b, i) : "");
+		}
+		if (kept)
+			continue;
+		alter_table(sb, b);
+		sbuf_adds(sb, "INHERIT ");
+		qn(sb, parent_nsp(b, i), b->inherits.v[i]);
+		end(sb);
+	}
+}
+
+/* 1 when change c of an INHERITS child is made by the same change of one of
+ * its parents, which PostgreSQL carries down to its children: a column
+ * added, dropped or altered, a CHECK added or dropped. */
+static int done_by_parent(const struct diff *d, const struct diff_change *c)
+{
+	const struct diff_table *p = c->pair, *q;
+	const struct schema_table *t;
+	int adding;
+	size_t i, k;
+
+	switch (c->kind) {
+	case DIFF_ADD_COLUMN: case DIFF_ADD_CHECK: case DIFF_ALTER_COLUMN:
+		adding = 1;
+		break;
+	case DIFF_DROP_COLUMN: case DIFF_DROP_CHECK:
+		adding = 0;
+		break;
+	default:
+		return 0;
+	}
+	if (!p || !p->a || !p->b || c->phase != DIFF_P_ALTER_TABLE)
+		return 0;
+	t = adding ? p->b : p->a;
+	for (i = 0; i < t->inherits.n; i++) {
+		q = pair_named(d, adding ? 'b' : 'a', parent_nsp(t, i), t->inherits.v[i]);
+		if (!q || !q->a || !q->b)
+			continue;
+		for (k = 0; k < d->n; k++) {
+			const struct diff_change *o = &d->v[k];
+			if (o->pair != q || o->kind != c->kind)
+				continue;
+			if ((o->kind == DIFF_ADD_COLUMN && !strcmp(o->cb->name, c->cb->name)) ||
+			    (o->kind == DIFF_ALTER_COLUMN && !strcmp(o->cb->name, c->cb->name) &&
+			     o->what == c->what) ||
+			    (o->kind == DIFF_DROP_COLUMN && !strcmp(o->ca->name, c->ca->name)) ||
+			    (o->kind == DIFF_ADD_CHECK && o->kb->name && c->kb->name &&
+			     !strcmp(o->kb->name, c->kb->name)) ||
+			    (o->kind == DIFF_DROP_CHECK && o->ka->name && c->ka->name &&
+			     !strcmp(o->ka->name, c->ka->name)))
+				return 1;
+		}
+	}
+	return 0;
 }

@@ -305,6 +305,25 @@ out:
 	return rc;
 }
 
+/* PostgreSQL: a partition, or a child of INHERITS, after its parents. */
+static int order_parents(struct graph *g, const struct schema_table *t,
+                         const struct name_index *ix, size_t i)
+{
+	size_t j;
+	long w;
+	int rc;
+
+	if (t->part_of && (w = name_index_find(ix, t->part_of_schema, t->part_of)) >= 0 &&
+	    (size_t)w != i && (rc = graph_add(g, (size_t)w)))
+		return rc;
+	for (j = 0; j < t->inherits.n; j++)
+		if ((w = name_index_find(ix, j < t->inherits_schemas.n ? t->inherits_schemas.v[j] : NULL,
+		                         t->inherits.v[j])) >= 0 &&
+		    (size_t)w != i && (rc = graph_add(g, (size_t)w)))
+			return rc;
+	return 0;
+}
+
 /* Tables, referenced ones first. */
 static int order_tables(const struct schema *s, const struct name_index *ix, size_t *order)
 {
@@ -329,6 +348,8 @@ static int order_tables(const struct schema *s, const struct name_index *ix, siz
 			if (w >= 0 && (size_t)w != i && (rc = graph_add(&g, (size_t)w)))
 				goto out;
 		}
+		if ((rc = order_parents(&g, t, ix, i)))
+			goto out;
 		graph_close(&g, i);
 	}
 	rc = graph_order(&g, order);
@@ -811,6 +832,61 @@ void schema_render_fk(const struct schema_fk *fk, struct sbuf *out)
 		sbuf_adds(out, fk->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
 
+/* PostgreSQL: " INHERITS (a, b)" and " PARTITION BY key", when t has them. */
+static void render_inherits_partition_by(const struct schema_table *t, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < t->inherits.n; i++) {
+		sbuf_adds(out, i ? ", " : " INHERITS (");
+		schema_add_qname(out, i < t->inherits_schemas.n ? t->inherits_schemas.v[i] : NULL,
+		                 t->inherits.v[i]);
+	}
+	if (t->inherits.n)
+		sbuf_addc(out, ')');
+	if (t->partition_key)
+		sbuf_addf(out, " PARTITION BY %s", t->partition_key);
+}
+
+/* A partition: CREATE TABLE t PARTITION OF parent [(its own constraints)]
+ * bound [PARTITION BY key]. Its columns are its parent's (schema.h). */
+static void render_partition(const struct schema_table *t, struct sbuf *out)
+{
+	size_t i;
+	int n = 0;
+
+	sbuf_adds(out, t->unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ");
+	schema_add_qname(out, t->schema, t->name);
+	sbuf_adds(out, " PARTITION OF ");
+	schema_add_qname(out, t->part_of_schema, t->part_of);
+	if (t->pk.columns.n) {
+		sbuf_adds(out, n++ ? ",\n    " : " (\n    ");
+		add_constraint_name(out, t->pk.name);
+		sbuf_adds(out, "PRIMARY KEY ");
+		schema_add_names(out, &t->pk.columns);
+		schema_render_deferrable(t->pk.deferrable, t->pk.initially_deferred, out);
+	}
+	for (i = 0; i < t->nuniques; i++) {
+		sbuf_adds(out, n++ ? ",\n    " : " (\n    ");
+		schema_render_unique(&t->uniques[i], out);
+	}
+	for (i = 0; i < t->nchecks; i++) {
+		if (t->checks[i].not_valid)
+			continue; /* CREATE TABLE would validate it: added after */
+		sbuf_adds(out, n++ ? ",\n    " : " (\n    ");
+		add_constraint_name(out, t->checks[i].name);
+		sbuf_addf(out, "CHECK (%s)", t->checks[i].expression);
+		if (t->checks[i].no_inherit)
+			sbuf_adds(out, " NO INHERIT");
+	}
+	if (n)
+		sbuf_adds(out, "\n)");
+	sbuf_addf(out, " %s", t->partition_bound ? t->partition_bound : "DEFAULT");
+	render_inherits_partition_by(t, out);
+	if (t->options)
+		sbuf_addf(out, " WITH (%s)", t->options);
+}
+
 void schema_render_create_table(const struct schema_table *t, int engine, int fks_inline,
                                 struct sbuf *out)
 {
@@ -819,6 +895,10 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 
 	if (engine == SCHEMA_SQLITE && t->virtual_table && t->sql) {
 		add_stored(out, t->sql);
+		return;
+	}
+	if (engine != SCHEMA_SQLITE && t->part_of) {
+		render_partition(t, out);
 		return;
 	}
 	sbuf_adds(out, t->unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ");
@@ -861,6 +941,8 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		}
 	}
 	sbuf_adds(out, "\n)");
+	if (engine != SCHEMA_SQLITE)
+		render_inherits_partition_by(t, out);
 	if (engine != SCHEMA_SQLITE && t->options)
 		sbuf_addf(out, " WITH (%s)", t->options);
 	if (engine == SCHEMA_SQLITE) {

@@ -123,6 +123,32 @@ static void json_attached(struct jb *b, const struct rctx *r, json_t *o, size_t 
 	jset(b, o, "triggers", trs);
 }
 
+/* PostgreSQL partitioning and inheritance (issue 22): partition_key,
+ * partition_of {schema, name, bound} and inherits [{schema, name}]. */
+static void json_partitioning(struct jb *b, const struct schema_table *t, json_t *o)
+{
+	json_t *arr = json_array(), *po = json_null();
+	size_t i;
+
+	jset(b, o, "partition_key", jstr(t->partition_key));
+	if (t->part_of) {
+		json_decref(po);
+		po = json_object();
+		jset(b, po, "schema", jstr(t->part_of_schema));
+		jset(b, po, "name", jstr(t->part_of));
+		jset(b, po, "bound", jstr(t->partition_bound));
+	}
+	jset(b, o, "partition_of", po);
+	for (i = 0; i < t->inherits.n; i++) {
+		json_t *p = json_object();
+
+		jset(b, p, "schema", jstr(i < t->inherits_schemas.n ? t->inherits_schemas.v[i] : NULL));
+		jset(b, p, "name", jstr(t->inherits.v[i]));
+		jpush(b, arr, p);
+	}
+	jset(b, o, "inherits", arr);
+}
+
 static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 {
 	const struct schema_table *t = r->s->tables[ti];
@@ -212,6 +238,7 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 	jset(b, o, "checks", arr);
 	json_attached(b, r, o, ti);
 	jset(b, o, "sql", jstr(t->sql));
+	json_partitioning(b, t, o);
 	return o;
 }
 

@@ -551,6 +551,23 @@ static int persistence_unmodeled(json_t *rv, const char *what, struct sbuf *why,
 	return PG_RUN;
 }
 
+/* CREATE TABLE ... PARTITION OF parent (c WITH OPTIONS ...): a default or
+ * NOT NULL of the partition's own, which the model does not carry (its
+ * columns are its parent's, schema.h). Table constraints are carried. */
+static int partition_columns_unmodeled(json_t *n, struct sbuf *why, long *loc)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(n, "tableElts"), i, it) {
+		json_t *c = json_object_get(it, "ColumnDef");
+		if (c)
+			return refuse_at(why, loc, c, "column options on a partition (PARTITION OF ... "
+			                 "(column WITH OPTIONS ...))");
+	}
+	return PG_RUN;
+}
+
 static int create_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
 {
 	json_t *rel = json_object_get(n, "relation"), *it;
@@ -560,13 +577,10 @@ static int create_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
 
 	if ((d = persistence_unmodeled(rel, "table", why, loc)) != PG_RUN)
 		return d;
-	if (json_object_get(n, "partspec"))
-		return refuse_at(why, loc, json_object_get(n, "partspec"), "PARTITION BY (a partitioned table)");
-	if (json_object_get(n, "partbound"))
-		return refuse_at(why, loc, json_object_get(n, "partbound"), "PARTITION OF (a partition)");
-	if (json_array_size(json_object_get(n, "inhRelations")))
-		return refuse_at(why, loc, json_object_get(json_array_get(json_object_get(n, "inhRelations"), 0),
-		                 "RangeVar"), "INHERITS (table inheritance)");
+	/* PARTITION BY, PARTITION OF and INHERITS are carried (issue 22); a
+	 * partition's columns are its parent's, so options of its own are not. */
+	if (json_object_get(n, "partbound") && (d = partition_columns_unmodeled(n, why, loc)) != PG_RUN)
+		return d;
 	if (json_object_get(n, "ofTypename"))
 		return refuse_at(why, loc, rel, "CREATE TABLE ... OF a composite type");
 	if (am && strcmp(am, "heap") != 0)
@@ -596,7 +610,9 @@ static const char *const alter_carried[] = {
 	"AT_SetIdentity", "AT_DropIdentity", "AT_DropExpression", "AT_SetRelOptions",
 	"AT_ResetRelOptions", "AT_EnableRowSecurity", "AT_DisableRowSecurity",
 	"AT_ForceRowSecurity", "AT_NoForceRowSecurity", "AT_SetLogged", "AT_SetUnLogged",
-	"AT_SetStorage", "AT_SetCompression", "AT_SetStatistics", NULL,
+	"AT_SetStorage", "AT_SetCompression", "AT_SetStatistics",
+	/* issue 22 (DETACH ... CONCURRENTLY and FINALIZE stay refused) */
+	"AT_AttachPartition", "AT_DetachPartition", "AT_AddInherit", "AT_DropInherit", NULL,
 };
 
 static const char *alter_label(const char *subtype)
@@ -647,6 +663,11 @@ static int alter_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
 		if (!strcmp(st, "AT_ChangeOwner")) {
 			owners++;
 			continue;
+		}
+		if (!strcmp(st, "AT_DetachPartition") &&
+		    json_is_true(json_object_get(json_object_get(def, "PartitionCmd"), "concurrent"))) {
+			sbuf_adds(why, "ALTER ... DETACH PARTITION CONCURRENTLY");
+			return refuse_at(why, loc, json_object_get(n, "relation"), "");
 		}
 		if (!in_list(alter_carried, st)) {
 			if (alter_label(st))

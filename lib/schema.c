@@ -230,6 +230,12 @@ static void table_free(struct schema_table *t)
 	free(t->name);
 	free(t->sql);
 	free(t->options);
+	free(t->partition_key);
+	free(t->part_of_schema);
+	free(t->part_of);
+	free(t->partition_bound);
+	schema_names_release(&t->inherits_schemas);
+	schema_names_release(&t->inherits);
 	free(t);
 }
 
@@ -1228,4 +1234,13 @@ char *schema_tok_name(const char *sql, const struct schema_tok *t)
 	}
 	out[j] = '\0';
 	return out;
+}
+
+void table_clear_columns(struct schema_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncolumns; i++)
+		column_release(&t->columns[i]);
+	t->ncolumns = 0;
 }

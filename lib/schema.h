@@ -187,6 +187,19 @@ struct schema_table {
 	size_t columns_alloc_, uniques_alloc_, fks_alloc_, checks_alloc_;
 	int row_security;        /* PostgreSQL ENABLE ROW LEVEL SECURITY */
 	int force_row_security;  /* PostgreSQL FORCE ROW LEVEL SECURITY */
+	/* PostgreSQL partitioning and inheritance (issue 22), NULL / empty when
+	 * none. A partition (part_of set) holds only what is its own: the
+	 * columns, constraints and indexes it inherits from its parent come
+	 * with PARTITION OF and are not in the model (so a partition has no
+	 * columns). A child of INHERITS keeps every column and CHECK, inherited
+	 * or not (CREATE TABLE ... INHERITS merges those it declares again). */
+	char *partition_key;     /* pg_get_partkeydef(): "RANGE (created_at)" */
+	char *part_of_schema;    /* a partition: its parent table */
+	char *part_of;
+	char *partition_bound;   /* pg_get_expr(relpartbound): "FOR VALUES FROM
+	                            ('2024-01-01') TO ('2025-01-01')", "DEFAULT" */
+	struct schema_names inherits_schemas;  /* INHERITS (...) parents, in order */
+	struct schema_names inherits;          /* (inhseqno), one schema each */
 };
 
 struct schema_index_key {
@@ -478,6 +491,8 @@ void schema_remove_table(struct schema *s, struct schema_table *t);
  * sqlite_% table. Introspection never returns the latter; this is the belt
  * to its braces. `inspect`, `dump` and `stats` call it unless --all. */
 void schema_filter_internal(struct schema *s, const char *tracking_table);
+/* Free every column of t (a partition: its columns are its parent's). */
+void table_clear_columns(struct schema_table *t);
 
 /* ---- identifiers --------------------------------------------------------- */
 

@@ -362,6 +362,49 @@ static int model_column(struct jctx *c, struct schema_table *t, json_t *o)
 	return 0;
 }
 
+/* partition_key, partition_of and inherits (PostgreSQL, issue 22); each
+ * may be absent (a document from before them). */
+static int model_partitioning(struct jctx *c, struct schema_table *t, json_t *o)
+{
+	const char *key, *pn, *ps, *bound;
+	json_t *a, *v;
+	size_t i, mark, m2;
+	int rc;
+
+	if ((rc = get_str(c, o, "partition_key", 0, &key)) != 0)
+		return rc;
+	if (schema_set_str(&t->partition_key, key))
+		return STRATA_ENOMEM;
+	v = json_object_get(o, "partition_of");
+	if (v && !json_is_null(v)) {
+		mark = jpush_key(c, "partition_of", 0);
+		if ((rc = must_object(c, v, "a partition's parent")) ||
+		    (rc = get_str(c, v, "name", 1, &pn)) || (rc = get_str(c, v, "schema", 0, &ps)) ||
+		    (rc = get_str(c, v, "bound", 1, &bound)))
+			return rc;
+		if (schema_set_str(&t->part_of, pn) || schema_set_str(&t->part_of_schema, ps) ||
+		    schema_set_str(&t->partition_bound, bound))
+			return STRATA_ENOMEM;
+		jpop(c, mark);
+	}
+	if ((rc = get_arr(c, o, "inherits", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "inherits", 0);
+	json_array_foreach(a, i, v) {
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "a parent table")) || (rc = get_str(c, v, "name", 1, &pn)) ||
+		    (rc = get_str(c, v, "schema", 0, &ps)))
+			return rc;
+		/* One schema entry per parent: none written is the table's own. */
+		if (schema_names_add(&t->inherits, pn) ||
+		    schema_names_add(&t->inherits_schemas, ps ? ps : t->schema ? t->schema : ""))
+			return STRATA_ENOMEM;
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	return 0;
+}
+
 static int model_table(struct jctx *c, struct schema *s, json_t *o)
 {
 	struct schema_table *t;
@@ -394,7 +437,9 @@ static int model_table(struct jctx *c, struct schema *s, json_t *o)
 		jpop(c, m2);
 	}
 	jpop(c, mark);
-	if (!t->ncolumns && !t->virtual_table)
+	if ((rc = model_partitioning(c, t, o)) != 0)
+		return rc;
+	if (!t->ncolumns && !t->virtual_table && !t->part_of)
 		return jfail(c, "table '%s' has no columns", name);
 	v = json_object_get(o, "primary_key");
 	if (v && !json_is_null(v)) {

@@ -86,6 +86,14 @@ pg_fingerprint() {
 	 WHERE $pg_user_schemas AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY 2, 3;
 	SELECT 'Y', schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check
 	  FROM pg_policies ORDER BY 2, 3, 4;
+	SELECT 'PK', n.nspname, c.relname, pg_get_partkeydef(c.oid)
+	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE $pg_user_schemas AND c.relkind = 'p' ORDER BY 2, 3;
+	SELECT 'PI', n.nspname, c.relname, i.inhseqno, pn.nspname, p.relname, c.relkind, c.relispartition,
+	       pg_get_expr(c.relpartbound, c.oid)
+	  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	  JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+	 WHERE $pg_user_schemas ORDER BY 2, 3, 4;
 	EOF
 }
 
@@ -124,7 +132,9 @@ pg_fill() {
 }
 
 # SELECTs that print the values of the columns $1 and $2 share: same
-# schema, table and column names, same type. The databases are apart, so
+# schema, table and column names, same type; each table's own rows (FROM
+# ONLY: a parent's SELECT also reads its children's, a partitioned table's
+# are its partitions'). The databases are apart, so
 # the two column lists meet in the shell.
 pg_columns_() {
 	db_sql -u "$1" <<-EOF
@@ -149,7 +159,7 @@ pg_shared_values_sql() {
 		END {
 			for (i = 1; i <= n; i++) {
 				split(order[i], p, "|")
-				printf "SELECT concat_ws(%s, %s%s) FROM %s.%s;\n", "'"'"'|'"'"'", \
+				printf "SELECT concat_ws(%s, %s%s) FROM ONLY %s.%s;\n", "'"'"'|'"'"'", \
 					"'"'"'" p[1] "." p[2] "'"'"'", cols[order[i]], q(p[1]), q(p[2])
 			}
 		}'
