@@ -65,4 +65,8 @@ void remake_dependent_functions(struct ctx *x);
 void comment_changes(struct ctx *x);
 void remade_comments(struct ctx *x);
 
+/* ---- pgtypes.c ---- */
+void pgtype_changes(struct ctx *x);
+void exclude_changes(struct ctx *x);
+
 #endif
