@@ -1072,6 +1072,7 @@ void remade_comments(struct ctx *x)
 		         c->kind == DIFF_ADD_FK || c->kind == DIFF_ADD_UNIQUE ||
 		         c->kind == DIFF_ADD_PRIMARY_KEY || (c->kind == DIFF_DROP_FUNCTION && c->ob) ||
 		         c->kind == DIFF_REBUILD_ENUM || c->kind == DIFF_ADD_COLUMN ||
+		         c->kind == DIFF_CREATE_TYPE ||
 		         (c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED)))
 			cand[nc++] = k;
 	}

@@ -206,7 +206,10 @@ static const char q_functions[] =
 	"  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o))"
 	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
-	" AND " NOT_EXT("pg_proc", "p.oid");
+	" AND " NOT_EXT("pg_proc", "p.oid")
+	/* a range type's constructors are its own (pgtypes.c) */
+	" AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass"
+	"  AND x.objid = p.oid AND x.deptype = 'i')";
 
 /*
  * What stands on functions, views and enums (see struct schema_dep): the

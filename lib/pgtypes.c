@@ -825,7 +825,9 @@ static void plan_alter_domain(struct sbuf *sb, const struct diff *d, const struc
 			sbuf_adds(sb, ";\n");
 			if (!k->not_valid && safe != PLAN_SAFE_MAIN)
 				validate_domain(sb, b, k->name);
-		} else if (ka && ka->not_valid && !k->not_valid && safe != PLAN_SAFE_MAIN) {
+		} else if (ka && ka->not_valid && !k->not_valid) {
+			/* Only the validation: the main part's, which would
+			 * otherwise be empty. */
 			validate_domain(sb, b, k->name);
 		}
 	}
@@ -917,8 +919,8 @@ void plan_pg_types_late(const struct diff *d, const struct diff_change *c, int d
 	if (down || c->kind != DIFF_ALTER_TYPE || b->kind != SCHEMA_PGTYPE_DOMAIN)
 		return;
 	for (i = 0; i < b->nchecks; i++) {
-		const struct schema_check *k = &b->checks[i], *ka = check_of(a, k->name);
-		if (!k->not_valid && (check_added(d, a, k) || (ka && ka->not_valid)))
+		const struct schema_check *k = &b->checks[i];
+		if (!k->not_valid && check_added(d, a, k))
 			validate_domain(sb, b, k->name);
 	}
 }
