@@ -23,6 +23,8 @@ int cat_sqlite_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_r
                                 struct drv_err *err);
 int cat_sqlite_scratch_url(const struct strata_url *target, const char *name, char **url,
                            int *made);
+int cat_sqlite_dev_check(const struct strata_url *u, const struct strata_url *target,
+                         struct drv_err *err);
 int cat_sqlite_plan(const struct diff *d, const struct plan_opts *o, struct sbuf *sql,
                     int *no_tx);
 

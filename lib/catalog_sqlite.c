@@ -14,6 +14,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 void cat_sqlite_tracking_ddl(const char *qtable, const char *pg_schema, struct sbuf *out)
 {
@@ -158,6 +162,66 @@ int cat_sqlite_scratch_url(const struct strata_url *target, const char *name, ch
 	*made = 0;
 	*url = strdup("sqlite::memory:");
 	return *url ? 0 : STRATA_ENOMEM;
+}
+
+/* 1 when paths a and b name the same file (hard links and symbolic links
+ * included), 0 when not or when either does not exist. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra, *rb;
+	int same;
+
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return 0;
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return 1;
+	ra = realpath(a, NULL);
+	rb = realpath(b, NULL);
+	same = ra && rb && strcmp(ra, rb) == 0;
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* A SQLite --dev-url: not the target, and empty. Opened read-only: strata
+ * never writes to it (the scratch work runs in memory). A file that does not
+ * exist holds nothing to protect. */
+int cat_sqlite_dev_check(const struct strata_url *u, const struct strata_url *target,
+                         struct drv_err *err)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = 0, src;
+
+	if (strcmp(u->path, ":memory:") == 0)
+		return 0;
+	if (target && target->path && strcmp(target->path, ":memory:") != 0 &&
+	    same_file(u->path, target->path)) {
+		drv_err_set(err, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
+		            "must be a separate, empty one", u->redacted);
+		return STRATA_EUSAGE;
+	}
+	if (access(u->path, F_OK) != 0)
+		return 0;
+	src = sqlite3_open_v2(u->path, &h, SQLITE_OPEN_READONLY, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_prepare_v2(h, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
+		                         "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid LIMIT 1", -1, &st, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		drv_err_set(err, rc = STRATA_EUSAGE, "--dev-url %s is not empty (%s %s): a dev "
+		            "database must hold no objects", u->redacted,
+		            (const char *)sqlite3_column_text(st, 0),
+		            (const char *)sqlite3_column_text(st, 1));
+	else if (src != SQLITE_DONE)
+		drv_err_set(err, rc = (src & 0xff) == SQLITE_NOTADB ? STRATA_ENOTADB : STRATA_ECONNECT,
+		            "--dev-url %s: cannot read it: %s", u->redacted,
+		            h ? sqlite3_errmsg(h) : "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return rc;
 }
 
 /* plan_sqlite() as the vtable's planner: SQLite runs every statement of a

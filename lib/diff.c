@@ -45,6 +45,7 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_CREATE_ENUM] = "create_enum",
 	[DIFF_DROP_ENUM] = "drop_enum",
 	[DIFF_ADD_ENUM_VALUE] = "add_enum_value",
+	[DIFF_RENAME_ENUM_VALUE] = "rename_enum_value",
 	[DIFF_REBUILD_ENUM] = "rebuild_enum",
 	[DIFF_CREATE_SEQUENCE] = "create_sequence",
 	[DIFF_DROP_SEQUENCE] = "drop_sequence",
@@ -1679,7 +1680,10 @@ static void rename_notes(struct ctx *x)
 		if (dr->kind == DIFF_DROP_TABLE) {
 			for (j = 0; j < d->n; j++) {
 				struct diff_change *cr = &d->v[j];
-				if (cr->kind != DIFF_CREATE_TABLE || !same_columns(d, dr->pair->a, cr->pair->b))
+				/* the hint renames within a schema: a table of the same
+				 * columns in another schema is not one it can keep */
+				if (cr->kind != DIFF_CREATE_TABLE || !same_columns(d, dr->pair->a, cr->pair->b) ||
+				    !name_eq(d, dr->pair->a->schema, cr->pair->b->schema))
 					continue;
 				set_note(x, dr, "drops table %s and its rows; possible rename of %s to %s (add "
 				         "'-- strata:renamed-from %s' to the CREATE TABLE %s line to keep them)",

@@ -72,6 +72,7 @@ enum diff_kind {
 	DIFF_CREATE_POLICY,       /* PostgreSQL; ob: the policy in B (oa: in A when made again) */
 	DIFF_DROP_POLICY,         /* oa: the policy in A */
 	DIFF_ALTER_ROW_SECURITY,  /* pair: ENABLE / FORCE ROW LEVEL SECURITY differ */
+	DIFF_RENAME_ENUM_VALUE,   /* old_name -> new_name of enum oa (ob: in B) */
 	DIFF_CREATE_TYPE,         /* PostgreSQL domain, composite or range type; ob */
 	DIFF_DROP_TYPE,           /* oa */
 	DIFF_ALTER_TYPE,          /* oa -> ob: a domain's default, NOT NULL, checks;
@@ -160,12 +161,18 @@ struct diff_change {
 enum { DIFF_FOLLOWS_NONE = 0, DIFF_FOLLOWS_BEFORE, DIFF_FOLLOWS_AFTER };
 
 /* One `-- strata:renamed-from old` hint of a schema file. */
+enum {
+	DIFF_HINT_NAME = 0,      /* a table (column NULL) or a column */
+	DIFF_HINT_CONSTRAINT,    /* column: a named table constraint */
+	DIFF_HINT_ENUM_VALUE     /* table: the enum type; column: the label */
+};
 struct diff_hint {
 	char *nsp;      /* PostgreSQL schema of the table, NULL when not written */
-	char *table;    /* the table's name in the file */
+	char *table;    /* the table's (or enum type's) name in the file */
 	char *column;   /* the column's name in the file; NULL: a table hint */
 	char *old;      /* its old name */
 	long line;
+	int kind;       /* DIFF_HINT_* */
 };
 struct diff_hints {
 	struct diff_hint *v;

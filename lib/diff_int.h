@@ -53,6 +53,7 @@ const struct schema_policy *policy_peer(const struct diff *d, const struct schem
 /* ---- diff_rename.c ---- */
 const char *hint_from(struct ctx *x, const char *nsp, const char *table, const char *column,
                       const char *from_table);
+const char *hint_enum_value_from(struct ctx *x, const char *nsp, const char *type, const char *label);
 
 /* ---- diff_pg.c ---- */
 int str_eq(const char *a, const char *b);

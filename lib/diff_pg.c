@@ -321,6 +321,94 @@ static int labels_extend(const struct schema_names *a, const struct schema_names
 	return 1;
 }
 
+/* 1 when label is one of l's. */
+static int has_label(const struct schema_names *l, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], label))
+			return 1;
+	return 0;
+}
+
+/*
+ * The values of ea renamed into eb's by the file's hints (`-- @renamed
+ * from=old` on a value's line): ALTER TYPE ... RENAME VALUE for each, then
+ * ADD VALUE for those still new (or, when the labels, renamed, still lose
+ * or reorder one, the rebuild, which then maps the rows by their new text),
+ * and 1. 0 (nothing added) when no hint applies.
+ */
+static int enum_value_renames(struct ctx *x, const struct schema_enum *ea,
+                              const struct schema_enum *eb)
+{
+	struct schema_names cur = { NULL, 0, 0 };
+	struct diff_change *c;
+	const char **old;
+	size_t i, k, nren = 0;
+	int ok = 0;
+
+	if (!ea->labels.n || !(old = calloc(ea->labels.n, sizeof *old)))
+		return 0;
+	if (!(cur.v = calloc(ea->labels.n, sizeof *cur.v)))
+		goto out;
+	cur.n = ea->labels.n;
+	for (i = 0; i < ea->labels.n; i++)
+		cur.v[i] = ea->labels.v[i];
+	for (k = 0; k < eb->labels.n; k++) {
+		const char *from = hint_enum_value_from(x, eb->schema, eb->name, eb->labels.v[k]);
+		if (!from || has_label(&ea->labels, eb->labels.v[k]) || has_label(&cur, eb->labels.v[k]))
+			continue;
+		for (i = 0; i < cur.n; i++)
+			if (!old[i] && !strcmp(cur.v[i], from))
+				break;
+		if (i == cur.n)
+			continue;
+		old[i] = ea->labels.v[i];
+		cur.v[i] = eb->labels.v[k];
+		nren++;
+	}
+	if (!nren)
+		goto out;
+	ok = 1;
+	for (i = 0; i < cur.n; i++) {
+		if (!old[i] || !(c = add(x, DIFF_RENAME_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE)))
+			continue;
+		c->oa = ea;
+		c->ob = eb;
+		c->old_name = old[i];
+		c->new_name = cur.v[i];
+		c->object = obj_named(x, "type", eb->schema, eb->name);
+		set_note(x, c, "renames value '%s' to '%s'", old[i], cur.v[i]);
+	}
+	if (!labels_extend(&cur, &eb->labels)) {
+		/* renamed first; the rebuild then maps the rows by the new text */
+		if ((c = add(x, DIFF_REBUILD_ENUM, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+			c->oa = ea;
+			c->ob = eb;
+			c->object = obj_named(x, "type", eb->schema, eb->name);
+			set_note(x, c, "values removed or reordered: a new type replaces it; fails if a "
+			         "row holds a removed value");
+		}
+		goto out;
+	}
+	for (k = 0; k < eb->labels.n; k++) {
+		if (has_label(&cur, eb->labels.v[k]))
+			continue;
+		if ((c = add(x, DIFF_ADD_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			c->oa = ea;
+			c->ob = eb;
+			c->label = eb->labels.v[k];
+			c->object = obj_named(x, "type", eb->schema, eb->name);
+			set_note(x, c, "adds value '%s'", eb->labels.v[k]);
+		}
+	}
+out:
+	free(cur.v);
+	free(old);
+	return ok;
+}
+
 static int sequence_eq(const struct schema_sequence *a, const struct schema_sequence *b)
 {
 	return !strcmp(a->type ? a->type : "", b->type ? b->type : "") && a->start == b->start &&
@@ -503,6 +591,8 @@ void pg_object_changes(struct ctx *x)
 			continue;
 		}
 		if (schema_names_equal(&ea->labels, &eb->labels, 0))
+			continue;
+		if (enum_value_renames(x, ea, eb))
 			continue;
 		if (labels_extend(&ea->labels, &eb->labels)) {
 			for (k = 0; k < eb->labels.n; k++) {

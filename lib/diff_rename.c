@@ -44,6 +44,7 @@ static char *tok_stored_name(int engine, const char *sql, const struct schema_to
 
 /* A CREATE TABLE statement of the file: its name and where its body is. */
 struct file_table {
+	int is_enum;           /* CREATE TYPE name AS ENUM ( 'label', ... ) */
 	char *nsp, *name;
 	size_t name_at;        /* offset of the name's first token */
 	size_t body_from, body_to;  /* the parentheses */
@@ -77,7 +78,9 @@ static int add_item(struct file_table *t, size_t at)
 	return 0;
 }
 
-/* Every CREATE [TEMP|UNLOGGED] TABLE [IF NOT EXISTS] [s.]name ( ... ) of sql. */
+/* Every CREATE [TEMP|UNLOGGED] TABLE [IF NOT EXISTS] [s.]name ( ... ) of sql,
+ * and every CREATE TYPE [s.]name AS ENUM ( ... ) (is_enum; its items are the
+ * labels). */
 static int scan_tables(const char *sql, int engine, struct file_table **out, size_t *nout)
 {
 	size_t len = strlen(sql), pos = 0, n = 0, alloc = 0;
@@ -89,7 +92,7 @@ static int scan_tables(const char *sql, int engine, struct file_table **out, siz
 	schema_tok_next(sql, len, &pos, &t);
 	while (t.type != SCHEMA_TK_END) {
 		struct schema_tok n1, n2;
-		int depth;
+		int depth, is_enum = 0;
 
 		if (!schema_tok_is(sql, &t, "CREATE")) {
 			schema_tok_next(sql, len, &pos, &t);
@@ -100,10 +103,12 @@ static int scan_tables(const char *sql, int engine, struct file_table **out, siz
 		       schema_tok_is(sql, &t, "UNLOGGED") || schema_tok_is(sql, &t, "GLOBAL") ||
 		       schema_tok_is(sql, &t, "LOCAL"))
 			schema_tok_next(sql, len, &pos, &t);
-		if (!schema_tok_is(sql, &t, "TABLE"))
+		if (schema_tok_is(sql, &t, "TYPE"))
+			is_enum = 1;
+		else if (!schema_tok_is(sql, &t, "TABLE"))
 			continue;
 		schema_tok_next(sql, len, &pos, &t);
-		if (schema_tok_is(sql, &t, "IF")) {
+		if (!is_enum && schema_tok_is(sql, &t, "IF")) {
 			schema_tok_next(sql, len, &pos, &t); /* NOT */
 			schema_tok_next(sql, len, &pos, &t); /* EXISTS */
 			schema_tok_next(sql, len, &pos, &t);
@@ -117,6 +122,14 @@ static int scan_tables(const char *sql, int engine, struct file_table **out, siz
 			schema_tok_next(sql, len, &pos, &n2);
 			schema_tok_next(sql, len, &pos, &t);
 		}
+		if (is_enum) {
+			if (!schema_tok_is(sql, &t, "AS"))
+				continue;
+			schema_tok_next(sql, len, &pos, &t);
+			if (!schema_tok_is(sql, &t, "ENUM"))
+				continue;
+			schema_tok_next(sql, len, &pos, &t);
+		}
 		if (t.type != SCHEMA_TK_LPAREN)
 			continue;
 		if (n == alloc) {
@@ -128,6 +141,7 @@ static int scan_tables(const char *sql, int engine, struct file_table **out, siz
 			alloc = na;
 		}
 		memset(&v[n], 0, sizeof v[n]);
+		v[n].is_enum = is_enum;
 		v[n].name_at = n1.start;
 		v[n].body_from = t.start;
 		if (n2.type != SCHEMA_TK_END) {
@@ -217,6 +231,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 		struct schema_tok t;
 		struct diff_hint h;
 		char *oldname = NULL;
+		struct schema_tok oldtok;
 
 		while (eol < len && sql[eol] != '\n')
 			eol++;
@@ -258,8 +273,10 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 				/* schema.old: the schema must be the table's own */
 				schema_tok_next(sql, eol, &p2, &t);
 			}
-			if (is_ident(&t))
+			if (is_ident(&t)) {
 				oldname = tok_stored_name(engine, sql, &t);
+				oldtok = t;
+			}
 			else
 				t.type = SCHEMA_TK_END;
 		}
@@ -298,8 +315,54 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 					tabi = k;
 			is_table = tabi != (size_t)-1;
 		}
-		if (is_table) {
+		if (is_table && tabs[tabi].is_enum) {
+			/* renaming an enum type would rename it in every column,
+			 * default and check that names it: not done */
+			sbuf_setf(err, "%ld: '-- %s' on an enum type: renaming a type is not supported "
+			          "(rename its values, or ALTER TYPE ... RENAME TO in a migration)", line,
+			          sqldef ? marker_sqldef : marker);
+			free(h.old);
+			rc = STRATA_EPARSE;
+			goto out;
+		} else if (is_table) {
 			if (!(h.table = strdup(tabs[tabi].name)) ||
+			    (tabs[tabi].nsp && !(h.nsp = strdup(tabs[tabi].nsp))))
+				goto nomem_h;
+		} else if (tabi != (size_t)-1 && tabs[tabi].is_enum) {
+			/* a label: the hint's old name is the old label */
+			pos = item_at;
+			schema_tok_next(sql, len, &pos, &t);
+			if (t.type != SCHEMA_TK_STRING) {
+				sbuf_setf(err, "%ld: '-- %s' belongs on the line of an enum value", line,
+				          sqldef ? marker_sqldef : marker);
+				free(h.old);
+				rc = STRATA_EPARSE;
+				goto out;
+			}
+			h.kind = DIFF_HINT_ENUM_VALUE;
+			/* a label keeps its case: the old one as written */
+			free(h.old);
+			if (!(h.old = schema_tok_name(sql, &oldtok)))
+				goto nomem_h;
+			if (!(h.column = schema_tok_name(sql, &t)) || !(h.table = strdup(tabs[tabi].name)) ||
+			    (tabs[tabi].nsp && !(h.nsp = strdup(tabs[tabi].nsp))))
+				goto nomem_h;
+		} else if (tabi != (size_t)-1 && (pos = item_at, schema_tok_next(sql, len, &pos, &t),
+		                                  schema_tok_is(sql, &t, "CONSTRAINT"))) {
+			/* a named table constraint: the differ renames one whose
+			 * definition is unchanged by itself; the hint is kept for
+			 * the record */
+			schema_tok_next(sql, len, &pos, &t);
+			h.kind = DIFF_HINT_CONSTRAINT;
+			if (!is_ident(&t)) {
+				sbuf_setf(err, "%ld: '-- %s' on a constraint without a name", line,
+				          sqldef ? marker_sqldef : marker);
+				free(h.old);
+				rc = STRATA_EPARSE;
+				goto out;
+			}
+			if (!(h.column = tok_stored_name(engine, sql, &t)) ||
+			    !(h.table = strdup(tabs[tabi].name)) ||
 			    (tabs[tabi].nsp && !(h.nsp = strdup(tabs[tabi].nsp))))
 				goto nomem_h;
 		} else {
@@ -310,8 +373,9 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 			    schema_tok_is(sql, &t, "PRIMARY") || schema_tok_is(sql, &t, "UNIQUE") ||
 			    schema_tok_is(sql, &t, "CHECK") || schema_tok_is(sql, &t, "FOREIGN") ||
 			    schema_tok_is(sql, &t, "EXCLUDE")) {
-				sbuf_setf(err, "%ld: '-- %s' belongs on the line of a CREATE TABLE or of "
-				          "a column definition", line, sqldef ? marker_sqldef : marker);
+				sbuf_setf(err, "%ld: '-- %s' belongs on the line of a CREATE TABLE, of a "
+				          "column definition, of a named constraint or of an enum value",
+				          line, sqldef ? marker_sqldef : marker);
 				free(h.old);
 				rc = STRATA_EPARSE;
 				goto out;
@@ -363,7 +427,7 @@ const char *hint_from(struct ctx *x, const char *nsp, const char *table, const c
 		return NULL;
 	for (i = 0; i < h->n; i++) {
 		const struct diff_hint *e = &h->v[i];
-		if (e->nsp && nsp && !name_eq(d, e->nsp, nsp))
+		if (e->kind != DIFF_HINT_NAME || (e->nsp && nsp && !name_eq(d, e->nsp, nsp)))
 			continue;
 		if (!x->o->hints_describe_from) {
 			/* TO is the file: the hint sits on TO's name. */
@@ -380,6 +444,29 @@ const char *hint_from(struct ctx *x, const char *nsp, const char *table, const c
 			    name_eq(d, e->old, column))
 				return e->column;
 		}
+	}
+	return NULL;
+}
+
+/* The label of enum nsp.type on the FROM side that label of the TO side
+ * was renamed from by a hint, or NULL. */
+const char *hint_enum_value_from(struct ctx *x, const char *nsp, const char *type, const char *label)
+{
+	const struct diff_hints *h = x->o ? x->o->hints : NULL;
+	const struct diff *d = x->d;
+	size_t i;
+
+	if (!h)
+		return NULL;
+	for (i = 0; i < h->n; i++) {
+		const struct diff_hint *e = &h->v[i];
+		if (e->kind != DIFF_HINT_ENUM_VALUE || (e->nsp && nsp && !name_eq(d, e->nsp, nsp)) ||
+		    !name_eq(d, e->table, type))
+			continue;
+		if (!x->o->hints_describe_from && !strcmp(e->column, label))
+			return e->old;
+		if (x->o->hints_describe_from && !strcmp(e->old, label))
+			return e->column;
 	}
 	return NULL;
 }

@@ -399,6 +399,14 @@ int drv_scratch_url(const struct strata_driver *d, const struct strata_url *targ
 	return d->scratch_url(target, name, url, made);
 }
 
+int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
+                  const struct strata_url *target, struct drv_err *err)
+{
+	if (d->version < 3 || !d->dev_check)
+		return 0;
+	return d->dev_check(dev, target, err);
+}
+
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx)
 {

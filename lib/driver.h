@@ -114,7 +114,7 @@ typedef struct drv_conn {
 } drv_conn;
 
 struct strata_driver {
-	int version;            /* 1 */
+	int version;            /* 3: the fields below its banner are there */
 	const char *name;       /* "sqlite", "postgres" */
 
 	/* Connect. May assume url->engine matches. On failure *out is NULL and
@@ -230,6 +230,17 @@ struct strata_driver {
 	 * with drop_db (name NULL: only *made is asked; *url may be NULL).
 	 * Needs no connection. 0 or STRATA_ENOMEM. */
 	int (*scratch_url)(const struct strata_url *target, const char *name, char **url, int *made);
+
+	/* ---- version 3 ---- */
+
+	/* Prove that dev, given as --dev-url where the scratch database is a
+	 * private one (scratch_url's *made 0), is not target and holds no
+	 * object, without writing to it: 0, or STRATA_EUSAGE (and the others
+	 * of open) with err saying why. NULL: nothing to prove. A scratch
+	 * database on a server (made 1) is proven by scratch.c, which must
+	 * lock it and clean it after. */
+	int (*dev_check)(const struct strata_url *dev, const struct strata_url *target,
+	                 struct drv_err *err);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -291,6 +302,8 @@ int drv_stats(drv_conn *c, const struct schema *model, strata_stats_report *st, 
               struct drv_err *err);
 int drv_scratch_url(const struct strata_driver *d, const struct strata_url *target,
                     const char *name, char **url, int *made);
+int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
+                  const struct strata_url *target, struct drv_err *err);
 /* d's planner; STRATA_EUNSUPPORTED when d has none. */
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx);

@@ -1122,7 +1122,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 2,
+	.version = 3,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,

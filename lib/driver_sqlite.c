@@ -525,7 +525,7 @@ static int sq_wipe(drv_conn *base, struct drv_err *err)
 }
 
 const struct strata_driver drv_sqlite = {
-	.version = 2,
+	.version = 3,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
@@ -553,6 +553,7 @@ const struct strata_driver drv_sqlite = {
 	.needs_rebuild = plan_sqlite_needs_rebuild,
 	.wipe_schema_list = cat_sqlite_wipe_schema_list,
 	.scratch_url = cat_sqlite_scratch_url,
+	.dev_check = cat_sqlite_dev_check,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)

@@ -224,6 +224,17 @@ struct lint_run {
 	struct sbuf err;          /* why the call failed */
 };
 
+/* The driver of the run's engine (its split is the runner's). */
+static const struct strata_driver *run_driver(const struct lint_run *r)
+{
+	int e;
+
+	for (e = 0; e < ENGINE_COUNT; e++)
+		if (r->engine == 1u << e)
+			return driver_for_engine(e);
+	return NULL;
+}
+
 /* A DROP TABLE held back to the end of the file: a table dropped and then
  * replaced by renaming a new one to its name is a rebuild (SQLite's way to
  * make the changes ALTER TABLE cannot), reported as such. */
@@ -2430,7 +2441,7 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 		struct drv_stmts one = { 0, NULL };
 		struct drv_err e;
 		drv_err_init(&e);
-		if (drv_split(&drv_pg, s->text, &one, &e) == 0 && one.n == 1)
+		if (drv_split(run_driver(f->run), s->text, &one, &e) == 0 && one.n == 1)
 			s->no_tx = one.v[0].no_tx; /* static text */
 		drv_stmts_release(&one);
 		drv_err_release(&e);
@@ -2526,7 +2537,7 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 		return 0;
 	hit = 0;
 	drv_err_init(&e);
-	rc = drv_split(&drv_pg, sql, &st, &e);
+	rc = drv_split(driver_for_engine(SCHEMA_PG), sql, &st, &e);
 	if (rc == STRATA_ENOMEM)
 		goto out;
 	if (rc && (rc = split_pg_fallback(sql, &st)) != 0)
@@ -2696,7 +2707,7 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 		        "the migration has no down section: it cannot be rolled back");
 	}
 	sql = m.up.sql;
-	rc = drv_split(r->engine == ENG_PG ? &drv_pg : &drv_sqlite, sql, &st, &e);
+	rc = drv_split(run_driver(r), sql, &st, &e);
 	if (rc == STRATA_ENOMEM)
 		goto out;
 	if (rc) {

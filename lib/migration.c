@@ -1068,6 +1068,63 @@ static int drop_replaced(struct migration_set *s)
 	return 0;
 }
 
+/*
+ * A migration file's name, the same checks for a folder's files and for
+ * those given as text (an embedded source, `up FILE`): into m (zeroed
+ * first) its version and name, or STRATA_EPARSE with err set. path names
+ * the file in messages, except in the one about invalid UTF-8, which
+ * names its folder only (the name itself would carry the bad bytes).
+ */
+static int name_from_file(struct migration *m, const char *filename, const char *path,
+                          struct sbuf *err)
+{
+	const char *slash = strrchr(path, '/');
+
+	memset(m, 0, sizeof *m);
+	if (!util_utf8_valid(filename, strlen(filename), NULL)) {
+		if (slash)
+			sbuf_setf(err, "%.*s/: a file name is not valid UTF-8", (int)(slash - path), path);
+		else
+			sbuf_setf(err, "a migration file name is not valid UTF-8");
+		return STRATA_EPARSE;
+	}
+	if (strchr(filename, '/') || !split_filename(filename, &m->version, &m->name)) {
+		migration_release(m);
+		sbuf_setf(err, "%s: file name is not <version>_<name>.sql (version: digits; name: "
+		          "letters, digits, _ - .)", path);
+		return STRATA_EPARSE;
+	}
+	if (!version_valid(m->version)) {
+		sbuf_setf(err, "%s: version '%.40s%s' is longer than %d digits", path, m->version,
+		          strlen(m->version) > 40 ? "..." : "", MAX_VERSION_LEN);
+		migration_release(m);
+		return STRATA_EPARSE;
+	}
+	return 0;
+}
+
+/* The rest of a migration named by name_from_file(): its file name, path
+ * and parsed content. On failure m is released. */
+static int parse_file(struct migration *m, const char *filename, const char *path,
+                      const char *content, size_t len, struct util_sha256 *hasher,
+                      struct sbuf *err)
+{
+	int rc;
+
+	m->filename = strdup(filename);
+	m->path = strdup(path);
+	if (!m->filename || !m->path) {
+		migration_release(m);
+		return STRATA_ENOMEM;
+	}
+	rc = parse_with(m, path, content, len, hasher, err);
+	if (!rc)
+		rc = parse_replaces(m, content, len, err);
+	if (rc)
+		migration_release(m);
+	return rc;
+}
+
 int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err)
 {
 	DIR *d = NULL;
@@ -1108,7 +1165,6 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 		const char *fn = de->d_name;
 		size_t fl = strlen(fn);
 		struct migration m;
-		char *version, *name;
 
 		if (fn[0] == '.' || fl < 4 || strcmp(fn + fl - 4, ".sql") != 0)
 			continue;
@@ -1118,48 +1174,15 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 			rc = STRATA_ENOMEM;
 			goto out;
 		}
-		if (!util_utf8_valid(fn, fl, NULL)) {
-			sbuf_setf(err, "%s/: a file name is not valid UTF-8", dir);
-			rc = STRATA_EPARSE;
+		if ((rc = name_from_file(&m, fn, path.buf, err)) != 0)
 			goto out;
-		}
-		if (!split_filename(fn, &version, &name)) {
-			free(version);
-			free(name);
-			sbuf_setf(err, "%s: file name is not <version>_<name>.sql (version: digits; name: letters, digits, _ - .)",
-			          path.buf);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
-		memset(&m, 0, sizeof m);
-		m.version = version;
-		m.name = name;
-		if (!version_valid(version)) {
-			sbuf_setf(err, "%s: version '%.40s%s' is longer than %d digits", path.buf, version,
-			          strlen(version) > 40 ? "..." : "", MAX_VERSION_LEN);
-			migration_release(&m);
-			rc = STRATA_EPARSE;
-			goto out;
-		}
 		rc = read_migration(dirfd(d), de, realdir, path.buf, &content, err);
 		if (rc) {
 			migration_release(&m);
 			goto out;
 		}
-		m.filename = strdup(fn);
-		m.path = strdup(path.buf);
-		if (!m.filename || !m.path) {
-			migration_release(&m);
-			rc = STRATA_ENOMEM;
+		if ((rc = parse_file(&m, fn, path.buf, content.buf, content.len, &hasher, err)) != 0)
 			goto out;
-		}
-		rc = parse_with(&m, path.buf, content.buf, content.len, &hasher, err);
-		if (!rc)
-			rc = parse_replaces(&m, content.buf, content.len, err);
-		if (rc) {
-			migration_release(&m);
-			goto out;
-		}
 		if ((rc = migrations_push(out, &alloc, &m)) != 0)
 			goto out;
 	}
@@ -1219,42 +1242,15 @@ int migration_from_text(struct migration *m, const char *filename, const char *p
                         const char *content, size_t len, struct util_sha256 *hasher,
                         struct sbuf *err)
 {
-	size_t fl = strlen(filename);
 	int rc;
 
-	memset(m, 0, sizeof *m);
-	if (!util_utf8_valid(filename, fl, NULL)) {
-		sbuf_setf(err, "%s: a file name is not valid UTF-8", path);
-		return STRATA_EPARSE;
-	}
-	if (strchr(filename, '/') || !split_filename(filename, &m->version, &m->name)) {
-		migration_release(m);
-		sbuf_setf(err, "%s: file name is not <version>_<name>.sql (version: digits; name: letters, digits, _ - .)",
-		          path);
-		return STRATA_EPARSE;
-	}
-	if (!version_valid(m->version)) {
-		sbuf_setf(err, "%s: version '%.40s%s' is longer than %d digits", path, m->version,
-		          strlen(m->version) > 40 ? "..." : "", MAX_VERSION_LEN);
-		migration_release(m);
-		return STRATA_EPARSE;
-	}
+	if ((rc = name_from_file(m, filename, path, err)) != 0)
+		return rc;
 	if (len > MAX_FILE_SIZE) {
 		migration_release(m);
 		return too_big(path, err);
 	}
-	m->filename = strdup(filename);
-	m->path = strdup(path);
-	if (!m->filename || !m->path) {
-		migration_release(m);
-		return STRATA_ENOMEM;
-	}
-	rc = parse_with(m, path, content, len, hasher, err);
-	if (!rc)
-		rc = parse_replaces(m, content, len, err);
-	if (rc)
-		migration_release(m);
-	return rc;
+	return parse_file(m, filename, path, content, len, hasher, err);
 }
 
 /* strata.sum's text for s; have (or NULL): a strata.sum read, whose form

@@ -894,8 +894,16 @@ static int uses_enum(const char *type, const struct schema_enum *e)
 		p += ns + 1;
 	else if (e->schema && strchr(p, '.'))
 		return 0;
-	if (*p == '"')
-		return 0; /* quoted odd names: left to the user */
+	if (*p == '"') {
+		/* a name that needs quotes, as format_type() quotes it */
+		struct sbuf q = SBUF_INIT;
+		int same;
+		id(&q, e->name);
+		same = !sbuf_failed(&q) && !strncmp(p, q.buf, q.len) &&
+		       (p[q.len] == '\0' || !strcmp(p + q.len, "[]"));
+		sbuf_release(&q);
+		return same;
+	}
 	return !strncmp(p, e->name, nn) && (p[nn] == '\0' || !strcmp(p + nn, "[]"));
 }
 
@@ -1085,6 +1093,17 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				sbuf_adds(sb, " BEFORE ");
 				sbuf_add_literal(sb, e->labels.v[k + 1]);
 			}
+			end(sb);
+			break;
+		}
+		case DIFF_RENAME_ENUM_VALUE: {
+			const struct schema_enum *e = c->oa;
+			sbuf_adds(sb, "ALTER TYPE ");
+			qn(sb, e->schema, e->name);
+			sbuf_adds(sb, " RENAME VALUE ");
+			sbuf_add_literal(sb, c->old_name);
+			sbuf_adds(sb, " TO ");
+			sbuf_add_literal(sb, c->new_name);
 			end(sb);
 			break;
 		}

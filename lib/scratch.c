@@ -7,12 +7,15 @@
  * database, or else one made for the occasion on the target's server
  * (strata_scratch_<pid>_<n>) and dropped before the call returns. Which of
  * the two an engine has, and the URL, is the driver's (scratch_url,
- * driver.h; catalog_*.c); the proofs below stay here, per engine.
+ * driver.h; catalog_*.c). A --dev-url beside a private scratch database is
+ * only proven safe, by its driver (dev_check: SQLite's compares the files);
+ * one on a server is used, and the proofs for that kind, which need a
+ * session on it and on the target, are below.
  *
  * A dev database is somebody's database, so it is proven safe first: it is
  * not the target (the two servers are asked who they are: postmaster start
  * time, port, database oid, and the cluster's system identifier when the
- * role may read it; SQLite compares the files), it holds no user object, and
+ * role may read it), it holds no user object, and
  * no other strata run is using it (an advisory lock for the session). When
  * done, strata drops what this run made there and nothing else: the database
  * was empty, so whatever is there now is ours; public itself is never
@@ -28,69 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-static int is_pg_engine(const strata_db *db)
-{
-	return engine_from_name(db->url.engine) == SCHEMA_PG;
-}
-
-/* ---- SQLite: the files --------------------------------------------------- */
-
-/* 1 when paths a and b name the same file (hard links and symbolic links
- * included), 0 when not or when either does not exist. */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	char *ra, *rb;
-	int same;
-
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-		return 0;
-	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-		return 1;
-	ra = realpath(a, NULL);
-	rb = realpath(b, NULL);
-	same = ra && rb && strcmp(ra, rb) == 0;
-	free(ra);
-	free(rb);
-	return same;
-}
-
-/* A SQLite --dev-url: not the target, and empty. Opened read-only: strata
- * never writes to it (the scratch work runs in memory). A file that does not
- * exist holds nothing to protect. */
-static int dev_check_sqlite(strata_db *db, const struct strata_url *u)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = 0, src;
-
-	if (strcmp(u->path, ":memory:") == 0)
-		return 0;
-	if (db->url.path && strcmp(db->url.path, ":memory:") != 0 && same_file(u->path, db->url.path))
-		return db_error(db, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
-		                "must be a separate, empty one", u->redacted);
-	if (access(u->path, F_OK) != 0)
-		return 0;
-	src = sqlite3_open_v2(u->path, &h, SQLITE_OPEN_READONLY, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_prepare_v2(h, "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE "
-		                         "'sqlite\\_%' ESCAPE '\\' ORDER BY rowid LIMIT 1", -1, &st, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
-		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is not empty (%s %s): a dev database must "
-		              "hold no objects", u->redacted, (const char *)sqlite3_column_text(st, 0),
-		              (const char *)sqlite3_column_text(st, 1));
-	else if (src != SQLITE_DONE)
-		rc = db_error(db, (src & 0xff) == SQLITE_NOTADB ? STRATA_ENOTADB : STRATA_ECONNECT,
-		              "--dev-url %s: cannot read it: %s", u->redacted,
-		              h ? sqlite3_errmsg(h) : "out of memory");
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return rc;
-}
 
 /* ---- PostgreSQL: who the server is ------------------------------------------ */
 
@@ -350,6 +290,65 @@ static int target_identity(strata_db *db, struct pg_id *id, struct drv_err *e)
 	return rc;
 }
 
+/*
+ * The target's unqualified names live in its current schema: the first
+ * schema of its search_path that exists, which is "$user" for a role with
+ * a schema of its own name. The scratch database must put a schema file's
+ * unqualified objects in that same schema, or every table would seem to
+ * move between schemas (a drop and a create, rows lost). So the scratch
+ * session gets the target's effective search_path, its first schema made
+ * there when missing (ours: a made database is dropped, and a dev database
+ * is emptied of what this run made). Nothing to do when it is public.
+ */
+static const char target_path_sql[] =
+	"SELECT current_schema(), (SELECT string_agg(quote_ident(p.s), ', ' ORDER BY p.i) "
+	"FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i))";
+
+static int match_search_path(strata_db *db, struct scratch *s)
+{
+	struct drv_open_opts o;
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	struct sbuf sql = SBUF_INIT;
+	drv_conn *c = db->conn;
+	const char *params[1];
+	int rc;
+
+	drv_err_init(&e);
+	if (!c) {
+		memset(&o, 0, sizeof o);
+		o.busy_timeout_ms = db->busy_timeout_ms;
+		if ((rc = drv_open(&c, &db->url, &o, &e)) != 0) {
+			db_error_drv(db, &e, "cannot read the target's search_path");
+			goto out;
+		}
+	}
+	if ((rc = drv_query(c, target_path_sql, NULL, 0, &r, &e)) != 0) {
+		db_error_drv(db, &e, "cannot read the target's search_path");
+		goto out;
+	}
+	if (r->nrows != 1 || !drv_cell(r, 0, 0) || !strcmp(drv_cell(r, 0, 0), "public"))
+		goto out;
+	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+	sbuf_add_ident(&sql, drv_cell(r, 0, 0));
+	if (sbuf_failed(&sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
+	params[0] = drv_cell(r, 0, 1);
+	if ((rc = drv_exec(s->conn, sql.buf, &e)) != 0 ||
+	    (rc = drv_query(s->conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
+	                    params, 1, NULL, &e)) != 0)
+		db_error_drv(db, &e, "cannot give the scratch database the target's default schema");
+out:
+	if (c != db->conn)
+		drv_close(c);
+	drv_rows_free(r);
+	drv_err_release(&e);
+	sbuf_release(&sql);
+	return rc;
+}
+
 static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scratch *s)
 {
 	struct pg_id dev_id, target_id;
@@ -523,16 +522,21 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 			goto out;
 		}
 	}
-	if (!is_pg_engine(db) && dev_url && *dev_url && (rc = dev_check_sqlite(db, &du)) != 0)
-		goto out;
 	/* The engine says where its scratch database is (driver.h,
 	 * scratch_url): a private one that opening makes (SQLite's memory),
 	 * whatever --dev-url said, or one to create on the target's server.
 	 * Without a target, SQLite's. */
-	d = driver_for_engine(is_pg_engine(db) ? SCHEMA_PG : SCHEMA_SQLITE);
-	if ((rc = drv_scratch_url(d, &db->url, NULL, &u, &made)) != 0) {
-		rc = db_error(db, rc, "%s", rc == STRATA_ENOMEM ? "out of memory"
-		                            : "no scratch database for this engine");
+	d = db->url.engine ? driver_for(&db->url) : driver_for_engine(SCHEMA_SQLITE);
+	if (!d || (rc = drv_scratch_url(d, &db->url, NULL, &u, &made)) != 0) {
+		rc = db_error(db, d ? rc : STRATA_EUNSUPPORTED, "%s", d && rc == STRATA_ENOMEM
+		              ? "out of memory" : "no scratch database for this engine");
+		goto out;
+	}
+	/* A private scratch: a --dev-url is only proven safe (its driver's
+	 * dev_check), never used. */
+	if (!made && dev_url && *dev_url && (rc = drv_dev_check(d, &du, &db->url, &e)) != 0) {
+		free(u);
+		db_error_drv(db, &e, NULL);
 		goto out;
 	}
 	if (!made) {
@@ -548,7 +552,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	if (dev_url && *dev_url) {
 		s->url = du;
 		memset(&du, 0, sizeof du);
-		rc = dev_open_pg(db, &o, s);
+		if ((rc = dev_open_pg(db, &o, s)) == 0 && db->url.engine)
+			rc = match_search_path(db, s);
 		goto out;
 	}
 	/* A database of our own on the target's server; the name is taken
@@ -584,6 +589,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	rc = drv_open(&s->conn, &s->url, &o, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot open the scratch database");
+	else if (db->url.engine)
+		rc = match_search_path(db, s);
 out:
 	url_release(&du);
 	drv_err_release(&e);

@@ -13,7 +13,8 @@
 #      fingerprint (the engine's own catalog, read by its own client, not
 #      by strata), and strata diff between the two must be empty;
 #   4. the values of the columns A and B share (same name, same type) are
-#      unchanged;
+#      unchanged (or, when the case has a values-up file, as it says: an
+#      enum value renamed changes the text of the rows holding it);
 #   5. strata down must give back A (fingerprint, diff, values);
 #   6. diff(b.sql, the fresh B database) is empty.
 #
@@ -236,7 +237,12 @@ run_case() {
 		strata -u "$a" up --allow-destructive >/dev/null &&
 		same_schema "$a" "$fb" &&
 		values "$a" shared.sql >values.after &&
-		test_cmp values.before values.after &&
+		if test -f "$dir/values-up"
+		then
+			test_cmp "$dir/values-up" values.after
+		else
+			test_cmp values.before values.after
+		fi &&
 		{ test -z "$per_table" || strata -u "$a" $dev_opt verify >verify.out; } &&
 		if test -n "$down_fails"
 		then

@@ -585,6 +585,43 @@ static void test_hints__quoted_names_and_comma_first_style(void **state)
 	sbuf_release(&err);
 }
 
+static void test_hints__enum_values_constraints_and_what_is_refused(void **state)
+{
+	struct diff_hints h;
+	struct sbuf err = SBUF_INIT;
+	(void)state;
+
+	/* a value's line: its label and the old one keep their case */
+	assert_int_equal(diff_hints_parse("CREATE TYPE s.Prio AS ENUM (\n  'Minor', -- @renamed from=Low\n"
+	                                  "  'high'\n);", SCHEMA_PG, &h, &err), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].kind, DIFF_HINT_ENUM_VALUE);
+	assert_string_equal(h.v[0].nsp, "s");
+	assert_string_equal(h.v[0].table, "prio");
+	assert_string_equal(h.v[0].column, "Minor");
+	assert_string_equal(h.v[0].old, "Low");
+	diff_hints_release(&h);
+	/* a named constraint */
+	assert_int_equal(diff_hints_parse("CREATE TABLE u (\n  email text,\n  CONSTRAINT u_email UNIQUE "
+	                                  "(email) -- @renamed from=old_email\n);", SCHEMA_PG, &h, &err), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].kind, DIFF_HINT_CONSTRAINT);
+	assert_string_equal(h.v[0].column, "u_email");
+	assert_string_equal(h.v[0].old, "old_email");
+	diff_hints_release(&h);
+	/* refused, naming the line: an enum type (a rename would reach every
+	 * column, default and check naming it), an unnamed constraint */
+	assert_int_equal(diff_hints_parse("CREATE TYPE t2 AS ENUM ('a');\nCREATE TYPE order_status -- "
+	                                  "@renamed from=order_state\nAS ENUM ('a');", SCHEMA_PG, &h, &err),
+	                 STRATA_EPARSE);
+	assert_non_null(strstr(err.buf, "2: "));
+	assert_non_null(strstr(err.buf, "enum type"));
+	assert_int_equal(diff_hints_parse("CREATE TABLE u (\n  email text,\n  UNIQUE (email) -- "
+	                                  "@renamed from=x\n);", SCHEMA_PG, &h, &err), STRATA_EPARSE);
+	assert_non_null(strstr(err.buf, "3: "));
+	sbuf_release(&err);
+}
+
 /* ---- the SQLite planner's choice -------------------------------------------------- */
 
 static int rebuilds(const char *a, const char *b)
@@ -885,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_diff__drop_and_add_of_one_type_is_flagged_as_a_possible_rename),
 		cmocka_unit_test(test_hints__a_hint_outside_a_table_is_an_error),
 		cmocka_unit_test(test_hints__quoted_names_and_comma_first_style),
+		cmocka_unit_test(test_hints__enum_values_constraints_and_what_is_refused),
 		cmocka_unit_test(test_plan_sqlite__alter_table_where_sqlite_allows_it),
 		cmocka_unit_test(test_plan_sqlite__rebuild_where_it_does_not),
 		cmocka_unit_test(test_plan_sqlite__rebuild_copies_rows_in_one_insert_and_checks_keys),
