@@ -38,7 +38,7 @@ static int grow_arr(void **arr, size_t *alloc, size_t n, size_t el)
 	return 0;
 }
 
-static int dup2(char **a, const char *va, char **b, const char *vb)
+static int dup_pair(char **a, const char *va, char **b, const char *vb)
 {
 	*a = va ? strdup(va) : NULL;
 	*b = vb ? strdup(vb) : NULL;
@@ -59,7 +59,7 @@ struct schema_pgtype *schema_add_pgtype(struct schema *s, const char *nsp, const
 	if (grow_arr((void **)&s->pgtypes, &s->pgtypes_alloc_, s->npgtypes, sizeof *s->pgtypes) ||
 	    !(t = calloc(1, sizeof *t)))
 		return NULL;
-	if (dup2(&t->schema, nsp, &t->name, name)) {
+	if (dup_pair(&t->schema, nsp, &t->name, name)) {
 		free(t);
 		return NULL;
 	}
@@ -77,7 +77,7 @@ struct schema_check *pgtype_add_check(struct schema_pgtype *t, const char *name,
 		return NULL;
 	k = &t->checks[t->nchecks];
 	memset(k, 0, sizeof *k);
-	if (dup2(&k->name, name, &k->expression, expression))
+	if (dup_pair(&k->name, name, &k->expression, expression))
 		return NULL;
 	t->nchecks++;
 	return k;
@@ -92,7 +92,7 @@ struct schema_pgtype_attr *pgtype_add_attr(struct schema_pgtype *t, const char *
 		return NULL;
 	a = &t->attrs[t->nattrs];
 	memset(a, 0, sizeof *a);
-	if (dup2(&a->name, name, &a->type, type))
+	if (dup_pair(&a->name, name, &a->type, type))
 		return NULL;
 	t->nattrs++;
 	return a;
@@ -106,7 +106,7 @@ struct schema_exclude *schema_add_exclude(struct schema *s, const char *nsp, con
 	if (grow_arr((void **)&s->excludes, &s->excludes_alloc_, s->nexcludes, sizeof *s->excludes) ||
 	    !(x = calloc(1, sizeof *x)))
 		return NULL;
-	if (dup2(&x->schema, nsp, &x->table, table) || dup2(&x->name, name, &x->def, def)) {
+	if (dup_pair(&x->schema, nsp, &x->table, table) || dup_pair(&x->name, name, &x->def, def)) {
 		free(x->schema);
 		free(x->table);
 		free(x);
