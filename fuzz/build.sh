@@ -43,6 +43,11 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link \
 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I$src/include -I$src/lib \
 $(pkg-config --cflags libpq sqlite3 jansson libcrypto 2>/dev/null) ${FUZZ_CFLAGS-}"
+# lib/dl.c loads libpq and libpg_query by soname, as meson.build finds them.
+for l in pq:LIBPQ pg_query:LIBPG_QUERY; do
+	soname=$("$src/scripts/soname" "${l%%:*}" "$cc") || die "cannot find the soname of lib${l%%:*}.so (scripts/soname)"
+	cflags="$cflags -DSTRATA_${l#*:}_SONAME=\"$soname\""
+done
 libs="-lsqlite3 -lpq -lcrypto -ljansson -lpg_query -lpthread -lm"
 
 # libFuzzer itself: a one-line harness must link, or nothing will.

@@ -95,6 +95,25 @@ STRATA_EXTERN const char *strata_libversion(void);
 enum { STRATA_LOG_DEBUG = 0, STRATA_LOG_INFO = 1, STRATA_LOG_NOTICE = 2, STRATA_LOG_WARN = 3 };
 
 /*
+ * Not a level but a kind, given only to a handle whose strata_config.progress
+ * asks for it: what a statement of a migration (or of a push) does while it
+ * runs long. ^The first message comes once the statement has run about a
+ * second, the next every few seconds (the gap grows with the time it has
+ * run), each one line that replaces the one before, as a status line does:
+ * "migrations/0004_big.sql:3: running for 3s, 120000 rows written";
+ * a SQLite table rebuild's copy: "...: copying table users to its new form,
+ * 120000 rows so far, 3s"; on PostgreSQL, from a second connection that
+ * only reads pg_stat_activity and pg_locks: "...: waiting 3s for a lock on
+ * table public.orders held by pid 4242 (app 'psql', idle in transaction:
+ * 'UPDATE orders ...', for 12s)". ^When a statement that was reported on
+ * ends, an empty message says so: what was shown can go. ^It is sent from
+ * inside the running statement: the callback must not call the library with
+ * that handle. Its value is below STRATA_LOG_DEBUG, so a callback that
+ * keeps the levels from some level up leaves it out.
+ */
+#define STRATA_LOG_PROGRESS (-1)
+
+/*
  * The log callback: msg is one line without a newline, lent for the call.
  * Called from the thread that called into the library.
  */
@@ -142,7 +161,7 @@ typedef struct strata_migration_source {
  * Configuration of a handle, copied by strata_open(): strings are duplicated,
  * so the struct may be freed right after. Initialise with STRATA_CONFIG_INIT
  * and set what you need; fields are only ever appended (version 2: no_create;
- * version 3: source).
+ * version 3: source; version 4: progress).
  */
 typedef struct strata_config {
 	int version;               /* STRATA_CONFIG_VERSION */
@@ -165,10 +184,14 @@ typedef struct strata_config {
 	                              dir (which is then only named in messages, never
 	                              read); not copied: it must outlive the handle.
 	                              NULL: the directory */
+	/* version 4: */
+	int progress;              /* 1: also send STRATA_LOG_PROGRESS messages to log
+	                              (what a long statement does and waits for); the
+	                              targets of strata_fleet() never send them */
 } strata_config;
 
-#define STRATA_CONFIG_VERSION 3
-#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL, 0, NULL }
+#define STRATA_CONFIG_VERSION 4
+#define STRATA_CONFIG_INIT { STRATA_CONFIG_VERSION, NULL, NULL, NULL, 0, 0, 600000, 5, 0, NULL, NULL, 0, NULL, 0 }
 
 typedef struct strata_db strata_db;
 

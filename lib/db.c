@@ -50,6 +50,7 @@ int strata_new(strata_db **out, const strata_config *cfg)
 	/* version 3: migrations from memory (source.c); checked now, so that
 	 * every later call can trust it */
 	db->source = cfg->version >= 3 ? cfg->source : NULL;
+	db->progress = cfg->version >= 4 && cfg->progress && cfg->log;
 	if (db->source && (rc = db_check_version(db, "strata_migration_source", db->source->version,
 	                                         STRATA_MIGRATION_SOURCE_VERSION)) != 0) {
 		*out = db;
@@ -87,6 +88,7 @@ int strata_connect(strata_db *db, const char *url)
 	o.log = db->log;
 	o.log_payload = db->log_payload;
 	o.create = !db->no_create;
+	o.progress = db->progress;
 	rc = drv_open(&db->conn, &db->url, &o, &e);
 	if (rc) {
 		db_error_drv(db, &e, NULL);

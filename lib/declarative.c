@@ -1489,6 +1489,9 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 		return rc;
 	if ((rc = refuse_managed(db, opts)) != 0)
 		return rc;
+	/* a standby (or read-only session) is refused before the scratch work */
+	if (!opts->dry_run && (rc = db_writable_check(db)) != 0)
+		return rc;
 	if ((rc = load_file(db, schema_file, opts->dev_url, &b, &h)) != 0)
 		goto out;
 	/* From here to the commit under the runner's lock (push_lock()); a

@@ -101,6 +101,7 @@ struct drv_open_opts {
 	strata_log_fn log;      /* for notices such as "waiting for lock" */
 	void *log_payload;
 	int create;             /* sqlite: create the file if missing (default 1) */
+	int progress;           /* exec reports long statements to log (watch.h) */
 };
 
 /*
@@ -111,6 +112,10 @@ typedef struct drv_conn {
 	long fault_countdown[5]; /* driver.c, test builds: fail the Nth exec, query, begin,
 	                            commit, lock (STRATA_FAULT); 0 = off */
 	int in_tx;              /* driver.c keeps it: inside begin..commit/rollback */
+	const char *watch_where; /* during db_exec_at(): the file the SQL given to exec
+	                            comes from, and the line it starts at, for what a
+	                            long statement reports (watch.h); NULL otherwise */
+	long watch_line;
 } drv_conn;
 
 struct strata_driver {

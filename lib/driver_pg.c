@@ -15,6 +15,10 @@
  * libpq's and the server's own messages (which do not hold the password)
  * pass as they are; libpq's complaints about a connection string it cannot
  * parse, which quote pieces of it, are replaced by our own words.
+ *
+ * When the embedder asked for progress, exec waits for its results through
+ * poll() and, while a statement runs long, asks a second connection what
+ * it waits for (the section "watching a long statement").
  */
 #include "driver.h"
 
@@ -25,12 +29,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libpq-fe.h>
+#include "dl_pq.h"
 
 #include "catalog.h"
 #include "diff.h"
 #include "introspect.h"
 #include "sqlscan.h"
+#include "watch.h"
+
+#include <errno.h>
+#include <poll.h>
 
 struct pgc {
 	drv_conn base;          /* first, as driver.h requires */
@@ -42,6 +50,13 @@ struct pgc {
 	int holds_lock;         /* lock() took the advisory lock lock_key, not yet unlocked */
 	int lock_lost;          /* ... and a migration released it (lock_still_held()) */
 	char lock_key[24];      /* its bigint, in decimal */
+	/* Watching exec's statements (watch.h; the section "watching"). */
+	struct watch watch;
+	char *conninfo;         /* for the second connection; only when watching */
+	PGconn *peer;           /* that connection, opened on the first report */
+	int peer_failed;        /* ... and it could not be: elapsed time only */
+	const struct drv_stmts *w_st; /* exec's statements, and the one running */
+	size_t w_cur;
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -248,6 +263,9 @@ static int connect_url(const char *conninfo, const char *maint_db, PGconn **out,
 	int rc = 0;
 
 	*out = NULL;
+	/* Every connection starts here, so libpq is loaded here (dl.c). */
+	if ((rc = dl_need_pq(err)) != 0)
+		return rc;
 	opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		struct sbuf why = SBUF_INIT;
@@ -319,7 +337,9 @@ static void pg_close(drv_conn *dc)
 	struct pgc *c = (struct pgc *)dc;
 
 	PQfinish(c->pg);
+	PQfinish(c->peer);
 	free(c->schema);
+	free(c->conninfo);
 	free(c);
 }
 
@@ -356,6 +376,11 @@ static int pg_open(drv_conn **out, const struct strata_url *url,
 		c->log_payload = opts->log_payload;
 		c->busy_timeout_ms = opts->busy_timeout_ms;
 	}
+	watch_init(&c->watch, opts);
+	if (c->watch.log && !(c->conninfo = strdup(url->conninfo))) {
+		free(c);
+		return fail_nomem(err);
+	}
 	rc = connect_url(url->conninfo, NULL, &c->pg, err);
 	if (rc)
 		goto out;
@@ -389,9 +414,280 @@ out:
 	if (c) {
 		PQfinish(c->pg);
 		free(c->schema);
+		free(c->conninfo);
 		free(c);
 	}
 	return rc;
+}
+
+/* ---- watching a long statement (watch.h) --------------------------------
+ *
+ * exec waits for each result through get_result(): when the embedder asked
+ * for progress, that is a poll() on the socket whose timeout is the next
+ * report, in the same thread, so the log is called from the caller's
+ * thread. A report asks a second connection, opened at the first report
+ * and kept, what the run's backend waits for (pg_stat_activity, pg_locks,
+ * pg_blocking_pids()): it is read-only, its statements time out after two
+ * seconds, and it runs only between two looks at the run's socket. When
+ * it cannot connect, one INFO line says why and reports give elapsed time
+ * only. The holder's statement is cut short, and the run's password (from
+ * wherever libpq took it) is never shown, should its text hold it.
+ */
+
+static int is_copy(ExecStatusType st);
+
+static int same_text(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static int same_server(PGconn *a, PGconn *b)
+{
+	return same_text(PQhost(a), PQhost(b)) && same_text(PQport(a), PQport(b));
+}
+
+static void peer_open(struct pgc *c)
+{
+	struct drv_err e;
+	PGresult *res;
+	struct sbuf sb = SBUF_INIT;
+
+	drv_err_init(&e);
+	if (connect_url(c->conninfo, NULL, &c->peer, &e) == 0 && !same_server(c->pg, c->peer)) {
+		/* a URL of several hosts: pids of another server mean nothing */
+		drv_fail_text(&e, STRATA_ECONNECT, NULL, "it reached another server than the run's");
+		PQfinish(c->peer);
+		c->peer = NULL;
+	} else if (c->peer) {
+		PQsetNoticeReceiver(c->peer, drop_notice, NULL);
+		res = PQexec(c->peer, "SET application_name = 'strata watcher'; "
+		                      "SET default_transaction_read_only = on; "
+		                      "SET statement_timeout = '2s'; SET lock_timeout = '1s'");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			drv_fail_text(&e, STRATA_ESQL, NULL, PQerrorMessage(c->peer));
+			PQfinish(c->peer);
+			c->peer = NULL;
+		}
+		PQclear(res);
+	}
+	if (!c->peer) {
+		c->peer_failed = 1;
+		sbuf_addf(&sb, "cannot see what statements wait for (no second connection): %s",
+		          e.msg.buf);
+		if (!sbuf_failed(&sb))
+			watch_note(&c->watch, STRATA_LOG_INFO, sb.buf);
+	}
+	sbuf_release(&sb);
+	drv_err_release(&e);
+}
+
+/* s flattened onto sb, the password replaced by "****" wherever it is. */
+static void add_shown(struct sbuf *sb, const char *s, const char *pass)
+{
+	struct sbuf flat = SBUF_INIT;
+	const char *p, *hit;
+	size_t plen = pass ? strlen(pass) : 0;
+
+	drv_add_flat(&flat, s);
+	for (p = flat.buf; plen && (hit = strstr(p, pass)) != NULL; p = hit + plen) {
+		sbuf_add(sb, p, (size_t)(hit - p));
+		sbuf_adds(sb, "****");
+	}
+	sbuf_adds(sb, p);
+	sbuf_release(&flat);
+}
+
+/* add_shown(), cut after max characters (" ..." then): the password is
+ * hidden in the whole text first, so that no cut leaves a piece of it. */
+static void add_cut(struct sbuf *sb, const char *s, const char *pass, size_t max)
+{
+	struct sbuf all = SBUF_INIT;
+	size_t i, chars = 0;
+
+	add_shown(&all, s, pass);
+	for (i = 0; i < all.len; i++) {
+		if (((unsigned char)all.buf[i] & 0xC0) == 0x80)
+			continue; /* inside a UTF-8 sequence */
+		if (chars++ == max) {
+			sbuf_truncate(&all, i);
+			sbuf_adds(&all, " ...");
+			break;
+		}
+	}
+	sbuf_add(sb, all.buf, all.len);
+	sbuf_release(&all);
+}
+
+/* Which of exec's statements the server runs (its text as
+ * pg_stat_activity shows it, maybe cut), from the one last seen on. */
+static void peer_locate(struct pgc *c, const char *sql, const char *query)
+{
+	size_t i, n = strlen(query);
+
+	if (!c->w_st || !n)
+		return;
+	for (i = c->w_cur; i < c->w_st->n; i++) {
+		const struct drv_stmt *st = &c->w_st->v[i];
+		/* the whole text, or the server's cut of a longer one
+		 * (track_activity_query_size, 1024 bytes by default) */
+		if ((st->len == n || (st->len > n && n >= 1000)) &&
+		    strncmp(sql + st->offset, query, n) == 0) {
+			c->w_cur = i;
+			watch_at(&c->watch, st->offset);
+			return;
+		}
+	}
+}
+
+static const char peer_sql[] =
+	"SELECT a.query, extract(epoch FROM now() - coalesce("
+	"  (to_jsonb(w) ->> 'waitstart')::timestamptz, a.query_start))::bigint, "
+	" w.locktype, (SELECT format('%s %I.%I', CASE WHEN r.relkind IN ('r', 'p', 'f') "
+	"  THEN 'table' WHEN r.relkind = 'i' THEN 'index' ELSE 'relation' END, n.nspname, r.relname) "
+	"  FROM pg_catalog.pg_class r JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace "
+	"  WHERE r.oid = w.relation), "
+	" b.pid, b.application_name, b.state, b.query, NULL, "
+	" extract(epoch FROM now() - b.state_change)::bigint, "
+	" (SELECT count(DISTINCT p) FROM unnest(pg_catalog.pg_blocking_pids(a.pid)) p) "
+	"FROM pg_catalog.pg_stat_activity a "
+	"LEFT JOIN pg_catalog.pg_locks w ON w.pid = a.pid AND NOT w.granted "
+	"LEFT JOIN pg_catalog.pg_stat_activity b "
+	"  ON b.pid = (pg_catalog.pg_blocking_pids(a.pid))[1] "
+	"WHERE a.pid = $1 LIMIT 1";
+
+/* What the run's backend waits for, onto msg ("" when the peer cannot say
+ * or the statement waits for no lock). */
+static void peer_ask(struct pgc *c, struct sbuf *msg)
+{
+	char pid[16];
+	const char *params[1] = { pid }, *pass = PQpass(c->pg);
+	PGresult *res;
+	const char *type, *what;
+	long others;
+
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(c->pg));
+	res = PQexecParams(c->peer, peer_sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		if (PQstatus(c->peer) != CONNECTION_OK) {
+			PQfinish(c->peer);
+			c->peer = NULL;
+			c->peer_failed = 1;
+		}
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 0))
+		peer_locate(c, c->watch.sql, PQgetvalue(res, 0, 0));
+	if (PQgetisnull(res, 0, 2)) {
+		/* waiting for no lock: the time of the statement the server runs */
+		if (!PQgetisnull(res, 0, 1))
+			sbuf_addf(msg, "running for %ss", PQgetvalue(res, 0, 1));
+		goto out;
+	}
+	type = PQgetvalue(res, 0, 2);
+	what = PQgetvalue(res, 0, 3);
+	sbuf_addf(msg, "waiting %ss for ", PQgetisnull(res, 0, 1) ? "?" : PQgetvalue(res, 0, 1));
+	if (!strcmp(type, "relation") && *what)
+		sbuf_addf(msg, "a lock on %s", what);
+	else if (!strcmp(type, "transactionid") || !strcmp(type, "tuple"))
+		sbuf_adds(msg, "a row lock");
+	else if (!strcmp(type, "virtualxid"))
+		sbuf_adds(msg, "another transaction to end");
+	else if (!strcmp(type, "advisory"))
+		sbuf_adds(msg, "an advisory lock");
+	else
+		sbuf_addf(msg, "a lock (%s)", type);
+	if (PQgetisnull(res, 0, 4))
+		goto out;
+	sbuf_addf(msg, " held by pid %s (app '", PQgetvalue(res, 0, 4));
+	add_shown(msg, PQgetvalue(res, 0, 5), pass);
+	sbuf_addf(msg, "', %s", PQgetisnull(res, 0, 6) ? "state unknown" : PQgetvalue(res, 0, 6));
+	if (!PQgetisnull(res, 0, 7) && *PQgetvalue(res, 0, 7)) {
+		sbuf_adds(msg, ": '");
+		add_cut(msg, PQgetvalue(res, 0, 7), pass, 60);
+		sbuf_adds(msg, "'");
+	}
+	if (!PQgetisnull(res, 0, 9))
+		sbuf_addf(msg, ", for %ss", PQgetvalue(res, 0, 9));
+	sbuf_adds(msg, ")");
+	others = strtol(PQgetvalue(res, 0, 10), NULL, 10) - 1;
+	if (others > 0)
+		sbuf_addf(msg, " and %ld other session%s", others, others > 1 ? "s" : "");
+out:
+	PQclear(res);
+}
+
+static void pg_watch_report(struct pgc *c)
+{
+	struct sbuf msg = SBUF_INIT;
+
+	if (!c->peer && !c->peer_failed)
+		peer_open(c);
+	if (c->peer)
+		peer_ask(c, &msg);
+	if (sbuf_failed(&msg) || !msg.len)
+		watch_say(&c->watch, "running for %lds", watch_elapsed_s(&c->watch));
+	else
+		watch_say(&c->watch, "%s", msg.buf);
+	sbuf_release(&msg);
+}
+
+/* PQgetResult(), reporting on the way while the result keeps us waiting.
+ * The poll wakes at least every 100 ms to read: data libpq may hold
+ * decrypted in its SSL layer is not seen by poll(). */
+static PGresult *get_result(struct pgc *c)
+{
+	int fd = PQsocket(c->pg);
+
+	while (c->watch.log && fd >= 0 && PQisBusy(c->pg)) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long left = watch_left_ms(&c->watch);
+		int n = poll(&p, 1, left > 100 ? 100 : (int)left);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(c->pg))
+			break; /* PQgetResult() says what went wrong */
+		if (n == 0 && PQisBusy(c->pg) && watch_due(&c->watch))
+			pg_watch_report(c);
+	}
+	return PQgetResult(c->pg);
+}
+
+/* exec's script sql, split into st, starts; ends. */
+static void pg_watch_start(struct pgc *c, const char *sql, const struct drv_stmts *st)
+{
+	c->w_st = st;
+	c->w_cur = 0;
+	watch_start(&c->watch, &c->base, sql, st->n ? st->v[0].offset : 0);
+}
+
+static void pg_watch_end(struct pgc *c)
+{
+	watch_end(&c->watch);
+	c->w_st = NULL;
+}
+
+/* PQexec() through get_result(): PQsendQuery(), then its results, the
+ * first error kept, stopping at a COPY as PQexec() does. */
+static PGresult *exec_watched(struct pgc *c, const char *text)
+{
+	PGresult *res, *keep = NULL;
+
+	if (!c->watch.log)
+		return PQexec(c->pg, text);
+	if (!PQsendQuery(c->pg, text))
+		return NULL;
+	while ((res = get_result(c)) != NULL) {
+		if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(keep);
+		keep = res;
+		if (is_copy(PQresultStatus(res)) || PQstatus(c->pg) == CONNECTION_BAD)
+			break;
+	}
+	return keep;
 }
 
 /* ---- running SQL ------------------------------------------------------- */
@@ -447,7 +743,11 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text)
 			return fail_nomem(err);
-		res = PQexec(c->pg, text);
+		/* each its own statement, and its own time */
+		c->w_cur = i;
+		watch_end(&c->watch);
+		watch_start(&c->watch, &c->base, sql, st->v[i].offset);
+		res = exec_watched(c, text);
 		free(text);
 		if (is_copy(PQresultStatus(res)))
 			res = finish_copy(c, res);
@@ -507,7 +807,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQpipelineSync(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
 	for (i = 0; i < sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
-		while ((res = PQgetResult(c->pg)) != NULL) {
+		while ((res = get_result(c)) != NULL) {
 			s = PQresultStatus(res);
 			if (is_copy(s))
 				end_copy(c, s);
@@ -521,7 +821,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 		}
 	}
 	/* Read up to the Sync, so the pipeline is idle and can be left. */
-	while (PQstatus(c->pg) == CONNECTION_OK && (res = PQgetResult(c->pg)) != NULL) {
+	while (PQstatus(c->pg) == CONNECTION_OK && (res = get_result(c)) != NULL) {
 		s = PQresultStatus(res);
 		PQclear(res);
 		if (s == PGRES_PIPELINE_SYNC)
@@ -557,7 +857,9 @@ static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
 		goto out;
 	if ((rc = check_alive(c, err)) != 0)
 		goto out;
+	pg_watch_start(c, sql, &st);
 	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, err) : exec_each(c, sql, &st, err);
+	pg_watch_end(c);
 out:
 	drv_stmts_release(&st);
 	return rc;
@@ -875,6 +1177,8 @@ static int admin_connect(const struct strata_url *url, PGconn **out, char **dbna
 
 	*out = NULL;
 	*dbname = NULL;
+	if ((rc = dl_need_pq(err)) != 0)
+		return rc;
 	opts = PQconninfoParse(url->conninfo, &perr);
 	name = opt_val(opts, "dbname");
 	if (!name)

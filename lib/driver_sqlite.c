@@ -6,7 +6,10 @@
  * sleeps (and says once that it waits) until busy_timeout_ms has passed.
  * exec() prepares and steps one statement at a time with the tail pointer,
  * so a failure knows exactly which statement, and sqlite3_error_offset()
- * where in it, went wrong.
+ * where in it, went wrong. When the embedder asked for progress, exec()
+ * also sets a progress handler and an update hook for its own run (and
+ * removes them after): a statement that runs long reports its time and
+ * the rows written so far (watch.h).
  */
 #include "driver.h"
 #include "internal.h"
@@ -25,6 +28,7 @@
 #include "diff.h"
 #include "introspect.h"
 #include "sqlscan.h"
+#include "watch.h"
 
 struct sqlite_conn {
 	drv_conn base;
@@ -40,6 +44,11 @@ struct sqlite_conn {
 	 * preparing it anew cost more than strata's whole other work. */
 	char *cached_sql;
 	sqlite3_stmt *cached;
+	/* What exec's current statement has done so far (watch.h). */
+	struct watch watch;
+	long long rows;         /* rows written, by the update hook */
+	const char *table;      /* the table of the last one: SQLite's own name,
+	                           valid while the statement runs */
 };
 
 static void cache_drop(struct sqlite_conn *c)
@@ -225,6 +234,7 @@ static int sq_open(drv_conn **out, const struct strata_url *url, const struct dr
 	c->create = o ? o->create : 1;
 	c->log = o ? o->log : NULL;
 	c->log_payload = o ? o->log_payload : NULL;
+	watch_init(&c->watch, o);
 	rc = sq_connect(c, err);
 	if (rc) {
 		sq_close(&c->base);
@@ -234,9 +244,79 @@ static int sq_open(drv_conn **out, const struct strata_url *url, const struct dr
 	return 0;
 }
 
+/* ---- watching a long statement (watch.h) -------------------------------- */
+
+/* Rows of rowid tables, as the statement writes them (a WITHOUT ROWID
+ * table's are not seen: SQLite does not call the hook for them). */
+static void watch_row(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 id)
+{
+	struct sqlite_conn *c = arg;
+
+	(void)op;
+	(void)dbname;
+	(void)id;
+	c->rows++;
+	c->table = table;
+}
+
+/* Every few thousand VM steps: one look at the clock, and now and then a
+ * report. A rebuild's copy (lib/plan_sqlite.c: INSERT INTO
+ * "_strata_new_T" ... SELECT ... FROM "T") is told as such; its total is
+ * not counted beforehand, which would cost a scan of the table. */
+static int watch_tick(void *arg)
+{
+	struct sqlite_conn *c = arg;
+	static const char prefix[] = "_strata_new_";
+
+	if (!watch_due(&c->watch))
+		return 0;
+	if (c->table && strncmp(c->table, prefix, sizeof prefix - 1) == 0)
+		watch_say(&c->watch, "copying table %s to its new form, %lld rows so far, %lds",
+		          c->table + sizeof prefix - 1, c->rows, watch_elapsed_s(&c->watch));
+	else if (c->rows)
+		watch_say(&c->watch, "running for %lds, %lld rows written", watch_elapsed_s(&c->watch),
+		          c->rows);
+	else
+		watch_say(&c->watch, "running for %lds", watch_elapsed_s(&c->watch));
+	return 0;
+}
+
+/* on: exec's statements are watched; off: no hook is left behind. */
+static void watch_hooks(struct sqlite_conn *c, int on)
+{
+	if (!c->watch.log)
+		return;
+	sqlite3_progress_handler(c->db, on ? 4000 : 0, on ? watch_tick : NULL, c);
+	sqlite3_update_hook(c->db, on ? watch_row : NULL, c);
+}
+
+/* A statement at offset of sql starts. */
+static void watch_stmt(struct sqlite_conn *c, const char *sql, size_t offset)
+{
+	if (!c->watch.log)
+		return;
+	c->rows = 0;
+	c->table = NULL;
+	watch_end(&c->watch);
+	watch_start(&c->watch, &c->base, sql, offset);
+}
+
+static int exec_script(struct sqlite_conn *c, const char *sql, struct drv_err *err);
+
 static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 {
 	struct sqlite_conn *c = (struct sqlite_conn *)base;
+	int rc;
+
+	watch_hooks(c, 1);
+	rc = exec_script(c, sql, err);
+	watch_end(&c->watch);
+	watch_hooks(c, 0);
+	return rc;
+}
+
+static int exec_script(struct sqlite_conn *c, const char *sql, struct drv_err *err)
+{
 	const char *p = sql, *tail;
 	size_t len = strlen(sql); /* once: per statement it made a long script quadratic */
 	sqlite3_stmt *st;
@@ -246,6 +326,7 @@ static int sq_exec(drv_conn *base, const char *sql, struct drv_err *err)
 		size_t start = sqlscan_skip_blank(SQLSCAN_SQLITE, sql, (size_t)(p - sql), len);
 		if (start >= len)
 			break;
+		watch_stmt(c, sql, start);
 		st = NULL;
 		/* The length of what is left (with its NUL, so SQLite need not
 		 * copy it): a -1 would have SQLite measure the tail each time. */

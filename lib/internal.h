@@ -35,6 +35,7 @@ struct strata_db {
 	const strata_migration_source *source; /* strata_config.source (version 3): lent */
 	const struct run_hooks *hooks;   /* during strata_up()/strata_down(): the caller's
 	                                    hooks (hook.c); NULL otherwise */
+	int progress;                    /* strata_config.progress (version 4), with a log */
 };
 
 /* hook.c: the before-each/after-each callbacks of the current run. */
@@ -64,6 +65,10 @@ int db_why(strata_db *db, int why, const char *a0, const char *a1, const char *a
  * GIT_ERROR_CHECK_VERSION: a struct that skipped its _INIT (version 0) or
  * comes from a newer header would be read field by field wrongly. */
 int db_check_version(strata_db *db, const char *type, int version, int known);
+/* runner.c: STRATA_EREADONLY, said before anything runs, when the database
+ * cannot be written (a read-only SQLite file or folder, a PostgreSQL standby
+ * or read-only session); 0 when it can. */
+int db_writable_check(strata_db *db);
 /* Take a driver error onto the handle, prefixed by context when not NULL. */
 int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
 /* Run sql, which begins at line first_line of the file named where, on c. On
@@ -103,13 +108,11 @@ int lint_find_lock_release(const char *sql, size_t *offset);
  * end it with util_sha256_release()), or NULL for a single digest.
  * 0, or STRATA_ENOMEM (out is then "").
  */
-struct evp_md_st;       /* OpenSSL's EVP_MD */
-struct evp_md_ctx_st;   /* and EVP_MD_CTX */
 struct util_sha256 {
-	struct evp_md_st *md;       /* fetched on first use */
-	struct evp_md_ctx_st *ctx;  /* re-initialised for each digest */
+	char unused;    /* a hasher holds nothing today (util.c says why); the
+	                   type stays, so that a load can keep one again */
 };
-#define UTIL_SHA256_INIT { NULL, NULL }
+#define UTIL_SHA256_INIT { 0 }
 int util_sha256_hex_lf(struct util_sha256 *h, const char *data, size_t len, char out[65]);
 /* Free what the hasher holds and return it to UTIL_SHA256_INIT; NULL is a no-op. */
 void util_sha256_release(struct util_sha256 *h);

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
+#include "dl_pq.h"
 
 #include "strata.h"
 

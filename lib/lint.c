@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
-#include <pg_query.h>
+#include "dl_pg_query.h"
 
 #define MAX_FILE_SIZE ((size_t)64 << 20)  /* as migration.c: a 64 MiB migration is a mistake */
 #define EXCERPT_MAX 100                   /* bytes of a statement's first line kept */
@@ -2710,6 +2710,12 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 	rc = drv_split(run_driver(r), sql, &st, &e);
 	if (rc == STRATA_ENOMEM)
 		goto out;
+	if (rc == STRATA_EUNSUPPORTED) {
+		/* libpg_query could not be loaded (dl.c): a lint that read no
+		 * statement must not pass them */
+		sbuf_setf(&r->err, "%s", e.msg.buf);
+		goto out;
+	}
 	if (rc) {
 		known = 0;
 		if ((rc = split_pg_fallback(sql, &st)) != 0)

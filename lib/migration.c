@@ -1050,6 +1050,11 @@ static int drop_replaced(struct migration_set *s)
 
 	if (s->n < 2)
 		return 0;
+	/* No squash, nothing to drop: the usual case, without the n x n look. */
+	for (i = 0; i < s->n && !s->v[i].nreplaces; i++)
+		;
+	if (i == s->n)
+		return 0;
 	if (!(drop = calloc(s->n, 1)))
 		return STRATA_ENOMEM;
 	for (i = 0; i < s->n; i++)

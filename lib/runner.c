@@ -467,7 +467,7 @@ static int pg_writable_check(strata_db *db)
 	return rc;
 }
 
-static int readonly_check(strata_db *db)
+int db_writable_check(strata_db *db)
 {
 	/* SQLite opens a write-protected file read-only without a word; say so
 	 * before anything runs rather than at the first write. */
@@ -989,7 +989,7 @@ static int start_run(strata_db *db, struct migration_set *ms, int check_sum, int
 		return rc;
 	if ((rc = load_files(db, ms, check_sum)) != 0)
 		return rc;
-	if (!dry_run && (rc = readonly_check(db)) != 0)
+	if (!dry_run && (rc = db_writable_check(db)) != 0)
 		return rc;
 	if ((rc = lock(db)) != 0)
 		return rc;
@@ -1335,7 +1335,7 @@ static int down_common(strata_db *db, long steps, const char *to, int all, int d
 		rc = db_error(db, STRATA_EUSAGE, "'%s' is not a version", to);
 		goto out;
 	}
-	if (!dry_run && (rc = readonly_check(db)) != 0)
+	if (!dry_run && (rc = db_writable_check(db)) != 0)
 		goto out;
 	if ((rc = lock(db)) != 0)
 		goto out;
@@ -1552,7 +1552,7 @@ int strata_baseline(strata_db *db, const char *version)
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
 		goto out;
 	}
-	if ((rc = readonly_check(db)) != 0 || (rc = lock(db)) != 0)
+	if ((rc = db_writable_check(db)) != 0 || (rc = lock(db)) != 0)
 		goto out;
 	locked = 1;
 	if ((rc = begin(db)) != 0 || (rc = ensure_tracking(db)) != 0 ||
@@ -1599,7 +1599,7 @@ int strata_mark(strata_db *db, const char *version, int applied)
 		rc = db_error(db, STRATA_ENOTFOUND, "no migration with version %s in %s", version, db->dir);
 		goto out;
 	}
-	if ((rc = readonly_check(db)) != 0 || (rc = lock(db)) != 0)
+	if ((rc = db_writable_check(db)) != 0 || (rc = lock(db)) != 0)
 		goto out;
 	locked = 1;
 	if ((rc = begin(db)) != 0 || (rc = ensure_tracking(db)) != 0 ||

@@ -29,7 +29,7 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <pg_query.h>
+#include "dl_pg_query.h"
 #include <sqlite3.h>
 
 /* SQL the engine rejects is the input's fault, not the database's. */

@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <pg_query.h>
+#include "dl_pg_query.h"
 
 
 static int fail_nomem(struct drv_err *err)
@@ -302,6 +302,8 @@ static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv
 
 	out->n = 0;
 	out->v = NULL;
+	if ((rc = dl_need_pg_query(err)) != 0)
+		return rc;
 	r = pg_query_split_with_parser(sql);
 	if (r.error) {
 		rc = fail_syntax(sql, r.error, err);

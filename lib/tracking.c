@@ -147,9 +147,15 @@ out:
 	return rc;
 }
 
-static char *dup_cell(const struct drv_rows *r, size_t row, size_t col)
+/* The cell's string, taken from r (which then frees nothing there): one
+ * allocation per cell, not two. */
+static char *take_cell(struct drv_rows *r, size_t row, size_t col)
 {
-	return xstrdup_or_null(drv_cell(r, row, col));
+	char **cell = &r->cells[row * r->ncols + col];
+	char *s = *cell;
+
+	*cell = NULL;
+	return s;
 }
 
 /* Read the tracking table; a table that does not exist yet reads as empty. */
@@ -183,19 +189,19 @@ int read_applied_ex(strata_db *db, struct applied_set *out, int with_down)
 	}
 	for (i = 0; i < r->nrows; i++) {
 		struct applied *a = &out->v[out->n++];
-		a->version = dup_cell(r, i, 0);
-		a->name = dup_cell(r, i, 1);
-		a->checksum = dup_cell(r, i, 2);
+		a->version = take_cell(r, i, 0);
+		a->name = take_cell(r, i, 1);
+		a->checksum = take_cell(r, i, 2);
 		a->batch = drv_cell(r, i, 3) ? strtol(drv_cell(r, i, 3), NULL, 10) : 0;
-		a->applied_at = dup_cell(r, i, 4);
+		a->applied_at = take_cell(r, i, 4);
 		a->duration_ms = drv_cell(r, i, 5) ? strtol(drv_cell(r, i, 5), NULL, 10) : 0;
 		if (with_down)
-			a->down_sql = dup_cell(r, i, 6);
+			a->down_sql = take_cell(r, i, 6);
 		else if (drv_cell(r, i, 6) && (drv_cell(r, i, 6)[0] == 't' || drv_cell(r, i, 6)[0] == '1'))
 			a->down_sql = strdup(""); /* only whether there is one */
-		a->state = dup_cell(r, i, 7);
-		a->error = dup_cell(r, i, 8);
-		a->up_checksum = dup_cell(r, i, 9);
+		a->state = take_cell(r, i, 7);
+		a->error = take_cell(r, i, 8);
+		a->up_checksum = take_cell(r, i, 9);
 		if (!a->version || !a->name || !a->checksum || !a->state) {
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+/* SHA256_*: see util_sha256_hex_lf() */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/sha.h>
 
 static void clear_why(strata_db *db)
 {
@@ -90,7 +92,10 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 	int rc;
 
 	drv_err_init(&e);
+	c->watch_where = where;
+	c->watch_line = first_line;
 	rc = drv_exec(c, sql, &e);
+	c->watch_where = NULL;
 	if (rc) {
 		struct sbuf ctx = SBUF_INIT;
 		long line = first_line;
@@ -348,70 +353,50 @@ static void to_hex(const unsigned char *d, unsigned n, char *out)
 }
 
 /*
- * OpenSSL 3 resolves EVP_sha256() through its provider on every
- * EVP_DigestInit_ex(): an implicit EVP_MD_fetch(), a new context and its
- * frees, per file. A hasher fetches the algorithm once and keeps one context,
- * re-initialised per digest, for as many files as one load reads.
+ * OpenSSL's SHA256_* functions, not its EVP interface: EVP_MD_fetch() starts
+ * OpenSSL 3's provider machinery and reads openssl.cnf first, which cost
+ * more than hashing a thousand migrations (docs/benchmarks.md, case 3).
+ * SHA256_* run the same assembly (SHA extensions where the CPU has them)
+ * with no set-up and no allocation. They are marked deprecated in OpenSSL 3
+ * (OPENSSL_SUPPRESS_DEPRECATED above) but are kept in the 3.x series; the
+ * day they go, an in-tree SHA-256 replaces them here and nowhere else.
  */
-static int sha256_ready(struct util_sha256 *h)
-{
-	if (!h->md && !(h->md = EVP_MD_fetch(NULL, "SHA256", NULL)))
-		return STRATA_ENOMEM;
-	if (!h->ctx && !(h->ctx = EVP_MD_CTX_new()))
-		return STRATA_ENOMEM;
-	return 0;
-}
-
 void util_sha256_release(struct util_sha256 *h)
 {
-	if (!h)
-		return;
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
-	h->ctx = NULL;
-	h->md = NULL;
+	(void)h;
 }
 
 int util_sha256_hex_lf(struct util_sha256 *h, const char *data, size_t len, char out[65])
 {
-	struct util_sha256 once = UTIL_SHA256_INIT;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
 	const char *end = data + len, *p = data, *start = data, *cr;
-	int ok;
+	SHA256_CTX c;
 
-	out[0] = '\0';
-	if (!h)
-		h = &once;
-	if (sha256_ready(h)) {
-		util_sha256_release(&once);
-		return STRATA_ENOMEM;
-	}
-	ok = EVP_DigestInit_ex2(h->ctx, h->md, NULL);
+	(void)h;
+	SHA256_Init(&c);
 	/* Feed runs between CRs that precede an LF, so no copy is made. */
-	while (ok && p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL && cr + 1 < end) {
+	while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL && cr + 1 < end) {
 		if (cr[1] == '\n') {
-			ok = EVP_DigestUpdate(h->ctx, start, (size_t)(cr - start));
+			SHA256_Update(&c, start, (size_t)(cr - start));
 			start = cr + 1;
 		}
 		p = cr + 1;
 	}
-	ok = ok && EVP_DigestUpdate(h->ctx, start, (size_t)(end - start)) &&
-	     EVP_DigestFinal_ex(h->ctx, md, &mdlen) && mdlen == 32;
-	util_sha256_release(&once);
-	if (!ok)
-		return STRATA_ENOMEM; /* the provider's only failure is an allocation */
-	to_hex(md, mdlen, out);
+	SHA256_Update(&c, start, (size_t)(end - start));
+	SHA256_Final(md, &c);
+	to_hex(md, sizeof md, out);
 	return 0;
 }
 
 void util_sha256_hex(const char *data, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	to_hex(md, mdlen, out);
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(md, &c);
+	to_hex(md, sizeof md, out);
 }
 
 void util_now_sql(char out[20])

@@ -37,6 +37,7 @@ struct cli {
 	                             (writing the output) exits EXIT_COMMITTED, never 1 */
 	int complete;             /* --completion-helper: opts_parse() lists the
 	                             command's options and returns -1 */
+	int progress_shown;       /* output.c: a progress line is on the terminal */
 	char *owned[16];          /* strings config.c allocated (from .env) */
 	int nowned;
 };
@@ -149,8 +150,12 @@ void cli_say(struct cli *cli, const char *fmt, ...)
 const char *cli_esc(const char *s);
 /* Colour escapes when colour is on, "" otherwise. */
 const char *cli_color(struct cli *cli, const char *which); /* "green","red","yellow","dim","bold","reset" */
-/* The log callback the program gives the library: notices to stderr. */
+/* The log callback the program gives the library: notices to stderr, and
+ * STRATA_LOG_PROGRESS as one updating line on a terminal, plain lines with
+ * -v elsewhere. */
 void cli_log(void *payload, int level, const char *msg);
+/* Whether stderr is a terminal to draw a progress line on (not --quiet). */
+int cli_stderr_tty(const struct cli *cli);
 /* Print a JSON value (jansson's json_t*, passed as void*) to stdout and free it. */
 void cli_print_json(void *json);
 /* --json: the format of every document (docs/json.md), raised only when a

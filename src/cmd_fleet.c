@@ -281,7 +281,7 @@ int cmd_fleet(struct cli *cli, int argc, char **argv)
 
 	memset(&prog, 0, sizeof prog);
 	prog.cli = cli;
-	prog.tty = isatty(STDERR_FILENO) && !cli->quiet;
+	prog.tty = cli_stderr_tty(cli);
 	prog.t0 = now_ms();
 	fo.on_result = on_result;
 	fo.payload = &prog;

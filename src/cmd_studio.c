@@ -11,6 +11,7 @@
  * the requests under way end, and returns 0.
  */
 #include "cli.h"
+#include "dl_mhd.h"
 #include "studio.h"
 
 #include <errno.h>
@@ -55,6 +56,7 @@ int cmd_studio(struct cli *cli, int argc, char **argv)
 	int allow_write = 0, rc, sig;
 	strata_db *db = NULL;
 	sigset_t stop;
+	const char *why;
 	ssize_t len;
 	const struct opt opts[] = {
 		OPT_LONG(0, "port", &port, "N", "listen on 127.0.0.1:N (default: a free port)"),
@@ -76,6 +78,11 @@ int cmd_studio(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		cli_error("studio: --json does not apply (the API at /api/ speaks JSON)");
 		return EXIT_USAGE;
+	}
+	/* The HTTP server is loaded for this command alone (src/dl_mhd.c). */
+	if ((why = dl_mhd_missing()) != NULL) {
+		cli_error("%s", why);
+		return EXIT_FAIL;
 	}
 	/* A wrong URL or a dead server is said now, once, not on every request. */
 	if ((rc = cli_check_dir(cli, EXIT_USAGE)) != 0 || (rc = cli_open(cli, &db)) != 0)

@@ -254,6 +254,8 @@ int cli_open(struct cli *cli, strata_db **out)
 	cfg.no_create = !cli->may_create;
 	cfg.log = cli_log;
 	cfg.log_payload = cli;
+	/* only when someone will see it: a terminal, or -v */
+	cfg.progress = !cli->quiet && (cli->verbose || cli_stderr_tty(cli));
 	rc = strata_open(&db, with_ssl(cli, cli->url), &cfg);
 	if (rc == STRATA_ENOTFOUND && cfg.no_create && db) {
 		/* A mistyped path, most often: say that nothing was created. */

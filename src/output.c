@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -294,10 +295,66 @@ const char *cli_color(struct cli *cli, const char *which)
 	return "";
 }
 
+int cli_stderr_tty(const struct cli *cli)
+{
+	return !cli->quiet && isatty(STDERR_FILENO);
+}
+
+/* Columns of the terminal on stderr; 80 when it does not say. */
+static size_t term_width(void)
+{
+#ifdef TIOCGWINSZ
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+#endif
+	return 80;
+}
+
+/*
+ * What a long statement does (STRATA_LOG_PROGRESS): on a terminal one line
+ * redrawn in place, cut to the terminal's width (a line that wrapped could
+ * not be redrawn), and cleared by the empty message that ends it or by the
+ * next other message; elsewhere a plain line each, with -v only.
+ */
+static void progress_line(struct cli *cli, const char *msg)
+{
+	size_t n = strlen(msg), max;
+
+	if (cli->quiet)
+		return;
+	if (!cli_stderr_tty(cli)) {
+		if (cli->verbose && *msg) {
+			fflush(stdout);
+			fprintf(stderr, "strata: %s\n", msg);
+		}
+		return;
+	}
+	max = term_width() - 9; /* "strata: ", and the last column */
+	fputs("\r\033[K", stderr);
+	cli->progress_shown = 0;
+	if (*msg) {
+		if (n > max) {
+			n = max;
+			while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80)
+				n--; /* not inside a UTF-8 sequence */
+		}
+		fputs("strata: ", stderr);
+		fwrite(msg, 1, n, stderr);
+		cli->progress_shown = 1;
+	}
+	fflush(stderr);
+}
+
 void cli_log(void *payload, int level, const char *msg)
 {
 	struct cli *cli = payload;
 
+	if (level == STRATA_LOG_PROGRESS) {
+		progress_line(cli, msg);
+		return;
+	}
 	/* -v shows INFO (a server's NOTICEs among them); DEBUG is for
 	 * embedders that ask for it. */
 	if (level <= STRATA_LOG_DEBUG || (level < STRATA_LOG_NOTICE && !cli->verbose))
@@ -305,6 +362,10 @@ void cli_log(void *payload, int level, const char *msg)
 	if (cli->quiet && level < STRATA_LOG_WARN)
 		return;
 	fflush(stdout);
+	if (cli->progress_shown) {
+		fputs("\r\033[K", stderr);
+		cli->progress_shown = 0;
+	}
 	fprintf(stderr, "strata: %s%s\n", level >= STRATA_LOG_WARN ? "warning: " : "", msg);
 }
 

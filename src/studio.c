@@ -29,7 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <microhttpd.h>
+#include "dl_mhd.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result;

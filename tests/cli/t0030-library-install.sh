@@ -72,11 +72,19 @@ test_expect_success 'pkg-config reads strata.pc: version, flags, static libs' '
 	test_grep -- "-lstrata" libs &&
 	! grep -q -- "-lpg_query" libs &&
 	pkg-config --static --libs strata >slibs &&
-	test_grep -- "-lpg_query" slibs &&
 	test_grep -- "-lsqlite3" slibs &&
-	test_grep -- "-lpq" slibs &&
 	test_grep -- "-ljansson" slibs &&
-	test_grep -- "-lcrypto" slibs
+	test_grep -- "-lcrypto" slibs &&
+	! grep -q -e "-lpq\>" -e "-lpg_query" slibs
+'
+
+test_expect_success 'libstrata.so loads libpq and libpg_query on first use, not at start' '
+	libdir=$(cat libdir) &&
+	readelf -d "$libdir/libstrata.so.1.0.0" >dyn &&
+	test_grep "NEEDED.*libsqlite3" dyn &&
+	! grep -e "NEEDED.*libpq" -e "NEEDED.*libpg_query" -e "NEEDED.*microhttpd" dyn &&
+	readelf -d "$STRATA" >dyn &&
+	! grep -e "NEEDED.*libpq" -e "NEEDED.*libpg_query" -e "NEEDED.*microhttpd" dyn
 '
 
 test_expect_success 'the example app builds against the shared library and migrates' '

@@ -100,6 +100,15 @@ test_expect_success 'a standby is refused before anything runs; reading it works
 	test "$(pq $P "$ha_dir/p" "SELECT count(*) FROM strata_migrations")" = 1
 '
 
+test_expect_success 'push to a standby is refused up front too, before any scratch work' '
+	echo "CREATE TABLE pushed (id INTEGER);" >schema.sql &&
+	test_expect_code 2 strata -u "$STANDBY" -s schema.sql push --force >out 2>err &&
+	test_line_count = 1 err &&
+	test_grep "is a standby (in recovery, read-only): nothing was run" err &&
+	test_grep ! "scratch" err &&
+	test "$(pq $P "$ha_dir/p" "SELECT count(*) FROM pg_tables WHERE tablename = '\''pushed'\''")" = 0
+'
+
 test_expect_success 'a read-only session is refused before anything runs' '
 	test_expect_code 2 strata -u "$PRIMARY?options=-c%20default_transaction_read_only%3Don" up \
 		>out 2>err &&
