@@ -22,12 +22,19 @@
  * opened once and held open, so a prune running meanwhile cannot take it
  * away halfway.
  *
- * Every copy goes through SQLite's online backup API, never a file copy:
+ * How a backup is copied:
  *  - A backup reads through a second, read-only connection holding one read
  *    transaction for the whole copy: one consistent snapshot while other
  *    processes read and write, WAL or not. Inside a run's write transaction
  *    it is also the only way: sqlite3_backup_step() answers SQLITE_BUSY
  *    forever when its source connection is in a write transaction.
+ *  - When the database file itself is that snapshot (always with a rollback
+ *    journal, whose writers wait for our SHARED lock; in WAL mode once a
+ *    checkpoint has put every committed page in the file: file_copy_ok()
+ *    says why that suffices), the file is copied as it is, in 4 MiB reads
+ *    through the read connection's own file handle, then checked to open
+ *    as the snapshot. Otherwise SQLite's online backup API copies the
+ *    snapshot page by page: same result, about three times the time.
  *  - It is written to a hidden temporary file (O_EXCL, mode 0600), fsynced,
  *    then linked to its final name and the folder fsynced: a crash or a full
  *    disk never leaves half a backup under a backup's name.
@@ -695,6 +702,189 @@ static int publish(strata_db *db, const struct bk_place *p, const char *tmp, con
 	return db_error(db, STRATA_EIO, "cannot find a free name for the backup in '%s'", p->folder);
 }
 
+/* ---- the file copy ---------------------------------------------------- */
+
+/* What one read and one write of the file copy move: as dd bs=4M. */
+#define COPY_CHUNK ((size_t)4 << 20)
+
+/*
+ * May src's main file be copied byte for byte, as the state src's read
+ * transaction sees? Returns 1 if so, 0 if not (why in why[]), for the
+ * backup API to do the copy instead.
+ *
+ * Rollback journal (every mode but WAL): a writer changes the file only
+ * under an EXCLUSIVE lock, which it cannot take while src holds SHARED:
+ * the file is the last committed state for as long as src reads.
+ *
+ * WAL: the main file is written only by a checkpoint, which copies WAL
+ * frames into it. src reads a snapshot: the frames up to its mxFrame M.
+ * The file holds that snapshot exactly when (1) every frame up to M has
+ * been copied back (nBackfill >= M) and (2) no frame after M ever is while
+ * src reads. (2) holds by SQLite's own rule: a checkpoint copies no frame
+ * past the read mark of a live reader (src's mark is at most M), and none
+ * at all while a reader holds read lock 0, the one that reads the file
+ * alone (wal.c, walCheckpoint). For (1) a PASSIVE checkpoint runs now, on
+ * a connection of its own (src, in its transaction, may not): it never
+ * waits, and reports the frames in the WAL (pnLog, the newest commit's,
+ * >= M) and those copied back (pnCkpt, <= M by (2)). pnCkpt == pnLog means
+ * nBackfill = M. Anything else (a commit after src began, an older reader
+ * holding the checkpoint back, a checkpoint already running, a file we may
+ * not write) goes through the backup API, which reads the snapshot page by
+ * page through src, WAL or not. Inside a run's write transaction nobody
+ * else can commit, so the checkpoint is complete unless an older reader is
+ * still at work.
+ */
+static int file_copy_ok(strata_db *db, const struct bk_place *p, sqlite3 *src, char why[256])
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *ck = NULL;
+	int rc, wal = 0, nlog = -1, nckpt = -1;
+
+	if (sqlite3_prepare_v2(src, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		wal = m && !strcmp(m, "wal");
+	}
+	sqlite3_finalize(st);
+	if (!wal)
+		return 1;
+	/* A read first: it opens the WAL, which the checkpoint needs. The
+	 * checkpoint changes no data: it moves committed pages from the WAL
+	 * into the file, as SQLite does on its own every 1000 pages. */
+	rc = sqlite3_open_v2(p->db_path, &ck, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(ck, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_wal_checkpoint_v2(ck, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	if (rc != SQLITE_OK)
+		snprintf(why, 256, "WAL checkpoint not possible (%s)",
+		         ck ? sqlite3_errmsg(ck) : sqlite3_errstr(rc));
+	else if (nlog != nckpt)
+		snprintf(why, 256, "the WAL has pages the file lacks (%d of %d frames checkpointed: "
+		         "a reader or a writer is at work)", nckpt > 0 ? nckpt : 0, nlog);
+	sqlite3_close(ck);
+	(void)db;
+	return rc == SQLITE_OK && nlog == nckpt;
+}
+
+/*
+ * Copy src's main database file into fd (a new, empty file) byte for byte,
+ * through src's own file handle, when file_copy_ok() says the file is the
+ * snapshot src reads. Returns 0 done, 1 not done (nothing written: the
+ * backup API is to copy), or an error.
+ *
+ * Why src's handle (its VFS xRead) and not a descriptor of our own, with
+ * copy_file_range(): closing any descriptor of a file drops every POSIX
+ * lock the process holds on it, src's SHARED lock and the run's write lock
+ * included, which would let another writer in. (On ext4 both copies cost
+ * the same: the fsync that follows is the cost.) The bytes are what SQLite
+ * reads, so the copy is checked for what it is: a SQLite header with the
+ * source's page size, and after it is on disk (write_backup), the page
+ * count and schema cookie of the snapshot.
+ */
+static int file_copy(strata_db *db, const struct bk_place *p, sqlite3 *src, int fd,
+                     const char *tmp)
+{
+	long long pages = pragma_int(src, "PRAGMA main.page_count");
+	long long psize = pragma_int(src, "PRAGMA main.page_size");
+	long long bytes = pages * psize, off = 0;
+	sqlite3_file *f = NULL;
+	sqlite3_int64 fsize = 0;
+	unsigned char *buf = NULL;
+	int rc = 0, decile = 0, said = 0;
+	long t0 = util_ms();
+	char why[256];
+
+	why[0] = '\0';
+	if (pages <= 0 || psize < 512 || psize > 65536)
+		snprintf(why, sizeof why, "page count or size unknown");
+	else if (sqlite3_file_control(src, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	         !f || !f->pMethods || f->pMethods->xFileSize(f, &fsize) != SQLITE_OK ||
+	         fsize < bytes)
+		snprintf(why, sizeof why, "the file is shorter than its pages");
+	else if (file_copy_ok(db, p, src, why))
+		why[0] = '\0';
+	else if (!why[0])
+		snprintf(why, sizeof why, "the file is not the snapshot");
+	if (why[0]) {
+		db_log(db, STRATA_LOG_INFO, "backup of '%s': through SQLite's backup API: %s",
+		       p->db_path, why);
+		return 1;
+	}
+	if (!(buf = malloc(COPY_CHUNK)))
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	if (bytes > PROGRESS_MIN_BYTES)
+		db_log(db, STRATA_LOG_NOTICE, "backup of '%s': %lld MiB", p->db_path, bytes >> 20);
+	while (off < bytes) {
+		size_t n = bytes - off < (long long)COPY_CHUNK ? (size_t)(bytes - off) : COPY_CHUNK;
+		int xrc = f->pMethods->xRead(f, buf, (int)n, off);
+
+		if (xrc != SQLITE_OK) {
+			rc = db_error(db, STRATA_EIO, "cannot read '%s' to back it up: %s", p->db_path,
+			              sqlite3_errstr(xrc));
+			goto out;
+		}
+		if (off == 0) {
+			/* What SQLite would open as this database, or the backup API
+			 * copies (another VFS may keep other bytes on disk). */
+			long h = buf[16] << 8 | buf[17];
+			if (memcmp(buf, "SQLite format 3", 16) != 0 || (h == 1 ? 65536 : h) != psize) {
+				db_log(db, STRATA_LOG_INFO, "backup of '%s': through SQLite's backup API: "
+				       "the file does not start with its SQLite header", p->db_path);
+				rc = 1;
+				goto out;
+			}
+			/* File format 2 is WAL: the backup is a rollback-journal file,
+			 * as PRAGMA journal_mode=DELETE would make it, so that reading
+			 * it puts no -wal or -shm file in the folder. */
+			if (buf[18] == 2)
+				buf[18] = 1;
+			if (buf[19] == 2)
+				buf[19] = 1;
+		}
+		if (util_write_all(fd, buf, n) != 0) {
+			int e = errno;
+			rc = db_error(db, errno_code(e), "cannot write the backup '%s': %s%s", tmp,
+			              errno_code(e) == STRATA_EFULL && e != EFBIG ? "the disk is full: " : "",
+			              strerror(e));
+			goto out;
+		}
+		off += (long long)n;
+		if (bytes > PROGRESS_MIN_BYTES && util_ms() - t0 >= PROGRESS_AFTER_MS) {
+			int d = (int)(off * 10 / bytes);
+			if (d > decile && d < 10) {
+				decile = d;
+				said = 1;
+				db_log(db, STRATA_LOG_NOTICE, "backup of '%s': %d%%", p->db_path, d * 10);
+			}
+		}
+	}
+	if (said)
+		db_log(db, STRATA_LOG_NOTICE, "backup of '%s': 100%%", p->db_path);
+	db_log(db, STRATA_LOG_INFO, "backup of '%s': the file copied (%lld pages)", p->db_path, pages);
+out:
+	free(buf);
+	return rc;
+}
+
+/* The file copy, on disk, opens as the snapshot it was copied from. */
+static int copy_check(strata_db *db, const char *tmp, long long pages, long long cookie)
+{
+	sqlite3 *h = NULL;
+	long long n = -1, c = -1;
+
+	if (sqlite3_open_v2(tmp, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK) {
+		n = pragma_int(h, "PRAGMA main.page_count");
+		c = pragma_int(h, "PRAGMA main.schema_version");
+	}
+	sqlite3_close(h);
+	if (n != pages || c != cookie)
+		return db_error(db, STRATA_EIO, "the backup '%s' does not read back as the database: "
+		                "%lld pages and schema version %lld where the database has %lld and %lld",
+		                tmp, n, c, pages, cookie);
+	return 0;
+}
+
 /*
  * Back up db's main database into p->folder: automatic (name NULL) or a
  * named snapshot. *path_out receives the new file's path.
@@ -706,6 +896,7 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 	sqlite3 *src = NULL, *dst = NULL;
 	char stamp[64], why[256];
 	struct stat tst;
+	long long pages, cookie;
 	int rc, src_rc, fd = -1, made = 0, lockfd = -1;
 
 	*path_out = NULL;
@@ -740,7 +931,7 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 	/* Created here, not by SQLite, so that it is new (O_EXCL) and 0600 from
 	 * its first byte; fchmod because a umask may have taken bits we need
 	 * (0600 is never wider than asked). */
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = db_error(db, errno_code(errno), "cannot create a backup in '%s': %s", p->folder,
 		              strerror(errno));
@@ -751,6 +942,19 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 		rc = db_error(db, errno_code(errno), "cannot set the mode of '%s': %s", tmp.buf,
 		              strerror(errno));
 		goto out;
+	}
+	/* The file itself when it is the snapshot (file_copy_ok()): one
+	 * sequential copy, where the backup API goes page by page. */
+	pages = pragma_int(src, "PRAGMA main.page_count");
+	cookie = pragma_int(src, "PRAGMA main.schema_version");
+	if ((rc = file_copy(db, p, src, fd, tmp.buf)) < 0)
+		goto out;
+	if (rc == 0) {
+		sqlite3_close(src);
+		src = NULL;
+		if ((rc = copy_check(db, tmp.buf, pages, cookie)) != 0)
+			goto out;
+		goto written;
 	}
 	rc = sqlite3_open_v2(tmp.buf, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK) {
@@ -786,6 +990,7 @@ static int write_backup(strata_db *db, const struct bk_place *p, const char *nam
 		              sqlite3_errstr(rc));
 		goto out;
 	}
+written:
 	/* Our descriptor is closed only now: closing any descriptor of a file
 	 * drops the process's POSIX locks on it, SQLite's included. */
 	rc = fsync(fd);
