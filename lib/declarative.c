@@ -446,7 +446,14 @@ static int diff_models(strata_db *db, const struct schema *a, const struct schem
 	o.needs_rebuild = driver_for_engine(a->engine) ? driver_for_engine(a->engine)->needs_rebuild
 	                                               : NULL;
 	rc = diff_schemas(a, b, &o, out);
-	return rc ? db_error(db, rc, "out of memory") : 0;
+	if (rc)
+		return db_error(db, rc, "out of memory");
+	if ((*out)->refused) {
+		rc = db_error(db, STRATA_EUNSUPPORTED, "%s", (*out)->refused);
+		diff_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Names the differences of d (from what is made to what was wanted) into

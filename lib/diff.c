@@ -83,6 +83,11 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_CREATE_POLICY] = "create_policy",
 	[DIFF_DROP_POLICY] = "drop_policy",
 	[DIFF_ALTER_ROW_SECURITY] = "alter_row_security",
+	[DIFF_CREATE_TYPE] = "create_type",
+	[DIFF_DROP_TYPE] = "drop_type",
+	[DIFF_ALTER_TYPE] = "alter_type",
+	[DIFF_ADD_EXCLUDE] = "add_exclude",
+	[DIFF_DROP_EXCLUDE] = "drop_exclude",
 };
 
 const char *diff_kind_name(enum diff_kind k)
@@ -2371,6 +2376,7 @@ static void order_cleanup(struct diff *d)
 			depth = call_depth(d, d->a, c->oa, 0, &budget);
 			break;
 		case DIFF_DROP_ENUM: rank = 1; break;
+		case DIFF_DROP_TYPE: rank = 1; break;  /* before enums: pgtype_changes() */
 		case DIFF_DROP_SEQUENCE: rank = 2; break;
 		case DIFF_DROP_EXTENSION: rank = 3; break;
 		case DIFF_DROP_SCHEMA: rank = 4; break;
@@ -2409,6 +2415,7 @@ void diff_free(struct diff *d)
 	free(d->pairs);
 	free(d->by_a_);
 	free(d->by_b_);
+	free(d->refused);
 	free(d);
 }
 
@@ -2437,6 +2444,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pg_object_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
+		pgtype_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
 		remake_dependent_functions(&x);
 	if (!x.oom)
 		table_changes(&x);
@@ -2446,6 +2455,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		function_dependents(&x);
 	if (!x.oom)
 		index_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		exclude_changes(&x);
 	mark_disturbed(d);
 	if (!x.oom)
 		view_changes(&x);

@@ -73,6 +73,12 @@ enum diff_kind {
 	DIFF_DROP_POLICY,         /* oa: the policy in A */
 	DIFF_ALTER_ROW_SECURITY,  /* pair: ENABLE / FORCE ROW LEVEL SECURITY differ */
 	DIFF_RENAME_ENUM_VALUE,   /* old_name -> new_name of enum oa (ob: in B) */
+	DIFF_CREATE_TYPE,         /* PostgreSQL domain, composite or range type; ob */
+	DIFF_DROP_TYPE,           /* oa */
+	DIFF_ALTER_TYPE,          /* oa -> ob: a domain's default, NOT NULL, checks;
+	                             a composite type's attributes added or dropped */
+	DIFF_ADD_EXCLUDE,         /* ob: the EXCLUDE constraint in B; pair */
+	DIFF_DROP_EXCLUDE,        /* oa: in A; pair */
 	DIFF_KIND_COUNT
 };
 
@@ -218,6 +224,10 @@ struct diff {
 	size_t seq_;
 	struct diff_ptr_pos *by_a_, *by_b_;  /* pairs by their A / B table (diff.c) */
 	size_t nby_a_, nby_b_;
+	char *refused;                   /* set when B cannot be reached from A by any
+	                                    plan (a type in use that PostgreSQL cannot
+	                                    alter): what and why, one sentence; the
+	                                    changes are then not to be planned */
 };
 
 /*
@@ -295,5 +305,13 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sql, i
  * rebuilt; 0 when ALTER TABLE can do it; STRATA_ENOMEM.
  */
 int plan_sqlite_needs_rebuild(const struct diff *d, const struct diff_table *p, char **why);
+
+/* PostgreSQL (pgtypes.c): the SQL of one change of a domain, composite or
+ * range type or an EXCLUDE constraint; and, for the late part of the
+ * lock-safe forms, a domain's constraints validated (nothing when down). */
+void plan_pg_types(const struct diff *d, const struct diff_change *c, const struct plan_opts *o,
+                   struct sbuf *sb);
+void plan_pg_types_late(const struct diff *d, const struct diff_change *c, int down,
+                        struct sbuf *sb);
 
 #endif

@@ -77,4 +77,8 @@ void unparent_changes(struct ctx *x, struct diff_table *p);
  * PostgreSQL partition, else DIFF_P_CREATE_TABLE. */
 int partition_phase(const struct diff *d, const struct diff_table *p);
 
+/* ---- pgtypes.c ---- */
+void pgtype_changes(struct ctx *x);
+void exclude_changes(struct ctx *x);
+
 #endif

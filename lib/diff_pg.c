@@ -1031,7 +1031,8 @@ void comment_changes(struct ctx *x)
 			gone = !schema_find_sequence(d->b, ca->schema, ca->name);
 			break;
 		case SCHEMA_OBJ_TYPE:
-			gone = !schema_find_enum(d->b, ca->schema, ca->name);
+			gone = !schema_find_enum(d->b, ca->schema, ca->name) &&
+			       !schema_find_pgtype(d->b, ca->schema, ca->name);
 			break;
 		default:
 			/* schemas, functions, ...: dropped objects take theirs */
@@ -1121,6 +1122,10 @@ static int remakes(const struct diff *d, const struct diff_change *c, const stru
 	}
 	case SCHEMA_OBJ_TYPE: {
 		const struct schema_enum *e = c->ob;
+		if (c->kind == DIFF_CREATE_TYPE) /* dropped first when A had it (pgtypes.c) */
+			return schema_find_pgtype(d->a, cb->schema, cb->name) &&
+			       name_eq(d, ((const struct schema_pgtype *)c->ob)->schema, cb->schema) &&
+			       name_eq(d, ((const struct schema_pgtype *)c->ob)->name, cb->name);
 		return c->kind == DIFF_REBUILD_ENUM && name_eq(d, e->schema, cb->schema) &&
 		       name_eq(d, e->name, cb->name);
 	}
@@ -1157,6 +1162,7 @@ void remade_comments(struct ctx *x)
 		         c->kind == DIFF_ADD_FK || c->kind == DIFF_ADD_UNIQUE ||
 		         c->kind == DIFF_ADD_PRIMARY_KEY || (c->kind == DIFF_DROP_FUNCTION && c->ob) ||
 		         c->kind == DIFF_REBUILD_ENUM || c->kind == DIFF_ADD_COLUMN ||
+		         c->kind == DIFF_CREATE_TYPE ||
 		         (c->kind == DIFF_ALTER_COLUMN && (c->what & DIFF_COL_GENERATED)))
 			cand[nc++] = k;
 	}

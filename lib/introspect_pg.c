@@ -212,7 +212,10 @@ static const char q_functions[] =
 	"  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, o))"
 	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
-	" AND " NOT_EXT("pg_proc", "p.oid");
+	" AND " NOT_EXT("pg_proc", "p.oid")
+	/* a range type's constructors are its own (pgtypes.c) */
+	" AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass"
+	"  AND x.objid = p.oid AND x.deptype = 'i')";
 
 /*
  * What stands on functions, views and enums (see struct schema_dep): the
@@ -291,7 +294,9 @@ static const char q_comments[] =
 	" SELECT 'type', n.nspname, t.typname, NULL, d.description"
 	" FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid"
 	" JOIN pg_namespace n ON n.oid = t.typnamespace"
-	" WHERE " IN_NSP("t.typnamespace") " AND t.typtype = 'e' AND " NOT_EXT("pg_type", "t.oid")
+	" WHERE " IN_NSP("t.typnamespace") " AND " NOT_EXT("pg_type", "t.oid")
+	" AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc"
+	"  WHERE tc.oid = t.typrelid AND tc.relkind = 'c')))"
 	" UNION ALL"
 	" SELECT 'schema', NULL, n.nspname, NULL, d.description"
 	" FROM pg_description d JOIN pg_namespace n ON d.classoid = 'pg_namespace'::regclass"
@@ -389,9 +394,6 @@ static const char q_unmodeled[] =
 	REL_WHERE " AND c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
 	" AND pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pg_get_expr(pd.adbin, pd.adrelid)"
 	" UNION ALL"
-	" SELECT format('exclusion constraint %I on %I.%I', co.conname, n.nspname, c.relname)"
-	" FROM pg_constraint co" REL_OF("co.conrelid") REL_WHERE " AND co.contype = 'x'"
-	" UNION ALL"
 	" SELECT format('rule %I on %I.%I', r.rulename, n.nspname, c.relname)"
 	" FROM pg_rewrite r" REL_OF("r.ev_class") REL_WHERE " AND r.rulename <> '_RETURN'"
 	" UNION ALL"
@@ -408,13 +410,10 @@ static const char q_unmodeled[] =
 	" FROM pg_publication_rel pr JOIN pg_publication pub ON pub.oid = pr.prpubid"
 	REL_OF("pr.prrelid") REL_WHERE
 	" UNION ALL"
-	" SELECT format('%s %I.%I', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type'"
-	"  WHEN 'c' THEN 'composite type' ELSE 'base type' END, n.nspname, t.typname)"
+	" SELECT format('base type %I.%I', n.nspname, t.typname)"
 	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
 	" WHERE " IN_NSP("t.typnamespace") " AND " NOT_EXT("pg_type", "t.oid")
-	" AND (t.typtype IN ('d', 'r') OR (t.typtype = 'b' AND t.typcategory <> 'A')"
-	"  OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc WHERE tc.oid = t.typrelid"
-	"   AND tc.relkind = 'c')))"
+	" AND t.typtype = 'b' AND t.typcategory <> 'A'"
 	" UNION ALL"
 	" SELECT format('aggregate %I.%I(%s)', n.nspname, p.proname,"
 	"  pg_get_function_identity_arguments(p.oid))"
@@ -441,6 +440,59 @@ static const char q_unmodeled[] =
 	" FROM pg_opclass oc JOIN pg_namespace n ON n.oid = oc.opcnamespace"
 	" WHERE " IN_NSP("oc.opcnamespace") " AND " NOT_EXT("pg_opclass", "oc.oid")
 	") u ORDER BY w";
+
+/* Domains, composite types (not tables' row types) and range types
+ * (pgtypes.c). A collation is named only when it is not the base type's
+ * (subtype's) own; a range's opclass only when not the default. %s: the
+ * multirange's name (PostgreSQL 14+), else NULL. */
+#define PGTYPE_WHERE \
+	" WHERE " IN_NSP("t.typnamespace") " AND " NOT_EXT("pg_type", "t.oid") \
+	" AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class tc" \
+	"  WHERE tc.oid = t.typrelid AND tc.relkind = 'c')))"
+static const char q_pgtypes[] =
+	"SELECT n.nspname, t.typname, t.typtype,"
+	" CASE t.typtype WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod)"
+	"  WHEN 'r' THEN format_type(r.rngsubtype, NULL) END,"
+	" CASE WHEN t.typtype = 'd' AND t.typcollation <> 0 AND t.typcollation <> bt.typcollation"
+	"  THEN co.collname"
+	"  WHEN t.typtype = 'r' AND r.rngcollation <> 0 AND r.rngcollation <> st.typcollation"
+	"  THEN rco.collname END,"
+	" CASE WHEN t.typtype = 'd' THEN pg_get_expr(t.typdefaultbin, 0) END, t.typnotnull,"
+	" CASE WHEN NOT opc.opcdefault THEN opc.opcname END,"
+	" CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::regproc::text END,"
+	" CASE WHEN r.rngsubdiff <> 0 THEN r.rngsubdiff::regproc::text END, %s"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" LEFT JOIN pg_type bt ON bt.oid = t.typbasetype"
+	" LEFT JOIN pg_collation co ON co.oid = t.typcollation"
+	" LEFT JOIN pg_range r ON r.rngtypid = t.oid"
+	" LEFT JOIN pg_type st ON st.oid = r.rngsubtype"
+	" LEFT JOIN pg_collation rco ON rco.oid = r.rngcollation"
+	" LEFT JOIN pg_opclass opc ON opc.oid = r.rngsubopc"
+	PGTYPE_WHERE;
+
+static const char q_pgtype_checks[] =
+	"SELECT n.nspname, t.typname, con.conname, pg_get_constraintdef(con.oid, true),"
+	" con.convalidated"
+	" FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid"
+	" JOIN pg_namespace n ON n.oid = t.typnamespace"
+	PGTYPE_WHERE " AND con.contype = 'c'";
+
+static const char q_pgtype_attrs[] =
+	"SELECT n.nspname, t.typname, a.attname, format_type(a.atttypid, a.atttypmod),"
+	" CASE WHEN a.attcollation <> at.typcollation THEN ac.collname END"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped"
+	" JOIN pg_type at ON at.oid = a.atttypid"
+	" LEFT JOIN pg_collation ac ON ac.oid = a.attcollation"
+	PGTYPE_WHERE " ORDER BY t.oid, a.attnum";
+
+/* EXCLUDE constraints of the tables read. */
+static const char q_excludes[] =
+	"SELECT n.nspname, c.relname, co.conname, pg_get_constraintdef(co.oid, true)"
+	" FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid"
+	" JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " IN_NSP("c.relnamespace") " AND co.contype = 'x' AND c.relkind IN ('r', 'p')"
+	" AND " NOT_EXT("pg_class", "c.oid");
 
 /* A relation by oid: a table (t set) or a view; names lent by the model. */
 struct rel {
@@ -1392,6 +1444,81 @@ static int read_partitions(struct ctx *x)
 	return 0;
 }
 
+/* Domains, composite and range types, their checks and attributes; EXCLUDE
+ * constraints (pgtypes.c). */
+static int read_pgtypes(struct ctx *x, int server_version)
+{
+	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	int i, rc;
+
+	sbuf_addf(&sql, q_pgtypes, server_version >= 140000 ?
+	          "(SELECT mt.typname FROM pg_type mt WHERE mt.oid = r.rngmultitypid)" : "NULL::name");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "types", &r);
+	sbuf_release(&sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_pgtype *t = schema_add_pgtype(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+		                                            PQgetvalue(r, i, 2)[0]);
+		if (!t || schema_set_str(&t->base, cell(r, i, 3)) ||
+		    schema_set_str(&t->collation, cell(r, i, 4)) ||
+		    schema_set_str(&t->default_sql, cell(r, i, 5)) ||
+		    schema_set_str(&t->opclass, cell(r, i, 7)) ||
+		    schema_set_str(&t->canonical, cell(r, i, 8)) ||
+		    schema_set_str(&t->subtype_diff, cell(r, i, 9)) ||
+		    schema_set_str(&t->multirange, cell(r, i, 10)))
+			rc = STRATA_ENOMEM;
+		else
+			t->not_null = t->kind == SCHEMA_PGTYPE_DOMAIN && cell_bool(r, i, 6);
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+	if ((rc = run(x, q_pgtype_checks, "domain constraints", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_pgtype *t = schema_find_pgtype(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		struct schema_check *k;
+		char *e;
+		if (!t)
+			continue;
+		if (!(e = check_expression(PQgetvalue(r, i, 3))) ||
+		    !(k = pgtype_add_check(t, PQgetvalue(r, i, 2), e)))
+			rc = STRATA_ENOMEM;
+		else
+			k->not_valid = !cell_bool(r, i, 4);
+		free(e);
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+	if ((rc = run(x, q_pgtype_attrs, "type attributes", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_pgtype *t = schema_find_pgtype(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		struct schema_pgtype_attr *a;
+		if (!t)
+			continue;
+		if (!(a = pgtype_add_attr(t, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3))) ||
+		    schema_set_str(&a->collation, cell(r, i, 4)))
+			rc = STRATA_ENOMEM;
+	}
+	PQclear(r);
+	if (rc)
+		return fail_oom(x);
+	if ((rc = run(x, q_excludes, "exclusion constraints", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		if (!schema_add_exclude(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		                        PQgetvalue(r, i, 3)))
+			rc = STRATA_ENOMEM;
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1454,7 +1581,7 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
 	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
-	    (rc = read_partitions(&x)))
+	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)))
 		goto out;
 	schema_sort(x.s);
 

@@ -287,6 +287,9 @@ static void plan_late(const struct diff *d, const struct plan_opts *o, struct sb
 			not_null_check_name(sb, c->pair->b, c->cb);
 			end(sb);
 			break;
+		case DIFF_ALTER_TYPE:
+			plan_pg_types_late(d, c, down, sb);
+			break;
 		default:
 			break;
 		}
@@ -1398,6 +1401,13 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 				partition_plan(sb, d, c);
 			else
 				table_options(sb, p->a, p->b);
+			break;
+		case DIFF_CREATE_TYPE:
+		case DIFF_DROP_TYPE:
+		case DIFF_ALTER_TYPE:
+		case DIFF_ADD_EXCLUDE:
+		case DIFF_DROP_EXCLUDE:
+			plan_pg_types(d, c, o, sb);
 			break;
 		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:

@@ -1173,6 +1173,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		sbuf_addc(out, ')');
 		stmt_end(out);
 	}
+	schema_render_pgtypes(s, out);
 	for (i = 0; i < s->nfunctions; i++) {
 		sbuf_addc(out, '\n');
 		add_stripped(out, s->functions[i]->sql);
@@ -1233,6 +1234,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 			stmt_end(out);
 		}
 	}
+	schema_render_excludes(s, out);
 	for (i = 0; i < s->nviews; i++) {
 		const struct schema_view *v = s->views[r->vorder[i]];
 

@@ -242,6 +242,62 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 	return o;
 }
 
+/* Domains, composite and range types, EXCLUDE constraints (pgtypes.c). */
+static void json_pgtypes(struct jb *b, const struct schema *s, json_t *root)
+{
+	json_t *arr = json_array(), *sub;
+	size_t i, k;
+
+	for (i = 0; i < s->npgtypes; i++) {
+		const struct schema_pgtype *t = s->pgtypes[i];
+		json_t *o = json_object();
+
+		jset(b, o, "name", jstr(t->name));
+		jset(b, o, "schema", jstr(t->schema));
+		jset(b, o, "kind", json_string(t->kind == SCHEMA_PGTYPE_DOMAIN ? "domain" :
+		                              t->kind == SCHEMA_PGTYPE_RANGE ? "range" : "composite"));
+		jset(b, o, "base", jstr(t->base));
+		jset(b, o, "collation", jstr(t->collation));
+		jset(b, o, "default", jstr(t->default_sql));
+		jset(b, o, "not_null", json_boolean(t->not_null));
+		sub = json_array();
+		for (k = 0; k < t->nchecks; k++) {
+			json_t *c = json_object();
+			jset(b, c, "name", jstr(t->checks[k].name));
+			jset(b, c, "expression", jstr(t->checks[k].expression));
+			jset(b, c, "not_valid", json_boolean(t->checks[k].not_valid));
+			jpush(b, sub, c);
+		}
+		jset(b, o, "checks", sub);
+		sub = json_array();
+		for (k = 0; k < t->nattrs; k++) {
+			json_t *c = json_object();
+			jset(b, c, "name", jstr(t->attrs[k].name));
+			jset(b, c, "type", jstr(t->attrs[k].type));
+			jset(b, c, "collation", jstr(t->attrs[k].collation));
+			jpush(b, sub, c);
+		}
+		jset(b, o, "attributes", sub);
+		jset(b, o, "opclass", jstr(t->opclass));
+		jset(b, o, "canonical", jstr(t->canonical));
+		jset(b, o, "subtype_diff", jstr(t->subtype_diff));
+		jset(b, o, "multirange", jstr(t->multirange));
+		jpush(b, arr, o);
+	}
+	jset(b, root, "types", arr);
+	arr = json_array();
+	for (i = 0; i < s->nexcludes; i++) {
+		json_t *o = json_object();
+
+		jset(b, o, "name", jstr(s->excludes[i]->name));
+		jset(b, o, "schema", jstr(s->excludes[i]->schema));
+		jset(b, o, "table", jstr(s->excludes[i]->table));
+		jset(b, o, "definition", jstr(s->excludes[i]->def));
+		jpush(b, arr, o);
+	}
+	jset(b, root, "excludes", arr);
+}
+
 json_t *schema_to_json(const struct schema *s)
 {
 	struct jb b = { 0 };
@@ -350,6 +406,7 @@ json_t *schema_to_json(const struct schema *s)
 		jpush(&b, arr, o);
 	}
 	jset(&b, root, "comments", arr);
+	json_pgtypes(&b, s, root);
 	rctx_release(&r);
 	if (b.bad) {
 		json_decref(root);

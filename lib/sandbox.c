@@ -477,6 +477,9 @@ static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
  * anything runs, naming the construct and its line (docs/postgresql.md
  * lists them). Each entry goes when the model learns the construct.
  *
+ * Carried since issue 22 (pgtypes.c): domains, composite and range types,
+ * EXCLUDE constraints (but not their INCLUDE or USING INDEX TABLESPACE).
+ *
  * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
  * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
  * NULLS NOT DISTINCT, WITH (...) storage parameters, view options).
@@ -510,8 +513,6 @@ static int constraint_unmodeled(json_t *con, struct sbuf *why, long *loc)
 
 	if (!t)
 		return PG_RUN;
-	if (!strcmp(t, "CONSTR_EXCLUSION"))
-		return refuse_at(why, loc, con, "an EXCLUDE constraint");
 	if (json_array_size(json_object_get(con, "including")))
 		return refuse_at(why, loc, con, "INCLUDE on a PRIMARY KEY or UNIQUE constraint");
 	if (jstr(con, "indexspace"))
@@ -698,9 +699,6 @@ static int alter_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
 static const char *unmodeled_label(const char *type, json_t *n)
 {
 	static const struct { const char *type, *label; } labels[] = {
-		{ "CompositeTypeStmt", "CREATE TYPE ... AS (a composite type)" },
-		{ "CreateRangeStmt", "CREATE TYPE ... AS RANGE" },
-		{ "CreateDomainStmt", "CREATE DOMAIN" }, { "AlterDomainStmt", "ALTER DOMAIN" },
 		{ "RuleStmt", "CREATE RULE" }, { "CreateStatsStmt", "CREATE STATISTICS" },
 		{ "AlterStatsStmt", "ALTER STATISTICS" }, { "AlterTypeStmt", "ALTER TYPE ... SET" },
 		{ "AlterCollationStmt", "ALTER COLLATION" },
@@ -740,7 +738,8 @@ static const char *unmodeled_label(const char *type, json_t *n)
 static const char *const comment_kinds[] = {
 	"OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_INDEX",
 	"OBJECT_SEQUENCE", "OBJECT_TYPE", "OBJECT_SCHEMA", "OBJECT_TRIGGER", "OBJECT_TABCONSTRAINT",
-	"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_EXTENSION", NULL,
+	"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_EXTENSION",
+	"OBJECT_DOMAIN", NULL,
 };
 
 /*

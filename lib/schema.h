@@ -366,6 +366,54 @@ struct schema_dep {
 	char *ref_schema, *ref_name, *ref_sub;
 };
 
+/*
+ * PostgreSQL's user-defined types other than enums (pgtypes.c): domains,
+ * composite types (CREATE TYPE ... AS (...), never a table's row type) and
+ * range types. kind is SCHEMA_PGTYPE_*; the fields a kind does not use
+ * stay NULL / 0. Types are format_type() text, qualified outside pg_catalog
+ * ("public.posint", "integer").
+ */
+enum schema_pgtype_kind {
+	SCHEMA_PGTYPE_DOMAIN = 'd',
+	SCHEMA_PGTYPE_COMPOSITE = 'c',
+	SCHEMA_PGTYPE_RANGE = 'r'
+};
+
+struct schema_pgtype_attr {  /* one attribute of a composite type */
+	char *name;
+	char *type;
+	char *collation;         /* COLLATE when not the type's default, else NULL */
+};
+
+struct schema_pgtype {
+	char *schema;
+	char *name;
+	int kind;                /* enum schema_pgtype_kind */
+	char *base;              /* domain: the base type; range: the subtype */
+	char *collation;         /* domain, range: COLLATE when not the default */
+	char *default_sql;       /* domain: DEFAULT expression, NULL = none */
+	int not_null;            /* domain: NOT NULL */
+	struct schema_check *checks;  /* domain: CHECK constraints by name (no_inherit unused) */
+	size_t nchecks;
+	struct schema_pgtype_attr *attrs;  /* composite: in attribute order (meaning) */
+	size_t nattrs;
+	char *opclass;           /* range: subtype_opclass when not the default */
+	char *canonical;         /* range: canonical function, NULL = none */
+	char *subtype_diff;      /* range: subtype_diff function, NULL = none */
+	char *multirange;        /* range: multirange type name (PostgreSQL 14+) */
+	size_t checks_alloc_, attrs_alloc_;
+};
+
+/* An EXCLUDE constraint (PostgreSQL): def is pg_get_constraintdef()'s text,
+ * "EXCLUDE USING gist (room WITH =, during WITH &&)" with any WHERE and
+ * DEFERRABLE; compared as text. */
+struct schema_exclude {
+	char *schema;
+	char *table;             /* the table it is on, same schema */
+	char *name;
+	char *def;
+};
+
 struct schema {
 	int engine;              /* SCHEMA_SQLITE or SCHEMA_PG */
 	struct schema_table **tables;         size_t ntables;
@@ -394,6 +442,12 @@ struct schema {
 	                            (a policy, a partitioned table ...), one
 	                            phrase each ("policy p on public.t"), so
 	                            that callers can say so; never diffed */
+	struct schema_pgtype **pgtypes;       size_t npgtypes;   /* PostgreSQL;
+	                            sorted by (schema, name) (pgtypes.c) */
+	size_t pgtypes_alloc_;
+	struct schema_exclude **excludes;     size_t nexcludes;  /* PostgreSQL;
+	                            sorted by (schema, table, name) */
+	size_t excludes_alloc_;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -617,5 +671,34 @@ struct json_t *schema_to_json(const struct schema *s);
  * Mermaid erDiagram, appended to out. 0, or STRATA_ENOMEM. */
 int schema_render_dot(const struct schema *s, struct sbuf *out);
 int schema_render_mermaid(const struct schema *s, struct sbuf *out);
+
+/* ---- PostgreSQL domains, composite and range types; EXCLUDE (pgtypes.c) ---- */
+
+struct schema_pgtype *schema_add_pgtype(struct schema *s, const char *nsp, const char *name,
+                                        int kind);
+struct schema_check *pgtype_add_check(struct schema_pgtype *t, const char *name,
+                                      const char *expression);
+struct schema_pgtype_attr *pgtype_add_attr(struct schema_pgtype *t, const char *name,
+                                           const char *type);
+struct schema_exclude *schema_add_exclude(struct schema *s, const char *nsp, const char *table,
+                                          const char *name, const char *def);
+/* Linear lookups (there are few); NULL when absent. */
+struct schema_pgtype *schema_find_pgtype(const struct schema *s, const char *nsp, const char *name);
+/* What schema_free() and schema_sort() do for these two arrays. */
+void schema_pgtypes_free(struct schema *s);
+void schema_pgtypes_sort(struct schema *s);
+/* 1 when type text (a column's, an attribute's: "public.posint[]") names t
+ * or an array of it. */
+int schema_type_is(const char *type, const struct schema_pgtype *t);
+/* CREATE DOMAIN / CREATE TYPE for t, one statement without ";" (a domain's
+ * NOT VALID checks are left out: ALTER DOMAIN ... ADD them after). */
+void schema_render_pgtype(const struct schema_pgtype *t, struct sbuf *out);
+/* "ALTER DOMAIN d ADD CONSTRAINT n CHECK (e)" (+ " NOT VALID" when not_valid). */
+void schema_render_domain_check(const struct schema_pgtype *t, const struct schema_check *k,
+                                int not_valid, struct sbuf *out);
+/* For the canonical dump: the types in dependency order (each "\n...;\n"),
+ * and the EXCLUDE constraints as ALTER TABLE ... ADD. */
+void schema_render_pgtypes(const struct schema *s, struct sbuf *out);
+void schema_render_excludes(const struct schema *s, struct sbuf *out);
 
 #endif

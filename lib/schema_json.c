@@ -648,6 +648,110 @@ static int model_pg_objects(struct jctx *c, struct schema *s, json_t *root)
 	return 0;
 }
 
+/* "types" and "excludes" (pgtypes.c): PostgreSQL's domains, composite and
+ * range types, EXCLUDE constraints. */
+static int model_pgtypes(struct jctx *c, struct schema *s, json_t *root)
+{
+	static const struct { const char *name; int kind; } kinds[] = {
+		{ "domain", SCHEMA_PGTYPE_DOMAIN }, { "composite", SCHEMA_PGTYPE_COMPOSITE },
+		{ "range", SCHEMA_PGTYPE_RANGE },
+	};
+	json_t *a, *v, *sa, *sv;
+	const char *name, *nsp, *kind, *str;
+	size_t i, k, mark, m2, m3, m4;
+	int rc;
+
+	if ((rc = get_arr(c, root, "types", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "types", 0);
+	json_array_foreach(a, i, v) {
+		struct schema_pgtype *t;
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "a type")) || (rc = get_str(c, v, "name", 1, &name)) ||
+		    (rc = get_str(c, v, "schema", 0, &nsp)) || (rc = get_str(c, v, "kind", 1, &kind)))
+			return rc;
+		for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+			if (!strcmp(kind, kinds[k].name))
+				break;
+		if (k == sizeof kinds / sizeof kinds[0]) {
+			m3 = jpush_key(c, "kind", 0);
+			rc = jfail(c, "\"domain\", \"composite\" or \"range\" was expected");
+			jpop(c, m3);
+			return rc;
+		}
+		NOMEM(t = schema_add_pgtype(s, nsp, name, kinds[k].kind));
+		if ((rc = get_str(c, v, "base", t->kind != SCHEMA_PGTYPE_COMPOSITE, &str)))
+			return rc;
+		if (schema_set_str(&t->base, str))
+			return STRATA_ENOMEM;
+#define PGTYPE_STR(key, field)                                         \
+		if ((rc = get_str(c, v, key, 0, &str)))                \
+			return rc;                                     \
+		if (schema_set_str(&t->field, str))                    \
+			return STRATA_ENOMEM;
+		PGTYPE_STR("collation", collation)
+		PGTYPE_STR("default", default_sql)
+		PGTYPE_STR("opclass", opclass)
+		PGTYPE_STR("canonical", canonical)
+		PGTYPE_STR("subtype_diff", subtype_diff)
+		PGTYPE_STR("multirange", multirange)
+#undef PGTYPE_STR
+		if ((rc = get_bool(c, v, "not_null", &t->not_null)) ||
+		    (rc = get_arr(c, v, "checks", &sa)))
+			return rc;
+		m3 = jpush_key(c, "checks", 0);
+		json_array_foreach(sa, k, sv) {
+			struct schema_check *ck;
+			const char *e;
+			m4 = jpush_key(c, NULL, k);
+			if ((rc = must_object(c, sv, "a check")) || (rc = get_str(c, sv, "name", 1, &str)) ||
+			    (rc = get_str(c, sv, "expression", 1, &e)))
+				return rc;
+			NOMEM(ck = pgtype_add_check(t, str, e));
+			if ((rc = get_bool(c, sv, "not_valid", &ck->not_valid)))
+				return rc;
+			jpop(c, m4);
+		}
+		jpop(c, m3);
+		if ((rc = get_arr(c, v, "attributes", &sa)))
+			return rc;
+		m3 = jpush_key(c, "attributes", 0);
+		json_array_foreach(sa, k, sv) {
+			struct schema_pgtype_attr *at;
+			const char *ty, *coll;
+			m4 = jpush_key(c, NULL, k);
+			if ((rc = must_object(c, sv, "an attribute")) ||
+			    (rc = get_str(c, sv, "name", 1, &str)) || (rc = get_str(c, sv, "type", 1, &ty)) ||
+			    (rc = get_str(c, sv, "collation", 0, &coll)))
+				return rc;
+			NOMEM(at = pgtype_add_attr(t, str, ty));
+			if (schema_set_str(&at->collation, coll))
+				return STRATA_ENOMEM;
+			jpop(c, m4);
+		}
+		jpop(c, m3);
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	if ((rc = get_arr(c, root, "excludes", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "excludes", 0);
+	json_array_foreach(a, i, v) {
+		const char *table, *def;
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "an EXCLUDE constraint")) ||
+		    (rc = get_str(c, v, "name", 1, &name)) || (rc = get_str(c, v, "schema", 0, &nsp)) ||
+		    (rc = get_str(c, v, "table", 1, &table)) || (rc = get_str(c, v, "definition", 1, &def)))
+			return rc;
+		NOMEM(schema_add_exclude(s, nsp, table, name, def));
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	if (c->engine == SCHEMA_SQLITE && (s->npgtypes || s->nexcludes))
+		return jfail(c, "a sqlite model holds PostgreSQL types or EXCLUDE constraints");
+	return 0;
+}
+
 static int model_sql(struct jctx *c, json_t *root, struct sbuf *sql)
 {
 	struct schema *s = NULL;
@@ -709,7 +813,7 @@ static int model_sql(struct jctx *c, json_t *root, struct sbuf *sql)
 		jpop(c, m2);
 	}
 	jpop(c, mark);
-	if ((rc = model_pg_objects(c, s, root)) != 0)
+	if ((rc = model_pg_objects(c, s, root)) != 0 || (rc = model_pgtypes(c, s, root)) != 0)
 		goto out;
 	if (c->engine == SCHEMA_SQLITE && (s->nenums || s->nsequences || s->nextensions ||
 	                                    s->nfunctions || s->ncomments || s->nnamespaces)) {

@@ -94,6 +94,26 @@ pg_fingerprint() {
 	  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 	  JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
 	 WHERE $pg_user_schemas ORDER BY 2, 3, 4;
+	SELECT 'TY', n.nspname, t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+	       pg_get_expr(t.typdefaultbin, 0), t.typcollation::regcollation
+	  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+	 WHERE $pg_user_schemas AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c'
+	   AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))) ORDER BY 2, 3;
+	SELECT 'TK', n.nspname, t.typname, con.conname, pg_get_constraintdef(con.oid)
+	  FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid JOIN pg_namespace n ON n.oid = t.typnamespace
+	 WHERE $pg_user_schemas ORDER BY 2, 3, 4;
+	SELECT 'TA', n.nspname, t.typname, row_number() OVER (PARTITION BY t.oid ORDER BY a.attnum), a.attname,
+	       format_type(a.atttypid, a.atttypmod), a.attcollation::regcollation
+	  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid
+	  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	 WHERE $pg_user_schemas AND c.relkind = 'c' ORDER BY 2, 3, 4;
+	SELECT 'TR', n.nspname, t.typname, r.rngsubtype::regtype, r.rngcollation::regcollation, r.rngsubopc,
+	       r.rngcanonical, r.rngsubdiff, r.rngmultitypid::regtype
+	  FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace
+	 WHERE $pg_user_schemas ORDER BY 2, 3;
+	SELECT 'TD', (pg_identify_object('pg_type'::regclass, t.oid, 0)).identity, d.description
+	  FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
+	  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE $pg_user_schemas ORDER BY 2;
 	EOF
 }
 
