@@ -27,6 +27,7 @@ __attribute__((weak)) void cli_error(const char *fmt, ...) { (void)fmt; }
 __attribute__((weak)) const char *cli_esc(const char *s) { return s; }
 __attribute__((weak)) int cli_fail(strata_db *db, int rc) { (void)db; return rc ? 1 : 0; }
 __attribute__((weak)) const char *cli_errmsg(strata_db *db) { (void)db; return ""; }
+__attribute__((weak)) int cli_stderr_tty(const struct cli *cli) { (void)cli; return 0; }
 __attribute__((weak)) void cli_log(void *payload, int level, const char *msg)
 {
 	(void)payload;
