@@ -151,10 +151,6 @@ done
 
 # ---- PostgreSQL ---------------------------------------------------------
 
-scratch_dbs() {
-	db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE 'strata\_scratch\_%'"
-}
-
 test_expect_success POSTGRES 'PostgreSQL: files diff in a temporary database, dropped afterwards' '
 	use_fresh_db &&
 	cat >pa.sql <<-\EOF &&
@@ -170,7 +166,7 @@ test_expect_success POSTGRES 'PostgreSQL: files diff in a temporary database, dr
 	CREATE INDEX users_email ON public.users USING btree (email);
 	EOF
 	test_cmp expect actual &&
-	scratch_dbs >left &&
+	orphan_scratch_dbs >left &&
 	test_must_be_empty left
 '
 
@@ -178,7 +174,7 @@ test_expect_success POSTGRES 'PostgreSQL: a schema file that fails still drops t
 	printf "CREATE TABLE x (a integer,\n  b nosuchtype);\n" >pbad.sql &&
 	test_expect_code 2 strata diff --from pa.sql --to pbad.sql 2>err &&
 	test_grep "pbad.sql:2: " err &&
-	scratch_dbs >left &&
+	orphan_scratch_dbs >left &&
 	test_must_be_empty left
 '
 

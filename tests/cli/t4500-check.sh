@@ -233,7 +233,7 @@ test_expect_success POSTGRES 'PostgreSQL: the scratch databases are dropped, als
 	EOF
 	test_expect_code 3 strata check >out &&
 	rm migrations/0003_bad.sql &&
-	db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE '"'"'strata\_scratch\_%'"'"'" >left &&
+	orphan_scratch_dbs >left &&
 	test_must_be_empty left
 '
 

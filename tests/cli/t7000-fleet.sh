@@ -223,7 +223,7 @@ test_expect_success POSTGRES 'a PostgreSQL fleet from pg-query: database names o
 	test_grep "/$n2 .* found " out &&
 	test "$(grep -c " ok  *0 " out)" = 2 &&
 	test_grep ! s3cret-test-pw out &&
-	test -z "$(db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE '"'strata_scratch%'"'")"
+	test -z "$(orphan_scratch_dbs)"
 '
 
 test_expect_success POSTGRES 'pg-query: a query that fails or finds nothing is exit 2; the query cannot write' '

@@ -638,6 +638,18 @@ use_fresh_db() {
 # (or URL) with the engine's own client; rows come out as a|b|c lines, NULL
 # as an empty field, no headers, no command tags. Stops at the first error
 # and fails.
+# Scratch databases left behind on the shared test cluster: strata names
+# them strata_scratch_<pid>_<n>, and other test scripts run beside this one
+# on the same cluster, so only those whose process is gone are orphans.
+orphan_scratch_dbs() {
+	db_sql -u "$STRATA_TEST_PG_URL" "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'" |
+	while read -r name; do
+		pid=${name#strata_scratch_}
+		pid=${pid%%_*}
+		kill -0 "$pid" 2>/dev/null || printf '%s\n' "$name"
+	done
+}
+
 db_sql() {
 	local url=${DATABASE_URL-}
 	if [ "${1-}" = -u ]; then
