@@ -304,7 +304,9 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		}
 		if (lr) {
 			print_locks(cli, lr);
-			if (!cli->quiet)
+			if (!cli->quiet && !lr->files)
+				printf("locks: no pending migration to measure\n");
+			else if (!cli->quiet)
 				printf("locks: %zu %s of %zu pending %s, each run in a scratch database and "
 				       "rolled back; %zu failed there\n", lr->n, plural(lr->n, "statement",
 				       "statements"), lr->files, plural(lr->files, "migration", "migrations"),
