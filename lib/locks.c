@@ -556,12 +556,8 @@ static void documented(struct run *r, struct lock_stmt *s)
 	} else if (strcmp(type, "ReindexStmt") == 0) {
 		documented_rangevar(r, s, json_object_get(n, "relation"), "ShareUpdateExclusiveLock");
 	} else if (strcmp(type, "VacuumStmt") == 0) {
-		const char *mode = "ShareUpdateExclusiveLock";
-		json_array_foreach(json_object_get(n, "options"), i, it) {
-			const char *d = jstr(json_object_get(it, "DefElem"), "defname");
-			if (d && strcmp(d, "full") == 0)
-				mode = "AccessExclusiveLock";
-		}
+		const char *mode = lint_option_on(json_object_get(n, "options"), "full", 0)
+		                   ? "AccessExclusiveLock" : "ShareUpdateExclusiveLock";
 		json_array_foreach(json_object_get(n, "rels"), i, it)
 			documented_rangevar(r, s, json_object_get(json_object_get(it, "VacuumRelation"),
 			                                          "relation"), mode);
