@@ -99,6 +99,10 @@ int lint_pending(drv_conn *conn, const char *engine, const char *const *files,
  * or an EXECUTE string; *offset is then where its statement starts. 0 when
  * not; STRATA_ENOMEM. */
 int lint_find_lock_release(const char *sql, size_t *offset);
+/* lint.c: the value of boolean option name in a parse tree's DefElem list
+ * (VACUUM (FULL false)): dflt when absent, 1 when given without a value. */
+struct json_t;
+int lint_option_on(struct json_t *list, const char *name, int dflt);
 
 /* util.c */
 /*

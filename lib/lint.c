@@ -724,6 +724,35 @@ static const char *last_sval(json_t *list)
 	return jstr(json_object_get(json_array_get(list, n - 1), "String"), "sval");
 }
 
+int lint_option_on(json_t *list, const char *name, int dflt)
+{
+	size_t i;
+	json_t *it, *de, *arg, *v;
+	const char *s;
+
+	json_array_foreach(list, i, it) {
+		de = json_object_get(it, "DefElem");
+		s = jstr(de, "defname");
+		if (!s || strcmp(s, name) != 0)
+			continue;
+		arg = json_object_get(de, "arg");
+		if (!arg)
+			return 1;
+		/* libpg_query leaves out fields that are zero or false */
+		if ((v = json_object_get(arg, "String")) != NULL) {
+			s = jstr(v, "sval");
+			return !(s && (strcasecmp(s, "false") == 0 || strcasecmp(s, "off") == 0 ||
+			               strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0));
+		}
+		if ((v = json_object_get(arg, "Boolean")) != NULL)
+			return jtrue(v, "boolval");
+		if ((v = json_object_get(arg, "Integer")) != NULL)
+			return json_integer_value(json_object_get(v, "ival")) != 0;
+		return 1;
+	}
+	return dflt;
+}
+
 static const char *relname(json_t *rangevar)
 {
 	const char *s = jstr(rangevar, "relname");
@@ -2093,14 +2122,10 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 	} else if (strcmp(type, "VacuumStmt") == 0) {
 		if (!jtrue(n, "is_vacuumcmd"))
 			return;
-		json_array_foreach(json_object_get(n, "options"), i, it) {
-			name = jstr(json_object_get(it, "DefElem"), "defname");
-			if (name && strcmp(name, "full") == 0) {
-				EMIT(f, s, R_VACUUM_FULL,
-				     "VACUUM FULL rewrites every table it names under an ACCESS EXCLUSIVE lock");
-				break;
-			}
-		}
+		/* VACUUM (FULL false) is a plain VACUUM */
+		if (lint_option_on(json_object_get(n, "options"), "full", 0))
+			EMIT(f, s, R_VACUUM_FULL,
+			     "VACUUM FULL rewrites every table it names under an ACCESS EXCLUSIVE lock");
 	} else if (strcmp(type, "ClusterStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
 		EMIT_SIZED(f, s, R_CLUSTER, name, "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");

@@ -11,6 +11,11 @@
  * Findings go to stdout as `FILE:LINE: error[rule]: message` with an
  * indented hint, then a count; exit 3 when there are errors (with
  * --strict, warnings too), 2 for a missing or malformed file.
+ *
+ * --explain-locks (PostgreSQL, with a URL) adds one line per statement of
+ * the pending migrations: the locks the server took for it in a scratch
+ * copy of the live schema (lib/locks.c), `FILE:LINE: STATEMENT  -> MODE
+ * on RELATION, ...`; in --json, the "locks" array.
  */
 #include "cli.h"
 
@@ -19,6 +24,8 @@
 #include <string.h>
 
 #include <jansson.h>
+
+#include "locks.h"
 
 static const char *severity_name(strata_lint_severity s)
 {
@@ -64,6 +71,106 @@ static json_t *report_json(const strata_lint_report *r, int strict, int found)
 	return o;
 }
 
+static json_t *locks_json(const struct lock_report *lr)
+{
+	json_t *arr = json_array();
+	size_t i, j;
+
+	for (i = 0; lr && i < lr->n; i++) {
+		const struct lock_stmt *st = &lr->v[i];
+		json_t *x = json_object(), *ls = json_array();
+		json_object_set_new(x, "file", jstring(st->file));
+		json_object_set_new(x, "line", json_integer(st->line));
+		json_object_set_new(x, "statement", jstring(st->statement));
+		json_object_set_new(x, "measured", json_boolean(st->measured));
+		json_object_set_new(x, "not_measured", jstring(st->not_measured));
+		json_object_set_new(x, "failed", json_boolean(st->failed));
+		for (j = 0; j < st->nlocks; j++) {
+			const struct lock_held *l = &st->locks[j];
+			json_t *y = json_object();
+			json_object_set_new(y, "relation", jstring(l->relation));
+			json_object_set_new(y, "kind", jstring(l->kind));
+			json_object_set_new(y, "mode", jstring(l->mode));
+			json_object_set_new(y, "granted", json_boolean(l->granted));
+			json_object_set_new(y, "new", json_boolean(l->is_new));
+			json_object_set_new(y, "documented", json_boolean(l->documented));
+			json_array_append_new(ls, y);
+		}
+		json_object_set_new(x, "locks", ls);
+		json_array_append_new(arr, x);
+	}
+	return arr;
+}
+
+/* The statement on one line, cut at about 60 bytes (on a character
+ * boundary) with "...". */
+static void short_statement(const char *sql, char *out, size_t size)
+{
+	size_t n = 0, cut = size > 64 ? 60 : size - 4;
+	int space = 0;
+
+	for (; *sql && n + 1 < size; sql++) {
+		unsigned char c = (unsigned char)*sql;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = n > 0;
+			continue;
+		}
+		if (space && n + 1 < size)
+			out[n++] = ' ';
+		space = 0;
+		if (n >= cut && (c & 0xC0) != 0x80) {
+			while (n > 0 && out[n - 1] == ' ')
+				n--;
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		out[n++] = (char)c;
+	}
+	if (n && out[n - 1] == ';')
+		n--;
+	out[n] = '\0';
+}
+
+/* FILE:LINE: STATEMENT  -> what it locks: each relation once, at the
+ * strongest mode it took; an index only read or written along with its
+ * table (a validation's scan, an UPDATE) is left to --json. */
+static void print_locks(struct cli *cli, const struct lock_report *lr)
+{
+	char stmt[128];
+	size_t i, j;
+
+	for (i = 0; i < lr->n; i++) {
+		const struct lock_stmt *st = &lr->v[i];
+		const char *prev = NULL;
+		int any = 0;
+		short_statement(st->statement, stmt, sizeof stmt);
+		printf("%s:%ld: %s  -> ", cli_esc(st->file), st->line, cli_esc(stmt));
+		if (!st->measured)
+			printf("%snot measured: %s%s", cli_color(cli, st->failed ? "red" : "yellow"),
+			       cli_esc(st->not_measured), cli_color(cli, "reset"));
+		for (j = 0; j < st->nlocks; j++) {
+			const struct lock_held *l = &st->locks[j];
+			if (prev && strcmp(prev, l->relation) == 0)
+				continue;
+			prev = l->relation;
+			if (!l->documented && strstr(l->kind, "index") &&
+			    (!strcmp(l->mode, "AccessShareLock") || !strcmp(l->mode, "RowShareLock") ||
+			     !strcmp(l->mode, "RowExclusiveLock")))
+				continue;
+			printf("%s%s%s on %s%s", any ? ", " : !st->measured ? "; would take " : "",
+			       cli_color(cli, l->is_new ? "dim" : "bold"), l->mode, cli_esc(l->relation),
+			       cli_color(cli, "reset"));
+			if (l->is_new)
+				printf(" (new)");
+			any = 1;
+		}
+		if (!any && st->measured)
+			printf("no table locks");
+		printf("\n");
+	}
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -76,7 +183,8 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 	strata_lint_report *r = NULL;
 	strata_db *db = NULL;
 	const char *engine = NULL, *env;
-	int strict = 0, all = 0, offline = 0, require_lt = 0, found, rc, i;
+	struct lock_report *lr = NULL;
+	int strict = 0, all = 0, offline = 0, require_lt = 0, explain = 0, found, rc, i;
 	long large = -1;
 	const struct opt opts[] = {
 		OPT_STRING(0, "engine", &engine, "ENGINE", "apply the rules of sqlite or postgres "
@@ -88,10 +196,12 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		         "(default: $STRATA_LARGE_TABLE_ROWS, else 100000)"),
 		OPT_BOOL(0, "require-lock-timeout", &require_lt, "report locks taken with no "
 		         "lock_timeout (unless --lock-timeout is given)"),
+		OPT_BOOL(0, "explain-locks", &explain, "PostgreSQL: the locks each pending statement "
+		         "takes, measured in a scratch database (or --dev-url)"),
 		OPT_END(),
 	};
 	int n = opts_parse(cli, "strata lint [FILES...] [--engine sqlite|postgres] [--strict] [--all] "
-	                   "[--offline] [--large-table-rows N] [--require-lock-timeout] [--json]",
+	                   "[--offline] [--large-table-rows N] [--require-lock-timeout] [--explain-locks] [--json]",
 	                   opts, argc, argv);
 
 	if (n < 0)
@@ -111,6 +221,21 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		if (errno || *end || end == env || large < 1) {
 			cli_error("lint: STRATA_LARGE_TABLE_ROWS must be a positive number of rows, not '%s'",
 			          env);
+			return EXIT_USAGE;
+		}
+	}
+	/* --explain-locks measures on a server: PostgreSQL's, whose locks
+	 * are per table; SQLite locks the whole database for any write. */
+	if (explain) {
+		const char *ue = cli->url && *cli->url ? strata_url_engine(cli->url) : NULL;
+		if ((ue && strcmp(ue, "sqlite") == 0) || (engine && strcmp(engine, "sqlite") == 0)) {
+			cli_error("lint: --explain-locks is for PostgreSQL: SQLite has no table locks "
+			          "(a write locks the whole database)");
+			return EXIT_USAGE;
+		}
+		if (offline || !ue) {
+			cli_error("lint: --explain-locks needs a PostgreSQL database (--url or DATABASE_URL)%s",
+			          offline ? ", and not --offline" : "");
 			return EXIT_USAGE;
 		}
 	}
@@ -155,9 +280,19 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 		strata_close(db);
 		return rc;
 	}
+	if (explain && (rc = locks_explain(db, cli->dev_url, o.files, o.nfiles, &lr)) != 0) {
+		cli_error("lint: --explain-locks: %s", cli_errmsg(db));
+		rc = rc == STRATA_ENOTFOUND ? EXIT_USAGE : cli_exit_code(rc);
+		strata_lint_report_free(r);
+		strata_close(db);
+		return rc;
+	}
 	found = r->errors > 0 || (strict && r->warnings > 0);
 	if (cli->json) {
-		cli_print_json(report_json(r, strict, found));
+		json_t *j = report_json(r, strict, found);
+		if (lr)
+			json_object_set_new(j, "locks", locks_json(lr));
+		cli_print_json(j);
 	} else {
 		for (i = 0; i < (int)r->n; i++) {
 			const strata_lint_finding *f = &r->findings[i];
@@ -166,6 +301,16 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 			       cli_color(cli, err ? "red" : "yellow"), severity_name(f->severity), f->rule,
 			       cli_color(cli, "reset"), cli_esc(f->message));
 			printf("    hint: %s\n", cli_esc(f->hint));
+		}
+		if (lr) {
+			print_locks(cli, lr);
+			if (!cli->quiet && !lr->files)
+				printf("locks: no pending migration to measure\n");
+			else if (!cli->quiet)
+				printf("locks: %zu %s of %zu pending %s, each run in a scratch database and "
+				       "rolled back; %zu failed there\n", lr->n, plural(lr->n, "statement",
+				       "statements"), lr->files, plural(lr->files, "migration", "migrations"),
+				       lr->failed);
 		}
 		if (!cli->quiet && r->skipped)
 			printf("%zu %s, %zu %s (%zu suppressed); %zu applied %s not linted (--all lints them)\n",
@@ -176,6 +321,7 @@ int cmd_lint(struct cli *cli, int argc, char **argv)
 			printf("%zu %s, %zu %s (%zu suppressed)\n", r->errors, plural(r->errors, "error", "errors"),
 			       r->warnings, plural(r->warnings, "warning", "warnings"), r->suppressed);
 	}
+	lock_report_free(lr);
 	strata_lint_report_free(r);
 	strata_close(db);
 	return found ? EXIT_FOUND : EXIT_OK;

@@ -208,6 +208,19 @@ test_expect_success SQLITE 'a statement PostgreSQL cannot parse is a warning, an
 	test_grep "^syntax.sql:3: error\[needs-no-transaction\]: VACUUM cannot run inside a transaction" out
 '
 
+test_expect_success SQLITE 'VACUUM (FULL false) is a plain VACUUM, not vacuum-full' '
+	cat >vacuum.sql <<-\EOF &&
+	-- migrate:up transaction:false
+	VACUUM (FULL FALSE) users;
+	VACUUM (FULL off, ANALYZE) users;
+	VACUUM (FULL) users;
+	-- migrate:down
+	EOF
+	test_expect_code 3 strata lint --engine postgres vacuum.sql >out &&
+	test_grep ! "^vacuum.sql:[23]: error\[vacuum-full\]" out &&
+	test_grep "^vacuum.sql:4: error\[vacuum-full\]: " out
+'
+
 test_expect_success SQLITE,JQ '--json: findings with rule, severity, file, line, statement, message, hint; counts' '
 	test_expect_code 3 strata lint --json migrations/0002_posts.sql sup/0001_a.sql >out 2>err &&
 	test_must_be_empty err &&

@@ -1,0 +1,2 @@
+    -- NON-VOLATILE
+ALTER TABLE "core_recipe" ADD COLUMN "foo" boolean DEFAULT true;

@@ -1,0 +1,8 @@
+ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_not_null;
+
+ALTER TABLE foo
+ALTER COLUMN bar
+SET NOT NULL;
+
+ALTER TABLE foo
+DROP CONSTRAINT foo_bar_not_null;

@@ -1,0 +1,1 @@
+ALTER TABLE "core_recipe" ALTER COLUMN "foo" SET NOT NULL;

@@ -1,0 +1,2 @@
+ALTER TABLE foo
+    ADD COLUMN bar numeric GENERATED ALWAYS AS (bar + baz) STORED NOT NULL;

@@ -1,0 +1,1 @@
+     ALTER DOMAIN domain_name ADD CONSTRAINT constraint_name CHECK (value > 0);

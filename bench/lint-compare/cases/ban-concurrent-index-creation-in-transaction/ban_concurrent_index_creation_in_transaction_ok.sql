@@ -1,0 +1,2 @@
+  -- run outside a transaction
+  CREATE INDEX CONCURRENTLY "field_name_idx" ON "table_name" ("field_name");

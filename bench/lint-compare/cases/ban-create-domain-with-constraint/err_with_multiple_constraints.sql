@@ -1,0 +1,1 @@
+create domain d as t check (value > 0) not null;

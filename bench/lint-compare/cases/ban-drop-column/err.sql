@@ -1,0 +1,1 @@
+ALTER TABLE "bar_tbl" DROP COLUMN "foo_col" CASCADE;

@@ -1,0 +1,1 @@
+ALTER TABLE "bar_tbl" ALTER COLUMN "foo_col" DROP NOT NULL;

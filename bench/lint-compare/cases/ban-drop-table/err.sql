@@ -1,0 +1,3 @@
+DROP TABLE "table_name";
+DROP TABLE IF EXISTS "table_name";
+DROP TABLE IF EXISTS "table_name"

@@ -1,0 +1,4 @@
+create foreign table t (
+  a int,
+  a text
+) server s;

@@ -1,0 +1,4 @@
+create table t (
+  a int,
+  a text
+);

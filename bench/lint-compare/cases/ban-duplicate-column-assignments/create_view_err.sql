@@ -1,0 +1,2 @@
+create view v (a, a) as
+select 1, 2;

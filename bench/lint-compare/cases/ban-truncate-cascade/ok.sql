@@ -1,0 +1,2 @@
+        truncate a, b, c;
+        truncate a;

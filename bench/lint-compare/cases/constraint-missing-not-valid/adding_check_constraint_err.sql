@@ -1,0 +1,2 @@
+-- instead of
+ALTER TABLE "accounts" ADD CONSTRAINT "positive_balance" CHECK ("balance" >= 0);

@@ -1,0 +1,1 @@
+ALTER TABLE table_name ADD CONSTRAINT field_name_constraint UNIQUE (field_name);

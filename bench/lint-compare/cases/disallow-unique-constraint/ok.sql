@@ -1,0 +1,1 @@
+ALTER TABLE table_name DROP CONSTRAINT field_name_constraint;

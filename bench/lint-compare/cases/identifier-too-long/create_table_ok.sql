@@ -1,0 +1,1 @@
+create table short_name (col bigint);

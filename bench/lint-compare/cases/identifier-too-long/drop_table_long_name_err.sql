@@ -1,0 +1,1 @@
+drop table table_very_long_very_long_very_long_very_long_very_long_very_long;

@@ -1,0 +1,6 @@
+create table users (
+    id "serial"
+);
+create table users (
+    id "bigserial"
+);

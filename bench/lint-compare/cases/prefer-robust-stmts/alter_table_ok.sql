@@ -1,0 +1,2 @@
+select 1; -- so we don't skip checking
+ALTER TABLE "core_foo" DROP CONSTRAINT IF EXISTS "core_foo_idx";

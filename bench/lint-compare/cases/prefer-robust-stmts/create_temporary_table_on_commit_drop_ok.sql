@@ -1,0 +1,2 @@
+select 1; -- so we don't skip checking
+CREATE TEMPORARY TABLE test_table (id int) ON COMMIT DROP;

@@ -1,0 +1,2 @@
+select 1; -- so we don't skip checking
+SELECT 1;

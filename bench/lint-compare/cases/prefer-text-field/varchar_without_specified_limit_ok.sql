@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS foo_table(bar_col varchar);

@@ -1,0 +1,2 @@
+-- use CONCURRENTLY
+CREATE INDEX CONCURRENTLY "field_name_idx" ON "table_name" ("field_name");

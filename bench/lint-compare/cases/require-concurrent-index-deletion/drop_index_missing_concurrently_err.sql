@@ -1,0 +1,2 @@
+  -- instead of
+  DROP INDEX IF EXISTS "field_name_idx";

@@ -1,0 +1,1 @@
+ALTER TABLE public.my_table ADD COLUMN name text;

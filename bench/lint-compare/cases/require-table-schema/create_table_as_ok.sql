@@ -1,0 +1,1 @@
+CREATE TABLE public.my_table AS SELECT 1;

@@ -1,0 +1,1 @@
+CREATE TEMP TABLE temp_mapping_table AS SELECT 1;

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN t.c IS 'an opaque id';

@@ -1,0 +1,1 @@
+REINDEX (CONCURRENTLY false) INDEX idx;

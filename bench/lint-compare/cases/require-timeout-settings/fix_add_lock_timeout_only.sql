@@ -1,0 +1,2 @@
+SET statement_timeout = '5s';
+ALTER TABLE t ADD COLUMN c BOOLEAN;

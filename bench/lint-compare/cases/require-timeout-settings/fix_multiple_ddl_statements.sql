@@ -1,0 +1,2 @@
+CREATE TABLE users (id SERIAL);
+ALTER TABLE users ADD COLUMN email TEXT;

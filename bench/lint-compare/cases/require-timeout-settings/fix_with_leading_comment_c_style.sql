@@ -1,0 +1,2 @@
+/* foo bar */
+ALTER TABLE users ADD COLUMN email TEXT;

@@ -1,0 +1,4 @@
+-- leading comment
+-- should be okay
+
+ALTER TABLE users ADD COLUMN email TEXT;

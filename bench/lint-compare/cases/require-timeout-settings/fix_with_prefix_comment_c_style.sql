@@ -1,0 +1,1 @@
+/* boo */ALTER TABLE users ADD COLUMN email TEXT;

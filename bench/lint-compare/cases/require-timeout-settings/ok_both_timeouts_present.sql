@@ -1,0 +1,3 @@
+SET lock_timeout = '1s';
+SET statement_timeout = '5s';
+ALTER TABLE t ADD COLUMN c BOOLEAN;

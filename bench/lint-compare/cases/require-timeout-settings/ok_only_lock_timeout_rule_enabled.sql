@@ -1,0 +1,2 @@
+SET lock_timeout = '1s';
+ALTER TABLE t ADD COLUMN c BOOLEAN;

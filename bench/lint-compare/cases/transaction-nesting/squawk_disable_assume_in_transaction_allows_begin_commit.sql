@@ -1,0 +1,4 @@
+-- squawk-disable-assume-in-transaction
+BEGIN;
+SELECT 1;
+COMMIT;
