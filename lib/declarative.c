@@ -578,8 +578,7 @@ static int plan_sql(strata_db *db, const struct diff *d, const struct diff *dn, 
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = plan_append_late(db, p, lu, ld, "each statement on its own, after the "
-		                           "commit of the above")) != 0)
+		if ((rc = plan_append_late(db, p, lu, ld, "each statement on its own")) != 0)
 			goto out;
 		if (!dn) {
 			/* no down asked for: none shown */
