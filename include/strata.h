@@ -748,10 +748,14 @@ typedef struct strata_diff_opts {
 	const char *dev_url;     /* PostgreSQL scratch database; NULL: a temporary
 	                            database on db's server, dropped afterwards */
 	int with_down;           /* also compute down_sql */
-	int concurrent_indexes;  /* PostgreSQL: CREATE INDEX CONCURRENTLY (outside a transaction) */
+	int concurrent_indexes;  /* PostgreSQL, plain forms: CREATE INDEX CONCURRENTLY
+	                            (outside a transaction) */
+	/* version 2: */
+	int plain;               /* PostgreSQL: the plain forms; 0: the lock-safe
+	                            forms (below). Version 1: always the plain forms */
 } strata_diff_opts;
-#define STRATA_DIFF_OPTS_VERSION 1
-#define STRATA_DIFF_OPTS_INIT { STRATA_DIFF_OPTS_VERSION, NULL, 0, 0 }
+#define STRATA_DIFF_OPTS_VERSION 2
+#define STRATA_DIFF_OPTS_INIT { STRATA_DIFF_OPTS_VERSION, NULL, 0, 0, 0 }
 
 /*
  * The SQL that turns FROM into TO. Each source is a database URL, a .sql
@@ -759,6 +763,17 @@ typedef struct strata_diff_opts {
  * migrations directory (its up sections replayed into a scratch database).
  * db gives the engine (and, on PostgreSQL, the server for scratch
  * databases); it is not changed.
+ *
+ * ^On PostgreSQL, with version 2 opts and plain 0 (STRATA_DIFF_OPTS_INIT),
+ * the SQL takes the lock-safe forms generate writes (strata_generate(),
+ * below): up_sql is the part that runs in a transaction, then a line
+ * "-- then, outside a transaction ..." and the statements that must each
+ * run on their own after it (CREATE INDEX CONCURRENTLY, VALIDATE
+ * CONSTRAINT, SET NOT NULL through a validated CHECK, UNIQUE and PRIMARY
+ * KEY USING an index built CONCURRENTLY); no_transaction is then 1.
+ * down_sql holds the late part's down first. ^Version 1 opts keep the
+ * plain forms (CREATE INDEX CONCURRENTLY only with concurrent_indexes), as
+ * before version 2 existed.
  */
 STRATA_EXTERN int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
                 strata_plan **out);
@@ -813,9 +828,12 @@ typedef struct strata_push_opts {
 	/* version 3: */
 	const strata_plan *confirmed; /* NULL, or the plan the user agreed to:
 	                                 apply only that plan (see below) */
+	/* version 4: */
+	int plain;               /* PostgreSQL: the plain forms; 0: the lock-safe
+	                            forms (see below). Versions 1-3: the plain forms */
 } strata_push_opts;
-#define STRATA_PUSH_OPTS_VERSION 3
-#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL }
+#define STRATA_PUSH_OPTS_VERSION 4
+#define STRATA_PUSH_OPTS_INIT { STRATA_PUSH_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0 }
 
 /*
  * Apply schema_file straight to the database (development), all or nothing.
@@ -832,6 +850,14 @@ typedef struct strata_push_opts {
  * when the plan made under the lock differs from it (its SQL, its changes,
  * or the rows at stake), nothing is changed and STRATA_EDESTRUCTIVE is
  * returned again with the new plan in *out, to be asked about in turn.
+ * ^On PostgreSQL, with version 4 opts and plain 0, the plan takes the
+ * lock-safe forms (strata_diff()): the main part runs in the transaction,
+ * and after the commit each late statement runs on its own, outside one;
+ * the schema is checked against the file after the last. A late statement
+ * that fails (a VALIDATE whose rows break the constraint, an index build)
+ * leaves the main part committed: STRATA_ERROR says so, and a push after
+ * the rows are fixed finishes the work. Where all or nothing matters more
+ * than the locks (a database no one else uses), set plain.
  */
 STRATA_EXTERN int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out);
 

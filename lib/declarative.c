@@ -500,6 +500,105 @@ static int converged(strata_db *db, drv_conn *c, const struct schema *want, cons
 
 /* ---- strata_diff ---------------------------------------------------------- */
 
+/* The plan's SQL shows the late part too, where it runs: up after, down before. */
+static int plan_append_late(strata_db *db, strata_plan *p, const char *up, const char *down,
+                            const char *where)
+{
+	struct sbuf u = SBUF_INIT, d = SBUF_INIT;
+
+	sbuf_adds(&u, p->up_sql ? p->up_sql : "");
+	sbuf_addf(&u, "\n-- then, outside a transaction (%s):\n", where);
+	sbuf_adds(&u, up);
+	sbuf_addf(&d, "-- first, outside a transaction (%s):\n", where);
+	sbuf_adds(&d, down ? down : "");
+	sbuf_adds(&d, "\n-- then:\n");
+	sbuf_adds(&d, p->down_sql ? p->down_sql : "");
+	if (sbuf_failed(&u) || sbuf_failed(&d)) {
+		sbuf_release(&u);
+		sbuf_release(&d);
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	free((char *)p->up_sql);
+	free((char *)p->down_sql);
+	p->up_sql = sbuf_detach(&u);
+	p->down_sql = sbuf_detach(&d);
+	return 0;
+}
+
+/*
+ * The SQL of up diff d into p (up_sql, no_transaction) and, when dn is
+ * given, of its down diff into p->down_sql. With safe (PostgreSQL), the
+ * lock-safe forms: the late part shown where it runs (up after the main
+ * part, down before); for a caller that runs the parts, the main part's up
+ * also in *main_up and the late part's in *late (when given; both NULL when
+ * there is no late part).
+ */
+static int plan_sql(strata_db *db, const struct diff *d, const struct diff *dn, int safe,
+                    int concurrent, strata_plan *p, char **main_up, char **late)
+{
+	struct plan_opts po;
+	char *u = NULL, *down = NULL, *lu = NULL, *ld = NULL;
+	int rc, no_tx = 0;
+
+	if (main_up)
+		*main_up = NULL;
+	if (late)
+		*late = NULL;
+	memset(&po, 0, sizeof po);
+	po.concurrent_indexes = safe ? 0 : concurrent;
+	po.safe = safe ? PLAN_SAFE_MAIN : 0;
+	if ((rc = make_sql(db, d, &po, &u, &no_tx)) != 0)
+		goto out;
+	if (dn) {
+		po.concurrent_indexes = 0;
+		po.safe = safe ? PLAN_SAFE_DOWN : 0;
+		po.up = d;
+		if ((rc = make_sql(db, dn, &po, &down, NULL)) != 0)
+			goto out;
+	}
+	if (safe) {
+		po.safe = PLAN_SAFE_LATE;
+		if ((rc = make_sql(db, d, &po, &lu, NULL)) != 0)
+			goto out;
+		if (dn) {
+			po.safe = PLAN_SAFE_LATE_DOWN;
+			if ((rc = make_sql(db, d, &po, &ld, NULL)) != 0)
+				goto out;
+		}
+	}
+	free((char *)p->up_sql);
+	free((char *)p->down_sql);
+	p->up_sql = u;
+	p->down_sql = down;
+	p->no_transaction = no_tx;
+	u = down = NULL;
+	if (lu && *lu) {
+		p->no_transaction = 1;
+		if (main_up && !(*main_up = strdup(p->up_sql))) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = plan_append_late(db, p, lu, ld, "each statement on its own")) != 0)
+			goto out;
+		if (!dn) {
+			/* no down asked for: none shown */
+			free((char *)p->down_sql);
+			p->down_sql = NULL;
+		}
+		if (late) {
+			*late = lu;
+			lu = NULL;
+		}
+	}
+out:
+	free(u);
+	free(down);
+	free(lu);
+	free(ld);
+	return rc;
+}
+
+
 int strata_diff(strata_db *db, const char *from, const char *to, const strata_diff_opts *opts,
                 strata_plan **out)
 {
@@ -507,10 +606,8 @@ int strata_diff(strata_db *db, const char *from, const char *to, const strata_di
 	struct schema *a = NULL, *b = NULL;
 	struct diff_hints ha, hb;
 	struct diff *up = NULL, *down = NULL;
-	struct plan_opts po;
 	strata_plan *p = NULL;
-	char *sql = NULL;
-	int rc, a_file = 0, b_file = 0, no_tx = 0;
+	int rc, a_file = 0, b_file = 0, safe;
 	const struct diff_hints *h;
 	int hfrom;
 
@@ -541,23 +638,11 @@ int strata_diff(strata_db *db, const char *from, const char *to, const strata_di
 		rc = db_error(db, rc, "out of memory");
 		goto out;
 	}
-	memset(&po, 0, sizeof po);
-	po.concurrent_indexes = opts->concurrent_indexes;
-	if ((rc = make_sql(db, up, &po, &sql, &no_tx)) != 0)
+	if (opts->with_down && (rc = diff_models(db, b, a, h, !hfrom, &down)) != 0)
 		goto out;
-	free((char *)p->up_sql);
-	p->up_sql = sql;
-	p->no_transaction = no_tx;
-	sql = NULL;
-	if (opts->with_down) {
-		if ((rc = diff_models(db, b, a, h, !hfrom, &down)) != 0)
-			goto out;
-		po.concurrent_indexes = 0;
-		if ((rc = make_sql(db, down, &po, &sql, NULL)) != 0)
-			goto out;
-		p->down_sql = sql;
-		sql = NULL;
-	}
+	/* Version 1 callers asked before the lock-safe forms were the default. */
+	safe = up->engine == SCHEMA_PG && opts->version >= 2 && !opts->plain;
+	rc = plan_sql(db, up, down, safe, opts->concurrent_indexes, p, NULL, NULL);
 out:
 	diff_free(up);
 	diff_free(down);
@@ -565,7 +650,6 @@ out:
 	schema_free(b);
 	diff_hints_release(&ha);
 	diff_hints_release(&hb);
-	free(sql);
 	if (rc)
 		strata_plan_free(p);
 	else
@@ -613,31 +697,6 @@ static char *late_text(const char *up_sql, const char *down_sql)
 	return sbuf_detach(&sb);
 }
 
-/* The plan's SQL shows the late part too, where it runs: up after, down before. */
-static int plan_append_late(strata_db *db, strata_plan *p, const char *up, const char *down)
-{
-	struct sbuf u = SBUF_INIT, d = SBUF_INIT;
-	static const char *note = "-- then, outside a transaction (a migration of its own, "
-	                          "transaction:false):\n";
-
-	sbuf_adds(&u, p->up_sql ? p->up_sql : "");
-	sbuf_addf(&u, "\n%s", note);
-	sbuf_adds(&u, up);
-	sbuf_adds(&d, "-- first, outside a transaction (the down of the migration of its own):\n");
-	sbuf_adds(&d, down);
-	sbuf_adds(&d, "\n-- then:\n");
-	sbuf_adds(&d, p->down_sql ? p->down_sql : "");
-	if (sbuf_failed(&u) || sbuf_failed(&d)) {
-		sbuf_release(&u);
-		sbuf_release(&d);
-		return db_error(db, STRATA_ENOMEM, "out of memory");
-	}
-	free((char *)p->up_sql);
-	free((char *)p->down_sql);
-	p->up_sql = sbuf_detach(&u);
-	p->down_sql = sbuf_detach(&d);
-	return 0;
-}
 
 /* A file-name-safe spelling of a table name. */
 static void add_safe_name(struct sbuf *sb, const char *s)
@@ -1120,7 +1179,8 @@ int strata_generate(strata_db *db, const strata_generate_opts *opts, strata_plan
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = plan_append_late(db, p, f->up, f->down)) != 0)
+		if ((rc = plan_append_late(db, p, f->up, f->down, "a migration of its own, "
+		                           "transaction:false")) != 0)
 			goto out;
 	}
 	if ((rc = generate_converges(db, &ms, base.len ? base.buf : NULL, files, nfiles, a, b,
@@ -1313,8 +1373,13 @@ static void push_unlock(strata_db *db, int state)
  * run in a transaction (no_tx: CREATE INDEX CONCURRENTLY), the rest runs in
  * the transaction and those run one by one after the commit: the schema
  * change stays all or nothing, and only an index build can fail late.
+ * late (the lock-safe forms' late part, or NULL) runs after the commit
+ * too, a statement at a time, each in a transaction of its own: a
+ * VALIDATE or an index build there holds its lighter lock for its own
+ * scan only, but may fail with the rest committed.
  */
-static int apply_sql(strata_db *db, const char *sql, int no_tx, const struct schema *want)
+static int apply_sql(strata_db *db, const char *sql, int no_tx, const char *late,
+                     const struct schema *want)
 {
 	struct sbuf txpart = SBUF_INIT, later = SBUF_INIT;
 	struct drv_stmts st = { 0, NULL };
@@ -1340,6 +1405,24 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const struct sch
 			goto out;
 		}
 		sql = txpart.buf;
+		drv_stmts_release(&st);
+		memset(&st, 0, sizeof st);
+	}
+	if (late && *late) {
+		if ((rc = drv_split(db->conn->driver, late, &st, &e)) != 0) {
+			db_error_drv(db, &e, "push");
+			goto out;
+		}
+		for (i = 0; i < st.n; i++) {
+			sbuf_add(&later, late + st.v[i].offset, st.v[i].len);
+			sbuf_addc(&later, '\n');
+			sbuf_addc(&later, '\0');
+		}
+		if (sbuf_failed(&later)) {
+			rc = db_error(db, STRATA_ENOMEM, "out of memory");
+			goto out;
+		}
+		no_tx = 1; /* the check against the file comes last */
 	}
 	if (!db->conn->in_tx && (rc = drv_begin(db->conn, &e)) != 0) {
 		db_error_drv(db, &e, "cannot begin a transaction");
@@ -1366,13 +1449,13 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const struct sch
 		db_error_drv(db, &e, "cannot commit");
 		goto out;
 	}
-	/* After the commit: each concurrent build on its own. */
+	/* After the commit: each concurrent build (and the late part) on its own. */
 	for (i = 0; i < later.len;) {
 		const char *one = later.buf + i;
 		size_t n = strlen(one);
 		if ((rc = drv_exec(db->conn, one, &e)) != 0) {
-			push_error(db, one, &e, " (the rest of the push is committed; drop the index left "
-			           "INVALID, if any, and push again)");
+			push_error(db, one, &e, " (the rest of the push is committed; fix what this "
+			           "statement reports, drop the index left INVALID, if any, and push again)");
 			goto out;
 		}
 		i += n + 1;
@@ -1479,12 +1562,11 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	struct schema *a = NULL, *b = NULL;
 	struct diff_hints h;
 	struct diff *d = NULL;
-	struct plan_opts po;
 	strata_plan *p = NULL;
 	const char *schema_file;
-	char *sql = NULL;
+	char *main_sql = NULL, *late = NULL;
 	size_t i, ndestr = 0;
-	int rc, no_tx = 0, locked = 0;
+	int rc, safe, locked = 0;
 
 	*out = NULL;
 	memset(&h, 0, sizeof h);
@@ -1522,13 +1604,10 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	}
 	if (d->n == 0)
 		goto out;
-	memset(&po, 0, sizeof po);
-	po.concurrent_indexes = opts->concurrent_indexes;
-	if ((rc = make_sql(db, d, &po, &sql, &no_tx)) != 0)
+	/* Versions 1-3 asked before the lock-safe forms were the default. */
+	safe = d->engine == SCHEMA_PG && opts->version >= 4 && !opts->plain;
+	if ((rc = plan_sql(db, d, NULL, safe, opts->concurrent_indexes, p, &main_sql, &late)) != 0)
 		goto out;
-	free((char *)p->up_sql);
-	p->up_sql = sql;
-	p->no_transaction = no_tx;
 	count_at_stake(db, d, p);
 	/* The consent given was for another plan: the database changed
 	 * between the question and this call. */
@@ -1570,13 +1649,20 @@ int strata_push(strata_db *db, const strata_push_opts *opts, strata_plan **out)
 	}
 	if (opts->dry_run)
 		goto out;
-	rc = apply_sql(db, p->up_sql, p->no_transaction, b);
+	/* The plan's up_sql shows both parts; the transaction runs the main
+	 * one, the late one comes after the commit. */
+	if (late)
+		rc = apply_sql(db, main_sql, 0, late, b);
+	else
+		rc = apply_sql(db, p->up_sql, p->no_transaction, NULL, b);
 out:
 	push_unlock(db, locked);
 	diff_free(d);
 	schema_free(a);
 	schema_free(b);
 	diff_hints_release(&h);
+	free(main_sql);
+	free(late);
 	if (rc && rc != STRATA_EDESTRUCTIVE)
 		strata_plan_free(p);
 	else if (p)

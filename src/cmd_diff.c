@@ -138,7 +138,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 {
 	strata_diff_opts o = STRATA_DIFF_OPTS_INIT;
 	const char *from = NULL, *to = NULL, *format = "sql";
-	int exit_code = 0, concurrent = 0, rc;
+	int exit_code = 0, concurrent = 0, plain = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	const struct opt opts[] = {
@@ -146,11 +146,13 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 		OPT_STRING(0, "to", &to, "SRC", "the schema to reach"),
 		OPT_STRING(0, "format", &format, "FMT", "sql (default) or json"),
 		OPT_BOOL(0, "exit-code", &exit_code, "exit 3 when the schemas differ"),
-		OPT_BOOL(0, "concurrent-indexes", &concurrent, "PostgreSQL: CREATE INDEX CONCURRENTLY"),
+		OPT_BOOL(0, "plain", &plain, "PostgreSQL: the plain forms, no CONCURRENTLY or late validation"),
+		OPT_BOOL(0, "concurrent-indexes", &concurrent,
+		         "PostgreSQL, with --plain: CREATE INDEX CONCURRENTLY (the default builds so)"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata diff --from SRC --to SRC [--format sql|json] [--exit-code] [--concurrent-indexes]",
-	                   opts, argc, argv);
+	int n = opts_parse(cli, "strata diff --from SRC --to SRC [--format sql|json] [--exit-code] [--plain] "
+	                   "[--concurrent-indexes]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -174,6 +176,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 	o.dev_url = cli->dev_url;
 	o.with_down = cli->json;
 	o.concurrent_indexes = concurrent;
+	o.plain = plain;
 	rc = strata_diff(db, from, to, &o, &p);
 	if (rc) {
 		rc = cli_fail(db, rc);
@@ -289,7 +292,7 @@ done:
 int cmd_push(struct cli *cli, int argc, char **argv)
 {
 	strata_push_opts o = STRATA_PUSH_OPTS_INIT;
-	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, force = 0, rc;
+	int dry_run = 0, allow = 0, concurrent = 0, no_backup = 0, force = 0, plain = 0, rc;
 	strata_plan *p = NULL;
 	strata_db *db = NULL;
 	strata_plan *confirmed = NULL;
@@ -297,14 +300,15 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	const struct opt opts[] = {
 		OPT_DRY_RUN(&dry_run),
 		OPT_BOOL(0, "allow-destructive", &allow, "apply destructive changes without asking"),
+		OPT_BOOL(0, "plain", &plain, "PostgreSQL: the plain forms, all in the one transaction"),
 		OPT_BOOL(0, "concurrent-indexes", &concurrent,
-		         "PostgreSQL: CREATE INDEX CONCURRENTLY, outside the transaction"),
+		         "PostgreSQL, with --plain: CREATE INDEX CONCURRENTLY, outside the transaction"),
 		OPT_BOOL(0, "no-backup", &no_backup, "take no automatic SQLite backup"),
 		OPT_BOOL(0, "force", &force, "push even onto a database that migrations manage"),
 		OPT_END(),
 	};
-	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--concurrent-indexes] "
-	                   "[--no-backup] [--force]", opts, argc, argv);
+	int n = opts_parse(cli, "strata push [--dry-run] [--allow-destructive] [--plain] "
+	                   "[--concurrent-indexes] [--no-backup] [--force]", opts, argc, argv);
 
 	if (n < 0)
 		return OPTS_EXIT(n);
@@ -320,6 +324,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	o.dry_run = dry_run;
 	o.allow_destructive = allow || cli->yes || dry_run;
 	o.concurrent_indexes = concurrent;
+	o.plain = plain;
 	o.force = force;
 	rc = strata_push(db, &o, &p);
 	/* Asked, then applied only if the plan is still the one agreed to: the

@@ -163,7 +163,10 @@ test_expect_success POSTGRES 'PostgreSQL: files diff in a temporary database, dr
 	strata diff --from pa.sql --to pb.sql >actual &&
 	cat >expect <<-\EOF &&
 	ALTER TABLE public.users ADD COLUMN name character varying(40);
-	CREATE INDEX users_email ON public.users USING btree (email);
+
+	-- then, outside a transaction (each statement on its own):
+	DROP INDEX CONCURRENTLY IF EXISTS public.users_email;
+	CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON public.users USING btree (email);
 	EOF
 	test_cmp expect actual &&
 	orphan_scratch_dbs >left &&
@@ -208,9 +211,22 @@ test_expect_success POSTGRES 'PostgreSQL: diff from the database, with a rename 
 	test_cmp expect actual
 '
 
-test_expect_success POSTGRES 'PostgreSQL: --concurrent-indexes builds indexes of existing tables concurrently' '
-	strata diff --from "$DATABASE_URL" --to pb.sql --concurrent-indexes --format json >out &&
+test_expect_success POSTGRES 'PostgreSQL: --plain writes the plain forms, in one transaction' '
+	strata diff --from "$DATABASE_URL" --to pb.sql --plain --format json >out &&
+	test_grep "CREATE INDEX users_email ON public.users" out &&
+	test_grep ! CONCURRENTLY out &&
+	test_grep "\"transaction\": true" out
+'
+
+test_expect_success POSTGRES 'PostgreSQL: --plain --concurrent-indexes builds indexes of existing tables concurrently' '
+	strata diff --from "$DATABASE_URL" --to pb.sql --plain --concurrent-indexes --format json >out &&
 	test_grep "CREATE INDEX CONCURRENTLY users_email" out &&
+	test_grep "\"transaction\": false" out
+'
+
+test_expect_success POSTGRES 'PostgreSQL: --concurrent-indexes is still taken, the default builds so anyway' '
+	strata diff --from "$DATABASE_URL" --to pb.sql --concurrent-indexes --format json >out &&
+	test_grep "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email" out &&
 	test_grep "\"transaction\": false" out
 '
 

@@ -32,7 +32,7 @@ test_expect_success 'the plan of a re-made function drops what uses it first and
 	db=$(fresh_db) &&
 	load_fresh "$db" "$matrix/pgdep-function-param-name/a.sql" &&
 	strata -u "$db" $dev_opt diff --from "$db" --to "$matrix/pgdep-function-param-name/b.sql" >plan.sql &&
-	grep -n "DROP CONSTRAINT t_b_positive\|DROP INDEX public.t_pos\|DROP FUNCTION public.positive(x integer)\|CREATE OR REPLACE FUNCTION public.positive(n integer)\|CREATE INDEX t_pos\|ADD CONSTRAINT t_b_positive\|COMMENT ON FUNCTION" plan.sql |
+	grep -n "DROP CONSTRAINT t_b_positive\|DROP INDEX public.t_pos\|DROP FUNCTION public.positive(x integer)\|CREATE OR REPLACE FUNCTION public.positive(n integer)\|CREATE INDEX CONCURRENTLY IF NOT EXISTS t_pos\|ADD CONSTRAINT t_b_positive\|COMMENT ON FUNCTION" plan.sql |
 		sed "s/:.*//" >lines &&
 	test_line_count = 7 lines &&
 	sort -n lines >sorted &&
