@@ -774,22 +774,69 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 }
 
 /*
- * Inside a transaction: the whole script in one pipeline. libpq in blocking
- * mode reads what the server sends while it waits to write, so a long script
- * cannot deadlock on full socket buffers.
+ * exec_then's statement after the script (version 4), and the mark that
+ * times the script on the server: a transaction-local setting, so that a
+ * script that ends the transaction (COMMIT, ROLLBACK) takes the mark with
+ * it, and then_sql, which reads it (elapsed_sql) or is preceded by a guard
+ * that does, fails rather than commit at the pipeline's end. Reading a
+ * mark that is gone fails with invalid_datetime_format, which is how it is
+ * told apart.
+ */
+struct pg_then {
+	const char *sql;
+	const char *const *params;
+	int nparams;
+	int timed;      /* then_sql reads the mark (elapsed_sql) */
+	int failed;     /* out: then_sql (or the guard) failed */
+};
+
+#define MARK_NAME "strata.t0"
+static const char mark_sql[] =
+	"SELECT pg_catalog.set_config('" MARK_NAME "', pg_catalog.clock_timestamp()::text, true)";
+static const char guard_sql[] =
+	"SELECT pg_catalog.current_setting('" MARK_NAME "')::timestamptz";
+static const char mark_gone[] = "22007";
+
+static void pg_elapsed_sql(int n, struct sbuf *out)
+{
+	sbuf_addf(out, "coalesce((extract(epoch FROM pg_catalog.clock_timestamp() - "
+	          "pg_catalog.current_setting('" MARK_NAME "')::timestamptz) * 1000)::bigint, "
+	          "$%d::bigint)", n);
+}
+
+static int script_ended_tx(struct drv_err *err)
+{
+	return drv_fail_text(err, STRATA_ESQL, NULL,
+	                     "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
+	                     "mark the migration transaction:false");
+}
+
+/* What a pipeline's result k answers. */
+enum { PIPE_MARK = -1, PIPE_GUARD = -2, PIPE_THEN = -3 };
+
+/*
+ * Inside a transaction: the whole script in one pipeline, then t's
+ * statement (t may be NULL), one Sync. libpq in blocking mode reads what
+ * the server sends while it waits to write, so a long script cannot
+ * deadlock on full socket buffers.
  */
 static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts *st,
-                         struct drv_err *err)
+                         struct pg_then *t, struct drv_err *err)
 {
 	PGresult *res;
 	ExecStatusType s;
-	size_t i, sent = 0;
+	size_t i, sent = 0, nsent = 0, first = 0, k;
+	long what[2] = { 0, 0 };   /* the results after the script's: guard, then */
 	char *text;
 	int rc = 0, failed = 0;
 
 	if (!PQenterPipelineMode(c->pg))
 		return fail_result(c, NULL, err);
-	for (i = 0; i < st->n; i++) {
+	if (t && !PQsendQueryParams(c->pg, mark_sql, 0, NULL, NULL, NULL, NULL, 0))
+		rc = fail_result(c, NULL, err);
+	else if (t)
+		first = 1;
+	for (i = 0; i < st->n && !rc; i++) {
 		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text) {
 			rc = fail_nomem(err);
@@ -804,16 +851,33 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 		free(text);
 		sent++;
 	}
+	if (t && !rc && !t->timed) {
+		if (!PQsendQueryParams(c->pg, guard_sql, 0, NULL, NULL, NULL, NULL, 0))
+			rc = fail_result(c, NULL, err);
+		else
+			what[nsent++] = PIPE_GUARD;
+	}
+	if (t && !rc) {
+		if (!PQsendQueryParams(c->pg, t->sql, t->nparams, NULL, t->params, NULL, NULL, 0))
+			rc = fail_result(c, NULL, err);
+		else
+			what[nsent++] = PIPE_THEN;
+	}
 	if (!PQpipelineSync(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
-	for (i = 0; i < sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
+	for (k = 0; k < first + sent + nsent && PQstatus(c->pg) == CONNECTION_OK; k++) {
+		long w = k < first ? PIPE_MARK : k < first + sent ? (long)(k - first)
+		                                                  : what[k - first - sent];
 		while ((res = get_result(c)) != NULL) {
 			s = PQresultStatus(res);
 			if (is_copy(s))
 				end_copy(c, s);
 			if (s == PGRES_FATAL_ERROR && !failed && !rc) {
 				rc = fail_result(c, res, err);
-				locate(err, res, sql, &st->v[i]);
+				if (w >= 0)
+					locate(err, res, sql, &st->v[w]);
+				else if (w != PIPE_MARK && t)
+					t->failed = 1;
 			}
 			if (s == PGRES_FATAL_ERROR || s == PGRES_PIPELINE_ABORTED)
 				failed = 1;
@@ -839,10 +903,43 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQexitPipelineMode(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
 	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-		rc = drv_fail_text(err, STRATA_ESQL, NULL,
-		               "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
-		               "mark the migration transaction:false");
+		rc = script_ended_tx(err);
+	} else if (rc && t && t->failed &&
+	           (PQtransactionStatus(c->pg) == PQTRANS_IDLE || !strcmp(err->sqlstate, mark_gone))) {
+		/* the mark went with the transaction the script ended: the
+		 * script's fault, not the statement's after it */
+		t->failed = 0;
+		rc = script_ended_tx(err);
 	}
+	return rc;
+}
+
+/* exec, then t's statement, one round trip each (outside a transaction:
+ * the script's statements go one by one anyway). */
+static int exec_then_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                          struct pg_then *t, struct drv_err *err)
+{
+	PGresult *res;
+	ExecStatusType s;
+	int rc;
+
+	/* a mark of the session's, which no transaction takes with it */
+	if (t->timed && (rc = simple(c, "SELECT pg_catalog.set_config('" MARK_NAME "', "
+	                             "pg_catalog.clock_timestamp()::text, false)", err)) != 0)
+		return rc;
+	if (st->n && (rc = exec_each(c, sql, st, err)) != 0)
+		return rc;
+	res = PQexecParams(c->pg, t->sql, t->nparams, NULL, t->params, NULL, NULL, 0);
+	s = PQresultStatus(res);
+	if (is_copy(s))
+		res = finish_copy(c, res);
+	s = PQresultStatus(res);
+	rc = 0;
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		rc = fail_result(c, res, err);
+		t->failed = 1;
+	}
+	PQclear(res);
 	return rc;
 }
 
@@ -858,8 +955,40 @@ static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
 	if ((rc = check_alive(c, err)) != 0)
 		goto out;
 	pg_watch_start(c, sql, &st);
-	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, err) : exec_each(c, sql, &st, err);
+	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, NULL, err) : exec_each(c, sql, &st, err);
 	pg_watch_end(c);
+out:
+	drv_stmts_release(&st);
+	return rc;
+}
+
+/*
+ * Version 4: the script and then_sql in the one pipeline of exec, with
+ * the mark first (see struct pg_then): a migration and its tracking row
+ * in one round trip.
+ */
+static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_stmts st = { 0, NULL };
+	struct pg_then t = { then_sql, params, nparams, ms_param >= 0, 0 };
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = split_pg_exec(sql, &st, err)) != 0)
+		goto out;
+	if ((rc = check_alive(c, err)) != 0)
+		goto out;
+	pg_watch_start(c, sql, &st);
+	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, &t, err) : exec_then_each(c, sql, &st, &t, err);
+	pg_watch_end(c);
+	*then_failed = rc && t.failed;
+	if (*then_failed) {
+		err->offset = -1;
+		err->stmt_len = -1;
+	}
 out:
 	drv_stmts_release(&st);
 	return rc;
@@ -1426,7 +1555,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 3,
+	.version = 4,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1455,4 +1584,7 @@ const struct strata_driver drv_pg = {
 	.needs_rebuild = NULL,
 	.wipe_schema_list = cat_pg_wipe_schema_list,
 	.scratch_url = cat_pg_scratch_url,
+	/* version 4 */
+	.exec_then = pg_exec_then,
+	.elapsed_sql = pg_elapsed_sql,
 };
