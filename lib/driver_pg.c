@@ -33,6 +33,7 @@
 
 #include "catalog.h"
 #include "diff.h"
+#include "internal.h"
 #include "introspect.h"
 #include "sqlscan.h"
 #include "watch.h"
@@ -774,69 +775,22 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 }
 
 /*
- * exec_then's statement after the script (version 4), and the mark that
- * times the script on the server: a transaction-local setting, so that a
- * script that ends the transaction (COMMIT, ROLLBACK) takes the mark with
- * it, and then_sql, which reads it (elapsed_sql) or is preceded by a guard
- * that does, fails rather than commit at the pipeline's end. Reading a
- * mark that is gone fails with invalid_datetime_format, which is how it is
- * told apart.
- */
-struct pg_then {
-	const char *sql;
-	const char *const *params;
-	int nparams;
-	int timed;      /* then_sql reads the mark (elapsed_sql) */
-	int failed;     /* out: then_sql (or the guard) failed */
-};
-
-#define MARK_NAME "strata.t0"
-static const char mark_sql[] =
-	"SELECT pg_catalog.set_config('" MARK_NAME "', pg_catalog.clock_timestamp()::text, true)";
-static const char guard_sql[] =
-	"SELECT pg_catalog.current_setting('" MARK_NAME "')::timestamptz";
-static const char mark_gone[] = "22007";
-
-static void pg_elapsed_sql(int n, struct sbuf *out)
-{
-	sbuf_addf(out, "coalesce((extract(epoch FROM pg_catalog.clock_timestamp() - "
-	          "pg_catalog.current_setting('" MARK_NAME "')::timestamptz) * 1000)::bigint, "
-	          "$%d::bigint)", n);
-}
-
-static int script_ended_tx(struct drv_err *err)
-{
-	return drv_fail_text(err, STRATA_ESQL, NULL,
-	                     "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
-	                     "mark the migration transaction:false");
-}
-
-/* What a pipeline's result k answers. */
-enum { PIPE_MARK = -1, PIPE_GUARD = -2, PIPE_THEN = -3 };
-
-/*
- * Inside a transaction: the whole script in one pipeline, then t's
- * statement (t may be NULL), one Sync. libpq in blocking mode reads what
- * the server sends while it waits to write, so a long script cannot
- * deadlock on full socket buffers.
+ * Inside a transaction: the whole script in one pipeline. libpq in blocking
+ * mode reads what the server sends while it waits to write, so a long script
+ * cannot deadlock on full socket buffers.
  */
 static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts *st,
-                         struct pg_then *t, struct drv_err *err)
+                         struct drv_err *err)
 {
 	PGresult *res;
 	ExecStatusType s;
-	size_t i, sent = 0, nsent = 0, first = 0, k;
-	long what[2] = { 0, 0 };   /* the results after the script's: guard, then */
+	size_t i, sent = 0;
 	char *text;
 	int rc = 0, failed = 0;
 
 	if (!PQenterPipelineMode(c->pg))
 		return fail_result(c, NULL, err);
-	if (t && !PQsendQueryParams(c->pg, mark_sql, 0, NULL, NULL, NULL, NULL, 0))
-		rc = fail_result(c, NULL, err);
-	else if (t)
-		first = 1;
-	for (i = 0; i < st->n && !rc; i++) {
+	for (i = 0; i < st->n; i++) {
 		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text) {
 			rc = fail_nomem(err);
@@ -851,33 +805,16 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 		free(text);
 		sent++;
 	}
-	if (t && !rc && !t->timed) {
-		if (!PQsendQueryParams(c->pg, guard_sql, 0, NULL, NULL, NULL, NULL, 0))
-			rc = fail_result(c, NULL, err);
-		else
-			what[nsent++] = PIPE_GUARD;
-	}
-	if (t && !rc) {
-		if (!PQsendQueryParams(c->pg, t->sql, t->nparams, NULL, t->params, NULL, NULL, 0))
-			rc = fail_result(c, NULL, err);
-		else
-			what[nsent++] = PIPE_THEN;
-	}
 	if (!PQpipelineSync(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
-	for (k = 0; k < first + sent + nsent && PQstatus(c->pg) == CONNECTION_OK; k++) {
-		long w = k < first ? PIPE_MARK : k < first + sent ? (long)(k - first)
-		                                                  : what[k - first - sent];
+	for (i = 0; i < sent && PQstatus(c->pg) == CONNECTION_OK; i++) {
 		while ((res = get_result(c)) != NULL) {
 			s = PQresultStatus(res);
 			if (is_copy(s))
 				end_copy(c, s);
 			if (s == PGRES_FATAL_ERROR && !failed && !rc) {
 				rc = fail_result(c, res, err);
-				if (w >= 0)
-					locate(err, res, sql, &st->v[w]);
-				else if (w != PIPE_MARK && t)
-					t->failed = 1;
+				locate(err, res, sql, &st->v[i]);
 			}
 			if (s == PGRES_FATAL_ERROR || s == PGRES_PIPELINE_ABORTED)
 				failed = 1;
@@ -903,43 +840,240 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQexitPipelineMode(c->pg) && !rc)
 		rc = fail_result(c, NULL, err);
 	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-		rc = script_ended_tx(err);
-	} else if (rc && t && t->failed &&
-	           (PQtransactionStatus(c->pg) == PQTRANS_IDLE || !strcmp(err->sqlstate, mark_gone))) {
-		/* the mark went with the transaction the script ended: the
-		 * script's fault, not the statement's after it */
-		t->failed = 0;
-		rc = script_ended_tx(err);
+		rc = drv_fail_text(err, STRATA_ESQL, NULL,
+		               "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
+		               "mark the migration transaction:false");
 	}
 	return rc;
 }
 
-/* exec, then t's statement, one round trip each (outside a transaction:
- * the script's statements go one by one anyway). */
-static int exec_then_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
-                          struct pg_then *t, struct drv_err *err)
+/* ---- a script and its tracking row: exec_then (version 4) -------------
+ *
+ * Inside a transaction, exec_then sends the script and then_sql as one
+ * simple-protocol Query: "script \n;\n then_sql", then_sql's parameters
+ * written as literals (PQescapeLiteral). One message is one round trip,
+ * and the server parses it once. The script was split by libpg_query
+ * first (a script the grammar refuses is never sent), so it is whole: no
+ * string, dollar quote or block comment left open, and the newline before
+ * the appended semicolon ends a trailing "-- comment". The server answers
+ * each statement in turn, so the failing one is the count of answers
+ * before the error, or, for an error with a position (counted in the whole
+ * message), the statement that holds it.
+ *
+ * Timing: statement_timestamp() is when the server received the message,
+ * for every statement in it, so clock_timestamp() minus it, read in
+ * then_sql, is how long the script took. A script that ended the run's
+ * transaction (COMMIT, ROLLBACK) leaves then_sql in a transaction that
+ * began with this message (now() = statement_timestamp()): elapsed_sql then
+ * reads the parameter, sent as NULL, and the row's NOT NULL refuses it, so
+ * the row is not committed by the script's transaction.
+ */
+
+static void pg_elapsed_sql(int n, struct sbuf *out)
 {
+	sbuf_addf(out, "CASE WHEN pg_catalog.now() < pg_catalog.statement_timestamp() "
+	          "THEN (extract(epoch FROM pg_catalog.clock_timestamp() - "
+	          "pg_catalog.statement_timestamp()) * 1000)::bigint ELSE $%d::bigint END", n);
+}
+
+static int script_ended_tx(struct drv_err *err)
+{
+	return drv_fail_text(err, STRATA_ESQL, NULL,
+	                     "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
+	                     "mark the migration transaction:false");
+}
+
+/* then_sql onto out with $n written as the literal of params[n - 1]
+ * (NULL: NULL; n - 1 == null_param: NULL too). */
+static int add_bound(struct pgc *c, struct sbuf *out, const char *then_sql,
+                     const char *const *params, int nparams, int null_param, struct drv_err *err)
+{
+	size_t len = strlen(then_sql), pos = 0, from = 0;
+	struct sqlscan_tok t;
+
+	for (;;) {
+		long n;
+		char *end, *lit;
+
+		sqlscan_next(SQLSCAN_PG, then_sql, len, &pos, &t);
+		if (t.type == SQLTK_END)
+			break;
+		if (t.type != SQLTK_VARIABLE || then_sql[t.start] != '$')
+			continue;
+		n = strtol(then_sql + t.start + 1, &end, 10);
+		if (end != then_sql + t.start + t.len || n < 1 || n > nparams)
+			return drv_fail_text(err, STRATA_EUSAGE, NULL, "a parameter without a value");
+		sbuf_add(out, then_sql + from, t.start - from);
+		from = t.start + t.len;
+		if (!params[n - 1] || n - 1 == null_param) {
+			sbuf_adds(out, "NULL");
+			continue;
+		}
+		lit = PQescapeLiteral(c->pg, params[n - 1], strlen(params[n - 1]));
+		if (!lit)
+			return fail_result(c, NULL, err);
+		sbuf_adds(out, lit);
+		PQfreemem(lit);
+	}
+	sbuf_add(out, then_sql + from, len - from);
+	return sbuf_failed(out) ? fail_nomem(err) : 0;
+}
+
+/* The statement of st that holds byte off of sql (the last that starts
+ * at or before it), or -1. */
+static long stmt_at(const struct drv_stmts *st, size_t off)
+{
+	size_t i;
+	long hit = -1;
+
+	for (i = 0; i < st->n && st->v[i].offset <= off; i++)
+		hit = (long)i;
+	return hit;
+}
+
+/* Inside a transaction: the script and then_sql as one Query. */
+static int exec_then_tx(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                        const char *then_sql, const char *const *params, int nparams,
+                        int ms_param, int *then_failed, struct drv_err *err)
+{
+	struct sbuf q = SBUF_INIT;
 	PGresult *res;
 	ExecStatusType s;
+	size_t done = 0, sqllen = strlen(sql);
+	int rc = 0, sent;
+
+	sbuf_add(&q, sql, sqllen);
+	sbuf_adds(&q, "\n;\n");
+	if ((rc = add_bound(c, &q, then_sql, params, nparams, ms_param, err)) != 0) {
+		*then_failed = 1;
+		goto out;
+	}
+	sent = PQsendQuery(c->pg, q.buf);
+	if (!sent) {
+		rc = fail_result(c, NULL, err);
+		goto out;
+	}
+	for (;;) {
+		if (done < st->n) {
+			c->w_cur = done;
+			watch_at(&c->watch, st->v[done].offset);
+		}
+		if ((res = get_result(c)) == NULL)
+			break;
+		s = PQresultStatus(res);
+		if (is_copy(s)) {
+			end_copy(c, s);
+		} else if (s == PGRES_FATAL_ERROR && !rc) {
+			const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+			long p = pos ? strtol(pos, NULL, 10) : 0, i = (long)done;
+			size_t off = 0;
+
+			rc = fail_result(c, res, err);
+			if (p > 0) {
+				/* a position counts characters of the whole message */
+				off = sqlscan_utf8_bytes(q.buf, q.len, p - 1);
+				i = off < sqllen ? stmt_at(st, off) : (long)st->n;
+			}
+			if (i >= 0 && (size_t)i < st->n) {
+				err->offset = (long)(p > 0 ? off : st->v[i].offset);
+				err->stmt_len = (long)(st->v[i].offset + st->v[i].len) - err->offset;
+			} else {
+				*then_failed = 1;
+			}
+		} else if (s != PGRES_FATAL_ERROR) {
+			done++;
+		}
+		PQclear(res);
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			break;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		if (!rc)
+			rc = fail_result(c, NULL, err);
+		goto out;
+	}
+	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+		rc = script_ended_tx(err);
+	} else if (rc && *then_failed &&
+	           (PQtransactionStatus(c->pg) == PQTRANS_IDLE || !strcmp(err->sqlstate, "23502"))) {
+		/* the row went with the transaction the script ended (above):
+		 * the script's fault, not the row's */
+		*then_failed = 0;
+		rc = script_ended_tx(err);
+	}
+out:
+	sbuf_release(&q);
+	return rc;
+}
+
+/* Outside a transaction: exec's statements one by one, then then_sql on
+ * its own, timed here: in a transaction of its own, elapsed_sql reads the
+ * parameter. */
+static int exec_then_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                          const char *then_sql, const char *const *params, int nparams,
+                          int ms_param, int *then_failed, struct drv_err *err)
+{
+	struct sbuf q = SBUF_INIT;
+	const char **p = NULL;
+	PGresult *res = NULL;
+	ExecStatusType s;
+	char ms[24];
+	long t0 = util_ms();
 	int rc;
 
-	/* a mark of the session's, which no transaction takes with it */
-	if (t->timed && (rc = simple(c, "SELECT pg_catalog.set_config('" MARK_NAME "', "
-	                             "pg_catalog.clock_timestamp()::text, false)", err)) != 0)
-		return rc;
 	if (st->n && (rc = exec_each(c, sql, st, err)) != 0)
 		return rc;
-	res = PQexecParams(c->pg, t->sql, t->nparams, NULL, t->params, NULL, NULL, 0);
+	*then_failed = 1;
+	if (ms_param >= 0) {
+		if (!(p = malloc((size_t)nparams * sizeof *p)))
+			return fail_nomem(err);
+		memcpy(p, params, (size_t)nparams * sizeof *p);
+		snprintf(ms, sizeof ms, "%ld", util_ms() - t0);
+		p[ms_param] = ms;
+		params = p;
+	}
+	if ((rc = add_bound(c, &q, then_sql, params, nparams, -1, err)) != 0)
+		goto out;
+	res = PQexec(c->pg, q.buf);
 	s = PQresultStatus(res);
 	if (is_copy(s))
 		res = finish_copy(c, res);
 	s = PQresultStatus(res);
-	rc = 0;
-	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		rc = fail_result(c, res, err);
-		t->failed = 1;
-	}
+	else
+		*then_failed = 0;
+out:
 	PQclear(res);
+	free(p);
+	sbuf_release(&q);
+	return rc;
+}
+
+static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_stmts st = { 0, NULL };
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = split_pg_exec(sql, &st, err)) != 0)
+		goto out;
+	if ((rc = check_alive(c, err)) != 0)
+		goto out;
+	pg_watch_start(c, sql, &st);
+	rc = c->base.in_tx ?
+	     exec_then_tx(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err) :
+	     exec_then_each(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err);
+	pg_watch_end(c);
+	if (rc && *then_failed) {
+		err->offset = -1;
+		err->stmt_len = -1;
+	}
+out:
+	drv_stmts_release(&st);
 	return rc;
 }
 
@@ -955,40 +1089,8 @@ static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
 	if ((rc = check_alive(c, err)) != 0)
 		goto out;
 	pg_watch_start(c, sql, &st);
-	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, NULL, err) : exec_each(c, sql, &st, err);
+	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, err) : exec_each(c, sql, &st, err);
 	pg_watch_end(c);
-out:
-	drv_stmts_release(&st);
-	return rc;
-}
-
-/*
- * Version 4: the script and then_sql in the one pipeline of exec, with
- * the mark first (see struct pg_then): a migration and its tracking row
- * in one round trip.
- */
-static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
-                        const char *const *params, int nparams, int ms_param, int *then_failed,
-                        struct drv_err *err)
-{
-	struct pgc *c = (struct pgc *)dc;
-	struct drv_stmts st = { 0, NULL };
-	struct pg_then t = { then_sql, params, nparams, ms_param >= 0, 0 };
-	int rc;
-
-	*then_failed = 0;
-	if ((rc = split_pg_exec(sql, &st, err)) != 0)
-		goto out;
-	if ((rc = check_alive(c, err)) != 0)
-		goto out;
-	pg_watch_start(c, sql, &st);
-	rc = c->base.in_tx ? exec_pipeline(c, sql, &st, &t, err) : exec_then_each(c, sql, &st, &t, err);
-	pg_watch_end(c);
-	*then_failed = rc && t.failed;
-	if (*then_failed) {
-		err->offset = -1;
-		err->stmt_len = -1;
-	}
 out:
 	drv_stmts_release(&st);
 	return rc;
