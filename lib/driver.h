@@ -255,18 +255,19 @@ struct strata_driver {
 	/* Run the script sql as exec does, then the one statement then_sql with
 	 * text parameters $1..$nparams as query does (its rows, if any, are
 	 * dropped): one unit, so that a migration and its tracking row cost
-	 * one round trip. PostgreSQL inside a transaction sends sql's
-	 * statements and then_sql in one pipeline (then_sql runs only when
-	 * every statement of sql succeeded); elsewhere it is exec, then query.
+	 * one round trip. PostgreSQL inside a transaction sends sql and then_sql
+	 * as one simple-protocol message, the parameters as literals (then_sql
+	 * runs only when every statement of sql succeeded); elsewhere it is
+	 * exec, then query.
 	 * sql with no statement: then_sql alone.
 	 * ms_param: the index in params of how long sql took, in milliseconds,
 	 * or -1. The driver measures it, the caller's value is a fallback, and
 	 * then_sql must spell that parameter as elapsed_sql says.
 	 * On failure *then_failed is 0 when sql failed (err->offset and
 	 * stmt_len locate the statement in sql, as exec's), 1 when then_sql
-	 * did (offset -1). A script that ended the transaction it ran in
-	 * (COMMIT or ROLLBACK) fails as sql, as exec reports it, and then_sql
-	 * is not committed by it. */
+	 * did (offset -1). On PostgreSQL, a script that ended the transaction
+	 * it ran in (COMMIT or ROLLBACK) fails as sql, and a then_sql that
+	 * reads ms_param is not committed by it. */
 	int (*exec_then)(drv_conn *c, const char *sql, const char *then_sql,
 	                 const char *const *params, int nparams, int ms_param,
 	                 int *then_failed, struct drv_err *err);
