@@ -158,7 +158,7 @@ CREATE TABLE b (x int);" &&
 	echo t >expect &&
 	test_cmp expect actual &&
 	strata status >out &&
-	test_grep "0002_slow" out
+	test_grep "^0002  *slow  *applied" out
 '
 
 test_done
