@@ -407,6 +407,50 @@ int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
 	return d->dev_check(dev, target, err);
 }
 
+/* ---- version 4: a script and one statement after it ---- */
+
+int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
+                  int nparams, int ms_param, int *then_failed, struct drv_err *err)
+{
+	int rc;
+
+	assert(c->driver->version >= 4 && c->driver->exec_then);
+	assert(then_sql && nparams >= 0 && ms_param < nparams);
+	*then_failed = 0;
+	if (FAULT(c, FAULT_EXEC, STRATA_ESQL, err)) {
+		err->offset = 0;
+		err->stmt_len = (long)strlen(sql);
+		return STRATA_ESQL;
+	}
+#ifdef STRATA_FAULT_INJECTION
+	/* A query fault due now fails then_sql after sql ran, as the query
+	 * after an exec would have: sql goes alone, so that what it did is
+	 * there to be rolled back. */
+	if (c->fault_countdown[FAULT_QUERY] == 1) {
+		if ((rc = c->driver->exec(c, sql, err)) != 0)
+			return rc;
+		fault_hit(c, FAULT_QUERY, STRATA_ESQL, err);
+		*then_failed = 1;
+		return STRATA_ESQL;
+	}
+	if (FAULT(c, FAULT_QUERY, STRATA_ESQL, err)) /* counts down, never hits */
+		return STRATA_ESQL;
+#endif
+	rc = c->driver->exec_then(c, sql, then_sql, params, nparams, ms_param, then_failed, err);
+	assert(!rc || err->code);
+	if (!rc)
+		*then_failed = 0;
+	return rc;
+}
+
+void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out)
+{
+	if (c->driver->version >= 4 && c->driver->elapsed_sql)
+		c->driver->elapsed_sql(n, out);
+	else
+		sbuf_addf(out, "$%d", n);
+}
+
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx)
 {

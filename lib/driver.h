@@ -18,6 +18,9 @@
  *              the differ through struct diff_opts, so diff.c never calls
  *              a planner). Their SQL lives in catalog_sqlite.c and
  *              catalog_pg.c, beside each driver.
+ *   version 3: dev_check.
+ *   version 4: exec_then and elapsed_sql: a migration's SQL and its
+ *              tracking row in one round trip (runner.c, tracking.c).
  *
  * Errors: a method that fails returns a negative STRATA_E* code and fills
  * the struct drv_err it was given (message one line, no trailing newline,
@@ -119,7 +122,7 @@ typedef struct drv_conn {
 } drv_conn;
 
 struct strata_driver {
-	int version;            /* 3: the fields below its banner are there */
+	int version;            /* 4: the fields below its banner are there */
 	const char *name;       /* "sqlite", "postgres" */
 
 	/* Connect. May assume url->engine matches. On failure *out is NULL and
@@ -246,6 +249,32 @@ struct strata_driver {
 	 * lock it and clean it after. */
 	int (*dev_check)(const struct strata_url *dev, const struct strata_url *target,
 	                 struct drv_err *err);
+
+	/* ---- version 4 ---- */
+
+	/* Run the script sql as exec does, then the one statement then_sql with
+	 * text parameters $1..$nparams as query does (its rows, if any, are
+	 * dropped): one unit, so that a migration and its tracking row cost
+	 * one round trip. PostgreSQL inside a transaction sends sql and then_sql
+	 * as one simple-protocol message, the parameters as literals (then_sql
+	 * runs only when every statement of sql succeeded); elsewhere it is
+	 * exec, then query.
+	 * sql with no statement: then_sql alone.
+	 * ms_param: the index in params of how long sql took, in milliseconds,
+	 * or -1. The driver measures it, the caller's value is a fallback, and
+	 * then_sql must spell that parameter as elapsed_sql says.
+	 * On failure *then_failed is 0 when sql failed (err->offset and
+	 * stmt_len locate the statement in sql, as exec's), 1 when then_sql
+	 * did (offset -1). On PostgreSQL, a script that ended the transaction
+	 * it ran in (COMMIT or ROLLBACK) fails as sql, and a then_sql that
+	 * reads ms_param is not committed by it. */
+	int (*exec_then)(drv_conn *c, const char *sql, const char *then_sql,
+	                 const char *const *params, int nparams, int ms_param,
+	                 int *then_failed, struct drv_err *err);
+	/* Append to out the SQL expression by which then_sql reads exec_then's
+	 * ms_param, numbered n ($n). NULL: "$n" itself (the driver binds what
+	 * it measured). PostgreSQL measures on the server, in the pipeline. */
+	void (*elapsed_sql)(int n, struct sbuf *out);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -309,6 +338,11 @@ int drv_scratch_url(const struct strata_driver *d, const struct strata_url *targ
                     const char *name, char **url, int *made);
 int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
                   const struct strata_url *target, struct drv_err *err);
+/* exec_then (version 4); the fault seam counts it as one exec, then one
+ * query, as the two calls it replaces. */
+int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
+                  int nparams, int ms_param, int *then_failed, struct drv_err *err);
+void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out);
 /* d's planner; STRATA_EUNSUPPORTED when d has none. */
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx);

@@ -33,6 +33,7 @@
 
 #include "catalog.h"
 #include "diff.h"
+#include "internal.h"
 #include "introspect.h"
 #include "sqlscan.h"
 #include "watch.h"
@@ -846,6 +847,236 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	return rc;
 }
 
+/* ---- a script and its tracking row: exec_then (version 4) -------------
+ *
+ * Inside a transaction, exec_then sends the script and then_sql as one
+ * simple-protocol Query: "script \n;\n then_sql", then_sql's parameters
+ * written as literals (PQescapeLiteral). One message is one round trip,
+ * and the server parses it once. The script was split by libpg_query
+ * first (a script the grammar refuses is never sent), so it is whole: no
+ * string, dollar quote or block comment left open, and the newline before
+ * the appended semicolon ends a trailing "-- comment". The server answers
+ * each statement in turn, so the failing one is the count of answers
+ * before the error, or, for an error with a position (counted in the whole
+ * message), the statement that holds it.
+ *
+ * Timing: statement_timestamp() is when the server received the message,
+ * for every statement in it, so clock_timestamp() minus it, read in
+ * then_sql, is how long the script took. A script that ended the run's
+ * transaction (COMMIT, ROLLBACK) leaves then_sql in a transaction that
+ * began with this message (now() = statement_timestamp()): elapsed_sql then
+ * reads the parameter, sent as NULL, and the row's NOT NULL refuses it, so
+ * the row is not committed by the script's transaction.
+ */
+
+static void pg_elapsed_sql(int n, struct sbuf *out)
+{
+	sbuf_addf(out, "CASE WHEN pg_catalog.now() < pg_catalog.statement_timestamp() "
+	          "THEN (extract(epoch FROM pg_catalog.clock_timestamp() - "
+	          "pg_catalog.statement_timestamp()) * 1000)::bigint ELSE $%d::bigint END", n);
+}
+
+static int script_ended_tx(struct drv_err *err)
+{
+	return drv_fail_text(err, STRATA_ESQL, NULL,
+	                     "the script ended the transaction it ran in (COMMIT or ROLLBACK): "
+	                     "mark the migration transaction:false");
+}
+
+/* then_sql onto out with $n written as the literal of params[n - 1]
+ * (NULL: NULL; n - 1 == null_param: NULL too). */
+static int add_bound(struct pgc *c, struct sbuf *out, const char *then_sql,
+                     const char *const *params, int nparams, int null_param, struct drv_err *err)
+{
+	size_t len = strlen(then_sql), pos = 0, from = 0;
+	struct sqlscan_tok t;
+
+	for (;;) {
+		long n;
+		char *end, *lit;
+
+		sqlscan_next(SQLSCAN_PG, then_sql, len, &pos, &t);
+		if (t.type == SQLTK_END)
+			break;
+		if (t.type != SQLTK_VARIABLE || then_sql[t.start] != '$')
+			continue;
+		n = strtol(then_sql + t.start + 1, &end, 10);
+		if (end != then_sql + t.start + t.len || n < 1 || n > nparams)
+			return drv_fail_text(err, STRATA_EUSAGE, NULL, "a parameter without a value");
+		sbuf_add(out, then_sql + from, t.start - from);
+		from = t.start + t.len;
+		if (!params[n - 1] || n - 1 == null_param) {
+			sbuf_adds(out, "NULL");
+			continue;
+		}
+		lit = PQescapeLiteral(c->pg, params[n - 1], strlen(params[n - 1]));
+		if (!lit)
+			return fail_result(c, NULL, err);
+		sbuf_adds(out, lit);
+		PQfreemem(lit);
+	}
+	sbuf_add(out, then_sql + from, len - from);
+	return sbuf_failed(out) ? fail_nomem(err) : 0;
+}
+
+/* The statement of st that holds byte off of sql (the last that starts
+ * at or before it), or -1. */
+static long stmt_at(const struct drv_stmts *st, size_t off)
+{
+	size_t i;
+	long hit = -1;
+
+	for (i = 0; i < st->n && st->v[i].offset <= off; i++)
+		hit = (long)i;
+	return hit;
+}
+
+/* Inside a transaction: the script and then_sql as one Query. */
+static int exec_then_tx(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                        const char *then_sql, const char *const *params, int nparams,
+                        int ms_param, int *then_failed, struct drv_err *err)
+{
+	struct sbuf q = SBUF_INIT;
+	PGresult *res;
+	ExecStatusType s;
+	size_t done = 0, sqllen = strlen(sql);
+	int rc = 0, sent;
+
+	sbuf_add(&q, sql, sqllen);
+	sbuf_adds(&q, "\n;\n");
+	if ((rc = add_bound(c, &q, then_sql, params, nparams, ms_param, err)) != 0) {
+		*then_failed = 1;
+		goto out;
+	}
+	sent = PQsendQuery(c->pg, q.buf);
+	if (!sent) {
+		rc = fail_result(c, NULL, err);
+		goto out;
+	}
+	for (;;) {
+		if (done < st->n) {
+			c->w_cur = done;
+			watch_at(&c->watch, st->v[done].offset);
+		}
+		if ((res = get_result(c)) == NULL)
+			break;
+		s = PQresultStatus(res);
+		if (is_copy(s)) {
+			end_copy(c, s);
+		} else if (s == PGRES_FATAL_ERROR && !rc) {
+			const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+			long p = pos ? strtol(pos, NULL, 10) : 0, i = (long)done;
+			size_t off = 0;
+
+			rc = fail_result(c, res, err);
+			if (p > 0) {
+				/* a position counts characters of the whole message */
+				off = sqlscan_utf8_bytes(q.buf, q.len, p - 1);
+				i = off < sqllen ? stmt_at(st, off) : (long)st->n;
+			}
+			if (i >= 0 && (size_t)i < st->n) {
+				err->offset = (long)(p > 0 ? off : st->v[i].offset);
+				err->stmt_len = (long)(st->v[i].offset + st->v[i].len) - err->offset;
+			} else {
+				*then_failed = 1;
+			}
+		} else if (s != PGRES_FATAL_ERROR) {
+			done++;
+		}
+		PQclear(res);
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			break;
+	}
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		if (!rc)
+			rc = fail_result(c, NULL, err);
+		goto out;
+	}
+	if (!rc && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+		rc = script_ended_tx(err);
+	} else if (rc && *then_failed &&
+	           (PQtransactionStatus(c->pg) == PQTRANS_IDLE || !strcmp(err->sqlstate, "23502"))) {
+		/* the row went with the transaction the script ended (above):
+		 * the script's fault, not the row's */
+		*then_failed = 0;
+		rc = script_ended_tx(err);
+	}
+out:
+	sbuf_release(&q);
+	return rc;
+}
+
+/* Outside a transaction: exec's statements one by one, then then_sql on
+ * its own, timed here: in a transaction of its own, elapsed_sql reads the
+ * parameter. */
+static int exec_then_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
+                          const char *then_sql, const char *const *params, int nparams,
+                          int ms_param, int *then_failed, struct drv_err *err)
+{
+	struct sbuf q = SBUF_INIT;
+	const char **p = NULL;
+	PGresult *res = NULL;
+	ExecStatusType s;
+	char ms[24];
+	long t0 = util_ms();
+	int rc;
+
+	if (st->n && (rc = exec_each(c, sql, st, err)) != 0)
+		return rc;
+	*then_failed = 1;
+	if (ms_param >= 0) {
+		if (!(p = malloc((size_t)nparams * sizeof *p)))
+			return fail_nomem(err);
+		memcpy(p, params, (size_t)nparams * sizeof *p);
+		snprintf(ms, sizeof ms, "%ld", util_ms() - t0);
+		p[ms_param] = ms;
+		params = p;
+	}
+	if ((rc = add_bound(c, &q, then_sql, params, nparams, -1, err)) != 0)
+		goto out;
+	res = PQexec(c->pg, q.buf);
+	s = PQresultStatus(res);
+	if (is_copy(s))
+		res = finish_copy(c, res);
+	s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		rc = fail_result(c, res, err);
+	else
+		*then_failed = 0;
+out:
+	PQclear(res);
+	free(p);
+	sbuf_release(&q);
+	return rc;
+}
+
+static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	struct pgc *c = (struct pgc *)dc;
+	struct drv_stmts st = { 0, NULL };
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = split_pg_exec(sql, &st, err)) != 0)
+		goto out;
+	if ((rc = check_alive(c, err)) != 0)
+		goto out;
+	pg_watch_start(c, sql, &st);
+	rc = c->base.in_tx ?
+	     exec_then_tx(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err) :
+	     exec_then_each(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err);
+	pg_watch_end(c);
+	if (rc && *then_failed) {
+		err->offset = -1;
+		err->stmt_len = -1;
+	}
+out:
+	drv_stmts_release(&st);
+	return rc;
+}
+
 static int pg_exec(drv_conn *dc, const char *sql, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
@@ -1426,7 +1657,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 3,
+	.version = 4,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1455,4 +1686,7 @@ const struct strata_driver drv_pg = {
 	.needs_rebuild = NULL,
 	.wipe_schema_list = cat_pg_wipe_schema_list,
 	.scratch_url = cat_pg_scratch_url,
+	/* version 4 */
+	.exec_then = pg_exec_then,
+	.elapsed_sql = pg_elapsed_sql,
 };

@@ -424,6 +424,38 @@ nomem:
 	return STRATA_ENOMEM;
 }
 
+/* Version 4: nothing to save in a round trip, so exec, then query, with
+ * the time exec took in params[ms_param]. */
+static int sq_exec_then(drv_conn *base, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	const char **p = NULL;
+	char ms[24];
+	long t0 = util_ms();
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = sq_exec(base, sql, err)) != 0)
+		return rc;
+	if (ms_param >= 0) {
+		p = malloc((size_t)nparams * sizeof *p);
+		if (!p) {
+			drv_err_set(err, STRATA_ENOMEM, "out of memory");
+			*then_failed = 1;
+			return STRATA_ENOMEM;
+		}
+		memcpy(p, params, (size_t)nparams * sizeof *p);
+		snprintf(ms, sizeof ms, "%ld", util_ms() - t0);
+		p[ms_param] = ms;
+		params = p;
+	}
+	rc = sq_query(base, then_sql, params, nparams, NULL, err);
+	*then_failed = rc != 0;
+	free(p);
+	return rc;
+}
+
 static int simple(struct sqlite_conn *c, const char *sql, struct drv_err *err)
 {
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
@@ -606,7 +638,7 @@ static int sq_wipe(drv_conn *base, struct drv_err *err)
 }
 
 const struct strata_driver drv_sqlite = {
-	.version = 3,
+	.version = 4,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
@@ -635,6 +667,9 @@ const struct strata_driver drv_sqlite = {
 	.wipe_schema_list = cat_sqlite_wipe_schema_list,
 	.scratch_url = cat_sqlite_scratch_url,
 	.dev_check = cat_sqlite_dev_check,
+	/* version 4 */
+	.exec_then = sq_exec_then,
+	.elapsed_sql = NULL,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)

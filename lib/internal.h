@@ -77,6 +77,14 @@ int db_error_drv(strata_db *db, const struct drv_err *e, const char *context);
  * driver's (what a failure means depends on whose SQL it is); returns it. */
 int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line,
                int (*recode)(int code));
+/* db_exec_at(), then the one statement then_sql with params, as one unit
+ * and one round trip where the engine allows (drv_exec_then(); ms_param
+ * as there). A failure of then_sql is said after then_context, with its
+ * code unchanged; one of sql as db_exec_at() says it. */
+int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *where,
+                    long first_line, int (*recode)(int code), const char *then_sql,
+                    const char *const *params, int nparams, int ms_param,
+                    const char *then_context);
 void db_clear_error(strata_db *db);
 void db_log(strata_db *db, int level, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -920,12 +920,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			    (rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0 ||
 			    (rc = commit(db)) != 0 || (rc = begin(db)) != 0)
 				goto out;
-		} else {
-			rc = db_exec_at(db, db->conn, m->up.sql, m->path, m->up.line, section_code);
-			if (rc)
-				goto out;
-			if ((rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0)
-				goto out;
+		} else if ((rc = apply_and_record(db, m, batch, section_code)) != 0) {
+			/* the SQL and its row in one round trip (PostgreSQL) */
+			goto out;
 		}
 		e->state = STRATA_APPLIED;
 		e->duration_ms = util_ms() - t;

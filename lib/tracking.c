@@ -258,46 +258,87 @@ int record_row(strata_db *db, const struct migration *m, long batch, long ms,
 	return record_row_at(db, m, batch, ms, state, error, NULL);
 }
 
+/* The statement that writes a row of the tracking table, into sql: its
+ * duration_ms is $6, or read as exec_then measures it (timed). */
+static void row_sql(strata_db *db, int timed, struct sbuf *sql)
+{
+	sbuf_addf(sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
+	          "down_sql, state, error, up_checksum) VALUES ($1, $2, $3, $4, $5, ",
+	          db->qtable.buf);
+	if (timed)
+		drv_elapsed_sql(db->conn, 6, sql);
+	else
+		sbuf_adds(sql, "$6");
+	sbuf_adds(sql, ", $7, $8, $9, $10) ON CONFLICT (version) DO UPDATE SET "
+	          "name = excluded.name, checksum = excluded.checksum, batch = excluded.batch, "
+	          "applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
+	          "down_sql = excluded.down_sql, state = excluded.state, error = excluded.error, "
+	          "up_checksum = excluded.up_checksum");
+}
+
+/* The row's parameters, in p[10], from m and the buffers the caller owns. */
+struct row_bufs {
+	char now[20], bs[24], ds[24], uc[65];
+};
+
+static void row_params(const struct migration *m, long batch, long ms, const char *state,
+                       const char *error, const char *at, struct row_bufs *b, const char *p[10])
+{
+	up_checksum(m, b->uc);
+	util_now_sql(b->now);
+	snprintf(b->bs, sizeof b->bs, "%ld", batch);
+	snprintf(b->ds, sizeof b->ds, "%ld", ms);
+	p[0] = m->version;
+	p[1] = m->name;
+	p[2] = m->checksum;
+	p[3] = b->bs;
+	p[4] = at ? at : b->now;
+	p[5] = b->ds;
+	p[6] = m->down.sql;
+	p[7] = state;
+	p[8] = error;
+	p[9] = b->uc[0] ? b->uc : NULL;
+}
+
 /* The row of m; at: when it was applied (NULL: now). */
 int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
                   const char *state, const char *error, const char *at)
 {
 	struct sbuf sql = SBUF_INIT;
 	struct drv_err e;
-	char now[20], bs[24], ds[24], uc[65];
+	struct row_bufs b;
 	const char *p[10];
 	int rc;
 
 	drv_err_init(&e);
-	up_checksum(m, uc);
-	util_now_sql(now);
-	snprintf(bs, sizeof bs, "%ld", batch);
-	snprintf(ds, sizeof ds, "%ld", ms);
-	p[0] = m->version;
-	p[1] = m->name;
-	p[2] = m->checksum;
-	p[3] = bs;
-	p[4] = at ? at : now;
-	p[5] = ds;
-	p[6] = m->down.sql;
-	p[7] = state;
-	p[8] = error;
-	p[9] = uc[0] ? uc : NULL;
-	/* One statement, so a migration costs one round trip for its SQL and
-	 * one for its record. */
-	sbuf_addf(&sql, "INSERT INTO %s (version, name, checksum, batch, applied_at, duration_ms, "
-	          "down_sql, state, error, up_checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	          "$10) ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
-	          "checksum = excluded.checksum, batch = excluded.batch, "
-	          "applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
-	          "down_sql = excluded.down_sql, state = excluded.state, error = excluded.error, "
-	          "up_checksum = excluded.up_checksum",
-	          db->qtable.buf);
+	row_params(m, batch, ms, state, error, at, &b, p);
+	row_sql(db, 0, &sql);
 	rc = drv_query(db->conn, sql.buf, p, 10, NULL, &e);
 	if (rc)
 		db_error_drv(db, &e, "cannot record the migration in the tracking table");
 	sbuf_release(&sql);
 	drv_err_release(&e);
+	return rc;
+}
+
+int apply_and_record(strata_db *db, const struct migration *m, long batch,
+                     int (*recode)(int code))
+{
+	struct sbuf sql = SBUF_INIT;
+	struct row_bufs b;
+	const char *p[10];
+	int rc;
+
+	row_sql(db, 1, &sql);
+	if (sbuf_failed(&sql)) {
+		sbuf_release(&sql);
+		return db_error(db, STRATA_ENOMEM, "out of memory");
+	}
+	/* 0 ms: what is recorded where the engine cannot measure */
+	row_params(m, batch, 0, "applied", NULL, NULL, &b, p);
+	rc = db_exec_then_at(db, db->conn, m->up.sql, m->path, m->up.line, recode, sql.buf, p, 10, 5,
+	                     "cannot record the migration in the tracking table");
+	sbuf_release(&sql);
 	return rc;
 }
 

@@ -85,6 +85,23 @@ int db_error_drv(strata_db *db, const struct drv_err *e, const char *context)
 	return code;
 }
 
+/* The handle's error for e, a failure of sql (where:first_line on): the
+ * failing statement's line, the code recode makes of e's. */
+static int exec_error(strata_db *db, struct drv_err *e, int rc, const char *sql, const char *where,
+                      long first_line, int (*recode)(int code))
+{
+	struct sbuf ctx = SBUF_INIT;
+	long line = first_line;
+
+	if (e->offset >= 0 && (size_t)e->offset <= strlen(sql))
+		line = first_line + util_line_of(sql, (size_t)e->offset) - 1;
+	sbuf_addf(&ctx, "%s:%ld", where, line);
+	e->code = recode(rc);
+	rc = db_error_drv(db, e, ctx.buf);
+	sbuf_release(&ctx);
+	return rc;
+}
+
 int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, long first_line,
                int (*recode)(int code))
 {
@@ -96,16 +113,29 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 	c->watch_line = first_line;
 	rc = drv_exec(c, sql, &e);
 	c->watch_where = NULL;
-	if (rc) {
-		struct sbuf ctx = SBUF_INIT;
-		long line = first_line;
-		if (e.offset >= 0 && (size_t)e.offset <= strlen(sql))
-			line = first_line + util_line_of(sql, (size_t)e.offset) - 1;
-		sbuf_addf(&ctx, "%s:%ld", where, line);
-		e.code = recode(rc);
-		rc = db_error_drv(db, &e, ctx.buf);
-		sbuf_release(&ctx);
-	}
+	if (rc)
+		rc = exec_error(db, &e, rc, sql, where, first_line, recode);
+	drv_err_release(&e);
+	return rc;
+}
+
+int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *where,
+                    long first_line, int (*recode)(int code), const char *then_sql,
+                    const char *const *params, int nparams, int ms_param,
+                    const char *then_context)
+{
+	struct drv_err e;
+	int rc, then_failed = 0;
+
+	drv_err_init(&e);
+	c->watch_where = where;
+	c->watch_line = first_line;
+	rc = drv_exec_then(c, sql, then_sql, params, nparams, ms_param, &then_failed, &e);
+	c->watch_where = NULL;
+	if (rc && then_failed)
+		rc = db_error_drv(db, &e, then_context);
+	else if (rc)
+		rc = exec_error(db, &e, rc, sql, where, first_line, recode);
 	drv_err_release(&e);
 	return rc;
 }
