@@ -1368,6 +1368,64 @@ static void push_unlock(strata_db *db, int state)
 }
 
 /*
+ * PostgreSQL: a CREATE INDEX CONCURRENTLY that fails (a duplicate under a
+ * UNIQUE index, a timeout, a cancel) leaves its index behind, INVALID:
+ * never used, still maintained, and read back by the next introspection
+ * as the index the file asks for. The indexes INVALID before the late
+ * part are listed first ("oid,oid,..."); after a late statement fails,
+ * each INVALID index not in that list is this push's own and is dropped
+ * again. What became of them is appended to db->errmsg.
+ */
+static char *invalid_indexes(strata_db *db)
+{
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	char *out = NULL;
+
+	drv_err_init(&e);
+	if (drv_query(db->conn, "SELECT coalesce(string_agg(indexrelid::text, ','), '') "
+	              "FROM pg_catalog.pg_index WHERE NOT indisvalid", NULL, 0, &r, &e) == 0 &&
+	    r->nrows == 1 && drv_cell(r, 0, 0))
+		out = strdup(drv_cell(r, 0, 0));
+	drv_rows_free(r);
+	drv_err_release(&e);
+	return out;
+}
+
+static void drop_new_invalid(strata_db *db, const char *before)
+{
+	const char *params[1] = { before };
+	struct drv_rows *r = NULL;
+	struct drv_err e;
+	struct sbuf sql = SBUF_INIT;
+	size_t i;
+
+	drv_err_init(&e);
+	if (!before || drv_query(db->conn, "SELECT indexrelid::regclass::text FROM "
+	                         "pg_catalog.pg_index WHERE NOT indisvalid AND NOT "
+	                         "(indexrelid::text = ANY (string_to_array($1, ',')))",
+	                         params, 1, &r, &e) != 0) {
+		sbuf_adds(&db->errmsg, "; if it left an INVALID index (pg_index.indisvalid), "
+		          "drop it before you push again");
+		goto out;
+	}
+	for (i = 0; i < r->nrows; i++) {
+		const char *name = drv_cell(r, i, 0);
+		sbuf_reset(&sql);
+		sbuf_addf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %s", name);
+		if (!sbuf_failed(&sql) && drv_exec(db->conn, sql.buf, &e) == 0)
+			sbuf_addf(&db->errmsg, "; the INVALID index %s it left was dropped", name);
+		else
+			sbuf_addf(&db->errmsg, "; it left the INVALID index %s: drop it "
+			          "(DROP INDEX CONCURRENTLY %s) before you push again", name, name);
+	}
+out:
+	sbuf_release(&sql);
+	drv_rows_free(r);
+	drv_err_release(&e);
+}
+
+/*
  * Apply sql in one transaction, inside push_lock(): SQLite's is open
  * already, PostgreSQL's begins here. When sql holds statements that cannot
  * run in a transaction (no_tx: CREATE INDEX CONCURRENTLY), the rest runs in
@@ -1384,6 +1442,7 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const char *late
 	struct sbuf txpart = SBUF_INIT, later = SBUF_INIT;
 	struct drv_stmts st = { 0, NULL };
 	struct drv_err e;
+	char *invalid_before = NULL;
 	int rc = 0;
 	size_t i;
 
@@ -1450,12 +1509,16 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const char *late
 		goto out;
 	}
 	/* After the commit: each concurrent build (and the late part) on its own. */
+	if (later.len && is_pg_engine(db))
+		invalid_before = invalid_indexes(db);
 	for (i = 0; i < later.len;) {
 		const char *one = later.buf + i;
 		size_t n = strlen(one);
 		if ((rc = drv_exec(db->conn, one, &e)) != 0) {
-			push_error(db, one, &e, " (the rest of the push is committed; fix what this "
-			           "statement reports, drop the index left INVALID, if any, and push again)");
+			push_error(db, one, &e, " (the statements before it are committed)");
+			if (is_pg_engine(db))
+				drop_new_invalid(db, invalid_before);
+			sbuf_adds(&db->errmsg, "; fix what it reports and push again");
 			goto out;
 		}
 		i += n + 1;
@@ -1464,6 +1527,7 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const char *late
 		rc = converged(db, db->conn, want, "push: the database does not match the schema "
 		               "file", ": the push is committed; fix the difference by hand or push again");
 out:
+	free(invalid_before);
 	drv_stmts_release(&st);
 	sbuf_release(&txpart);
 	sbuf_release(&later);

@@ -173,11 +173,26 @@ test_expect_success 'push: a late statement that fails leaves the main part comm
 	db_sql -u "$db" "INSERT INTO acct VALUES (3, '"'c'"', '"'z'"', -1, NULL)" &&
 	test_must_fail strata -u "$db" -s b.sql push 2>err &&
 	test_grep "VALIDATE CONSTRAINT acct_n_check" err &&
-	test_grep "the rest of the push is committed" err &&
+	test_grep "the statements before it are committed" err &&
 	db_sql -u "$db" "SELECT convalidated FROM pg_constraint WHERE conname = '"'acct_n_check'"'" >actual &&
 	echo f >expect &&
 	test_cmp expect actual &&
 	db_sql -u "$db" "UPDATE acct SET n = 3 WHERE id = 3" &&
+	strata -u "$db" -s b.sql push >out &&
+	strata -u "$db" diff --from "$db" --to b.sql --exit-code
+'
+
+test_expect_success 'push: a unique index build that fails leaves no INVALID index behind' '
+	db=$(fresh_db) &&
+	load_a "$db" &&
+	db_sql -u "$db" "INSERT INTO acct VALUES (3, '"'c'"', '"'x'"', 3, NULL)" &&
+	test_must_fail strata -u "$db" -s b.sql push 2>err &&
+	test_grep "could not create unique index" err &&
+	test_grep "the INVALID index acct_code_key it left was dropped" err &&
+	test_line_count = 1 err &&
+	db_sql -u "$db" "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid" >actual &&
+	test_must_be_empty actual &&
+	db_sql -u "$db" "UPDATE acct SET code = '"'w'"' WHERE id = 3" &&
 	strata -u "$db" -s b.sql push >out &&
 	strata -u "$db" diff --from "$db" --to b.sql --exit-code
 '
