@@ -111,6 +111,7 @@ int lint_find_lock_release(const char *sql, size_t *offset);
  * (VACUUM (FULL false)): dflt when absent, 1 when given without a value. */
 struct json_t;
 int lint_option_on(struct json_t *list, const char *name, int dflt);
+int lint_is_applied(const strata_report *st, const char *path);
 
 /* util.c */
 /*

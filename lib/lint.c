@@ -2813,8 +2813,9 @@ static int lint_path(struct lint_run *r, const char *path)
 }
 
 /* 1 if the file at path is a migration the database records as applied
- * (status: applied or edited; the same file name), so not linted. */
-static int is_applied(const strata_report *st, const char *path)
+ * (status: applied or edited; the same file name), so not linted; also
+ * what lint --explain-locks leaves out (locks.c). */
+int lint_is_applied(const strata_report *st, const char *path)
 {
 	const char *base = strrchr(path, '/'), *eb;
 	size_t i;
@@ -2842,7 +2843,7 @@ static int lint_dir(struct lint_run *r, const char *dir, const strata_report *st
 
 	rc = migrations_load(dir, &set, &r->err);
 	for (i = 0; !rc && i < set.n; i++) {
-		if (is_applied(st, set.v[i].path))
+		if (lint_is_applied(st, set.v[i].path))
 			r->skipped++;
 		else
 			rc = lint_path(r, set.v[i].path);
@@ -2992,7 +2993,7 @@ int strata_lint(strata_db *db, const strata_lint_opts *opts, strata_lint_report 
 				rc = STRATA_EUSAGE;
 			} else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
 				rc = lint_dir(&r, p, applied);
-			} else if (is_applied(applied, p)) {
+			} else if (lint_is_applied(applied, p)) {
 				r.skipped++;
 			} else {
 				rc = lint_path(&r, p);

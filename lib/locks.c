@@ -129,26 +129,6 @@ static int items_add(struct items *it, const char *path, const struct migration 
 	return 0;
 }
 
-/* 1 if the file at path is a migration st records as applied (applied or
- * edited, by file name), as lint decides it. */
-static int is_applied(const strata_report *st, const char *path)
-{
-	const char *base = strrchr(path, '/'), *eb;
-	size_t i;
-
-	base = base ? base + 1 : path;
-	for (i = 0; st && i < st->n; i++) {
-		const strata_entry *e = &st->entries[i];
-		if ((e->state != STRATA_APPLIED && e->state != STRATA_EDITED) || !e->file)
-			continue;
-		eb = strrchr(e->file, '/');
-		eb = eb ? eb + 1 : e->file;
-		if (strcmp(eb, base) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int add_dir(strata_db *db, const char *dir, const strata_report *st, struct items *it)
 {
 	struct migration_set set = { 0 };
@@ -160,7 +140,7 @@ static int add_dir(strata_db *db, const char *dir, const strata_report *st, stru
 	if (rc)
 		db_error(db, rc, "%s", sbuf_failed(&err) ? "out of memory" : err.buf);
 	for (i = 0; !rc && i < set.n; i++)
-		if (!is_applied(st, set.v[i].path) && (rc = items_add(it, set.v[i].path, &set.v[i])) != 0)
+		if (!lint_is_applied(st, set.v[i].path) && (rc = items_add(it, set.v[i].path, &set.v[i])) != 0)
 			db_error(db, rc, "out of memory");
 	migrations_release(&set);
 	sbuf_release(&err);
@@ -174,7 +154,7 @@ static int add_file(strata_db *db, const char *path, const strata_report *st, st
 	int rc;
 
 	memset(&m, 0, sizeof m);
-	if (is_applied(st, path))
+	if (lint_is_applied(st, path))
 		return 0;
 	rc = util_read_file(path, &content);
 	if (rc) {

@@ -9,6 +9,7 @@
  * by the scanner (sqlscan.c, PostgreSQL's rules) in split_pg_fallback().
  */
 #include "driver.h"
+#include "internal.h"
 #include "sqlscan.h"
 
 #include <ctype.h>
@@ -90,37 +91,6 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The value of boolean option name in a DefElem list: dflt when absent,
- * true when given without a value (REINDEX (CONCURRENTLY) ...). */
-static int defelem_bool(json_t *list, const char *name, int dflt)
-{
-	size_t i;
-	json_t *it, *de, *arg, *v;
-	const char *s;
-
-	json_array_foreach(list, i, it) {
-		de = json_object_get(it, "DefElem");
-		s = jstr(de, "defname");
-		if (!s || strcmp(s, name) != 0)
-			continue;
-		arg = json_object_get(de, "arg");
-		if (!arg)
-			return 1;
-		/* libpg_query leaves out fields that are zero or false. */
-		if ((v = json_object_get(arg, "String")) != NULL) {
-			s = jstr(v, "sval");
-			return !(s && (strcasecmp(s, "false") == 0 || strcasecmp(s, "off") == 0 ||
-			               strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0));
-		}
-		if ((v = json_object_get(arg, "Boolean")) != NULL)
-			return jtrue(v, "boolval");
-		if ((v = json_object_get(arg, "Integer")) != NULL)
-			return json_integer_value(json_object_get(v, "ival")) != 0;
-		return 1;
-	}
-	return dflt;
-}
-
 /*
  * Why the statement (node type, node) cannot run in a transaction block:
  * the cases where PostgreSQL 15 calls PreventInTransactionBlock(). The
@@ -137,7 +107,7 @@ static const char *no_tx_reason(const char *type, json_t *n)
 	if (strcmp(type, "DropStmt") == 0)
 		return jtrue(n, "concurrent") ? "DROP INDEX CONCURRENTLY" : NULL;
 	if (strcmp(type, "ReindexStmt") == 0) {
-		if (defelem_bool(json_object_get(n, "params"), "concurrently", 0))
+		if (lint_option_on(json_object_get(n, "params"), "concurrently", 0))
 			return "REINDEX CONCURRENTLY";
 		s = jstr(n, "kind");
 		if (s && strcmp(s, "REINDEX_OBJECT_SCHEMA") == 0)
@@ -178,7 +148,7 @@ static const char *no_tx_reason(const char *type, json_t *n)
 		/* Only creating the replication slot refuses a transaction;
 		 * connect = false implies create_slot = false. */
 		json_t *o = json_object_get(n, "options");
-		if (defelem_bool(o, "create_slot", 1) && defelem_bool(o, "connect", 1))
+		if (lint_option_on(o, "create_slot", 1) && lint_option_on(o, "connect", 1))
 			return "CREATE SUBSCRIPTION (with create_slot)";
 		return NULL;
 	}
