@@ -29,9 +29,15 @@ static int fail_nomem(struct drv_err *err)
 static int has_word_ci(const char *s, size_t len, const char *w)
 {
 	size_t n = strlen(w), i;
+	int c0;
 
+	if (n == 0)
+		return 1;
+	/* the first letter before the call: this runs at every position of
+	 * every CREATE, ALTER and DROP a migration holds */
+	c0 = tolower((unsigned char)w[0]);
 	for (i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, w, n) == 0)
+		if (tolower((unsigned char)s[i]) == c0 && strncasecmp(s + i, w, n) == 0)
 			return 1;
 	return 0;
 }

@@ -809,6 +809,13 @@ static void test_lint__releasing_every_advisory_lock_is_an_error(void **state)
 	expect("postgres", "SELECT pg_advisory_unlock(42); -- not pg_advisory_unlock_all()", 0,
 	       "releases-lock", 0);
 	expect("postgres", "SELECT pg_advisory_xact_lock(42);", 0, "releases-lock", 0);
+	/* the name spelled in pieces the lexer joins or decodes: the walk of
+	 * the tree is skipped only when the text holds none of them */
+	expect("postgres", "SELECT 'pg_advisory_'\n  'unlock_all';", 0, "releases-lock", 1);
+	expect("postgres", "SELECT E'pg\\x5fadvisory_unlock_all';", 0, "releases-lock", 1);
+	expect("postgres", "SELECT U&'pg\\005fadvisory_unlock_all';", 0, "releases-lock", 1);
+	expect("postgres", "SELECT U&'pg!005fadvisory_unlock_all' UESCAPE '!';", 0, "releases-lock", 1);
+	expect("postgres", "SELECT 'pg_advisory_' 'unlock_all';", 0, "releases-lock", 0);
 }
 
 static void test_lint__a_long_migration_is_linted_in_linear_time(void **state)
