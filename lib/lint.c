@@ -159,9 +159,10 @@ static const struct rule {
 		"there is no online way: add it when the table is created or empty, or build a new "
 		"table with the constraint, copy the rows in batches and swap it in" },
 	[R_VALIDATE_SAME_TX] = { "validate-same-transaction", STRATA_LINT_ERROR, ENG_PG,
-		"VALIDATE CONSTRAINT in a later migration: the NOT VALID add commits and releases its "
-		"lock first, and the validation then holds only SHARE UPDATE EXCLUSIVE, which lets "
-		"reads and writes go on" },
+		"VALIDATE CONSTRAINT in a later migration that runs in another transaction (marked "
+		"'-- migrate:up transaction:false', or applied by a later up): the NOT VALID add "
+		"commits and releases its lock first, and the validation then holds only SHARE "
+		"UPDATE EXCLUSIVE, which lets reads and writes go on" },
 	[R_DETACH_PARTITION] = { "detach-partition-non-concurrent", STRATA_LINT_WARNING, ENG_PG,
 		"ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+), alone in a "
 		"migration marked '-- migrate:up transaction:false' (if it stops partway, finish it "
@@ -228,6 +229,12 @@ struct lint_run {
 	 * nn_colv: such checks added NOT VALID, for a later VALIDATE; and
 	 * "table.constraint"s validated by the files so far */
 	struct name_map nn_proven, nn_checks, validated;
+	/* validate-same-transaction: "table.constraint"s added NOT VALID in
+	 * the transaction so far -> the number of the file (r->files) that
+	 * added them: this up section's, and in a pending run the earlier
+	 * files' back to the last transaction:false one (up runs them all
+	 * in one transaction) */
+	struct name_map not_valid;
 	char **nn_colv;
 	size_t nn_n, nn_a;
 	struct name_map types;    /* "table.column" -> index + 1 in typev: as the files left it */
@@ -281,7 +288,6 @@ struct lint_file {
 	struct held_drop *held;   /* DROP TABLEs of existing tables, in order */
 	size_t nheld, aheld;
 	int no_tx;                /* the up section runs outside a transaction */
-	struct name_map not_valid; /* "table.constraint"s added NOT VALID in this up section */
 	/* Functions and procedures this up section creates whose body destroys
 	 * data or runs dynamic SQL: name -> index + 1 in risky. */
 	struct name_map risky_by;
@@ -1580,7 +1586,8 @@ static void constraint_added(struct lint_file *f, const char *table, json_t *con
 	if (col && !nv)
 		nn_prove(f, table, col);
 	if (nv && name && pair_key(f, &k, table, name) == 0) {
-		if (name_put(&f->not_valid, k.buf, 1) != 0)
+		/* transaction:false: the add commits at once */
+		if (!f->no_tx && name_put(&r->not_valid, k.buf, r->files) != 0)
 			r->nomem = 1;
 		if (col) {
 			char *c = strdup(col);
@@ -1617,12 +1624,13 @@ static void constraint_validated(struct lint_file *f, const struct lint_stmt *s,
 
 	if (f->probe || pair_key(f, &k, table, name) != 0)
 		goto out;
-	if (!f->no_tx && name_get(&f->not_valid, k.buf))
+	if (!f->no_tx && (c = name_get(&r->not_valid, k.buf)) != 0)
 		EMIT(f, s, R_VALIDATE_SAME_TX,
 		     "constraint '%s' on '%s' is validated in the same transaction that adds it NOT "
-		     "VALID: the scan runs while the add's lock (ACCESS EXCLUSIVE, or SHARE ROW "
+		     "VALID (%s): the scan runs while the add's lock (ACCESS EXCLUSIVE, or SHARE ROW "
 		     "EXCLUSIVE for a foreign key) is still held, so NOT VALID buys nothing",
-		     name, table);
+		     name, table, c == r->files ? "in this migration"
+		                                : "by an earlier migration of the same pending run");
 	if ((c = name_get(&r->nn_checks, k.buf)) != 0)
 		nn_prove(f, table, r->nn_colv[c - 1]);
 	if (name_put(&r->validated, k.buf, 1) != 0)
@@ -2408,6 +2416,9 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		name = rel ? relname(rel) : jstr(n, "name");
 		if (kind && strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 && is_created(f, name))
 			return;
+		/* REINDEX SYSTEM has no CONCURRENTLY form to advise */
+		if (kind && strcmp(kind, "REINDEX_OBJECT_SYSTEM") == 0)
+			return;
 		if (kind && (strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 ||
 		             strcmp(kind, "REINDEX_OBJECT_INDEX") == 0))
 			lock_taken(f, s, name);
@@ -2415,8 +2426,7 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		     "table%s while it rebuilds, and queries that use %s wait for it",
 		     kind && strcmp(kind, "REINDEX_OBJECT_INDEX") == 0 ? "INDEX" :
 		     kind && strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 ? "TABLE" :
-		     kind && strcmp(kind, "REINDEX_OBJECT_SCHEMA") == 0 ? "SCHEMA" :
-		     kind && strcmp(kind, "REINDEX_OBJECT_SYSTEM") == 0 ? "SYSTEM" : "DATABASE",
+		     kind && strcmp(kind, "REINDEX_OBJECT_SCHEMA") == 0 ? "SCHEMA" : "DATABASE",
 		     name ? name : "?",
 		     rel ? "" : "s",
 		     kind && strcmp(kind, "REINDEX_OBJECT_INDEX") == 0 ? "the index" : "the indexes");
@@ -2911,7 +2921,6 @@ static void file_release(struct lint_file *f)
 	name_map_release(&f->created);
 	name_map_release(&f->held_by);
 	name_map_release(&f->risky_by);
-	name_map_release(&f->not_valid);
 	for (i = 0; i < f->nrisky; i++)
 		free(f->risky[i].why);
 	free(f->risky);
@@ -3019,6 +3028,10 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 	if ((rc = index_lines(&f)) != 0)
 		goto out;
 	r->files++;
+	/* a new transaction: each file alone, unless the files are a pending
+	 * run, which up runs in one transaction up to a transaction:false one */
+	if (!r->pending || f.no_tx)
+		name_map_release(&r->not_valid);
 	if (!m.down.sql) {
 		const char *p;
 		size_t n;
@@ -3170,6 +3183,7 @@ static void run_release(struct lint_run *r)
 	name_map_release(&r->nn_proven);
 	name_map_release(&r->nn_checks);
 	name_map_release(&r->validated);
+	name_map_release(&r->not_valid);
 	for (i = 0; i < r->nn_n; i++)
 		free(r->nn_colv[i]);
 	free(r->nn_colv);

@@ -915,6 +915,8 @@ static void test_lint__squawk_gaps_are_closed(void **state)
 	expect("postgres", "REINDEX INDEX CONCURRENTLY i;", 1, "reindex-non-concurrent", 0);
 	expect("postgres", "REINDEX (CONCURRENTLY) TABLE t;", 1, "reindex-non-concurrent", 0);
 	expect("postgres", "CREATE TABLE t (x int);\nREINDEX TABLE t;", 0, "reindex-non-concurrent", 0);
+	/* SYSTEM has no CONCURRENTLY form */
+	expect("postgres", "REINDEX SYSTEM db;", 1, "reindex-non-concurrent", 0);
 }
 
 int main(void)
