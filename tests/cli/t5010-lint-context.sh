@@ -321,4 +321,43 @@ test_expect_success POSTGRES 'a default calling a function: pg_proc says whether
 	test_grep "0003_nn.sql:3: warning\[add-column-volatile-default\]: .*jumpy_fn(), which lint cannot tell" out
 '
 
+test_expect_success POSTGRES 'SET NOT NULL after the run validates a NOT VALID check the database has' '
+	base &&
+	strata up >/dev/null &&
+	db_sql "ALTER TABLE t ADD CONSTRAINT t_n_nn CHECK (n IS NOT NULL) NOT VALID;" &&
+	cat >migrations/0003_nn.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t VALIDATE CONSTRAINT t_n_nn;
+	ALTER TABLE t ALTER COLUMN n SET NOT NULL;
+	-- migrate:down
+	EOF
+	strata lint >out &&
+	test_grep ! set-not-null out &&
+	test_expect_code 3 strata lint --offline >out &&
+	test_grep "0003_nn.sql:3: error\[set-not-null\]" out
+'
+
+test_expect_success POSTGRES 'validate-same-transaction: across the pending run, up to a transaction:false migration' '
+	base &&
+	strata up >/dev/null &&
+	cat >migrations/0003_add.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0) NOT VALID;
+	-- migrate:down
+	ALTER TABLE t DROP CONSTRAINT t_n_pos;
+	EOF
+	cat >migrations/0004_validate.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t VALIDATE CONSTRAINT t_n_pos;
+	-- migrate:down
+	EOF
+	test_expect_code 3 strata lint >out &&
+	test_grep "0004_validate.sql:2: error\[validate-same-transaction\]: constraint .t_n_pos. on .t. is validated in the same transaction that adds it NOT VALID (by an earlier migration of the same pending run)" out &&
+	sed -i "1s/.*/-- migrate:up transaction:false/" migrations/0004_validate.sql &&
+	strata lint >out &&
+	test_grep ! validate-same-transaction out &&
+	strata up >out 2>err &&
+	test_grep "applied .*0004_validate" out
+'
+
 test_done
