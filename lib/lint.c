@@ -49,7 +49,8 @@ enum rule_id {
 	R_REFRESH_MATVIEW, R_RENAME_TABLE, R_RENAME_COLUMN, R_ENUM_ADD_VALUE,
 	R_NEEDS_NO_TX, R_NO_DOWN, R_UNPARSED, R_TABLE_REBUILD, R_DYNAMIC_SQL, R_DROP_CASCADE,
 	R_RELEASES_LOCK, R_TYPE_REWRITE, R_LOCK_TIMEOUT, R_DROP_INDEX, R_INT_PRIMARY_KEY,
-	R_NON_IDEMPOTENT, R_ATTACH_PARTITION, R_ADD_EXCLUDE, R_COUNT
+	R_NON_IDEMPOTENT, R_ATTACH_PARTITION, R_ADD_EXCLUDE, R_VALIDATE_SAME_TX,
+	R_DETACH_PARTITION, R_REINDEX, R_COUNT
 };
 
 static const struct rule {
@@ -93,7 +94,8 @@ static const struct rule {
 		"add it NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later migration" },
 	[R_SET_NOT_NULL] = { "set-not-null", STRATA_LINT_ERROR, ENG_PG,
 		"add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later migration, then "
-		"SET NOT NULL (PostgreSQL 12+ skips the scan; suppress this there) and drop the check" },
+		"SET NOT NULL (PostgreSQL 12+ skips the scan: lint does not report it once it sees the "
+		"validated check, earlier in the run or in the database) and drop the check" },
 	[R_ADD_UNIQUE] = { "add-unique-constraint", STRATA_LINT_ERROR, ENG_PG,
 		"CREATE UNIQUE INDEX CONCURRENTLY (in a transaction:false migration), then "
 		"ADD CONSTRAINT ... UNIQUE USING INDEX (or PRIMARY KEY USING INDEX)" },
@@ -156,6 +158,18 @@ static const struct rule {
 	[R_ADD_EXCLUDE] = { "add-exclude-constraint", STRATA_LINT_ERROR, ENG_PG,
 		"there is no online way: add it when the table is created or empty, or build a new "
 		"table with the constraint, copy the rows in batches and swap it in" },
+	[R_VALIDATE_SAME_TX] = { "validate-same-transaction", STRATA_LINT_ERROR, ENG_PG,
+		"VALIDATE CONSTRAINT in a later migration that runs in another transaction (marked "
+		"'-- migrate:up transaction:false', or applied by a later up): the NOT VALID add "
+		"commits and releases its lock first, and the validation then holds only SHARE "
+		"UPDATE EXCLUSIVE, which lets reads and writes go on" },
+	[R_DETACH_PARTITION] = { "detach-partition-non-concurrent", STRATA_LINT_WARNING, ENG_PG,
+		"ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+), alone in a "
+		"migration marked '-- migrate:up transaction:false' (if it stops partway, finish it "
+		"with DETACH PARTITION ... FINALIZE)" },
+	[R_REINDEX] = { "reindex-non-concurrent", STRATA_LINT_ERROR, ENG_PG,
+		"REINDEX ... CONCURRENTLY (PostgreSQL 12+), alone in a migration marked "
+		"'-- migrate:up transaction:false'" },
 };
 
 /* The rules whose statements destroy data: `up` asks before them. A
@@ -210,6 +224,19 @@ struct lint_run {
 	long lock_timeout_ms;     /* the run sets lock_timeout itself (--lock-timeout) */
 	int require_lock_timeout; /* report lock-timeout-missing */
 	struct name_map created;  /* pending: tables (and "t.c") earlier files created */
+	/* set-not-null: "table.column"s a validated CHECK (column IS NOT NULL)
+	 * covers (the files so far); "table.constraint" -> index + 1 in
+	 * nn_colv: such checks added NOT VALID, for a later VALIDATE; and
+	 * "table.constraint"s validated by the files so far */
+	struct name_map nn_proven, nn_checks, validated;
+	/* validate-same-transaction: "table.constraint"s added NOT VALID in
+	 * the transaction so far -> the number of the file (r->files) that
+	 * added them: this up section's, and in a pending run the earlier
+	 * files' back to the last transaction:false one (up runs them all
+	 * in one transaction) */
+	struct name_map not_valid;
+	char **nn_colv;
+	size_t nn_n, nn_a;
 	struct name_map types;    /* "table.column" -> index + 1 in typev: as the files left it */
 	char **typev;
 	size_t ntypes, atypes;
@@ -1181,6 +1208,76 @@ static const char *find_volatile(json_t *n)
 	return NULL;
 }
 
+/* Built-in functions that are not volatile (immutable or stable): as a
+ * column default they are evaluated once, and ADD COLUMN does not rewrite
+ * the table. A function on neither list is one lint cannot judge alone. */
+static const char *const steady_funcs[] = {
+	"now", "statement_timestamp", "transaction_timestamp", "current_setting", "current_database",
+	"current_schema", "current_user", "session_user", "version", "pg_backend_pid",
+	"lower", "upper", "btrim", "ltrim", "rtrim", "trim", "concat", "concat_ws", "length",
+	"replace", "substring", "substr", "left", "right", "lpad", "rpad", "format", "md5",
+	"to_char", "to_date", "to_timestamp", "to_number", "date_trunc", "date_part", "make_date",
+	"make_time", "make_timestamp", "make_timestamptz", "make_interval", "timezone", "age",
+	"abs", "round", "trunc", "floor", "ceil", "ceiling", "power", "sqrt", "mod",
+	"jsonb_build_object", "json_build_object", "jsonb_build_array", "json_build_array",
+	"to_jsonb", "to_json", "array_to_json", "jsonb_object", "json_object", "array_fill",
+	"array_append", "array_prepend", "array_cat", "string_to_array", "array_to_string",
+	"cardinality", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
+	"to_tsvector", "decode", "encode", "convert_to", "inet", "point", NULL,
+};
+
+/* The first function called in the expression n that is on neither the
+ * volatile nor the steady list (unknown: perhaps the user's). */
+static const char *find_unknown_func(json_t *n)
+{
+	const char *k, *s;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(n)) {
+		json_array_foreach(n, i, v)
+			if ((s = find_unknown_func(v)) != NULL)
+				return s;
+		return NULL;
+	}
+	if (!json_is_object(n))
+		return NULL;
+	json_object_foreach(n, k, v) {
+		if (strcmp(k, "FuncCall") == 0 && (s = last_sval(json_object_get(v, "funcname")))) {
+			int known = 0;
+			for (i = 0; !known && volatile_funcs[i]; i++)
+				known = strcmp(s, volatile_funcs[i]) == 0;
+			for (i = 0; !known && steady_funcs[i]; i++)
+				known = strcmp(s, steady_funcs[i]) == 0;
+			if (!known)
+				return s;
+		}
+		if ((s = find_unknown_func(v)) != NULL)
+			return s;
+	}
+	return NULL;
+}
+
+/* What the live database says of the function called name: 1 volatile
+ * (any function of that name is), 0 not, -1 unknown (no database, no
+ * such function, or the query failed). */
+static int live_volatile(struct lint_run *r, const char *name)
+{
+	static const char sql[] =
+		"SELECT count(*), count(*) FILTER (WHERE provolatile = 'v') FROM pg_proc "
+		"WHERE proname = $1 AND pg_function_is_visible(oid)";
+	struct drv_rows *q;
+	int v = -1;
+
+	if (r->engine != ENG_PG || !(q = live_query(r, sql, &name, 1)))
+		return -1;
+	if (q->nrows == 1 && drv_cell(q, 0, 0) && drv_cell(q, 0, 1) &&
+	    strcmp(drv_cell(q, 0, 0), "0") != 0)
+		v = strcmp(drv_cell(q, 0, 1), "0") != 0;
+	drv_rows_free(q);
+	return v;
+}
+
 static int is_serial(json_t *type_name)
 {
 	static const char *const serials[] = {
@@ -1351,7 +1448,8 @@ static void lint_create_table(struct lint_file *f, const struct lint_stmt *s, js
 static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, const char *table,
                             int created, json_t *coldef)
 {
-	const char *col = jstr(coldef, "colname"), *ct, *vf = NULL;
+	const char *col = jstr(coldef, "colname"), *ct, *vf = NULL, *uf = NULL;
+	int uv = -1;
 	int not_null = 0, has_default = 0, generated = 0, identity = 0, unique = 0;
 	json_t *it, *c;
 	size_t i;
@@ -1387,6 +1485,8 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 				has_default = 1;
 				if (!vf)
 					vf = find_volatile(e);
+				if (!uf)
+					uf = find_unknown_func(e);
 			}
 		} else if (strcmp(ct, "CONSTR_GENERATED") == 0) {
 			generated = 1;
@@ -1404,11 +1504,24 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 		                                  : "this fails as soon as the table has a row");
 	if (created)
 		return;
-	if (vf)
+	if (!vf && uf && (uv = live_volatile(f->run, uf)) == 1)
+		vf = uf;
+	if (vf) {
 		EMIT_SIZED(f, s, R_ADD_COLUMN_VOLATILE, table,
 		     "column '%s.%s' is added with a volatile default (%s()): the table is rewritten "
 		     "under an ACCESS EXCLUSIVE lock", table, col, vf);
-	else if (is_serial(json_object_get(coldef, "typeName")) || identity || generated)
+	} else if (uf && uv < 0 && !generated) {
+		/* squawk's choice too: a function not known to be steady may
+		 * rewrite the table; a warning, as lint cannot tell */
+		f->sev = STRATA_LINT_WARNING;
+		EMIT(f, s, R_ADD_COLUMN_VOLATILE,
+		     "column '%s.%s' is added with a default calling %s(), which lint cannot tell "
+		     "is volatile (%s): if it is, the table is rewritten under an ACCESS EXCLUSIVE "
+		     "lock", table, col, uf, f->run->conn ? "the database has no such function"
+		                                          : "no database to ask");
+		f->sev = 0;
+	}
+	if (!vf && (is_serial(json_object_get(coldef, "typeName")) || identity || generated))
 		EMIT_SIZED(f, s, R_ADD_COLUMN_VOLATILE, table,
 		     "column '%s.%s' is added as %s: the table is rewritten under an ACCESS EXCLUSIVE lock",
 		     table, col, generated ? "a stored generated column"
@@ -1417,6 +1530,162 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 		EMIT_SIZED(f, s, R_ADD_UNIQUE, table,
 		     "column '%s.%s' is added %s: its index is built under an ACCESS EXCLUSIVE lock",
 		     table, col, not_null ? "as PRIMARY KEY" : "UNIQUE");
+}
+
+/* ---- NOT VALID constraints, and what a validated one proves --------------- */
+
+/* "table.name" into sb (reset first); 0, or -1 when out of memory. */
+static int pair_key(struct lint_file *f, struct sbuf *sb, const char *table, const char *name)
+{
+	sbuf_reset(sb);
+	sbuf_addf(sb, "%s.%s", table ? table : "?", name ? name : "?");
+	if (sbuf_failed(sb)) {
+		f->run->nomem = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The column c of a CHECK (c IS NOT NULL); NULL for any other check. */
+static const char *not_null_check_col(json_t *con)
+{
+	json_t *nt = json_object_get(json_object_get(con, "raw_expr"), "NullTest");
+	json_t *fields = json_object_get(json_object_get(json_object_get(nt, "arg"), "ColumnRef"),
+	                                 "fields");
+	const char *t = jstr(nt, "nulltesttype");
+
+	if (!t || strcmp(t, "IS_NOT_NULL") != 0 || json_array_size(fields) != 1)
+		return NULL;
+	return jstr(json_object_get(json_array_get(fields, 0), "String"), "sval");
+}
+
+/* table.col is covered by a validated CHECK (col IS NOT NULL) from here on. */
+static void nn_prove(struct lint_file *f, const char *table, const char *col)
+{
+	struct sbuf k = SBUF_INIT;
+
+	if (!f->probe && col && pair_key(f, &k, table, col) == 0 &&
+	    name_put(&f->run->nn_proven, k.buf, 1) != 0)
+		f->run->nomem = 1;
+	sbuf_release(&k);
+}
+
+/* ADD CONSTRAINT: a NOT VALID one is remembered for a VALIDATE later in
+ * the section (validate-same-transaction); a CHECK (col IS NOT NULL) for
+ * set-not-null, proving col at once when validated, else at its VALIDATE. */
+static void constraint_added(struct lint_file *f, const char *table, json_t *con)
+{
+	struct lint_run *r = f->run;
+	const char *name = jstr(con, "conname"), *ct = jstr(con, "contype");
+	const char *col = ct && strcmp(ct, "CONSTR_CHECK") == 0 ? not_null_check_col(con) : NULL;
+	int nv = jtrue(con, "skip_validation");
+	struct sbuf k = SBUF_INIT;
+
+	if (f->probe)
+		return;
+	if (col && !nv)
+		nn_prove(f, table, col);
+	if (nv && name && pair_key(f, &k, table, name) == 0) {
+		/* transaction:false: the add commits at once */
+		if (!f->no_tx && name_put(&r->not_valid, k.buf, r->files) != 0)
+			r->nomem = 1;
+		if (col) {
+			char *c = strdup(col);
+			if (r->nn_n == r->nn_a) {
+				size_t na = r->nn_a ? 2 * r->nn_a : 8;
+				char **nv2 = realloc(r->nn_colv, na * sizeof *nv2);
+				if (!nv2) {
+					free(c);
+					c = NULL;
+				} else {
+					r->nn_colv = nv2;
+					r->nn_a = na;
+				}
+			}
+			if (!c) {
+				r->nomem = 1;
+			} else {
+				r->nn_colv[r->nn_n++] = c;
+				if (name_put(&r->nn_checks, k.buf, r->nn_n) != 0)
+					r->nomem = 1;
+			}
+		}
+	}
+	sbuf_release(&k);
+}
+
+/* VALIDATE CONSTRAINT name on table. */
+static void constraint_validated(struct lint_file *f, const struct lint_stmt *s,
+                                 const char *table, const char *name)
+{
+	struct lint_run *r = f->run;
+	struct sbuf k = SBUF_INIT;
+	size_t c;
+
+	if (f->probe || pair_key(f, &k, table, name) != 0)
+		goto out;
+	if (!f->no_tx && (c = name_get(&r->not_valid, k.buf)) != 0)
+		EMIT(f, s, R_VALIDATE_SAME_TX,
+		     "constraint '%s' on '%s' is validated in the same transaction that adds it NOT "
+		     "VALID (%s): the scan runs while the add's lock (ACCESS EXCLUSIVE, or SHARE ROW "
+		     "EXCLUSIVE for a foreign key) is still held, so NOT VALID buys nothing",
+		     name, table, c == r->files ? "in this migration"
+		                                : "by an earlier migration of the same pending run");
+	if ((c = name_get(&r->nn_checks, k.buf)) != 0)
+		nn_prove(f, table, r->nn_colv[c - 1]);
+	if (name_put(&r->validated, k.buf, 1) != 0)
+		r->nomem = 1;
+out:
+	sbuf_release(&k);
+}
+
+/*
+ * SET NOT NULL on table.col needs no scan: PostgreSQL 12+ takes a
+ * validated CHECK (col IS NOT NULL) as proof. Such a check added or
+ * validated earlier in the run counts (lint assumes 12+ without a
+ * database); with one, a check the database has, validated there or by
+ * an earlier file of the run, on a server of 12 or later.
+ */
+static int not_null_proven(struct lint_file *f, const char *table, const char *col)
+{
+	static const char sql[] =
+		"SELECT con.conname, con.convalidated FROM pg_constraint con "
+		"JOIN pg_class c ON c.oid = con.conrelid "
+		"WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND pg_table_is_visible(c.oid) "
+		"AND con.contype = 'c' "
+		"AND pg_get_expr(con.conbin, con.conrelid) = format('(%s IS NOT NULL)', quote_ident($2)) "
+		"AND current_setting('server_version_num')::int >= 120000";
+	struct lint_run *r = f->run;
+	struct sbuf k = SBUF_INIT;
+	struct drv_rows *q;
+	const char *p[2];
+	int hit = 0;
+	size_t i;
+
+	if (pair_key(f, &k, table, col) != 0)
+		goto out;
+	if (name_get(&r->nn_proven, k.buf)) {
+		hit = 1;
+		goto out;
+	}
+	if (f->qualified)
+		goto out;
+	p[0] = table;
+	p[1] = col;
+	if ((q = live_query(r, sql, p, 2)) != NULL) {
+		for (i = 0; i < q->nrows && !hit; i++) {
+			const char *v = drv_cell(q, i, 1);
+			if (v && (v[0] == 't' || v[0] == '1'))
+				hit = 1;
+			else if (drv_cell(q, i, 0) && pair_key(f, &k, table, drv_cell(q, i, 0)) == 0 &&
+			         name_get(&r->validated, k.buf))
+				hit = 1;
+		}
+		drv_rows_free(q);
+	}
+out:
+	sbuf_release(&k);
+	return hit;
 }
 
 static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, json_t *n)
@@ -1452,6 +1721,8 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 				     jstr(cd, "colname") ? jstr(cd, "colname") : "?");
 			continue;
 		}
+		if (strcmp(sub, "AT_AddConstraint") == 0)
+			constraint_added(f, table, json_object_get(def, "Constraint"));
 		if (strcmp(sub, "AT_AlterColumnType") == 0 && created) {
 			type_set(f, table, name, json_object_get(json_object_get(def, "ColumnDef"), "typeName"));
 			continue;
@@ -1465,9 +1736,20 @@ static void lint_alter_table(struct lint_file *f, const struct lint_stmt *s, jso
 		} else if (strcmp(sub, "AT_AlterColumnType") == 0) {
 			lint_column_type(f, s, table, name, json_object_get(def, "ColumnDef"));
 		} else if (strcmp(sub, "AT_SetNotNull") == 0) {
-			EMIT_SIZED(f, s, R_SET_NOT_NULL, table,
-			     "SET NOT NULL on '%s.%s' scans the whole table under an ACCESS EXCLUSIVE lock",
-			     table, name);
+			if (!not_null_proven(f, table, name))
+				EMIT_SIZED(f, s, R_SET_NOT_NULL, table,
+				     "SET NOT NULL on '%s.%s' scans the whole table under an ACCESS "
+				     "EXCLUSIVE lock", table, name);
+		} else if (strcmp(sub, "AT_ValidateConstraint") == 0) {
+			constraint_validated(f, s, table, name);
+		} else if (strcmp(sub, "AT_DetachPartition") == 0) {
+			json_t *pc = json_object_get(def, "PartitionCmd");
+			if (!jtrue(pc, "concurrent"))
+				EMIT(f, s, R_DETACH_PARTITION,
+				     "DETACH PARTITION '%s' from '%s' without CONCURRENTLY takes an ACCESS "
+				     "EXCLUSIVE lock on '%s': it waits for every query on the table, and every "
+				     "query after it waits for it", relname(json_object_get(pc, "name")),
+				     table, table);
 		} else if (strcmp(sub, "AT_AddConstraint") == 0) {
 			con = json_object_get(def, "Constraint");
 			ct = jstr(con, "contype");
@@ -2127,6 +2409,28 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 		if (lint_option_on(json_object_get(n, "options"), "full", 0))
 			EMIT(f, s, R_VACUUM_FULL,
 			     "VACUUM FULL rewrites every table it names under an ACCESS EXCLUSIVE lock");
+	} else if (strcmp(type, "ReindexStmt") == 0) {
+		const char *kind = jstr(n, "kind");
+		json_t *rel = json_object_get(n, "relation");
+		if (lint_option_on(json_object_get(n, "params"), "concurrently", 0))
+			return;
+		name = rel ? relname(rel) : jstr(n, "name");
+		if (kind && strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 && is_created(f, name))
+			return;
+		/* REINDEX SYSTEM has no CONCURRENTLY form to advise */
+		if (kind && strcmp(kind, "REINDEX_OBJECT_SYSTEM") == 0)
+			return;
+		if (kind && (strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 ||
+		             strcmp(kind, "REINDEX_OBJECT_INDEX") == 0))
+			lock_taken(f, s, name);
+		EMIT(f, s, R_REINDEX, "REINDEX %s '%s' without CONCURRENTLY blocks writes to the "
+		     "table%s while it rebuilds, and queries that use %s wait for it",
+		     kind && strcmp(kind, "REINDEX_OBJECT_INDEX") == 0 ? "INDEX" :
+		     kind && strcmp(kind, "REINDEX_OBJECT_TABLE") == 0 ? "TABLE" :
+		     kind && strcmp(kind, "REINDEX_OBJECT_SCHEMA") == 0 ? "SCHEMA" : "DATABASE",
+		     name ? name : "?",
+		     rel ? "" : "s",
+		     kind && strcmp(kind, "REINDEX_OBJECT_INDEX") == 0 ? "the index" : "the indexes");
 	} else if (strcmp(type, "ClusterStmt") == 0) {
 		name = jstr(json_object_get(n, "relation"), "relname");
 		EMIT_SIZED(f, s, R_CLUSTER, name, "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
@@ -2753,6 +3057,10 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 	if ((rc = index_lines(&f)) != 0)
 		goto out;
 	r->files++;
+	/* a new transaction: each file alone, unless the files are a pending
+	 * run, which up runs in one transaction up to a transaction:false one */
+	if (!r->pending || f.no_tx)
+		name_map_release(&r->not_valid);
 	if (!m.down.sql) {
 		const char *p;
 		size_t n;
@@ -2902,6 +3210,13 @@ static void run_release(struct lint_run *r)
 	name_map_release(&r->types);
 	name_map_release(&r->sizes);
 	name_map_release(&r->created);
+	name_map_release(&r->nn_proven);
+	name_map_release(&r->nn_checks);
+	name_map_release(&r->validated);
+	name_map_release(&r->not_valid);
+	for (i = 0; i < r->nn_n; i++)
+		free(r->nn_colv[i]);
+	free(r->nn_colv);
 }
 
 static int engine_of(const char *name)

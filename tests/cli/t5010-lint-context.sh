@@ -278,4 +278,86 @@ test_expect_success 'strata.sum: a lint-ignore comment is no edit, and an older 
 	test_grep "0001_t.sql was edited after it was hashed" err
 '
 
+# ---- PostgreSQL: checks and functions the database has (issue 20) ----------
+
+test_expect_success POSTGRES 'SET NOT NULL after a check the database validated: no scan, no finding' '
+	base &&
+	strata up >/dev/null &&
+	db_sql "ALTER TABLE t ADD CONSTRAINT t_n_nn CHECK (n IS NOT NULL) NOT VALID;
+	        ALTER TABLE t ADD CONSTRAINT t_name_nn CHECK (name IS NOT NULL) NOT VALID;
+	        ALTER TABLE t VALIDATE CONSTRAINT t_n_nn;" &&
+	cat >migrations/0003_nn.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t ALTER COLUMN n SET NOT NULL;
+	ALTER TABLE t ALTER COLUMN name SET NOT NULL;
+	ALTER TABLE t ALTER COLUMN price SET NOT NULL;
+	-- migrate:down
+	EOF
+	strata lint >out &&
+	test_grep ! "0003_nn.sql:2: .*set-not-null" out &&
+	test_grep "0003_nn.sql:3: warning\[set-not-null\]: SET NOT NULL on .t.name." out &&
+	test_grep "0003_nn.sql:4: warning\[set-not-null\]: SET NOT NULL on .t.price." out &&
+	# offline, lint has not seen the check
+	test_expect_code 3 strata lint --offline >out &&
+	test_grep "0003_nn.sql:2: error\[set-not-null\]" out
+'
+
+test_expect_success POSTGRES 'a default calling a function: pg_proc says whether it is volatile' '
+	db_sql "CREATE FUNCTION steady_fn() RETURNS int IMMUTABLE LANGUAGE sql AS '"'"'SELECT 1'"'"';
+	        CREATE FUNCTION jumpy_fn() RETURNS int VOLATILE LANGUAGE sql AS '"'"'SELECT 2'"'"';" &&
+	cat >migrations/0003_nn.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t ADD COLUMN a int DEFAULT steady_fn();
+	ALTER TABLE t ADD COLUMN b int DEFAULT jumpy_fn();
+	ALTER TABLE t ADD COLUMN c int DEFAULT nowhere_fn();
+	-- migrate:down
+	EOF
+	strata lint >out &&
+	test_grep ! "0003_nn.sql:2: .*add-column-volatile-default" out &&
+	test_grep "0003_nn.sql:3: warning\[add-column-volatile-default\]: column .t.b. is added with a volatile default (jumpy_fn())" out &&
+	test_grep "0003_nn.sql:4: warning\[add-column-volatile-default\]: column .t.c. is added with a default calling nowhere_fn(), which lint cannot tell is volatile (the database has no such function)" out &&
+	strata lint --offline >out &&
+	test_grep "0003_nn.sql:2: warning\[add-column-volatile-default\]: .*steady_fn(), which lint cannot tell is volatile (no database to ask)" out &&
+	test_grep "0003_nn.sql:3: warning\[add-column-volatile-default\]: .*jumpy_fn(), which lint cannot tell" out
+'
+
+test_expect_success POSTGRES 'SET NOT NULL after the run validates a NOT VALID check the database has' '
+	base &&
+	strata up >/dev/null &&
+	db_sql "ALTER TABLE t ADD CONSTRAINT t_n_nn CHECK (n IS NOT NULL) NOT VALID;" &&
+	cat >migrations/0003_nn.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t VALIDATE CONSTRAINT t_n_nn;
+	ALTER TABLE t ALTER COLUMN n SET NOT NULL;
+	-- migrate:down
+	EOF
+	strata lint >out &&
+	test_grep ! set-not-null out &&
+	test_expect_code 3 strata lint --offline >out &&
+	test_grep "0003_nn.sql:3: error\[set-not-null\]" out
+'
+
+test_expect_success POSTGRES 'validate-same-transaction: across the pending run, up to a transaction:false migration' '
+	base &&
+	strata up >/dev/null &&
+	cat >migrations/0003_add.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0) NOT VALID;
+	-- migrate:down
+	ALTER TABLE t DROP CONSTRAINT t_n_pos;
+	EOF
+	cat >migrations/0004_validate.sql <<-\EOF &&
+	-- migrate:up
+	ALTER TABLE t VALIDATE CONSTRAINT t_n_pos;
+	-- migrate:down
+	EOF
+	test_expect_code 3 strata lint >out &&
+	test_grep "0004_validate.sql:2: error\[validate-same-transaction\]: constraint .t_n_pos. on .t. is validated in the same transaction that adds it NOT VALID (by an earlier migration of the same pending run)" out &&
+	sed -i "1s/.*/-- migrate:up transaction:false/" migrations/0004_validate.sql &&
+	strata lint >out &&
+	test_grep ! validate-same-transaction out &&
+	strata up >out 2>err &&
+	test_grep "applied .*0004_validate" out
+'
+
 test_done

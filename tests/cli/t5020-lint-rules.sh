@@ -154,8 +154,10 @@ test_expect_success POSTGRES 'the safe ways apply with up and lint clean' '
 	SET LOCAL lock_timeout = '"'"'5s'"'"';
 	ALTER TABLE events_1 ADD CONSTRAINT events_1_bound CHECK (at IS NOT NULL AND at >= 1 AND at < 10) NOT VALID;
 	EOF
-	mig 0004_validate.sql <<-\EOF &&
-	SET LOCAL lock_timeout = '"'"'5s'"'"';
+	# up runs a pending run in one transaction: the VALIDATE goes in a
+	# transaction:false migration, which commits the add (and its lock) first
+	mig 0004_validate.sql transaction:false <<-\EOF &&
+	SET lock_timeout = '"'"'5s'"'"';
 	ALTER TABLE events_1 VALIDATE CONSTRAINT events_1_bound;
 	EOF
 	strata lint --require-lock-timeout >out &&

@@ -846,6 +846,86 @@ static void test_lint__a_long_migration_is_linted_in_linear_time(void **state)
 	free(b.p);
 }
 
+/* Issue 20 (squawk's cases): VALIDATE beside its NOT VALID add, SET NOT
+ * NULL after a validated IS NOT NULL check, defaults calling functions
+ * lint does not know, DETACH PARTITION and REINDEX without CONCURRENTLY. */
+static void test_lint__squawk_gaps_are_closed(void **state)
+{
+	strata_lint_report *r;
+	const strata_lint_finding *f;
+
+	(void)state;
+	/* validate-same-transaction: the NOT VALID add and its VALIDATE in one transaction */
+	expect("postgres", "ALTER TABLE e ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\n"
+	       "ALTER TABLE e VALIDATE CONSTRAINT fk;", 0, "validate-same-transaction", 1);
+	expect("postgres", "ALTER TABLE e ADD CONSTRAINT ck CHECK (x > 0) NOT VALID;\n"
+	       "ALTER TABLE \"e\" VALIDATE CONSTRAINT \"ck\";", 0, "validate-same-transaction", 1);
+	/* transaction:false: the add commits before the VALIDATE */
+	expect("postgres", "ALTER TABLE e ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\n"
+	       "ALTER TABLE e VALIDATE CONSTRAINT fk;", 1, "validate-same-transaction", 0);
+	/* the safe way: a VALIDATE alone (the add was an earlier migration) */
+	expect("postgres", "ALTER TABLE e VALIDATE CONSTRAINT fk;", 0, "validate-same-transaction", 0);
+	/* another table's constraint of that name */
+	expect("postgres", "ALTER TABLE e ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\n"
+	       "ALTER TABLE f VALIDATE CONSTRAINT fk;", 0, "validate-same-transaction", 0);
+
+	/* set-not-null: a validated CHECK (c IS NOT NULL) before it (PostgreSQL 12+) */
+	expect("postgres", "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 1);
+	expect("postgres", "ALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 1);
+	expect("postgres", "ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 1);
+	expect("postgres", "ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\n"
+	       "ALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 1, "set-not-null", 0);
+	expect("postgres", "ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK ((c IS NOT NULL));\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 0);
+	/* a check on another column, or another table, proves nothing */
+	expect("postgres", "ALTER TABLE t ADD CONSTRAINT t_d_nn CHECK (d IS NOT NULL);\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 1);
+	expect("postgres", "ALTER TABLE u ADD CONSTRAINT u_c_nn CHECK (c IS NOT NULL);\n"
+	       "ALTER TABLE t ALTER COLUMN c SET NOT NULL;", 0, "set-not-null", 1);
+
+	/* add-column-volatile-default: a function lint does not know is a warning */
+	r = lint_up("postgres", "ALTER TABLE t ADD COLUMN u uuid DEFAULT uuid();", 0);
+	assert_non_null(f = find_rule(r, "add-column-volatile-default"));
+	assert_int_equal(f->severity, STRATA_LINT_WARNING);
+	assert_non_null(strstr(f->message, "uuid()"));
+	assert_non_null(strstr(f->message, "cannot tell"));
+	strata_lint_report_free(r);
+	r = lint_up("postgres", "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid();", 0);
+	assert_non_null(f = find_rule(r, "add-column-volatile-default"));
+	assert_int_equal(f->severity, STRATA_LINT_ERROR);
+	strata_lint_report_free(r);
+	expect("postgres", "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now();", 0,
+	       "add-column-volatile-default", 0);
+	expect("postgres", "ALTER TABLE t ADD COLUMN a jsonb DEFAULT jsonb_build_object('k', 1);", 0,
+	       "add-column-volatile-default", 0);
+	expect("postgres", "ALTER TABLE t ADD COLUMN a text DEFAULT lower('X');", 0,
+	       "add-column-volatile-default", 0);
+	/* a table created here has no rows to rewrite */
+	expect("postgres", "CREATE TABLE t (id bigint);\nALTER TABLE t ADD COLUMN u uuid DEFAULT uuid();",
+	       0, "add-column-volatile-default", 0);
+
+	/* detach-partition-non-concurrent */
+	expect("postgres", "ALTER TABLE m DETACH PARTITION m_2020;", 0, "detach-partition-non-concurrent", 1);
+	expect("postgres", "ALTER TABLE m DETACH PARTITION m_2020 CONCURRENTLY;", 1,
+	       "detach-partition-non-concurrent", 0);
+	expect("postgres", "ALTER TABLE m DETACH PARTITION m_2020 FINALIZE;", 0,
+	       "detach-partition-non-concurrent", 0);
+	expect("sqlite", "ALTER TABLE m DETACH PARTITION m_2020;", 0, "detach-partition-non-concurrent", 0);
+	/* reindex-non-concurrent */
+	expect("postgres", "REINDEX INDEX i;", 0, "reindex-non-concurrent", 1);
+	expect("postgres", "REINDEX TABLE t;", 0, "reindex-non-concurrent", 1);
+	expect("postgres", "REINDEX (VERBOSE) TABLE t;", 0, "reindex-non-concurrent", 1);
+	expect("postgres", "REINDEX (CONCURRENTLY false) TABLE t;", 0, "reindex-non-concurrent", 1);
+	expect("postgres", "REINDEX INDEX CONCURRENTLY i;", 1, "reindex-non-concurrent", 0);
+	expect("postgres", "REINDEX (CONCURRENTLY) TABLE t;", 1, "reindex-non-concurrent", 0);
+	expect("postgres", "CREATE TABLE t (x int);\nREINDEX TABLE t;", 0, "reindex-non-concurrent", 0);
+	/* SYSTEM has no CONCURRENTLY form */
+	expect("postgres", "REINDEX SYSTEM db;", 1, "reindex-non-concurrent", 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +957,7 @@ int main(void)
 		cmocka_unit_test(test_lint__drop_cascade_and_drop_owned_are_destructive),
 		cmocka_unit_test(test_lint__releasing_every_advisory_lock_is_an_error),
 		cmocka_unit_test(test_lint__a_long_migration_is_linted_in_linear_time),
+		cmocka_unit_test(test_lint__squawk_gaps_are_closed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
