@@ -1657,7 +1657,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 4,
+	.version = 5,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1689,4 +1689,14 @@ const struct strata_driver drv_pg = {
 	/* version 4 */
 	.exec_then = pg_exec_then,
 	.elapsed_sql = pg_elapsed_sql,
+	/* version 5; lib/catalog_pg.c */
+	.dev_identify = cat_pg_dev_identify,
+	.dev_same = cat_pg_dev_same,
+	.dev_lock = cat_pg_dev_lock,
+	.dev_objects = cat_pg_dev_objects,
+	.dev_drop = cat_pg_dev_drop,
+	.dev_save = cat_pg_dev_save,
+	.dev_restore = cat_pg_dev_restore,
+	.scratch_match = cat_pg_scratch_match,
+	.read_only = NULL,   /* runner.c asks the server (pg_is_in_recovery) */
 };
