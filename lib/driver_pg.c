@@ -741,7 +741,7 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 	int rc = 0;
 
 	for (i = 0; i < st->n && !rc; i++) {
-		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		text = sbuf_strndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text)
 			return fail_nomem(err);
 		/* each its own statement, and its own time */
@@ -791,7 +791,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQenterPipelineMode(c->pg))
 		return fail_result(c, NULL, err);
 	for (i = 0; i < st->n; i++) {
-		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		text = sbuf_strndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text) {
 			rc = fail_nomem(err);
 			break;
