@@ -2,9 +2,12 @@
  * catalog.h: each engine's catalog SQL, behind the driver vtable (driver.h,
  * version 2). catalog_sqlite.c and catalog_pg.c hold what the core used to
  * know of each engine: whether the tracking table exists and how it is
- * made, and where `stats` finds row counts and sizes. The drivers' tables
- * point at these; the core reaches them through drv_tracking_ddl(),
- * drv_tracking_exists() and drv_stats() only. Their queries go through
+ * made, where `stats` finds row counts and sizes, and (version 5,
+ * catalog_pg.c) how a --dev-url database on a server is identified,
+ * locked, listed, emptied and given back. The drivers' tables
+ * point at these; the core reaches them through driver.c's drv_*
+ * wrappers only (drv_tracking_ddl(), drv_stats(), drv_dev_lock() ...),
+ * which check the driver's version. Their queries go through
  * drv_query(), so the fault-injection seam counts them as it counts the
  * core's own.
  */

@@ -9,6 +9,13 @@
  * the statistics collector's n_live_tup. exact counts instead, many tables
  * per query (UNION ALL), so a large schema still costs few round trips.
  * The total is pg_database_size().
+ *
+ * A --dev-url database (version 5; scratch.c says when): which server and
+ * database a session is on (postmaster start time, port, database oid, and
+ * pg_control_system()'s identifier when the role may read it), an advisory
+ * lock, its user objects as pg_identify_object() names them and their
+ * DROP, the public schema's comment, owner and ACL noted and put back, and
+ * the target's search_path given to the scratch session.
  */
 #include "catalog.h"
 #include "schema.h"

@@ -18,8 +18,10 @@
  *
  * It is also the one place that maps an engine's name, number (engine.h)
  * and driver onto each other (driver_for, driver_for_engine,
- * engine_from_name). The version 2 methods' wrappers inject no fault of
- * their own: their queries go through drv_query() and are counted there.
+ * engine_from_name). The wrappers of the methods appended since version 1
+ * check the driver's version before they look at a method (a version-4
+ * driver's table has no dev_lock), and inject no fault of their own: their
+ * queries go through drv_query() and drv_exec() and are counted there.
  */
 #include "driver.h"
 

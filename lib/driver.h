@@ -250,9 +250,9 @@ struct strata_driver {
 	/* Prove that dev, given as --dev-url where the scratch database is a
 	 * private one (scratch_url's *made 0), is not target and holds no
 	 * object, without writing to it: 0, or STRATA_EUSAGE (and the others
-	 * of open) with err saying why. NULL: nothing to prove. A scratch
-	 * database on a server (made 1) is proven by scratch.c, which must
-	 * lock it and clean it after. */
+	 * of open) with err saying why. NULL: nothing to prove. A dev
+	 * database on a server (made 1) is proven, locked and emptied after
+	 * by scratch.c, through the version 5 methods (dev_identify ..). */
 	int (*dev_check)(const struct strata_url *dev, const struct strata_url *target,
 	                 struct drv_err *err);
 
@@ -334,7 +334,10 @@ struct strata_driver {
 extern const struct strata_driver drv_sqlite;
 extern const struct strata_driver drv_pg;
 
-/* The sqlite3 handle of a SQLite connection, NULL for other engines. */
+/* The sqlite3 handle of a SQLite connection, NULL for other engines: for
+ * what only SQLite has and the core uses as such (backup.c's online
+ * backup, sandbox.c's authorizer, declarative.c); not for a question both
+ * engines answer, which belongs in the vtable (read_only, version 5). */
 struct sqlite3;
 struct sqlite3 *drv_sqlite_handle(drv_conn *c);
 
