@@ -77,7 +77,7 @@ static void add_migration(struct migration_set *s, const char *fn, size_t n)
 		return;
 	m = &s->v[s->n++];
 	memset(m, 0, sizeof *m);
-	m->filename = xstrndup(fn, n);
+	m->filename = sbuf_strndup(fn, n);
 	if (!m->filename)
 		abort();
 	util_sha256_hex(fn, n, m->checksum);

@@ -74,7 +74,7 @@ static char *plain_password(const char *url)
 	colon = memchr(p, ':', (size_t)(at - p));
 	if (!colon || colon + 1 == at)
 		return NULL;
-	return xstrndup(colon + 1, (size_t)(at - colon - 1));
+	return sbuf_strndup(colon + 1, (size_t)(at - colon - 1));
 }
 
 /* s with control characters (but tab) written \xNN, as messages quote it. */
@@ -138,7 +138,7 @@ static char *raw_spelling(const char *url, const char *want)
 		int same = strcmp(d, want) == 0;
 		free(d);
 		if (same)
-			return xstrndup(c + 1, (size_t)(e - c - 1));
+			return sbuf_strndup(c + 1, (size_t)(e - c - 1));
 	}
 	for (q = strchr(url, '?'); q && *q; ) {
 		const char *kv = q + 1, *amp = kv + strcspn(kv, "&"), *eq = memchr(kv, '=', (size_t)(amp - kv));
@@ -148,7 +148,7 @@ static char *raw_spelling(const char *url, const char *want)
 			free(k);
 			free(v);
 			if (hit)
-				return xstrndup(eq + 1, (size_t)(amp - eq - 1));
+				return sbuf_strndup(eq + 1, (size_t)(amp - eq - 1));
 		}
 		q = *amp ? amp : NULL;
 	}
@@ -196,7 +196,7 @@ static char *kv_raw_password(const char *s)
 		}
 		if (kl == 8 && strncmp(s + k, "password", 8) == 0 && i > v) {
 			free(found);
-			found = xstrndup(s + v, i - v);
+			found = sbuf_strndup(s + v, i - v);
 		}
 	}
 }
@@ -304,7 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				/* The message quotes the URL escaped (\xNN for control
 				 * characters): count pieces against the escaped URL,
 				 * whose hex digits are not the password's. */
-				char *quoted = xstrndup(a + 1, (size_t)(b - a - 1)), *esc = escaped(url);
+				char *quoted = sbuf_strndup(a + 1, (size_t)(b - a - 1)), *esc = escaped(url);
 				if (!quoted)
 					abort();
 				check_hidden(esc, quoted, pw1, 1, "the error message", "user:pass@");

@@ -120,7 +120,7 @@ static int place_init(strata_db *db, struct bk_place *p, int *in_memory)
 		                "holds a tab or a line break", fn);
 	n = strlen(base);
 	p->db_path = strdup(fn);
-	p->dir = slash ? xstrndup(fn, slash == fn ? 1 : (size_t)(slash - fn)) : strdup(".");
+	p->dir = slash ? sbuf_strndup(fn, slash == fn ? 1 : (size_t)(slash - fn)) : strdup(".");
 	p->stem = strdup(base);
 	if (p->dir)
 		sbuf_addf(&sb, "%s%s" BACKUP_FOLDER, p->dir,
@@ -139,7 +139,7 @@ static int place_init(strata_db *db, struct bk_place *p, int *in_memory)
 		if (n > 3 && strcmp(base + n - 3, ".db") == 0) {
 			sbuf_addf(&other, "%s/%.*s", p->dir, (int)(n - 3), base);
 			if (!sbuf_failed(&other) && lstat(other.buf, &st) != 0 && errno == ENOENT)
-				p->legacy = xstrndup(base, n - 3);
+				p->legacy = sbuf_strndup(base, n - 3);
 		} else {
 			sbuf_addf(&other, "%s/%s.db", p->dir, base);
 			p->shared = sbuf_failed(&other) || lstat(other.buf, &st) == 0;

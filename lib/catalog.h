@@ -2,9 +2,12 @@
  * catalog.h: each engine's catalog SQL, behind the driver vtable (driver.h,
  * version 2). catalog_sqlite.c and catalog_pg.c hold what the core used to
  * know of each engine: whether the tracking table exists and how it is
- * made, and where `stats` finds row counts and sizes. The drivers' tables
- * point at these; the core reaches them through drv_tracking_ddl(),
- * drv_tracking_exists() and drv_stats() only. Their queries go through
+ * made, where `stats` finds row counts and sizes, and (version 5,
+ * catalog_pg.c) how a --dev-url database on a server is identified,
+ * locked, listed, emptied and given back. The drivers' tables
+ * point at these; the core reaches them through driver.c's drv_*
+ * wrappers only (drv_tracking_ddl(), drv_stats(), drv_dev_lock() ...),
+ * which check the driver's version. Their queries go through
  * drv_query(), so the fault-injection seam counts them as it counts the
  * core's own.
  */
@@ -37,6 +40,15 @@ int cat_pg_stats(drv_conn *c, const struct schema *model, strata_stats_report *s
 int cat_pg_scratch_url(const struct strata_url *target, const char *name, char **url, int *made);
 int cat_pg_wipe_schema_list(drv_conn *c, const char *pg_schema, struct drv_rows **out,
                             struct drv_err *err);
+/* version 5: a --dev-url database on the server (driver.h) */
+int cat_pg_dev_identify(drv_conn *c, char **id, struct drv_err *err);
+int cat_pg_dev_same(const char *a, const char *b);
+int cat_pg_dev_lock(drv_conn *c, int *got, struct drv_err *err);
+int cat_pg_dev_objects(drv_conn *c, struct drv_rows **out, struct drv_err *err);
+int cat_pg_dev_drop(drv_conn *c, const char *type, const char *identity, struct drv_err *err);
+int cat_pg_dev_save(drv_conn *c, void **state, struct drv_err *err);
+int cat_pg_dev_restore(drv_conn *c, void *state, struct drv_err *err);
+int cat_pg_scratch_match(drv_conn *target, drv_conn *scratch, struct drv_err *err);
 
 /* tracking.c: the tracking table's columns in its first version, as
  * CREATE TABLE IF NOT EXISTS qtable (...), which both engines read alike. */

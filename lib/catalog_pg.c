@@ -9,6 +9,13 @@
  * the statistics collector's n_live_tup. exact counts instead, many tables
  * per query (UNION ALL), so a large schema still costs few round trips.
  * The total is pg_database_size().
+ *
+ * A --dev-url database (version 5; scratch.c says when): which server and
+ * database a session is on (postmaster start time, port, database oid, and
+ * pg_control_system()'s identifier when the role may read it), an advisory
+ * lock, its user objects as pg_identify_object() names them and their
+ * DROP, the public schema's comment, owner and ACL noted and put back, and
+ * the target's search_path given to the scratch session.
  */
 #include "catalog.h"
 #include "schema.h"
@@ -196,4 +203,337 @@ int cat_pg_scratch_url(const struct strata_url *target, const char *name, char *
 		return 0;
 	*url = url_with_db(target->conninfo, name);
 	return *url ? 0 : STRATA_ENOMEM;
+}
+
+/* ---- version 5: a --dev-url database on a server (scratch.c) ---------------- */
+
+/* e's message given ctx in front ("ctx: message"), as db_error_drv would
+ * put it. */
+static void err_context(struct drv_err *e, const char *ctx)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_addf(&sb, "%s: ", ctx);
+	sbuf_add(&sb, e->msg.buf, e->msg.len);
+	if (sbuf_failed(&sb)) {
+		sbuf_release(&sb);
+		return;
+	}
+	sbuf_release(&e->msg);
+	e->msg = sb;
+}
+
+/*
+ * Which server and database c is connected to, as the server says: the
+ * same server started once, at one port, and the same database oid there.
+ * A proxy or a host alias cannot change these. The system identifier is a
+ * second opinion where the role may call pg_control_system(). *id:
+ * "<epoch> <port> <oid>", then "\n<system identifier>" when known.
+ */
+int cat_pg_dev_identify(drv_conn *c, char **id, struct drv_err *e)
+{
+	struct drv_rows *r = NULL;
+	struct sbuf sb = SBUF_INIT;
+	int rc;
+
+	*id = NULL;
+	/* The epoch, not the timestamp's text: that depends on the session's
+	 * TimeZone and DateStyle, which two URLs may set differently. */
+	rc = drv_query(c, "SELECT extract(epoch FROM pg_postmaster_start_time())::text || ' ' || "
+	               "current_setting('port') || ' ' || d.oid::text FROM pg_database d "
+	               "WHERE d.datname = current_database()",
+	               NULL, 0, &r, e);
+	if (rc)
+		return rc;
+	if (r->nrows != 1 || !drv_cell(r, 0, 0)) {
+		drv_rows_free(r);
+		drv_err_set(e, STRATA_ERROR, "the server did not say which database this is");
+		return STRATA_ERROR;
+	}
+	sbuf_adds(&sb, drv_cell(r, 0, 0));
+	drv_rows_free(r);
+	r = NULL;
+	if (drv_query(c, "SELECT system_identifier::text FROM pg_control_system()", NULL, 0, &r, e) == 0 &&
+	    r->nrows == 1 && drv_cell(r, 0, 0)) {
+		sbuf_addc(&sb, '\n');
+		sbuf_adds(&sb, drv_cell(r, 0, 0));
+	}
+	drv_rows_free(r);
+	drv_err_release(e);
+	drv_err_init(e);
+	if (sbuf_failed(&sb)) {
+		sbuf_release(&sb);
+		drv_err_set(e, STRATA_ENOMEM, "out of memory");
+		return STRATA_ENOMEM;
+	}
+	*id = sbuf_detach(&sb);
+	return 0;
+}
+
+/* 1 when a and b (cat_pg_dev_identify's) are the same database of the
+ * same server: the same place, and the same system where both know it. */
+int cat_pg_dev_same(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+	if (la != lb || memcmp(a, b, la) != 0)
+		return 0;
+	return !a[la] || !b[lb] || strcmp(a + la + 1, b + lb + 1) == 0;
+}
+
+/* A session lock on the dev database, so that two runs sharing it do not
+ * fill it at once (and empty each other's work): "strata" "dev". */
+int cat_pg_dev_lock(drv_conn *c, int *got, struct drv_err *e)
+{
+	struct drv_rows *r = NULL;
+	int rc;
+
+	*got = 0;
+	if ((rc = drv_query(c, "SELECT pg_try_advisory_lock(1937011297, 6579574)", NULL, 0, &r, e)) != 0)
+		return rc;
+	*got = r->nrows == 1 && drv_cell(r, 0, 0) && drv_cell(r, 0, 0)[0] == 't';
+	drv_rows_free(r);
+	return 0;
+}
+
+/*
+ * Every user object of a PostgreSQL database, one row each as (type,
+ * identity) in the spelling of pg_identify_object(), ready for DROP: the
+ * schemas but public and the system's, the extensions but plpgsql, and
+ * what lives in public (objects that belong to an extension go with it).
+ * Indexes, constraints, triggers and the like hang on their tables.
+ */
+static const char dev_objects_sql[] =
+	"SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n "
+	"WHERE n.nspname NOT IN ('public', 'pg_catalog', 'information_schema') "
+	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+	"UNION ALL "
+	"SELECT 'extension', quote_ident(x.extname) FROM pg_extension x WHERE x.extname <> 'plpgsql' "
+	"UNION ALL "
+	"SELECT o.type, o.identity FROM pg_depend d "
+	"CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o "
+	"WHERE d.refclassid = 'pg_namespace'::regclass AND d.deptype = 'n' "
+	"AND d.refobjid IN (SELECT oid FROM pg_namespace WHERE nspname = 'public') "
+	"AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid "
+	"AND x.objid = d.objid AND x.deptype = 'e')";
+
+int cat_pg_dev_objects(drv_conn *c, struct drv_rows **out, struct drv_err *e)
+{
+	return drv_query(c, dev_objects_sql, NULL, 0, out, e);
+}
+
+/* "DROP <TYPE> IF EXISTS <identity> CASCADE" for one row of dev_objects_sql;
+ * 0 when the type is none we know how to drop. */
+static int drop_statement(const char *type, const char *identity, struct sbuf *out)
+{
+	const char *t;
+
+	if (!type || !identity || !*type)
+		return 0;
+	for (t = type; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || *t == ' '))
+			return 0;
+	sbuf_reset(out);
+	sbuf_adds(out, "DROP ");
+	if (strcmp(type, "statistics object") == 0) {
+		sbuf_adds(out, "STATISTICS");
+	} else {
+		for (t = type; *t; t++)
+			sbuf_addc(out, *t == ' ' ? ' ' : (char)(*t - 'a' + 'A'));
+	}
+	sbuf_addf(out, " IF EXISTS %s CASCADE", identity);
+	return !sbuf_failed(out);
+}
+
+int cat_pg_dev_drop(drv_conn *c, const char *type, const char *identity, struct drv_err *e)
+{
+	struct sbuf sql = SBUF_INIT;
+	int rc = 0;
+
+	if (drop_statement(type, identity, &sql))
+		rc = drv_exec(c, sql.buf, e);
+	sbuf_release(&sql);
+	return rc;
+}
+
+/* The public schema's comment, owner and ACL (NULL: the default, spelt out
+ * so that it can be granted back). */
+static const char public_state_sql[] =
+	"SELECT pg_catalog.obj_description(n.oid, 'pg_namespace'), "
+	"pg_catalog.pg_get_userbyid(n.nspowner), "
+	"COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text "
+	"FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'";
+
+/* What cat_pg_dev_save keeps: the public schema as found. */
+struct pg_dev_state {
+	char *comment, *owner, *acl;   /* NULL: none */
+};
+
+static void pg_dev_state_free(struct pg_dev_state *st)
+{
+	if (!st)
+		return;
+	free(st->comment);
+	free(st->owner);
+	free(st->acl);
+	free(st);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Note the dev database's public schema as it is now (none: nothing to
+ * put back, *state NULL). Its comment, unless initdb's, is taken off for
+ * the run: the model read there would hold it as the schema file's. */
+int cat_pg_dev_save(drv_conn *c, void **state, struct drv_err *e)
+{
+	struct drv_rows *r = NULL;
+	struct pg_dev_state *st = NULL;
+	int rc;
+
+	*state = NULL;
+	if ((rc = drv_query(c, public_state_sql, NULL, 0, &r, e)) != 0) {
+		err_context(e, "cannot read the --dev-url database's public schema");
+		goto out;
+	}
+	if (r->nrows != 1)
+		goto out;
+	if (!(st = calloc(1, sizeof *st)) ||
+	    (drv_cell(r, 0, 0) && !(st->comment = strdup(drv_cell(r, 0, 0)))) ||
+	    (drv_cell(r, 0, 1) && !(st->owner = strdup(drv_cell(r, 0, 1)))) ||
+	    (drv_cell(r, 0, 2) && !(st->acl = strdup(drv_cell(r, 0, 2))))) {
+		drv_err_set(e, STRATA_ENOMEM, "out of memory");
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	if (st->comment && strcmp(st->comment, "standard public schema") != 0 &&
+	    (rc = drv_exec(c, "COMMENT ON SCHEMA public IS NULL", e)) != 0) {
+		err_context(e, "cannot use the --dev-url database's public schema");
+		goto out;
+	}
+	*state = st;
+	st = NULL;
+out:
+	pg_dev_state_free(st);
+	drv_rows_free(r);
+	return rc;
+}
+
+/* Give the dev database's public schema back its comment, owner and ACL
+ * where this run changed them. c NULL: state is only freed. */
+int cat_pg_dev_restore(drv_conn *c, void *state, struct drv_err *e)
+{
+	struct pg_dev_state *st = state;
+	struct drv_rows *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	int rc = 0;
+
+	if (!c || !st)
+		goto out;
+	if ((rc = drv_query(c, public_state_sql, NULL, 0, &r, e)) != 0)
+		goto out;
+	if (r->nrows != 1) {
+		/* the file dropped it: made again, then as it was */
+		drv_rows_free(r);
+		r = NULL;
+		if ((rc = drv_exec(c, "CREATE SCHEMA public", e)) != 0 ||
+		    (rc = drv_query(c, public_state_sql, NULL, 0, &r, e)) != 0)
+			goto out;
+		if (r->nrows != 1)
+			goto out;
+	}
+	if (!same_str(drv_cell(r, 0, 0), st->comment)) {
+		sbuf_adds(&sql, "COMMENT ON SCHEMA public IS ");
+		if (st->comment)
+			sbuf_add_literal(&sql, st->comment);
+		else
+			sbuf_adds(&sql, "NULL");
+		sbuf_adds(&sql, ";\n");
+	}
+	if (st->owner && !same_str(drv_cell(r, 0, 1), st->owner)) {
+		sbuf_adds(&sql, "ALTER SCHEMA public OWNER TO ");
+		sbuf_add_ident(&sql, st->owner);
+		sbuf_adds(&sql, ";\n");
+	}
+	/* The ACL: every grantee's privileges revoked, then the saved ones
+	 * granted again (a superuser grants as the owner, who granted them). */
+	if (st->acl && !same_str(drv_cell(r, 0, 2), st->acl)) {
+		sbuf_adds(&sql,
+		          "DO $strata$\nDECLARE r record;\nBEGIN\n"
+		          "FOR r IN SELECT DISTINCT x.grantee FROM pg_catalog.pg_namespace n, "
+		          "pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) x "
+		          "WHERE n.nspname = 'public' LOOP\n"
+		          "  EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA public FROM %s CASCADE', "
+		          "CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
+		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);\n"
+		          "END LOOP;\n"
+		          "FOR r IN SELECT * FROM pg_catalog.aclexplode(");
+		sbuf_add_literal(&sql, st->acl);
+		sbuf_adds(&sql,
+		          "::pg_catalog.aclitem[]) LOOP\n"
+		          "  EXECUTE pg_catalog.format('GRANT %s ON SCHEMA public TO %s%s', "
+		          "r.privilege_type, CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
+		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END, "
+		          "CASE WHEN r.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n"
+		          "END LOOP;\nEND\n$strata$;\n");
+	}
+	if (sbuf_failed(&sql)) {
+		drv_err_set(e, STRATA_ENOMEM, "out of memory");
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	if (sql.len)
+		rc = drv_exec(c, sql.buf, e);
+out:
+	pg_dev_state_free(st);
+	drv_rows_free(r);
+	sbuf_release(&sql);
+	return rc;
+}
+
+/*
+ * The target's unqualified names live in its current schema: the first
+ * schema of its search_path that exists, which is "$user" for a role with
+ * a schema of its own name. The scratch database must put a schema file's
+ * unqualified objects in that same schema, or every table would seem to
+ * move between schemas (a drop and a create, rows lost). So the scratch
+ * session gets the target's effective search_path, its first schema made
+ * there when missing (ours: a made database is dropped, and a dev database
+ * is emptied of what this run made). Nothing to do when it is public.
+ */
+static const char target_path_sql[] =
+	"SELECT current_schema(), (SELECT string_agg(quote_ident(p.s), ', ' ORDER BY p.i) "
+	"FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i))";
+
+int cat_pg_scratch_match(drv_conn *target, drv_conn *scratch, struct drv_err *e)
+{
+	struct drv_rows *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	const char *params[1];
+	int rc;
+
+	if ((rc = drv_query(target, target_path_sql, NULL, 0, &r, e)) != 0) {
+		err_context(e, "cannot read the target's search_path");
+		goto out;
+	}
+	if (r->nrows != 1 || !drv_cell(r, 0, 0) || !strcmp(drv_cell(r, 0, 0), "public"))
+		goto out;
+	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
+	sbuf_add_ident(&sql, drv_cell(r, 0, 0));
+	if (sbuf_failed(&sql)) {
+		drv_err_set(e, STRATA_ENOMEM, "out of memory");
+		rc = STRATA_ENOMEM;
+		goto out;
+	}
+	params[0] = drv_cell(r, 0, 1);
+	if ((rc = drv_exec(scratch, sql.buf, e)) != 0 ||
+	    (rc = drv_query(scratch, "SELECT pg_catalog.set_config('search_path', $1, false)",
+	                    params, 1, NULL, e)) != 0)
+		err_context(e, "cannot give the scratch database the target's default schema");
+out:
+	drv_rows_free(r);
+	sbuf_release(&sql);
+	return rc;
 }

@@ -2066,7 +2066,7 @@ int strata_squash(strata_db *db, const strata_squash_opts *opts, const char *nam
 		goto out;
 	}
 	sbuf_adds(&text, body);
-	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(db->dir), db->dir, ms.v[last].version, name);
+	sbuf_addf(&path, "%.*s/%s_%s.sql", migration_dir_len(db->dir), db->dir, ms.v[last].version, name);
 	if (sbuf_failed(&text) || sbuf_failed(&path) || plan_add_file(p, path.buf)) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;

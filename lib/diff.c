@@ -97,18 +97,18 @@ const char *diff_kind_name(enum diff_kind k)
 
 /* ---- small helpers ------------------------------------------------------- */
 
-int lower(int c)
+int diff_lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
 static int casecmp(const char *a, const char *b)
 {
-	while (*a && lower((unsigned char)*a) == lower((unsigned char)*b)) {
+	while (*a && diff_lower((unsigned char)*a) == diff_lower((unsigned char)*b)) {
 		a++;
 		b++;
 	}
-	return lower((unsigned char)*a) - lower((unsigned char)*b);
+	return diff_lower((unsigned char)*a) - diff_lower((unsigned char)*b);
 }
 
 /* Names as the engine compares them; two NULLs are equal. */
@@ -119,7 +119,7 @@ int name_eq(const struct diff *d, const char *a, const char *b)
 	return d->engine == SCHEMA_SQLITE ? !casecmp(a, b) : !strcmp(a, b);
 }
 
-char *detach(struct ctx *x, struct sbuf *sb)
+char *diff_detach(struct ctx *x, struct sbuf *sb)
 {
 	char *s = sbuf_detach(sb);
 
@@ -129,7 +129,7 @@ char *detach(struct ctx *x, struct sbuf *sb)
 }
 
 /* A qualified display name: the schema only when it is not "public". */
-void add_display(struct sbuf *sb, const char *nsp, const char *name)
+void diff_add_display(struct sbuf *sb, const char *nsp, const char *name)
 {
 	if (nsp && strcmp(nsp, "public") != 0) {
 		sbuf_adds(sb, nsp);
@@ -151,7 +151,7 @@ static void add_list(struct sbuf *sb, const struct schema_names *l)
 	sbuf_addc(sb, ')');
 }
 
-struct diff_change *add(struct ctx *x, enum diff_kind kind, int phase, int cls)
+struct diff_change *diff_add(struct ctx *x, enum diff_kind kind, int phase, int cls)
 {
 	struct diff *d = x->d;
 	struct diff_change *c;
@@ -177,7 +177,7 @@ struct diff_change *add(struct ctx *x, enum diff_kind kind, int phase, int cls)
 	return c;
 }
 
-void set_note(struct ctx *x, struct diff_change *c, const char *fmt, ...)
+void diff_set_note(struct ctx *x, struct diff_change *c, const char *fmt, ...)
 {
 	struct sbuf sb = SBUF_INIT;
 	va_list ap;
@@ -188,10 +188,10 @@ void set_note(struct ctx *x, struct diff_change *c, const char *fmt, ...)
 	sbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
 	free(c->note);
-	c->note = detach(x, &sb);
+	c->note = diff_detach(x, &sb);
 }
 
-void set_owner(struct ctx *x, struct diff_change *c, const char *owner)
+void diff_set_owner(struct ctx *x, struct diff_change *c, const char *owner)
 {
 	if (!c || !owner)
 		return;
@@ -216,14 +216,14 @@ static void canon(int engine, const char *sql, const struct schema_tok *t, struc
 		}
 		if (engine == SCHEMA_SQLITE)
 			for (i = 0; n[i]; i++)
-				n[i] = (char)lower((unsigned char)n[i]);
+				n[i] = (char)diff_lower((unsigned char)n[i]);
 		sbuf_adds(out, n);
 		free(n);
 		return;
 	}
 	if (t->type == SCHEMA_TK_WORD) {
 		for (i = 0; i < t->len; i++)
-			sbuf_addc(out, (char)lower((unsigned char)sql[t->start + i]));
+			sbuf_addc(out, (char)diff_lower((unsigned char)sql[t->start + i]));
 		return;
 	}
 	sbuf_add(out, sql + t->start, t->len);
@@ -237,13 +237,13 @@ static void canon_name(int engine, const char *name, struct sbuf *out)
 	sbuf_reset(out);
 	if (engine == SCHEMA_SQLITE) {
 		for (i = 0; name[i]; i++)
-			sbuf_addc(out, (char)lower((unsigned char)name[i]));
+			sbuf_addc(out, (char)diff_lower((unsigned char)name[i]));
 	} else {
 		sbuf_adds(out, name);
 	}
 }
 
-int is_ident(const struct schema_tok *t)
+int diff_is_ident(const struct schema_tok *t)
 {
 	return t->type == SCHEMA_TK_WORD || t->type == SCHEMA_TK_QUOTED;
 }
@@ -291,13 +291,13 @@ int diff_sql_equal(int engine, const char *a, const char *b, const struct diff_t
 			eq = ta.type == tb.type;
 			break;
 		}
-		if (is_ident(&ta) != is_ident(&tb) || (!is_ident(&ta) && ta.type != tb.type)) {
+		if (diff_is_ident(&ta) != diff_is_ident(&tb) || (!diff_is_ident(&ta) && ta.type != tb.type)) {
 			eq = 0;
 			break;
 		}
 		canon(engine, a, &ta, &ca);
 		canon(engine, b, &tb, &cb);
-		if (rename && is_ident(&ta)) {
+		if (rename && diff_is_ident(&ta)) {
 			const char *nn = renamed_to(engine, rename, ca.buf);
 			if (nn)
 				canon_name(engine, nn, &ca);
@@ -327,7 +327,7 @@ int diff_sql_mentions(int engine, const char *sql, const char *name)
 		schema_tok_next(sql, len, &pos, &t);
 		if (t.type == SCHEMA_TK_END)
 			break;
-		if (!is_ident(&t))
+		if (!diff_is_ident(&t))
 			continue;
 		canon(engine, sql, &t, &c);
 		if (!strcmp(c.buf, want.buf)) {
@@ -464,7 +464,7 @@ static struct diff_table *pair_of_a(const struct diff *d, const struct schema_ta
 }
 
 /* The pair of A's table nsp.name (for references by name). */
-struct diff_table *pair_of_a_name(const struct diff *d, const char *nsp, const char *name)
+struct diff_table *diff_pair_of_a_name(const struct diff *d, const char *nsp, const char *name)
 {
 	const struct schema_table *t = schema_find_table(d->a, nsp, name);
 
@@ -474,7 +474,7 @@ struct diff_table *pair_of_a_name(const struct diff *d, const char *nsp, const c
 /* The pair of B's table nsp.name, the schema compared as it is (NULL only
  * matches NULL). A model's tables have distinct names, as in the engine's
  * catalog, so the table found is the only candidate. */
-struct diff_table *pair_of_b_name(const struct diff *d, const char *nsp, const char *name)
+struct diff_table *diff_pair_of_b_name(const struct diff *d, const char *nsp, const char *name)
 {
 	const struct schema_table *t = schema_find_table(d->b, nsp, name);
 	size_t i;
@@ -507,7 +507,7 @@ static void pair_tables(struct ctx *x)
 		const char *old;
 
 		ta = schema_find_table(d->a, tb->schema, tb->name);
-		if (!ta && (old = hint_from(x, tb->schema, tb->name, NULL, NULL)) != NULL) {
+		if (!ta && (old = diff_hint_from(x, tb->schema, tb->name, NULL, NULL)) != NULL) {
 			ta = schema_find_table(d->a, tb->schema, old);
 			/* A hint whose old table is still in B is stale: ignore it. */
 			if (ta && schema_find_table(d->b, tb->schema, old))
@@ -551,7 +551,7 @@ static void pair_columns(struct ctx *x, struct diff_table *p)
 
 		if (p->from[j])
 			continue;
-		old = hint_from(x, p->b->schema, p->b->name, p->b->columns[j].name, p->a->name);
+		old = diff_hint_from(x, p->b->schema, p->b->name, p->b->columns[j].name, p->a->name);
 		if (!old || !(ca = table_find_column_ex(p->a, old, nc)))
 			continue;
 		/* Stale when the old column is still in B, or already taken. */
@@ -567,7 +567,7 @@ static void pair_columns(struct ctx *x, struct diff_table *p)
 
 /* The name in B of A's column `name` of pair p; NULL when dropped. For a
  * pair without a B side, the name itself. */
-const char *col_to_b(const struct diff *d, const struct diff_table *p, const char *name)
+const char *diff_col_to_b(const struct diff *d, const struct diff_table *p, const char *name)
 {
 	size_t j;
 
@@ -590,7 +590,7 @@ static int names_equal_mapped(const struct diff *d, const struct diff_table *p,
 	if (a->n != b->n)
 		return 0;
 	for (i = 0; i < a->n; i++) {
-		const char *n = col_to_b(d, p, a->v[i]);
+		const char *n = diff_col_to_b(d, p, a->v[i]);
 		if (!n || !name_eq(d, n, b->v[i]))
 			return 0;
 	}
@@ -616,7 +616,7 @@ static int contains_ci(const char *s, const char *w)
 	size_t n = strlen(w), i, k;
 
 	for (i = 0; s[i]; i++) {
-		for (k = 0; k < n && s[i + k] && lower((unsigned char)s[i + k]) == lower((unsigned char)w[k]); k++)
+		for (k = 0; k < n && s[i + k] && diff_lower((unsigned char)s[i + k]) == diff_lower((unsigned char)w[k]); k++)
 			;
 		if (k == n)
 			return 1;
@@ -785,17 +785,17 @@ static int column_unique(const struct diff *d, const struct schema *s, const str
 
 static void display_table(struct sbuf *sb, const struct schema_table *t)
 {
-	add_display(sb, t->schema, t->name);
+	diff_add_display(sb, t->schema, t->name);
 }
 
-char *obj_column(struct ctx *x, const struct schema_table *t, const char *col)
+char *diff_obj_column(struct ctx *x, const struct schema_table *t, const char *col)
 {
 	struct sbuf sb = SBUF_INIT;
 
 	display_table(&sb, t);
 	sbuf_addc(&sb, '.');
 	sbuf_adds(&sb, col);
-	return detach(x, &sb);
+	return diff_detach(x, &sb);
 }
 
 static char *obj_table(struct ctx *x, const struct schema_table *t)
@@ -803,7 +803,7 @@ static char *obj_table(struct ctx *x, const struct schema_table *t)
 	struct sbuf sb = SBUF_INIT;
 
 	display_table(&sb, t);
-	return detach(x, &sb);
+	return diff_detach(x, &sb);
 }
 
 static char *obj_constraint(struct ctx *x, const struct schema_table *t, const char *what,
@@ -825,7 +825,7 @@ static char *obj_constraint(struct ctx *x, const struct schema_table *t, const c
 		if (tail)
 			sbuf_adds(&sb, tail);
 	}
-	return detach(x, &sb);
+	return diff_detach(x, &sb);
 }
 
 /*
@@ -855,13 +855,13 @@ static void column_changes(struct ctx *x, struct diff_table *p, int part)
 		const struct schema_column *ca = p->from[j], *cb = &tb->columns[j];
 		if (!ca || name_eq(d, ca->name, cb->name))
 			continue;
-		if ((c = add(x, DIFF_RENAME_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_RENAME_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->ca = ca;
 			c->cb = cb;
-			c->object = obj_column(x, tb, cb->name);
-			set_note(x, c, "renamed from %s", ca->name);
-			set_owner(x, c, owner);
+			c->object = diff_obj_column(x, tb, cb->name);
+			diff_set_note(x, c, "renamed from %s", ca->name);
+			diff_set_owner(x, c, owner);
 		}
 		p->changed = 1;
 	}
@@ -872,16 +872,16 @@ adds:
 		if (ca)
 			continue;
 		p->changed = 1;
-		if (!(c = add(x, DIFF_ADD_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE)))
+		if (!(c = diff_add(x, DIFF_ADD_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE)))
 			continue;
 		c->pair = p;
 		c->cb = cb;
-		c->object = obj_column(x, tb, cb->name);
-		set_owner(x, c, owner);
+		c->object = diff_obj_column(x, tb, cb->name);
+		diff_set_owner(x, c, owner);
 		if (cb->not_null && !cb->default_sql && !cb->generated &&
 		    cb->identity == SCHEMA_IDENTITY_NONE) {
 			c->cls = STRATA_CHANGE_DATA_DEPENDENT;
-			set_note(x, c, "NOT NULL without a default: fails if %s has rows", tb->name);
+			diff_set_note(x, c, "NOT NULL without a default: fails if %s has rows", tb->name);
 		}
 	}
 	for (j = 0; j < tb->ncolumns; j++) {
@@ -962,25 +962,25 @@ adds:
 			continue;
 		}
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_ALTER_TABLE, cls))) {
+		if ((c = diff_add(x, DIFF_ALTER_COLUMN, DIFF_P_ALTER_TABLE, cls))) {
 			c->pair = p;
 			c->ca = ca;
 			c->cb = cb;
 			c->what = what;
-			c->object = obj_column(x, tb, cb->name);
-			c->note = detach(x, &note);
-			set_owner(x, c, owner);
+			c->object = diff_obj_column(x, tb, cb->name);
+			c->note = diff_detach(x, &note);
+			diff_set_owner(x, c, owner);
 		} else {
 			sbuf_release(&note);
 		}
 	}
 	if (reordered) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_REORDER_COLUMNS, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_REORDER_COLUMNS, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
-			set_note(x, c, "the columns' order changes");
-			set_owner(x, c, owner);
+			diff_set_note(x, c, "the columns' order changes");
+			diff_set_owner(x, c, owner);
 		}
 	}
 	return;
@@ -994,12 +994,12 @@ drops:
 		if (j < tb->ncolumns)
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_DROP_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
+		if ((c = diff_add(x, DIFF_DROP_COLUMN, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
 			c->pair = p;
 			c->ca = ca;
-			c->object = obj_column(x, ta, ca->name);
-			set_note(x, c, "drops column %s.%s and its values", ta->name, ca->name);
-			set_owner(x, c, owner);
+			c->object = diff_obj_column(x, ta, ca->name);
+			diff_set_note(x, c, "drops column %s.%s and its values", ta->name, ca->name);
+			diff_set_owner(x, c, owner);
 		}
 	}
 }
@@ -1041,7 +1041,7 @@ static const struct diff_table *fk_target(const struct diff *d, const struct sch
 {
 	const char *nsp = fk->ref_schema ? fk->ref_schema : holder->schema;
 
-	return pair_of_a_name(d, nsp, fk->ref_table);
+	return diff_pair_of_a_name(d, nsp, fk->ref_table);
 }
 
 static int fk_eq(const struct diff *d, const struct diff_table *p, const struct schema_fk *a,
@@ -1064,7 +1064,7 @@ static int fk_eq(const struct diff *d, const struct diff_table *p, const struct 
 	if (a->ref_columns.n != b->ref_columns.n)
 		return 0;
 	for (i = 0; i < a->ref_columns.n; i++) {
-		const char *n = rp && rp->b ? col_to_b(d, rp, a->ref_columns.v[i]) : a->ref_columns.v[i];
+		const char *n = rp && rp->b ? diff_col_to_b(d, rp, a->ref_columns.v[i]) : a->ref_columns.v[i];
 		if (!n || !name_eq(d, n, b->ref_columns.v[i]))
 			return 0;
 	}
@@ -1079,7 +1079,7 @@ static char *obj_fk(struct ctx *x, const struct schema_table *t, const struct sc
 	char *s;
 
 	sbuf_adds(&tail, " -> ");
-	add_display(&tail, fk->ref_schema, fk->ref_table);
+	diff_add_display(&tail, fk->ref_schema, fk->ref_table);
 	if (fk->ref_columns.n)
 		add_list(&tail, &fk->ref_columns);
 	s = obj_constraint(x, t, "foreign key", fk->name, &fk->columns, tail.buf);
@@ -1087,7 +1087,7 @@ static char *obj_fk(struct ctx *x, const struct schema_table *t, const struct sc
 	return s;
 }
 
-char *obj_check(struct ctx *x, const struct schema_table *t, const struct schema_check *k)
+char *diff_obj_check(struct ctx *x, const struct schema_table *t, const struct schema_check *k)
 {
 	struct sbuf tail = SBUF_INIT;
 	char *s;
@@ -1192,16 +1192,16 @@ static void rename_constraint(struct ctx *x, struct diff_table *p, const char *f
 	struct sbuf sb = SBUF_INIT;
 
 	p->changed = 1;
-	if (!(c = add(x, DIFF_RENAME_CONSTRAINT, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE)))
+	if (!(c = diff_add(x, DIFF_RENAME_CONSTRAINT, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE)))
 		return;
 	c->pair = p;
 	c->old_name = from;
 	c->new_name = to;
 	display_table(&sb, p->b);
 	sbuf_addf(&sb, " constraint %s", to);
-	c->object = detach(x, &sb);
-	set_note(x, c, "%s renamed from %s", what, from);
-	set_owner(x, c, p->b->name);
+	c->object = diff_detach(x, &sb);
+	diff_set_note(x, c, "%s renamed from %s", what, from);
+	diff_set_owner(x, c, p->b->name);
 }
 
 /* part 0: drops; part 1: renames and additions. */
@@ -1228,46 +1228,46 @@ static void constraint_changes(struct ctx *x, struct diff_table *p, int part)
 	if (!pk_same && !pk_renamed) {
 		p->changed = 1;
 		if (ta->pk.columns.n &&
-		    (c = add(x, DIFF_DROP_PRIMARY_KEY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		    (c = diff_add(x, DIFF_DROP_PRIMARY_KEY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->old_name = ta->pk.name;
 			c->object = obj_constraint(x, ta, "primary key", NULL, &ta->pk.columns, NULL);
-			set_owner(x, c, owner);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < ta->nuniques; i++) {
 		if (mu[i] >= 0)
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_DROP_UNIQUE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_UNIQUE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->ua = &ta->uniques[i];
 			c->object = obj_constraint(x, ta, "unique", ta->uniques[i].name,
 			                           &ta->uniques[i].columns, NULL);
-			set_owner(x, c, owner);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < ta->nchecks; i++) {
 		if (mk[i] >= 0)
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_DROP_CHECK, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_CHECK, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->ka = &ta->checks[i];
-			c->object = obj_check(x, ta, &ta->checks[i]);
-			set_owner(x, c, owner);
+			c->object = diff_obj_check(x, ta, &ta->checks[i]);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < ta->nfks; i++) {
 		if (mf[i] >= 0)
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_DROP_FK, fk_phase(d, 0), STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_FK, fk_phase(d, 0), STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->fa = &ta->fks[i];
 			c->fk_table = ta;
 			c->object = obj_fk(x, ta, &ta->fks[i]);
-			set_owner(x, c, owner);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	goto out;
@@ -1286,51 +1286,51 @@ adds:
 	/* Then what B adds. */
 	if (!pk_same && !pk_renamed && tb->pk.columns.n) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ADD_PRIMARY_KEY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_ADD_PRIMARY_KEY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->new_name = tb->pk.name;
 			c->object = obj_constraint(x, tb, "primary key", NULL, &tb->pk.columns, NULL);
-			set_note(x, c, "fails if the key has duplicates or NULLs");
-			set_owner(x, c, owner);
+			diff_set_note(x, c, "fails if the key has duplicates or NULLs");
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (j = 0; j < tb->nuniques; j++) {
 		if (matched_b(mu, ta->nuniques, j))
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_ADD_UNIQUE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_ADD_UNIQUE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->ub = &tb->uniques[j];
 			c->object = obj_constraint(x, tb, "unique", tb->uniques[j].name,
 			                           &tb->uniques[j].columns, NULL);
-			set_note(x, c, "fails if %s has duplicates", tb->name);
-			set_owner(x, c, owner);
+			diff_set_note(x, c, "fails if %s has duplicates", tb->name);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (j = 0; j < tb->nchecks; j++) {
 		if (matched_b(mk, ta->nchecks, j))
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_ADD_CHECK, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_ADD_CHECK, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->kb = &tb->checks[j];
-			c->object = obj_check(x, tb, &tb->checks[j]);
-			set_note(x, c, "fails if a row of %s breaks it", tb->name);
-			set_owner(x, c, owner);
+			c->object = diff_obj_check(x, tb, &tb->checks[j]);
+			diff_set_note(x, c, "fails if a row of %s breaks it", tb->name);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (j = 0; j < tb->nfks; j++) {
 		if (matched_b(mf, ta->nfks, j))
 			continue;
 		p->changed = 1;
-		if ((c = add(x, DIFF_ADD_FK, fk_phase(d, 1), STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_ADD_FK, fk_phase(d, 1), STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->fb = &tb->fks[j];
 			c->fk_table = tb;
 			c->object = obj_fk(x, tb, &tb->fks[j]);
-			set_note(x, c, "fails if a row of %s has no parent in %s", tb->name,
-			         tb->fks[j].ref_table);
-			set_owner(x, c, owner);
+			diff_set_note(x, c, "fails if a row of %s has no parent in %s", tb->name,
+			              tb->fks[j].ref_table);
+			diff_set_owner(x, c, owner);
 		}
 	}
 out:
@@ -1349,51 +1349,51 @@ static void option_changes(struct ctx *x, struct diff_table *p)
 
 	if (ta->strict != tb->strict) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE,
-		             tb->strict ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE,
+		                  tb->strict ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
 			if (tb->strict)
-				set_note(x, c, "becomes STRICT: fails if a value does not fit its column's type");
+				diff_set_note(x, c, "becomes STRICT: fails if a value does not fit its column's type");
 			else
-				set_note(x, c, "is no longer STRICT");
-			set_owner(x, c, tb->name);
+				diff_set_note(x, c, "is no longer STRICT");
+			diff_set_owner(x, c, tb->name);
 		}
 	}
 	if (ta->without_rowid != tb->without_rowid) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE,
-		             tb->without_rowid ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE,
+		                  tb->without_rowid ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
 			if (tb->without_rowid)
-				set_note(x, c, "becomes WITHOUT ROWID: fails on NULLs in the primary key; "
-				         "rowids are not kept");
+				diff_set_note(x, c, "becomes WITHOUT ROWID: fails on NULLs in the primary key; "
+				              "rowids are not kept");
 			else
-				set_note(x, c, "gets a rowid (no longer WITHOUT ROWID)");
-			set_owner(x, c, tb->name);
+				diff_set_note(x, c, "gets a rowid (no longer WITHOUT ROWID)");
+			diff_set_owner(x, c, tb->name);
 		}
 	}
 	if (strcmp(ta->options ? ta->options : "", tb->options ? tb->options : "") ||
 	    ta->unlogged != tb->unlogged) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
-			set_note(x, c, ta->unlogged == tb->unlogged ? "storage parameters change" :
+			diff_set_note(x, c, ta->unlogged == tb->unlogged ? "storage parameters change" :
 			               tb->unlogged ? "becomes UNLOGGED (rewritten; its rows are lost in a "
 			                              "crash and not replicated)" :
 			               "becomes LOGGED (rewritten, and written to the WAL)");
-			set_owner(x, c, tb->name);
+			diff_set_owner(x, c, tb->name);
 		}
 	}
 	if (ta->virtual_table && tb->virtual_table && !diff_sql_equal(SCHEMA_SQLITE, ta->sql, tb->sql, NULL)) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
 			c->pair = p;
 			c->object = obj_table(x, tb);
-			set_note(x, c, "virtual table definition changes: re-created empty");
-			set_owner(x, c, tb->name);
+			diff_set_note(x, c, "virtual table definition changes: re-created empty");
+			diff_set_owner(x, c, tb->name);
 		}
 	}
 }
@@ -1411,7 +1411,7 @@ static int references_b(const struct diff *d, const struct schema_table *from,
 		if (name_eq(d, from->fks[i].ref_table, to->name) && name_eq(d, nsp, to->schema))
 			return 1;
 	}
-	return d->engine == SCHEMA_PG && table_is_child_of(d, from, to);
+	return d->engine == SCHEMA_PG && diff_pg_table_is_child_of(d, from, to);
 }
 
 /* Depth-first: every table t references comes before t. */
@@ -1488,34 +1488,34 @@ static void table_changes(struct ctx *x)
 		struct diff_table *p = d->pairs[i];
 		if (!table_renamed(d, p))
 			continue;
-		if ((c = add(x, DIFF_RENAME_TABLE, DIFF_P_RENAME_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_RENAME_TABLE, DIFF_P_RENAME_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, p->b);
-			set_note(x, c, "renamed from %s", p->a->name);
-			set_owner(x, c, p->b->name);
+			diff_set_note(x, c, "renamed from %s", p->a->name);
+			diff_set_owner(x, c, p->b->name);
 		}
 	}
 	/* Creations, referenced tables first. */
 	order = ordered_pairs(x, 1, &n);
 	for (k = 0; order && k < n; k++) {
 		struct diff_table *p = order[k];
-		if ((c = add(x, DIFF_CREATE_TABLE, partition_phase(d, p), STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_TABLE, diff_pg_partition_phase(d, p), STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->object = obj_table(x, p->b);
-			set_owner(x, c, p->b->name);
+			diff_set_owner(x, c, p->b->name);
 		}
 		/* PostgreSQL adds the new table's foreign keys once every table exists. */
 		if (d->engine != SCHEMA_SQLITE) {
 			for (i = 0; i < p->b->nfks; i++) {
-				if (!(c = add(x, DIFF_ADD_FK, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE)))
+				if (!(c = diff_add(x, DIFF_ADD_FK, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE)))
 					break;
 				c->pair = p;
 				c->fb = &p->b->fks[i];
 				c->fk_table = p->b;
 				c->implied = 1;
 				c->object = obj_fk(x, p->b, &p->b->fks[i]);
-				set_note(x, c, "of the new table %s", p->b->name);
-				set_owner(x, c, p->b->name);
+				diff_set_note(x, c, "of the new table %s", p->b->name);
+				diff_set_owner(x, c, p->b->name);
 			}
 		}
 	}
@@ -1536,7 +1536,7 @@ static void table_changes(struct ctx *x)
 			continue;
 		}
 		if (d->engine == SCHEMA_PG)
-			unparent_changes(x, p);
+			diff_pg_unparent_changes(x, p);
 		column_changes(x, p, 0);
 		constraint_changes(x, p, 0);
 		column_changes(x, p, 1);
@@ -1544,7 +1544,7 @@ static void table_changes(struct ctx *x)
 		column_changes(x, p, 2);
 		option_changes(x, p);
 		if (d->engine == SCHEMA_PG)
-			partition_changes(x, p);
+			diff_pg_partition_changes(x, p);
 		if (x->oom || !x->o || !x->o->needs_rebuild || !p->changed || d->n == first)
 			continue;
 		r = x->o->needs_rebuild(d, p, &why);
@@ -1556,14 +1556,14 @@ static void table_changes(struct ctx *x)
 			continue;
 		p->rebuild = 1;
 		p->rebuild_why = why;
-		if ((c = add(x, DIFF_REBUILD_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_REBUILD_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->seq = reserved;
 			c->pair = p;
 			c->implied = 1;
 			c->object = obj_table(x, p->b);
-			set_note(x, c, "SQLite's ALTER TABLE cannot do it (%s): the table is rebuilt "
-			         "(new table, copy of the rows, swap)", why ? why : "");
-			set_owner(x, c, p->b->name);
+			diff_set_note(x, c, "SQLite's ALTER TABLE cannot do it (%s): the table is rebuilt "
+			              "(new table, copy of the rows, swap)", why ? why : "");
+			diff_set_owner(x, c, p->b->name);
 		}
 	}
 	/* Drops, referencing tables first. */
@@ -1576,22 +1576,22 @@ static void table_changes(struct ctx *x)
 				const struct diff_table *rp = fk_target(d, &p->a->fks[i], p->a);
 				if (!rp || rp->b || rp == p)
 					continue;
-				if (!(c = add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE)))
+				if (!(c = diff_add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE)))
 					break;
 				c->pair = p;
 				c->fa = &p->a->fks[i];
 				c->fk_table = p->a;
 				c->implied = 1;
 				c->object = obj_fk(x, p->a, &p->a->fks[i]);
-				set_note(x, c, "both tables are dropped");
-				set_owner(x, c, p->a->name);
+				diff_set_note(x, c, "both tables are dropped");
+				diff_set_owner(x, c, p->a->name);
 			}
 		}
-		if ((c = add(x, DIFF_DROP_TABLE, DIFF_P_DROP_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
+		if ((c = diff_add(x, DIFF_DROP_TABLE, DIFF_P_DROP_TABLE, STRATA_CHANGE_DESTRUCTIVE))) {
 			c->pair = p;
 			c->object = obj_table(x, p->a);
-			set_note(x, c, "drops table %s and its rows", p->a->name);
-			set_owner(x, c, p->a->name);
+			diff_set_note(x, c, "drops table %s and its rows", p->a->name);
+			diff_set_owner(x, c, p->a->name);
 		}
 	}
 	free(order);
@@ -1634,14 +1634,14 @@ static void key_dependents(struct ctx *x)
 				if (!q->b) {
 					/* Its table is dropped, but only after the key:
 					 * the foreign key goes first. */
-					if ((c = add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+					if ((c = diff_add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
 						c->pair = q;
 						c->fa = fa;
 						c->fk_table = q->a;
 						c->implied = 1;
 						c->object = obj_fk(x, q->a, fa);
-						set_note(x, c, "its table is dropped after the key it references");
-						set_owner(x, c, q->a->name);
+						diff_set_note(x, c, "its table is dropped after the key it references");
+						diff_set_owner(x, c, q->a->name);
 					}
 					continue;
 				}
@@ -1650,23 +1650,23 @@ static void key_dependents(struct ctx *x)
 						fb = &q->b->fks[g];
 				if (!fb)
 					continue; /* changed itself: already dropped and added */
-				if ((c = add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+				if ((c = diff_add(x, DIFF_DROP_FK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
 					c->pair = q;
 					c->fa = fa;
 					c->fk_table = q->a;
 					c->implied = 1;
 					c->object = obj_fk(x, q->a, fa);
-					set_note(x, c, "the key it references changes: dropped, then added again");
-					set_owner(x, c, q->b->name);
+					diff_set_note(x, c, "the key it references changes: dropped, then added again");
+					diff_set_owner(x, c, q->b->name);
 				}
-				if ((c = add(x, DIFF_ADD_FK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
+				if ((c = diff_add(x, DIFF_ADD_FK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
 					c->pair = q;
 					c->fb = fb;
 					c->fk_table = q->b;
 					c->implied = 1;
 					c->object = obj_fk(x, q->b, fb);
-					set_note(x, c, "added again after the change to the key it references");
-					set_owner(x, c, q->b->name);
+					diff_set_note(x, c, "added again after the change to the key it references");
+					diff_set_owner(x, c, q->b->name);
 				}
 			}
 		}
@@ -1689,12 +1689,12 @@ static void rename_notes(struct ctx *x)
 				if (cr->kind != DIFF_CREATE_TABLE || !same_columns(d, dr->pair->a, cr->pair->b) ||
 				    !name_eq(d, dr->pair->a->schema, cr->pair->b->schema))
 					continue;
-				set_note(x, dr, "drops table %s and its rows; possible rename of %s to %s (add "
-				         "'-- strata:renamed-from %s' to the CREATE TABLE %s line to keep them)",
-				         dr->pair->a->name, dr->pair->a->name, cr->pair->b->name,
-				         dr->pair->a->name, cr->pair->b->name);
-				set_note(x, cr, "possible rename of %s to %s", dr->pair->a->name,
-				         cr->pair->b->name);
+				diff_set_note(x, dr, "drops table %s and its rows; possible rename of %s to %s (add "
+				              "'-- strata:renamed-from %s' to the CREATE TABLE %s line to keep them)",
+				              dr->pair->a->name, dr->pair->a->name, cr->pair->b->name,
+				              dr->pair->a->name, cr->pair->b->name);
+				diff_set_note(x, cr, "possible rename of %s to %s", dr->pair->a->name,
+				              cr->pair->b->name);
 				break;
 			}
 		} else if (dr->kind == DIFF_DROP_COLUMN && !dr->implied) {
@@ -1703,11 +1703,11 @@ static void rename_notes(struct ctx *x)
 				if (cr->kind != DIFF_ADD_COLUMN || cr->pair != dr->pair || cr->note ||
 				    !type_eq(d, dr->ca->type, cr->cb->type))
 					continue;
-				set_note(x, dr, "drops column %s.%s and its values; possible rename of %s to %s "
-				         "(add '-- strata:renamed-from %s' to the line of column %s to keep them)",
-				         dr->pair->a->name, dr->ca->name, dr->ca->name, cr->cb->name,
-				         dr->ca->name, cr->cb->name);
-				set_note(x, cr, "possible rename of %s to %s", dr->ca->name, cr->cb->name);
+				diff_set_note(x, dr, "drops column %s.%s and its values; possible rename of %s to %s "
+				              "(add '-- strata:renamed-from %s' to the line of column %s to keep them)",
+				              dr->pair->a->name, dr->ca->name, dr->ca->name, cr->cb->name,
+				              dr->ca->name, cr->cb->name);
+				diff_set_note(x, cr, "possible rename of %s to %s", dr->ca->name, cr->cb->name);
 				break;
 			}
 		}
@@ -1718,7 +1718,7 @@ static void rename_notes(struct ctx *x)
 
 static int index_eq(const struct diff *d, const struct schema_index *a, const struct schema_index *b)
 {
-	const struct diff_table *p = pair_of_a_name(d, a->schema, a->table);
+	const struct diff_table *p = diff_pair_of_a_name(d, a->schema, a->table);
 	const char *tname = p && p->b ? p->b->name : a->table;
 	size_t k;
 
@@ -1738,7 +1738,7 @@ static int index_eq(const struct diff *d, const struct schema_index *a, const st
 		if ((ka->column == NULL) != (kb->column == NULL))
 			return 0;
 		if (ka->column) {
-			const char *n = col_to_b(d, p, ka->column);
+			const char *n = diff_col_to_b(d, p, ka->column);
 			if (!n || !name_eq(d, n, kb->column))
 				return 0;
 		} else if (!diff_sql_equal(d->engine, ka->expression, kb->expression, p)) {
@@ -1760,10 +1760,10 @@ static char *obj_index(struct ctx *x, const struct schema_index *ix)
 	struct sbuf sb = SBUF_INIT;
 
 	sbuf_adds(&sb, "index ");
-	add_display(&sb, ix->schema, ix->name);
+	diff_add_display(&sb, ix->schema, ix->name);
 	sbuf_adds(&sb, " on ");
 	sbuf_adds(&sb, ix->table);
-	return detach(x, &sb);
+	return diff_detach(x, &sb);
 }
 
 static void index_key_list(struct sbuf *sb, const struct schema_index *ix)
@@ -1829,25 +1829,25 @@ static void index_changes(struct ctx *x)
 
 	for (i = 0; i < d->a->nindexes; i++) {
 		const struct schema_index *ia = d->a->indexes[i], *ib;
-		const struct diff_table *p = pair_of_a_name(d, ia->schema, ia->table);
+		const struct diff_table *p = diff_pair_of_a_name(d, ia->schema, ia->table);
 
 		if ((p && !p->b) || on_changing_view(d, d->a, ia->schema, ia->table))
 			continue; /* goes with its table or view */
 		ib = schema_find_index(d->b, ia->schema, ia->name);
 		if (ib && index_eq(d, ia, ib) &&
-		    !uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL))
+		    !diff_pg_uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL))
 			continue;
-		if ((c = add(x, DIFF_DROP_INDEX, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_INDEX, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
 			c->ia = ia;
 			c->ib = ib;
 			c->object = obj_index(x, ia);
 			if (ib && index_eq(d, ia, ib))
-				set_note(x, c, "uses a function that is re-made: dropped and created again");
+				diff_set_note(x, c, "uses a function that is re-made: dropped and created again");
 			else if (ib)
-				set_note(x, c, "its definition changes: dropped and created again");
+				diff_set_note(x, c, "its definition changes: dropped and created again");
 			if (ib && index_eq(d, ia, ib))
 				c->follows = DIFF_FOLLOWS_BEFORE;
-			set_owner(x, c, p && p->b ? p->b->name : ia->table);
+			diff_set_owner(x, c, p && p->b ? p->b->name : ia->table);
 		}
 	}
 	for (i = 0; i < d->b->nindexes; i++) {
@@ -1858,9 +1858,9 @@ static void index_changes(struct ctx *x)
 
 		if (on_changing_view(d, d->b, ib->schema, ib->table))
 			continue;
-		p = pair_of_b_name(d, ib->schema, ib->table);
+		p = diff_pair_of_b_name(d, ib->schema, ib->table);
 		if (ia && !(p && !p->a) && index_eq(d, ia, ib)) {
-			fn = uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL);
+			fn = diff_pg_uses_remade_function(d, SCHEMA_OBJ_INDEX, ia->schema, ia->name, NULL);
 			rc = p ? on_remade_column(d, p, ib) : 0;
 			if (!(p && (p->rebuild || rc)) && !fn)
 				continue;
@@ -1868,8 +1868,8 @@ static void index_changes(struct ctx *x)
 			 * drops it with a generated column that is made again. */
 			implied = 1;
 		}
-		if ((c = add(x, DIFF_CREATE_INDEX, DIFF_P_CREATE_INDEX,
-		             ib->unique && !(p && !p->a) ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_INDEX, DIFF_P_CREATE_INDEX,
+		                  ib->unique && !(p && !p->a) ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
 			struct sbuf cols = SBUF_INIT;
 			c->ia = ia;
 			c->ib = ib;
@@ -1877,15 +1877,15 @@ static void index_changes(struct ctx *x)
 			c->object = obj_index(x, ib);
 			index_key_list(&cols, ib);
 			if (implied)
-				set_note(x, c, "re-created: %s drops it", p && p->rebuild ? "the rebuild of its table"
+				diff_set_note(x, c, "re-created: %s drops it", p && p->rebuild ? "the rebuild of its table"
 				                                          : fn ? "re-making a function it uses"
 				                                                : "re-making its column");
 			else if (c->cls == STRATA_CHANGE_DATA_DEPENDENT)
-				set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
+				diff_set_note(x, c, "unique: fails if %s has duplicates in %s", ib->table, cols.buf);
 			sbuf_release(&cols);
 			if (implied && !(p && p->rebuild) && (fn || rc == 2))
 				c->follows = DIFF_FOLLOWS_AFTER;
-			set_owner(x, c, ib->table);
+			diff_set_owner(x, c, ib->table);
 			if (implied)
 				c->cls = STRATA_CHANGE_SAFE;
 		}
@@ -1938,7 +1938,7 @@ static int disturbs_(const struct diff *d, const struct diff_table *p)
 
 /* Computed once per pair (after the table changes): views and triggers ask
  * for every table they might name. */
-int disturbs(const struct diff *d, const struct diff_table *p)
+int diff_disturbs(const struct diff *d, const struct diff_table *p)
 {
 	(void)d;
 	return p->disturbed;
@@ -1975,7 +1975,7 @@ static int stands_on_changes(const struct diff *d, const char *text, const unsig
 
 	for (i = 0; i < d->npairs; i++) {
 		const struct diff_table *p = d->pairs[i];
-		if (p->a && disturbs(d, p) && diff_sql_mentions(d->engine, text, p->a->name))
+		if (p->a && diff_disturbs(d, p) && diff_sql_mentions(d->engine, text, p->a->name))
 			return 1;
 	}
 	for (i = 0; drop && i < d->a->nviews; i++)
@@ -1992,20 +1992,20 @@ static const char *disturbed_owner(const struct diff *d, const char *text)
 
 	for (i = 0; i < d->npairs; i++) {
 		const struct diff_table *p = d->pairs[i];
-		if (p->a && disturbs(d, p) && diff_sql_mentions(d->engine, text, p->a->name))
+		if (p->a && diff_disturbs(d, p) && diff_sql_mentions(d->engine, text, p->a->name))
 			return p->b ? p->b->name : p->a->name;
 	}
 	return NULL;
 }
 
-char *obj_named(struct ctx *x, const char *what, const char *nsp, const char *name)
+char *diff_obj_named(struct ctx *x, const char *what, const char *nsp, const char *name)
 {
 	struct sbuf sb = SBUF_INIT;
 
 	sbuf_adds(&sb, what);
 	sbuf_addc(&sb, ' ');
-	add_display(&sb, nsp, name);
-	return detach(x, &sb);
+	diff_add_display(&sb, nsp, name);
+	return diff_detach(x, &sb);
 }
 
 /* Views in order: a view after every view its text names (which = 'b' uses
@@ -2060,8 +2060,8 @@ static void view_changes(struct ctx *x)
 		const struct schema_view *va = d->a->views[i];
 		const struct schema_view *vb = schema_find_view(d->b, va->schema, va->name);
 		if (!vb || !view_eq(d, va, vb) || stands_on_changes(d, view_text(va), NULL) ||
-		    uses_remade_function(d, va->materialized ? SCHEMA_OBJ_MATVIEW : SCHEMA_OBJ_VIEW,
-		                         va->schema, va->name, NULL))
+		    diff_pg_uses_remade_function(d, va->materialized ? SCHEMA_OBJ_MATVIEW : SCHEMA_OBJ_VIEW,
+		                                 va->schema, va->name, NULL))
 			drop[i] = 1;
 	}
 	/* Views over dropped views go too, until nothing more falls. */
@@ -2096,19 +2096,19 @@ static void view_changes(struct ctx *x)
 	for (k = n; k-- > 0;) {
 		const struct schema_view *va = d->a->views[order[k]];
 		const struct schema_view *vb = schema_find_view(d->b, va->schema, va->name);
-		struct diff_change *c = add(x, DIFF_DROP_VIEW, DIFF_P_DROP_VIEW, STRATA_CHANGE_SAFE);
+		struct diff_change *c = diff_add(x, DIFF_DROP_VIEW, DIFF_P_DROP_VIEW, STRATA_CHANGE_SAFE);
 		if (!c)
 			break;
 		c->va = va;
 		c->vb = vb;
-		c->object = obj_named(x, va->materialized ? "materialized view" : "view", va->schema, va->name);
+		c->object = diff_obj_named(x, va->materialized ? "materialized view" : "view", va->schema, va->name);
 		if (vb && view_eq(d, va, vb)) {
 			c->implied = 1;
-			set_note(x, c, "dropped around changes to what it reads, then re-created");
+			diff_set_note(x, c, "dropped around changes to what it reads, then re-created");
 		} else if (vb) {
-			set_note(x, c, "its definition changes: dropped and created again");
+			diff_set_note(x, c, "its definition changes: dropped and created again");
 		}
-		set_owner(x, c, disturbed_owner(d, view_text(va)));
+		diff_set_owner(x, c, disturbed_owner(d, view_text(va)));
 	}
 	memset(mark, 0, d->a->nviews + d->b->nviews + 1);
 	n = 0;
@@ -2117,17 +2117,17 @@ static void view_changes(struct ctx *x)
 			view_visit(d, d->b, i, mark, create, order, &n);
 	for (k = 0; k < n; k++) {
 		const struct schema_view *vb = d->b->views[order[k]];
-		struct diff_change *c = add(x, DIFF_CREATE_VIEW, DIFF_P_CREATE_VIEW, STRATA_CHANGE_SAFE);
+		struct diff_change *c = diff_add(x, DIFF_CREATE_VIEW, DIFF_P_CREATE_VIEW, STRATA_CHANGE_SAFE);
 		if (!c)
 			break;
 		c->vb = vb;
 		c->va = schema_find_view(d->a, vb->schema, vb->name);
 		c->implied = implied[order[k]];
-		c->object = obj_named(x, vb->materialized ? "materialized view" : "view", vb->schema, vb->name);
+		c->object = diff_obj_named(x, vb->materialized ? "materialized view" : "view", vb->schema, vb->name);
 		if (c->implied)
-			set_note(x, c, "re-created after the changes under it");
+			diff_set_note(x, c, "re-created after the changes under it");
 		if (c->va)
-			set_owner(x, c, disturbed_owner(d, view_text(c->va)));
+			diff_set_owner(x, c, disturbed_owner(d, view_text(c->va)));
 	}
 	goto out;
 nomem:
@@ -2142,7 +2142,7 @@ out:
 
 static int trigger_eq(const struct diff *d, const struct schema_trigger *a, const struct schema_trigger *b)
 {
-	const struct diff_table *p = pair_of_a_name(d, a->schema, a->table);
+	const struct diff_table *p = diff_pair_of_a_name(d, a->schema, a->table);
 	const char *tname = p && p->b ? p->b->name : a->table;
 
 	return name_eq(d, tname, b->table) && diff_sql_equal(d->engine, a->sql, b->sql, NULL);
@@ -2160,7 +2160,7 @@ static const void *table_object_peer(const struct diff *d, enum diff_peer kind,
                                      const struct schema *s, const char *nsp, const char *name,
                                      const char *on, int to_b)
 {
-	const struct diff_table *p = to_b ? pair_of_a_name(d, nsp, on) : pair_of_b_name(d, nsp, on);
+	const struct diff_table *p = to_b ? diff_pair_of_a_name(d, nsp, on) : diff_pair_of_b_name(d, nsp, on);
 	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
 	const char *table = p ? (other ? other->name : NULL) : on;
 	size_t i, n = kind == DIFF_PEER_TRIGGER ? s->ntriggers : s->npolicies;
@@ -2179,14 +2179,14 @@ static const void *table_object_peer(const struct diff *d, enum diff_peer kind,
 	return NULL;
 }
 
-const struct schema_trigger *trigger_peer(const struct diff *d, const struct schema *s,
-                                          const struct schema_trigger *t, int to_b)
+const struct schema_trigger *diff_trigger_peer(const struct diff *d, const struct schema *s,
+                                               const struct schema_trigger *t, int to_b)
 {
 	return table_object_peer(d, DIFF_PEER_TRIGGER, s, t->schema, t->name, t->table, to_b);
 }
 
-const struct schema_policy *policy_peer(const struct diff *d, const struct schema *s,
-                                        const struct schema_policy *t, int to_b)
+const struct schema_policy *diff_policy_peer(const struct diff *d, const struct schema *s,
+                                             const struct schema_policy *t, int to_b)
 {
 	return table_object_peer(d, DIFF_PEER_POLICY, s, t->schema, t->name, t->table, to_b);
 }
@@ -2211,7 +2211,7 @@ static int trigger_follows(const struct diff *d, const struct schema_trigger *ra
 	const struct diff_change *v;
 
 	if (d->engine != SCHEMA_PG || !ra ||
-	    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+	    diff_pg_uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
 		return 0;
 	if ((v = on_dropped_view(d, ra)) != NULL) {
 		*owner = v->owner;
@@ -2232,8 +2232,8 @@ static void trigger_changes(struct ctx *x)
 	}
 	for (i = 0; i < d->a->ntriggers; i++) {
 		const struct schema_trigger *ra = d->a->triggers[i];
-		const struct schema_trigger *rb = trigger_peer(d, d->b, ra, 1);
-		const struct diff_table *p = pair_of_a_name(d, ra->schema, ra->table);
+		const struct schema_trigger *rb = diff_trigger_peer(d, d->b, ra, 1);
+		const struct diff_table *p = diff_pair_of_a_name(d, ra->schema, ra->table);
 		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
@@ -2244,36 +2244,36 @@ static void trigger_changes(struct ctx *x)
 			/* Kept, unless it stands on what changes: its own table
 			 * (SQLite's rebuild drops it; PostgreSQL refuses to alter a
 			 * column a trigger names) or, on SQLite, a table its body uses. */
-			if (!((p && disturbs(d, p)) ||
+			if (!((p && diff_disturbs(d, p)) ||
 			      (d->engine == SCHEMA_SQLITE && stands_on_changes(d, ra->sql, NULL)) ||
 			      (d->engine == SCHEMA_PG &&
 			       (on_dropped_view(d, ra) ||
-			        uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name)))))
+			        diff_pg_uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name)))))
 				continue;
 			implied = 1;
 		}
 		drop[i] = 1;
-		if ((c = add(x, DIFF_DROP_TRIGGER, DIFF_P_DROP_TRIGGER, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_TRIGGER, DIFF_P_DROP_TRIGGER, STRATA_CHANGE_SAFE))) {
 			c->ra = ra;
 			c->rb = rb;
 			c->implied = implied;
-			c->object = obj_named(x, "trigger", ra->schema, ra->name);
+			c->object = diff_obj_named(x, "trigger", ra->schema, ra->name);
 			if (implied)
-				set_note(x, c, "dropped around changes to %s or what it calls, then re-created",
-				         ra->table);
+				diff_set_note(x, c, "dropped around changes to %s or what it calls, then re-created",
+				              ra->table);
 			else if (rb)
-				set_note(x, c, "its definition changes: dropped and created again");
-			if (!(implied && !(p && disturbs(d, p)) && trigger_follows(d, ra, &owner)))
+				diff_set_note(x, c, "its definition changes: dropped and created again");
+			if (!(implied && !(p && diff_disturbs(d, p)) && trigger_follows(d, ra, &owner)))
 				owner = p && p->b ? p->b->name : ra->table;
 			if (implied && d->engine == SCHEMA_PG &&
-			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+			    diff_pg_uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
 				c->follows = DIFF_FOLLOWS_BEFORE;
-			set_owner(x, c, owner);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	for (i = 0; i < d->b->ntriggers; i++) {
 		const struct schema_trigger *rb = d->b->triggers[i];
-		const struct schema_trigger *ra = trigger_peer(d, d->a, rb, 0);
+		const struct schema_trigger *ra = diff_trigger_peer(d, d->a, rb, 0);
 		const char *owner = NULL;
 		struct diff_change *c;
 		int implied = 0;
@@ -2283,25 +2283,25 @@ static void trigger_changes(struct ctx *x)
 				if (d->a->triggers[k] == ra)
 					break;
 			if (k < d->a->ntriggers && !drop[k]) {
-				const struct diff_table *p = pair_of_a_name(d, ra->schema, ra->table);
+				const struct diff_table *p = diff_pair_of_a_name(d, ra->schema, ra->table);
 				if (!(p && !p->b))
 					continue;
 			}
 			implied = k < d->a->ntriggers && drop[k] && trigger_eq(d, ra, rb);
 		}
-		if ((c = add(x, DIFF_CREATE_TRIGGER, DIFF_P_CREATE_TRIGGER, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_TRIGGER, DIFF_P_CREATE_TRIGGER, STRATA_CHANGE_SAFE))) {
 			c->ra = ra;
 			c->rb = rb;
 			c->implied = implied;
-			c->object = obj_named(x, "trigger", rb->schema, rb->name);
+			c->object = diff_obj_named(x, "trigger", rb->schema, rb->name);
 			if (implied)
-				set_note(x, c, "re-created after the changes to %s or what it calls", rb->table);
+				diff_set_note(x, c, "re-created after the changes to %s or what it calls", rb->table);
 			if (!(implied && trigger_follows(d, ra, &owner)))
 				owner = rb->table;
 			if (implied && d->engine == SCHEMA_PG &&
-			    uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
+			    diff_pg_uses_remade_function(d, SCHEMA_OBJ_TRIGGER, ra->schema, ra->table, ra->name))
 				c->follows = DIFF_FOLLOWS_AFTER;
-			set_owner(x, c, owner);
+			diff_set_owner(x, c, owner);
 		}
 	}
 	free(drop);
@@ -2335,13 +2335,13 @@ static size_t call_depth(const struct diff *d, const struct schema *s,
 		const struct schema_dep *x = s->deps[i];
 		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_FUNCTION ||
 		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
-		    !str_eq(x->sub, f->args))
+		    !diff_str_eq(x->sub, f->args))
 			continue;
 		for (k = 0; k < s->nfunctions; k++) {
 			const struct schema_function *g = s->functions[k];
 			size_t dg;
 			if (!name_eq(d, g->schema, x->ref_schema) || !name_eq(d, g->name, x->ref_name) ||
-			    !str_eq(g->args, x->ref_sub))
+			    !diff_str_eq(g->args, x->ref_sub))
 				continue;
 			dg = 1 + call_depth(d, s, g, level + 1, budget);
 			if (dg > depth)
@@ -2442,32 +2442,32 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		if (d->pairs[i]->a && d->pairs[i]->b && !d->pairs[i]->a->virtual_table)
 			pair_columns(&x, d->pairs[i]);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		pg_object_changes(&x);
+		diff_pg_object_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pgtype_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		remake_dependent_functions(&x);
+		diff_pg_remake_dependent_functions(&x);
 	if (!x.oom)
 		table_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		key_dependents(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		function_dependents(&x);
+		diff_pg_function_dependents(&x);
 	if (!x.oom)
 		index_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		exclude_changes(&x);
+		pgtype_exclude_changes(&x);
 	mark_disturbed(d);
 	if (!x.oom)
 		view_changes(&x);
 	if (!x.oom)
 		trigger_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		policy_changes(&x);
+		diff_pg_policy_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		comment_changes(&x);
+		diff_pg_comment_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
-		remade_comments(&x);
+		diff_pg_remade_comments(&x);
 	if (!x.oom)
 		rename_notes(&x);
 	for (i = 0; !x.oom && i < d->n; i++)

@@ -4,7 +4,7 @@
  * again (from the dependencies the server recorded, struct schema_dep),
  * row-level security and policies, and the PostgreSQL objects beside the
  * tables (schemas, extensions, enums, sequences, functions, comments).
- * The shared machinery (struct ctx, add(), the table pairs) is diff.c's,
+ * The shared machinery (struct ctx, diff_add(), the table pairs) is diff.c's,
  * declared in diff_int.h.
  */
 #include "diff_int.h"
@@ -37,8 +37,8 @@ static int function_remade(const struct diff *d, const char *nsp, const char *na
 /* 1 when A's object (named as struct schema_dep names it) uses, by the
  * dependencies PostgreSQL recorded, a function that d re-makes: it must go
  * before the function is dropped and come back after it is created. */
-int uses_remade_function(const struct diff *d, enum schema_object_kind kind, const char *nsp,
-                         const char *name, const char *sub)
+int diff_pg_uses_remade_function(const struct diff *d, enum schema_object_kind kind, const char *nsp,
+                                 const char *name, const char *sub)
 {
 	size_t i;
 
@@ -93,26 +93,26 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
 			break;
 		}
 	}
-	if (k == n && (c = add(x, DIFF_DROP_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+	if (k == n && (c = diff_add(x, DIFF_DROP_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
 		c->pair = p;
 		c->ca = ca;
 		c->implied = 1;
-		c->object = obj_column(x, p->a, ca->name);
-		set_note(x, c, "generated from function %s, which is re-made: dropped, then added "
-		         "again (its values are computed again)", fname);
+		c->object = diff_obj_column(x, p->a, ca->name);
+		diff_set_note(x, c, "generated from function %s, which is re-made: dropped, then added "
+		              "again (its values are computed again)", fname);
 		c->follows = DIFF_FOLLOWS_BEFORE;
-		set_owner(x, c, p->b ? p->b->name : p->a->name);
+		diff_set_owner(x, c, p->b ? p->b->name : p->a->name);
 	}
 	if (!cb || !cb->generated)
 		return;
-	if ((c = add(x, DIFF_ADD_COLUMN, DIFF_P_CREATE_INDEX, STRATA_CHANGE_SAFE))) {
+	if ((c = diff_add(x, DIFF_ADD_COLUMN, DIFF_P_CREATE_INDEX, STRATA_CHANGE_SAFE))) {
 		c->pair = p;
 		c->cb = cb;
 		c->implied = 1;
-		c->object = obj_column(x, p->b, cb->name);
-		set_note(x, c, "added again after function %s is re-made", fname);
+		c->object = diff_obj_column(x, p->b, cb->name);
+		diff_set_note(x, c, "added again after function %s is re-made", fname);
 		c->follows = DIFF_FOLLOWS_AFTER;
-		set_owner(x, c, p->b->name);
+		diff_set_owner(x, c, p->b->name);
 	}
 }
 
@@ -124,7 +124,7 @@ static void generated_dependent(struct ctx *x, struct diff_table *p, const struc
  * indexes and triggers are seen to where they are diffed. Each is marked
  * (follows) for --per-table, which puts one half with the function.
  */
-void function_dependents(struct ctx *x)
+void diff_pg_function_dependents(struct ctx *x)
 {
 	struct diff *d = x->d;
 	size_t i, k, n = d->n;
@@ -138,7 +138,7 @@ void function_dependents(struct ctx *x)
 		if ((dep->kind != SCHEMA_OBJ_CONSTRAINT && dep->kind != SCHEMA_OBJ_COLUMN) ||
 		    dep->ref_kind != SCHEMA_OBJ_FUNCTION || !dep->sub ||
 		    !function_remade(d, dep->ref_schema, dep->ref_name, dep->ref_sub) ||
-		    !(p = pair_of_a_name(d, dep->schema, dep->name)))
+		    !(p = diff_pair_of_a_name(d, dep->schema, dep->name)))
 			continue;
 		if (dep->kind == SCHEMA_OBJ_CONSTRAINT) {
 			const struct schema_check *ka = NULL, *kb = NULL;
@@ -155,28 +155,28 @@ void function_dependents(struct ctx *x)
 				}
 			if (moved)
 				continue;
-			if ((c = add(x, DIFF_DROP_CHECK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_DROP_CHECK, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
 				c->pair = p;
 				c->ka = ka;
 				c->implied = 1;
-				c->object = obj_check(x, p->a, ka);
-				set_note(x, c, "uses function %s, which is re-made: dropped, then added again",
-				         dep->ref_name);
+				c->object = diff_obj_check(x, p->a, ka);
+				diff_set_note(x, c, "uses function %s, which is re-made: dropped, then added again",
+				              dep->ref_name);
 				c->follows = DIFF_FOLLOWS_BEFORE;
-				set_owner(x, c, p->b ? p->b->name : p->a->name);
+				diff_set_owner(x, c, p->b ? p->b->name : p->a->name);
 			}
 			for (k = 0; p->b && k < p->b->nchecks; k++)
 				if (check_eq(d, p, ka, &p->b->checks[k], 0))
 					kb = &p->b->checks[k];
-			if (kb && (c = add(x, DIFF_ADD_CHECK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
+			if (kb && (c = diff_add(x, DIFF_ADD_CHECK, DIFF_P_ADD_FK, STRATA_CHANGE_DATA_DEPENDENT))) {
 				c->pair = p;
 				c->kb = kb;
 				c->implied = 1;
-				c->object = obj_check(x, p->b, kb);
-				set_note(x, c, "added again after function %s is re-made: fails if a row of %s "
-				         "breaks it under the new function", dep->ref_name, p->b->name);
+				c->object = diff_obj_check(x, p->b, kb);
+				diff_set_note(x, c, "added again after function %s is re-made: fails if a row of %s "
+				              "breaks it under the new function", dep->ref_name, p->b->name);
 				c->follows = DIFF_FOLLOWS_AFTER;
-				set_owner(x, c, p->b->name);
+				diff_set_owner(x, c, p->b->name);
 			}
 		} else {
 			const struct schema_column *ca = table_find_column(p->a, dep->sub), *cb = NULL;
@@ -188,16 +188,16 @@ void function_dependents(struct ctx *x)
 			}
 			if (!ca->default_sql)
 				continue;
-			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_ALTER_COLUMN, DIFF_P_DROP_FK, STRATA_CHANGE_SAFE))) {
 				c->pair = p;
 				c->ca = ca;
 				c->what = DIFF_COL_DEFAULT;
 				c->implied = 1;
-				c->object = obj_column(x, p->a, ca->name);
-				set_note(x, c, "its default uses function %s, which is re-made: dropped, then set "
-				         "again", dep->ref_name);
+				c->object = diff_obj_column(x, p->a, ca->name);
+				diff_set_note(x, c, "its default uses function %s, which is re-made: dropped, then set "
+				              "again", dep->ref_name);
 				c->follows = DIFF_FOLLOWS_BEFORE;
-				set_owner(x, c, p->b ? p->b->name : p->a->name);
+				diff_set_owner(x, c, p->b ? p->b->name : p->a->name);
 			}
 			for (k = 0; p->b && k < p->b->ncolumns; k++)
 				if (p->from[k] == ca)
@@ -217,16 +217,16 @@ void function_dependents(struct ctx *x)
 			}
 			if (k < n)
 				continue;
-			if ((c = add(x, DIFF_ALTER_COLUMN, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_ALTER_COLUMN, DIFF_P_ADD_FK, STRATA_CHANGE_SAFE))) {
 				c->pair = p;
 				c->ca = ca;
 				c->cb = cb;
 				c->what = DIFF_COL_DEFAULT;
 				c->implied = 1;
-				c->object = obj_column(x, p->b, cb->name);
-				set_note(x, c, "default set again after function %s is re-made", dep->ref_name);
+				c->object = diff_obj_column(x, p->b, cb->name);
+				diff_set_note(x, c, "default set again after function %s is re-made", dep->ref_name);
 				c->follows = DIFF_FOLLOWS_AFTER;
-				set_owner(x, c, p->b->name);
+				diff_set_owner(x, c, p->b->name);
 			}
 		}
 	}
@@ -239,54 +239,54 @@ void function_dependents(struct ctx *x)
 static int policy_kept(const struct diff *d, const struct schema_policy *a,
                        const struct schema_policy *b)
 {
-	const struct diff_table *p = pair_of_a_name(d, a->schema, a->table);
+	const struct diff_table *p = diff_pair_of_a_name(d, a->schema, a->table);
 
-	return diff_sql_equal(d->engine, a->sql, b->sql, NULL) && !(p && disturbs(d, p));
+	return diff_sql_equal(d->engine, a->sql, b->sql, NULL) && !(p && diff_disturbs(d, p));
 }
 
 /* Policies are dropped where triggers are (first) and made where they are
  * (last); a dropped table takes its own. ENABLE/FORCE ROW LEVEL SECURITY is
  * set with the table's other changes, after CREATE TABLE. */
-void policy_changes(struct ctx *x)
+void diff_pg_policy_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
 	size_t i;
 
 	for (i = 0; i < d->a->npolicies; i++) {
 		const struct schema_policy *pa = d->a->policies[i];
-		const struct schema_policy *pb = policy_peer(d, d->b, pa, 1);
-		const struct diff_table *p = pair_of_a_name(d, pa->schema, pa->table);
+		const struct schema_policy *pb = diff_policy_peer(d, d->b, pa, 1);
+		const struct diff_table *p = diff_pair_of_a_name(d, pa->schema, pa->table);
 		struct diff_change *c;
 
 		if ((p && !p->b) || (pb && policy_kept(d, pa, pb)))
 			continue;
-		if ((c = add(x, DIFF_DROP_POLICY, DIFF_P_DROP_TRIGGER, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_POLICY, DIFF_P_DROP_TRIGGER, STRATA_CHANGE_SAFE))) {
 			c->oa = pa;
 			c->ob = pb;
 			c->implied = pb && diff_sql_equal(d->engine, pa->sql, pb->sql, NULL);
-			c->object = obj_named(x, "policy", pa->schema, pa->name);
+			c->object = diff_obj_named(x, "policy", pa->schema, pa->name);
 			if (c->implied)
-				set_note(x, c, "dropped around changes to %s, then re-created", pa->table);
+				diff_set_note(x, c, "dropped around changes to %s, then re-created", pa->table);
 			else if (pb)
-				set_note(x, c, "its definition changes: dropped and created again");
-			set_owner(x, c, p && p->b ? p->b->name : pa->table);
+				diff_set_note(x, c, "its definition changes: dropped and created again");
+			diff_set_owner(x, c, p && p->b ? p->b->name : pa->table);
 		}
 	}
 	for (i = 0; i < d->b->npolicies; i++) {
 		const struct schema_policy *pb = d->b->policies[i];
-		const struct schema_policy *pa = policy_peer(d, d->a, pb, 0);
+		const struct schema_policy *pa = diff_policy_peer(d, d->a, pb, 0);
 		struct diff_change *c;
 
 		if (pa && policy_kept(d, pa, pb))
 			continue;
-		if ((c = add(x, DIFF_CREATE_POLICY, DIFF_P_CREATE_TRIGGER, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_POLICY, DIFF_P_CREATE_TRIGGER, STRATA_CHANGE_SAFE))) {
 			c->oa = pa;
 			c->ob = pb;
 			c->implied = pa && diff_sql_equal(d->engine, pa->sql, pb->sql, NULL);
-			c->object = obj_named(x, "policy", pb->schema, pb->name);
+			c->object = diff_obj_named(x, "policy", pb->schema, pb->name);
 			if (c->implied)
-				set_note(x, c, "re-created after the changes to %s", pb->table);
-			set_owner(x, c, pb->table);
+				diff_set_note(x, c, "re-created after the changes to %s", pb->table);
+			diff_set_owner(x, c, pb->table);
 		}
 	}
 	for (i = 0; i < d->npairs; i++) {
@@ -296,10 +296,10 @@ void policy_changes(struct ctx *x)
 		if (!p->b || ((p->a ? p->a->row_security : 0) == p->b->row_security &&
 		              (p->a ? p->a->force_row_security : 0) == p->b->force_row_security))
 			continue;
-		if ((c = add(x, DIFF_ALTER_ROW_SECURITY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ALTER_ROW_SECURITY, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
-			c->object = obj_named(x, "table", p->b->schema, p->b->name);
-			set_owner(x, c, p->b->name);
+			c->object = diff_obj_named(x, "table", p->b->schema, p->b->name);
+			diff_set_owner(x, c, p->b->name);
 		}
 	}
 }
@@ -356,7 +356,7 @@ static int enum_value_renames(struct ctx *x, const struct schema_enum *ea,
 	for (i = 0; i < ea->labels.n; i++)
 		cur.v[i] = ea->labels.v[i];
 	for (k = 0; k < eb->labels.n; k++) {
-		const char *from = hint_enum_value_from(x, eb->schema, eb->name, eb->labels.v[k]);
+		const char *from = diff_hint_enum_value_from(x, eb->schema, eb->name, eb->labels.v[k]);
 		if (!from || has_label(&ea->labels, eb->labels.v[k]) || has_label(&cur, eb->labels.v[k]))
 			continue;
 		for (i = 0; i < cur.n; i++)
@@ -372,35 +372,35 @@ static int enum_value_renames(struct ctx *x, const struct schema_enum *ea,
 		goto out;
 	ok = 1;
 	for (i = 0; i < cur.n; i++) {
-		if (!old[i] || !(c = add(x, DIFF_RENAME_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE)))
+		if (!old[i] || !(c = diff_add(x, DIFF_RENAME_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE)))
 			continue;
 		c->oa = ea;
 		c->ob = eb;
 		c->old_name = old[i];
 		c->new_name = cur.v[i];
-		c->object = obj_named(x, "type", eb->schema, eb->name);
-		set_note(x, c, "renames value '%s' to '%s'", old[i], cur.v[i]);
+		c->object = diff_obj_named(x, "type", eb->schema, eb->name);
+		diff_set_note(x, c, "renames value '%s' to '%s'", old[i], cur.v[i]);
 	}
 	if (!labels_extend(&cur, &eb->labels)) {
 		/* renamed first; the rebuild then maps the rows by the new text */
-		if ((c = add(x, DIFF_REBUILD_ENUM, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_REBUILD_ENUM, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->oa = ea;
 			c->ob = eb;
-			c->object = obj_named(x, "type", eb->schema, eb->name);
-			set_note(x, c, "values removed or reordered: a new type replaces it; fails if a "
-			         "row holds a removed value");
+			c->object = diff_obj_named(x, "type", eb->schema, eb->name);
+			diff_set_note(x, c, "values removed or reordered: a new type replaces it; fails if a "
+			              "row holds a removed value");
 		}
 		goto out;
 	}
 	for (k = 0; k < eb->labels.n; k++) {
 		if (has_label(&cur, eb->labels.v[k]))
 			continue;
-		if ((c = add(x, DIFF_ADD_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ADD_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 			c->oa = ea;
 			c->ob = eb;
 			c->label = eb->labels.v[k];
-			c->object = obj_named(x, "type", eb->schema, eb->name);
-			set_note(x, c, "adds value '%s'", eb->labels.v[k]);
+			c->object = diff_obj_named(x, "type", eb->schema, eb->name);
+			diff_set_note(x, c, "adds value '%s'", eb->labels.v[k]);
 		}
 	}
 out:
@@ -426,8 +426,8 @@ static int owner_eq(const struct diff *d, const struct schema_sequence *a,
 
 	if (!a->owned_by_table || !b->owned_by_table)
 		return !a->owned_by_table == !b->owned_by_table;
-	tp = pair_of_a_name(d, a->schema, a->owned_by_table);
-	if (!tp || !tp->b || !(col = col_to_b(d, tp, a->owned_by_column)))
+	tp = diff_pair_of_a_name(d, a->schema, a->owned_by_table);
+	if (!tp || !tp->b || !(col = diff_col_to_b(d, tp, a->owned_by_column)))
 		return 0;
 	return name_eq(d, tp->b->name, b->owned_by_table) && name_eq(d, col, b->owned_by_column);
 }
@@ -444,7 +444,7 @@ static int function_same(const struct diff *d, const struct schema_function *a,
 	return !strcmp(a->args ? a->args : "", b->args ? b->args : "");
 }
 
-int str_eq(const char *a, const char *b)
+int diff_str_eq(const char *a, const char *b)
 {
 	return !strcmp(a ? a : "", b ? b : "");
 }
@@ -457,7 +457,7 @@ static int function_needs_drop(const struct schema_function *a, const struct sch
 {
 	if (!a->arguments || !b->arguments)
 		return 0; /* a model without them (not introspected): as before */
-	return !str_eq(a->result, b->result) || !str_eq(a->arguments, b->arguments) ||
+	return !diff_str_eq(a->result, b->result) || !diff_str_eq(a->arguments, b->arguments) ||
 	       (a->result == NULL) != (b->result == NULL);
 }
 
@@ -482,7 +482,7 @@ static int needed_early(const struct diff *d, const char *nsp, const char *name,
 	for (i = 0; i < d->b->ndeps; i++) {
 		const struct schema_dep *x = d->b->deps[i];
 		if (x->ref_kind != SCHEMA_OBJ_FUNCTION || !name_eq(d, x->ref_schema, nsp) ||
-		    !name_eq(d, x->ref_name, name) || !str_eq(x->ref_sub, args))
+		    !name_eq(d, x->ref_name, name) || !diff_str_eq(x->ref_sub, args))
 			continue;
 		if (x->kind == SCHEMA_OBJ_COLUMN || x->kind == SCHEMA_OBJ_CONSTRAINT ||
 		    x->kind == SCHEMA_OBJ_INDEX)
@@ -514,7 +514,7 @@ static int uses_rebuilt_enum(const struct diff *d, const struct schema_function 
 		const struct schema_dep *x = d->a->deps[i];
 		if (x->kind != SCHEMA_OBJ_FUNCTION || x->ref_kind != SCHEMA_OBJ_TYPE ||
 		    !name_eq(d, x->schema, f->schema) || !name_eq(d, x->name, f->name) ||
-		    !str_eq(x->sub, f->args))
+		    !diff_str_eq(x->sub, f->args))
 			continue;
 		for (k = 0; k < d->n; k++) {
 			const struct schema_enum *e = d->v[k].oa;
@@ -526,7 +526,7 @@ static int uses_rebuilt_enum(const struct diff *d, const struct schema_function 
 	return 0;
 }
 
-void pg_object_changes(struct ctx *x)
+void diff_pg_object_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
 	const struct schema *a = d->a, *b = d->b;
@@ -539,9 +539,9 @@ void pg_object_changes(struct ctx *x)
 				break;
 		if (k < a->nnamespaces)
 			continue;
-		if ((c = add(x, DIFF_CREATE_SCHEMA, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_SCHEMA, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 			c->ob = b->namespaces[i];
-			c->object = obj_named(x, "schema", NULL, b->namespaces[i]->name);
+			c->object = diff_obj_named(x, "schema", NULL, b->namespaces[i]->name);
 		}
 	}
 	for (i = 0; i < a->nnamespaces; i++) {
@@ -550,9 +550,9 @@ void pg_object_changes(struct ctx *x)
 				break;
 		if (k < b->nnamespaces)
 			continue;
-		if ((c = add(x, DIFF_DROP_SCHEMA, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_SCHEMA, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 			c->oa = a->namespaces[i];
-			c->object = obj_named(x, "schema", NULL, a->namespaces[i]->name);
+			c->object = diff_obj_named(x, "schema", NULL, a->namespaces[i]->name);
 		}
 	}
 	for (i = 0; i < b->nextensions; i++) {
@@ -562,11 +562,11 @@ void pg_object_changes(struct ctx *x)
 				ea = a->extensions[k];
 		if (ea && !strcmp(ea->version ? ea->version : "", eb->version ? eb->version : ""))
 			continue;
-		if ((c = add(x, ea ? DIFF_ALTER_EXTENSION : DIFF_CREATE_EXTENSION, DIFF_P_PREPARE,
-		             STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, ea ? DIFF_ALTER_EXTENSION : DIFF_CREATE_EXTENSION, DIFF_P_PREPARE,
+		                  STRATA_CHANGE_SAFE))) {
 			c->oa = ea;
 			c->ob = eb;
-			c->object = obj_named(x, "extension", NULL, eb->name);
+			c->object = diff_obj_named(x, "extension", NULL, eb->name);
 		}
 	}
 	for (i = 0; i < a->nextensions; i++) {
@@ -575,18 +575,18 @@ void pg_object_changes(struct ctx *x)
 				break;
 		if (k < b->nextensions)
 			continue;
-		if ((c = add(x, DIFF_DROP_EXTENSION, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_EXTENSION, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 			c->oa = a->extensions[i];
-			c->object = obj_named(x, "extension", NULL, a->extensions[i]->name);
+			c->object = diff_obj_named(x, "extension", NULL, a->extensions[i]->name);
 		}
 	}
 	for (i = 0; i < b->nenums; i++) {
 		const struct schema_enum *eb = b->enums[i];
 		const struct schema_enum *ea = schema_find_enum(a, eb->schema, eb->name);
 		if (!ea) {
-			if ((c = add(x, DIFF_CREATE_ENUM, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_CREATE_ENUM, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 				c->ob = eb;
-				c->object = obj_named(x, "type", eb->schema, eb->name);
+				c->object = diff_obj_named(x, "type", eb->schema, eb->name);
 			}
 			continue;
 		}
@@ -602,28 +602,28 @@ void pg_object_changes(struct ctx *x)
 						break;
 				if (m < ea->labels.n)
 					continue;
-				if ((c = add(x, DIFF_ADD_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				if ((c = diff_add(x, DIFF_ADD_ENUM_VALUE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 					c->oa = ea;
 					c->ob = eb;
 					c->label = eb->labels.v[k];
-					c->object = obj_named(x, "type", eb->schema, eb->name);
-					set_note(x, c, "adds value '%s'", eb->labels.v[k]);
+					c->object = diff_obj_named(x, "type", eb->schema, eb->name);
+					diff_set_note(x, c, "adds value '%s'", eb->labels.v[k]);
 				}
 			}
-		} else if ((c = add(x, DIFF_REBUILD_ENUM, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
+		} else if ((c = diff_add(x, DIFF_REBUILD_ENUM, DIFF_P_ALTER_TABLE, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->oa = ea;
 			c->ob = eb;
-			c->object = obj_named(x, "type", eb->schema, eb->name);
-			set_note(x, c, "values removed or reordered: a new type replaces it; fails if a row "
-			         "holds a removed value");
+			c->object = diff_obj_named(x, "type", eb->schema, eb->name);
+			diff_set_note(x, c, "values removed or reordered: a new type replaces it; fails if a row "
+			              "holds a removed value");
 		}
 	}
 	for (i = 0; i < a->nenums; i++) {
 		if (schema_find_enum(b, a->enums[i]->schema, a->enums[i]->name))
 			continue;
-		if ((c = add(x, DIFF_DROP_ENUM, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_ENUM, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 			c->oa = a->enums[i];
-			c->object = obj_named(x, "type", a->enums[i]->schema, a->enums[i]->name);
+			c->object = diff_obj_named(x, "type", a->enums[i]->schema, a->enums[i]->name);
 		}
 	}
 	/* Sequences: a serial column's sequence is named after its table and
@@ -642,8 +642,8 @@ void pg_object_changes(struct ctx *x)
 			const char *col;
 			if (schema_find_sequence(b, sa->schema, sa->name) || !sa->owned_by_table)
 				continue;
-			tp = pair_of_a_name(d, sa->schema, sa->owned_by_table);
-			if (!tp || !tp->b || !(col = col_to_b(d, tp, sa->owned_by_column)))
+			tp = diff_pair_of_a_name(d, sa->schema, sa->owned_by_table);
+			if (!tp || !tp->b || !(col = diff_col_to_b(d, tp, sa->owned_by_column)))
 				continue;
 			for (k = 0; k < b->nsequences; k++) {
 				const struct schema_sequence *sb = b->sequences[k];
@@ -652,20 +652,20 @@ void pg_object_changes(struct ctx *x)
 				    !name_eq(d, sb->owned_by_column, col) || !name_eq(d, sb->schema, sa->schema))
 					continue;
 				ren_a[i] = ren_b[k] = 1;
-				if ((c = add(x, DIFF_RENAME_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				if ((c = diff_add(x, DIFF_RENAME_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 					c->oa = sa;
 					c->ob = sb;
-					c->object = obj_named(x, "sequence", sb->schema, sb->name);
-					set_note(x, c, "renamed from %s", sa->name);
+					c->object = diff_obj_named(x, "sequence", sb->schema, sb->name);
+					diff_set_note(x, c, "renamed from %s", sa->name);
 					/* --per-table: with the table whose rename names it */
-					set_owner(x, c, tp->b->name);
+					diff_set_owner(x, c, tp->b->name);
 				}
 				if (!sequence_eq(sa, sb) &&
-				    (c = add(x, DIFF_ALTER_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+				    (c = diff_add(x, DIFF_ALTER_SEQUENCE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 					c->oa = sa;
 					c->ob = sb;
 					c->what = DIFF_SEQ_OPTIONS;
-					c->object = obj_named(x, "sequence", sb->schema, sb->name);
+					c->object = diff_obj_named(x, "sequence", sb->schema, sb->name);
 				}
 				break;
 			}
@@ -675,8 +675,8 @@ void pg_object_changes(struct ctx *x)
 			const struct schema_sequence *sa = schema_find_sequence(a, sb->schema, sb->name);
 			if (ren_b[i] || (sa && sequence_eq(sa, sb) && owner_eq(d, sa, sb)))
 				continue;
-			if ((c = add(x, sa ? DIFF_ALTER_SEQUENCE : DIFF_CREATE_SEQUENCE, DIFF_P_PREPARE,
-			             STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, sa ? DIFF_ALTER_SEQUENCE : DIFF_CREATE_SEQUENCE, DIFF_P_PREPARE,
+			                  STRATA_CHANGE_SAFE))) {
 				c->oa = sa;
 				c->ob = sb;
 				if (sa) {
@@ -686,35 +686,35 @@ void pg_object_changes(struct ctx *x)
 						/* --per-table: released in the old owner's
 						 * migration, before it drops the column */
 						const struct diff_table *tp =
-							pair_of_a_name(d, sa->schema, sa->owned_by_table);
-						set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
+							diff_pair_of_a_name(d, sa->schema, sa->owned_by_table);
+						diff_set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
 					}
 				} else if (sb->owned_by_table) {
 					/* --per-table: a serial column's sequence is made in
 					 * its table's migration, ahead of the table's
 					 * default that calls it, never in a later one */
-					set_owner(x, c, sb->owned_by_table);
+					diff_set_owner(x, c, sb->owned_by_table);
 					if (c->what & DIFF_SEQ_OWNER)
-						set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
-						         sb->owned_by_table ? "." : "",
-						         sb->owned_by_table ? sb->owned_by_column : "");
+						diff_set_note(x, c, "OWNED BY %s%s%s", sb->owned_by_table ? sb->owned_by_table : "NONE",
+						              sb->owned_by_table ? "." : "",
+						              sb->owned_by_table ? sb->owned_by_column : "");
 				}
-				c->object = obj_named(x, "sequence", sb->schema, sb->name);
+				c->object = diff_obj_named(x, "sequence", sb->schema, sb->name);
 			}
 		}
 		for (i = 0; i < a->nsequences; i++) {
 			if (ren_a[i] || schema_find_sequence(b, a->sequences[i]->schema, a->sequences[i]->name))
 				continue;
-			if ((c = add(x, DIFF_DROP_SEQUENCE, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_DROP_SEQUENCE, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 				const struct schema_sequence *sa = a->sequences[i];
 				c->oa = sa;
-				c->object = obj_named(x, "sequence", sa->schema, sa->name);
-				set_note(x, c, "its current value is lost");
+				c->object = diff_obj_named(x, "sequence", sa->schema, sa->name);
+				diff_set_note(x, c, "its current value is lost");
 				if (sa->owned_by_table) {
 					/* --per-table: dropped with its table (or after
 					 * its column), in that table's migration */
-					const struct diff_table *tp = pair_of_a_name(d, sa->schema, sa->owned_by_table);
-					set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
+					const struct diff_table *tp = diff_pair_of_a_name(d, sa->schema, sa->owned_by_table);
+					diff_set_owner(x, c, tp && tp->b ? tp->b->name : sa->owned_by_table);
 				}
 			}
 		}
@@ -731,38 +731,38 @@ void pg_object_changes(struct ctx *x)
 			/* Made again around the enum's rebuild (phase ALTER_TABLE,
 			 * whose first changes are the rebuilds), so that it takes
 			 * the new type, not the renamed old one. */
-			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 				c->oa = fa;
 				c->ob = fb;
-				c->object = obj_named(x, "function", fa->schema, fa->name);
-				set_note(x, c, "a type it takes or returns is rebuilt: dropped and created "
-				         "again, with what uses it");
+				c->object = diff_obj_named(x, "function", fa->schema, fa->name);
+				diff_set_note(x, c, "a type it takes or returns is rebuilt: dropped and created "
+				              "again, with what uses it");
 			}
-			if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_CREATE_FUNCTION, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 				c->ob = fb;
-				c->object = obj_named(x, "function", fb->schema, fb->name);
+				c->object = diff_obj_named(x, "function", fb->schema, fb->name);
 			}
 			continue;
 		}
 		if (fa && !strcmp(fa->sql ? fa->sql : "", fb->sql ? fb->sql : ""))
 			continue;
 		if (fa && function_needs_drop(fa, fb) &&
-		    (c = add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+		    (c = diff_add(x, DIFF_DROP_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 			/* With its B side: a re-make, which what uses it follows. */
 			c->oa = fa;
 			c->ob = fb;
-			c->object = obj_named(x, "function", fa->schema, fa->name);
-			set_note(x, c, "its result type or parameters change, which CREATE OR REPLACE "
-			         "cannot do: dropped and created again, with what uses it");
+			c->object = diff_obj_named(x, "function", fa->schema, fa->name);
+			diff_set_note(x, c, "its result type or parameters change, which CREATE OR REPLACE "
+			              "cannot do: dropped and created again, with what uses it");
 			fa = NULL;
 			remade = 1;
 		}
-		if ((c = add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION,
-		             remade || function_needed_early(d, fb) ? DIFF_P_PREPARE : DIFF_P_ADD_FK,
-		             STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, fa ? DIFF_REPLACE_FUNCTION : DIFF_CREATE_FUNCTION,
+		                  remade || function_needed_early(d, fb) ? DIFF_P_PREPARE : DIFF_P_ADD_FK,
+		                  STRATA_CHANGE_SAFE))) {
 			c->oa = fa;
 			c->ob = fb;
-			c->object = obj_named(x, "function", fb->schema, fb->name);
+			c->object = diff_obj_named(x, "function", fb->schema, fb->name);
 		}
 	}
 	for (i = 0; i < a->nfunctions; i++) {
@@ -772,9 +772,9 @@ void pg_object_changes(struct ctx *x)
 				break;
 		if (k < b->nfunctions)
 			continue;
-		if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_FUNCTION, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 			c->oa = fa;
-			c->object = obj_named(x, "function", fa->schema, fa->name);
+			c->object = diff_obj_named(x, "function", fa->schema, fa->name);
 		}
 	}
 }
@@ -787,7 +787,7 @@ void pg_object_changes(struct ctx *x)
  * it (a change of its own that replaced it becomes that creation, moved to
  * the end of the list). One that B drops is dropped ahead in the same way.
  */
-void remake_dependent_functions(struct ctx *x)
+void diff_pg_remake_dependent_functions(struct ctx *x)
 {
 	struct diff *d = x->d;
 	size_t i, k, drops = 0;
@@ -800,7 +800,7 @@ void remake_dependent_functions(struct ctx *x)
 			struct diff_change *c, *own = NULL;
 
 			if (function_remade(d, fa->schema, fa->name, fa->args) ||
-			    !uses_remade_function(d, SCHEMA_OBJ_FUNCTION, fa->schema, fa->name, fa->args))
+			    !diff_pg_uses_remade_function(d, SCHEMA_OBJ_FUNCTION, fa->schema, fa->name, fa->args))
 				continue;
 			for (k = 0; k < d->b->nfunctions; k++)
 				if (function_same(d, fa, d->b->functions[k]))
@@ -816,15 +816,15 @@ void remake_dependent_functions(struct ctx *x)
 				}
 				continue;
 			}
-			if ((c = add(x, DIFF_DROP_FUNCTION, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_DROP_FUNCTION, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
 				c->oa = fa;
 				c->ob = fb;
 				c->seq = SIZE_MAX - drops++;
-				c->object = obj_named(x, "function", fa->schema, fa->name);
-				set_note(x, c, "calls a function that is re-made: dropped and created again");
+				c->object = diff_obj_named(x, "function", fa->schema, fa->name);
+				diff_set_note(x, c, "calls a function that is re-made: dropped and created again");
 			}
 			if (own) {
-				own = NULL; /* add() may have moved the array */
+				own = NULL; /* diff_add() may have moved the array */
 				for (k = 0; k < d->n; k++)
 					if (d->v[k].kind == DIFF_REPLACE_FUNCTION && d->v[k].oa == fa)
 						own = &d->v[k];
@@ -834,11 +834,11 @@ void remake_dependent_functions(struct ctx *x)
 				own->oa = NULL;
 				own->phase = DIFF_P_PREPARE;
 				own->seq = d->seq_++;
-			} else if ((c = add(x, DIFF_CREATE_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			} else if ((c = diff_add(x, DIFF_CREATE_FUNCTION, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 				c->ob = fb;
 				c->implied = 1;
-				c->object = obj_named(x, "function", fb->schema, fb->name);
-				set_note(x, c, "created again after what it calls");
+				c->object = diff_obj_named(x, "function", fb->schema, fb->name);
+				diff_set_note(x, c, "created again after what it calls");
 			}
 			grew = 1;
 		}
@@ -874,7 +874,7 @@ static int table_has_constraint(const struct diff *d, const struct schema_table 
 }
 
 /* 1 when the object a comment of A is on is not in B (its comment goes with
- * it), for the kinds the type switch in comment_changes() leaves. */
+ * it), for the kinds the type switch in diff_pg_comment_changes() leaves. */
 static int comment_object_gone(const struct diff *d, const struct schema_comment *ca)
 {
 	const struct schema *b = d->b;
@@ -977,7 +977,7 @@ static int comment_object_remade(const struct diff *d, const struct schema_comme
 	return 0;
 }
 
-void comment_changes(struct ctx *x)
+void diff_pg_comment_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
 	struct diff_change *c;
@@ -991,15 +991,15 @@ void comment_changes(struct ctx *x)
 		if (ca && !strcmp(ca->text ? ca->text : "", cb->text ? cb->text : "") &&
 		    !comment_object_remade(d, cb))
 			continue;
-		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
 			struct sbuf sb = SBUF_INIT;
 			c->oa = ca;
 			c->ob = cb;
 			sbuf_addf(&sb, "comment on %s ", schema_object_kind_sql(cb->kind));
-			add_display(&sb, cb->schema, cb->name);
+			diff_add_display(&sb, cb->schema, cb->name);
 			if (cb->sub && cb->kind == SCHEMA_OBJ_COLUMN)
 				sbuf_addf(&sb, ".%s", cb->sub);
-			c->object = detach(x, &sb);
+			c->object = diff_detach(x, &sb);
 		}
 	}
 	for (i = 0; i < d->a->ncomments; i++) {
@@ -1041,14 +1041,14 @@ void comment_changes(struct ctx *x)
 		}
 		if (gone)
 			continue;
-		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
 			struct sbuf sb = SBUF_INIT;
 			c->oa = ca;
 			sbuf_addf(&sb, "comment on %s ", schema_object_kind_sql(ca->kind));
-			add_display(&sb, ca->schema, ca->name);
+			diff_add_display(&sb, ca->schema, ca->name);
 			if (ca->sub && ca->kind == SCHEMA_OBJ_COLUMN)
 				sbuf_addf(&sb, ".%s", ca->sub);
-			c->object = detach(x, &sb);
+			c->object = diff_detach(x, &sb);
 		}
 	}
 }
@@ -1118,7 +1118,7 @@ static int remakes(const struct diff *d, const struct diff_change *c, const stru
 	case SCHEMA_OBJ_FUNCTION: {
 		const struct schema_function *f = c->ob;
 		return c->kind == DIFF_DROP_FUNCTION && f && name_eq(d, f->schema, cb->schema) &&
-		       name_eq(d, f->name, cb->name) && str_eq(f->args, cb->sub);
+		       name_eq(d, f->name, cb->name) && diff_str_eq(f->args, cb->sub);
 	}
 	case SCHEMA_OBJ_TYPE: {
 		const struct schema_enum *e = c->ob;
@@ -1140,7 +1140,7 @@ static int remakes(const struct diff *d, const struct diff_change *c, const stru
  * definition changes, a re-made function or enum, a generated column), B's
  * comment on it is set again, even though A had the same one.
  */
-void remade_comments(struct ctx *x)
+void diff_pg_remade_comments(struct ctx *x)
 {
 	struct diff *d = x->d;
 	size_t i, k, n = d->n, nc = 0, ns = 0, hit;
@@ -1189,7 +1189,7 @@ void remade_comments(struct ctx *x)
 					c->follows = DIFF_FOLLOWS_AFTER;
 					free(c->owner);
 					c->owner = NULL;
-					set_owner(x, c, d->v[hit].owner);
+					diff_set_owner(x, c, d->v[hit].owner);
 				}
 			}
 			continue;
@@ -1197,21 +1197,21 @@ void remade_comments(struct ctx *x)
 		for (k = 0; k < d->a->ncomments; k++)
 			if (comment_key_eq(d, d->a->comments[k], cb))
 				ca = d->a->comments[k];
-		if ((c = add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_SET_COMMENT, DIFF_P_COMMENT, STRATA_CHANGE_SAFE))) {
 			struct sbuf sb = SBUF_INIT;
 			c->oa = ca;
 			c->ob = cb;
 			c->implied = 1;
 			sbuf_addf(&sb, "comment on %s ", schema_object_kind_sql(cb->kind));
-			add_display(&sb, cb->schema, cb->name);
+			diff_add_display(&sb, cb->schema, cb->name);
 			if (cb->sub && cb->kind == SCHEMA_OBJ_COLUMN)
 				sbuf_addf(&sb, ".%s", cb->sub);
-			c->object = detach(x, &sb);
-			set_note(x, c, "set again: the object is dropped and made again");
+			c->object = diff_detach(x, &sb);
+			diff_set_note(x, c, "set again: the object is dropped and made again");
 			/* --per-table: with the object it is on */
 			if (d->v[hit].follows == DIFF_FOLLOWS_AFTER) {
 				c->follows = DIFF_FOLLOWS_AFTER;
-				set_owner(x, c, d->v[hit].owner);
+				diff_set_owner(x, c, d->v[hit].owner);
 			}
 		}
 	}
@@ -1226,15 +1226,15 @@ out:
 static int same_table_a_b(const struct diff *d, const char *nsp, const char *name,
                           const char *bnsp, const char *bname)
 {
-	const struct diff_table *q = pair_of_a_name(d, nsp, name);
+	const struct diff_table *q = diff_pair_of_a_name(d, nsp, name);
 
 	if (q && q->b)
 		return name_eq(d, q->b->schema, bnsp) && name_eq(d, q->b->name, bname);
 	return name_eq(d, nsp, bnsp) && name_eq(d, name, bname);
 }
 
-int table_is_child_of(const struct diff *d, const struct schema_table *t,
-                      const struct schema_table *parent)
+int diff_pg_table_is_child_of(const struct diff *d, const struct schema_table *t,
+                              const struct schema_table *parent)
 {
 	size_t i;
 
@@ -1296,7 +1296,7 @@ static int has_lost_parent(const struct diff *d, const struct diff_table *p)
 	return parent_added_or_lost(d, p, 'a');
 }
 
-void partition_changes(struct ctx *x, struct diff_table *p)
+void diff_pg_partition_changes(struct ctx *x, struct diff_table *p)
 {
 	const struct schema_table *a = p->a, *b = p->b;
 	struct diff_change *c;
@@ -1305,33 +1305,33 @@ void partition_changes(struct ctx *x, struct diff_table *p)
 	/* A partition on both sides (diff_pg_refused stops the rest). */
 	if (a->part_of && b->part_of &&
 	    (!same_table_a_b(x->d, a->part_of_schema, a->part_of, b->part_of_schema, b->part_of) ||
-	     !str_eq(a->partition_bound, b->partition_bound))) {
+	     !diff_str_eq(a->partition_bound, b->partition_bound))) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ATTACH, STRATA_CHANGE_DATA_DEPENDENT))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ATTACH, STRATA_CHANGE_DATA_DEPENDENT))) {
 			c->pair = p;
 			c->what = DIFF_TBL_PARTITION;
-			add_display(&sb, b->schema, b->name);
-			c->object = detach(x, &sb);
-			set_note(x, c, "partition detached and attached again %s: fails if a row "
-			         "does not fit the new bound (rows are never moved)",
-			         b->partition_bound ? b->partition_bound : "DEFAULT");
-			set_owner(x, c, b->name);
+			diff_add_display(&sb, b->schema, b->name);
+			c->object = diff_detach(x, &sb);
+			diff_set_note(x, c, "partition detached and attached again %s: fails if a row "
+			              "does not fit the new bound (rows are never moved)",
+			              b->partition_bound ? b->partition_bound : "DEFAULT");
+			diff_set_owner(x, c, b->name);
 		}
 	}
 	if (!same_parents(x->d, p) && has_new_parent(x->d, p)) {
 		p->changed = 1;
-		if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 			c->pair = p;
 			c->what = DIFF_TBL_INHERIT;
-			add_display(&sb, b->schema, b->name);
-			c->object = detach(x, &sb);
-			set_note(x, c, "inherits from another table (INHERIT)");
-			set_owner(x, c, b->name);
+			diff_add_display(&sb, b->schema, b->name);
+			c->object = diff_detach(x, &sb);
+			diff_set_note(x, c, "inherits from another table (INHERIT)");
+			diff_set_owner(x, c, b->name);
 		}
 	}
 }
 
-void unparent_changes(struct ctx *x, struct diff_table *p)
+void diff_pg_unparent_changes(struct ctx *x, struct diff_table *p)
 {
 	const struct schema_table *b = p->b;
 	struct diff_change *c;
@@ -1340,14 +1340,14 @@ void unparent_changes(struct ctx *x, struct diff_table *p)
 	if (same_parents(x->d, p) || !has_lost_parent(x->d, p))
 		return;
 	p->changed = 1;
-	if ((c = add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
+	if ((c = diff_add(x, DIFF_ALTER_TABLE, DIFF_P_ALTER_TABLE, STRATA_CHANGE_SAFE))) {
 		c->pair = p;
 		c->what = DIFF_TBL_NO_INHERIT;
-		add_display(&sb, b->schema, b->name);
-		c->object = detach(x, &sb);
-		set_note(x, c, "no longer inherits from a table (NO INHERIT): the columns it "
-		         "inherited stay, its own");
-		set_owner(x, c, b->name);
+		diff_add_display(&sb, b->schema, b->name);
+		c->object = diff_detach(x, &sb);
+		diff_set_note(x, c, "no longer inherits from a table (NO INHERIT): the columns it "
+		              "inherited stay, its own");
+		diff_set_owner(x, c, b->name);
 	}
 }
 
@@ -1366,14 +1366,14 @@ int diff_pg_refused(const struct schema *a, const struct schema *b, struct sbuf 
 			continue;
 		if (!ta->partition_key != !tb->partition_key)
 			what = tb->partition_key ? "becomes partitioned" : "stops being partitioned";
-		else if (!str_eq(ta->partition_key, tb->partition_key))
+		else if (!diff_str_eq(ta->partition_key, tb->partition_key))
 			what = "changes its partition key";
 		else if (!ta->part_of != !tb->part_of)
 			what = tb->part_of ? "becomes a partition" : "stops being a partition";
 		if (!what)
 			continue;
 		sbuf_adds(why, "table ");
-		add_display(why, tb->schema, tb->name);
+		diff_add_display(why, tb->schema, tb->name);
 		sbuf_addf(why, " %s (%s -> %s): PostgreSQL cannot do that in place, and strata will not "
 		          "drop and re-create it", what,
 		          ta->partition_key ? ta->partition_key : ta->part_of ? "a partition" : "a plain table",
@@ -1383,7 +1383,7 @@ int diff_pg_refused(const struct schema *a, const struct schema *b, struct sbuf 
 	return 0;
 }
 
-int partition_phase(const struct diff *d, const struct diff_table *p)
+int diff_pg_partition_phase(const struct diff *d, const struct diff_table *p)
 {
 	return d->engine == SCHEMA_PG && p->b && p->b->part_of ? DIFF_P_CREATE_PARTITION
 	                                                       : DIFF_P_CREATE_TABLE;

@@ -1,7 +1,7 @@
 /*
  * diff_rename.c: the `-- strata:renamed-from old_name` hints of a schema
  * file (diff_hints_parse, see diff.h): a scan of the file's CREATE TABLE
- * statements that ties each hint to its table or column, and hint_from(),
+ * statements that ties each hint to its table or column, and diff_hint_from(),
  * which the differ's table and column pairing asks (diff.c).
  */
 #include "diff_int.h"
@@ -38,7 +38,7 @@ static char *tok_stored_name(int engine, const char *sql, const struct schema_to
 
 	if (n && engine == SCHEMA_PG && t->type == SCHEMA_TK_WORD)
 		for (i = 0; n[i]; i++)
-			n[i] = (char)lower((unsigned char)n[i]);
+			n[i] = (char)diff_lower((unsigned char)n[i]);
 	return n;
 }
 
@@ -113,7 +113,7 @@ static int scan_tables(const char *sql, int engine, struct file_table **out, siz
 			schema_tok_next(sql, len, &pos, &t); /* EXISTS */
 			schema_tok_next(sql, len, &pos, &t);
 		}
-		if (!is_ident(&t) && t.type != SCHEMA_TK_STRING)
+		if (!diff_is_ident(&t) && t.type != SCHEMA_TK_STRING)
 			continue;
 		n1 = t;
 		n2.type = SCHEMA_TK_END;
@@ -265,7 +265,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 					t.type = SCHEMA_TK_END;
 			}
 		}
-		if (is_ident(&t)) {
+		if (diff_is_ident(&t)) {
 			struct schema_tok t2;
 			size_t p2 = pos;
 			schema_tok_next(sql, eol, &p2, &t2);
@@ -273,14 +273,14 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 				/* schema.old: the schema must be the table's own */
 				schema_tok_next(sql, eol, &p2, &t);
 			}
-			if (is_ident(&t)) {
+			if (diff_is_ident(&t)) {
 				oldname = tok_stored_name(engine, sql, &t);
 				oldtok = t;
 			}
 			else
 				t.type = SCHEMA_TK_END;
 		}
-		if (!is_ident(&t)) {
+		if (!diff_is_ident(&t)) {
 			if (sqldef)
 				sbuf_setf(err, "%ld: '-- %s' needs from=OLD_NAME after it", line,
 				          marker_sqldef);
@@ -354,7 +354,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 			 * the record */
 			schema_tok_next(sql, len, &pos, &t);
 			h.kind = DIFF_HINT_CONSTRAINT;
-			if (!is_ident(&t)) {
+			if (!diff_is_ident(&t)) {
 				sbuf_setf(err, "%ld: '-- %s' on a constraint without a name", line,
 				          sqldef ? marker_sqldef : marker);
 				free(h.old);
@@ -369,7 +369,7 @@ int diff_hints_parse(const char *sql, int engine, struct diff_hints *out, struct
 			pos = item_at;
 			if (tabi != (size_t)-1)
 				schema_tok_next(sql, len, &pos, &t);
-			if (tabi == (size_t)-1 || !is_ident(&t) || schema_tok_is(sql, &t, "CONSTRAINT") ||
+			if (tabi == (size_t)-1 || !diff_is_ident(&t) || schema_tok_is(sql, &t, "CONSTRAINT") ||
 			    schema_tok_is(sql, &t, "PRIMARY") || schema_tok_is(sql, &t, "UNIQUE") ||
 			    schema_tok_is(sql, &t, "CHECK") || schema_tok_is(sql, &t, "FOREIGN") ||
 			    schema_tok_is(sql, &t, "EXCLUDE")) {
@@ -416,8 +416,8 @@ out:
 
 /* The hint that renames `name` (a table when column is NULL) of the TO side:
  * the FROM-side name it comes from, or NULL. */
-const char *hint_from(struct ctx *x, const char *nsp, const char *table, const char *column,
-                      const char *from_table)
+const char *diff_hint_from(struct ctx *x, const char *nsp, const char *table, const char *column,
+                           const char *from_table)
 {
 	const struct diff_hints *h = x->o ? x->o->hints : NULL;
 	const struct diff *d = x->d;
@@ -450,7 +450,7 @@ const char *hint_from(struct ctx *x, const char *nsp, const char *table, const c
 
 /* The label of enum nsp.type on the FROM side that label of the TO side
  * was renamed from by a hint, or NULL. */
-const char *hint_enum_value_from(struct ctx *x, const char *nsp, const char *type, const char *label)
+const char *diff_hint_enum_value_from(struct ctx *x, const char *nsp, const char *type, const char *label)
 {
 	const struct diff_hints *h = x->o ? x->o->hints : NULL;
 	const struct diff *d = x->d;

@@ -18,8 +18,10 @@
  *
  * It is also the one place that maps an engine's name, number (engine.h)
  * and driver onto each other (driver_for, driver_for_engine,
- * engine_from_name). The version 2 methods' wrappers inject no fault of
- * their own: their queries go through drv_query() and are counted there.
+ * engine_from_name). The wrappers of the methods appended since version 1
+ * check the driver's version before they look at a method (a version-4
+ * driver's table has no dev_lock), and inject no fault of their own: their
+ * queries go through drv_query() and drv_exec() and are counted there.
  */
 #include "driver.h"
 
@@ -449,6 +451,89 @@ void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out)
 		c->driver->elapsed_sql(n, out);
 	else
 		sbuf_addf(out, "$%d", n);
+}
+
+/* ---- version 5: a dev database on a server; read-only as opened ---- */
+
+/* d's version 5 method m, or NULL. */
+#define V5(d, m) ((d)->version >= 5 ? (d)->m : NULL)
+
+static int no_method(struct drv_err *err, const char *what)
+{
+	drv_err_set(err, STRATA_EUNSUPPORTED, "this engine has no %s", what);
+	return STRATA_EUNSUPPORTED;
+}
+
+int drv_dev_identify(drv_conn *c, char **id, struct drv_err *err)
+{
+	*id = NULL;
+	if (!V5(c->driver, dev_identify))
+		return no_method(err, "server identity");
+	return c->driver->dev_identify(c, id, err);
+}
+
+int drv_dev_same(drv_conn *c, const char *a, const char *b)
+{
+	if (!V5(c->driver, dev_same))
+		return 0;
+	return c->driver->dev_same(a, b);
+}
+
+int drv_dev_lock(drv_conn *c, int *got, struct drv_err *err)
+{
+	*got = 0;
+	if (!V5(c->driver, dev_lock))
+		return no_method(err, "dev database lock");
+	return c->driver->dev_lock(c, got, err);
+}
+
+int drv_dev_objects(drv_conn *c, struct drv_rows **out, struct drv_err *err)
+{
+	*out = NULL;
+	if (!V5(c->driver, dev_objects))
+		return no_method(err, "dev database listing");
+	return c->driver->dev_objects(c, out, err);
+}
+
+int drv_dev_drop(drv_conn *c, const char *type, const char *identity, struct drv_err *err)
+{
+	if (!V5(c->driver, dev_drop))
+		return no_method(err, "dev database drop");
+	return c->driver->dev_drop(c, type, identity, err);
+}
+
+int drv_dev_save(drv_conn *c, void **state, struct drv_err *err)
+{
+	*state = NULL;
+	if (!V5(c->driver, dev_save))
+		return no_method(err, "dev database state");
+	return c->driver->dev_save(c, state, err);
+}
+
+int drv_dev_restore(const struct strata_driver *d, drv_conn *c, void *state, struct drv_err *err)
+{
+	if (!state)
+		return 0;
+	/* state came from d's dev_save, so d has dev_restore */
+	assert(V5(d, dev_restore));
+	assert(!c || c->driver == d);
+	return d->dev_restore(c, state, err);
+}
+
+int drv_scratch_match(drv_conn *target, drv_conn *scratch, struct drv_err *err)
+{
+	if (!V5(scratch->driver, scratch_match))
+		return 0;
+	return scratch->driver->scratch_match(target, scratch, err);
+}
+
+int drv_read_only(drv_conn *c, const char **file)
+{
+	if (file)
+		*file = NULL;
+	if (!c || !V5(c->driver, read_only))
+		return -1;
+	return c->driver->read_only(c, file);
 }
 
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,

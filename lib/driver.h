@@ -21,6 +21,12 @@
  *   version 3: dev_check.
  *   version 4: exec_then and elapsed_sql: a migration's SQL and its
  *              tracking row in one round trip (runner.c, tracking.c).
+ *   version 5: the proofs and the care a scratch database on a server
+ *              needs (dev_identify .. dev_restore, scratch_match: the SQL
+ *              scratch.c used to hold, now in catalog_pg.c), and
+ *              read_only, for runner.c's check before a run (runner.c
+ *              no longer reaches for the sqlite3 handle there). scratch.c
+ *              names no engine.
  *
  * Errors: a method that fails returns a negative STRATA_E* code and fills
  * the struct drv_err it was given (message one line, no trailing newline,
@@ -122,7 +128,7 @@ typedef struct drv_conn {
 } drv_conn;
 
 struct strata_driver {
-	int version;            /* 4: the fields below its banner are there */
+	int version;            /* 5: the fields below its banner are there */
 	const char *name;       /* "sqlite", "postgres" */
 
 	/* Connect. May assume url->engine matches. On failure *out is NULL and
@@ -244,9 +250,9 @@ struct strata_driver {
 	/* Prove that dev, given as --dev-url where the scratch database is a
 	 * private one (scratch_url's *made 0), is not target and holds no
 	 * object, without writing to it: 0, or STRATA_EUSAGE (and the others
-	 * of open) with err saying why. NULL: nothing to prove. A scratch
-	 * database on a server (made 1) is proven by scratch.c, which must
-	 * lock it and clean it after. */
+	 * of open) with err saying why. NULL: nothing to prove. A dev
+	 * database on a server (made 1) is proven, locked and emptied after
+	 * by scratch.c, through the version 5 methods (dev_identify ..). */
 	int (*dev_check)(const struct strata_url *dev, const struct strata_url *target,
 	                 struct drv_err *err);
 
@@ -275,12 +281,63 @@ struct strata_driver {
 	 * ms_param, numbered n ($n). NULL: "$n" itself (the driver binds what
 	 * it measured). PostgreSQL measures on the server, in the pipeline. */
 	void (*elapsed_sql)(int n, struct sbuf *out);
+
+	/* ---- version 5 ---- */
+
+	/* A --dev-url database on a server (scratch_url's *made 1), which
+	 * scratch.c proves safe, locks, and empties of what the run made
+	 * there: the steps are these, the order and the messages scratch.c's.
+	 * The driver of an engine whose scratch database is private (SQLite)
+	 * leaves all of them NULL: scratch.c never calls them there, and the
+	 * drv_* wrappers answer STRATA_EUNSUPPORTED.
+	 *
+	 * dev_identify: which server and database c is, as the server says
+	 * (not as the URL spells it), as a new string to free; 0, or the
+	 * failure with err set. dev_same: 1 when two such strings name the
+	 * same database, 0 when not. */
+	int (*dev_identify)(drv_conn *c, char **id, struct drv_err *err);
+	int (*dev_same)(const char *a, const char *b);
+	/* Try once, without waiting, to take the session lock that keeps two
+	 * runs out of one dev database: *got 1 when taken (held until c
+	 * closes), 0 when another session holds it. 0, or the failure. */
+	int (*dev_lock)(drv_conn *c, int *got, struct drv_err *err);
+	/* Every user object of the database c is on, one row each as (type,
+	 * identity), both phrases for a message (none: the database is
+	 * empty); what the engine's fresh database holds is not listed. */
+	int (*dev_objects)(drv_conn *c, struct drv_rows **out, struct drv_err *err);
+	/* Drop the object of one row of dev_objects, and what depends on it
+	 * (already gone: not an error). A type it does not know is left: 0. */
+	int (*dev_drop)(drv_conn *c, const char *type, const char *identity,
+	                struct drv_err *err);
+	/* Note what of the empty dev database a run may change and must give
+	 * back (PostgreSQL: the public schema's comment, owner and ACL; its
+	 * comment is taken off for the run), as *state (NULL: nothing). 0, or
+	 * the failure, err's message saying what failed first. */
+	int (*dev_save)(drv_conn *c, void **state, struct drv_err *err);
+	/* Give back what dev_save noted, where changed, and free state (c
+	 * NULL: only free it). 0, or the failure (state freed all the same). */
+	int (*dev_restore)(drv_conn *c, void *state, struct drv_err *err);
+	/* Make the scratch session resolve unqualified names as the target's
+	 * does (PostgreSQL: its search_path, its first schema made there when
+	 * missing). 0, or the failure, err's message saying which side failed.
+	 * NULL: nothing to do. */
+	int (*scratch_match)(drv_conn *target, drv_conn *scratch, struct drv_err *err);
+
+	/* Whether c's database is read-only as opened, without asking a
+	 * server: 1 read-only, 0 writable; *file (when not NULL) is set to the
+	 * file the database is in, owned by c, or NULL (none, or memory).
+	 * NULL: the engine cannot tell this way (PostgreSQL: runner.c asks the
+	 * server), and the wrapper answers -1. */
+	int (*read_only)(drv_conn *c, const char **file);
 };
 
 extern const struct strata_driver drv_sqlite;
 extern const struct strata_driver drv_pg;
 
-/* The sqlite3 handle of a SQLite connection, NULL for other engines. */
+/* The sqlite3 handle of a SQLite connection, NULL for other engines: for
+ * what only SQLite has and the core uses as such (backup.c's online
+ * backup, sandbox.c's authorizer, declarative.c); not for a question both
+ * engines answer, which belongs in the vtable (read_only, version 5). */
 struct sqlite3;
 struct sqlite3 *drv_sqlite_handle(drv_conn *c);
 
@@ -343,6 +400,19 @@ int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
 int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
                   int nparams, int ms_param, int *then_failed, struct drv_err *err);
 void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out);
+/* version 5: the methods of that name; STRATA_EUNSUPPORTED (err set) when
+ * c's driver has none; drv_dev_same 0 then. drv_dev_restore frees state
+ * in every case (c may be NULL). drv_scratch_match: 0 when there is none.
+ * drv_read_only: -1 when there is none, or c is NULL. */
+int drv_dev_identify(drv_conn *c, char **id, struct drv_err *err);
+int drv_dev_same(drv_conn *c, const char *a, const char *b);
+int drv_dev_lock(drv_conn *c, int *got, struct drv_err *err);
+int drv_dev_objects(drv_conn *c, struct drv_rows **out, struct drv_err *err);
+int drv_dev_drop(drv_conn *c, const char *type, const char *identity, struct drv_err *err);
+int drv_dev_save(drv_conn *c, void **state, struct drv_err *err);
+int drv_dev_restore(const struct strata_driver *d, drv_conn *c, void *state, struct drv_err *err);
+int drv_scratch_match(drv_conn *target, drv_conn *scratch, struct drv_err *err);
+int drv_read_only(drv_conn *c, const char **file);
 /* d's planner; STRATA_EUNSUPPORTED when d has none. */
 int drv_plan(const struct strata_driver *d, const struct diff *df, const struct plan_opts *o,
              struct sbuf *sql, int *no_tx);

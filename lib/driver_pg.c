@@ -741,7 +741,7 @@ static int exec_each(struct pgc *c, const char *sql, const struct drv_stmts *st,
 	int rc = 0;
 
 	for (i = 0; i < st->n && !rc; i++) {
-		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		text = sbuf_strndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text)
 			return fail_nomem(err);
 		/* each its own statement, and its own time */
@@ -791,7 +791,7 @@ static int exec_pipeline(struct pgc *c, const char *sql, const struct drv_stmts 
 	if (!PQenterPipelineMode(c->pg))
 		return fail_result(c, NULL, err);
 	for (i = 0; i < st->n; i++) {
-		text = xstrndup(sql + st->v[i].offset, st->v[i].len);
+		text = sbuf_strndup(sql + st->v[i].offset, st->v[i].len);
 		if (!text) {
 			rc = fail_nomem(err);
 			break;
@@ -1657,7 +1657,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 4,
+	.version = 5,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1689,4 +1689,14 @@ const struct strata_driver drv_pg = {
 	/* version 4 */
 	.exec_then = pg_exec_then,
 	.elapsed_sql = pg_elapsed_sql,
+	/* version 5; lib/catalog_pg.c */
+	.dev_identify = cat_pg_dev_identify,
+	.dev_same = cat_pg_dev_same,
+	.dev_lock = cat_pg_dev_lock,
+	.dev_objects = cat_pg_dev_objects,
+	.dev_drop = cat_pg_dev_drop,
+	.dev_save = cat_pg_dev_save,
+	.dev_restore = cat_pg_dev_restore,
+	.scratch_match = cat_pg_scratch_match,
+	.read_only = NULL,   /* runner.c asks the server (pg_is_in_recovery) */
 };

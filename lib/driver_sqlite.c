@@ -637,8 +637,19 @@ static int sq_wipe(drv_conn *base, struct drv_err *err)
 	return 0;
 }
 
+/* read_only (version 5): what SQLite knows of its own handle. A file
+ * SQLite could not open for writing it opens read-only without a word. */
+static int sq_read_only(drv_conn *c, const char **file)
+{
+	sqlite3 *h = ((struct sqlite_conn *)c)->db;
+
+	if (file)
+		*file = sqlite3_db_filename(h, "main");
+	return sqlite3_db_readonly(h, "main") == 1;
+}
+
 const struct strata_driver drv_sqlite = {
-	.version = 4,
+	.version = 5,
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
@@ -670,6 +681,18 @@ const struct strata_driver drv_sqlite = {
 	/* version 4 */
 	.exec_then = sq_exec_then,
 	.elapsed_sql = NULL,
+	/* version 5: the scratch database is private (scratch_url's *made 0),
+	 * so there is no dev database on a server to prove, lock or empty;
+	 * a --dev-url is proven by dev_check (version 3) alone. */
+	.dev_identify = NULL,
+	.dev_same = NULL,
+	.dev_lock = NULL,
+	.dev_objects = NULL,
+	.dev_drop = NULL,
+	.dev_save = NULL,
+	.dev_restore = NULL,
+	.scratch_match = NULL,
+	.read_only = sq_read_only,
 };
 
 sqlite3 *drv_sqlite_handle(drv_conn *c)

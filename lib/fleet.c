@@ -185,7 +185,7 @@ static int targets_file(strata_db *db, const char *spec, struct strv *out)
 		p = nl;
 		if (a == b || *a == '#')
 			continue;
-		url = xstrndup(a, (size_t)(b - a));
+		url = sbuf_strndup(a, (size_t)(b - a));
 		if (!url || memchr(a, '\0', (size_t)(b - a))) {
 			free(url);
 			rc = url ? db_error(db, STRATA_EPARSE, "%s:%ld: a NUL byte", path, line)

@@ -701,7 +701,7 @@ static char *trimmed(const char *s, size_t n)
 		s++, n--;
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
-	return xstrndup(s, n);
+	return sbuf_strndup(s, n);
 }
 
 /*

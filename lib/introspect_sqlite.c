@@ -174,7 +174,7 @@ static char *group_text(struct cur *c)
 		last = c->tok.start + c->tok.len;
 		next(c);
 	} while (depth > 0);
-	return any ? xstrndup(c->sql + first, last - first) : strdup("");
+	return any ? sbuf_strndup(c->sql + first, last - first) : strdup("");
 }
 
 /* At '(': move past the matching ')'. Returns the offset just past it (the
@@ -615,7 +615,7 @@ static char *rest_text(struct cur *c)
 		last = c->tok.start + c->tok.len;
 		next(c);
 	}
-	return xstrndup(c->sql + first, last - first);
+	return sbuf_strndup(c->sql + first, last - first);
 }
 
 /*
@@ -671,7 +671,7 @@ static int parse_create_index(struct schema_index *ix)
 			struct schema_index_key *key = &ix->keys[k];
 
 			if (!key->column && end > first) {
-				if (!(text = xstrndup(c.sql + first, end - first)) ||
+				if (!(text = sbuf_strndup(c.sql + first, end - first)) ||
 				    schema_set_str(&key->expression, text))
 					goto nomem;
 				free(text);

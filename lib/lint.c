@@ -682,7 +682,7 @@ static void hold_drop(struct lint_file *f, const struct lint_stmt *s, const char
 		n++;
 	h = &f->held[f->nheld];
 	h->name = strdup(name);
-	h->first_line = xstrndup(s->text, n);
+	h->first_line = sbuf_strndup(s->text, n);
 	h->line = s->line;
 	h->rebuilt_from = NULL;
 	h->same_prev = name_get(&f->held_by, name);
@@ -2910,7 +2910,7 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 		if (!hit)
 			continue;
 		hit = 0;
-		text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		text = sbuf_strndup(sql + st.v[i].offset, st.v[i].len);
 		if (!text) {
 			rc = STRATA_ENOMEM;
 			goto out;
@@ -3090,7 +3090,7 @@ static int lint_content(struct lint_run *r, const char *display, const char *con
 		for (; pos < st.v[i].offset; pos++)
 			if (sql[pos] == '\n')
 				line++;
-		text = xstrndup(sql + st.v[i].offset, st.v[i].len);
+		text = sbuf_strndup(sql + st.v[i].offset, st.v[i].len);
 		if (!text) {
 			rc = STRATA_ENOMEM;
 			goto out;

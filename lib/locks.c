@@ -309,7 +309,7 @@ static struct lock_stmt *stmt_add(struct run *r, const char *file, long line, co
 	s = &r->rep->v[r->rep->n];
 	memset(s, 0, sizeof *s);
 	s->file = strdup(file);
-	s->statement = xstrndup(text, len);
+	s->statement = sbuf_strndup(text, len);
 	s->line = line;
 	if (!s->file || !s->statement) {
 		free(s->file);

@@ -47,7 +47,7 @@ static const char *skip_zeros(const char *s)
 	return s;
 }
 
-int dir_len(const char *dir)
+int migration_dir_len(const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -660,8 +660,8 @@ static int split_filename(const char *fn, char **version, char **name)
 		      (c >= 'A' && c <= 'Z') || c == '.'))
 			return 0;
 	}
-	*version = xstrndup(fn, v);
-	*name = xstrndup(fn + v + 1, n - 4 - v - 1);
+	*version = sbuf_strndup(fn, v);
+	*name = sbuf_strndup(fn + v + 1, n - 4 - v - 1);
 	return *version && *name;
 }
 
@@ -816,7 +816,7 @@ static int load_drizzle(const char *dir, const char *realdir, struct migration_s
 	size_t i, n;
 	int rc = 0, fd = -1;
 
-	sbuf_addf(&jpath, "%.*s/meta/_journal.json", dir_len(dir), dir);
+	sbuf_addf(&jpath, "%.*s/meta/_journal.json", migration_dir_len(dir), dir);
 	if (sbuf_failed(&jpath)) {
 		rc = STRATA_ENOMEM;
 		goto out;
@@ -916,7 +916,7 @@ static int load_drizzle(const char *dir, const char *realdir, struct migration_s
 		if (when && json_is_integer(when))
 			m->when = (long long)json_integer_value(when);
 		sbuf_reset(&path);
-		sbuf_addf(&path, "%.*s/%s", dir_len(dir), dir, fn);
+		sbuf_addf(&path, "%.*s/%s", migration_dir_len(dir), dir, fn);
 		if (sbuf_failed(&path) || !(m->path = strdup(path.buf))) {
 			rc = STRATA_ENOMEM;
 			goto out;
@@ -930,7 +930,7 @@ static int load_drizzle(const char *dir, const char *realdir, struct migration_s
 		}
 		util_sha256_hex(content.buf, content.len, m->raw_sha256);
 		if (util_sha256_hex_lf(NULL, content.buf, content.len, m->checksum) != 0 ||
-		    !(m->up.sql = xstrndup(content.buf, content.len))) {
+		    !(m->up.sql = sbuf_strndup(content.buf, content.len))) {
 			rc = STRATA_ENOMEM;
 			goto out;
 		}
@@ -958,7 +958,7 @@ static int is_drizzle(const char *dir)
 	struct stat st;
 	int yes;
 
-	sbuf_addf(&p, "%.*s/meta/_journal.json", dir_len(dir), dir);
+	sbuf_addf(&p, "%.*s/meta/_journal.json", migration_dir_len(dir), dir);
 	yes = !sbuf_failed(&p) && lstat(p.buf, &st) == 0;
 	sbuf_release(&p);
 	return yes;
@@ -1163,7 +1163,7 @@ int migrations_load(const char *dir, struct migration_set *out, struct sbuf *err
 		rc = load_drizzle(dir, realdir, out, err);
 		goto out;
 	}
-	sbuf_add(&path, dir, (size_t)dir_len(dir));
+	sbuf_add(&path, dir, (size_t)migration_dir_len(dir));
 	sbuf_addc(&path, '/');
 	prefix = path.len;
 	while ((de = readdir(d)) != NULL) {
@@ -1334,7 +1334,7 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 	struct sbuf path = SBUF_INIT, have = SBUF_INIT;
 	int rc;
 
-	sbuf_addf(&path, "%.*s/strata.sum", dir_len(dir), dir);
+	sbuf_addf(&path, "%.*s/strata.sum", migration_dir_len(dir), dir);
 	rc = util_read_file(path.buf, &have);
 	if (rc == STRATA_ENOTFOUND) {
 		rc = 0; /* no file, nothing enforced */
@@ -1356,7 +1356,7 @@ int sum_write(const char *dir, const struct migration_set *s, struct sbuf *err)
 	struct sbuf path = SBUF_INIT, body = SBUF_INIT;
 	int rc;
 
-	sbuf_addf(&path, "%.*s/strata.sum", dir_len(dir), dir);
+	sbuf_addf(&path, "%.*s/strata.sum", migration_dir_len(dir), dir);
 	sum_render(s, &body);
 	if (sbuf_failed(&path) || sbuf_failed(&body)) {
 		rc = STRATA_ENOMEM;
@@ -1538,7 +1538,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 				sbuf_addf(&version, "%llu", strtoull(last, NULL, 10) + 1);
 		}
 	}
-	sbuf_addf(&path, "%.*s/%s_%s.sql", dir_len(dir), dir, version.buf, name);
+	sbuf_addf(&path, "%.*s/%s_%s.sql", migration_dir_len(dir), dir, version.buf, name);
 	if (sbuf_failed(&path)) {
 		rc = STRATA_ENOMEM;
 		goto out;
@@ -1554,7 +1554,7 @@ int strata_new_migration(const char *dir, const char *name, char **path_out, cha
 	/* strata.sum, when the directory keeps one, follows every new file. */
 	{
 		struct sbuf sp = SBUF_INIT;
-		sbuf_addf(&sp, "%.*s/strata.sum", dir_len(dir), dir);
+		sbuf_addf(&sp, "%.*s/strata.sum", migration_dir_len(dir), dir);
 		if (access(sp.buf, F_OK) == 0) {
 			migrations_release(&ms);
 			rc = migrations_load(dir, &ms, &err);

@@ -58,7 +58,7 @@ struct migration_shared {
 };
 
 /* Length of dir without trailing slashes, for printf's %.*s: "db/" joins as "db/x". */
-int dir_len(const char *dir);
+int migration_dir_len(const char *dir);
 
 /* Numeric order of two version strings (leading zeros ignored). */
 int version_cmp(const char *a, const char *b);

@@ -600,7 +600,7 @@ static void set_refused(struct ctx *x, const struct schema_pgtype *a, const char
 	sbuf_addf(&sb, "%s %s.%s cannot be changed in place (%s) and %s uses it: PostgreSQL "
 	          "can only drop and create it again, which needs it unused", kind_word(a),
 	          a->schema, a->name, why, who);
-	d->refused = detach(x, &sb);
+	d->refused = diff_detach(x, &sb);
 }
 
 /* Put every change of kind after the ones made so far (d->seq_). */
@@ -634,10 +634,10 @@ void pgtype_changes(struct ctx *x)
 		if (ta && needs_remake(d, ta, tb, &why)) {
 			if (type_used(a, ta, &who)) {
 				set_refused(x, ta, why.buf, who.buf);
-			} else if ((c = add(x, DIFF_DROP_TYPE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+			} else if ((c = diff_add(x, DIFF_DROP_TYPE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 				c->oa = ta;
-				c->object = obj_named(x, "type", ta->schema, ta->name);
-				set_note(x, c, "%s: dropped and created again (nothing uses it)", why.buf);
+				c->object = diff_obj_named(x, "type", ta->schema, ta->name);
+				diff_set_note(x, c, "%s: dropped and created again (nothing uses it)", why.buf);
 				ta = NULL;
 			}
 		} else if (ta && ta->kind == SCHEMA_PGTYPE_DOMAIN && !domain_same(d, ta, tb)) {
@@ -649,14 +649,14 @@ void pgtype_changes(struct ctx *x)
 				    !diff_sql_equal(d->engine, ka->expression, tb->checks[k].expression, NULL)))
 					tighter = 1;
 			}
-			if ((c = add(x, DIFF_ALTER_TYPE, DIFF_P_PREPARE,
-			             tighter ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_ALTER_TYPE, DIFF_P_PREPARE,
+			                  tighter ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
 				c->oa = ta;
 				c->ob = tb;
-				c->object = obj_named(x, "type", tb->schema, tb->name);
+				c->object = diff_obj_named(x, "type", tb->schema, tb->name);
 				if (tighter)
-					set_note(x, c, "fails if a value of a column of this domain breaks the new "
-					         "constraint");
+					diff_set_note(x, c, "fails if a value of a column of this domain breaks the new "
+					              "constraint");
 			}
 		} else if (ta && ta->kind == SCHEMA_PGTYPE_COMPOSITE && !composite_same(ta, tb)) {
 			size_t k;
@@ -664,31 +664,31 @@ void pgtype_changes(struct ctx *x)
 			for (k = 0; k < ta->nattrs; k++)
 				if (!attr_of(tb, ta->attrs[k].name))
 					dropping = 1;
-			if ((c = add(x, DIFF_ALTER_TYPE, DIFF_P_PREPARE,
-			             dropping ? STRATA_CHANGE_DESTRUCTIVE : STRATA_CHANGE_SAFE))) {
+			if ((c = diff_add(x, DIFF_ALTER_TYPE, DIFF_P_PREPARE,
+			                  dropping ? STRATA_CHANGE_DESTRUCTIVE : STRATA_CHANGE_SAFE))) {
 				c->oa = ta;
 				c->ob = tb;
-				c->object = obj_named(x, "type", tb->schema, tb->name);
+				c->object = diff_obj_named(x, "type", tb->schema, tb->name);
 				if (dropping)
-					set_note(x, c, "drops an attribute: its values in columns of this type are lost");
+					diff_set_note(x, c, "drops an attribute: its values in columns of this type are lost");
 			}
 		}
 		sbuf_release(&why);
 		sbuf_release(&who);
 		if (ta)
 			continue;
-		if ((c = add(x, DIFF_CREATE_TYPE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_CREATE_TYPE, DIFF_P_PREPARE, STRATA_CHANGE_SAFE))) {
 			c->ob = tb;
-			c->object = obj_named(x, "type", tb->schema, tb->name);
+			c->object = diff_obj_named(x, "type", tb->schema, tb->name);
 		}
 	}
 	for (i = a->npgtypes; i-- > 0;) {
 		const struct schema_pgtype *ta = a->pgtypes[oa[i]];
 		if (schema_find_pgtype(b, ta->schema, ta->name))
 			continue;
-		if ((c = add(x, DIFF_DROP_TYPE, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_TYPE, DIFF_P_CLEANUP, STRATA_CHANGE_SAFE))) {
 			c->oa = ta;
-			c->object = obj_named(x, "type", ta->schema, ta->name);
+			c->object = diff_obj_named(x, "type", ta->schema, ta->name);
 		}
 	}
 	free(ob);
@@ -705,8 +705,8 @@ void pgtype_changes(struct ctx *x)
 static const struct schema_exclude *exclude_peer(const struct diff *d, const struct schema *s,
                                                  const struct schema_exclude *e, int to_b)
 {
-	const struct diff_table *p = to_b ? pair_of_a_name(d, e->schema, e->table)
-	                                  : pair_of_b_name(d, e->schema, e->table);
+	const struct diff_table *p = to_b ? diff_pair_of_a_name(d, e->schema, e->table)
+	                                  : diff_pair_of_b_name(d, e->schema, e->table);
 	const struct schema_table *other = p ? (to_b ? p->b : p->a) : NULL;
 	size_t i;
 
@@ -722,7 +722,7 @@ static const struct schema_exclude *exclude_peer(const struct diff *d, const str
 
 /* Dropped before the tables change (a column it covers may go), added
  * after the indexes. */
-void exclude_changes(struct ctx *x)
+void pgtype_exclude_changes(struct ctx *x)
 {
 	struct diff *d = x->d;
 	struct diff_change *c;
@@ -731,34 +731,34 @@ void exclude_changes(struct ctx *x)
 	for (i = 0; i < d->a->nexcludes; i++) {
 		const struct schema_exclude *ea = d->a->excludes[i];
 		const struct schema_exclude *eb = exclude_peer(d, d->b, ea, 1);
-		const struct diff_table *p = pair_of_a_name(d, ea->schema, ea->table);
+		const struct diff_table *p = diff_pair_of_a_name(d, ea->schema, ea->table);
 
 		if (!p || !p->b || (eb && diff_sql_equal(d->engine, ea->def, eb->def, NULL)))
 			continue;
-		if ((c = add(x, DIFF_DROP_EXCLUDE, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_DROP_EXCLUDE, DIFF_P_DROP_INDEX, STRATA_CHANGE_SAFE))) {
 			c->oa = ea;
 			c->pair = (struct diff_table *)p;
-			c->object = obj_named(x, "constraint", ea->schema, ea->name);
+			c->object = diff_obj_named(x, "constraint", ea->schema, ea->name);
 			if (eb)
-				set_note(x, c, "its definition changes: dropped and added again");
-			set_owner(x, c, p->b->name);
+				diff_set_note(x, c, "its definition changes: dropped and added again");
+			diff_set_owner(x, c, p->b->name);
 		}
 	}
 	for (i = 0; i < d->b->nexcludes; i++) {
 		const struct schema_exclude *eb = d->b->excludes[i];
 		const struct schema_exclude *ea = exclude_peer(d, d->a, eb, 0);
-		const struct diff_table *p = pair_of_b_name(d, eb->schema, eb->table);
+		const struct diff_table *p = diff_pair_of_b_name(d, eb->schema, eb->table);
 
 		if (!p || (ea && diff_sql_equal(d->engine, ea->def, eb->def, NULL)))
 			continue;
-		if ((c = add(x, DIFF_ADD_EXCLUDE, DIFF_P_ADD_FK,
-		             p->a ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
+		if ((c = diff_add(x, DIFF_ADD_EXCLUDE, DIFF_P_ADD_FK,
+		                  p->a ? STRATA_CHANGE_DATA_DEPENDENT : STRATA_CHANGE_SAFE))) {
 			c->ob = eb;
 			c->pair = (struct diff_table *)p;
-			c->object = obj_named(x, "constraint", eb->schema, eb->name);
+			c->object = diff_obj_named(x, "constraint", eb->schema, eb->name);
 			if (p->a)
-				set_note(x, c, "fails if rows of %s conflict", eb->table);
-			set_owner(x, c, eb->table);
+				diff_set_note(x, c, "fails if rows of %s conflict", eb->table);
+			diff_set_owner(x, c, eb->table);
 		}
 	}
 }

@@ -169,7 +169,7 @@ static int def_has_check(const char *sql, size_t from, size_t to, const char *ex
 				if (depth > 0)
 					schema_tok_next(sql, to, &pos, &t);
 			} while (depth > 0 && t.type != SCHEMA_TK_END);
-			if (gto > gfrom && (text = xstrndup(sql + gfrom, gto - gfrom)) != NULL) {
+			if (gto > gfrom && (text = sbuf_strndup(sql + gfrom, gto - gfrom)) != NULL) {
 				found = diff_sql_equal(SCHEMA_SQLITE, text, expr, NULL);
 				free(text);
 			}

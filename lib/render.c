@@ -28,23 +28,23 @@
 
 /* ---- shared helpers -------------------------------------------------------- */
 
-int lower_ascii(int c)
+int render_lower_ascii(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
 /* Names of objects on the same table or in the same namespace compare as
  * the engine does; this is schema_name_cmp() without a schema at hand. */
-int name_cmp(int engine, const char *a, const char *b)
+int render_name_cmp(int engine, const char *a, const char *b)
 {
 	if (!a || !b)
 		return a ? 1 : b ? -1 : 0;
 	if (engine == SCHEMA_SQLITE) {
-		while (*a && lower_ascii((unsigned char)*a) == lower_ascii((unsigned char)*b)) {
+		while (*a && render_lower_ascii((unsigned char)*a) == render_lower_ascii((unsigned char)*b)) {
 			a++;
 			b++;
 		}
-		return lower_ascii((unsigned char)*a) - lower_ascii((unsigned char)*b);
+		return render_lower_ascii((unsigned char)*a) - render_lower_ascii((unsigned char)*b);
 	}
 	return strcmp(a, b);
 }
@@ -114,7 +114,7 @@ static void stmt_end(struct sbuf *sb)
 static int cmp_entry_ci(const void *x, const void *y)
 {
 	const struct name_entry *a = x, *b = y;
-	int r = name_cmp(SCHEMA_SQLITE, a->name, b->name);
+	int r = render_name_cmp(SCHEMA_SQLITE, a->name, b->name);
 
 	return r ? r : (a->i > b->i) - (a->i < b->i);
 }
@@ -153,7 +153,7 @@ static void name_index_sort(struct name_index *ix)
 		      ix->engine == SCHEMA_SQLITE ? cmp_entry_ci : cmp_entry_cs);
 }
 
-int name_index_tables(struct name_index *ix, const struct schema *s)
+int render_name_index_tables(struct name_index *ix, const struct schema *s)
 {
 	size_t i;
 
@@ -185,7 +185,7 @@ static size_t name_index_first(const struct name_index *ix, const char *name)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (name_cmp(ix->engine, ix->v[mid].name, name) < 0)
+		if (render_name_cmp(ix->engine, ix->v[mid].name, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -194,13 +194,13 @@ static size_t name_index_first(const struct name_index *ix, const char *name)
 }
 
 /* Index of the object named (nsp, name), nsp NULL matching any; -1 if none. */
-long name_index_find(const struct name_index *ix, const char *nsp, const char *name)
+long render_name_index_find(const struct name_index *ix, const char *nsp, const char *name)
 {
 	size_t k;
 
-	for (k = name_index_first(ix, name); k < ix->n && !name_cmp(ix->engine, ix->v[k].name, name);
+	for (k = name_index_first(ix, name); k < ix->n && !render_name_cmp(ix->engine, ix->v[k].name, name);
 	     k++)
-		if (!nsp || !ix->v[k].schema || !name_cmp(ix->engine, ix->v[k].schema, nsp))
+		if (!nsp || !ix->v[k].schema || !render_name_cmp(ix->engine, ix->v[k].schema, nsp))
 			return (long)ix->v[k].i;
 	return -1;
 }
@@ -313,12 +313,12 @@ static int order_parents(struct graph *g, const struct schema_table *t,
 	long w;
 	int rc;
 
-	if (t->part_of && (w = name_index_find(ix, t->part_of_schema, t->part_of)) >= 0 &&
+	if (t->part_of && (w = render_name_index_find(ix, t->part_of_schema, t->part_of)) >= 0 &&
 	    (size_t)w != i && (rc = graph_add(g, (size_t)w)))
 		return rc;
 	for (j = 0; j < t->inherits.n; j++)
-		if ((w = name_index_find(ix, j < t->inherits_schemas.n ? t->inherits_schemas.v[j] : NULL,
-		                         t->inherits.v[j])) >= 0 &&
+		if ((w = render_name_index_find(ix, j < t->inherits_schemas.n ? t->inherits_schemas.v[j] : NULL,
+		                                t->inherits.v[j])) >= 0 &&
 		    (size_t)w != i && (rc = graph_add(g, (size_t)w)))
 			return rc;
 	return 0;
@@ -342,8 +342,8 @@ static int order_tables(const struct schema *s, const struct name_index *ix, siz
 		g.start[i] = g.nadj;
 		for (j = 0; j < t->nfks; j++) {
 			const struct schema_fk *fk = &t->fks[j];
-			long w = name_index_find(ix, fk->ref_schema ? fk->ref_schema : t->schema,
-			                         fk->ref_table);
+			long w = render_name_index_find(ix, fk->ref_schema ? fk->ref_schema : t->schema,
+			                                fk->ref_table);
 
 			if (w >= 0 && (size_t)w != i && (rc = graph_add(&g, (size_t)w)))
 				goto out;
@@ -392,10 +392,10 @@ static int order_views(const struct schema *s, const struct name_index *ix, size
 				char *p; /* PostgreSQL folds unquoted names to lower case */
 
 				for (p = name; *p; p++)
-					*p = (char)lower_ascii((unsigned char)*p);
+					*p = (char)render_lower_ascii((unsigned char)*p);
 			}
 			for (k = name_index_first(ix, name);
-			     k < ix->n && !name_cmp(ix->engine, ix->v[k].name, name); k++)
+			     k < ix->n && !render_name_cmp(ix->engine, ix->v[k].name, name); k++)
 				if (ix->v[k].i != i && (rc = graph_add(&g, ix->v[k].i)))
 					break;
 			free(name);
@@ -415,9 +415,9 @@ static size_t owner_of(const struct rctx *r, const char *nsp, const char *table)
 {
 	long w;
 
-	if ((w = name_index_find(&r->tables, nsp, table)) >= 0)
+	if ((w = render_name_index_find(&r->tables, nsp, table)) >= 0)
 		return (size_t)w;
-	if ((w = name_index_find(&r->views, nsp, table)) >= 0)
+	if ((w = render_name_index_find(&r->views, nsp, table)) >= 0)
 		return r->s->ntables + (size_t)w;
 	return r->s->ntables + r->s->nviews;
 }
@@ -453,7 +453,7 @@ static void attach_release(struct attach *a)
 	memset(a, 0, sizeof(*a));
 }
 
-void rctx_release(struct rctx *r)
+void render_ctx_release(struct rctx *r)
 {
 	free(r->tables.v);
 	free(r->views.v);
@@ -463,7 +463,7 @@ void rctx_release(struct rctx *r)
 	free(r->vorder);
 }
 
-int rctx_init(struct rctx *r, const struct schema *s, int with_order)
+int render_ctx_init(struct rctx *r, const struct schema *s, int with_order)
 {
 	size_t *owner = malloc((s->nindexes + s->ntriggers + 1) * sizeof(*owner));
 	size_t nowners = s->ntables + s->nviews, i;
@@ -475,7 +475,7 @@ int rctx_init(struct rctx *r, const struct schema *s, int with_order)
 		rc = STRATA_ENOMEM;
 		goto out;
 	}
-	if ((rc = name_index_tables(&r->tables, s)) || (rc = name_index_views(&r->views, s)))
+	if ((rc = render_name_index_tables(&r->tables, s)) || (rc = name_index_views(&r->views, s)))
 		goto out;
 	for (i = 0; i < s->nindexes; i++)
 		owner[i] = owner_of(r, s->indexes[i]->schema, s->indexes[i]->table);
@@ -499,7 +499,7 @@ int rctx_init(struct rctx *r, const struct schema *s, int with_order)
 out:
 	free(owner);
 	if (rc)
-		rctx_release(r);
+		render_ctx_release(r);
 	return rc;
 }
 
@@ -578,7 +578,7 @@ void schema_add_default(struct sbuf *sb, const char *default_sql)
 static int pk_inline(const struct schema_table *t, const struct schema_column *c, int engine)
 {
 	return engine == SCHEMA_SQLITE && t->pk.autoincrement && t->pk.columns.n == 1 &&
-	       !name_cmp(SCHEMA_SQLITE, t->pk.columns.v[0], c->name);
+	       !render_name_cmp(SCHEMA_SQLITE, t->pk.columns.v[0], c->name);
 }
 
 /*
@@ -1287,14 +1287,14 @@ int schema_render_sql(const struct schema *s, int engine, struct sbuf *out)
 	struct rctx r;
 	int rc;
 
-	if ((rc = rctx_init(&r, s, 1)))
+	if ((rc = render_ctx_init(&r, s, 1)))
 		return rc;
 	sbuf_addf(out, "-- strata schema (%s)\n", engine == SCHEMA_SQLITE ? "sqlite" : "postgres");
 	if (engine == SCHEMA_SQLITE)
 		render_sqlite(&r, out);
 	else
 		render_pg(&r, out);
-	rctx_release(&r);
+	render_ctx_release(&r);
 	return sbuf_failed(out) ? STRATA_ENOMEM : 0;
 }
 

@@ -66,7 +66,7 @@ static int in_fk(const struct schema_table *t, const char *name)
 
 	for (i = 0; i < t->nfks; i++)
 		for (j = 0; j < t->fks[i].columns.n; j++)
-			if (!name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->fks[i].columns.v[j], name))
+			if (!render_name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->fks[i].columns.v[j], name))
 				return 1;
 	return 0;
 }
@@ -76,7 +76,7 @@ static long column_index(const struct schema_table *t, const char *name)
 	size_t i;
 
 	for (i = 0; name && i < t->ncolumns; i++)
-		if (!name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->columns[i].name, name))
+		if (!render_name_cmp(t->schema ? SCHEMA_PG : SCHEMA_SQLITE, t->columns[i].name, name))
 			return (long)i;
 	return -1;
 }
@@ -88,7 +88,7 @@ int schema_render_dot(const struct schema *s, struct sbuf *out)
 	size_t i, j;
 	int rc;
 
-	if ((rc = name_index_tables(&ix, s)))
+	if ((rc = render_name_index_tables(&ix, s)))
 		return rc;
 	sbuf_adds(out, "digraph schema {\n"
 	               "    graph [rankdir=LR, fontname=\"Helvetica\"];\n"
@@ -132,8 +132,8 @@ int schema_render_dot(const struct schema *s, struct sbuf *out)
 
 		for (j = 0; j < t->nfks; j++) {
 			const struct schema_fk *fk = &t->fks[j];
-			long w = name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
-			                         fk->ref_table);
+			long w = render_name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
+			                                fk->ref_table);
 			long from = fk->columns.n ? column_index(t, fk->columns.v[0]) : -1, to = -1;
 
 			if (w < 0) {
@@ -228,7 +228,7 @@ int schema_render_mermaid(const struct schema *s, struct sbuf *out)
 
 	if (!ent)
 		return STRATA_ENOMEM;
-	if ((rc = name_index_tables(&ix, s)))
+	if ((rc = render_name_index_tables(&ix, s)))
 		goto out;
 	/* Entity names first: sanitised and made unique. */
 	for (i = 0; i < s->ntables; i++) {
@@ -280,8 +280,8 @@ int schema_render_mermaid(const struct schema *s, struct sbuf *out)
 
 		for (j = 0; j < t->nfks; j++) {
 			const struct schema_fk *fk = &t->fks[j];
-			long to = name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
-			                          fk->ref_table);
+			long to = render_name_index_find(&ix, fk->ref_schema ? fk->ref_schema : t->schema,
+			                                 fk->ref_table);
 			int optional = 0;
 			struct sbuf label = SBUF_INIT;
 

@@ -45,13 +45,13 @@ struct rctx {
 };
 
 /* ASCII lower case; names compared as the engine compares them. */
-int lower_ascii(int c);
-int name_cmp(int engine, const char *a, const char *b);
+int render_lower_ascii(int c);
+int render_name_cmp(int engine, const char *a, const char *b);
 /* Index s's tables into ix (free ix->v); its position of (nsp, name), or -1. */
-int name_index_tables(struct name_index *ix, const struct schema *s);
-long name_index_find(const struct name_index *ix, const char *nsp, const char *name);
+int render_name_index_tables(struct name_index *ix, const struct schema *s);
+long render_name_index_find(const struct name_index *ix, const char *nsp, const char *name);
 /* Build r for s (with_order: the dependency orders too); release with rctx_release. */
-int rctx_init(struct rctx *r, const struct schema *s, int with_order);
-void rctx_release(struct rctx *r);
+int render_ctx_init(struct rctx *r, const struct schema *s, int with_order);
+void render_ctx_release(struct rctx *r);
 
 #endif

@@ -305,7 +305,7 @@ json_t *schema_to_json(const struct schema *s)
 	json_t *root, *arr;
 	size_t i, j;
 
-	if (rctx_init(&r, s, 0))
+	if (render_ctx_init(&r, s, 0))
 		return NULL;
 	root = json_object();
 	jset(&b, root, "engine", json_string(s->engine == SCHEMA_SQLITE ? "sqlite" : "postgres"));
@@ -396,7 +396,7 @@ json_t *schema_to_json(const struct schema *s)
 
 		/* "MATERIALIZED VIEW" -> "materialized view" */
 		for (j = 0; schema_object_kind_sql(c->kind)[j] && j + 1 < sizeof(kind); j++)
-			kind[j] = (char)lower_ascii((unsigned char)schema_object_kind_sql(c->kind)[j]);
+			kind[j] = (char)render_lower_ascii((unsigned char)schema_object_kind_sql(c->kind)[j]);
 		kind[j] = '\0';
 		jset(&b, o, "kind", json_string(kind));
 		jset(&b, o, "schema", jstr(c->schema));
@@ -407,7 +407,7 @@ json_t *schema_to_json(const struct schema *s)
 	}
 	jset(&b, root, "comments", arr);
 	json_pgtypes(&b, s, root);
-	rctx_release(&r);
+	render_ctx_release(&r);
 	if (b.bad) {
 		json_decref(root);
 		return NULL;

@@ -28,7 +28,6 @@
 #include "foreign.h"
 #include "tracking.h"
 
-#include <sqlite3.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -471,16 +470,15 @@ int db_writable_check(strata_db *db)
 {
 	/* SQLite opens a write-protected file read-only without a word; say so
 	 * before anything runs rather than at the first write. */
-	sqlite3 *h = drv_sqlite_handle(db->conn);
 	const char *file;
+	int ro = drv_read_only(db->conn, &file);
 
-	if (!h)
+	if (ro < 0)
 		return pg_writable_check(db);
-	if (sqlite3_db_readonly(h, "main") == 1)
+	if (ro == 1)
 		return db_error(db, STRATA_EREADONLY, "the database '%s' is read-only", db->url.path);
 	/* SQLite writes its journal beside the file: a folder it cannot write
 	 * in fails the first write, halfway; say it now. */
-	file = sqlite3_db_filename(h, "main");
 	if (file && *file) {
 		struct sbuf dir = SBUF_INIT;
 		const char *slash = strrchr(file, '/');

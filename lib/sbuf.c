@@ -176,7 +176,7 @@ char *xstrdup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-char *xstrndup(const char *s, size_t n)
+char *sbuf_strndup(const char *s, size_t n)
 {
 	char *p;
 

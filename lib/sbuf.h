@@ -64,6 +64,6 @@ static inline int sbuf_failed(const struct sbuf *sb) { return sb->failed; }
 
 /* Small helpers that belong with the buffer. */
 char *xstrdup_or_null(const char *s);   /* strdup that accepts NULL */
-char *xstrndup(const char *s, size_t n); /* at most n bytes, stops at a NUL */
+char *sbuf_strndup(const char *s, size_t n); /* at most n bytes, stops at a NUL */
 
 #endif

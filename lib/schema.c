@@ -1218,9 +1218,9 @@ char *schema_tok_name(const char *sql, const struct schema_tok *t)
 	char close, *out;
 
 	if (t->type != SCHEMA_TK_QUOTED && t->type != SCHEMA_TK_STRING)
-		return xstrndup(p, n);
+		return sbuf_strndup(p, n);
 	if (n < 1 || (t->type == SCHEMA_TK_STRING && p[0] != '\''))
-		return xstrndup(p, n); /* X'..' and friends: not a name; keep as is */
+		return sbuf_strndup(p, n); /* X'..' and friends: not a name; keep as is */
 	close = p[0] == '[' ? ']' : p[0];
 	/* Drop the opening quote, and the closing one when it is there. */
 	p++;

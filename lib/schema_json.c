@@ -1227,7 +1227,7 @@ static int res_refs(struct res *all, size_t n, size_t ri)
 		if (!dot || dot == ref || !dot[1]) {
 			rc = jfail(c, "\"table.field\" was expected, not '%s'", ref);
 		} else {
-			char *table = xstrndup(ref, (size_t)(dot - ref));
+			char *table = sbuf_strndup(ref, (size_t)(dot - ref));
 			if (!table)
 				return STRATA_ENOMEM;
 			t = res_find(all, n, c->engine, table);
@@ -1273,7 +1273,7 @@ static void add_references(struct sbuf *out, const struct res *all, size_t n, in
 {
 	const char *ref = json_string_value(json_object_get(f, "references"));
 	const char *dot = strrchr(ref, '.'), *act;
-	char *table = xstrndup(ref, (size_t)(dot - ref));
+	char *table = sbuf_strndup(ref, (size_t)(dot - ref));
 	int t = table ? res_find(all, n, engine, table) : -1;
 
 	free(table);

@@ -1,25 +1,31 @@
 /*
  * scratch.c: the scratch databases of the declarative commands (diff,
  * generate, push, verify), and the proof that a --dev-url database is safe
- * to use before strata touches it.
+ * to use before strata touches it. It names no engine: what differs is the
+ * driver's (driver.h), and this file holds the order of the steps, the
+ * policy (how long to wait for a dev database's lock, how many passes to
+ * empty it) and the messages.
  *
- * SQLite: always a private in-memory database. PostgreSQL: the --dev-url
- * database, or else one made for the occasion on the target's server
- * (strata_scratch_<pid>_<n>) and dropped before the call returns. Which of
- * the two an engine has, and the URL, is the driver's (scratch_url,
- * driver.h; catalog_*.c). A --dev-url beside a private scratch database is
- * only proven safe, by its driver (dev_check: SQLite's compares the files);
- * one on a server is used, and the proofs for that kind, which need a
- * session on it and on the target, are below.
+ * Where the scratch database is comes from the driver (scratch_url):
+ * either a private one that opening makes and closing drops (SQLite's
+ * memory), or one on the target's server, the --dev-url database or else
+ * one made for the occasion (strata_scratch_<pid>_<n>, create_db) and
+ * dropped before the call returns (drop_db). A --dev-url beside a private
+ * scratch database is only proven safe, by its driver (dev_check: SQLite's
+ * compares the files), and never written to.
  *
- * A dev database is somebody's database, so it is proven safe first: it is
- * not the target (the two servers are asked who they are: postmaster start
- * time, port, database oid, and the cluster's system identifier when the
- * role may read it), it holds no user object, and
- * no other strata run is using it (an advisory lock for the session). When
- * done, strata drops what this run made there and nothing else: the database
- * was empty, so whatever is there now is ours; public itself is never
- * dropped. A SQLite --dev-url is checked the same way but never written to.
+ * A dev database on a server is somebody's database, so it is proven safe
+ * first, through the driver's version 5 methods: it is not the target (both
+ * servers are asked who they are, dev_identify and dev_same; on PostgreSQL
+ * postmaster start time, port, database oid, and the cluster's system
+ * identifier when the role may read it), no other strata run is using it
+ * (dev_lock, a session lock), and it holds no user object (dev_objects).
+ * What a run may change there and must give back is noted (dev_save) and
+ * given back when done (dev_restore). When done, strata drops what this run
+ * made there and nothing else (dev_drop of each of dev_objects): the
+ * database was empty, so whatever is there now is ours. Either scratch
+ * database on a server resolves unqualified names as the target does
+ * (scratch_match).
  */
 #include "scratch.h"
 
@@ -32,286 +38,35 @@
 #include <unistd.h>
 
 
-/* ---- PostgreSQL: who the server is ------------------------------------------ */
+/* ---- a dev database on a server ------------------------------------------------ */
 
-struct pg_id {
-	char *where;    /* postmaster start time, port, database oid */
-	char *sysid;    /* pg_control_system()'s system_identifier, or NULL */
-};
-
-static void pg_id_release(struct pg_id *id)
-{
-	free(id->where);
-	free(id->sysid);
-	id->where = id->sysid = NULL;
-}
-
-/*
- * Which server and database c is connected to, as the server says: the
- * same server started once, at one port, and the same database oid there.
- * A proxy or a host alias cannot change these. The system identifier is a
- * second opinion where the role may call pg_control_system().
- */
-static int pg_identify(drv_conn *c, struct pg_id *id, struct drv_err *e)
-{
-	struct drv_rows *r = NULL;
-	int rc;
-
-	memset(id, 0, sizeof *id);
-	/* The epoch, not the timestamp's text: that depends on the session's
-	 * TimeZone and DateStyle, which two URLs may set differently. */
-	rc = drv_query(c, "SELECT extract(epoch FROM pg_postmaster_start_time())::text || ' ' || "
-	               "current_setting('port') || ' ' || d.oid::text FROM pg_database d "
-	               "WHERE d.datname = current_database()",
-	               NULL, 0, &r, e);
-	if (rc)
-		return rc;
-	if (r->nrows != 1 || !drv_cell(r, 0, 0)) {
-		drv_rows_free(r);
-		drv_err_set(e, STRATA_ERROR, "the server did not say which database this is");
-		return STRATA_ERROR;
-	}
-	id->where = strdup(drv_cell(r, 0, 0));
-	drv_rows_free(r);
-	r = NULL;
-	if (!id->where) {
-		drv_err_set(e, STRATA_ENOMEM, "out of memory");
-		return STRATA_ENOMEM;
-	}
-	if (drv_query(c, "SELECT system_identifier::text FROM pg_control_system()", NULL, 0, &r, e) == 0 &&
-	    r->nrows == 1 && drv_cell(r, 0, 0))
-		id->sysid = strdup(drv_cell(r, 0, 0));
-	drv_rows_free(r);
-	drv_err_release(e);
-	drv_err_init(e);
-	return 0;
-}
-
-/* 1 when a and b are the same database of the same server. */
-static int pg_same(const struct pg_id *a, const struct pg_id *b)
-{
-	if (strcmp(a->where, b->where) != 0)
-		return 0;
-	return !a->sysid || !b->sysid || strcmp(a->sysid, b->sysid) == 0;
-}
-
-/*
- * Every user object of a PostgreSQL database, one row each as (type,
- * identity) in the spelling of pg_identify_object(), ready for DROP: the
- * schemas but public and the system's, the extensions but plpgsql, and
- * what lives in public (objects that belong to an extension go with it).
- * Indexes, constraints, triggers and the like hang on their tables.
- */
-static const char dev_objects_sql[] =
-	"SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n "
-	"WHERE n.nspname NOT IN ('public', 'pg_catalog', 'information_schema') "
-	"AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
-	"UNION ALL "
-	"SELECT 'extension', quote_ident(x.extname) FROM pg_extension x WHERE x.extname <> 'plpgsql' "
-	"UNION ALL "
-	"SELECT o.type, o.identity FROM pg_depend d "
-	"CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o "
-	"WHERE d.refclassid = 'pg_namespace'::regclass AND d.deptype = 'n' "
-	"AND d.refobjid IN (SELECT oid FROM pg_namespace WHERE nspname = 'public') "
-	"AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = d.classid "
-	"AND x.objid = d.objid AND x.deptype = 'e')";
-
-/* The public schema's comment, owner and ACL (NULL: the default, spelt out
- * so that it can be granted back). */
-static const char public_state_sql[] =
-	"SELECT pg_catalog.obj_description(n.oid, 'pg_namespace'), "
-	"pg_catalog.pg_get_userbyid(n.nspowner), "
-	"COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text "
-	"FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'";
-
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Note the dev database's public schema as it is now (none: nothing to
- * put back). Its comment, unless initdb's, is taken off for the run: the
- * model read there would hold it as the schema file's. */
-static int public_save(strata_db *db, struct scratch *s)
-{
-	struct drv_rows *r = NULL;
-	struct drv_err e;
-	int rc;
-
-	drv_err_init(&e);
-	if ((rc = drv_query(s->conn, public_state_sql, NULL, 0, &r, &e)) != 0) {
-		db_error_drv(db, &e, "cannot read the --dev-url database's public schema");
-		goto out;
-	}
-	if (r->nrows != 1)
-		goto out;
-	if ((drv_cell(r, 0, 0) && !(s->public_comment = strdup(drv_cell(r, 0, 0)))) ||
-	    (drv_cell(r, 0, 1) && !(s->public_owner = strdup(drv_cell(r, 0, 1)))) ||
-	    (drv_cell(r, 0, 2) && !(s->public_acl = strdup(drv_cell(r, 0, 2))))) {
-		rc = db_error(db, STRATA_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (s->public_comment && strcmp(s->public_comment, "standard public schema") != 0 &&
-	    (rc = drv_exec(s->conn, "COMMENT ON SCHEMA public IS NULL", &e)) != 0) {
-		db_error_drv(db, &e, "cannot use the --dev-url database's public schema");
-		goto out;
-	}
-	s->public_saved = 1;
-out:
-	drv_rows_free(r);
-	drv_err_release(&e);
-	return rc;
-}
-
-static void public_forget(struct scratch *s)
-{
-	free(s->public_comment);
-	free(s->public_owner);
-	free(s->public_acl);
-	s->public_comment = s->public_owner = s->public_acl = NULL;
-	s->public_saved = 0;
-}
-
-/* Give the dev database's public schema back its comment, owner and ACL
- * where this run changed them; a failure is a warning. */
-static void public_restore(strata_db *db, struct scratch *s)
-{
-	struct drv_rows *r = NULL;
-	struct drv_err e;
-	struct sbuf sql = SBUF_INIT;
-
-	drv_err_init(&e);
-	if (!s->public_saved)
-		goto out;
-	if (drv_query(s->conn, public_state_sql, NULL, 0, &r, &e) != 0)
-		goto failed;
-	if (r->nrows != 1) {
-		/* the file dropped it: made again, then as it was */
-		drv_rows_free(r);
-		r = NULL;
-		if (drv_exec(s->conn, "CREATE SCHEMA public", &e) != 0 ||
-		    drv_query(s->conn, public_state_sql, NULL, 0, &r, &e) != 0)
-			goto failed;
-		if (r->nrows != 1)
-			goto out;
-	}
-	if (!same_str(drv_cell(r, 0, 0), s->public_comment)) {
-		sbuf_adds(&sql, "COMMENT ON SCHEMA public IS ");
-		if (s->public_comment)
-			sbuf_add_literal(&sql, s->public_comment);
-		else
-			sbuf_adds(&sql, "NULL");
-		sbuf_adds(&sql, ";\n");
-	}
-	if (s->public_owner && !same_str(drv_cell(r, 0, 1), s->public_owner)) {
-		sbuf_adds(&sql, "ALTER SCHEMA public OWNER TO ");
-		sbuf_add_ident(&sql, s->public_owner);
-		sbuf_adds(&sql, ";\n");
-	}
-	/* The ACL: every grantee's privileges revoked, then the saved ones
-	 * granted again (a superuser grants as the owner, who granted them). */
-	if (s->public_acl && !same_str(drv_cell(r, 0, 2), s->public_acl)) {
-		sbuf_adds(&sql,
-		          "DO $strata$\nDECLARE r record;\nBEGIN\n"
-		          "FOR r IN SELECT DISTINCT x.grantee FROM pg_catalog.pg_namespace n, "
-		          "pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) x "
-		          "WHERE n.nspname = 'public' LOOP\n"
-		          "  EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA public FROM %s CASCADE', "
-		          "CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
-		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);\n"
-		          "END LOOP;\n"
-		          "FOR r IN SELECT * FROM pg_catalog.aclexplode(");
-		sbuf_add_literal(&sql, s->public_acl);
-		sbuf_adds(&sql,
-		          "::pg_catalog.aclitem[]) LOOP\n"
-		          "  EXECUTE pg_catalog.format('GRANT %s ON SCHEMA public TO %s%s', "
-		          "r.privilege_type, CASE WHEN r.grantee = 0 THEN 'PUBLIC' "
-		          "ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END, "
-		          "CASE WHEN r.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);\n"
-		          "END LOOP;\nEND\n$strata$;\n");
-	}
-	if (sbuf_failed(&sql))
-		goto failed;
-	if (sql.len && drv_exec(s->conn, sql.buf, &e) != 0)
-		goto failed;
-	goto out;
-failed:
-	db_log(db, STRATA_LOG_WARN, "cannot give the public schema of the dev database %s back its "
-	       "comment, owner and privileges: %s", s->url.redacted,
-	       e.msg.len ? e.msg.buf : "out of memory");
-out:
-	drv_rows_free(r);
-	drv_err_release(&e);
-	sbuf_release(&sql);
-}
-
-/* A session lock on the dev database, so that two runs sharing it do not
- * fill it at once (and empty each other's work): "strata" "dev". */
-static const char dev_lock_sql[] = "SELECT pg_try_advisory_lock(1937011297, 6579574)";
-
-/* "DROP <TYPE> IF EXISTS <identity> CASCADE" for one row of dev_objects_sql;
- * 0 when the type is none we know how to drop. */
-static int drop_statement(const char *type, const char *identity, struct sbuf *out)
-{
-	const char *t;
-
-	if (!type || !identity || !*type)
-		return 0;
-	for (t = type; *t; t++)
-		if (!((*t >= 'a' && *t <= 'z') || *t == ' '))
-			return 0;
-	sbuf_reset(out);
-	sbuf_adds(out, "DROP ");
-	if (strcmp(type, "statistics object") == 0) {
-		sbuf_adds(out, "STATISTICS");
-	} else {
-		for (t = type; *t; t++)
-			sbuf_addc(out, *t == ' ' ? ' ' : (char)(*t - 'a' + 'A'));
-	}
-	sbuf_addf(out, " IF EXISTS %s CASCADE", identity);
-	return !sbuf_failed(out);
-}
-
-/* Target of db: its open connection, or one opened for the question. */
-static int target_identity(strata_db *db, struct pg_id *id, struct drv_err *e)
+/* Target of db: the server's word on which database it is (drv_dev_identify),
+ * through its open connection, or one opened for the question. */
+static int target_identity(strata_db *db, char **id, struct drv_err *e)
 {
 	struct drv_open_opts o;
 	drv_conn *c = NULL;
 	int rc;
 
 	if (db->conn)
-		return pg_identify(db->conn, id, e);
+		return drv_dev_identify(db->conn, id, e);
 	memset(&o, 0, sizeof o);
 	o.busy_timeout_ms = db->busy_timeout_ms;
 	rc = drv_open(&c, &db->url, &o, e);
 	if (!rc)
-		rc = pg_identify(c, id, e);
+		rc = drv_dev_identify(c, id, e);
 	drv_close(c);
 	return rc;
 }
 
-/*
- * The target's unqualified names live in its current schema: the first
- * schema of its search_path that exists, which is "$user" for a role with
- * a schema of its own name. The scratch database must put a schema file's
- * unqualified objects in that same schema, or every table would seem to
- * move between schemas (a drop and a create, rows lost). So the scratch
- * session gets the target's effective search_path, its first schema made
- * there when missing (ours: a made database is dropped, and a dev database
- * is emptied of what this run made). Nothing to do when it is public.
- */
-static const char target_path_sql[] =
-	"SELECT current_schema(), (SELECT string_agg(quote_ident(p.s), ', ' ORDER BY p.i) "
-	"FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i))";
-
-static int match_search_path(strata_db *db, struct scratch *s)
+/* The scratch session resolving unqualified names as the target's does
+ * (drv_scratch_match, driver.h), through the target's open connection or
+ * one opened for the question. */
+static int match_target(strata_db *db, struct scratch *s)
 {
 	struct drv_open_opts o;
-	struct drv_rows *r = NULL;
 	struct drv_err e;
-	struct sbuf sql = SBUF_INIT;
 	drv_conn *c = db->conn;
-	const char *params[1];
 	int rc;
 
 	drv_err_init(&e);
@@ -323,48 +78,29 @@ static int match_search_path(strata_db *db, struct scratch *s)
 			goto out;
 		}
 	}
-	if ((rc = drv_query(c, target_path_sql, NULL, 0, &r, &e)) != 0) {
-		db_error_drv(db, &e, "cannot read the target's search_path");
-		goto out;
-	}
-	if (r->nrows != 1 || !drv_cell(r, 0, 0) || !strcmp(drv_cell(r, 0, 0), "public"))
-		goto out;
-	sbuf_adds(&sql, "CREATE SCHEMA IF NOT EXISTS ");
-	sbuf_add_ident(&sql, drv_cell(r, 0, 0));
-	if (sbuf_failed(&sql)) {
-		rc = db_error(db, STRATA_ENOMEM, "out of memory");
-		goto out;
-	}
-	params[0] = drv_cell(r, 0, 1);
-	if ((rc = drv_exec(s->conn, sql.buf, &e)) != 0 ||
-	    (rc = drv_query(s->conn, "SELECT pg_catalog.set_config('search_path', $1, false)",
-	                    params, 1, NULL, &e)) != 0)
-		db_error_drv(db, &e, "cannot give the scratch database the target's default schema");
+	if ((rc = drv_scratch_match(c, s->conn, &e)) != 0)
+		db_error_drv(db, &e, NULL);
 out:
 	if (c != db->conn)
 		drv_close(c);
-	drv_rows_free(r);
 	drv_err_release(&e);
-	sbuf_release(&sql);
 	return rc;
 }
 
-static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scratch *s)
+static int dev_open(strata_db *db, const struct drv_open_opts *o, struct scratch *s)
 {
-	struct pg_id dev_id, target_id;
+	char *dev_id = NULL, *target_id = NULL;
 	struct drv_rows *r = NULL;
 	struct drv_err e;
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	int rc, tries;
+	int rc, tries, got = 0;
 
-	memset(&dev_id, 0, sizeof dev_id);
-	memset(&target_id, 0, sizeof target_id);
 	drv_err_init(&e);
 	if ((rc = drv_open(&s->conn, &s->url, o, &e)) != 0) {
 		db_error_drv(db, &e, "cannot use the --dev-url database");
 		goto out;
 	}
-	if ((rc = pg_identify(s->conn, &dev_id, &e)) != 0) {
+	if ((rc = drv_dev_identify(s->conn, &dev_id, &e)) != 0) {
 		db_error_drv(db, &e, "cannot tell which database --dev-url is");
 		goto out;
 	}
@@ -372,32 +108,28 @@ static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scra
 		db_error_drv(db, &e, "cannot tell whether --dev-url is the target database");
 		goto out;
 	}
-	if (pg_same(&dev_id, &target_id)) {
+	if (drv_dev_same(s->conn, dev_id, target_id)) {
 		rc = db_error(db, STRATA_EUSAGE, "--dev-url %s is the target database: a dev database "
 		              "must be a separate, empty one", s->url.redacted);
 		goto out;
 	}
 	/* A run that just ended may still hold the lock for a moment: the
-	 * server ends its backend after the client has gone. Wait up to 5 s. */
+	 * server ends its session after the client has gone. Wait up to 5 s. */
 	for (tries = 0;; tries++) {
-		if ((rc = drv_query(s->conn, dev_lock_sql, NULL, 0, &r, &e)) != 0) {
+		if ((rc = drv_dev_lock(s->conn, &got, &e)) != 0) {
 			db_error_drv(db, &e, "cannot lock the --dev-url database");
 			goto out;
 		}
-		if (tries >= 50 || (r->nrows == 1 && drv_cell(r, 0, 0) && drv_cell(r, 0, 0)[0] == 't'))
+		if (got || tries >= 50)
 			break;
-		drv_rows_free(r);
-		r = NULL;
 		nanosleep(&pause, NULL);
 	}
-	if (r->nrows != 1 || !drv_cell(r, 0, 0) || drv_cell(r, 0, 0)[0] != 't') {
+	if (!got) {
 		rc = db_error(db, STRATA_ELOCKED, "--dev-url %s is in use by another strata run: wait "
 		              "for it, or give each run a dev database of its own", s->url.redacted);
 		goto out;
 	}
-	drv_rows_free(r);
-	r = NULL;
-	if ((rc = drv_query(s->conn, dev_objects_sql, NULL, 0, &r, &e)) != 0) {
+	if ((rc = drv_dev_objects(s->conn, &r, &e)) != 0) {
 		db_error_drv(db, &e, "cannot list the objects of the --dev-url database");
 		goto out;
 	}
@@ -408,13 +140,15 @@ static int dev_open_pg(strata_db *db, const struct drv_open_opts *o, struct scra
 		              r->nrows > 1 ? ", ..." : "");
 		goto out;
 	}
-	if ((rc = public_save(db, s)) != 0)
+	if ((rc = drv_dev_save(s->conn, &s->dev_state, &e)) != 0) {
+		db_error_drv(db, &e, NULL);
 		goto out;
+	}
 	s->dev = 1;
 out:
 	drv_rows_free(r);
-	pg_id_release(&dev_id);
-	pg_id_release(&target_id);
+	free(dev_id);
+	free(target_id);
 	drv_err_release(&e);
 	return rc;
 }
@@ -422,13 +156,13 @@ out:
 /*
  * Drop what this run made in the dev database: everything in it now, since
  * it was empty when we took it (and locked since). A few passes, because
- * one object's CASCADE may take another that is still on the list.
+ * one object's drop may take another that is still on the list.
  */
 static void dev_empty(strata_db *db, struct scratch *s)
 {
 	struct drv_rows *r = NULL;
 	struct drv_err e, e2;
-	struct sbuf sql = SBUF_INIT, last = SBUF_INIT;
+	struct sbuf last = SBUF_INIT;
 	size_t i, before = (size_t)-1;
 	int pass;
 
@@ -436,7 +170,7 @@ static void dev_empty(strata_db *db, struct scratch *s)
 	for (pass = 0; pass < 4; pass++) {
 		drv_rows_free(r);
 		r = NULL;
-		if (drv_query(s->conn, dev_objects_sql, NULL, 0, &r, &e) != 0) {
+		if (drv_dev_objects(s->conn, &r, &e) != 0) {
 			db_log(db, STRATA_LOG_WARN, "cannot empty the dev database %s: %s", s->url.redacted,
 			       e.msg.buf);
 			goto out;
@@ -445,10 +179,8 @@ static void dev_empty(strata_db *db, struct scratch *s)
 			break;
 		before = r->nrows;
 		for (i = 0; i < r->nrows; i++) {
-			if (!drop_statement(drv_cell(r, i, 0), drv_cell(r, i, 1), &sql))
-				continue;
 			drv_err_init(&e2);
-			if (drv_exec(s->conn, sql.buf, &e2) != 0) {
+			if (drv_dev_drop(s->conn, drv_cell(r, i, 0), drv_cell(r, i, 1), &e2) != 0) {
 				sbuf_reset(&last);
 				sbuf_adds(&last, e2.msg.buf);
 			}
@@ -463,8 +195,24 @@ static void dev_empty(strata_db *db, struct scratch *s)
 out:
 	drv_rows_free(r);
 	drv_err_release(&e);
-	sbuf_release(&sql);
 	sbuf_release(&last);
+}
+
+/* What dev_save noted given back (a failure is a warning), or, without a
+ * connection, only forgotten. */
+static void dev_restore(strata_db *db, struct scratch *s, drv_conn *c)
+{
+	struct drv_err e;
+
+	if (!s->dev_state)
+		return;
+	drv_err_init(&e);
+	if (drv_dev_restore(driver_for(&s->url), c, s->dev_state, &e) != 0)
+		db_log(db, STRATA_LOG_WARN, "cannot give the public schema of the dev database %s back its "
+		       "comment, owner and privileges: %s", s->url.redacted,
+		       e.msg.len ? e.msg.buf : "out of memory");
+	s->dev_state = NULL;
+	drv_err_release(&e);
 }
 
 /* ---- open and close ----------------------------------------------------------- */
@@ -476,9 +224,9 @@ void scratch_close(strata_db *db, struct scratch *s)
 
 	if (s->dev && s->conn) {
 		dev_empty(db, s);
-		public_restore(db, s);
+		dev_restore(db, s, s->conn);
 	}
-	public_forget(s);
+	dev_restore(db, s, NULL);
 	s->dev = 0;
 	drv_close(s->conn);
 	s->conn = NULL;
@@ -552,8 +300,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	if (dev_url && *dev_url) {
 		s->url = du;
 		memset(&du, 0, sizeof du);
-		if ((rc = dev_open_pg(db, &o, s)) == 0 && db->url.engine)
-			rc = match_search_path(db, s);
+		if ((rc = dev_open(db, &o, s)) == 0 && db->url.engine)
+			rc = match_target(db, s);
 		goto out;
 	}
 	/* A database of our own on the target's server; the name is taken
@@ -590,7 +338,7 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 	if (rc)
 		db_error_drv(db, &e, "cannot open the scratch database");
 	else if (db->url.engine)
-		rc = match_search_path(db, s);
+		rc = match_target(db, s);
 out:
 	url_release(&du);
 	drv_err_release(&e);

@@ -14,10 +14,10 @@ struct scratch {
 	char name[64];      /* the database we made on the server, for messages */
 	int drop;           /* made by us: drop it when done */
 	int dev;            /* the user's --dev-url: take out what we made in it */
-	/* A dev database's public schema as found (a schema file may comment
-	 * on it, GRANT on it, give it away): put back when done. */
-	int public_saved;
-	char *public_comment, *public_owner, *public_acl;   /* NULL: none */
+	/* What of a dev database a run may change and must give back, as its
+	 * driver noted it (drv_dev_save; PostgreSQL: the public schema's
+	 * comment, owner and ACL); NULL: nothing. */
+	void *dev_state;
 };
 
 /*

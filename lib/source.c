@@ -172,7 +172,7 @@ int strata_embed(strata_db *db, char **out)
 		              "be embedded", db->dir);
 		goto out;
 	}
-	sbuf_addf(&path, "%.*s/strata.sum", dir_len(db->dir), db->dir);
+	sbuf_addf(&path, "%.*s/strata.sum", migration_dir_len(db->dir), db->dir);
 	rc = util_read_file(path.buf, &sum);
 	if (rc && rc != STRATA_ENOTFOUND) {
 		db_error(db, rc, "%s: cannot read: %s", path.buf, util_file_strerror(errno));

@@ -201,7 +201,7 @@ static const char *copy_reason(const char *type, json_t *n)
  */
 static int classify(const char *s, size_t len, const char **no_tx, const char **copy)
 {
-	char *text = xstrndup(s, len);
+	char *text = sbuf_strndup(s, len);
 	PgQueryParseResult r;
 	json_t *root = NULL, *stmt, *node;
 	const char *type;

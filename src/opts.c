@@ -299,7 +299,7 @@ int opts_parse(struct cli *cli, const char *usage, const struct opt *opts, int a
 			if (!o) {
 				const char *names[64], *near[2];
 				size_t k = 0, m;
-				char *want = xstrndup(a + 2, n);
+				char *want = sbuf_strndup(a + 2, n);
 				for (o = opts; o->type != OPT_T_END && k < 32; o++)
 					names[k++] = o->lng;
 				for (o = g; o->type != OPT_T_END && k < 64; o++)

@@ -168,10 +168,10 @@ static void test_sbuf__xstrndup_stops_at_n_or_nul(void **state)
 	char *s;
 	(void)state;
 
-	s = xstrndup("abcdef", 3);
+	s = sbuf_strndup("abcdef", 3);
 	assert_string_equal(s, "abc");
 	free(s);
-	s = xstrndup("ab", 10);
+	s = sbuf_strndup("ab", 10);
 	assert_string_equal(s, "ab");
 	free(s);
 	assert_null(xstrdup_or_null(NULL));

@@ -718,7 +718,7 @@ static void test_schema__tokenizer_never_reads_past_odd_input(void **state)
 		size_t len = strlen(odd[i]);
 
 		for (cut = 0; cut <= len; cut++) {
-			char *p = xstrndup(odd[i], cut);
+			char *p = sbuf_strndup(odd[i], cut);
 			size_t pos = 0, steps = 0;
 			struct schema_tok t;
 
