@@ -478,8 +478,9 @@ static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
  * lists them). Each entry goes when the model learns the construct.
  *
  * Carried since issue 22 (pgtypes.c): domains, composite and range types,
- * EXCLUDE constraints (but not their INCLUDE or USING INDEX TABLESPACE);
- * INCLUDE on a PRIMARY KEY or UNIQUE constraint.
+ * EXCLUDE constraints (but not their USING INDEX TABLESPACE); INCLUDE on a
+ * PRIMARY KEY or UNIQUE (struct schema_pk, struct schema_unique) or an
+ * EXCLUDE constraint (in its pg_get_constraintdef() text).
  *
  * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
  * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
@@ -514,10 +515,6 @@ static int constraint_unmodeled(json_t *con, struct sbuf *why, long *loc)
 
 	if (!t)
 		return PG_RUN;
-	/* INCLUDE on a PRIMARY KEY or UNIQUE is carried (struct schema_pk,
-	 * struct schema_unique); an EXCLUDE's is not (pgtypes.c). */
-	if (json_array_size(json_object_get(con, "including")) && !strcmp(t, "CONSTR_EXCLUSION"))
-		return refuse_at(why, loc, con, "INCLUDE on an EXCLUDE constraint");
 	if (jstr(con, "indexspace"))
 		return refuse_at(why, loc, con, "USING INDEX TABLESPACE");
 	if (json_array_size(json_object_get(con, "fk_del_set_cols")))

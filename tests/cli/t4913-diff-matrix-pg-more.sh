@@ -1,11 +1,12 @@
 #!/bin/bash
-test_description='the diff matrix, PostgreSQL: INCLUDE on keys, index key collations
+test_description='the diff matrix, PostgreSQL: INCLUDE on constraints, index key collations
 
 Issue 22: INCLUDE (...) on a PRIMARY KEY or UNIQUE constraint (added,
-changed, on a new table, with a new column, with a column dropped), and
-an index key with its own collation and storage parameters. For each
-fixture pair pgmore-* under tests/fixtures/diff/postgres/, the generated migration takes a
-database at A (with rows) to B and its down back to A, diff(B, B) is
+changed, on a new table, with a new column, with a column dropped), on
+an EXCLUDE constraint (added, its INCLUDE column dropped), and an index
+key with its own collation and storage parameters. For each fixture pair
+pgmore-* under tests/fixtures/diff/postgres/, the generated migration
+takes a database at A (with rows) to B and its down back to A, diff(B, B) is
 empty (see tests/cli/lib-diff-matrix.sh; the fingerprint reads
 pg_get_constraintdef and pg_get_indexdef, which show INCLUDE).'
 test_engines=postgres
