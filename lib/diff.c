@@ -1010,7 +1010,8 @@ static int pk_eq(const struct diff *d, const struct diff_table *p, int ignore_na
 {
 	const struct schema_pk *a = &p->a->pk, *b = &p->b->pk;
 
-	if (!names_equal_mapped(d, p, &a->columns, &b->columns))
+	if (!names_equal_mapped(d, p, &a->columns, &b->columns) ||
+	    !names_equal_mapped(d, p, &a->include, &b->include))
 		return 0;
 	if (a->autoincrement != b->autoincrement)
 		return 0;
@@ -1025,7 +1026,8 @@ static int unique_eq(const struct diff *d, const struct diff_table *p, const str
 	return (ignore_name || name_eq(d, a->name, b->name)) &&
 	       names_equal_mapped(d, p, &a->columns, &b->columns) &&
 	       a->deferrable == b->deferrable && a->initially_deferred == b->initially_deferred &&
-	       a->nulls_not_distinct == b->nulls_not_distinct;
+	       a->nulls_not_distinct == b->nulls_not_distinct &&
+	       names_equal_mapped(d, p, &a->include, &b->include);
 }
 
 int check_eq(const struct diff *d, const struct diff_table *p, const struct schema_check *a,

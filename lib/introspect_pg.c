@@ -96,7 +96,9 @@ static const char q_columns[] =
 /* Key columns as attnum arrays in conkey order (the constraint's order, not
  * the table's), resolved through the model's columns. A foreign key's
  * referenced columns come as names (JSON) only when the referenced table is
- * not in the model. %s: PostgreSQL 15's NULLS NOT DISTINCT, or false. */
+ * not in the model. %s: PostgreSQL 15's NULLS NOT DISTINCT, or false. The
+ * INCLUDE columns of a PRIMARY KEY or UNIQUE are its index's past
+ * indnkeyatts (conkey holds the key columns only). */
 static const char q_constraints[] =
 	"SELECT co.conrelid, co.conname, co.contype, co.condeferrable, co.condeferred,"
 	" co.conkey, rn.nspname, rc.relname, co.confrelid, co.confkey,"
@@ -106,12 +108,14 @@ static const char q_constraints[] =
 	"  JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n) END,"
 	" co.confdeltype, co.confupdtype,"
 	" CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END, %s,"
-	" co.confmatchtype, co.convalidated"
+	" co.confmatchtype, co.convalidated,"
+	" CASE WHEN i.indnatts > i.indnkeyatts THEN (SELECT array_agg(k.a ORDER BY k.o)"
+	"  FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(a, o) WHERE k.o > i.indnkeyatts) END"
 	" FROM pg_constraint co"
 	" JOIN pg_class c ON c.oid = co.conrelid"
 	" LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
 	" LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
-	" LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype = 'u'"
+	" LEFT JOIN pg_index i ON i.indexrelid = co.conindid AND co.contype IN ('p', 'u')"
 	" WHERE " IN_NSP("c.relnamespace") " AND c.relkind IN ('r', 'p')"
 	" AND co.contype IN ('p', 'u', 'f', 'c')"
 	/* Not the clones of a partitioned table's constraints (on its
@@ -987,8 +991,9 @@ static int read_constraints(struct ctx *x, int server_version)
 		case 'p':
 			t->pk.deferrable = deferrable;
 			t->pk.initially_deferred = deferred;
-			if (!(rc = schema_set_str(&t->pk.name, name)))
-				rc = names_from_attnums(&t->pk.columns, t, cols);
+			if (!(rc = schema_set_str(&t->pk.name, name)) &&
+			    !(rc = names_from_attnums(&t->pk.columns, t, cols)))
+				rc = names_from_attnums(&t->pk.include, t, cell(r, i, 17));
 			break;
 		case 'u': {
 			struct schema_unique *u = table_add_unique(t, name);
@@ -999,7 +1004,8 @@ static int read_constraints(struct ctx *x, int server_version)
 			u->deferrable = deferrable;
 			u->initially_deferred = deferred;
 			u->nulls_not_distinct = cell_bool(r, i, 14);
-			rc = names_from_attnums(&u->columns, t, cols);
+			if (!(rc = names_from_attnums(&u->columns, t, cols)))
+				rc = names_from_attnums(&u->include, t, cell(r, i, 17));
 			break;
 		}
 		case 'f': {

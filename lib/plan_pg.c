@@ -220,6 +220,7 @@ static void add_key_late(struct sbuf *sb, const struct diff_change *c)
 	qn(sb, t->schema, t->name);
 	sbuf_addc(sb, ' ');
 	schema_add_names(sb, pk ? &t->pk.columns : &c->ub->columns);
+	schema_render_include(pk ? &t->pk.include : &c->ub->include, sb);
 	if (!pk && c->ub->nulls_not_distinct)
 		sbuf_adds(sb, " NULLS NOT DISTINCT");
 	end(sb);
@@ -1422,6 +1423,7 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 			alter_add(sb, p->b, p->b->pk.name);
 			sbuf_adds(sb, "PRIMARY KEY ");
 			schema_add_names(sb, &p->b->pk.columns);
+			schema_render_include(&p->b->pk.include, sb);
 			schema_render_deferrable(p->b->pk.deferrable, p->b->pk.initially_deferred, sb);
 			end(sb);
 			break;

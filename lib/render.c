@@ -802,11 +802,20 @@ void schema_render_deferrable(int deferrable, int initially_deferred, struct sbu
 		sbuf_adds(out, initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
 
+void schema_render_include(const struct schema_names *l, struct sbuf *out)
+{
+	if (!l->n)
+		return;
+	sbuf_adds(out, " INCLUDE ");
+	schema_add_names(out, l);
+}
+
 void schema_render_unique(const struct schema_unique *u, struct sbuf *out)
 {
 	add_constraint_name(out, u->name);
 	sbuf_adds(out, u->nulls_not_distinct ? "UNIQUE NULLS NOT DISTINCT " : "UNIQUE ");
 	schema_add_names(out, &u->columns);
+	schema_render_include(&u->include, out);
 	if (u->deferrable)
 		sbuf_adds(out, u->initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
 }
@@ -864,6 +873,7 @@ static void render_partition(const struct schema_table *t, struct sbuf *out)
 		add_constraint_name(out, t->pk.name);
 		sbuf_adds(out, "PRIMARY KEY ");
 		schema_add_names(out, &t->pk.columns);
+		schema_render_include(&t->pk.include, out);
 		schema_render_deferrable(t->pk.deferrable, t->pk.initially_deferred, out);
 	}
 	for (i = 0; i < t->nuniques; i++) {
@@ -917,6 +927,7 @@ void schema_render_create_table(const struct schema_table *t, int engine, int fk
 		add_constraint_name(out, t->pk.name);
 		sbuf_adds(out, "PRIMARY KEY ");
 		schema_add_names(out, &t->pk.columns);
+		schema_render_include(&t->pk.include, out);
 		schema_render_deferrable(t->pk.deferrable, t->pk.initially_deferred, out);
 	}
 	for (i = 0; i < t->nuniques; i++) {

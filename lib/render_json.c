@@ -190,6 +190,7 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 
 		jset(b, pk, "name", jstr(t->pk.name));
 		jset(b, pk, "columns", jnames(b, &t->pk.columns));
+		jset(b, pk, "include", jnames(b, &t->pk.include));
 		jset(b, pk, "autoincrement", json_boolean(t->pk.autoincrement));
 		jset(b, pk, "deferrable", json_boolean(t->pk.deferrable));
 		jset(b, pk, "initially_deferred", json_boolean(t->pk.initially_deferred));
@@ -206,6 +207,7 @@ static json_t *json_table(struct jb *b, const struct rctx *r, size_t ti)
 		jset(b, u, "deferrable", json_boolean(t->uniques[i].deferrable));
 		jset(b, u, "initially_deferred", json_boolean(t->uniques[i].initially_deferred));
 		jset(b, u, "nulls_not_distinct", json_boolean(t->uniques[i].nulls_not_distinct));
+		jset(b, u, "include", jnames(b, &t->uniques[i].include));
 		jpush(b, arr, u);
 	}
 	jset(b, o, "unique", arr);

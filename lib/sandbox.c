@@ -478,7 +478,9 @@ static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
  * lists them). Each entry goes when the model learns the construct.
  *
  * Carried since issue 22 (pgtypes.c): domains, composite and range types,
- * EXCLUDE constraints (but not their INCLUDE or USING INDEX TABLESPACE).
+ * EXCLUDE constraints (but not their USING INDEX TABLESPACE); INCLUDE on a
+ * PRIMARY KEY or UNIQUE (struct schema_pk, struct schema_unique) or an
+ * EXCLUDE constraint (in its pg_get_constraintdef() text).
  *
  * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
  * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
@@ -513,8 +515,6 @@ static int constraint_unmodeled(json_t *con, struct sbuf *why, long *loc)
 
 	if (!t)
 		return PG_RUN;
-	if (json_array_size(json_object_get(con, "including")))
-		return refuse_at(why, loc, con, "INCLUDE on a PRIMARY KEY or UNIQUE constraint");
 	if (jstr(con, "indexspace"))
 		return refuse_at(why, loc, con, "USING INDEX TABLESPACE");
 	if (json_array_size(json_object_get(con, "fk_del_set_cols")))

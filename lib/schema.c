@@ -208,9 +208,11 @@ static void table_free(struct schema_table *t)
 	free(t->columns);
 	free(t->pk.name);
 	schema_names_release(&t->pk.columns);
+	schema_names_release(&t->pk.include);
 	for (i = 0; i < t->nuniques; i++) {
 		free(t->uniques[i].name);
 		schema_names_release(&t->uniques[i].columns);
+		schema_names_release(&t->uniques[i].include);
 	}
 	free(t->uniques);
 	for (i = 0; i < t->nfks; i++) {

@@ -130,6 +130,7 @@ struct schema_pk {
 	struct schema_names columns;  /* empty: the table has no primary key */
 	int autoincrement;       /* SQLite INTEGER PRIMARY KEY AUTOINCREMENT */
 	int deferrable, initially_deferred;   /* PostgreSQL */
+	struct schema_names include;  /* PostgreSQL INCLUDE (...) columns */
 };
 
 struct schema_unique {
@@ -137,6 +138,7 @@ struct schema_unique {
 	struct schema_names columns;
 	int deferrable, initially_deferred;   /* PostgreSQL */
 	int nulls_not_distinct;               /* PostgreSQL 15 */
+	struct schema_names include;          /* PostgreSQL INCLUDE (...) columns */
 };
 
 struct schema_fk {
@@ -643,6 +645,8 @@ void schema_render_fk(const struct schema_fk *fk, struct sbuf *out);
 void schema_render_deferrable(int deferrable, int initially_deferred, struct sbuf *out);
 /* One UNIQUE clause: [CONSTRAINT n] UNIQUE [NULLS NOT DISTINCT] (..) [DEFERRABLE ...] */
 void schema_render_unique(const struct schema_unique *u, struct sbuf *out);
+/* " INCLUDE (a, b)" of a key, nothing when l is empty. */
+void schema_render_include(const struct schema_names *l, struct sbuf *out);
 /* An identity's options that are not the defaults for a column of type
  * type, as " (START WITH 100 INCREMENT BY 5)"; nothing when all are. */
 void schema_render_identity_opts(const struct schema_identity_opts *o, const char *type,

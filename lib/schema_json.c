@@ -446,6 +446,7 @@ static int model_table(struct jctx *c, struct schema *s, json_t *o)
 		mark = jpush_key(c, "primary_key", 0);
 		if ((rc = must_object(c, v, "the primary key")) || (rc = get_str(c, v, "name", 0, &cname)) ||
 		    (rc = get_names(c, v, "columns", 0, &t->pk.columns)) ||
+		    (rc = get_names(c, v, "include", 1, &t->pk.include)) ||
 		    (rc = get_bool(c, v, "autoincrement", &t->pk.autoincrement)) ||
 		    (rc = get_bool(c, v, "deferrable", &t->pk.deferrable)) ||
 		    (rc = get_bool(c, v, "initially_deferred", &t->pk.initially_deferred)))
@@ -467,7 +468,8 @@ static int model_table(struct jctx *c, struct schema *s, json_t *o)
 		if ((rc = get_names(c, v, "columns", 0, &u->columns)) ||
 		    (rc = get_bool(c, v, "deferrable", &u->deferrable)) ||
 		    (rc = get_bool(c, v, "initially_deferred", &u->initially_deferred)) ||
-		    (rc = get_bool(c, v, "nulls_not_distinct", &u->nulls_not_distinct)))
+		    (rc = get_bool(c, v, "nulls_not_distinct", &u->nulls_not_distinct)) ||
+		    (rc = get_names(c, v, "include", 1, &u->include)))
 			return rc;
 		jpop(c, m2);
 	}
