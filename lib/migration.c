@@ -1344,6 +1344,12 @@ int sum_check(const char *dir, const struct migration_set *s, struct sbuf *err)
 		sbuf_setf(err, "%s: cannot read: %s", path.buf, util_file_strerror(errno));
 		goto out;
 	}
+	/* The text ends at its first NUL: what follows one would go unread. */
+	if (have.len && memchr(have.buf, '\0', have.len)) {
+		rc = STRATA_ECHECKSUM;
+		sbuf_setf(err, "%s: has a NUL byte: not a sum strata wrote", path.buf);
+		goto out;
+	}
 	rc = sum_check_text(path.buf, have.buf ? have.buf : "", s, err);
 out:
 	sbuf_release(&path);

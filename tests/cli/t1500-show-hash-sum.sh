@@ -210,4 +210,15 @@ test_expect_success 'hash on a directory with a bad file fails and writes nothin
 	test_path_is_missing migrations/strata.sum
 '
 
+test_expect_success 'up refuses a strata.sum with a NUL byte after a right sum, and changes nothing' '
+	start_with basic &&
+	strata hash >out &&
+	printf "\\000anything\\n" >>migrations/strata.sum &&
+	before=$(db_checksum) &&
+	test_expect_code 1 strata up >out 2>err &&
+	test_line_count = 1 err &&
+	test_grep "^strata: error: migrations/strata.sum: has a NUL byte" err &&
+	test "$(db_checksum)" = "$before"
+'
+
 test_done
