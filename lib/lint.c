@@ -1181,8 +1181,20 @@ static const char *const volatile_funcs[] = {
 	"uuid_generate_v1mc", "uuid_generate_v4", "nextval", "txid_current", "setseed", NULL,
 };
 
-/* The first volatile function called anywhere in the expression n. */
-static const char *find_volatile(json_t *n)
+/* The name of function name if it is on list, else NULL. */
+static const char *on_list(const char *const *list, const char *name)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (strcmp(name, list[i]) == 0)
+			return list[i];
+	return NULL;
+}
+
+/* The first function called anywhere in the expression n that pick
+ * returns a name for (that name). */
+static const char *find_func(json_t *n, const char *(*pick)(const char *name))
 {
 	const char *k, *s;
 	json_t *v;
@@ -1190,22 +1202,25 @@ static const char *find_volatile(json_t *n)
 
 	if (json_is_array(n)) {
 		json_array_foreach(n, i, v)
-			if ((s = find_volatile(v)) != NULL)
+			if ((s = find_func(v, pick)) != NULL)
 				return s;
 		return NULL;
 	}
 	if (!json_is_object(n))
 		return NULL;
 	json_object_foreach(n, k, v) {
-		if (strcmp(k, "FuncCall") == 0 && (s = last_sval(json_object_get(v, "funcname")))) {
-			for (i = 0; volatile_funcs[i]; i++)
-				if (strcmp(s, volatile_funcs[i]) == 0)
-					return volatile_funcs[i];
-		}
-		if ((s = find_volatile(v)) != NULL)
+		if (strcmp(k, "FuncCall") == 0 && (s = last_sval(json_object_get(v, "funcname"))) &&
+		    (s = pick(s)) != NULL)
+			return s;
+		if ((s = find_func(v, pick)) != NULL)
 			return s;
 	}
 	return NULL;
+}
+
+static const char *pick_volatile(const char *name)
+{
+	return on_list(volatile_funcs, name);
 }
 
 /* Built-in functions that are not volatile (immutable or stable): as a
@@ -1226,36 +1241,17 @@ static const char *const steady_funcs[] = {
 	"to_tsvector", "decode", "encode", "convert_to", "inet", "point", NULL,
 };
 
-/* The first function called in the expression n that is on neither the
- * volatile nor the steady list (unknown: perhaps the user's). */
-static const char *find_unknown_func(json_t *n)
+/* A function on neither the volatile nor the steady list (unknown:
+ * perhaps the user's). */
+static const char *pick_unknown(const char *name)
 {
-	const char *k, *s;
-	json_t *v;
-	size_t i;
+	return on_list(volatile_funcs, name) || on_list(steady_funcs, name) ? NULL : name;
+}
 
-	if (json_is_array(n)) {
-		json_array_foreach(n, i, v)
-			if ((s = find_unknown_func(v)) != NULL)
-				return s;
-		return NULL;
-	}
-	if (!json_is_object(n))
-		return NULL;
-	json_object_foreach(n, k, v) {
-		if (strcmp(k, "FuncCall") == 0 && (s = last_sval(json_object_get(v, "funcname")))) {
-			int known = 0;
-			for (i = 0; !known && volatile_funcs[i]; i++)
-				known = strcmp(s, volatile_funcs[i]) == 0;
-			for (i = 0; !known && steady_funcs[i]; i++)
-				known = strcmp(s, steady_funcs[i]) == 0;
-			if (!known)
-				return s;
-		}
-		if ((s = find_unknown_func(v)) != NULL)
-			return s;
-	}
-	return NULL;
+/* The first volatile function called anywhere in the expression n. */
+static const char *find_volatile(json_t *n)
+{
+	return find_func(n, pick_volatile);
 }
 
 /* What the live database says of the function called name: 1 volatile
@@ -1486,7 +1482,7 @@ static void lint_add_column(struct lint_file *f, const struct lint_stmt *s, cons
 				if (!vf)
 					vf = find_volatile(e);
 				if (!uf)
-					uf = find_unknown_func(e);
+					uf = find_func(e, pick_unknown);
 			}
 		} else if (strcmp(ct, "CONSTR_GENERATED") == 0) {
 			generated = 1;
