@@ -1373,8 +1373,9 @@ static void push_unlock(strata_db *db, int state)
  * never used, still maintained, and read back by the next introspection
  * as the index the file asks for. The indexes INVALID before the late
  * part are listed first ("oid,oid,..."); after a late statement fails,
- * each INVALID index not in that list is this push's own and is dropped
- * again. What became of them is appended to db->errmsg.
+ * an INVALID index not in that list that the statement itself builds is
+ * this push's own and is dropped again; others are named, not touched.
+ * What became of them is appended to db->errmsg.
  */
 static char *invalid_indexes(strata_db *db)
 {
@@ -1392,25 +1393,35 @@ static char *invalid_indexes(strata_db *db)
 	return out;
 }
 
-static void drop_new_invalid(strata_db *db, const char *before)
+static void drop_new_invalid(strata_db *db, const char *before, const char *failed)
 {
-	const char *params[1] = { before };
+	const char *params[2] = { before, failed };
 	struct drv_rows *r = NULL;
 	struct drv_err e;
 	struct sbuf sql = SBUF_INIT;
 	size_t i;
 
 	drv_err_init(&e);
-	if (!before || drv_query(db->conn, "SELECT indexrelid::regclass::text FROM "
-	                         "pg_catalog.pg_index WHERE NOT indisvalid AND NOT "
-	                         "(indexrelid::text = ANY (string_to_array($1, ',')))",
-	                         params, 1, &r, &e) != 0) {
+	/* Only the index the failed statement names: an index another session
+	 * is building CONCURRENTLY right now is INVALID too, and not ours. */
+	if (!before || drv_query(db->conn, "SELECT i.indexrelid::regclass::text, "
+	                         "strpos($2, ' INDEX CONCURRENTLY IF NOT EXISTS ' || "
+	                         "quote_ident(c.relname) || ' ON ') > 0 FROM "
+	                         "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON "
+	                         "c.oid = i.indexrelid WHERE NOT i.indisvalid AND NOT "
+	                         "(i.indexrelid::text = ANY (string_to_array($1, ',')))",
+	                         params, 2, &r, &e) != 0) {
 		sbuf_adds(&db->errmsg, "; if it left an INVALID index (pg_index.indisvalid), "
 		          "drop it before you push again");
 		goto out;
 	}
 	for (i = 0; i < r->nrows; i++) {
-		const char *name = drv_cell(r, i, 0);
+		const char *name = drv_cell(r, i, 0), *ours = drv_cell(r, i, 1);
+		if (!ours || strcmp(ours, "t") != 0) {
+			sbuf_addf(&db->errmsg, "; the INVALID index %s is not this statement's (another "
+			          "session's build?): left alone", name);
+			continue;
+		}
 		sbuf_reset(&sql);
 		sbuf_addf(&sql, "DROP INDEX CONCURRENTLY IF EXISTS %s", name);
 		if (!sbuf_failed(&sql) && drv_exec(db->conn, sql.buf, &e) == 0)
@@ -1517,7 +1528,7 @@ static int apply_sql(strata_db *db, const char *sql, int no_tx, const char *late
 		if ((rc = drv_exec(db->conn, one, &e)) != 0) {
 			push_error(db, one, &e, " (the statements before it are committed)");
 			if (is_pg_engine(db))
-				drop_new_invalid(db, invalid_before);
+				drop_new_invalid(db, invalid_before, one);
 			sbuf_adds(&db->errmsg, "; fix what it reports and push again");
 			goto out;
 		}
