@@ -38,6 +38,7 @@ void drv_err_init(struct drv_err *e)
 	e->offset = -1;
 	e->stmt_len = -1;
 	e->why = 0;
+	e->exists = 0;
 	sbuf_init(&e->msg);
 	sbuf_init(&e->detail);
 	sbuf_init(&e->hint);
@@ -57,6 +58,7 @@ void drv_err_set(struct drv_err *e, int code, const char *fmt, ...)
 
 	e->code = code;
 	e->why = 0;
+	e->exists = 0;
 	sbuf_reset(&e->msg);
 	va_start(ap, fmt);
 	sbuf_vaddf(&e->msg, fmt, ap);
@@ -574,6 +576,7 @@ void drv_err_reset(struct drv_err *err, int code)
 	err->offset = -1;
 	err->stmt_len = -1;
 	err->why = 0;
+	err->exists = 0;
 	sbuf_reset(&err->msg);
 	sbuf_reset(&err->detail);
 	sbuf_reset(&err->hint);

@@ -64,6 +64,8 @@ struct drv_err {
 	struct sbuf detail;  /* PostgreSQL DETAIL, may be empty */
 	struct sbuf hint;    /* PostgreSQL HINT, may be empty */
 	int why;             /* STRATA_WHY_* the handle takes over (db_error_drv); 0: none */
+	int exists;          /* create_db: the database was there already (or another
+	                        session made it at the same moment), so nothing was made */
 };
 void drv_err_init(struct drv_err *e);
 void drv_err_release(struct drv_err *e);
@@ -360,8 +362,9 @@ const struct strata_driver *driver_for_engine(int engine);
  * as URLs and `lint --engine` spell it), -1 for none. */
 int engine_from_name(const char *name);
 /* create_db / drop_db of d, or STRATA_EUNSUPPORTED when d has none. A
- * database that already exists: the message says so, and on PostgreSQL
- * err->sqlstate is 42P04 (duplicate_database), to tell it by. */
+ * database that already exists: the message says so and err->exists is set,
+ * to tell it by whatever the engine (PostgreSQL's 42P04, or the 23505 of
+ * two CREATE DATABASEs of one name at the same moment). */
 int drv_create_db(const struct strata_driver *d, const struct strata_url *url,
                   struct drv_err *err);
 int drv_drop_db(const struct strata_driver *d, const struct strata_url *url, struct drv_err *err);

@@ -1515,6 +1515,11 @@ static int admin_create_drop(const struct strata_url *url, int drop, struct drv_
 	if (drop && PQserverVersion(pg) >= 130000)
 		sbuf_adds(&sql, " WITH (FORCE)");
 	rc = sbuf_failed(&sql) ? fail_nomem(err) : admin_run(pg, sql.buf, name, err);
+	/* 23505: two CREATE DATABASEs of one name at the same moment (the
+	 * catalog's unique index, as the threads of a fleet meet it) */
+	if (rc && !drop &&
+	    (strcmp(err->sqlstate, "42P04") == 0 || strcmp(err->sqlstate, "23505") == 0))
+		err->exists = 1;
 out:
 	sbuf_release(&sql);
 	free(name);

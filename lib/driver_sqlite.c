@@ -523,6 +523,7 @@ static int sq_create_db(const struct strata_url *url, struct drv_err *err)
 
 	if (access(url->path, F_OK) == 0) {
 		drv_err_set(err, STRATA_ERROR, "database '%s' already exists", url->path);
+		err->exists = 1;
 		return STRATA_ERROR;
 	}
 	rc = sqlite3_open_v2(url->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);

@@ -322,10 +322,8 @@ int scratch_open(strata_db *db, const char *dev_url, struct scratch *s)
 		if (rc)
 			break;
 		rc = drv_create_db(driver_for(&s->url), &s->url, &e);
-		/* another run's scratch database by that name: the next number
-		 * (23505: two CREATE DATABASEs of one name at the same moment,
-		 * as the threads of a fleet make them) */
-		if (rc == 0 || (strcmp(e.sqlstate, "42P04") != 0 && strcmp(e.sqlstate, "23505") != 0))
+		/* another run's scratch database by that name: the next number */
+		if (rc == 0 || !e.exists)
 			break;
 	}
 	if (rc) {

@@ -5,7 +5,7 @@ test_description='a scratch database name already taken: the next one, the taken
 Without --dev-url, a PostgreSQL diff creates strata_scratch_PID_N on the
 target server, N from 1. A database of that name already there (another
 run of the same pid on another machine, or one left behind) is told by its
-SQLSTATE 42P04, not by the words of the message, which depend on the
+SQLSTATE 42P04 (err->exists in the driver), not by the words of the message, which depend on the
 server'\''s lc_messages: strata takes the next number and leaves it alone.'
 
 test_engines=postgres

@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -146,6 +148,35 @@ static void test_driver__scratch_url_is_private_on_sqlite_and_named_on_postgres(
 	drv_err_release(&e);
 }
 
+/* create_db says "there already" by err->exists, whatever the engine's words */
+static void test_driver__create_db_tells_an_existing_database_by_its_flag(void **state)
+{
+	char dir[] = "/tmp/strata-test-driver-XXXXXX", url[160], path[128];
+	const struct strata_driver *d = driver_for_engine(SCHEMA_SQLITE);
+	struct strata_url u;
+	struct drv_err e;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/new.db", dir);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	drv_err_init(&e);
+	assert_int_equal(url_parse(url, &u, &e), 0);
+	assert_int_equal(drv_create_db(d, &u, &e), 0);
+	assert_int_equal(e.exists, 0);
+	assert_int_not_equal(drv_create_db(d, &u, &e), 0);
+	assert_int_equal(e.exists, 1);
+	assert_non_null(strstr(e.msg.buf, "already exists"));
+	/* another failure is not "there already" */
+	drv_err_set(&e, STRATA_ERROR, "x");
+	assert_int_equal(e.exists, 0);
+	assert_int_equal(drv_drop_db(d, &u, &e), 0);
+	assert_int_equal(e.exists, 0);
+	url_release(&u);
+	drv_err_release(&e);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_driver__tracking_ddl_makes_the_schema_only_on_postgres),
 		cmocka_unit_test(test_driver__sqlite_tracking_table_is_seen_once_made),
 		cmocka_unit_test(test_driver__scratch_url_is_private_on_sqlite_and_named_on_postgres),
+		cmocka_unit_test(test_driver__create_db_tells_an_existing_database_by_its_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
