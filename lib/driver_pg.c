@@ -1050,29 +1050,42 @@ out:
 	return rc;
 }
 
-static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
-                        const char *const *params, int nparams, int ms_param, int *then_failed,
-                        struct drv_err *err)
+/* exec_then of sql as split in st (split_pg's, with its COPY flags). */
+static int pg_exec_then_split(drv_conn *dc, const char *sql, const struct drv_stmts *st,
+                              const char *then_sql, const char *const *params, int nparams,
+                              int ms_param, int *then_failed, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
-	struct drv_stmts st = { 0, NULL };
 	int rc;
 
 	*then_failed = 0;
-	if ((rc = split_pg_exec(sql, &st, err)) != 0)
-		goto out;
+	if ((rc = split_pg_refuse_copy(st, err)) != 0)
+		return rc;
 	if ((rc = check_alive(c, err)) != 0)
-		goto out;
-	pg_watch_start(c, sql, &st);
+		return rc;
+	pg_watch_start(c, sql, st);
 	rc = c->base.in_tx ?
-	     exec_then_tx(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err) :
-	     exec_then_each(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err);
+	     exec_then_tx(c, sql, st, then_sql, params, nparams, ms_param, then_failed, err) :
+	     exec_then_each(c, sql, st, then_sql, params, nparams, ms_param, then_failed, err);
 	pg_watch_end(c);
 	if (rc && *then_failed) {
 		err->offset = -1;
 		err->stmt_len = -1;
 	}
-out:
+	return rc;
+}
+
+static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	struct drv_stmts st = { 0, NULL };
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = split_pg(sql, &st, err)) == 0)
+		rc = pg_exec_then_split(dc, sql, &st, then_sql, params, nparams, ms_param,
+		                        then_failed, err);
 	drv_stmts_release(&st);
 	return rc;
 }
@@ -1657,7 +1670,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 5,
+	.version = 6,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1699,4 +1712,6 @@ const struct strata_driver drv_pg = {
 	.dev_restore = cat_pg_dev_restore,
 	.scratch_match = cat_pg_scratch_match,
 	.read_only = NULL,   /* runner.c asks the server (pg_is_in_recovery) */
+	/* version 6 */
+	.exec_then_split = pg_exec_then_split,
 };

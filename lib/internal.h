@@ -113,6 +113,23 @@ struct json_t;
 int lint_option_on(struct json_t *list, const char *name, int dflt);
 int lint_is_applied(const strata_report *st, const char *path);
 
+/* One PostgreSQL statement parsed by libpg_query into a jansson tree
+ * (split_pg.c): what split, lint and locks read. */
+struct pgq_stmt {
+	struct json_t *root;   /* the whole tree, owned; NULL when the text did not
+	                          parse, or jansson refused the tree (too deep) */
+	const char *type;      /* the first statement's node type ("IndexStmt"),
+	                          borrowed from root; NULL when there is none */
+	struct json_t *node;   /* that statement's node, borrowed from root */
+	int syntax_error;      /* 1 when libpg_query refused the text ... */
+	char *errmsg;          /* ... with this message (owned) */
+};
+/* Parse sql[0..len) (it need not end there) into *out. 0, or
+ * STRATA_ENOMEM (*out then empty); a syntax error is 0 with
+ * out->syntax_error set. Release with pgq_stmt_release() in every case. */
+int pgq_parse_one(const char *sql, size_t len, struct pgq_stmt *out);
+void pgq_stmt_release(struct pgq_stmt *p);
+
 /* util.c */
 /*
  * SHA-256 of data with CRLF folded to LF, as 64 lowercase hex digits in
