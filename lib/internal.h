@@ -80,9 +80,11 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 /* db_exec_at(), then the one statement then_sql with params, as one unit
  * and one round trip where the engine allows (drv_exec_then(); ms_param
  * as there). A failure of then_sql is said after then_context, with its
- * code unchanged; one of sql as db_exec_at() says it. */
-int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *where,
-                    long first_line, int (*recode)(int code), const char *then_sql,
+ * code unchanged; one of sql as db_exec_at() says it. st: sql as the
+ * driver's split made it, kept by the caller (NULL: the driver splits). */
+int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const struct drv_stmts *st,
+                    const char *where, long first_line, int (*recode)(int code),
+                    const char *then_sql,
                     const char *const *params, int nparams, int ms_param,
                     const char *then_context);
 void db_clear_error(strata_db *db);

@@ -321,8 +321,8 @@ int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
 	return rc;
 }
 
-int apply_and_record(strata_db *db, const struct migration *m, long batch,
-                     int (*recode)(int code))
+int apply_and_record(strata_db *db, const struct migration *m, const struct drv_stmts *st,
+                     long batch, int (*recode)(int code))
 {
 	struct sbuf sql = SBUF_INIT;
 	struct row_bufs b;
@@ -336,7 +336,7 @@ int apply_and_record(strata_db *db, const struct migration *m, long batch,
 	}
 	/* 0 ms: what is recorded where the engine cannot measure */
 	row_params(m, batch, 0, "applied", NULL, NULL, &b, p);
-	rc = db_exec_then_at(db, db->conn, m->up.sql, m->path, m->up.line, recode, sql.buf, p, 10, 5,
+	rc = db_exec_then_at(db, db->conn, m->up.sql, st, m->path, m->up.line, recode, sql.buf, p, 10, 5,
 	                     "cannot record the migration in the tracking table");
 	sbuf_release(&sql);
 	return rc;
