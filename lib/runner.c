@@ -846,6 +846,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	const struct migration **todo = NULL;
 	struct drv_stmts *splits = NULL; /* of each todo's up section, split once */
 	int *split_ok = NULL;
+	struct sbuf row_sql = SBUF_INIT; /* each migration's tracking row, written once */
 	strata_report *rw = NULL;
 	size_t ntodo = 0, i;
 	long batch;
@@ -916,6 +917,11 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 		goto out;
 	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
 		goto out;
+	apply_row_sql(db, &row_sql);
+	if (sbuf_failed(&row_sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
 	util_now_sql(now);
 	for (i = 0; i < ntodo; i++) {
 		const struct migration *m = todo[i];
@@ -965,8 +971,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			    (rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0 ||
 			    (rc = commit(db)) != 0 || (rc = begin(db)) != 0)
 				goto out;
-		} else if ((rc = apply_and_record(db, m, split_ok[i] ? &splits[i] : NULL, batch,
-		                                  section_code)) != 0) {
+		} else if ((rc = apply_and_record(db, m, split_ok[i] ? &splits[i] : NULL, row_sql.buf,
+		                                  batch, section_code)) != 0) {
 			/* the SQL and its row in one round trip (PostgreSQL) */
 			goto out;
 		}
@@ -990,6 +996,7 @@ out:
 		drv_stmts_release(&splits[i]);
 	free(splits);
 	free(split_ok);
+	sbuf_release(&row_sql);
 	free(todo);
 	applied_release(&as);
 	return rc;
