@@ -420,10 +420,12 @@ int split_pg_fallback(const char *sql, struct drv_stmts *out)
 
 /* ---- statements that cannot destroy data (runner.c's destructive check) ---- */
 
-/* t is the bare word w (any case); a quoted name never is. */
+/* t is the bare word w (any case); a quoted name never is. The first
+ * letter first: every word of every statement is held against two lists. */
 static int tok_is(const char *s, const struct sqlscan_tok *t, const char *w)
 {
-	return t->type == SQLTK_WORD && t->len == strlen(w) && strncasecmp(s + t->start, w, t->len) == 0;
+	return t->type == SQLTK_WORD && (s[t->start] | 32) == (w[0] | 32) && t->len == strlen(w) &&
+	       strncasecmp(s + t->start, w, t->len) == 0;
 }
 
 static int tok_in(const char *s, const struct sqlscan_tok *t, const char *const *words)
