@@ -662,12 +662,6 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
  * report (also on failure, for the backup's sake; NULL if none was made).
  */
 /*
- * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
- * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
- * comment acknowledges one); 0 otherwise. Nothing has run yet. changed:
- * the set is not the one the caller confirmed (said in the message).
- */
-/*
  * 1 when no statement of the pending up sections can destroy data, so that
  * lint, which reads each one's whole parse tree, need not: on PostgreSQL,
  * every section split (splits[i], split_ok[i]) and every statement one
@@ -695,6 +689,15 @@ static int cannot_destroy(strata_db *db, const struct migration **todo, size_t n
 	return 1;
 }
 
+
+/*
+ * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
+ * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
+ * comment acknowledges one); 0 otherwise. Nothing has run yet. changed:
+ * the set is not the one the caller confirmed (said in the message).
+ * splits, split_ok: check_tx()'s splits of the up sections; when they show
+ * that nothing can destroy data, lint is not asked (cannot_destroy()).
+ */
 static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo,
                               const struct drv_stmts *splits, const int *split_ok, int changed)
 {
