@@ -8,17 +8,47 @@
  * Promises checked beyond memory safety: 0, STRATA_ESQL for text the
  * grammar refuses (one-line message, SQLSTATE 42601, a location inside the
  * text) or STRATA_ENOMEM; statements in order, not overlapping, inside the
- * text, not empty, starting at a token; a no_tx reason is a short static
- * text. The fallback: 0 or STRATA_ENOMEM, the same shape of statements.
+ * text, not empty, starting at a token; a no_tx reason and a copy reason
+ * are short static texts. The fallback: 0 or STRATA_ENOMEM, the same shape
+ * of statements.
+ *
+ * And split_pg_keeps_data(), which lets up skip lint's destructive check:
+ * a statement it clears, linted alone (where nothing run before can take a
+ * finding away), has no finding of a destructive rule.
  */
 // needs: drv_pg
+// needs: strata_lint_text
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "driver.h"
 #include "fuzz.h"
+#include "internal.h"
 #include "sqlscan.h"
+
+/* The first destructive rule lint finds in stmt[0..len) alone, or NULL. */
+static const char *destroys(const char *stmt, size_t len)
+{
+	static char rule[64];
+	struct sbuf m = SBUF_INIT;
+	strata_lint_report *rep = NULL;
+	char *errmsg = NULL;
+	size_t i;
+
+	rule[0] = '\0';
+	sbuf_adds(&m, "-- migrate:up\n");
+	sbuf_add(&m, stmt, len);
+	sbuf_adds(&m, "\n;\n-- migrate:down\n");
+	if (!sbuf_failed(&m) && strata_lint_text("postgres", "f.sql", m.buf, m.len, &rep, &errmsg) == 0)
+		for (i = 0; i < rep->n && !rule[0]; i++)
+			if (lint_rule_is_destructive(rep->findings[i].rule))
+				snprintf(rule, sizeof rule, "%s", rep->findings[i].rule);
+	strata_lint_report_free(rep);
+	free(errmsg);
+	sbuf_release(&m);
+	return rule[0] ? rule : NULL;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -56,6 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		           "statement %zu ends with blank", i);
 		if (s->no_tx)
 			FUZZ_CHECK(strlen(s->no_tx) < 80, "no_tx reason too long");
+		if (s->copy)
+			FUZZ_CHECK(strlen(s->copy) < 80, "copy reason too long");
+		if (split_pg_keeps_data(sql + s->offset, s->len)) {
+			const char *r = destroys(sql + s->offset, s->len);
+			FUZZ_CHECK(!r, "statement %zu cleared as keeping data, lint says %s", i, r);
+		}
 		prev_end = s->offset + s->len;
 	}
 	drv_stmts_release(&st);

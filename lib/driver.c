@@ -413,8 +413,10 @@ int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
 
 /* ---- version 4: a script and one statement after it ---- */
 
-int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
-                  int nparams, int ms_param, int *then_failed, struct drv_err *err)
+/* drv_exec_then and drv_exec_then_split: st NULL, the driver splits. */
+static int exec_then(drv_conn *c, const char *sql, const struct drv_stmts *st,
+                     const char *then_sql, const char *const *params, int nparams,
+                     int ms_param, int *then_failed, struct drv_err *err)
 {
 	int rc;
 
@@ -440,11 +442,31 @@ int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char
 	if (FAULT(c, FAULT_QUERY, STRATA_ESQL, err)) /* counts down, never hits */
 		return STRATA_ESQL;
 #endif
-	rc = c->driver->exec_then(c, sql, then_sql, params, nparams, ms_param, then_failed, err);
+	if (st && c->driver->version >= 6 && c->driver->exec_then_split)
+		rc = c->driver->exec_then_split(c, sql, st, then_sql, params, nparams, ms_param,
+		                                then_failed, err);
+	else
+		rc = c->driver->exec_then(c, sql, then_sql, params, nparams, ms_param, then_failed,
+		                          err);
 	assert(!rc || err->code);
 	if (!rc)
 		*then_failed = 0;
 	return rc;
+}
+
+int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
+                  int nparams, int ms_param, int *then_failed, struct drv_err *err)
+{
+	return exec_then(c, sql, NULL, then_sql, params, nparams, ms_param, then_failed, err);
+}
+
+/* ---- version 6: the same, split by the caller ---- */
+
+int drv_exec_then_split(drv_conn *c, const char *sql, const struct drv_stmts *st,
+                        const char *then_sql, const char *const *params, int nparams,
+                        int ms_param, int *then_failed, struct drv_err *err)
+{
+	return exec_then(c, sql, st, then_sql, params, nparams, ms_param, then_failed, err);
 }
 
 void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out)

@@ -27,6 +27,9 @@
  *              read_only, for runner.c's check before a run (runner.c
  *              no longer reaches for the sqlite3 handle there). scratch.c
  *              names no engine.
+ *   version 6: exec_then_split: exec_then of a script the caller has
+ *              already split (runner.c splits each migration once, for
+ *              its checks, and hands the split on).
  *
  * Errors: a method that fails returns a negative STRATA_E* code and fills
  * the struct drv_err it was given (message one line, no trailing newline,
@@ -98,6 +101,8 @@ struct drv_stmt {
 	size_t offset, len;   /* bytes into the script */
 	const char *no_tx;    /* static text naming why it cannot run in a
 	                         transaction ("CREATE INDEX CONCURRENTLY"), or NULL */
+	const char *copy;     /* PostgreSQL: static text naming a client COPY
+	                         ("COPY FROM STDIN"), which exec refuses, or NULL */
 };
 struct drv_stmts {
 	size_t n;
@@ -130,7 +135,7 @@ typedef struct drv_conn {
 } drv_conn;
 
 struct strata_driver {
-	int version;            /* 5: the fields below its banner are there */
+	int version;            /* 6: the fields below its banner are there */
 	const char *name;       /* "sqlite", "postgres" */
 
 	/* Connect. May assume url->engine matches. On failure *out is NULL and
@@ -331,6 +336,15 @@ struct strata_driver {
 	 * NULL: the engine cannot tell this way (PostgreSQL: runner.c asks the
 	 * server), and the wrapper answers -1. */
 	int (*read_only)(drv_conn *c, const char **file);
+
+	/* ---- version 6 ---- */
+
+	/* exec_then, with st the split of sql by this driver's split method
+	 * (not changed, still the caller's): the driver does not split sql
+	 * again. NULL: the wrapper calls exec_then, which splits. */
+	int (*exec_then_split)(drv_conn *c, const char *sql, const struct drv_stmts *st,
+	                       const char *then_sql, const char *const *params, int nparams,
+	                       int ms_param, int *then_failed, struct drv_err *err);
 };
 
 extern const struct strata_driver drv_sqlite;
@@ -402,6 +416,11 @@ int drv_dev_check(const struct strata_driver *d, const struct strata_url *dev,
  * query, as the two calls it replaces. */
 int drv_exec_then(drv_conn *c, const char *sql, const char *then_sql, const char *const *params,
                   int nparams, int ms_param, int *then_failed, struct drv_err *err);
+/* The same with the caller's split of sql (version 6; st NULL, or a driver
+ * without the method: drv_exec_then). */
+int drv_exec_then_split(drv_conn *c, const char *sql, const struct drv_stmts *st,
+                        const char *then_sql, const char *const *params, int nparams,
+                        int ms_param, int *then_failed, struct drv_err *err);
 void drv_elapsed_sql(drv_conn *c, int n, struct sbuf *out);
 /* version 5: the methods of that name; STRATA_EUNSUPPORTED (err set) when
  * c's driver has none; drv_dev_same 0 then. drv_dev_restore frees state

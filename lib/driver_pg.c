@@ -58,6 +58,15 @@ struct pgc {
 	int peer_failed;        /* ... and it could not be: elapsed time only */
 	const struct drv_stmts *w_st; /* exec's statements, and the one running */
 	size_t w_cur;
+	/* add_bound's reading of the last then_sql: its text and where its $n
+	 * are. A run writes the same tracking statement after every migration:
+	 * scanned once, not once per migration. */
+	char *bound_sql;
+	struct bound_ref {
+		size_t start, len;  /* the $n token in bound_sql */
+		long n;             /* its number; 0 when it is not one */
+	} *bound;
+	size_t nbound;
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -341,6 +350,8 @@ static void pg_close(drv_conn *dc)
 	PQfinish(c->peer);
 	free(c->schema);
 	free(c->conninfo);
+	free(c->bound_sql);
+	free(c->bound);
 	free(c);
 }
 
@@ -883,33 +894,72 @@ static int script_ended_tx(struct drv_err *err)
 	                     "mark the migration transaction:false");
 }
 
+/* Where then_sql's parameters are, into c->bound (kept while then_sql is
+ * the same text). 0 or STRATA_ENOMEM. */
+static int bound_scan(struct pgc *c, const char *then_sql, struct drv_err *err)
+{
+	size_t len = strlen(then_sql), pos = 0, alloc = 0;
+	struct sqlscan_tok t;
+
+	if (c->bound_sql && strcmp(c->bound_sql, then_sql) == 0)
+		return 0;
+	free(c->bound_sql);
+	free(c->bound);
+	c->bound = NULL;
+	c->nbound = 0;
+	if (!(c->bound_sql = strdup(then_sql)))
+		return fail_nomem(err);
+	for (;;) {
+		char *end;
+		long n;
+
+		sqlscan_next(SQLSCAN_PG, then_sql, len, &pos, &t);
+		if (t.type == SQLTK_END)
+			return 0;
+		if (t.type != SQLTK_VARIABLE || then_sql[t.start] != '$')
+			continue;
+		n = strtol(then_sql + t.start + 1, &end, 10);
+		if (c->nbound == alloc) {
+			size_t na = alloc ? 2 * alloc : 16;
+			struct bound_ref *nv = realloc(c->bound, na * sizeof *nv);
+			if (!nv) {
+				free(c->bound_sql);
+				c->bound_sql = NULL;
+				return fail_nomem(err);
+			}
+			c->bound = nv;
+			alloc = na;
+		}
+		c->bound[c->nbound].start = t.start;
+		c->bound[c->nbound].len = t.len;
+		c->bound[c->nbound].n = end == then_sql + t.start + t.len && n > 0 ? n : 0;
+		c->nbound++;
+	}
+}
+
 /* then_sql onto out with $n written as the literal of params[n - 1]
  * (NULL: NULL; n - 1 == null_param: NULL too). */
 static int add_bound(struct pgc *c, struct sbuf *out, const char *then_sql,
                      const char *const *params, int nparams, int null_param, struct drv_err *err)
 {
-	size_t len = strlen(then_sql), pos = 0, from = 0;
-	struct sqlscan_tok t;
+	size_t len = strlen(then_sql), from = 0, i;
+	int rc;
 
-	for (;;) {
-		long n;
-		char *end, *lit;
+	if ((rc = bound_scan(c, then_sql, err)) != 0)
+		return rc;
+	for (i = 0; i < c->nbound; i++) {
+		const struct bound_ref *b = &c->bound[i];
+		char *lit;
 
-		sqlscan_next(SQLSCAN_PG, then_sql, len, &pos, &t);
-		if (t.type == SQLTK_END)
-			break;
-		if (t.type != SQLTK_VARIABLE || then_sql[t.start] != '$')
-			continue;
-		n = strtol(then_sql + t.start + 1, &end, 10);
-		if (end != then_sql + t.start + t.len || n < 1 || n > nparams)
+		if (b->n < 1 || b->n > nparams)
 			return drv_fail_text(err, STRATA_EUSAGE, NULL, "a parameter without a value");
-		sbuf_add(out, then_sql + from, t.start - from);
-		from = t.start + t.len;
-		if (!params[n - 1] || n - 1 == null_param) {
+		sbuf_add(out, then_sql + from, b->start - from);
+		from = b->start + b->len;
+		if (!params[b->n - 1] || b->n - 1 == null_param) {
 			sbuf_adds(out, "NULL");
 			continue;
 		}
-		lit = PQescapeLiteral(c->pg, params[n - 1], strlen(params[n - 1]));
+		lit = PQescapeLiteral(c->pg, params[b->n - 1], strlen(params[b->n - 1]));
 		if (!lit)
 			return fail_result(c, NULL, err);
 		sbuf_adds(out, lit);
@@ -1050,29 +1100,42 @@ out:
 	return rc;
 }
 
-static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
-                        const char *const *params, int nparams, int ms_param, int *then_failed,
-                        struct drv_err *err)
+/* exec_then of sql as split in st (split_pg's, with its COPY flags). */
+static int pg_exec_then_split(drv_conn *dc, const char *sql, const struct drv_stmts *st,
+                              const char *then_sql, const char *const *params, int nparams,
+                              int ms_param, int *then_failed, struct drv_err *err)
 {
 	struct pgc *c = (struct pgc *)dc;
-	struct drv_stmts st = { 0, NULL };
 	int rc;
 
 	*then_failed = 0;
-	if ((rc = split_pg_exec(sql, &st, err)) != 0)
-		goto out;
+	if ((rc = split_pg_refuse_copy(st, err)) != 0)
+		return rc;
 	if ((rc = check_alive(c, err)) != 0)
-		goto out;
-	pg_watch_start(c, sql, &st);
+		return rc;
+	pg_watch_start(c, sql, st);
 	rc = c->base.in_tx ?
-	     exec_then_tx(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err) :
-	     exec_then_each(c, sql, &st, then_sql, params, nparams, ms_param, then_failed, err);
+	     exec_then_tx(c, sql, st, then_sql, params, nparams, ms_param, then_failed, err) :
+	     exec_then_each(c, sql, st, then_sql, params, nparams, ms_param, then_failed, err);
 	pg_watch_end(c);
 	if (rc && *then_failed) {
 		err->offset = -1;
 		err->stmt_len = -1;
 	}
-out:
+	return rc;
+}
+
+static int pg_exec_then(drv_conn *dc, const char *sql, const char *then_sql,
+                        const char *const *params, int nparams, int ms_param, int *then_failed,
+                        struct drv_err *err)
+{
+	struct drv_stmts st = { 0, NULL };
+	int rc;
+
+	*then_failed = 0;
+	if ((rc = split_pg(sql, &st, err)) == 0)
+		rc = pg_exec_then_split(dc, sql, &st, then_sql, params, nparams, ms_param,
+		                        then_failed, err);
 	drv_stmts_release(&st);
 	return rc;
 }
@@ -1662,7 +1725,7 @@ static int pg_wipe_schema(drv_conn *dc, struct drv_err *err)
 }
 
 const struct strata_driver drv_pg = {
-	.version = 5,
+	.version = 6,
 	.name = "postgres",
 	.open = pg_open,
 	.close = pg_close,
@@ -1704,4 +1767,6 @@ const struct strata_driver drv_pg = {
 	.dev_restore = cat_pg_dev_restore,
 	.scratch_match = cat_pg_scratch_match,
 	.read_only = NULL,   /* runner.c asks the server (pg_is_in_recovery) */
+	/* version 6 */
+	.exec_then_split = pg_exec_then_split,
 };

@@ -80,9 +80,11 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 /* db_exec_at(), then the one statement then_sql with params, as one unit
  * and one round trip where the engine allows (drv_exec_then(); ms_param
  * as there). A failure of then_sql is said after then_context, with its
- * code unchanged; one of sql as db_exec_at() says it. */
-int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *where,
-                    long first_line, int (*recode)(int code), const char *then_sql,
+ * code unchanged; one of sql as db_exec_at() says it. st: sql as the
+ * driver's split made it, kept by the caller (NULL: the driver splits). */
+int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const struct drv_stmts *st,
+                    const char *where, long first_line, int (*recode)(int code),
+                    const char *then_sql,
                     const char *const *params, int nparams, int ms_param,
                     const char *then_context);
 void db_clear_error(strata_db *db);
@@ -112,6 +114,23 @@ int lint_find_lock_release(const char *sql, size_t *offset);
 struct json_t;
 int lint_option_on(struct json_t *list, const char *name, int dflt);
 int lint_is_applied(const strata_report *st, const char *path);
+
+/* One PostgreSQL statement parsed by libpg_query into a jansson tree
+ * (split_pg.c): what split, lint and locks read. */
+struct pgq_stmt {
+	struct json_t *root;   /* the whole tree, owned; NULL when the text did not
+	                          parse, or jansson refused the tree (too deep) */
+	const char *type;      /* the first statement's node type ("IndexStmt"),
+	                          borrowed from root; NULL when there is none */
+	struct json_t *node;   /* that statement's node, borrowed from root */
+	int syntax_error;      /* 1 when libpg_query refused the text ... */
+	char *errmsg;          /* ... with this message (owned) */
+};
+/* Parse sql[0..len) (it need not end there) into *out. 0, or
+ * STRATA_ENOMEM (*out then empty); a syntax error is 0 with
+ * out->syntax_error set. Release with pgq_stmt_release() in every case. */
+int pgq_parse_one(const char *sql, size_t len, struct pgq_stmt *out);
+void pgq_stmt_release(struct pgq_stmt *p);
 
 /* util.c */
 /*

@@ -971,23 +971,20 @@ static char *type_key(json_t *tn)
 static char *type_key_of_text(const char *type)
 {
 	struct sbuf sql = SBUF_INIT;
-	PgQueryParseResult pr;
-	json_t *root = NULL, *tn;
+	struct pgq_stmt p;
+	json_t *tn;
 	char *key = NULL;
 
 	sbuf_addf(&sql, "CREATE TABLE strata_lint (c %s)", type);
 	if (sbuf_failed(&sql))
 		return NULL;
-	pr = pg_query_parse(sql.buf);
-	if (!pr.error && pr.parse_tree)
-		root = json_loads(pr.parse_tree, 0, NULL);
-	tn = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
-	tn = json_object_get(json_object_get(tn, "CreateStmt"), "tableElts");
-	tn = json_object_get(json_object_get(json_array_get(tn, 0), "ColumnDef"), "typeName");
-	if (tn)
-		key = type_key(tn);
-	json_decref(root);
-	pg_query_free_parse_result(pr);
+	if (pgq_parse_one(sql.buf, sql.len, &p) == 0 && p.type && strcmp(p.type, "CreateStmt") == 0) {
+		tn = json_object_get(p.node, "tableElts");
+		tn = json_object_get(json_object_get(json_array_get(tn, 0), "ColumnDef"), "typeName");
+		if (tn)
+			key = type_key(tn);
+	}
+	pgq_stmt_release(&p);
 	sbuf_release(&sql);
 	return key;
 }
@@ -2061,30 +2058,22 @@ static void lint_node(struct lint_file *f, const struct lint_stmt *s, const char
 static void lint_calls(struct lint_file *f, const struct lint_stmt *s, json_t *n, int depth);
 static int tree_unlocks_all(json_t *n, int depth);
 static int text_may_name_unlock_all(const char *text);
+static void lint_tree(struct lint_file *f, const struct lint_stmt *s, json_t *root);
 
 /* Lint the SQL text sql (a statement inside a PL/pgSQL body) as part of
  * statement s. 0, or -1 when it does not parse. */
 static int lint_inner_sql(struct lint_file *f, const struct lint_stmt *s, const char *sql)
 {
-	PgQueryParseResult pr = pg_query_parse(sql);
-	json_t *root = NULL, *it, *stmt;
-	size_t i;
+	struct pgq_stmt p;
 	int rc = -1;
 
-	if (!pr.error && pr.parse_tree)
-		root = json_loads(pr.parse_tree, 0, NULL);
-	if (root) {
+	if (pgq_parse_one(sql, strlen(sql), &p) != 0)
+		f->run->nomem = 1;
+	if (p.root) {
 		rc = 0;
-		json_array_foreach(json_object_get(root, "stmts"), i, it) {
-			stmt = json_object_get(it, "stmt");
-			if (json_is_object(stmt) && json_object_size(stmt) == 1)
-				lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
-				          json_object_iter_value(json_object_iter(stmt)));
-		}
-		lint_calls(f, s, root, 0);
-		json_decref(root);
+		lint_tree(f, s, p.root);
 	}
-	pg_query_free_parse_result(pr);
+	pgq_stmt_release(&p);
 	return rc;
 }
 
@@ -2754,11 +2743,24 @@ static int lint_tokens(struct lint_file *f, const struct lint_stmt *s)
 
 /* ---- statements ------------------------------------------------------------- */
 
+/* The rules over a parsed tree: each statement's, then the calls. */
+static void lint_tree(struct lint_file *f, const struct lint_stmt *s, json_t *root)
+{
+	json_t *it, *stmt;
+	size_t i;
+
+	json_array_foreach(json_object_get(root, "stmts"), i, it) {
+		stmt = json_object_get(it, "stmt");
+		if (json_is_object(stmt) && json_object_size(stmt) == 1)
+			lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
+			          json_object_iter_value(json_object_iter(stmt)));
+	}
+	lint_calls(f, s, root, 0);
+}
+
 static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 {
-	PgQueryParseResult pr;
-	json_t *root = NULL, *it, *stmt;
-	size_t i;
+	struct pgq_stmt p;
 
 	f->run->statements++;
 	if (!s->no_tx_known && f->run->engine == ENG_PG) {
@@ -2782,22 +2784,16 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 	if (strncasecmp(s->text, "INSERT", 6) == 0 && !isalnum((unsigned char)s->text[6]) &&
 	    s->text[6] != '_' && (f->run->engine == ENG_SQLITE || s->no_tx_known) && !f->nrisky)
 		return;
-	pr = pg_query_parse(s->text);
-	if (!pr.error && pr.parse_tree)
-		root = json_loads(pr.parse_tree, 0, NULL);
-	if (root) {
-		json_array_foreach(json_object_get(root, "stmts"), i, it) {
-			stmt = json_object_get(it, "stmt");
-			if (json_is_object(stmt) && json_object_size(stmt) == 1)
-				lint_node(f, s, json_object_iter_key(json_object_iter(stmt)),
-				          json_object_iter_value(json_object_iter(stmt)));
-		}
-		lint_calls(f, s, root, 0);
-		if (text_may_name_unlock_all(s->text) && tree_unlocks_all(root, 0))
+	if (pgq_parse_one(s->text, strlen(s->text), &p) != 0) {
+		f->run->nomem = 1;
+		return;
+	}
+	if (p.root) {
+		lint_tree(f, s, p.root);
+		if (text_may_name_unlock_all(s->text) && tree_unlocks_all(p.root, 0))
 			EMIT(f, s, R_RELEASES_LOCK, "pg_advisory_unlock_all() releases strata's migration "
 			     "lock: another runner could apply the same migrations at once");
-		json_decref(root);
-	} else if (!pr.error) {
+	} else if (!p.syntax_error) {
 		/* a tree jansson would not load: nested deeper than it allows */
 		EMIT(f, s, R_UNPARSED, "the statement could not be analysed: it is nested too deeply");
 	} else {
@@ -2808,9 +2804,9 @@ static void lint_stmt(struct lint_file *f, struct lint_stmt *s)
 		int known = lint_tokens(f, s);
 		if (f->run->engine == ENG_PG || !known)
 			EMIT(f, s, R_UNPARSED, "the statement could not be analysed: %s",
-			     f->run->engine == ENG_PG ? pr.error->message : "not a statement lint knows");
+			     f->run->engine == ENG_PG ? p.errmsg : "not a statement lint knows");
 	}
-	pg_query_free_parse_result(pr);
+	pgq_stmt_release(&p);
 }
 
 /* ---- the runner's lock ------------------------------------------------------ */
@@ -2897,31 +2893,17 @@ int lint_find_lock_release(const char *sql, size_t *offset)
 	if (rc && (rc = split_pg_fallback(sql, &st)) != 0)
 		goto out;
 	for (i = 0; i < st.n && !hit; i++) {
-		char *text;
-		PgQueryParseResult pr;
-		json_t *root = NULL;
+		struct pgq_stmt p;
 		size_t j;
 		for (j = 0; j + 22 <= st.v[i].len && !hit; j++)
 			hit = strncasecmp(sql + st.v[i].offset + j, "pg_advisory_unlock_all", 22) == 0;
 		if (!hit)
 			continue;
-		hit = 0;
-		text = sbuf_strndup(sql + st.v[i].offset, st.v[i].len);
-		if (!text) {
-			rc = STRATA_ENOMEM;
+		if ((rc = pgq_parse_one(sql + st.v[i].offset, st.v[i].len, &p)) != 0)
 			goto out;
-		}
-		pr = pg_query_parse(text);
-		if (!pr.error && pr.parse_tree)
-			root = json_loads(pr.parse_tree, 0, NULL);
-		if (root) {
-			hit = tree_unlocks_all(root, 0);
-		} else {
-			hit = 1; /* not parsed: the text, comments and all, says it */
-		}
-		json_decref(root);
-		pg_query_free_parse_result(pr);
-		free(text);
+		/* not parsed: the text, comments and all, says it */
+		hit = p.root ? tree_unlocks_all(p.root, 0) : 1;
+		pgq_stmt_release(&p);
 		if (hit)
 			*offset = st.v[i].offset;
 	}

@@ -507,19 +507,15 @@ static void documented_rangevar(struct run *r, struct lock_stmt *s, json_t *rv, 
  */
 static void documented(struct run *r, struct lock_stmt *s)
 {
-	PgQueryParseResult pr = pg_query_parse(s->statement);
-	json_t *root = NULL, *stmt, *n, *it, *x;
+	struct pgq_stmt p;
+	json_t *n, *it, *x;
 	const char *type;
 	size_t i, j;
 
-	if (pr.error || !pr.parse_tree)
+	if (pgq_parse_one(s->statement, strlen(s->statement), &p) != 0 || !p.type)
 		goto out;
-	root = json_loads(pr.parse_tree, 0, NULL);
-	stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
-	if (!json_is_object(stmt) || json_object_size(stmt) != 1)
-		goto out;
-	type = json_object_iter_key(json_object_iter(stmt));
-	n = json_object_iter_value(json_object_iter(stmt));
+	type = p.type;
+	n = p.node;
 	if (strcmp(type, "IndexStmt") == 0) {
 		documented_rangevar(r, s, json_object_get(n, "relation"), "ShareUpdateExclusiveLock");
 	} else if (strcmp(type, "DropStmt") == 0) {
@@ -553,8 +549,7 @@ static void documented(struct run *r, struct lock_stmt *s)
 	if (s->nlocks > 1)
 		qsort(s->locks, s->nlocks, sizeof *s->locks, cmp_lock);
 out:
-	json_decref(root);
-	pg_query_free_parse_result(pr);
+	pgq_stmt_release(&p);
 }
 
 /* Run text on its own, to move the scratch database on; 0 or the error. */

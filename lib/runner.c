@@ -27,6 +27,7 @@
 #include "migration.h"
 #include "foreign.h"
 #include "tracking.h"
+#include "sqlscan.h"
 
 
 #include <errno.h>
@@ -399,20 +400,27 @@ static int section_code(int code)
  * Before anything runs: an up section with no statement (a template from
  * `new` never filled in) would be recorded as applied having done nothing,
  * and the SQL written into the file later would never run; statements that
- * cannot run in a transaction, in a section that would.
+ * cannot run in a transaction, in a section that would. keep (may be
+ * NULL): receives the split, for the exec of the section and the
+ * destructive check (left empty when the splitter cannot read the
+ * section: *split_ok 0 then, else 1).
  */
 static int check_tx(strata_db *db, const struct migration *m, const struct section *s,
-                    const char *secname)
+                    const char *secname, struct drv_stmts *keep, int *split_ok)
 {
 	struct drv_stmts st = { 0 };
 	struct drv_err e;
 	size_t i;
 	int rc = 0;
 
+	if (split_ok)
+		*split_ok = 0;
 	if (!s->sql)
 		return 0;
 	drv_err_init(&e);
 	if (drv_split(db->conn->driver, s->sql, &st, &e) == 0) {
+		if (split_ok)
+			*split_ok = 1;
 		if (st.n == 0 && s == &m->up)
 			rc = db_error(db, STRATA_EPARSE,
 			              "%s:%ld: the up section has no statement", m->path, s->line - 1);
@@ -431,6 +439,11 @@ static int check_tx(strata_db *db, const struct migration *m, const struct secti
 	}
 	/* A script the splitter cannot read is left to the engine, which
 	 * reports the error with its own words and position. */
+	if (keep && !rc) {
+		*keep = st;
+		st.n = 0;
+		st.v = NULL;
+	}
 	drv_stmts_release(&st);
 	drv_err_release(&e);
 	return rc;
@@ -649,13 +662,44 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
  * report (also on failure, for the backup's sake; NULL if none was made).
  */
 /*
+ * 1 when no statement of the pending up sections can destroy data, so that
+ * lint, which reads each one's whole parse tree, need not: on PostgreSQL,
+ * every section split (splits[i], split_ok[i]) and every statement one
+ * that split_pg_keeps_data() clears whatever ran before it. What lint
+ * knows of earlier statements (a table made in this run holds no rows)
+ * only ever takes a finding away, so a run of such statements has none.
+ */
+static int cannot_destroy(strata_db *db, const struct migration **todo, size_t ntodo,
+                          const struct drv_stmts *splits, const int *split_ok)
+{
+	size_t i, k;
+
+	if (!is_pg(db) || !splits)
+		return 0;
+	for (i = 0; i < ntodo; i++) {
+		if (!todo[i]->up.sql)
+			continue;
+		if (!split_ok[i])
+			return 0;
+		for (k = 0; k < splits[i].n; k++)
+			if (!split_pg_keeps_data(todo[i]->up.sql + splits[i].v[k].offset,
+			                         splits[i].v[k].len))
+				return 0;
+	}
+	return 1;
+}
+
+
+/*
  * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
  * destroys data by strata lint's rules (a "-- strata:lint-ignore RULE"
  * comment acknowledges one); 0 otherwise. Nothing has run yet. changed:
  * the set is not the one the caller confirmed (said in the message).
+ * splits, split_ok: check_tx()'s splits of the up sections; when they show
+ * that nothing can destroy data, lint is not asked (cannot_destroy()).
  */
 static int refuse_destructive(strata_db *db, const struct migration **todo, size_t ntodo,
-                              int changed)
+                              const struct drv_stmts *splits, const int *split_ok, int changed)
 {
 	struct sbuf list = SBUF_INIT, *content = calloc(ntodo ? ntodo : 1, sizeof *content);
 	const char **files = calloc(ntodo ? ntodo : 1, sizeof *files);
@@ -671,6 +715,8 @@ static int refuse_destructive(strata_db *db, const struct migration **todo, size
 	}
 	for (i = 0; i < ntodo; i++)
 		sbuf_init(&content[i]);
+	if (cannot_destroy(db, todo, ntodo, splits, split_ok))
+		goto out;
 	for (i = 0; i < ntodo; i++) {
 		if (db->source ? source_content(db->source, todo[i]->filename, &content[i]) != 0 :
 		    util_read_file(todo[i]->path, &content[i]) != 0) {
@@ -801,6 +847,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	struct applied_set as = { 0 };
 	strata_report *r = NULL;
 	const struct migration **todo = NULL;
+	struct drv_stmts *splits = NULL; /* of each todo's up section, split once */
+	int *split_ok = NULL;
+	struct sbuf row_sql = SBUF_INIT; /* each migration's tracking row, written once */
 	strata_report *rw = NULL;
 	size_t ntodo = 0, i;
 	long batch;
@@ -824,7 +873,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	if ((rc = refuse_problems(db, ms, &as, opts->allow_out_of_order, opts)) != 0)
 		goto out;
 	todo = calloc(ms->n ? ms->n : 1, sizeof *todo);
-	if (!todo) {
+	splits = calloc(ms->n ? ms->n : 1, sizeof *splits);
+	split_ok = calloc(ms->n ? ms->n : 1, sizeof *split_ok);
+	if (!todo || !splits || !split_ok) {
 		rc = db_error(db, STRATA_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -836,7 +887,7 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			continue;
 		if (opts->steps > 0 && (long)ntodo >= opts->steps)
 			break;
-		if ((rc = check_tx(db, m, &m->up, "up")) != 0)
+		if ((rc = check_tx(db, m, &m->up, "up", &splits[ntodo], &split_ok[ntodo])) != 0)
 			goto out;
 		todo[ntodo++] = m;
 	}
@@ -865,10 +916,15 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	 * the set is checked as if nothing had been confirmed. */
 	changed = opts->version >= 4 && opts->confirmed && !same_set(opts->confirmed, r);
 	if (((opts->version >= 2 && opts->refuse_destructive) || changed) && !opts->check &&
-	    (rc = refuse_destructive(db, todo, ntodo, changed)) != 0)
+	    (rc = refuse_destructive(db, todo, ntodo, splits, split_ok, changed)) != 0)
 		goto out;
 	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
 		goto out;
+	apply_row_sql(db, &row_sql);
+	if (sbuf_failed(&row_sql)) {
+		rc = db_error(db, STRATA_ENOMEM, "out of memory");
+		goto out;
+	}
 	util_now_sql(now);
 	for (i = 0; i < ntodo; i++) {
 		const struct migration *m = todo[i];
@@ -918,7 +974,8 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 			    (rc = record_row(db, m, batch, util_ms() - t, "applied", NULL)) != 0 ||
 			    (rc = commit(db)) != 0 || (rc = begin(db)) != 0)
 				goto out;
-		} else if ((rc = apply_and_record(db, m, batch, section_code)) != 0) {
+		} else if ((rc = apply_and_record(db, m, split_ok[i] ? &splits[i] : NULL, row_sql.buf,
+		                                  batch, section_code)) != 0) {
 			/* the SQL and its row in one round trip (PostgreSQL) */
 			goto out;
 		}
@@ -938,6 +995,11 @@ out:
 		else
 			strata_report_free(rw);
 	}
+	for (i = 0; splits && i < ntodo; i++)
+		drv_stmts_release(&splits[i]);
+	free(splits);
+	free(split_ok);
+	sbuf_release(&row_sql);
 	free(todo);
 	applied_release(&as);
 	return rc;
@@ -1138,7 +1200,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 			return db_why(db, STRATA_WHY_NO_DOWN_SQL, a->version,
 			              f && a->up_checksum ? f->path : NULL, NULL);
 		}
-		if (m && (rc = check_tx(db, m, &m->down, "down")) != 0)
+		if (m && (rc = check_tx(db, m, &m->down, "down", NULL, NULL)) != 0)
 			return rc;
 		e = report_add(r, m, a);
 		e->state = STRATA_APPLIED;

@@ -194,6 +194,45 @@ static const char *copy_reason(const char *type, json_t *n)
 	return jtrue(n, "is_from") ? "COPY FROM STDIN" : "COPY TO STDOUT";
 }
 
+int pgq_parse_one(const char *sql, size_t len, struct pgq_stmt *out)
+{
+	char *copy = NULL;
+	PgQueryParseResult r;
+	json_t *stmt;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (sql[len] != '\0' && !(sql = copy = sbuf_strndup(sql, len)))
+		return STRATA_ENOMEM;
+	r = pg_query_parse(sql);
+	if (r.error) {
+		out->syntax_error = 1;
+		if (!(out->errmsg = strdup(r.error->message ? r.error->message : "syntax error")))
+			rc = STRATA_ENOMEM;
+	} else if (r.parse_tree) {
+		out->root = json_loads(r.parse_tree, 0, NULL);
+		stmt = json_object_get(json_array_get(json_object_get(out->root, "stmts"), 0), "stmt");
+		if (json_is_object(stmt) && json_object_size(stmt) == 1) {
+			out->type = json_object_iter_key(json_object_iter(stmt));
+			out->node = json_object_iter_value(json_object_iter(stmt));
+		}
+	}
+	pg_query_free_parse_result(r);
+	free(copy);
+	if (rc)
+		pgq_stmt_release(out);
+	return rc;
+}
+
+void pgq_stmt_release(struct pgq_stmt *p)
+{
+	if (!p)
+		return;
+	json_decref(p->root);
+	free(p->errmsg);
+	memset(p, 0, sizeof *p);
+}
+
 /*
  * Parse the one statement s[0..len) and classify it. Returns 0 or
  * STRATA_ENOMEM; a statement that does not parse alone (it parsed within
@@ -201,29 +240,16 @@ static const char *copy_reason(const char *type, json_t *n)
  */
 static int classify(const char *s, size_t len, const char **no_tx, const char **copy)
 {
-	char *text = sbuf_strndup(s, len);
-	PgQueryParseResult r;
-	json_t *root = NULL, *stmt, *node;
-	const char *type;
+	struct pgq_stmt p;
 
 	*no_tx = *copy = NULL;
-	if (!text)
+	if (pgq_parse_one(s, len, &p) != 0)
 		return STRATA_ENOMEM;
-	r = pg_query_parse(text);
-	if (r.error || !r.parse_tree)
-		goto out;
-	root = json_loads(r.parse_tree, 0, NULL);
-	stmt = json_object_get(json_array_get(json_object_get(root, "stmts"), 0), "stmt");
-	if (!json_is_object(stmt) || json_object_size(stmt) != 1)
-		goto out;
-	type = json_object_iter_key(json_object_iter(stmt));
-	node = json_object_iter_value(json_object_iter(stmt));
-	*no_tx = no_tx_reason(type, node);
-	*copy = copy_reason(type, node);
-out:
-	json_decref(root);
-	pg_query_free_parse_result(r);
-	free(text);
+	if (p.type) {
+		*no_tx = no_tx_reason(p.type, p.node);
+		*copy = copy_reason(p.type, p.node);
+	}
+	pgq_stmt_release(&p);
 	return 0;
 }
 
@@ -261,15 +287,15 @@ static int fail_syntax(const char *sql, const PgQueryError *e, struct drv_err *e
 	return err->code;
 }
 
-enum { SPLIT_FOR_RUNNER = 0, SPLIT_FOR_EXEC = 1 };
-
 /*
  * Split sql into out with libpg_query. Each statement starts at its first
  * token (libpg_query starts it right after the previous semicolon, comments
- * and all) and ends before trailing white space. SPLIT_FOR_RUNNER flags what
- * cannot run in a transaction; SPLIT_FOR_EXEC instead refuses client COPY.
+ * and all) and ends before trailing white space. Each is flagged with what
+ * keeps it out of a transaction (no_tx) and what keeps it out of exec (a
+ * client COPY): one split serves both the runner's check and the exec of
+ * the same script (runner.c keeps it between the two).
  */
-static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv_err *err)
+int split_pg(const char *sql, struct drv_stmts *out, struct drv_err *err)
 {
 	PgQuerySplitResult r;
 	size_t len = strlen(sql), a, b;
@@ -303,24 +329,14 @@ static int pg_split(const char *sql, struct drv_stmts *out, int mode, struct drv
 		if (a == b)
 			continue;
 		no_tx = copy = NULL;
-		if ((mode == SPLIT_FOR_EXEC ? strncasecmp(sql + a, "COPY", 4) == 0
-		                            : should_parse(sql + a, b - a)) &&
-		    classify(sql + a, b - a, &no_tx, &copy)) {
+		if (should_parse(sql + a, b - a) && classify(sql + a, b - a, &no_tx, &copy)) {
 			rc = fail_nomem(err);
-			goto out;
-		}
-		if (mode == SPLIT_FOR_EXEC && copy) {
-			drv_err_reset(err, STRATA_ESQL);
-			sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
-			          "(INSERT) or COPY from a file on the server", copy);
-			err->offset = (long)a;
-			err->stmt_len = (long)(b - a);
-			rc = err->code;
 			goto out;
 		}
 		out->v[out->n].offset = a;
 		out->v[out->n].len = b - a;
-		out->v[out->n].no_tx = mode == SPLIT_FOR_RUNNER ? no_tx : NULL;
+		out->v[out->n].no_tx = no_tx;
+		out->v[out->n].copy = copy;
 		out->n++;
 	}
 out:
@@ -330,16 +346,31 @@ out:
 	return rc;
 }
 
-int split_pg(const char *sql, struct drv_stmts *out, struct drv_err *err)
+int split_pg_refuse_copy(const struct drv_stmts *st, struct drv_err *err)
 {
-	return pg_split(sql, out, SPLIT_FOR_RUNNER, err);
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (!st->v[i].copy)
+			continue;
+		drv_err_reset(err, STRATA_ESQL);
+		sbuf_setf(&err->msg, "%s cannot run in a migration: put the rows in the SQL "
+		          "(INSERT) or COPY from a file on the server", st->v[i].copy);
+		err->offset = (long)st->v[i].offset;
+		err->stmt_len = (long)st->v[i].len;
+		return err->code;
+	}
+	return 0;
 }
 
 int split_pg_exec(const char *sql, struct drv_stmts *out, struct drv_err *err)
 {
-	return pg_split(sql, out, SPLIT_FOR_EXEC, err);
-}
+	int rc = split_pg(sql, out, err);
 
+	if (!rc && (rc = split_pg_refuse_copy(out, err)) != 0)
+		drv_stmts_release(out);
+	return rc;
+}
 
 /*
  * A split at the semicolons the scanner finds outside strings, dollar
@@ -383,5 +414,129 @@ int split_pg_fallback(const char *sql, struct drv_stmts *out)
 		if (t.type == SQLTK_END)
 			return 0;
 		start = pos;
+	}
+}
+
+
+/* ---- statements that cannot destroy data (runner.c's destructive check) ---- */
+
+/* t is the bare word w (any case); a quoted name never is. The first
+ * letter first: every word of every statement is held against two lists. */
+static int tok_is(const char *s, const struct sqlscan_tok *t, const char *w)
+{
+	return t->type == SQLTK_WORD && (s[t->start] | 32) == (w[0] | 32) && t->len == strlen(w) &&
+	       strncasecmp(s + t->start, w, t->len) == 0;
+}
+
+static int tok_in(const char *s, const struct sqlscan_tok *t, const char *const *words)
+{
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (tok_is(s, t, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Words that make lint's reading necessary wherever they are: each starts,
+ * or is part of, a form one of its destructive rules (or a rule's
+ * exception: a rename ends a rebuild) is about. */
+static const char *const risky_words[] = {
+	"DROP", "TYPE", "RENAME", "CASCADE", "TRUNCATE", "DELETE", "UPDATE", "MERGE",
+	"EXECUTE", "CALL", "DO", "FUNCTION", "PROCEDURE", "OWNED", "RULE", "TRIGGER", NULL,
+};
+
+/* Words that are not a column, or not only one, on the left of a
+ * comparison: constants and the SQL value functions. */
+static const char *const not_columns[] = {
+	"TRUE", "FALSE", "NULL", "NOT", "CURRENT", "CURRENT_DATE", "CURRENT_TIME",
+	"CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP", "CURRENT_USER", "SESSION_USER",
+	"USER", "CURRENT_ROLE", "CURRENT_CATALOG", "CURRENT_SCHEMA", "SYSTEM_USER", "VALUE",
+	"DEFAULT", "EXISTS", "ANY", "ALL", "SOME", "CASE", "ARRAY", "ROW", NULL,
+};
+
+static int is_comparison(const char *s, const struct sqlscan_tok *t)
+{
+	static const char *const ops[] = { "=", "<", ">", "<=", ">=", "<>", "!=", NULL };
+	size_t i;
+
+	if (t->type != SQLTK_OP)
+		return 0;
+	for (i = 0; ops[i]; i++)
+		if (t->len == strlen(ops[i]) && memcmp(s + t->start, ops[i], t->len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A WHERE clause from *pos to the end that lint's truth() cannot find
+ * always true: `column op constant` joined by AND, the column a name
+ * (qualified or not), the constant a number or a string. A column compared
+ * with a constant depends on the row; only two constants, or a side
+ * compared with itself, are decided, and neither can be written this way.
+ */
+static int where_depends_on_row(const char *s, size_t len, size_t pos)
+{
+	struct sqlscan_tok t;
+
+	for (;;) {
+		sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		if (!(t.type == SQLTK_QUOTED || (t.type == SQLTK_WORD && !tok_in(s, &t, not_columns))))
+			return 0;
+		sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		while (t.type == SQLTK_DOT) {
+			sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+			if (t.type != SQLTK_QUOTED && t.type != SQLTK_WORD)
+				return 0;
+			sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		}
+		if (!is_comparison(s, &t))
+			return 0;
+		sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		if (t.type != SQLTK_NUMBER && t.type != SQLTK_STRING)
+			return 0;
+		sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		if (t.type == SQLTK_END || t.type == SQLTK_SEMI)
+			return 1;
+		if (!tok_is(s, &t, "AND"))
+			return 0;
+	}
+}
+
+int split_pg_keeps_data(const char *s, size_t len)
+{
+	struct sqlscan_tok t, first, second;
+	size_t pos = 0;
+	int depth = 0, update;
+
+	sqlscan_token(SQLSCAN_PG, s, len, &pos, &first);
+	/* lint reads no INSERT at all (lint_stmt), unless a function this
+	 * migration made is risky, which takes a CREATE FUNCTION: not here */
+	if (tok_is(s, &first, "INSERT"))
+		return 1;
+	sqlscan_token(SQLSCAN_PG, s, len, &pos, &second);
+	update = tok_is(s, &first, "UPDATE");
+	if (!update && !(tok_is(s, &first, "CREATE") &&
+	                 (tok_is(s, &second, "TABLE") || tok_is(s, &second, "INDEX") ||
+	                  tok_is(s, &second, "UNIQUE"))) &&
+	    !(tok_is(s, &first, "ALTER") && tok_is(s, &second, "TABLE")) &&
+	    !(tok_is(s, &first, "COMMENT") && tok_is(s, &second, "ON")))
+		return 0;
+	for (;;) {
+		sqlscan_token(SQLSCAN_PG, s, len, &pos, &t);
+		if (t.type == SQLTK_END || t.type == SQLTK_SEMI)
+			return !update; /* an UPDATE without WHERE changes every row */
+		if (t.type == SQLTK_LPAREN)
+			depth++;
+		else if (t.type == SQLTK_RPAREN)
+			depth--;
+		else if (tok_in(s, &t, risky_words))
+			return 0;
+		else if (depth == 0 && tok_is(s, &first, "CREATE") && tok_is(s, &t, "AS"))
+			return 0; /* CREATE TABLE AS: a query, read by lint */
+		else if (depth == 0 && update && tok_is(s, &t, "WHERE"))
+			return where_depends_on_row(s, len, pos);
+		else if (depth == 0 && update && (tok_is(s, &t, "FROM") || tok_is(s, &t, "RETURNING")))
+			return 0;
 	}
 }

@@ -165,6 +165,7 @@ int split_sqlite(const char *sql, struct drv_stmts *out, struct drv_err *err)
 			st->offset = s;
 			st->len = (t.type == SQLTK_SEMI ? stop + 1 : n) - s;
 			st->no_tx = no_tx_reason(sql + s, st->len);
+			st->copy = NULL;
 		}
 		if (t.type == SQLTK_END)
 			break;

@@ -92,9 +92,23 @@ size_t sqlscan_utf8_bytes(const char *s, size_t len, long nchars);
  */
 int split_sqlite(const char *sql, struct drv_stmts *out, struct drv_err *err);
 int split_pg(const char *sql, struct drv_stmts *out, struct drv_err *err);
-/* As split_pg(), for drv_exec(): no no_tx flags; a client COPY (FROM STDIN,
- * TO STDOUT) is an STRATA_ESQL error located at that statement. */
+/* As split_pg(), for drv_exec(): a client COPY (FROM STDIN, TO STDOUT) is
+ * an STRATA_ESQL error located at that statement. */
 int split_pg_exec(const char *sql, struct drv_stmts *out, struct drv_err *err);
+/* That error for the first client COPY of st (split_pg's flags), or 0. */
+int split_pg_refuse_copy(const struct drv_stmts *st, struct drv_err *err);
+/*
+ * 1 when the PostgreSQL statement s[0..len) (one statement of a split
+ * script, trimmed) cannot destroy data by any of lint's destructive rules,
+ * whatever ran before it in the run: a plain INSERT, CREATE TABLE (not AS),
+ * CREATE INDEX, COMMENT ON, an ALTER TABLE that only adds (no DROP, TYPE,
+ * RENAME, CASCADE ... word anywhere), an UPDATE whose WHERE compares columns
+ * with constants (`a = 1 AND b < 'x'`, never always true). 0 when it
+ * might, or when it cannot tell: then lint must read it. By tokens
+ * (sqlscan.c), comments, strings and dollar quotes being one token each; no
+ * parse.
+ */
+int split_pg_keeps_data(const char *s, size_t len);
 /* A PostgreSQL script the grammar refuses, cut at the semicolons outside
  * strings, quoted names and comments, so that the good statements can still
  * be read (lint). Statements are trimmed, no_tx is NULL. 0 or STRATA_ENOMEM. */

@@ -321,23 +321,31 @@ int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
 	return rc;
 }
 
-int apply_and_record(strata_db *db, const struct migration *m, long batch,
-                     int (*recode)(int code))
+void apply_row_sql(strata_db *db, struct sbuf *sql)
+{
+	row_sql(db, 1, sql);
+}
+
+int apply_and_record(strata_db *db, const struct migration *m, const struct drv_stmts *st,
+                     const char *row_sql_kept, long batch, int (*recode)(int code))
 {
 	struct sbuf sql = SBUF_INIT;
 	struct row_bufs b;
 	const char *p[10];
 	int rc;
 
-	row_sql(db, 1, &sql);
-	if (sbuf_failed(&sql)) {
-		sbuf_release(&sql);
-		return db_error(db, STRATA_ENOMEM, "out of memory");
+	if (!row_sql_kept) {
+		row_sql(db, 1, &sql);
+		if (sbuf_failed(&sql)) {
+			sbuf_release(&sql);
+			return db_error(db, STRATA_ENOMEM, "out of memory");
+		}
+		row_sql_kept = sql.buf;
 	}
 	/* 0 ms: what is recorded where the engine cannot measure */
 	row_params(m, batch, 0, "applied", NULL, NULL, &b, p);
-	rc = db_exec_then_at(db, db->conn, m->up.sql, m->path, m->up.line, recode, sql.buf, p, 10, 5,
-	                     "cannot record the migration in the tracking table");
+	rc = db_exec_then_at(db, db->conn, m->up.sql, st, m->path, m->up.line, recode, row_sql_kept,
+	                     p, 10, 5, "cannot record the migration in the tracking table");
 	sbuf_release(&sql);
 	return rc;
 }

@@ -49,9 +49,15 @@ int record_row_at(strata_db *db, const struct migration *m, long batch, long ms,
 /* Run m's up section and record its row as applied, as one unit: one
  * round trip on PostgreSQL (db_exec_then_at()), the duration measured by
  * the driver. A failure of the SQL is said as db_exec_at() says it (recode
- * makes its code), one of the row as record_row() says it. */
-int apply_and_record(strata_db *db, const struct migration *m, long batch,
-                     int (*recode)(int code));
+ * makes its code), one of the row as record_row() says it. st: the up
+ * section as the driver's split made it (NULL: the driver splits it).
+ * row_sql: what apply_row_sql() wrote for this connection, kept by the
+ * caller across a run (NULL: built here, for this call). */
+int apply_and_record(strata_db *db, const struct migration *m, const struct drv_stmts *st,
+                     const char *row_sql, long batch, int (*recode)(int code));
+/* The statement apply_and_record() writes a row with, onto sql (the same
+ * for every migration of a run on one connection). */
+void apply_row_sql(strata_db *db, struct sbuf *sql);
 /* Delete the row of version. */
 int delete_row(strata_db *db, const char *version);
 

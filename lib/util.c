@@ -119,8 +119,9 @@ int db_exec_at(strata_db *db, drv_conn *c, const char *sql, const char *where, l
 	return rc;
 }
 
-int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *where,
-                    long first_line, int (*recode)(int code), const char *then_sql,
+int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const struct drv_stmts *st,
+                    const char *where, long first_line, int (*recode)(int code),
+                    const char *then_sql,
                     const char *const *params, int nparams, int ms_param,
                     const char *then_context)
 {
@@ -130,7 +131,7 @@ int db_exec_then_at(strata_db *db, drv_conn *c, const char *sql, const char *whe
 	drv_err_init(&e);
 	c->watch_where = where;
 	c->watch_line = first_line;
-	rc = drv_exec_then(c, sql, then_sql, params, nparams, ms_param, &then_failed, &e);
+	rc = drv_exec_then_split(c, sql, st, then_sql, params, nparams, ms_param, &then_failed, &e);
 	c->watch_where = NULL;
 	if (rc && then_failed)
 		rc = db_error_drv(db, &e, then_context);

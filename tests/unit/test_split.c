@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "internal.h"
+#include "sqlscan.h"
 
 struct split {
 	struct drv_stmts st;
@@ -65,6 +68,29 @@ static const char *no_tx_of(const char *sql)
 	snprintf(reason, sizeof reason, "%s", s.st.v[0].no_tx ? s.st.v[0].no_tx : "");
 	split_release(&s);
 	return reason[0] ? reason : NULL;
+}
+
+/* split_pg_keeps_data() of sql; when it says 1, lint of sql alone (the
+ * strictest reading: nothing before it) must find nothing destructive. */
+static int split_pg_keeps_data_s(const char *sql)
+{
+	struct sbuf m = SBUF_INIT;
+	strata_lint_report *rep = NULL;
+	char *errmsg = NULL;
+	size_t i;
+	int keeps = split_pg_keeps_data(sql, strlen(sql));
+
+	if (!keeps)
+		return 0;
+	sbuf_addf(&m, "-- migrate:up\n%s;\n-- migrate:down\n", sql);
+	assert_int_equal(strata_lint_text("postgres", "f.sql", m.buf, m.len, &rep, &errmsg), 0);
+	for (i = 0; i < rep->n; i++)
+		if (lint_rule_is_destructive(rep->findings[i].rule))
+			fail_msg("'%s' kept data, but lint says %s", sql, rep->findings[i].rule);
+	strata_lint_report_free(rep);
+	free(errmsg);
+	sbuf_release(&m);
+	return 1;
 }
 
 static void test_split__plain_statements_are_split_at_semicolons(void **state)
@@ -297,6 +323,130 @@ static void test_split__unterminated_dollar_quote_is_an_error(void **state)
 	split_release(&s);
 }
 
+static void test_split__concurrently_inside_a_function_body_or_comment_is_not_flagged(void **state)
+{
+	(void)state;
+	assert_null(no_tx_of("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+	                     "EXECUTE 'CREATE INDEX CONCURRENTLY i ON t (a)'; END $$"));
+	assert_null(no_tx_of("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $body$ "
+	                     "CREATE INDEX CONCURRENTLY i ON t (a) $body$"));
+	assert_null(no_tx_of("CREATE INDEX /* CONCURRENTLY */ i ON t (a) -- CONCURRENTLY"));
+	assert_null(no_tx_of("COMMENT ON TABLE t IS 'VACUUM; CREATE INDEX CONCURRENTLY'"));
+	assert_string_equal(no_tx_of("/* a comment first */ CREATE INDEX CONCURRENTLY i ON t (a)"),
+	                    "CREATE INDEX CONCURRENTLY");
+}
+
+/* One split serves the runner and exec: the client COPY is flagged, and
+ * only exec's split refuses it (at that statement). */
+static void test_split__client_copy_is_flagged_and_refused_by_exec(void **state)
+{
+	const char *sql = "CREATE TABLE t (a int);\nCOPY t FROM STDIN;\nCOPY t FROM '/tmp/x'";
+	struct split s;
+	struct drv_stmts ex = { 0, NULL };
+	struct drv_err e;
+
+	(void)state;
+	split(&s, sql);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.st.n, 3);
+	assert_null(s.st.v[0].copy);
+	assert_string_equal(s.st.v[1].copy, "COPY FROM STDIN");
+	assert_null(s.st.v[2].copy);
+	assert_int_equal(split_pg_refuse_copy(&s.st, &s.err), STRATA_ESQL);
+	assert_int_equal(s.err.offset, s.st.v[1].offset);
+	split_release(&s);
+	drv_err_init(&e);
+	assert_int_equal(split_pg_exec(sql, &ex, &e), STRATA_ESQL);
+	assert_int_equal(ex.n, 0);
+	assert_non_null(strstr(e.msg.buf, "COPY FROM STDIN"));
+	drv_err_release(&e);
+}
+
+/* split_pg_keeps_data: whole-statement text, as the split gives it. */
+static void test_split__plain_ddl_and_inserts_keep_data(void **state)
+{
+	(void)state;
+	assert_true(split_pg_keeps_data_s("INSERT INTO t (id, name) VALUES (1, 'DROP TABLE t')"));
+	assert_true(split_pg_keeps_data_s("CREATE TABLE t (\n  id integer PRIMARY KEY,\n"
+	                                  "  parent_id integer REFERENCES p (id),\n"
+	                                  "  created_at timestamptz NOT NULL DEFAULT now()\n)"));
+	assert_true(split_pg_keeps_data_s("CREATE INDEX ix ON t (c)"));
+	assert_true(split_pg_keeps_data_s("create unique index ix on t using btree (c)"));
+	assert_true(split_pg_keeps_data_s("ALTER TABLE t ADD COLUMN c integer NOT NULL DEFAULT 0"));
+	assert_true(split_pg_keeps_data_s("ALTER TABLE t ADD COLUMN c text -- DROP COLUMN d"));
+	assert_true(split_pg_keeps_data_s("COMMENT ON TABLE t IS 'we TRUNCATE it daily'"));
+	assert_true(split_pg_keeps_data_s("UPDATE t SET c = id WHERE id < 3"));
+	assert_true(split_pg_keeps_data_s("UPDATE t SET c = $$x$$ WHERE t.kind = 'a' AND \"n\" >= 2"));
+	assert_true(split_pg_keeps_data_s("UPDATE t SET c = 1 /* DELETE */ WHERE id = 3"));
+}
+
+static void test_split__what_may_destroy_data_is_left_to_lint(void **state)
+{
+	(void)state;
+	assert_false(split_pg_keeps_data_s("DROP TABLE t"));
+	assert_false(split_pg_keeps_data_s("TRUNCATE t"));
+	assert_false(split_pg_keeps_data_s("DELETE FROM t WHERE id = 1"));
+	assert_false(split_pg_keeps_data_s("ALTER TABLE t DROP COLUMN c"));
+	assert_false(split_pg_keeps_data_s("ALTER TABLE t ALTER COLUMN c TYPE bigint"));
+	assert_false(split_pg_keeps_data_s("ALTER TABLE t ALTER COLUMN c SET DATA TYPE bigint"));
+	assert_false(split_pg_keeps_data_s("ALTER TABLE t RENAME TO u"));
+	assert_false(split_pg_keeps_data_s("CREATE TABLE u AS SELECT * FROM t"));
+	assert_false(split_pg_keeps_data_s("CREATE TABLE u (a int REFERENCES t ON DELETE CASCADE)"));
+	assert_false(split_pg_keeps_data_s("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS "
+	                                   "'DELETE FROM t'"));
+	assert_false(split_pg_keeps_data_s("DO $$ BEGIN EXECUTE 'TRUNCATE t'; END $$"));
+	assert_false(split_pg_keeps_data_s("SELECT f()"));
+	assert_false(split_pg_keeps_data_s("WITH d AS (DELETE FROM t RETURNING *) SELECT 1"));
+	assert_false(split_pg_keeps_data_s("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ "
+	                                   "SELECT 1 $$ LANGUAGE sql"));
+}
+
+static void test_split__an_update_whose_where_may_be_always_true_is_left_to_lint(void **state)
+{
+	(void)state;
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 -- WHERE id = 1"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE true"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE 1 = 1"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE id = id"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE id < 3 OR true"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE NOT id = 3"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE current_user = 'x'"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE id::int = 3"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE (id = 3)"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 FROM u WHERE t.id = 3"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE id = 3 RETURNING *"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = (SELECT 1 WHERE x = 1)"));
+	assert_false(split_pg_keeps_data_s("UPDATE t SET c = 1 WHERE id = 'a' 'b'"));
+}
+
+/* pgq_parse_one: the first statement's type and node, or the error. */
+static void test_split__parse_one_gives_the_statement_type_and_node(void **state)
+{
+	const char *two = "CREATE INDEX CONCURRENTLY i ON t (a); DROP TABLE t";
+	struct pgq_stmt p;
+
+	(void)state;
+	/* the length cuts the text: only the first statement is read */
+	assert_int_equal(pgq_parse_one(two, strchr(two, ';') - two, &p), 0);
+	assert_non_null(p.root);
+	assert_string_equal(p.type, "IndexStmt");
+	assert_true(json_is_true(json_object_get(p.node, "concurrent")));
+	assert_false(p.syntax_error);
+	pgq_stmt_release(&p);
+	assert_int_equal(pgq_parse_one("CREATE TABLE (", 14, &p), 0);
+	assert_null(p.root);
+	assert_null(p.type);
+	assert_true(p.syntax_error);
+	assert_non_null(strstr(p.errmsg, "syntax error"));
+	pgq_stmt_release(&p);
+	assert_int_equal(pgq_parse_one("-- nothing", 10, &p), 0);
+	assert_null(p.type);
+	assert_false(p.syntax_error);
+	pgq_stmt_release(&p);
+	pgq_stmt_release(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +469,12 @@ int main(void)
 		cmocka_unit_test(test_split__syntax_error_is_reported_at_the_bad_token),
 		cmocka_unit_test(test_split__error_offset_is_in_bytes_after_multibyte_text),
 		cmocka_unit_test(test_split__unterminated_dollar_quote_is_an_error),
+		cmocka_unit_test(test_split__concurrently_inside_a_function_body_or_comment_is_not_flagged),
+		cmocka_unit_test(test_split__client_copy_is_flagged_and_refused_by_exec),
+		cmocka_unit_test(test_split__parse_one_gives_the_statement_type_and_node),
+		cmocka_unit_test(test_split__plain_ddl_and_inserts_keep_data),
+		cmocka_unit_test(test_split__what_may_destroy_data_is_left_to_lint),
+		cmocka_unit_test(test_split__an_update_whose_where_may_be_always_true_is_left_to_lint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
