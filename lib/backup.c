@@ -1383,6 +1383,7 @@ int backup_nothing_to_keep(strata_db *db)
 {
 	struct bk_place p;
 	struct idx x = { 0 };
+	struct stat st;
 	sqlite3 *src = NULL;
 	size_t i;
 	int in_memory, empty = 0, rc;
@@ -1394,6 +1395,11 @@ int backup_nothing_to_keep(strata_db *db)
 		return 0;
 	}
 	if (in_memory)
+		goto out;
+	/* A file with a byte in it is not taken for empty (even when those
+	 * are this run's own pages, spilled before its commit): no second
+	 * connection for the common case. */
+	if (stat(p.db_path, &st) != 0 || st.st_size > 0)
 		goto out;
 	if (open_ro(db, p.db_path, 0, &src) == SQLITE_OK &&
 	    sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) == SQLITE_OK)
