@@ -432,6 +432,10 @@ struct idx_entry {
 struct idx {
 	struct idx_entry *v;
 	size_t n;
+	/* v's entries by file name, then by line: a folder that many
+	 * databases share (a fleet's tenants) has thousands of backups, and
+	 * listing one database's looks each file of the folder up here. */
+	const struct idx_entry **byname;
 };
 
 static void idx_release(struct idx *x)
@@ -443,18 +447,41 @@ static void idx_release(struct idx *x)
 		free(x->v[i].db);
 	}
 	free(x->v);
+	free(x->byname);
 	x->v = NULL;
+	x->byname = NULL;
 	x->n = 0;
 }
 
+static int cmp_idx_entry(const void *a, const void *b)
+{
+	const struct idx_entry *x = *(const struct idx_entry *const *)a;
+	const struct idx_entry *y = *(const struct idx_entry *const *)b;
+	int c = strcmp(x->file, y->file);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* The last line that records file (a name recorded twice: the newer). */
 static const struct idx_entry *idx_find(const struct idx *x, const char *file)
 {
-	size_t i;
+	size_t lo = 0, hi = x->n, i;
 
-	for (i = x->n; i-- > 0;)
-		if (!strcmp(x->v[i].file, file))
-			return &x->v[i];
-	return NULL;
+	if (!x->byname) {
+		for (i = x->n; i-- > 0;)
+			if (!strcmp(x->v[i].file, file))
+				return &x->v[i];
+		return NULL;
+	}
+	/* the first entry whose name sorts after file; the one before it */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->byname[mid]->file, file) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && !strcmp(x->byname[lo - 1]->file, file) ? x->byname[lo - 1] : NULL;
 }
 
 /*
@@ -466,6 +493,7 @@ static int idx_load(strata_db *db, const struct bk_place *p, struct idx *x)
 {
 	struct sbuf path = SBUF_INIT, data = SBUF_INIT;
 	char *line, *next;
+	size_t cap = 0;
 	int fd, rc = 0;
 
 	memset(x, 0, sizeof *x);
@@ -513,11 +541,15 @@ static int idx_load(strata_db *db, const struct bk_place *p, struct idx *x)
 		bytes = strtoll(t2 + 1, &end, 10);
 		if (errno || *end || bytes < 0 || !*line || strchr(line, '/'))
 			continue;
-		if (!(nv = realloc(x->v, (x->n + 1) * sizeof *nv))) {
-			rc = db_error(db, STRATA_ENOMEM, "out of memory");
-			goto out;
+		if (x->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = realloc(x->v, cap * sizeof *nv))) {
+				rc = db_error(db, STRATA_ENOMEM, "out of memory");
+				goto out;
+			}
+			x->v = nv;
 		}
-		x->v = nv;
+		nv = x->v;
 		nv[x->n].file = strdup(line);
 		nv[x->n].db = strdup(t1 + 1);
 		nv[x->n].bytes = bytes;
@@ -526,6 +558,13 @@ static int idx_load(strata_db *db, const struct bk_place *p, struct idx *x)
 			rc = db_error(db, STRATA_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	/* (without it, idx_find() reads the lines one by one) */
+	if (x->n > 1 && (x->byname = malloc(x->n * sizeof *x->byname)) != NULL) {
+		size_t i;
+		for (i = 0; i < x->n; i++)
+			x->byname[i] = &x->v[i];
+		qsort(x->byname, x->n, sizeof *x->byname, cmp_idx_entry);
 	}
 out:
 	if (fd >= 0)
@@ -811,7 +850,10 @@ static int file_copy(strata_db *db, const struct bk_place *p, sqlite3 *src, int 
 		       p->db_path, why);
 		return 1;
 	}
-	if (!(buf = malloc(COPY_CHUNK)))
+	/* No bigger than the file: a fleet backs up thousands of small
+	 * databases, and a 4 MiB buffer each time is fresh memory the kernel
+	 * zeroes and then takes back (brk), per database. */
+	if (!(buf = malloc(bytes < (long long)COPY_CHUNK ? (size_t)bytes : COPY_CHUNK)))
 		return db_error(db, STRATA_ENOMEM, "out of memory");
 	if (bytes > PROGRESS_MIN_BYTES)
 		db_log(db, STRATA_LOG_NOTICE, "backup of '%s': %lld MiB", p->db_path, bytes >> 20);
@@ -1327,6 +1369,60 @@ int backup_auto(strata_db *db, char **path_out)
 out:
 	place_release(&p);
 	return rc;
+}
+
+/*
+ * The committed state is read as a backup would read it (a connection of
+ * its own, one read transaction): a file with no page is a database that
+ * was never written, whatever the run has done in its open transaction.
+ * The index is read without the folder's lock: it is only ever appended to
+ * or replaced whole (rename), and a backup recorded meanwhile by another
+ * process would be another run's, which holds the write lock we wait for.
+ */
+int backup_nothing_to_keep(strata_db *db)
+{
+	struct bk_place p;
+	struct idx x = { 0 };
+	struct stat st;
+	sqlite3 *src = NULL;
+	size_t i;
+	int in_memory, empty = 0, rc;
+
+	if (!db->conn || !drv_sqlite_handle(db->conn))
+		return 0;
+	if (place_init(db, &p, &in_memory) != 0) {
+		db_clear_error(db);
+		return 0;
+	}
+	if (in_memory)
+		goto out;
+	/* A file with a byte in it is not taken for empty (even when those
+	 * are this run's own pages, spilled before its commit): no second
+	 * connection for the common case. */
+	if (stat(p.db_path, &st) != 0 || st.st_size > 0)
+		goto out;
+	if (open_ro(db, p.db_path, 0, &src) == SQLITE_OK &&
+	    sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) == SQLITE_OK)
+		empty = pragma_int(src, "PRAGMA main.page_count") == 0;
+	if (!empty)
+		goto out;
+	/* A recorded backup of this database would become "latest": restore
+	 * must not skip back past this run to it. */
+	rc = folder_check(db, &p);
+	if (rc == 0 && idx_load(db, &p, &x) == 0) {
+		for (i = 0; i < x.n; i++)
+			if (!strcmp(x.v[i].db, p.stem))
+				empty = 0;
+	} else if (rc != 1) {
+		empty = 0;
+	}
+	db_clear_error(db);
+out:
+	if (src)
+		sqlite3_close(src); /* ends the read transaction */
+	idx_release(&x);
+	place_release(&p);
+	return empty;
 }
 
 int strata_backup(strata_db *db, const char *name, char **path_out)

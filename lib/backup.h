@@ -23,6 +23,20 @@
 int backup_auto(strata_db *db, char **path_out);
 
 /*
+ * 1 when a backup taken now would keep nothing: the database's last
+ * committed state has no page (a new, empty file: the run's own open
+ * transaction does not count) and no backup of this database is recorded
+ * in its folder. 0 otherwise, and on any doubt (an in-memory database, a
+ * folder or file that cannot be read: backup_auto() then says what is
+ * wrong). Called between the steps of a run that succeeded so far: it
+ * leaves the handle's error clear.
+ * A run whose changes are all in its one transaction may skip the backup
+ * then: a failure rolls the file back to no page, and `strata restore` has
+ * no earlier backup of this database to go back to in its place.
+ */
+int backup_nothing_to_keep(strata_db *db);
+
+/*
  * After a failed run that had committed part of its work (transaction:false
  * segments): put the backup at path back into the live database, and say so
  * in one line (STRATA_LOG_NOTICE). Must be called outside a transaction.

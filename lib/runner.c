@@ -514,15 +514,22 @@ int db_writable_check(strata_db *db)
 
 /*
  * Called in the transaction, before the first change, when something will
- * change: the automatic SQLite backup (backup.c).
+ * change: the automatic SQLite backup (backup.c). one_tx: every change of
+ * the run is in its one transaction, so a failure rolls all of it back
+ * without the backup; then a database with nothing in it (a new tenant of
+ * a fleet) needs none (backup_nothing_to_keep(), docs/strata-backup.md).
  */
-static int before_change(strata_db *db, strata_report *r)
+static int before_change(strata_db *db, strata_report *r, int one_tx)
 {
 	char *path = NULL;
 	int rc;
 
 	if (is_pg(db) || db->no_backup)
 		return 0;
+	if (one_tx && backup_nothing_to_keep(db)) {
+		db_log(db, STRATA_LOG_INFO, "no backup of '%s': it is empty", db->url.redacted);
+		return 0;
+	}
 	rc = backup_auto(db, &path);
 	if (rc)
 		return rc;
@@ -918,7 +925,9 @@ static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_
 	if (((opts->version >= 2 && opts->refuse_destructive) || changed) && !opts->check &&
 	    (rc = refuse_destructive(db, todo, ntodo, splits, split_ok, changed)) != 0)
 		goto out;
-	if (backup && !opts->check && (rc = before_change(db, r)) != 0)
+	for (i = 0; i < ntodo && !todo[i]->up.no_tx; i++)
+		;
+	if (backup && !opts->check && (rc = before_change(db, r, i == ntodo)) != 0)
 		goto out;
 	apply_row_sql(db, &row_sql);
 	if (sbuf_failed(&row_sql)) {
@@ -1214,7 +1223,7 @@ static int run_down(strata_db *db, const struct migration_set *ms,
 		return rc;
 	if (dry_run || n == 0)
 		return 0;
-	if ((rc = before_change(db, r)) != 0)
+	if ((rc = before_change(db, r, 0)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		const struct applied *a = rows[i];

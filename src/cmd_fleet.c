@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#ifdef HAVE_MALLOPT
+#include <malloc.h>
+#endif
 
 static volatile int fleet_stop;
 
@@ -295,6 +298,15 @@ int cmd_fleet(struct cli *cli, int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+#ifdef HAVE_MALLOPT
+	/* Each database's connections take and free a few hundred KiB; glibc
+	 * gives the top of the heap back to the kernel (brk) above 128 KiB
+	 * free, so every database took it again, zeroed by the kernel: about
+	 * 1 ms of CPU per database (perf, strace -c: 19 brk a database). A
+	 * fleet keeps it instead: its peak stays what one database needs per
+	 * worker. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	rc = strata_fleet(db, (const char *const *)urls, nurls, &fo, &r);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

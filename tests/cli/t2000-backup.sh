@@ -107,6 +107,7 @@ test_have_prereq CHATTR ||
 
 test_expect_success 'up backs up the database before changing it' '
 	start_with basic &&
+	sqlite3 -init /dev/null "$(db_file)" "PRAGMA user_version = 1" &&
 	strata up --steps 2 >out &&
 	first=$(backup_of out) &&
 	test_path_is_file "$first" &&
@@ -206,9 +207,19 @@ test_expect_success 'an in-memory database is migrated without a backup' '
 # ---------------------------------------------------------------------------
 # retention
 
+test_expect_success 'up takes no backup of a new, empty database (a backup would hold nothing)' '
+	start_with basic &&
+	strata up --steps 1 >out &&
+	test -z "$(backup_of out)" &&
+	test -z "$(auto_backups)" &&
+	strata up --steps 1 >out &&
+	test_path_is_file "$(backup_of out)"
+'
+
 test_expect_success 'the last 5 automatic backups are kept' '
 	make_seven &&
 	use_fresh_db &&
+	sqlite3 -init /dev/null "$(db_file)" "PRAGMA user_version = 1" &&
 	for i in 1 2 3 4 5 6 7
 	do
 		strata -d seven up --steps 1 >out &&

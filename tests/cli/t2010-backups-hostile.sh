@@ -20,8 +20,13 @@ one_table() {
 		>migrations/0001_t.sql
 }
 
+# (Each database starts with a page: up takes no backup of an empty one,
+# and these tests are about the backups up takes.)
 fresh() {
 	rm -rf "$BK" app app.db one.db &&
+	for f in app app.db one.db; do
+		sqlite3 -batch -init /dev/null $f "PRAGMA user_version = 1" || return 1
+	done &&
 	one_table
 }
 

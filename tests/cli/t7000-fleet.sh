@@ -187,6 +187,63 @@ test_expect_success SQLITE 'status, verify, lint and down over the fleet' '
 	test "$(applied tenants/t002.db)" = 2
 '
 
+# pages FILE: the page count of the SQLite file's committed state.
+pages() {
+	sqlite3 -batch -init /dev/null "$1" "PRAGMA page_count"
+}
+
+test_expect_success SQLITE 'up takes no backup of an empty database, and still of any other' '
+	rm -rf bt mb && mkdir bt mb &&
+	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n" \
+		>mb/0001_a.sql &&
+	: >bt/empty.db &&
+	sqlite3 bt/page.db "PRAGMA user_version = 7" &&
+	sqlite3 bt/again.db "PRAGMA user_version = 1" &&
+	strata -u sqlite:bt/again.db backup >/dev/null &&
+	: >bt/again.db &&
+	strata -d mb fleet up --targets "sqlite:bt/*.db" --jobs 1 >out 2>err &&
+	test_grep "3 databases: 3 ok" out &&
+	strata -u sqlite:bt/empty.db backups >list &&
+	test_grep ! "empty.db-" list &&
+	strata -u sqlite:bt/page.db backups >list &&
+	test "$(grep -c "page.db-" list)" = 1 &&
+	strata -u sqlite:bt/again.db backups >list &&
+	test "$(grep -c "again.db-" list)" = 2 &&
+	: >bt/new.db &&
+	strata -v -d mb -u sqlite:bt/new.db up >out 2>err &&
+	test_grep "no backup of .sqlite:bt/new.db.: it is empty" err &&
+	strata -u sqlite:bt/new.db backups >list &&
+	test_grep ! "new.db-" list
+'
+
+test_expect_success SQLITE 'an empty database that fails its run is left with no page' '
+	rm -rf bf && mkdir bf &&
+	printf -- "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n" \
+		>mb/0002_b.sql &&
+	printf -- "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n" \
+		>mb/0003_b_again.sql &&
+	: >bf/t1.db && : >bf/t2.db &&
+	test_expect_code 1 strata -d mb fleet up --targets "sqlite:bf/*.db" >out 2>err &&
+	test "$(grep -c " failed .*table b already exists" out)" = 2 &&
+	test "$(pages bf/t1.db)" = 0 &&
+	test "$(pages bf/t2.db)" = 0 &&
+	test_path_is_missing bf/.strata-backups &&
+	rm mb/0003_b_again.sql
+'
+
+test_expect_success SQLITE 'an empty database with a transaction:false migration pending is backed up' '
+	rm -rf bn mn && mkdir bn mn &&
+	printf -- "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n" \
+		>mn/0001_a.sql &&
+	printf -- "-- migrate:up transaction:false\nVACUUM;\n-- migrate:down\nSELECT 1;\n" \
+		>mn/0002_vacuum.sql &&
+	: >bn/t1.db &&
+	strata -d mn fleet up --targets "sqlite:bn/*.db" >out 2>err &&
+	test_grep "1 database: 1 ok" out &&
+	strata -u sqlite:bn/t1.db backups >list &&
+	test "$(grep -c "t1.db-" list)" = 1
+'
+
 test_expect_success SQLITE 'Ctrl-C: no database is left halfway; those not started are not run' '
 	rm -rf it migs && mkdir it migs &&
 	printf -- "-- migrate:up\nCREATE TABLE big (x);\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150000) INSERT INTO big SELECT i FROM n;\n-- migrate:down\nDROP TABLE big;\n" \
