@@ -428,10 +428,6 @@ static const char q_unmodeled[] =
 	" FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace"
 	" WHERE " IN_NSP("o.oprnamespace") " AND " NOT_EXT("pg_operator", "o.oid")
 	" UNION ALL"
-	" SELECT format('collation %I.%I', n.nspname, co.collname)"
-	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
-	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
-	" UNION ALL"
 	" SELECT format('statistics object %I.%I', n.nspname, st.stxname)"
 	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
 	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
@@ -444,6 +440,20 @@ static const char q_unmodeled[] =
 	" FROM pg_opclass oc JOIN pg_namespace n ON n.oid = oc.opcnamespace"
 	" WHERE " IN_NSP("oc.opcnamespace") " AND " NOT_EXT("pg_opclass", "oc.oid")
 	") u ORDER BY w";
+
+/* User-defined collations (collations.c). The ICU (or builtin) locale is
+ * in its own column since PostgreSQL 15 (colliculocale, colllocale in 17),
+ * in collcollate before; libc's two are NULL for the other providers from
+ * 15 on, and copies of the locale before (left out). %s: the locale column,
+ * the rules column. */
+static const char q_collations[] =
+	"SELECT n.nspname, co.collname, co.collprovider,"
+	" CASE WHEN co.collprovider = 'c' THEN NULL ELSE %s END,"
+	" CASE WHEN co.collprovider = 'c' THEN co.collcollate END,"
+	" CASE WHEN co.collprovider = 'c' THEN co.collctype END,"
+	" %s, co.collisdeterministic"
+	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid");
 
 /* Domains, composite types (not tables' row types) and range types
  * (pgtypes.c). A collation is named only when it is not the base type's
@@ -1525,6 +1535,38 @@ static int read_pgtypes(struct ctx *x, int server_version)
 	return rc ? fail_oom(x) : 0;
 }
 
+static int read_collations(struct ctx *x, int server_version)
+{
+	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	int i, rc;
+
+	sbuf_addf(&sql, q_collations,
+	          server_version >= 170000 ? "co.colllocale" :
+	          server_version >= 150000 ? "co.colliculocale" : "co.collcollate",
+	          server_version >= 160000 ? "co.collicurules" : "NULL::text");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "collations", &r);
+	sbuf_release(&sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_collation *co = schema_add_collation(x->s, PQgetvalue(r, i, 0),
+		                                                   PQgetvalue(r, i, 1),
+		                                                   PQgetvalue(r, i, 2)[0]);
+		if (!co || schema_set_str(&co->locale, cell(r, i, 3)) ||
+		    schema_set_str(&co->lc_collate, cell(r, i, 4)) ||
+		    schema_set_str(&co->lc_ctype, cell(r, i, 5)) ||
+		    schema_set_str(&co->rules, cell(r, i, 6)))
+			rc = STRATA_ENOMEM;
+		else
+			co->deterministic = cell_bool(r, i, 7);
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1587,7 +1629,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
 	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
-	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)))
+	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)) ||
+	    (rc = read_collations(&x, version)))
 		goto out;
 	schema_sort(x.s);
 

@@ -1170,6 +1170,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		}
 		stmt_end(out);
 	}
+	schema_render_collations(s, out);
 	for (i = 0; i < s->nenums; i++) {
 		const struct schema_enum *e = s->enums[i];
 

@@ -411,6 +411,7 @@ void schema_free(struct schema *s)
 	free(s->policies);
 	schema_names_release(&s->unmodeled);
 	schema_pgtypes_free(s);
+	schema_collations_free(s);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);
@@ -905,6 +906,7 @@ void schema_sort(struct schema *s)
 	SORT(s->namespaces, s->nnamespaces, ci ? cmp_namespace_ci : cmp_namespace_cs);
 	SORT(s->extensions, s->nextensions, ci ? cmp_extension_ci : cmp_extension_cs);
 	schema_pgtypes_sort(s);
+	schema_collations_sort(s);
 	for (i = 0; i < s->ntables; i++) {
 		struct schema_table *t = s->tables[i];
 

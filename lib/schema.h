@@ -416,6 +416,21 @@ struct schema_exclude {
 	char *def;
 };
 
+/* A user-defined collation (PostgreSQL, collations.c): CREATE COLLATION.
+ * provider is pg_collation.collprovider: 'c' libc, 'i' icu, 'b' builtin
+ * (PostgreSQL 17), 'd' default. locale is the ICU (or builtin) locale,
+ * NULL for libc; lc_collate and lc_ctype are libc's, NULL otherwise.
+ * A collation made FROM another is read as the copy it is. */
+struct schema_collation {
+	char *schema;
+	char *name;
+	int provider;
+	char *locale;
+	char *lc_collate, *lc_ctype;
+	char *rules;             /* ICU tailoring rules (PostgreSQL 16), NULL = none */
+	int deterministic;
+};
+
 struct schema {
 	int engine;              /* SCHEMA_SQLITE or SCHEMA_PG */
 	struct schema_table **tables;         size_t ntables;
@@ -450,6 +465,9 @@ struct schema {
 	struct schema_exclude **excludes;     size_t nexcludes;  /* PostgreSQL;
 	                            sorted by (schema, table, name) */
 	size_t excludes_alloc_;
+	struct schema_collation **collations; size_t ncollations;  /* PostgreSQL;
+	                            sorted by (schema, name) (collations.c) */
+	size_t collations_alloc_;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -704,5 +722,25 @@ void schema_render_domain_check(const struct schema_pgtype *t, const struct sche
  * and the EXCLUDE constraints as ALTER TABLE ... ADD. */
 void schema_render_pgtypes(const struct schema *s, struct sbuf *out);
 void schema_render_excludes(const struct schema *s, struct sbuf *out);
+
+/* ---- PostgreSQL collations (collations.c) --------------------------------------- */
+
+struct schema_collation *schema_add_collation(struct schema *s, const char *nsp, const char *name,
+                                              int provider);
+/* Linear lookup; NULL when absent. */
+struct schema_collation *schema_find_collation(const struct schema *s, const char *nsp,
+                                               const char *name);
+/* What schema_free() and schema_sort() do for the array. */
+void schema_collations_free(struct schema *s);
+void schema_collations_sort(struct schema *s);
+/* CREATE COLLATION for co, one statement without ";". */
+void schema_render_collation(const struct schema_collation *co, struct sbuf *out);
+/* For the canonical dump: every collation, each "\n...;\n". */
+void schema_render_collations(const struct schema *s, struct sbuf *out);
+/* Why a cannot become b in place (ALTER COLLATION changes neither
+ * provider, locale nor determinism), as a phrase appended to why: 1, or 0
+ * when the two define the same collation. */
+int schema_collation_differs(const struct schema_collation *a, const struct schema_collation *b,
+                             struct sbuf *why);
 
 #endif

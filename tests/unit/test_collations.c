@@ -1,0 +1,193 @@
+/*
+ * test_collations.c: PostgreSQL collations in the renderer, the differ and
+ * the planner (lib/collations.c). The models are made by hand, as
+ * introspect_pg.c fills them (a column's COLLATE is the collation's bare
+ * name); the end-to-end cases against a server are the pgcoll-* pairs of
+ * the diff matrix (t4914).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "schema.h"
+#include "strata.h"
+
+static struct schema *pg(void)
+{
+	struct schema *s = schema_new(SCHEMA_PG);
+
+	assert_non_null(s);
+	return s;
+}
+
+static struct schema_collation *icu(struct schema *s, const char *name, const char *locale,
+                                    int deterministic)
+{
+	struct schema_collation *co = schema_add_collation(s, "public", name, 'i');
+
+	assert_non_null(co);
+	assert_int_equal(schema_set_str(&co->locale, locale), 0);
+	co->deterministic = deterministic;
+	return co;
+}
+
+static void table_with(struct schema *s, const char *col, const char *collation)
+{
+	struct schema_table *t = schema_add_table(s, "public", "t");
+	struct schema_column *c;
+
+	assert_non_null(t);
+	assert_non_null(table_add_column(t, "id", "integer"));
+	assert_non_null(c = table_add_column(t, col, "text"));
+	assert_int_equal(schema_set_str(&c->collation, collation), 0);
+}
+
+static void plan(struct schema *a, struct schema *b, struct sbuf *sql, char **refused)
+{
+	struct diff *d = NULL;
+	int no_tx = 0;
+
+	schema_sort(a);
+	schema_sort(b);
+	assert_int_equal(diff_schemas(a, b, NULL, &d), 0);
+	*refused = d->refused ? strdup(d->refused) : NULL;
+	if (!d->refused)
+		assert_int_equal(plan_pg(d, NULL, sql, &no_tx), 0);
+	diff_free(d);
+}
+
+static size_t at(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+
+	if (!p)
+		fail_msg("'%s' not in:\n%s", needle, hay);
+	return (size_t)(p - hay);
+}
+
+static void test_collations__rendered_with_only_what_differs_from_the_defaults(void **state)
+{
+	struct schema *s = pg();
+	struct schema_collation *co;
+	struct sbuf sb = SBUF_INIT;
+
+	(void)state;
+	icu(s, "ci", "und-u-ks-level2", 0);
+	co = schema_add_collation(s, "app", "it's", 'c');
+	assert_non_null(co);
+	assert_int_equal(schema_set_str(&co->lc_collate, "C"), 0);
+	assert_int_equal(schema_set_str(&co->lc_ctype, "it_IT.utf8"), 0);
+	schema_sort(s);
+	schema_render_collations(s, &sb);
+	assert_string_equal(sb.buf,
+	                    "\nCREATE COLLATION app.\"it's\" (provider = libc, lc_collate = 'C', "
+	                    "lc_ctype = 'it_IT.utf8');\n"
+	                    "\nCREATE COLLATION public.ci (provider = icu, locale = 'und-u-ks-level2', "
+	                    "deterministic = false);\n");
+	sbuf_release(&sb);
+	schema_free(s);
+}
+
+static void test_collations__what_differs_is_named_and_equal_ones_do_not(void **state)
+{
+	struct schema *s = pg();
+	struct schema_collation *a = icu(s, "a", "und-u-ks-level2", 0);
+	struct schema_collation *b = icu(s, "b", "und-u-ks-level2", 0);
+	struct sbuf why = SBUF_INIT;
+
+	(void)state;
+	assert_int_equal(schema_collation_differs(a, b, &why), 0);
+	assert_string_equal(why.buf, "");
+	b->deterministic = 1;
+	assert_int_equal(schema_collation_differs(a, b, &why), 1);
+	assert_string_equal(why.buf, "it becomes deterministic");
+	sbuf_reset(&why);
+	b->provider = 'c';
+	assert_int_equal(schema_collation_differs(a, b, &why), 1);
+	assert_string_equal(why.buf, "its provider changes from icu to libc");
+	sbuf_reset(&why);
+	b->provider = 'i';
+	assert_int_equal(schema_set_str(&b->locale, NULL), 0);
+	assert_int_equal(schema_collation_differs(a, b, &why), 1);
+	assert_string_equal(why.buf, "its locale changes from 'und-u-ks-level2' to none");
+	sbuf_release(&why);
+	schema_free(s);
+}
+
+static void test_collations__made_before_the_column_and_dropped_after_it(void **state)
+{
+	struct schema *a = pg(), *b = pg();
+	struct sbuf sql = SBUF_INIT;
+	char *refused;
+
+	(void)state;
+	table_with(a, "email", NULL);
+	icu(b, "ci", "und-u-ks-level2", 0);
+	table_with(b, "email", "ci");
+	plan(a, b, &sql, &refused);
+	assert_null(refused);
+	assert_true(at(sql.buf, "CREATE COLLATION public.ci") <
+	            at(sql.buf, "ALTER COLUMN email TYPE text COLLATE ci"));
+	sbuf_release(&sql);
+	plan(b, a, &sql, &refused);
+	assert_null(refused);
+	assert_true(at(sql.buf, "ALTER COLUMN email TYPE text") <
+	            at(sql.buf, "DROP COLLATION public.ci;"));
+	sbuf_release(&sql);
+	schema_free(a);
+	schema_free(b);
+}
+
+static void test_collations__a_changed_one_is_remade_when_unused_and_refused_when_used(void **state)
+{
+	struct schema *a = pg(), *b = pg();
+	struct sbuf sql = SBUF_INIT;
+	char *refused;
+
+	(void)state;
+	icu(a, "ci", "und-u-ks-level2", 0);
+	icu(b, "ci", "und-u-ks-level1", 0);
+	table_with(a, "email", NULL);
+	table_with(b, "email", NULL);
+	plan(a, b, &sql, &refused);
+	assert_null(refused);
+	assert_true(at(sql.buf, "DROP COLLATION public.ci;") <
+	            at(sql.buf, "CREATE COLLATION public.ci (provider = icu, locale = 'und-u-ks-level1'"));
+	sbuf_release(&sql);
+	schema_free(a);
+	schema_free(b);
+
+	a = pg();
+	b = pg();
+	icu(a, "ci", "und-u-ks-level2", 0);
+	icu(b, "ci", "und-u-ks-level1", 0);
+	table_with(a, "email", "ci");
+	table_with(b, "email", "ci");
+	plan(a, b, &sql, &refused);
+	assert_non_null(refused);
+	assert_string_equal(refused, "collation public.ci cannot be changed in place (its locale "
+	                    "changes from 'und-u-ks-level2' to 'und-u-ks-level1') and column "
+	                    "public.t.email uses it: PostgreSQL can only drop and create it again, "
+	                    "which needs it unused");
+	free(refused);
+	sbuf_release(&sql);
+	schema_free(a);
+	schema_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_collations__rendered_with_only_what_differs_from_the_defaults),
+		cmocka_unit_test(test_collations__what_differs_is_named_and_equal_ones_do_not),
+		cmocka_unit_test(test_collations__made_before_the_column_and_dropped_after_it),
+		cmocka_unit_test(test_collations__a_changed_one_is_remade_when_unused_and_refused_when_used),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
