@@ -90,6 +90,8 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_DROP_EXCLUDE] = "drop_exclude",
 	[DIFF_CREATE_COLLATION] = "create_collation",
 	[DIFF_DROP_COLLATION] = "drop_collation",
+	[DIFF_CREATE_STATISTICS] = "create_statistics",
+	[DIFF_DROP_STATISTICS] = "drop_statistics",
 };
 
 const char *diff_kind_name(enum diff_kind k)
@@ -2464,6 +2466,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		index_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pgtype_exclude_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		extstat_changes(&x);
 	mark_disturbed(d);
 	if (!x.oom)
 		view_changes(&x);

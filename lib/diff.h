@@ -81,6 +81,8 @@ enum diff_kind {
 	DIFF_DROP_EXCLUDE,        /* oa: in A; pair */
 	DIFF_CREATE_COLLATION,    /* PostgreSQL (collations.c); ob */
 	DIFF_DROP_COLLATION,      /* oa (in PREPARE when made again, else CLEANUP) */
+	DIFF_CREATE_STATISTICS,   /* PostgreSQL CREATE STATISTICS (extstats.c); ob */
+	DIFF_DROP_STATISTICS,     /* oa */
 	DIFF_KIND_COUNT
 };
 
@@ -315,6 +317,8 @@ void plan_pg_types(const struct diff *d, const struct diff_change *c, const stru
                    struct sbuf *sb);
 /* PostgreSQL (collations.c): the SQL of a CREATE_ or DROP_COLLATION. */
 void plan_pg_collations(const struct diff_change *c, struct sbuf *sb);
+/* PostgreSQL (extstats.c): the SQL of a CREATE_ or DROP_STATISTICS. */
+void plan_pg_extstats(const struct diff_change *c, struct sbuf *sb);
 void plan_pg_types_late(const struct diff *d, const struct diff_change *c, int down,
                         struct sbuf *sb);
 

@@ -84,4 +84,7 @@ void pgtype_exclude_changes(struct ctx *x);
 /* ---- collations.c ---- */
 void collation_changes(struct ctx *x);
 
+/* ---- extstats.c ---- */
+void extstat_changes(struct ctx *x);
+
 #endif

@@ -428,9 +428,12 @@ static const char q_unmodeled[] =
 	" FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace"
 	" WHERE " IN_NSP("o.oprnamespace") " AND " NOT_EXT("pg_operator", "o.oid")
 	" UNION ALL"
-	" SELECT format('statistics object %I.%I', n.nspname, st.stxname)"
+	/* ALTER STATISTICS ... SET STATISTICS (extstats.c keeps the
+	 * definition alone); -1 the default, NULL from PostgreSQL 17 on */
+	" SELECT format('statistics target of statistics object %I.%I', n.nspname, st.stxname)"
 	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
 	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" AND st.stxstattarget IS NOT NULL AND st.stxstattarget <> -1"
 	" UNION ALL"
 	" SELECT format('text search configuration %I.%I', n.nspname, ts.cfgname)"
 	" FROM pg_ts_config ts JOIN pg_namespace n ON n.oid = ts.cfgnamespace"
@@ -454,6 +457,14 @@ static const char q_collations[] =
 	" %s, co.collisdeterministic"
 	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
 	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid");
+
+/* Extended statistics objects (extstats.c), written as the server writes
+ * them. */
+static const char q_extstats[] =
+	"SELECT n.nspname, st.stxname, tn.nspname, c.relname, pg_get_statisticsobjdef(st.oid)"
+	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" JOIN pg_class c ON c.oid = st.stxrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid");
 
 /* Domains, composite types (not tables' row types) and range types
  * (pgtypes.c). A collation is named only when it is not the base type's
@@ -1567,6 +1578,21 @@ static int read_collations(struct ctx *x, int server_version)
 	return rc ? fail_oom(x) : 0;
 }
 
+static int read_extstats(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_extstats, "statistics objects", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		if (!schema_add_extstat(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		                        PQgetvalue(r, i, 3), PQgetvalue(r, i, 4)))
+			rc = STRATA_ENOMEM;
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1630,7 +1656,8 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
 	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
 	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)) ||
-	    (rc = read_collations(&x, version)))
+	    (rc = read_collations(&x, version)) ||
+	    (rc = read_extstats(&x)))
 		goto out;
 	schema_sort(x.s);
 

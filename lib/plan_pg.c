@@ -1592,6 +1592,10 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_DROP_COLLATION:
 			plan_pg_collations(c, sb);
 			break;
+		case DIFF_CREATE_STATISTICS:
+		case DIFF_DROP_STATISTICS:
+			plan_pg_extstats(c, sb);
+			break;
 		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:
 		case DIFF_KIND_COUNT:

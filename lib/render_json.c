@@ -316,6 +316,19 @@ static void json_pgtypes(struct jb *b, const struct schema *s, json_t *root)
 		jpush(b, arr, o);
 	}
 	jset(b, root, "collations", arr);
+	arr = json_array();
+	for (i = 0; i < s->nextstats; i++) {
+		const struct schema_extstat *x = s->extstats[i];
+		json_t *o = json_object();
+
+		jset(b, o, "name", jstr(x->name));
+		jset(b, o, "schema", jstr(x->schema));
+		jset(b, o, "table_schema", jstr(x->table_schema));
+		jset(b, o, "table", jstr(x->table));
+		jset(b, o, "definition", jstr(x->def));
+		jpush(b, arr, o);
+	}
+	jset(b, root, "statistics", arr);
 }
 
 json_t *schema_to_json(const struct schema *s)

@@ -481,7 +481,9 @@ static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
  * EXCLUDE constraints (but not their USING INDEX TABLESPACE); INCLUDE on a
  * PRIMARY KEY or UNIQUE (struct schema_pk, struct schema_unique) or an
  * EXCLUDE constraint (in its pg_get_constraintdef() text); CREATE COLLATION
- * (collations.c; ALTER COLLATION and COMMENT ON COLLATION stay refused).
+ * (collations.c; ALTER COLLATION and COMMENT ON COLLATION stay refused);
+ * CREATE STATISTICS (extstats.c; ALTER STATISTICS and COMMENT ON
+ * STATISTICS stay refused).
  *
  * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
  * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
@@ -700,7 +702,7 @@ static int alter_table_unmodeled(json_t *n, struct sbuf *why, long *loc)
 static const char *unmodeled_label(const char *type, json_t *n)
 {
 	static const struct { const char *type, *label; } labels[] = {
-		{ "RuleStmt", "CREATE RULE" }, { "CreateStatsStmt", "CREATE STATISTICS" },
+		{ "RuleStmt", "CREATE RULE" },
 		{ "AlterStatsStmt", "ALTER STATISTICS" }, { "AlterTypeStmt", "ALTER TYPE ... SET" },
 		{ "AlterCollationStmt", "ALTER COLLATION" },
 		{ "CreateOpClassStmt", "CREATE OPERATOR CLASS" },
@@ -779,7 +781,9 @@ static int pg_modeled(const char *type, json_t *n, struct sbuf *why, long *loc)
 	if (!strcmp(type, "CommentStmt")) {
 		s = jstr(n, "objtype");
 		if (s && !in_list(comment_kinds, s)) {
-			sbuf_addf(why, "COMMENT ON %s", s + strlen("OBJECT_"));
+			/* the parser's names, but for the one SQL spells otherwise */
+			sbuf_addf(why, "COMMENT ON %s", !strcmp(s, "OBJECT_STATISTIC_EXT") ? "STATISTICS" :
+			          s + strlen("OBJECT_"));
 			return PG_UNMODELED;
 		}
 		return PG_RUN;

@@ -412,6 +412,7 @@ void schema_free(struct schema *s)
 	schema_names_release(&s->unmodeled);
 	schema_pgtypes_free(s);
 	schema_collations_free(s);
+	schema_extstats_free(s);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);
@@ -907,6 +908,7 @@ void schema_sort(struct schema *s)
 	SORT(s->extensions, s->nextensions, ci ? cmp_extension_ci : cmp_extension_cs);
 	schema_pgtypes_sort(s);
 	schema_collations_sort(s);
+	schema_extstats_sort(s);
 	for (i = 0; i < s->ntables; i++) {
 		struct schema_table *t = s->tables[i];
 

@@ -431,6 +431,18 @@ struct schema_collation {
 	int deterministic;
 };
 
+/* An extended statistics object (PostgreSQL, extstats.c): CREATE
+ * STATISTICS. def is pg_get_statisticsobjdef()'s canonical text, names
+ * qualified ("CREATE STATISTICS public.s (ndistinct) ON a, b FROM
+ * public.t"), compared as text. */
+struct schema_extstat {
+	char *schema;
+	char *name;
+	char *table_schema;      /* the table it is on */
+	char *table;
+	char *def;
+};
+
 struct schema {
 	int engine;              /* SCHEMA_SQLITE or SCHEMA_PG */
 	struct schema_table **tables;         size_t ntables;
@@ -468,6 +480,9 @@ struct schema {
 	struct schema_collation **collations; size_t ncollations;  /* PostgreSQL;
 	                            sorted by (schema, name) (collations.c) */
 	size_t collations_alloc_;
+	struct schema_extstat **extstats;     size_t nextstats;  /* PostgreSQL;
+	                            sorted by (schema, name) (extstats.c) */
+	size_t extstats_alloc_;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -742,5 +757,15 @@ void schema_render_collations(const struct schema *s, struct sbuf *out);
  * when the two define the same collation. */
 int schema_collation_differs(const struct schema_collation *a, const struct schema_collation *b,
                              struct sbuf *why);
+
+/* ---- PostgreSQL extended statistics (extstats.c) --------------------------------- */
+
+struct schema_extstat *schema_add_extstat(struct schema *s, const char *nsp, const char *name,
+                                          const char *table_schema, const char *table,
+                                          const char *def);
+void schema_extstats_free(struct schema *s);
+void schema_extstats_sort(struct schema *s);
+/* For the canonical dump: every statistics object, each "\n...;\n". */
+void schema_render_extstats(const struct schema *s, struct sbuf *out);
 
 #endif

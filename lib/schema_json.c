@@ -801,8 +801,23 @@ static int model_collations(struct jctx *c, struct schema *s, json_t *root)
 		jpop(c, m2);
 	}
 	jpop(c, mark);
-	if (c->engine == SCHEMA_SQLITE && s->ncollations)
-		return jfail(c, "a sqlite model holds PostgreSQL collations");
+	if ((rc = get_arr(c, root, "statistics", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "statistics", 0);
+	json_array_foreach(a, i, v) {
+		const char *tnsp, *table, *def;
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "a statistics object")) ||
+		    (rc = get_str(c, v, "name", 1, &name)) || (rc = get_str(c, v, "schema", 0, &nsp)) ||
+		    (rc = get_str(c, v, "table_schema", 0, &tnsp)) ||
+		    (rc = get_str(c, v, "table", 1, &table)) || (rc = get_str(c, v, "definition", 1, &def)))
+			return rc;
+		NOMEM(schema_add_extstat(s, nsp, name, tnsp, table, def));
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	if (c->engine == SCHEMA_SQLITE && (s->ncollations || s->nextstats))
+		return jfail(c, "a sqlite model holds PostgreSQL collations or statistics objects");
 	return 0;
 }
 

@@ -1,20 +1,22 @@
 #!/bin/bash
-test_description='the diff matrix, PostgreSQL: collations; INCLUDE with renames and foreign keys
+test_description='the diff matrix, PostgreSQL: collations, statistics objects; INCLUDE with renames and foreign keys
 
 Issue 22: user-defined collations (CREATE COLLATION, ICU and libc, FROM
 another, non-deterministic) made before the columns, indexes and domains
 that use them and dropped after them; a changed definition dropped and
 created again when nothing uses it, refused with what uses it otherwise.
-For each fixture pair pgcoll-* and pginc-* under tests/fixtures/diff/postgres/,
+Extended statistics (CREATE STATISTICS) made after the columns they cover,
+dropped and made again when their definition changes. For each fixture
+pair pgcoll-*, pgstat-* and pginc-* under tests/fixtures/diff/postgres/,
 the generated migration takes a database at A (with rows) to B and its
 down back to A, diff(B, B) is empty (tests/cli/lib-diff-matrix.sh; the
-fingerprint reads pg_collation).'
+fingerprint reads pg_collation and pg_statistic_ext).'
 test_engines=postgres
 test_builds=sanitized
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-diff-matrix.sh"
 
-matrix_run 'pgcoll-* pginc-*'
+matrix_run 'pgcoll-* pgstat-* pginc-*'
 
 test_expect_success 'a case-insensitive collation: push makes it before the column and index, diff then sees none' '
 	db=$(fresh_db) &&
@@ -37,7 +39,7 @@ test_expect_success 'a case-insensitive collation: push makes it before the colu
 	strata -u "$db" $dev_opt diff --from "$db" --to schema.sql --exit-code >out &&
 	test_must_be_empty out &&
 	strata -u "$db" inspect --format json >model.json &&
-	jq -c ".collations" model.json >actual &&
+	jq -cS ".collations" model.json >actual &&
 	echo "[{\"deterministic\":false,\"lc_collate\":null,\"lc_ctype\":null,\"locale\":\"und-u-ks-level2\",\"name\":\"ci\",\"provider\":\"icu\",\"rules\":null,\"schema\":\"public\"}]" >expect &&
 	test_cmp expect actual &&
 	strata -u "$db" dump >dump.sql &&
@@ -70,6 +72,35 @@ test_expect_success 'push drops a collation schema.sql no longer holds, after th
 	test_cmp expect actual &&
 	db_sql -u "$db" "SELECT count(*) FROM users" >actual &&
 	echo 2 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'statistics objects: push makes them after the columns, diff then sees none, a change remakes them' '
+	db=$(fresh_db) &&
+	db_sql -u "$db" "CREATE TABLE orders (id integer PRIMARY KEY, city text, zip text);
+	  INSERT INTO orders VALUES (1, '"'Paris'"', '"'75001'"');" &&
+	cat >schema.sql <<-\EOF &&
+	CREATE TABLE orders (id integer PRIMARY KEY, city text, zip text, country text);
+	CREATE STATISTICS IF NOT EXISTS orders_geo (dependencies, ndistinct) ON city, zip, country FROM orders;
+	EOF
+	strata -u "$db" $dev_opt -s schema.sql push --dry-run >plan &&
+	grep -n "^ALTER TABLE public.orders ADD COLUMN country text;$" plan >col &&
+	grep -n "^CREATE STATISTICS public.orders_geo (ndistinct, dependencies) ON city, zip, country FROM public.orders;$" plan >st &&
+	test "$(cut -d: -f1 col)" -lt "$(cut -d: -f1 st)" &&
+	strata -u "$db" $dev_opt -s schema.sql push >out 2>err &&
+	strata -u "$db" $dev_opt diff --from "$db" --to schema.sql --exit-code >out &&
+	test_must_be_empty out &&
+	strata -u "$db" inspect --format json >model.json &&
+	jq -r ".statistics[] | .definition" model.json >actual &&
+	echo "CREATE STATISTICS public.orders_geo (ndistinct, dependencies) ON city, zip, country FROM public.orders" >expect &&
+	test_cmp expect actual &&
+	sed "s/(dependencies, ndistinct)/(mcv)/" schema.sql >schema2.sql &&
+	strata -u "$db" $dev_opt -s schema2.sql push >out 2>err &&
+	db_sql -u "$db" "SELECT stxkind FROM pg_statistic_ext" >actual &&
+	echo "{m}" >expect &&
+	test_cmp expect actual &&
+	db_sql -u "$db" "SELECT count(*) FROM orders" >actual &&
+	echo 1 >expect &&
 	test_cmp expect actual
 '
 

@@ -1,9 +1,9 @@
 /*
  * test_collations.c: PostgreSQL collations in the renderer, the differ and
- * the planner (lib/collations.c). The models are made by hand, as
+ * the planner (lib/collations.c), and statistics objects (lib/extstats.c). The models are made by hand, as
  * introspect_pg.c fills them (a column's COLLATE is the collation's bare
  * name); the end-to-end cases against a server are the pgcoll-* pairs of
- * the diff matrix (t4914).
+ * and pgstat-* pairs of the diff matrix (t4914).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,6 +181,34 @@ static void test_collations__a_changed_one_is_remade_when_unused_and_refused_whe
 	schema_free(b);
 }
 
+static void test_extstats__dropped_before_the_columns_change_and_made_after(void **state)
+{
+	struct schema *a = pg(), *b = pg();
+	struct sbuf sql = SBUF_INIT;
+	char *refused;
+
+	(void)state;
+	table_with(a, "b", NULL);
+	assert_non_null(table_add_column(a->tables[0], "c", "integer"));
+	assert_non_null(schema_add_extstat(a, "public", "t_s", "public", "t",
+	                                   "CREATE STATISTICS public.t_s ON id, b FROM public.t"));
+	table_with(b, "c", NULL);
+	assert_non_null(schema_add_extstat(b, "public", "t_s", "public", "t",
+	                                   "CREATE STATISTICS public.t_s ON id, c FROM public.t"));
+	plan(a, b, &sql, &refused);
+	assert_null(refused);
+	assert_true(at(sql.buf, "DROP STATISTICS public.t_s;") < at(sql.buf, "DROP COLUMN b"));
+	assert_true(at(sql.buf, "DROP COLUMN b") <
+	            at(sql.buf, "CREATE STATISTICS public.t_s ON id, c FROM public.t;"));
+	sbuf_release(&sql);
+	/* the same text: nothing */
+	plan(b, b, &sql, &refused);
+	assert_string_equal(sql.buf, "");
+	sbuf_release(&sql);
+	schema_free(a);
+	schema_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_collations__what_differs_is_named_and_equal_ones_do_not),
 		cmocka_unit_test(test_collations__made_before_the_column_and_dropped_after_it),
 		cmocka_unit_test(test_collations__a_changed_one_is_remade_when_unused_and_refused_when_used),
+		cmocka_unit_test(test_extstats__dropped_before_the_columns_change_and_made_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
