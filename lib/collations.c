@@ -236,9 +236,18 @@ static int collation_used(const struct diff *d, const struct schema *s,
 
 	for (i = 0; i < s->ntables; i++) {
 		const struct schema_table *t = s->tables[i];
-		for (k = 0; k < t->ncolumns; k++)
-			if (names_it(t->columns[k].collation, co))
-				who_add(who, &n, "column", t->schema, t->name, t->columns[k].name);
+		for (k = 0; k < t->ncolumns; k++) {
+			const struct schema_column *c = &t->columns[k];
+			if (names_it(c->collation, co) ||
+			    (c->default_sql && diff_sql_mentions(d->engine, c->default_sql, co->name)) ||
+			    (c->generated && diff_sql_mentions(d->engine, c->generated, co->name)))
+				who_add(who, &n, "column", t->schema, t->name, c->name);
+		}
+		for (k = 0; k < t->nchecks; k++)
+			if (t->checks[k].expression &&
+			    diff_sql_mentions(d->engine, t->checks[k].expression, co->name))
+				who_add(who, &n, "constraint", t->schema, t->name,
+				        t->checks[k].name ? t->checks[k].name : "(check)");
 	}
 	for (i = 0; i < s->nindexes; i++) {
 		const struct schema_index *ix = s->indexes[i];

@@ -435,6 +435,18 @@ static const char q_unmodeled[] =
 	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
 	" AND st.stxstattarget IS NOT NULL AND st.stxstattarget <> -1"
 	" UNION ALL"
+	/* comments on collations and statistics objects (collations.c,
+	 * extstats.c keep the objects, not their comments) */
+	" SELECT format('comment on collation %I.%I', n.nspname, co.collname)"
+	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" JOIN pg_description de ON de.classoid = 'pg_collation'::regclass AND de.objoid = co.oid"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL"
+	" SELECT format('comment on statistics object %I.%I', n.nspname, st.stxname)"
+	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" JOIN pg_description de ON de.classoid = 'pg_statistic_ext'::regclass AND de.objoid = st.oid"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" UNION ALL"
 	" SELECT format('text search configuration %I.%I', n.nspname, ts.cfgname)"
 	" FROM pg_ts_config ts JOIN pg_namespace n ON n.oid = ts.cfgnamespace"
 	" WHERE " IN_NSP("ts.cfgnamespace") " AND " NOT_EXT("pg_ts_config", "ts.oid")

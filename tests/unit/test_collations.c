@@ -179,6 +179,23 @@ static void test_collations__a_changed_one_is_remade_when_unused_and_refused_whe
 	sbuf_release(&sql);
 	schema_free(a);
 	schema_free(b);
+
+	/* a CHECK that names it in an expression uses it too */
+	a = pg();
+	b = pg();
+	icu(a, "ci", "und-u-ks-level2", 0);
+	icu(b, "ci", "und-u-ks-level2", 1);
+	table_with(a, "email", NULL);
+	table_with(b, "email", NULL);
+	assert_non_null(table_add_check(a->tables[0], "t_e", "email <> 'x'::text COLLATE ci"));
+	assert_non_null(table_add_check(b->tables[0], "t_e", "email <> 'x'::text COLLATE ci"));
+	plan(a, b, &sql, &refused);
+	assert_non_null(refused);
+	assert_non_null(strstr(refused, "(it becomes deterministic) and constraint public.t.t_e uses it"));
+	free(refused);
+	sbuf_release(&sql);
+	schema_free(a);
+	schema_free(b);
 }
 
 static void test_extstats__dropped_before_the_columns_change_and_made_after(void **state)
