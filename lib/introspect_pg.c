@@ -327,6 +327,16 @@ static const char q_comments[] =
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
 	" AND " NOT_EXT("pg_proc", "p.oid")
 	" UNION ALL"
+	" SELECT 'collation', n.nspname, co.collname, NULL, d.description"
+	" FROM pg_description d JOIN pg_collation co ON d.classoid = 'pg_collation'::regclass"
+	" AND co.oid = d.objoid JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL"
+	" SELECT 'statistics', n.nspname, st.stxname, NULL, d.description"
+	" FROM pg_description d JOIN pg_statistic_ext st ON d.classoid = 'pg_statistic_ext'::regclass"
+	" AND st.oid = d.objoid JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" UNION ALL"
 	" SELECT 'extension', NULL, e.extname, NULL, d.description"
 	" FROM pg_description d JOIN pg_extension e ON d.classoid = 'pg_extension'::regclass"
 	" AND e.oid = d.objoid"
@@ -434,18 +444,6 @@ static const char q_unmodeled[] =
 	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
 	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
 	" AND st.stxstattarget IS NOT NULL AND st.stxstattarget <> -1"
-	" UNION ALL"
-	/* comments on collations and statistics objects (collations.c,
-	 * extstats.c keep the objects, not their comments) */
-	" SELECT format('comment on collation %I.%I', n.nspname, co.collname)"
-	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
-	" JOIN pg_description de ON de.classoid = 'pg_collation'::regclass AND de.objoid = co.oid"
-	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
-	" UNION ALL"
-	" SELECT format('comment on statistics object %I.%I', n.nspname, st.stxname)"
-	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
-	" JOIN pg_description de ON de.classoid = 'pg_statistic_ext'::regclass AND de.objoid = st.oid"
-	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
 	" UNION ALL"
 	" SELECT format('text search configuration %I.%I', n.nspname, ts.cfgname)"
 	" FROM pg_ts_config ts JOIN pg_namespace n ON n.oid = ts.cfgnamespace"
@@ -1288,7 +1286,8 @@ static int comment_kind(const char *k, enum schema_object_kind *out)
 		{ "type", SCHEMA_OBJ_TYPE },      { "schema", SCHEMA_OBJ_SCHEMA },
 		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "constraint", SCHEMA_OBJ_CONSTRAINT },
 		{ "function", SCHEMA_OBJ_FUNCTION }, { "extension", SCHEMA_OBJ_EXTENSION },
-		{ "procedure", SCHEMA_OBJ_FUNCTION },
+		{ "procedure", SCHEMA_OBJ_FUNCTION }, { "collation", SCHEMA_OBJ_COLLATION },
+		{ "statistics", SCHEMA_OBJ_STATISTICS },
 	};
 	size_t i;
 

@@ -481,9 +481,8 @@ static int pg_allowed(const char *type, json_t *n, struct sbuf *why, long *loc)
  * EXCLUDE constraints (but not their USING INDEX TABLESPACE); INCLUDE on a
  * PRIMARY KEY or UNIQUE (struct schema_pk, struct schema_unique) or an
  * EXCLUDE constraint (in its pg_get_constraintdef() text); CREATE COLLATION
- * (collations.c; ALTER COLLATION and COMMENT ON COLLATION stay refused);
- * CREATE STATISTICS (extstats.c; ALTER STATISTICS and COMMENT ON
- * STATISTICS stay refused).
+ * (collations.c; ALTER COLLATION stays refused); CREATE STATISTICS
+ * (extstats.c; ALTER STATISTICS stays refused); COMMENT ON both.
  *
  * Not refused here: the attributes issue 25 teaches the model (PRIMARY KEY
  * DEFERRABLE, NOT VALID, NO INHERIT, MATCH FULL, index NULLS FIRST/LAST and
@@ -743,7 +742,7 @@ static const char *const comment_kinds[] = {
 	"OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_INDEX",
 	"OBJECT_SEQUENCE", "OBJECT_TYPE", "OBJECT_SCHEMA", "OBJECT_TRIGGER", "OBJECT_TABCONSTRAINT",
 	"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE", "OBJECT_EXTENSION",
-	"OBJECT_DOMAIN", NULL,
+	"OBJECT_DOMAIN", "OBJECT_COLLATION", "OBJECT_STATISTIC_EXT", NULL,
 };
 
 /*

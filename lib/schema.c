@@ -173,6 +173,8 @@ const char *schema_object_kind_sql(enum schema_object_kind k)
 	case SCHEMA_OBJ_CONSTRAINT: return "CONSTRAINT";
 	case SCHEMA_OBJ_FUNCTION: return "FUNCTION";
 	case SCHEMA_OBJ_EXTENSION: return "EXTENSION";
+	case SCHEMA_OBJ_COLLATION: return "COLLATION";
+	case SCHEMA_OBJ_STATISTICS: return "STATISTICS";
 	}
 	return "TABLE";
 }

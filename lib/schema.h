@@ -321,7 +321,9 @@ enum schema_object_kind {
 	SCHEMA_OBJ_TRIGGER,
 	SCHEMA_OBJ_CONSTRAINT,
 	SCHEMA_OBJ_FUNCTION,
-	SCHEMA_OBJ_EXTENSION
+	SCHEMA_OBJ_EXTENSION,
+	SCHEMA_OBJ_COLLATION,    /* collations.c */
+	SCHEMA_OBJ_STATISTICS    /* extstats.c: a statistics object */
 };
 /* "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", ... as COMMENT ON spells it. */
 const char *schema_object_kind_sql(enum schema_object_kind k);
@@ -332,7 +334,8 @@ const char *schema_object_kind_sql(enum schema_object_kind k);
  *   COLUMN: schema + name (the table or view) + sub (the column);
  *   TRIGGER, CONSTRAINT: schema + name (the table) + sub (trigger/constraint);
  *   FUNCTION: schema + name + sub (identity arguments, as schema_function.args);
- *   SCHEMA, EXTENSION: name only (schema NULL).
+ *   SCHEMA, EXTENSION: name only (schema NULL);
+ *   COLLATION, STATISTICS: schema + name.
  */
 struct schema_comment {
 	enum schema_object_kind kind;

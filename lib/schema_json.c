@@ -540,7 +540,8 @@ static const struct {
 	{ "sequence", SCHEMA_OBJ_SEQUENCE }, { "type", SCHEMA_OBJ_TYPE },
 	{ "schema", SCHEMA_OBJ_SCHEMA }, { "trigger", SCHEMA_OBJ_TRIGGER },
 	{ "constraint", SCHEMA_OBJ_CONSTRAINT }, { "function", SCHEMA_OBJ_FUNCTION },
-	{ "extension", SCHEMA_OBJ_EXTENSION },
+	{ "extension", SCHEMA_OBJ_EXTENSION }, { "collation", SCHEMA_OBJ_COLLATION },
+	{ "statistics", SCHEMA_OBJ_STATISTICS },
 };
 
 /* The PostgreSQL-only arrays: enums, sequences, extensions, functions, comments. */
