@@ -88,6 +88,10 @@ static const char *const kind_names[DIFF_KIND_COUNT] = {
 	[DIFF_ALTER_TYPE] = "alter_type",
 	[DIFF_ADD_EXCLUDE] = "add_exclude",
 	[DIFF_DROP_EXCLUDE] = "drop_exclude",
+	[DIFF_CREATE_COLLATION] = "create_collation",
+	[DIFF_DROP_COLLATION] = "drop_collation",
+	[DIFF_CREATE_STATISTICS] = "create_statistics",
+	[DIFF_DROP_STATISTICS] = "drop_statistics",
 };
 
 const char *diff_kind_name(enum diff_kind k)
@@ -2379,6 +2383,7 @@ static void order_cleanup(struct diff *d)
 			break;
 		case DIFF_DROP_ENUM: rank = 1; break;
 		case DIFF_DROP_TYPE: rank = 1; break;  /* before enums: pgtype_changes() */
+		case DIFF_DROP_COLLATION: rank = 2; break;  /* after the types using it */
 		case DIFF_DROP_SEQUENCE: rank = 2; break;
 		case DIFF_DROP_EXTENSION: rank = 3; break;
 		case DIFF_DROP_SCHEMA: rank = 4; break;
@@ -2446,6 +2451,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 	if (!x.oom && d->engine == SCHEMA_PG)
 		diff_pg_object_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
+		collation_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
 		pgtype_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		diff_pg_remake_dependent_functions(&x);
@@ -2459,6 +2466,8 @@ int diff_schemas(const struct schema *a, const struct schema *b, const struct di
 		index_changes(&x);
 	if (!x.oom && d->engine == SCHEMA_PG)
 		pgtype_exclude_changes(&x);
+	if (!x.oom && d->engine == SCHEMA_PG)
+		extstat_changes(&x);
 	mark_disturbed(d);
 	if (!x.oom)
 		view_changes(&x);

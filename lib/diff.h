@@ -79,6 +79,10 @@ enum diff_kind {
 	                             a composite type's attributes added or dropped */
 	DIFF_ADD_EXCLUDE,         /* ob: the EXCLUDE constraint in B; pair */
 	DIFF_DROP_EXCLUDE,        /* oa: in A; pair */
+	DIFF_CREATE_COLLATION,    /* PostgreSQL (collations.c); ob */
+	DIFF_DROP_COLLATION,      /* oa (in PREPARE when made again, else CLEANUP) */
+	DIFF_CREATE_STATISTICS,   /* PostgreSQL CREATE STATISTICS (extstats.c); ob */
+	DIFF_DROP_STATISTICS,     /* oa */
 	DIFF_KIND_COUNT
 };
 
@@ -311,6 +315,10 @@ int plan_sqlite_needs_rebuild(const struct diff *d, const struct diff_table *p, 
  * lock-safe forms, a domain's constraints validated (nothing when down). */
 void plan_pg_types(const struct diff *d, const struct diff_change *c, const struct plan_opts *o,
                    struct sbuf *sb);
+/* PostgreSQL (collations.c): the SQL of a CREATE_ or DROP_COLLATION. */
+void plan_pg_collations(const struct diff_change *c, struct sbuf *sb);
+/* PostgreSQL (extstats.c): the SQL of a CREATE_ or DROP_STATISTICS. */
+void plan_pg_extstats(const struct diff_change *c, struct sbuf *sb);
 void plan_pg_types_late(const struct diff *d, const struct diff_change *c, int down,
                         struct sbuf *sb);
 

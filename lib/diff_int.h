@@ -81,4 +81,10 @@ int diff_pg_partition_phase(const struct diff *d, const struct diff_table *p);
 void pgtype_changes(struct ctx *x);
 void pgtype_exclude_changes(struct ctx *x);
 
+/* ---- collations.c ---- */
+void collation_changes(struct ctx *x);
+
+/* ---- extstats.c ---- */
+void extstat_changes(struct ctx *x);
+
 #endif

@@ -908,6 +908,14 @@ static int comment_object_gone(const struct diff *d, const struct schema_comment
 			if (name_eq(d, b->extensions[i]->name, ca->name))
 				return 0;
 		return 1;
+	case SCHEMA_OBJ_COLLATION:
+		return !schema_find_collation(b, ca->schema, ca->name);
+	case SCHEMA_OBJ_STATISTICS:
+		for (i = 0; i < b->nextstats; i++)
+			if (name_eq(d, b->extstats[i]->schema, ca->schema) &&
+			    name_eq(d, b->extstats[i]->name, ca->name))
+				return 0;
+		return 1;
 	default:
 		return 1;
 	}
@@ -958,6 +966,21 @@ static int comment_object_remade(const struct diff *d, const struct schema_comme
 				t = c->fk_table;
 			if (cb->kind == SCHEMA_OBJ_CONSTRAINT && t && n && name_eq(d, t->schema, cb->schema) &&
 			    name_eq(d, t->name, cb->name) && name_eq(d, n, cb->sub))
+				return 1;
+			break;
+		}
+		case DIFF_CREATE_COLLATION: {
+			/* made again (collations.c): B's comment set again */
+			const struct schema_collation *co = c->ob;
+			if (cb->kind == SCHEMA_OBJ_COLLATION && name_eq(d, co->schema, cb->schema) &&
+			    name_eq(d, co->name, cb->name))
+				return 1;
+			break;
+		}
+		case DIFF_CREATE_STATISTICS: {
+			const struct schema_extstat *st = c->ob;
+			if (cb->kind == SCHEMA_OBJ_STATISTICS && name_eq(d, st->schema, cb->schema) &&
+			    name_eq(d, st->name, cb->name))
 				return 1;
 			break;
 		}

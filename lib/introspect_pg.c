@@ -327,6 +327,16 @@ static const char q_comments[] =
 	" WHERE " IN_NSP("p.pronamespace") " AND p.prokind IN ('f', 'p')"
 	" AND " NOT_EXT("pg_proc", "p.oid")
 	" UNION ALL"
+	" SELECT 'collation', n.nspname, co.collname, NULL, d.description"
+	" FROM pg_description d JOIN pg_collation co ON d.classoid = 'pg_collation'::regclass"
+	" AND co.oid = d.objoid JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
+	" UNION ALL"
+	" SELECT 'statistics', n.nspname, st.stxname, NULL, d.description"
+	" FROM pg_description d JOIN pg_statistic_ext st ON d.classoid = 'pg_statistic_ext'::regclass"
+	" AND st.oid = d.objoid JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" UNION ALL"
 	" SELECT 'extension', NULL, e.extname, NULL, d.description"
 	" FROM pg_description d JOIN pg_extension e ON d.classoid = 'pg_extension'::regclass"
 	" AND e.oid = d.objoid"
@@ -428,13 +438,12 @@ static const char q_unmodeled[] =
 	" FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace"
 	" WHERE " IN_NSP("o.oprnamespace") " AND " NOT_EXT("pg_operator", "o.oid")
 	" UNION ALL"
-	" SELECT format('collation %I.%I', n.nspname, co.collname)"
-	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
-	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid")
-	" UNION ALL"
-	" SELECT format('statistics object %I.%I', n.nspname, st.stxname)"
+	/* ALTER STATISTICS ... SET STATISTICS (extstats.c keeps the
+	 * definition alone); -1 the default, NULL from PostgreSQL 17 on */
+	" SELECT format('statistics target of statistics object %I.%I', n.nspname, st.stxname)"
 	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
 	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid")
+	" AND st.stxstattarget IS NOT NULL AND st.stxstattarget <> -1"
 	" UNION ALL"
 	" SELECT format('text search configuration %I.%I', n.nspname, ts.cfgname)"
 	" FROM pg_ts_config ts JOIN pg_namespace n ON n.oid = ts.cfgnamespace"
@@ -444,6 +453,28 @@ static const char q_unmodeled[] =
 	" FROM pg_opclass oc JOIN pg_namespace n ON n.oid = oc.opcnamespace"
 	" WHERE " IN_NSP("oc.opcnamespace") " AND " NOT_EXT("pg_opclass", "oc.oid")
 	") u ORDER BY w";
+
+/* User-defined collations (collations.c). The ICU (or builtin) locale is
+ * in its own column since PostgreSQL 15 (colliculocale, colllocale in 17),
+ * in collcollate before; libc's two are NULL for the other providers from
+ * 15 on, and copies of the locale before (left out). %s: the locale column,
+ * the rules column. */
+static const char q_collations[] =
+	"SELECT n.nspname, co.collname, co.collprovider,"
+	" CASE WHEN co.collprovider = 'c' THEN NULL ELSE %s END,"
+	" CASE WHEN co.collprovider = 'c' THEN co.collcollate END,"
+	" CASE WHEN co.collprovider = 'c' THEN co.collctype END,"
+	" %s, co.collisdeterministic"
+	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace"
+	" WHERE " IN_NSP("co.collnamespace") " AND " NOT_EXT("pg_collation", "co.oid");
+
+/* Extended statistics objects (extstats.c), written as the server writes
+ * them. */
+static const char q_extstats[] =
+	"SELECT n.nspname, st.stxname, tn.nspname, c.relname, pg_get_statisticsobjdef(st.oid)"
+	" FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace"
+	" JOIN pg_class c ON c.oid = st.stxrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace"
+	" WHERE " IN_NSP("st.stxnamespace") " AND " NOT_EXT("pg_statistic_ext", "st.oid");
 
 /* Domains, composite types (not tables' row types) and range types
  * (pgtypes.c). A collation is named only when it is not the base type's
@@ -1255,7 +1286,8 @@ static int comment_kind(const char *k, enum schema_object_kind *out)
 		{ "type", SCHEMA_OBJ_TYPE },      { "schema", SCHEMA_OBJ_SCHEMA },
 		{ "trigger", SCHEMA_OBJ_TRIGGER }, { "constraint", SCHEMA_OBJ_CONSTRAINT },
 		{ "function", SCHEMA_OBJ_FUNCTION }, { "extension", SCHEMA_OBJ_EXTENSION },
-		{ "procedure", SCHEMA_OBJ_FUNCTION },
+		{ "procedure", SCHEMA_OBJ_FUNCTION }, { "collation", SCHEMA_OBJ_COLLATION },
+		{ "statistics", SCHEMA_OBJ_STATISTICS },
 	};
 	size_t i;
 
@@ -1525,6 +1557,53 @@ static int read_pgtypes(struct ctx *x, int server_version)
 	return rc ? fail_oom(x) : 0;
 }
 
+static int read_collations(struct ctx *x, int server_version)
+{
+	PGresult *r = NULL;
+	struct sbuf sql = SBUF_INIT;
+	int i, rc;
+
+	sbuf_addf(&sql, q_collations,
+	          server_version >= 170000 ? "co.colllocale" :
+	          server_version >= 150000 ? "co.colliculocale" : "co.collcollate",
+	          server_version >= 160000 ? "co.collicurules" : "NULL::text");
+	if (sbuf_failed(&sql))
+		return fail_oom(x);
+	rc = run(x, sql.buf, "collations", &r);
+	sbuf_release(&sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		struct schema_collation *co = schema_add_collation(x->s, PQgetvalue(r, i, 0),
+		                                                   PQgetvalue(r, i, 1),
+		                                                   PQgetvalue(r, i, 2)[0]);
+		if (!co || schema_set_str(&co->locale, cell(r, i, 3)) ||
+		    schema_set_str(&co->lc_collate, cell(r, i, 4)) ||
+		    schema_set_str(&co->lc_ctype, cell(r, i, 5)) ||
+		    schema_set_str(&co->rules, cell(r, i, 6)))
+			rc = STRATA_ENOMEM;
+		else
+			co->deterministic = cell_bool(r, i, 7);
+	}
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
+static int read_extstats(struct ctx *x)
+{
+	PGresult *r = NULL;
+	int i, rc;
+
+	if ((rc = run(x, q_extstats, "statistics objects", &r)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++)
+		if (!schema_add_extstat(x->s, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		                        PQgetvalue(r, i, 3), PQgetvalue(r, i, 4)))
+			rc = STRATA_ENOMEM;
+	PQclear(r);
+	return rc ? fail_oom(x) : 0;
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **out,
@@ -1587,7 +1666,9 @@ int introspect_pg(struct pg_conn *pg, const char *schema_name, struct schema **o
 	    (rc = read_sequences(&x)) || (rc = read_extensions(&x)) ||
 	    (rc = read_functions(&x)) || (rc = read_comments(&x)) || (rc = read_deps(&x)) ||
 	    (rc = read_row_security(&x)) || (rc = read_unmodeled(&x)) ||
-	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)))
+	    (rc = read_partitions(&x)) || (rc = read_pgtypes(&x, version)) ||
+	    (rc = read_collations(&x, version)) ||
+	    (rc = read_extstats(&x)))
 		goto out;
 	schema_sort(x.s);
 

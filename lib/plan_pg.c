@@ -1588,6 +1588,14 @@ int plan_pg(const struct diff *d, const struct plan_opts *o, struct sbuf *sb, in
 		case DIFF_DROP_EXCLUDE:
 			plan_pg_types(d, c, o, sb);
 			break;
+		case DIFF_CREATE_COLLATION:
+		case DIFF_DROP_COLLATION:
+			plan_pg_collations(c, sb);
+			break;
+		case DIFF_CREATE_STATISTICS:
+		case DIFF_DROP_STATISTICS:
+			plan_pg_extstats(c, sb);
+			break;
 		case DIFF_REBUILD_TABLE:
 		case DIFF_REORDER_COLUMNS:
 		case DIFF_KIND_COUNT:

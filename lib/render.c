@@ -1170,6 +1170,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		}
 		stmt_end(out);
 	}
+	schema_render_collations(s, out);
 	for (i = 0; i < s->nenums; i++) {
 		const struct schema_enum *e = s->enums[i];
 
@@ -1246,6 +1247,7 @@ static void render_pg(const struct rctx *r, struct sbuf *out)
 		}
 	}
 	schema_render_excludes(s, out);
+	schema_render_extstats(s, out);
 	for (i = 0; i < s->nviews; i++) {
 		const struct schema_view *v = s->views[r->vorder[i]];
 

@@ -298,6 +298,37 @@ static void json_pgtypes(struct jb *b, const struct schema *s, json_t *root)
 		jpush(b, arr, o);
 	}
 	jset(b, root, "excludes", arr);
+	arr = json_array();
+	for (i = 0; i < s->ncollations; i++) {
+		const struct schema_collation *co = s->collations[i];
+		json_t *o = json_object();
+		char prov[2] = { (char)co->provider, 0 };
+
+		jset(b, o, "name", jstr(co->name));
+		jset(b, o, "schema", jstr(co->schema));
+		jset(b, o, "provider", json_string(prov[0] == 'i' ? "icu" : prov[0] == 'b' ? "builtin" :
+		                                   prov[0] == 'd' ? "default" : "libc"));
+		jset(b, o, "locale", jstr(co->locale));
+		jset(b, o, "lc_collate", jstr(co->lc_collate));
+		jset(b, o, "lc_ctype", jstr(co->lc_ctype));
+		jset(b, o, "rules", jstr(co->rules));
+		jset(b, o, "deterministic", json_boolean(co->deterministic));
+		jpush(b, arr, o);
+	}
+	jset(b, root, "collations", arr);
+	arr = json_array();
+	for (i = 0; i < s->nextstats; i++) {
+		const struct schema_extstat *x = s->extstats[i];
+		json_t *o = json_object();
+
+		jset(b, o, "name", jstr(x->name));
+		jset(b, o, "schema", jstr(x->schema));
+		jset(b, o, "table_schema", jstr(x->table_schema));
+		jset(b, o, "table", jstr(x->table));
+		jset(b, o, "definition", jstr(x->def));
+		jpush(b, arr, o);
+	}
+	jset(b, root, "statistics", arr);
 }
 
 json_t *schema_to_json(const struct schema *s)

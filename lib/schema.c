@@ -173,6 +173,8 @@ const char *schema_object_kind_sql(enum schema_object_kind k)
 	case SCHEMA_OBJ_CONSTRAINT: return "CONSTRAINT";
 	case SCHEMA_OBJ_FUNCTION: return "FUNCTION";
 	case SCHEMA_OBJ_EXTENSION: return "EXTENSION";
+	case SCHEMA_OBJ_COLLATION: return "COLLATION";
+	case SCHEMA_OBJ_STATISTICS: return "STATISTICS";
 	}
 	return "TABLE";
 }
@@ -411,6 +413,8 @@ void schema_free(struct schema *s)
 	free(s->policies);
 	schema_names_release(&s->unmodeled);
 	schema_pgtypes_free(s);
+	schema_collations_free(s);
+	schema_extstats_free(s);
 	free(s->tables);
 	free(s->views);
 	free(s->indexes);
@@ -905,6 +909,8 @@ void schema_sort(struct schema *s)
 	SORT(s->namespaces, s->nnamespaces, ci ? cmp_namespace_ci : cmp_namespace_cs);
 	SORT(s->extensions, s->nextensions, ci ? cmp_extension_ci : cmp_extension_cs);
 	schema_pgtypes_sort(s);
+	schema_collations_sort(s);
+	schema_extstats_sort(s);
 	for (i = 0; i < s->ntables; i++) {
 		struct schema_table *t = s->tables[i];
 

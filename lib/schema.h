@@ -321,7 +321,9 @@ enum schema_object_kind {
 	SCHEMA_OBJ_TRIGGER,
 	SCHEMA_OBJ_CONSTRAINT,
 	SCHEMA_OBJ_FUNCTION,
-	SCHEMA_OBJ_EXTENSION
+	SCHEMA_OBJ_EXTENSION,
+	SCHEMA_OBJ_COLLATION,    /* collations.c */
+	SCHEMA_OBJ_STATISTICS    /* extstats.c: a statistics object */
 };
 /* "TABLE", "COLUMN", "VIEW", "MATERIALIZED VIEW", ... as COMMENT ON spells it. */
 const char *schema_object_kind_sql(enum schema_object_kind k);
@@ -332,7 +334,8 @@ const char *schema_object_kind_sql(enum schema_object_kind k);
  *   COLUMN: schema + name (the table or view) + sub (the column);
  *   TRIGGER, CONSTRAINT: schema + name (the table) + sub (trigger/constraint);
  *   FUNCTION: schema + name + sub (identity arguments, as schema_function.args);
- *   SCHEMA, EXTENSION: name only (schema NULL).
+ *   SCHEMA, EXTENSION: name only (schema NULL);
+ *   COLLATION, STATISTICS: schema + name.
  */
 struct schema_comment {
 	enum schema_object_kind kind;
@@ -416,6 +419,33 @@ struct schema_exclude {
 	char *def;
 };
 
+/* A user-defined collation (PostgreSQL, collations.c): CREATE COLLATION.
+ * provider is pg_collation.collprovider: 'c' libc, 'i' icu, 'b' builtin
+ * (PostgreSQL 17), 'd' default. locale is the ICU (or builtin) locale,
+ * NULL for libc; lc_collate and lc_ctype are libc's, NULL otherwise.
+ * A collation made FROM another is read as the copy it is. */
+struct schema_collation {
+	char *schema;
+	char *name;
+	int provider;
+	char *locale;
+	char *lc_collate, *lc_ctype;
+	char *rules;             /* ICU tailoring rules (PostgreSQL 16), NULL = none */
+	int deterministic;
+};
+
+/* An extended statistics object (PostgreSQL, extstats.c): CREATE
+ * STATISTICS. def is pg_get_statisticsobjdef()'s canonical text, names
+ * qualified ("CREATE STATISTICS public.s (ndistinct) ON a, b FROM
+ * public.t"), compared as text. */
+struct schema_extstat {
+	char *schema;
+	char *name;
+	char *table_schema;      /* the table it is on */
+	char *table;
+	char *def;
+};
+
 struct schema {
 	int engine;              /* SCHEMA_SQLITE or SCHEMA_PG */
 	struct schema_table **tables;         size_t ntables;
@@ -450,6 +480,12 @@ struct schema {
 	struct schema_exclude **excludes;     size_t nexcludes;  /* PostgreSQL;
 	                            sorted by (schema, table, name) */
 	size_t excludes_alloc_;
+	struct schema_collation **collations; size_t ncollations;  /* PostgreSQL;
+	                            sorted by (schema, name) (collations.c) */
+	size_t collations_alloc_;
+	struct schema_extstat **extstats;     size_t nextstats;  /* PostgreSQL;
+	                            sorted by (schema, name) (extstats.c) */
+	size_t extstats_alloc_;
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -704,5 +740,35 @@ void schema_render_domain_check(const struct schema_pgtype *t, const struct sche
  * and the EXCLUDE constraints as ALTER TABLE ... ADD. */
 void schema_render_pgtypes(const struct schema *s, struct sbuf *out);
 void schema_render_excludes(const struct schema *s, struct sbuf *out);
+
+/* ---- PostgreSQL collations (collations.c) --------------------------------------- */
+
+struct schema_collation *schema_add_collation(struct schema *s, const char *nsp, const char *name,
+                                              int provider);
+/* Linear lookup; NULL when absent. */
+struct schema_collation *schema_find_collation(const struct schema *s, const char *nsp,
+                                               const char *name);
+/* What schema_free() and schema_sort() do for the array. */
+void schema_collations_free(struct schema *s);
+void schema_collations_sort(struct schema *s);
+/* CREATE COLLATION for co, one statement without ";". */
+void schema_render_collation(const struct schema_collation *co, struct sbuf *out);
+/* For the canonical dump: every collation, each "\n...;\n". */
+void schema_render_collations(const struct schema *s, struct sbuf *out);
+/* Why a cannot become b in place (ALTER COLLATION changes neither
+ * provider, locale nor determinism), as a phrase appended to why: 1, or 0
+ * when the two define the same collation. */
+int schema_collation_differs(const struct schema_collation *a, const struct schema_collation *b,
+                             struct sbuf *why);
+
+/* ---- PostgreSQL extended statistics (extstats.c) --------------------------------- */
+
+struct schema_extstat *schema_add_extstat(struct schema *s, const char *nsp, const char *name,
+                                          const char *table_schema, const char *table,
+                                          const char *def);
+void schema_extstats_free(struct schema *s);
+void schema_extstats_sort(struct schema *s);
+/* For the canonical dump: every statistics object, each "\n...;\n". */
+void schema_render_extstats(const struct schema *s, struct sbuf *out);
 
 #endif

@@ -540,7 +540,8 @@ static const struct {
 	{ "sequence", SCHEMA_OBJ_SEQUENCE }, { "type", SCHEMA_OBJ_TYPE },
 	{ "schema", SCHEMA_OBJ_SCHEMA }, { "trigger", SCHEMA_OBJ_TRIGGER },
 	{ "constraint", SCHEMA_OBJ_CONSTRAINT }, { "function", SCHEMA_OBJ_FUNCTION },
-	{ "extension", SCHEMA_OBJ_EXTENSION },
+	{ "extension", SCHEMA_OBJ_EXTENSION }, { "collation", SCHEMA_OBJ_COLLATION },
+	{ "statistics", SCHEMA_OBJ_STATISTICS },
 };
 
 /* The PostgreSQL-only arrays: enums, sequences, extensions, functions, comments. */
@@ -754,6 +755,73 @@ static int model_pgtypes(struct jctx *c, struct schema *s, json_t *root)
 	return 0;
 }
 
+/* "collations" (collations.c): PostgreSQL's CREATE COLLATION. */
+static int model_collations(struct jctx *c, struct schema *s, json_t *root)
+{
+	static const struct { const char *name; int provider; } providers[] = {
+		{ "libc", 'c' }, { "icu", 'i' }, { "builtin", 'b' }, { "default", 'd' },
+	};
+	const char *nsp, *name, *prov, *str;
+	json_t *a, *v;
+	size_t i, k, mark, m2;
+	int rc, det;
+
+	if ((rc = get_arr(c, root, "collations", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "collations", 0);
+	json_array_foreach(a, i, v) {
+		struct schema_collation *co;
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "a collation")) || (rc = get_str(c, v, "name", 1, &name)) ||
+		    (rc = get_str(c, v, "schema", 0, &nsp)) || (rc = get_str(c, v, "provider", 1, &prov)))
+			return rc;
+		for (k = 0; k < sizeof providers / sizeof providers[0]; k++)
+			if (!strcmp(prov, providers[k].name))
+				break;
+		if (k == sizeof providers / sizeof providers[0]) {
+			size_t m3 = jpush_key(c, "provider", 0);
+			rc = jfail(c, "unknown provider '%s'", prov);
+			jpop(c, m3);
+			return rc;
+		}
+		NOMEM(co = schema_add_collation(s, nsp, name, providers[k].provider));
+#define COLL_STR(key, field)                                           \
+		if ((rc = get_str(c, v, key, 0, &str)))                \
+			return rc;                                     \
+		NOMEM(!schema_set_str(&co->field, str));
+		COLL_STR("locale", locale)
+		COLL_STR("lc_collate", lc_collate)
+		COLL_STR("lc_ctype", lc_ctype)
+		COLL_STR("rules", rules)
+#undef COLL_STR
+		if (json_object_get(v, "deterministic")) {
+			if ((rc = get_bool(c, v, "deterministic", &det)))
+				return rc;
+			co->deterministic = det;
+		}
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	if ((rc = get_arr(c, root, "statistics", &a)) != 0)
+		return rc;
+	mark = jpush_key(c, "statistics", 0);
+	json_array_foreach(a, i, v) {
+		const char *tnsp, *table, *def;
+		m2 = jpush_key(c, NULL, i);
+		if ((rc = must_object(c, v, "a statistics object")) ||
+		    (rc = get_str(c, v, "name", 1, &name)) || (rc = get_str(c, v, "schema", 0, &nsp)) ||
+		    (rc = get_str(c, v, "table_schema", 0, &tnsp)) ||
+		    (rc = get_str(c, v, "table", 1, &table)) || (rc = get_str(c, v, "definition", 1, &def)))
+			return rc;
+		NOMEM(schema_add_extstat(s, nsp, name, tnsp, table, def));
+		jpop(c, m2);
+	}
+	jpop(c, mark);
+	if (c->engine == SCHEMA_SQLITE && (s->ncollations || s->nextstats))
+		return jfail(c, "a sqlite model holds PostgreSQL collations or statistics objects");
+	return 0;
+}
+
 static int model_sql(struct jctx *c, json_t *root, struct sbuf *sql)
 {
 	struct schema *s = NULL;
@@ -815,7 +883,8 @@ static int model_sql(struct jctx *c, json_t *root, struct sbuf *sql)
 		jpop(c, m2);
 	}
 	jpop(c, mark);
-	if ((rc = model_pg_objects(c, s, root)) != 0 || (rc = model_pgtypes(c, s, root)) != 0)
+	if ((rc = model_pg_objects(c, s, root)) != 0 || (rc = model_pgtypes(c, s, root)) != 0 ||
+	    (rc = model_collations(c, s, root)) != 0)
 		goto out;
 	if (c->engine == SCHEMA_SQLITE && (s->nenums || s->nsequences || s->nextensions ||
 	                                    s->nfunctions || s->ncomments || s->nnamespaces)) {

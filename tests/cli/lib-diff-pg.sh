@@ -111,6 +111,13 @@ pg_fingerprint() {
 	       r.rngcanonical, r.rngsubdiff, r.rngmultitypid::regtype
 	  FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace
 	 WHERE $pg_user_schemas ORDER BY 2, 3;
+	SELECT 'CO', n.nspname, co.collname, co.collprovider, co.collisdeterministic, co.collcollate,
+	       co.collctype, to_jsonb(co) -> 'colliculocale', to_jsonb(co) -> 'colllocale'
+	  FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+	 WHERE $pg_user_schemas ORDER BY 2, 3;
+	SELECT 'ST', n.nspname, st.stxname, pg_get_statisticsobjdef(st.oid), st.stxstattarget
+	  FROM pg_statistic_ext st JOIN pg_namespace n ON n.oid = st.stxnamespace
+	 WHERE $pg_user_schemas ORDER BY 2, 3;
 	SELECT 'TD', (pg_identify_object('pg_type'::regclass, t.oid, 0)).identity, d.description
 	  FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
 	  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE $pg_user_schemas ORDER BY 2;

@@ -5,7 +5,7 @@ A schema file is run in a scratch database and read back into the model;
 what the model does not carry (column options of a partition, base
 types, rules, aggregates ...; partitioning, inheritance, domains,
 composite and range types and EXCLUDE are carried since issue 22, t4911
-and t4912) would be read back without it and left out of the plan. So push,
+and t4912, collations and statistics objects t4914) would be read back without it and left out of the plan. So push,
 generate and diff --to refuse it before anything runs, with FILE:LINE and
 the construct, exit 2. GRANT, REVOKE and OWNER TO are skipped with a
 warning (strata does not manage privileges or owners). A live database
@@ -55,8 +55,8 @@ CREATE TYPE shell;|CREATE TYPE (a base or shell type)
 COMMENT ON CONSTRAINT c ON DOMAIN d IS 'no domain constraint comments';|COMMENT ON DOMCONSTRAINT
 CREATE RULE r AS ON INSERT TO a DO INSTEAD NOTHING;|CREATE RULE
 CREATE AGGREGATE mysum (integer) (sfunc = int4pl, stype = integer);|CREATE AGGREGATE
-CREATE COLLATION c1 (provider = icu, locale = 'und');|CREATE COLLATION
-CREATE STATISTICS s1 ON id, r FROM a;|CREATE STATISTICS
+ALTER COLLATION "C" REFRESH VERSION;|ALTER COLLATION
+ALTER STATISTICS s1 SET STATISTICS 10;|ALTER STATISTICS
 ALTER TABLE a REPLICA IDENTITY FULL;|ALTER ... REPLICA IDENTITY
 CREATE TEMP TABLE t1 (x integer);|a TEMPORARY table
 CREATE UNLOGGED SEQUENCE q1;|an UNLOGGED sequence
@@ -147,15 +147,24 @@ test_expect_success 'a live database holding objects the model does not carry: a
 	test "$(db_checksum -u "$other")" = "$other_sum"
 '
 
+test_expect_success 'a statistics object with a statistics target of its own: carried, the target named in a warning' '
+	other=$(fresh_db) &&
+	db_sql -u "$other" "CREATE TABLE a (id integer PRIMARY KEY, r int4range);
+	  CREATE STATISTICS s1 ON id, r FROM a; ALTER STATISTICS s1 SET STATISTICS 500;" &&
+	strata diff --from "$other" --to "$other" >out 2>err &&
+	test_grep "carry, left out of this comparison: statistics target of statistics object public.s1$" err &&
+	test_must_be_empty out
+'
+
 test_expect_success 'the target of push: a warning names them, they are kept' '
-	db_sql "CREATE RULE no_del AS ON DELETE TO a DO INSTEAD NOTHING; CREATE COLLATION c1 FROM \"C\";" &&
+	db_sql "CREATE RULE no_del AS ON DELETE TO a DO INSTEAD NOTHING; CREATE TEXT SEARCH CONFIGURATION ts1 (COPY = simple);" &&
 	printf "CREATE TABLE a (id integer PRIMARY KEY, r int4range);\n" >schema.sql &&
 	strata push --allow-destructive >out 2>err &&
-	test_grep "warning: the database holds what strata.s model does not carry, left out of this comparison: collation public.c1, rule no_del on public.a$" err &&
+	test_grep "warning: the database holds what strata.s model does not carry, left out of this comparison: rule no_del on public.a, text search configuration public.ts1$" err &&
 	db_sql "SELECT count(*) FROM pg_rules WHERE rulename = '"'no_del'"'" >n &&
 	echo 1 >expect &&
 	test_cmp expect n &&
-	db_sql "DROP RULE no_del ON a; DROP COLLATION c1" &&
+	db_sql "DROP RULE no_del ON a; DROP TEXT SEARCH CONFIGURATION ts1" &&
 	test "$(db_checksum)" = "$live_sum"
 '
 
@@ -182,13 +191,13 @@ test_expect_success 'a migrations replay holding them: generate warns' '
 	cat >migrations/20260101000000_rls.sql <<-\EOF &&
 	-- migrate:up
 	CREATE TABLE a (id integer PRIMARY KEY, r int4range);
-	CREATE COLLATION c1 FROM "C";
+	CREATE TEXT SEARCH CONFIGURATION ts1 (COPY = simple);
 	-- migrate:down
 	DROP TABLE a;
 	EOF
 	printf "CREATE TABLE a (id integer PRIMARY KEY, r int4range);\n" >schema.sql &&
 	strata --dev-url "$dev" generate --dry-run x >out 2>err &&
-	test_grep "warning: the migrations.* schema holds what strata.s model does not carry.*collation public.c1" err &&
+	test_grep "warning: the migrations.* schema holds what strata.s model does not carry.*text search configuration public.ts1" err &&
 	rm -r migrations
 '
 
