@@ -17,14 +17,7 @@
 #include "diff.h"
 #include "schema.h"
 #include "strata.h"
-
-static struct schema *pg(void)
-{
-	struct schema *s = schema_new(SCHEMA_PG);
-
-	assert_non_null(s);
-	return s;
-}
+#include "pgplan.h"
 
 static struct schema_collation *icu(struct schema *s, const char *name, const char *locale,
                                     int deterministic)
@@ -46,29 +39,6 @@ static void table_with(struct schema *s, const char *col, const char *collation)
 	assert_non_null(table_add_column(t, "id", "integer"));
 	assert_non_null(c = table_add_column(t, col, "text"));
 	assert_int_equal(schema_set_str(&c->collation, collation), 0);
-}
-
-static void plan(struct schema *a, struct schema *b, struct sbuf *sql, char **refused)
-{
-	struct diff *d = NULL;
-	int no_tx = 0;
-
-	schema_sort(a);
-	schema_sort(b);
-	assert_int_equal(diff_schemas(a, b, NULL, &d), 0);
-	*refused = d->refused ? strdup(d->refused) : NULL;
-	if (!d->refused)
-		assert_int_equal(plan_pg(d, NULL, sql, &no_tx), 0);
-	diff_free(d);
-}
-
-static size_t at(const char *hay, const char *needle)
-{
-	const char *p = strstr(hay, needle);
-
-	if (!p)
-		fail_msg("'%s' not in:\n%s", needle, hay);
-	return (size_t)(p - hay);
 }
 
 static void test_collations__rendered_with_only_what_differs_from_the_defaults(void **state)

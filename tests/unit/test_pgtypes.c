@@ -17,14 +17,7 @@
 #include "diff.h"
 #include "schema.h"
 #include "strata.h"
-
-static struct schema *pg(void)
-{
-	struct schema *s = schema_new(SCHEMA_PG);
-
-	assert_non_null(s);
-	return s;
-}
+#include "pgplan.h"
 
 static void table_with(struct schema *s, const char *name, const char *col, const char *type)
 {
@@ -47,30 +40,6 @@ static struct schema_pgtype *domain(struct schema *s, const char *name, const ch
 
 /* The up plan of a -> b into sql (both sorted first); the diff's refusal,
  * if any, into *refused (to free). */
-static void plan(struct schema *a, struct schema *b, struct sbuf *sql, char **refused)
-{
-	struct diff *d = NULL;
-	int no_tx = 0;
-
-	schema_sort(a);
-	schema_sort(b);
-	assert_int_equal(diff_schemas(a, b, NULL, &d), 0);
-	*refused = d->refused ? strdup(d->refused) : NULL;
-	if (!d->refused)
-		assert_int_equal(plan_pg(d, NULL, sql, &no_tx), 0);
-	diff_free(d);
-}
-
-/* Offset of needle in hay, failing when absent. */
-static size_t at(const char *hay, const char *needle)
-{
-	const char *p = strstr(hay, needle);
-
-	if (!p)
-		fail_msg("'%s' not in:\n%s", needle, hay);
-	return (size_t)(p - hay);
-}
-
 static void test_pgtypes__a_type_name_matches_its_arrays_only(void **state)
 {
 	struct schema *s = pg();
