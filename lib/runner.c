@@ -663,12 +663,6 @@ static int refuse_problems(strata_db *db, const struct migration_set *ms,
 }
 
 /*
- * Steps 3-5 of an up, inside the caller's lock and transaction (none for a
- * dry run): read what is applied, refuse what must not be silent, pick the
- * pending migrations and run them. Does not commit. *rout receives the
- * report (also on failure, for the backup's sake; NULL if none was made).
- */
-/*
  * 1 when no statement of the pending up sections can destroy data, so that
  * lint, which reads each one's whole parse tree, need not: on PostgreSQL,
  * every section split (splits[i], split_ok[i]) and every statement one
@@ -695,7 +689,6 @@ static int cannot_destroy(strata_db *db, const struct migration **todo, size_t n
 	}
 	return 1;
 }
-
 
 /*
  * STRATA_EDESTRUCTIVE, naming each statement, when a pending up section
@@ -848,6 +841,12 @@ static int same_set(const strata_report *c, const strata_report *r)
 static int rewind_gone(strata_db *db, const struct migration_set *ms, struct applied_set *as,
                        int dry_run, strata_report **rout, int *committed);
 
+/*
+ * Steps 3-5 of an up, inside the caller's lock and transaction (none for a
+ * dry run): read what is applied, refuse what must not be silent, pick the
+ * pending migrations and run them. Does not commit. *rout receives the
+ * report (also on failure, for the backup's sake; NULL if none was made).
+ */
 static int up_in_tx(strata_db *db, const struct migration_set *ms, const strata_up_opts *opts,
                     int backup, strata_report **rout, int *committed)
 {
